@@ -1,0 +1,1 @@
+"""Data interchange: HXL/CSV/xlsx reading and writing, column mapping, value parsing, registry matching, IATI export."""

@@ -1,0 +1,254 @@
+"""Turn mapped table rows into parsed field values, with an error per bad cell naming row and column."""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Callable, Iterator
+
+from coordhub.interop import values as v
+from coordhub.interop.mapping import KindSpec, get_kind
+from coordhub.interop.tables import CellValue, Table, column_letter, is_blank
+
+
+@dataclass(frozen=True)
+class CellError:
+    """One problem in one cell: `row` is the 1-based row number in the file, `column` the
+    column as the person sees it (header, else hashtag, else letter)."""
+
+    row: int
+    column: str
+    field: str
+    value: str
+    message: str
+    column_index: int | None = None
+
+    def __str__(self) -> str:
+        where = f"Row {self.row}"
+        if self.column:
+            where += f", column '{self.column}'"
+        return f"{where}: {self.message}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "row": self.row,
+            "column": self.column,
+            "column_letter": column_letter(self.column_index) if self.column_index is not None else None,
+            "field": self.field,
+            "value": self.value,
+            "message": self.message,
+        }
+
+
+@dataclass
+class RowRecord:
+    """The parsed values of one data row ({field: value}, blank cells left out), its errors
+    (which block the import of the row) and warnings (which do not: a value was filled in)."""
+
+    row: int
+    values: dict[str, Any]
+    errors: list[CellError] = field(default_factory=list)
+    warnings: list[CellError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    """How to read ambiguous values.
+
+    `day_first`: 01/03/2026 is 1 March (True, the default) or 3 January. `decimal_comma`: see
+    values.parse_number. `default_start` / `default_end`: dates for rows that have none (an
+    operational-presence file valid for a quarter).
+    """
+
+    day_first: bool = True
+    decimal_comma: bool | None = None
+    default_start: date | None = None
+    default_end: date | None = None
+
+
+def parse_cell(value: CellValue, value_type: str, options: ExtractOptions = ExtractOptions()) -> Any:
+    """Parse one cell as `value_type` (see mapping.VALUE_TYPES); None when blank; raises
+    values.ValueParseError with the reason."""
+    parser = _PARSERS[value_type]
+    return parser(value, options)
+
+
+def _parse_pcode(value: CellValue, _options: ExtractOptions) -> str | None:
+    text = v.parse_text(value)
+    if text is None:
+        return None
+    code = re.sub(r"\s+", "", text).upper()
+    if not re.fullmatch(r"[A-Z0-9_\-.]+", code):
+        raise v.ValueParseError(f"{text!r} is not a P-code (letters and digits, such as AF0101)")
+    return code
+
+
+def _parse_names(value: CellValue, _options: ExtractOptions) -> list[str] | None:
+    text = v.parse_text(value)
+    if text is None:
+        return None
+    names = [part.strip() for part in re.split(r"[;|\n]", text) if part.strip()]
+    return names or None
+
+
+_PARSERS: dict[str, Callable[[CellValue, ExtractOptions], Any]] = {
+    "text": lambda value, _: v.parse_text(value),
+    "code": lambda value, _: v.parse_text(value),
+    "pcode": _parse_pcode,
+    "date_start": lambda value, o: v.parse_date(value, day_first=o.day_first, month_end=False),
+    "date_end": lambda value, o: v.parse_date(value, day_first=o.day_first, month_end=True),
+    "month": lambda value, _: v.parse_month(value),
+    "year": lambda value, _: v.parse_year(value),
+    "integer": lambda value, _: v.parse_integer(value),
+    "number": lambda value, o: (lambda n: None if n is None else float(n))(v.parse_number(value, decimal_comma=o.decimal_comma)),
+    "amount": lambda value, o: v.parse_amount(value, decimal_comma=o.decimal_comma),
+    "currency": lambda value, _: v.parse_currency(value),
+    "project_status": lambda value, _: v.parse_project_status(value),
+    "need_status": lambda value, _: v.parse_need_status(value),
+    "priority": lambda value, _: v.parse_priority(value),
+    "organisation_type": lambda value, _: v.parse_organisation_type(value),
+    "boolean": lambda value, _: v.parse_boolean(value),
+}
+
+# Fields holding several names separated by ';' (the value becomes a list of names).
+LIST_FIELDS = {"implementing_partner"}
+
+_MISSING = object()
+
+
+def iter_records(
+    table: Table, kind: KindSpec | str, mapping: dict[str, int], options: ExtractOptions = ExtractOptions()
+) -> Iterator[RowRecord]:
+    """Parse every data row of `table` with `mapping` ({field: column index}, already validated
+    with mapping.validate_mapping). Yields one RowRecord per row, in file order.
+
+    Beyond each cell's own parse, checks per row: required fields and `one_of` groups filled;
+    Month + Year turned into start_date / end_date (first and last day of the month) when the
+    row has no dates of its own; `options.default_start/default_end` as a last resort; the end
+    not before the start. Projects without an activity title take the sector text as title
+    (a warning when the file has an activity column and this row's cell is blank).
+    Repeated cell texts are parsed once (large 3W files repeat the same few values).
+    """
+    spec = get_kind(kind) if isinstance(kind, str) else kind
+    fields = [(spec.field(name), column) for name, column in mapping.items()]
+    labels = {name: table.column_label(column) for name, column in mapping.items()}
+    cache: dict[tuple[str, Any], Any] = {}
+
+    for row in table.rows:
+        values: dict[str, Any] = {}
+        errors: list[CellError] = []
+
+        warnings: list[CellError] = []
+
+        def error(name: str, message: str, raw: CellValue = None, *, into: list[CellError] | None = None) -> None:
+            (errors if into is None else into).append(
+                CellError(
+                    row=row.number,
+                    column=labels.get(name, ""),
+                    field=name,
+                    value="" if is_blank(raw) else str(raw).strip(),
+                    message=message,
+                    column_index=mapping.get(name),
+                )
+            )
+
+        for field_spec, column in fields:
+            raw = row.get(column)
+            if is_blank(raw):
+                if field_spec.required:
+                    error(field_spec.name, f"{field_spec.label} is required but the cell is blank")
+                continue
+            value_type = "names" if field_spec.name in LIST_FIELDS else field_spec.value_type
+            key = (value_type, raw) if isinstance(raw, (str, int, float)) and not isinstance(raw, bool) else None
+            parsed = cache.get(key, _MISSING) if key is not None else _MISSING
+            if parsed is _MISSING:
+                try:
+                    parsed = _parse_names(raw, options) if value_type == "names" else parse_cell(raw, value_type, options)
+                except v.ValueParseError as problem:
+                    parsed = problem
+                if key is not None and len(cache) < 100_000:
+                    cache[key] = parsed
+            if isinstance(parsed, v.ValueParseError):
+                error(field_spec.name, str(parsed), raw)
+            elif parsed is not None:
+                values[field_spec.name] = parsed
+
+        _fill_period(values, mapping, error, row_raw=lambda name: row.get(mapping[name]) if name in mapping else None)
+        if "start_date" not in values and options.default_start is not None and not _has_error(errors, "start_date"):
+            values["start_date"] = options.default_start
+        if "end_date" not in values and options.default_end is not None and not _has_error(errors, "end_date"):
+            values["end_date"] = options.default_end
+        start, end = values.get("start_date"), values.get("end_date")
+        if start is not None and end is not None and end < start:
+            error("end_date" if "end_date" in mapping else "start_date",
+                  f"the end date {end.isoformat()} is before the start date {start.isoformat()}",
+                  row.get(mapping["end_date"]) if "end_date" in mapping else None)
+
+        if spec.name == "projects" and "title" not in values and not _has_error(errors, "title"):
+            sector_text = values.get("sector") or values.get("sector_code")
+            if sector_text:
+                values["title"] = sector_text
+                if "title" in mapping:
+                    error("title", f"no activity given: the sector {sector_text!r} is used as the title", into=warnings)
+
+        for group in spec.one_of:
+            if not any(name in values for name in group) and not any(_has_error(errors, name) for name in group):
+                mapped = [name for name in group if name in mapping]
+                labels_text = " or ".join(spec.field(name).label for name in group if name in mapping) or " or ".join(
+                    spec.field(name).label for name in group
+                )
+                error(mapped[0] if mapped else group[0], f"{labels_text} is required but blank")
+
+        yield RowRecord(row=row.number, values=values, errors=errors, warnings=warnings)
+
+
+def extract_records(
+    table: Table, kind: KindSpec | str, mapping: dict[str, int], options: ExtractOptions = ExtractOptions()
+) -> list[RowRecord]:
+    """All of iter_records as a list."""
+    return list(iter_records(table, kind, mapping, options))
+
+
+def _has_error(errors: list[CellError], name: str) -> bool:
+    return any(problem.field == name for problem in errors)
+
+
+def _fill_period(values: dict[str, Any], mapping: dict[str, int], error, row_raw) -> None:
+    month, year = values.pop("month", None), values.pop("year", None)
+    if "month" not in mapping and "year" not in mapping:
+        return
+    if month is None and year is None:
+        return
+    if month is None or year is None:
+        missing = "month" if month is None else "year"
+        if row_raw(missing) is None or is_blank(row_raw(missing)):
+            error(missing, f"the {missing} is blank while the {'year' if missing == 'month' else 'month'} is given")
+        return
+    first, last = v.month_period(year, month)
+    values.setdefault("start_date", first)
+    values.setdefault("end_date", last)
+
+
+def row_fingerprint(*parts: Any) -> str:
+    """A stable key for rows without a code of their own: 'auto:' + a hash of the parts,
+    compared without case, accents or spacing (None and '' count alike).
+
+    The importer calls it with the matched ids and values that identify a record, e.g.
+    (organisation id, sector id, area P-code, title, start, end), so that re-importing the
+    same file finds the same records.
+    """
+    normalised = []
+    for part in parts:
+        if part is None or part == "":
+            normalised.append("")
+        elif isinstance(part, date):
+            normalised.append(part.isoformat())
+        else:
+            normalised.append(v.normalise_text(str(part)))
+    digest = hashlib.sha1("\x1f".join(normalised).encode("utf-8")).hexdigest()[:20]
+    return f"auto:{digest}"
