@@ -1,0 +1,102 @@
+"""coordhub: coordination of post-conflict reconstruction (registry, allocation, overlap alerts)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, render_template, request, session
+from flask_login import current_user
+
+from config import CONFIGS
+from coordhub.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def select_locale() -> str | None:
+    from flask import current_app, has_request_context
+
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands and background jobs
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
+        return current_user.locale
+    if session.get("locale") in languages:
+        return session["locale"]
+    return request.accept_languages.best_match(languages)
+
+
+def create_app(config: str | type | dict | None = None) -> Flask:
+    """The app factory: `config` is a name from config.CONFIGS, a config class, or a dict of overrides."""
+    import os
+
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), instance_path=str(ROOT / "instance"))
+    if config is None or isinstance(config, str):
+        app.config.from_object(CONFIGS[config or os.environ.get("COORDHUB_CONFIG", "default")])
+    elif isinstance(config, dict):
+        app.config.from_object(CONFIGS["default"])
+        app.config.update(config)
+    else:
+        app.config.from_object(config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///") and ":memory:" not in app.config[
+            "SQLALCHEMY_DATABASE_URI"]:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    bootstrap.init_app(app)
+    _enable_sqlite_foreign_keys(app)
+
+    from coordhub import models  # noqa: F401  (every table registered on the metadata)
+    from coordhub.audit.views import bp as audit_bp
+    from coordhub.auth.views import bp as auth_bp
+    from coordhub.registry.views import bp as registry_bp
+
+    for blueprint in (auth_bp, registry_bp, audit_bp):
+        app.register_blueprint(blueprint)
+
+    from coordhub.registry.context import inject_globals
+
+    app.context_processor(inject_globals)
+    from coordhub.cli import register_commands
+
+    register_commands(app)
+    _register_error_pages(app)
+    return app
+
+
+def _enable_sqlite_foreign_keys(app: Flask) -> None:
+    """SQLite ignores foreign keys (and so ON DELETE) unless asked on every connection."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    @event.listens_for(Engine, "connect")
+    def _set_pragma(dbapi_connection, connection_record):  # pragma: no cover - trivial
+        if type(dbapi_connection).__module__.startswith("sqlite3"):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+
+def _register_error_pages(app: Flask) -> None:
+    from flask_babel import gettext as _
+
+    messages = {
+        400: lambda: _("The request could not be understood (was the form's security token missing?)."),
+        403: lambda: _("You do not have the right to do this."),
+        404: lambda: _("This page does not exist."),
+        413: lambda: _("The file is too large."),
+    }
+
+    def handler(error):
+        code = getattr(error, "code", 500)
+        if request.path.startswith("/api/"):
+            from flask import jsonify
+
+            return jsonify(error={"status": code, "message": messages.get(code, lambda: str(error))()}), code
+        return render_template("error.html", code=code, message=messages[code]()), code
+
+    for code in messages:
+        app.register_error_handler(code, handler)

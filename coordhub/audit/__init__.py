@@ -1,0 +1,1 @@
+"""Audit log: who changed which record, when, and which fields from what to what."""

@@ -1,0 +1,200 @@
+"""Sign-in, language, and the administrators' pages for users, organisations and operations."""
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from coordhub.audit.models import AuditAction, record
+from coordhub.auth import rights
+from coordhub.auth.forms import AdminAreaUploadForm, LoginForm, OperationForm, OrganisationForm, UserForm
+from coordhub.auth.models import User
+from coordhub.errors import DomainError
+from coordhub.extensions import db, login_manager
+from coordhub.registry import operations as ops
+from coordhub.registry.admin_areas import AdminAreaFileError, parse_admin_areas
+from coordhub.registry.models import AdminArea, Operation, Organisation, utcnow
+
+bp = Blueprint("auth", __name__)
+
+login_manager.login_view = "auth.login"
+login_manager.login_message_category = "warning"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id))
+
+
+def _safe_next(target: str | None) -> str:
+    if target and urlparse(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("registry.dashboard")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("registry.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = db.session.scalar(sa.select(User).where(User.email == User.normalise_email(form.email.data)))
+        if user is None or not user.check_password(form.password.data) or not user.active:
+            flash(_("Wrong e-mail or password, or the account is disabled."), "danger")
+        else:
+            login_user(user, remember=form.remember.data)
+            user.last_login_at = utcnow()
+            record(user, AuditAction.sign_in, user, summary=user.email)
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/language/<code>", methods=["POST"])
+def language(code: str):
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    session["locale"] = code
+    if current_user.is_authenticated:
+        current_user.locale = code
+        db.session.commit()
+    return redirect(_safe_next(request.form.get("next")))
+
+
+def _admin_only(check) -> None:
+    if not check(current_user):
+        abort(403)
+
+
+def _form_error(form, error: DomainError) -> None:
+    db.session.rollback()
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [error.message]
+    else:
+        flash(error.message, "danger")
+
+
+# --- users -----------------------------------------------------------------------------------------
+
+@bp.route("/admin/users/")
+@login_required
+def users():
+    _admin_only(rights.can_manage_users)
+    q = (request.args.get("q") or "").strip()
+    query = sa.select(User).order_by(User.name)
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(sa.or_(sa.func.lower(User.name).like(like), User.email.like(like)))
+    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template("auth/users.html", page=page, q=q)
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@login_required
+def user_edit(user_id: int | None = None):
+    _admin_only(rights.can_manage_users)
+    target = db.session.get(User, user_id) if user_id else None
+    if user_id and target is None:
+        abort(404)
+    form = UserForm(obj=target)
+    form.organisation_id.choices = [(o.id, o.name) for o in db.session.scalars(
+        sa.select(Organisation).order_by(Organisation.name))]
+    form.operation_ids.choices = [(o.id, o.name) for o in db.session.scalars(
+        sa.select(Operation).order_by(Operation.name))]
+    if request.method == "GET" and target is not None:
+        form.role.data = target.role.value
+        form.operation_ids.data = [o.id for o in target.operations]
+    if form.validate_on_submit():
+        data = {k: v for k, v in form.data.items() if k not in ("submit", "csrf_token")}
+        try:
+            saved = ops.save_user(current_user, data, target)
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            flash(_("User %(email)s saved.", email=saved.email), "success")
+            return redirect(url_for("auth.users"))
+    return render_template("auth/user_form.html", form=form, target=target)
+
+
+# --- organisations -----------------------------------------------------------------------------------
+
+@bp.route("/admin/organisations/new", methods=["GET", "POST"])
+@bp.route("/admin/organisations/<int:organisation_id>", methods=["GET", "POST"])
+@login_required
+def organisation_edit(organisation_id: int | None = None):
+    _admin_only(rights.can_manage_organisations)
+    organisation = db.session.get(Organisation, organisation_id) if organisation_id else None
+    if organisation_id and organisation is None:
+        abort(404)
+    form = OrganisationForm(obj=organisation)
+    if request.method == "GET" and organisation is not None:
+        form.type.data = organisation.type.value
+    if form.validate_on_submit():
+        data = {k: v for k, v in form.data.items() if k not in ("submit", "csrf_token")}
+        try:
+            saved = ops.save_organisation(current_user, data, organisation)
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            flash(_("Organisation %(name)s saved.", name=saved.name), "success")
+            return redirect(url_for("registry.organisations"))
+    return render_template("auth/organisation_form.html", form=form, organisation=organisation)
+
+
+# --- operations and their admin areas --------------------------------------------------------------
+
+@bp.route("/admin/operations/")
+@login_required
+def operations():
+    _admin_only(rights.can_manage_operations)
+    rows = db.session.execute(
+        sa.select(Operation, sa.func.count(AdminArea.id)).outerjoin(AdminArea, AdminArea.operation_id == Operation.id)
+        .group_by(Operation.id).order_by(Operation.name)).all()
+    return render_template("auth/operations.html", rows=rows)
+
+
+@bp.route("/admin/operations/new", methods=["GET", "POST"])
+@bp.route("/admin/operations/<int:operation_id>", methods=["GET", "POST"])
+@login_required
+def operation_edit(operation_id: int | None = None):
+    _admin_only(rights.can_manage_operations)
+    operation = db.session.get(Operation, operation_id) if operation_id else None
+    if operation_id and operation is None:
+        abort(404)
+    form = OperationForm(obj=operation)
+    upload = AdminAreaUploadForm(prefix="areas")
+    if form.submit.data and form.validate_on_submit():
+        data = {k: v for k, v in form.data.items() if k not in ("submit", "csrf_token")}
+        try:
+            saved = ops.save_operation(current_user, data, operation)
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            flash(_("Operation %(name)s saved.", name=saved.name), "success")
+            return redirect(url_for("auth.operation_edit", operation_id=saved.id))
+    if operation is not None and upload.submit.data and upload.validate_on_submit():
+        try:
+            records = parse_admin_areas(upload.file.data.read(), language=upload.language.data)
+            created, updated = ops.load_admin_areas(operation, records, current_user)
+        except (AdminAreaFileError, DomainError) as error:
+            db.session.rollback()
+            upload.file.errors = [str(getattr(error, "message", error))]
+            flash(_("Nothing was loaded: %(error)s", error=str(getattr(error, "message", error))), "danger")
+        else:
+            flash(_("%(created)d admin areas created, %(updated)d updated.", created=created, updated=updated),
+                  "success")
+            return redirect(url_for("auth.operation_edit", operation_id=operation.id))
+    return render_template("auth/operation_form.html", form=form, upload=upload, operation=operation)

@@ -1,0 +1,123 @@
+"""The `coordhub` command: Flask's CLI group (run, db …) plus coordhub's own commands."""
+from __future__ import annotations
+
+import sys
+
+import click
+import sqlalchemy as sa
+from flask.cli import FlaskGroup, with_appcontext
+
+from coordhub.extensions import db
+
+
+def _create_app():
+    from coordhub import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, help="coordhub: coordination of reconstruction partners.")
+def main() -> None:
+    """Entry point of the `coordhub` console script."""
+
+
+def _operation_by_name(name: str):
+    from coordhub.registry.models import Operation
+
+    operation = db.session.scalar(sa.select(Operation).where(Operation.name == name))
+    if operation is None:
+        raise click.ClickException(f"No operation named '{name}'. Existing: " + ", ".join(
+            db.session.scalars(sa.select(Operation.name))) or "none")
+    return operation
+
+
+@click.command("demo")
+@click.option("--password", default="demo-password", show_default=True, help="Password of every demo user.")
+@with_appcontext
+def demo_command(password: str) -> None:
+    """Create the tables (migrations) and load the demo operation, if not loaded yet."""
+    from flask_migrate import upgrade
+
+    from coordhub.demo.loader import DEMO_OPERATION, load_demo
+
+    upgrade()
+    users = load_demo(password)
+    if users is None:
+        click.echo(f"The demo operation '{DEMO_OPERATION}' is already loaded.")
+    else:
+        click.echo(f"Loaded the demo operation '{DEMO_OPERATION}'.")
+    click.echo("Sign in with any of these (password: %s):" % password)
+    from coordhub.auth.models import User
+
+    for user in db.session.scalars(sa.select(User).order_by(User.role, User.email)):
+        click.echo(f"  {user.role.value:<12} {user.email:<40} {user.organisation.label}")
+
+
+@click.command("seed")
+@with_appcontext
+def seed_command() -> None:
+    """Create the reference lists (sectors, resource types) if missing."""
+    from coordhub.registry.reference import ensure_reference_data
+
+    sectors, types = ensure_reference_data()
+    db.session.commit()
+    click.echo(f"{sectors} sectors and {types} resource types added.")
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--organisation", required=True, help="Name or acronym of an existing organisation.")
+@click.option("--role", type=click.Choice(["admin", "coordinator", "focal_point", "viewer"]), default="viewer",
+              show_default=True)
+@click.option("--operation", "operations", multiple=True, help="Operation name the user works in (repeatable).")
+@click.password_option()
+@with_appcontext
+def create_user_command(email, name, organisation, role, operations, password) -> None:
+    """Create a user account."""
+    from coordhub.errors import DomainError
+    from coordhub.registry import operations as ops
+    from coordhub.registry.models import Organisation
+
+    org = db.session.scalar(sa.select(Organisation).where(
+        sa.or_(Organisation.name == organisation, Organisation.acronym == organisation)))
+    if org is None:
+        raise click.ClickException(f"No organisation named '{organisation}'.")
+    operation_ids = [_operation_by_name(name).id for name in operations]
+    try:
+        user = ops.save_user(None, {"email": email, "name": name, "organisation_id": org.id, "role": role,
+                                    "password": password, "operation_ids": operation_ids})
+    except DomainError as error:
+        raise click.ClickException(f"{error.field or 'error'}: {error.message}") from None
+    click.echo(f"Created {user.email} ({user.role.value}, {org.label}).")
+
+
+@click.command("import-admin-areas")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--operation", "operation_name", required=True, help="Name of the operation.")
+@click.option("--language", default="fr", show_default=True, help="Language of the names to use (COD suffix).")
+@with_appcontext
+def import_admin_areas_command(file: str, operation_name: str, language: str) -> None:
+    """Load admin areas (P-codes, names, hierarchy) from a COD-style CSV into an operation."""
+    from coordhub.errors import DomainError
+    from coordhub.registry.admin_areas import AdminAreaFileError, parse_admin_areas
+    from coordhub.registry.operations import load_admin_areas
+
+    operation = _operation_by_name(operation_name)
+    try:
+        records = parse_admin_areas(file, language=language)
+        created, updated = load_admin_areas(operation, records)
+    except (AdminAreaFileError, DomainError) as error:
+        click.echo(f"Error in {file}: {getattr(error, 'message', error)}. Nothing was loaded.", err=True)
+        sys.exit(2)
+    levels: dict[int, int] = {}
+    for record in records:
+        levels[record.level] = levels.get(record.level, 0) + 1
+    click.echo(f"{created} admin areas created, {updated} updated in '{operation.name}' (" + ", ".join(
+        f"admin{level}: {count}" for level, count in sorted(levels.items())) + ").")
+
+
+def register_commands(app) -> None:
+    """Add coordhub's commands to the app's CLI group (called by the app factory)."""
+    for command in (demo_command, seed_command, create_user_command, import_admin_areas_command):
+        app.cli.add_command(command)

@@ -1,0 +1,26 @@
+"""Domain errors raised by operations, with a message meant for people and the field it concerns."""
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A request that cannot be carried out; `field` names the form/JSON field when there is one."""
+
+    status_code = 400
+
+    def __init__(self, message: str, field: str | None = None, errors: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.errors = errors or ({field: message} if field else {})
+
+
+class ValidationError(DomainError):
+    status_code = 422
+
+
+class PermissionDenied(DomainError):
+    status_code = 403
+
+
+class NotFound(DomainError):
+    status_code = 404

@@ -1,0 +1,6 @@
+"""Imports every model module so the metadata (and Alembic) sees all tables."""
+from coordhub.audit.models import AuditEntry  # noqa: F401
+from coordhub.auth.models import User  # noqa: F401
+from coordhub.registry.models import (  # noqa: F401
+    AdminArea, Capacity, Need, Operation, Organisation, Project, ResourceType, Sector,
+)

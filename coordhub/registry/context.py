@@ -1,0 +1,78 @@
+"""The operation a signed-in user works in, and the globals every template sees."""
+from __future__ import annotations
+
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import abort, flash, g, redirect, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from coordhub.extensions import db
+from coordhub.registry.models import Operation
+
+
+def accessible_operations(user) -> list[Operation]:
+    if user.is_admin:
+        return list(db.session.scalars(sa.select(Operation).order_by(Operation.name)))
+    return sorted(user.operations, key=lambda o: o.name)
+
+
+def current_operation() -> Operation | None:
+    """The user's chosen operation if they may still access it, else their first one."""
+    if "operation" in g:
+        return g.operation
+    operation = None
+    if current_user.is_authenticated:
+        chosen = current_user.current_operation
+        if chosen is not None and current_user.can_access(chosen):
+            operation = chosen
+        else:
+            options = accessible_operations(current_user)
+            operation = options[0] if options else None
+    g.operation = operation
+    return operation
+
+
+def operation_required(view):
+    """Sign-in required, and an operation to work in; the view gets it as `operation`."""
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        operation = current_operation()
+        if operation is None:
+            if current_user.is_admin:
+                flash(_("Create an operation first."), "warning")
+                return redirect(url_for("auth.operations"))
+            abort(403)
+        return view(*args, operation=operation, **kwargs)
+    return wrapper
+
+
+def inject_globals() -> dict:
+    from coordhub.auth import rights
+    from coordhub.registry.models import Capacity, Need, Project
+
+    from flask_babel import get_locale
+
+    context = {"rights": rights, "kinds": {"Project": Project, "Need": Need, "Capacity": Capacity},
+               "get_locale": get_locale}
+    if current_user.is_authenticated:
+        context["current_operation"] = current_operation()
+        context["my_operations"] = accessible_operations(current_user)
+        context["nav_badges"] = {name: fn() for name, fn in NAV_BADGES.items()}
+        context["nav_links"] = NAV_LINKS
+    return context
+
+
+# The navigation bar: (endpoint, url arguments, label, badge name or None). Modules append their pages.
+NAV_LINKS: list[tuple[str, dict, object, str | None]] = [
+    ("registry.record_list", {"slug": "projects"}, _l("Projects"), None),
+    ("registry.record_list", {"slug": "needs"}, _l("Needs"), None),
+    ("registry.record_list", {"slug": "capacities"}, _l("Capacities"), None),
+    ("registry.areas", {}, _l("Admin areas"), None),
+    ("registry.organisations", {}, _l("Organisations"), None),
+]
+# Unread counters shown on navigation links: badge name -> callable returning an int.
+NAV_BADGES: dict = {}

@@ -1,0 +1,84 @@
+"""Forms for projects, needs and capacities (shape only; operations check meaning)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField, DateField, FloatField, IntegerField, SelectField, SelectMultipleField, StringField,
+    SubmitField, TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+
+def optional_int(value):
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+class RecordForm(FlaskForm):
+    """Fields every registered record shares."""
+
+    organisation_id = SelectField(_l("Organisation"), coerce=int, validators=[DataRequired()])
+    code = StringField(_l("Your reference code"), validators=[Optional(), Length(max=100)],
+                       description=_l("Your organisation's own identifier, used to match re-imports."))
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    start_date = DateField(_l("Start date"), validators=[DataRequired()])
+    end_date = DateField(_l("End date"), validators=[Optional()],
+                         description=_l("Leave empty while there is no end date."))
+    submit = SubmitField(_l("Save"))
+
+    def data_for_operation(self) -> dict:
+        skip = {"submit", "csrf_token"}
+        return {name: field.data for name, field in self._fields.items() if name not in skip}
+
+
+class ProjectForm(RecordForm):
+    sector_id = SelectField(_l("Sector"), coerce=int, validators=[DataRequired()])
+    resource_type_id = SelectField(_l("Activity / resource type"), coerce=optional_int, validators=[Optional()])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10000)])
+    area_ids = SelectMultipleField(_l("Admin areas"), coerce=int, validators=[DataRequired()])
+    partner_ids = SelectMultipleField(_l("Implementing partners"), coerce=int, validators=[Optional()])
+    status = SelectField(_l("Status"), choices=[("planned", _l("Planned")), ("ongoing", _l("Ongoing")),
+                                                 ("completed", _l("Completed")), ("suspended", _l("Suspended"))])
+    budget = FloatField(_l("Budget"), validators=[Optional(), NumberRange(min=0)])
+    currency = StringField(_l("Currency"), default="USD", validators=[DataRequired(), Length(min=3, max=3)])
+    beneficiaries_targeted = IntegerField(_l("Targeted beneficiaries"), validators=[Optional(), NumberRange(min=0)])
+    target_group = StringField(_l("Target group"), validators=[Optional(), Length(max=200)])
+    sensitive = BooleanField(_l("Sensitive (protection, victims, DDR): hide details from other organisations"))
+
+
+class NeedForm(RecordForm):
+    admin_area_id = SelectField(_l("Admin area"), coerce=int, validators=[DataRequired()])
+    sector_id = SelectField(_l("Sector"), coerce=int, validators=[DataRequired()])
+    resource_type_id = SelectField(_l("Resource type"), coerce=int, validators=[DataRequired()])
+    quantity = FloatField(_l("Quantity (in the resource type's unit)"),
+                          validators=[DataRequired(), NumberRange(min=0.001)])
+    priority = SelectField(_l("Priority"), coerce=int, default=3,
+                           choices=[(5, _l("5 – life-saving / critical")), (4, _l("4 – high")), (3, _l("3 – medium")),
+                                    (2, _l("2 – low")), (1, _l("1 – lowest"))])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10000)])
+    source = StringField(_l("Source (assessment it comes from)"), validators=[Optional(), Length(max=300)])
+    status = SelectField(_l("Status"), choices=[("open", _l("Open")), ("partially_met", _l("Partially met")),
+                                                 ("met", _l("Met")), ("closed", _l("Closed"))])
+    sensitive = BooleanField(_l("Sensitive (protection, victims, DDR): hide details from other organisations"))
+
+
+class CapacityForm(RecordForm):
+    resource_type_id = SelectField(_l("Resource type"), coerce=int, validators=[DataRequired()])
+    quantity = FloatField(_l("Quantity (in the resource type's unit)"),
+                          validators=[DataRequired(), NumberRange(min=0.001)])
+    area_ids = SelectMultipleField(_l("Service areas (an area covers every area below it)"), coerce=int,
+                                   validators=[DataRequired()])
+    unit_cost = FloatField(_l("Unit cost"), default=0, validators=[Optional(), NumberRange(min=0)])
+    currency = StringField(_l("Currency"), default="USD", validators=[DataRequired(), Length(min=3, max=3)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=10000)])
+
+    def data_for_operation(self) -> dict:
+        data = super().data_for_operation()
+        data["unit_cost"] = data.get("unit_cost") or 0.0
+        return data
+
+
+class ArchiveForm(FlaskForm):
+    """An empty form: only its CSRF token matters."""

@@ -1,0 +1,374 @@
+"""The only code that changes registry data: rights check, validation, one transaction, audit entry."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Iterable
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from coordhub.audit.models import AuditAction, audit_value, record
+from coordhub.auth import rights
+from coordhub.auth.models import Role, User
+from coordhub.errors import PermissionDenied, ValidationError
+from coordhub.extensions import db
+from coordhub.registry.admin_areas import AreaRecord
+from coordhub.registry.models import (
+    AdminArea, Capacity, Need, NeedStatus, Operation, Organisation, OrganisationType, Project,
+    ProjectStatus, ResourceType, Sector, utcnow,
+)
+from coordhub.registry.signals import project_saved
+
+# Plain columns each kind accepts from a form or JSON body; relations are handled separately.
+FIELDS: dict[type, tuple[str, ...]] = {
+    Project: ("code", "organisation_id", "sector_id", "resource_type_id", "title", "description",
+              "start_date", "end_date", "status", "budget", "currency", "beneficiaries_targeted",
+              "target_group", "sensitive"),
+    Need: ("code", "organisation_id", "admin_area_id", "sector_id", "resource_type_id", "title",
+           "description", "quantity", "priority", "start_date", "end_date", "source", "status", "sensitive"),
+    Capacity: ("code", "organisation_id", "resource_type_id", "title", "quantity", "start_date", "end_date",
+               "unit_cost", "currency", "notes"),
+}
+REQUIRED: dict[type, tuple[str, ...]] = {
+    Project: ("organisation_id", "sector_id", "title", "start_date"),
+    Need: ("organisation_id", "admin_area_id", "sector_id", "resource_type_id", "title", "quantity",
+           "start_date"),
+    Capacity: ("organisation_id", "resource_type_id", "title", "quantity", "start_date", "unit_cost"),
+}
+ENUMS = {"status": {Project: ProjectStatus, Need: NeedStatus}}
+
+
+def _require(condition: bool, message: str, field: str | None = None) -> None:
+    if not condition:
+        raise ValidationError(message, field)
+
+
+def _check_operation_access(user: User, operation: Operation) -> None:
+    if not rights.can_access_operation(user, operation):
+        raise PermissionDenied(_("You are not a member of the operation %(name)s.", name=operation.name))
+
+
+def _validate(kind: type, operation: Operation, values: dict[str, Any], area_ids: list[int] | None,
+              partner_ids: list[int] | None, record_id: int | None) -> None:
+    """Check meaning: references exist and belong together, dates and quantities make sense."""
+    for field in REQUIRED[kind]:
+        value = values.get(field)
+        _require(value is not None and value != "", _("This field is required."), field)
+    _require(db.session.get(Organisation, values["organisation_id"]) is not None,
+             _("Unknown organisation."), "organisation_id")
+    resource_type = None
+    if values.get("resource_type_id") is not None:
+        resource_type = db.session.get(ResourceType, values["resource_type_id"])
+        _require(resource_type is not None, _("Unknown resource type."), "resource_type_id")
+    if "sector_id" in values:
+        _require(db.session.get(Sector, values["sector_id"]) is not None, _("Unknown sector."), "sector_id")
+        if resource_type is not None:
+            _require(resource_type.sector_id == values["sector_id"],
+                     _("This resource type belongs to the sector %(sector)s.", sector=resource_type.sector.name),
+                     "resource_type_id")
+    start, end = values.get("start_date"), values.get("end_date")
+    if isinstance(start, date) and isinstance(end, date):
+        _require(end >= start, _("The end date must be on or after the start date."), "end_date")
+    if "quantity" in values:
+        _require(values["quantity"] is not None and values["quantity"] > 0,
+                 _("The quantity must be greater than zero."), "quantity")
+    if "priority" in values and values["priority"] is not None:
+        _require(1 <= int(values["priority"]) <= 5, _("The priority must be between 1 and 5."), "priority")
+    for money in ("budget", "unit_cost"):
+        if values.get(money) is not None:
+            _require(values[money] >= 0, _("The amount cannot be negative."), money)
+    if values.get("beneficiaries_targeted") is not None:
+        _require(values["beneficiaries_targeted"] >= 0, _("The number cannot be negative."), "beneficiaries_targeted")
+    if values.get("title") is not None:
+        _require(len(values["title"]) <= 300, _("At most 300 characters."), "title")
+    if "admin_area_id" in values:
+        area = db.session.get(AdminArea, values["admin_area_id"])
+        _require(area is not None and area.operation_id == operation.id,
+                 _("This admin area is not part of the operation."), "admin_area_id")
+    if area_ids is not None:
+        found = db.session.scalars(sa.select(AdminArea.id).where(
+            AdminArea.id.in_(area_ids), AdminArea.operation_id == operation.id)).all()
+        _require(len(set(found)) == len(set(area_ids)),
+                 _("Some of these admin areas are not part of the operation."), "area_ids")
+        _require(len(area_ids) > 0, _("Choose at least one admin area."), "area_ids")
+    if partner_ids:
+        _require(values["organisation_id"] not in partner_ids,
+                 _("The reporting organisation cannot be its own implementing partner."), "partner_ids")
+        found = db.session.scalars(sa.select(Organisation.id).where(Organisation.id.in_(partner_ids))).all()
+        _require(len(set(found)) == len(set(partner_ids)), _("Unknown implementing partner."), "partner_ids")
+    code = values.get("code")
+    if code:
+        clash = db.session.scalar(sa.select(kind.id).where(
+            kind.operation_id == operation.id, kind.organisation_id == values["organisation_id"],
+            kind.code == code, kind.id != (record_id or 0)))
+        _require(clash is None, _("This organisation already uses the code %(code)s.", code=code), "code")
+
+
+def _normalise(kind: type, data: dict[str, Any]) -> dict[str, Any]:
+    values = {}
+    for field in FIELDS[kind]:
+        if field not in data:
+            continue
+        value = data[field]
+        if isinstance(value, str):
+            value = value.strip()
+            if value == "" and field in ("code", "end_date", "resource_type_id", "budget",
+                                         "beneficiaries_targeted"):
+                value = None
+        if field == "status" and isinstance(value, str):
+            try:
+                value = ENUMS["status"][kind](value)
+            except ValueError:
+                raise ValidationError(_("Unknown status '%(value)s'.", value=value), "status") from None
+        if field == "currency" and isinstance(value, str):
+            value = value.upper()
+            _require(len(value) == 3 and value.isalpha(), _("Use a three-letter ISO 4217 code."), "currency")
+        values[field] = value
+    return values
+
+
+def save_record(user: User, operation: Operation, kind: type, data: dict[str, Any],
+                record_obj=None):
+    """Create (record_obj None) or update a Project, Need or Capacity. Commits; returns the record.
+
+    `data` holds plain values (dates as date, numbers as numbers) plus optional `area_ids` (projects
+    and capacities) and `partner_ids` (projects). Raises PermissionDenied or ValidationError.
+    """
+    _check_operation_access(user, operation)
+    creating = record_obj is None
+    if creating:
+        data = {**data}
+        data.setdefault("organisation_id", user.organisation_id)
+    else:
+        _require(record_obj.operation_id == operation.id, _("This record belongs to another operation."))
+        if not rights.can_edit(user, record_obj):
+            raise PermissionDenied(_("Only %(org)s (or a coordinator, for needs) can change this record.",
+                                     org=record_obj.organisation.label))
+    values = _normalise(kind, data)
+    merged = {f: getattr(record_obj, f) for f in FIELDS[kind]} if not creating else {}
+    merged.update(values)
+    organisation_id = merged.get("organisation_id")
+    if not rights.can_create(user, kind, organisation_id):
+        raise PermissionDenied(_("You cannot register this for that organisation."), "organisation_id")
+    area_ids = data.get("area_ids") if kind in (Project, Capacity) else None
+    partner_ids = data.get("partner_ids") if kind is Project else None
+    if creating and kind in (Project, Capacity) and area_ids is None:
+        area_ids = []
+    _validate(kind, operation, merged, area_ids, partner_ids, None if creating else record_obj.id)
+
+    obj = record_obj or kind(operation_id=operation.id, created_by_id=user.id)
+    changes: dict[str, list] = {}
+    for field, value in values.items():
+        old = None if creating else getattr(obj, field)
+        if creating or old != value:
+            changes[field] = [audit_value(old), audit_value(value)]
+            setattr(obj, field, value)
+    if area_ids is not None:
+        areas = list(db.session.scalars(sa.select(AdminArea).where(AdminArea.id.in_(area_ids))))
+        old = [] if creating else [a.pcode for a in obj.areas]
+        new = [a.pcode for a in areas]
+        if sorted(old) != sorted(new):
+            changes["areas"] = [sorted(old), sorted(new)]
+            obj.areas = areas
+    if partner_ids is not None:
+        partners = list(db.session.scalars(sa.select(Organisation).where(Organisation.id.in_(partner_ids))))
+        old = [] if creating else [o.label for o in obj.partners]
+        new = [o.label for o in partners]
+        if sorted(old) != sorted(new):
+            changes["partners"] = [sorted(old), sorted(new)]
+            obj.partners = partners
+    if not creating and not changes:
+        return obj
+    obj.updated_by_id = user.id
+    obj.updated_at = utcnow()
+    db.session.add(obj)
+    db.session.flush()
+    record(user, AuditAction.create if creating else AuditAction.update, obj, changes,
+           summary=obj.title)
+    if kind is Project:
+        project_saved.send(obj, user=user, created=creating, changes=changes)
+    db.session.commit()
+    return obj
+
+
+def set_archived(user: User, record_obj, archived: bool):
+    """Archive (hide from lists and allocations) or restore a record. Commits."""
+    _check_operation_access(user, record_obj.operation)
+    if not rights.can_edit(user, record_obj):
+        raise PermissionDenied(_("Only %(org)s (or a coordinator, for needs) can change this record.",
+                                 org=record_obj.organisation.label))
+    if record_obj.archived == archived:
+        return record_obj
+    record_obj.archived_at = utcnow() if archived else None
+    record_obj.updated_by_id = user.id
+    record(user, AuditAction.archive if archived else AuditAction.restore, record_obj,
+           {"archived": [not archived, archived]}, summary=record_obj.title)
+    if isinstance(record_obj, Project):
+        project_saved.send(record_obj, user=user, created=False, changes={"archived": [not archived, archived]})
+    db.session.commit()
+    return record_obj
+
+
+# --- organisations, users, operations (admin) ---------------------------------------------------
+
+def save_organisation(user: User, data: dict[str, Any], organisation: Organisation | None = None) -> Organisation:
+    if not rights.can_manage_organisations(user):
+        raise PermissionDenied(_("Only administrators manage organisations."))
+    name = (data.get("name") or "").strip()
+    _require(bool(name), _("This field is required."), "name")
+    clash = db.session.scalar(sa.select(Organisation.id).where(
+        sa.func.lower(Organisation.name) == name.lower(), Organisation.id != (organisation.id if organisation else 0)))
+    _require(clash is None, _("An organisation with this name already exists."), "name")
+    org_type = data.get("type")
+    if isinstance(org_type, str):
+        try:
+            org_type = OrganisationType(org_type)
+        except ValueError:
+            raise ValidationError(_("Unknown organisation type."), "type") from None
+    _require(org_type is not None, _("This field is required."), "type")
+    creating = organisation is None
+    organisation = organisation or Organisation()
+    values = {"name": name, "acronym": (data.get("acronym") or "").strip() or None, "type": org_type,
+              "is_local": bool(data.get("is_local")),
+              "iati_identifier": (data.get("iati_identifier") or "").strip() or None}
+    if "archived" in data:
+        values["archived"] = bool(data["archived"])
+    changes = {}
+    for field, value in values.items():
+        old = None if creating else getattr(organisation, field)
+        if creating or old != value:
+            changes[field] = [audit_value(old), audit_value(value)]
+            setattr(organisation, field, value)
+    db.session.add(organisation)
+    db.session.flush()
+    if changes:
+        record(user, AuditAction.create if creating else AuditAction.update, organisation, changes,
+               summary=organisation.name)
+    db.session.commit()
+    return organisation
+
+
+def save_user(actor: User | None, data: dict[str, Any], target: User | None = None) -> User:
+    """Create or update a user account. `actor` None means the command line (trusted)."""
+    if actor is not None and not rights.can_manage_users(actor):
+        raise PermissionDenied(_("Only administrators manage users."))
+    creating = target is None
+    email = User.normalise_email(data.get("email") or (target.email if target else ""))
+    _require("@" in email and "." in email.split("@")[-1], _("Enter a valid e-mail address."), "email")
+    clash = db.session.scalar(sa.select(User.id).where(User.email == email, User.id != (target.id if target else 0)))
+    _require(clash is None, _("A user with this e-mail address already exists."), "email")
+    name = (data.get("name") or (target.name if target else "")).strip()
+    _require(bool(name), _("This field is required."), "name")
+    role = data.get("role", target.role if target else None)
+    if isinstance(role, str):
+        try:
+            role = Role(role)
+        except ValueError:
+            raise ValidationError(_("Unknown role."), "role") from None
+    _require(role is not None, _("This field is required."), "role")
+    organisation_id = data.get("organisation_id", target.organisation_id if target else None)
+    _require(organisation_id is not None and db.session.get(Organisation, organisation_id) is not None,
+             _("Unknown organisation."), "organisation_id")
+    password = data.get("password") or ""
+    if creating or password:
+        _require(len(password) >= 10, _("Use at least 10 characters."), "password")
+    user = target or User()
+    changes: dict[str, list] = {}
+    for field, value in {"email": email, "name": name, "role": role, "organisation_id": organisation_id,
+                         "active": bool(data.get("active", True if creating else target.active))}.items():
+        old = None if creating else getattr(user, field)
+        if creating or old != value:
+            changes[field] = [audit_value(old), audit_value(value)]
+            setattr(user, field, value)
+    if password:
+        user.set_password(password)
+        changes["password"] = ["", "(changed)"]
+    operation_ids = data.get("operation_ids")
+    if operation_ids is not None:
+        operations = list(db.session.scalars(sa.select(Operation).where(Operation.id.in_(operation_ids))))
+        old = sorted(o.name for o in user.operations)
+        new = sorted(o.name for o in operations)
+        if old != new:
+            changes["operations"] = [old, new]
+            user.operations = operations
+        if user.current_operation not in operations:
+            user.current_operation = operations[0] if operations else None
+    db.session.add(user)
+    db.session.flush()
+    if changes:
+        record(actor, AuditAction.create if creating else AuditAction.update, user,
+               {k: v for k, v in changes.items()}, summary=user.email)
+    db.session.commit()
+    return user
+
+
+def save_operation(user: User | None, data: dict[str, Any], operation: Operation | None = None) -> Operation:
+    if user is not None and not rights.can_manage_operations(user):
+        raise PermissionDenied(_("Only administrators manage operations."))
+    name = (data.get("name") or "").strip()
+    _require(bool(name), _("This field is required."), "name")
+    clash = db.session.scalar(sa.select(Operation.id).where(
+        Operation.name == name, Operation.id != (operation.id if operation else 0)))
+    _require(clash is None, _("An operation with this name already exists."), "name")
+    country = (data.get("country_code") or "").strip().upper()
+    _require(2 <= len(country) <= 3 and country.isalpha(), _("Use an ISO country code (e.g. TD or TCD)."),
+             "country_code")
+    creating = operation is None
+    operation = operation or Operation()
+    changes = {}
+    for field, value in {"name": name, "country_code": country,
+                         "description": (data.get("description") or "").strip(),
+                         "currency": (data.get("currency") or "USD").strip().upper()}.items():
+        old = None if creating else getattr(operation, field)
+        if creating or old != value:
+            changes[field] = [audit_value(old), value]
+            setattr(operation, field, value)
+    db.session.add(operation)
+    db.session.flush()
+    if changes:
+        record(user, AuditAction.create if creating else AuditAction.update, operation, changes,
+               summary=operation.name, operation_id=operation.id)
+    db.session.commit()
+    return operation
+
+
+def switch_operation(user: User, operation: Operation) -> None:
+    _check_operation_access(user, operation)
+    user.current_operation = operation
+    db.session.commit()
+
+
+def load_admin_areas(operation: Operation, records: Iterable[AreaRecord], user: User | None = None) -> tuple[int, int]:
+    """Create or update the operation's admin areas from parsed records (parents first). Commits.
+
+    Returns (created, updated). All or nothing: any error rolls the whole load back.
+    """
+    existing = {a.pcode: a for a in db.session.scalars(
+        sa.select(AdminArea).where(AdminArea.operation_id == operation.id))}
+    created = updated = 0
+    try:
+        for rec in records:
+            parent = existing.get(rec.parent_pcode) if rec.parent_pcode else None
+            if rec.parent_pcode and parent is None:
+                raise ValidationError(_("Parent P-code %(pcode)s is unknown.", pcode=rec.parent_pcode), "parent_pcode")
+            path = f"{parent.path if parent else '/'}{rec.pcode}/"
+            area = existing.get(rec.pcode)
+            if area is None:
+                area = AdminArea(operation_id=operation.id, pcode=rec.pcode)
+                db.session.add(area)
+                existing[rec.pcode] = area
+                created += 1
+            elif (area.name, area.level, area.path, area.latitude, area.longitude) != (
+                    rec.name, rec.level, path, rec.latitude, rec.longitude):
+                updated += 1
+            area.name, area.level, area.parent, area.path = rec.name, rec.level, parent, path
+            if rec.latitude is not None:
+                area.latitude, area.longitude = rec.latitude, rec.longitude
+        db.session.flush()
+        record(user, AuditAction.update, operation, {"admin_areas": [None, f"{created} created, {updated} updated"]},
+               summary=_("Admin areas loaded"), operation_id=operation.id)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return created, updated

@@ -1,0 +1,247 @@
+"""Registry pages: dashboard, projects, needs, capacities, admin areas, organisations (thin views)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from coordhub.auth import rights
+from coordhub.errors import DomainError
+from coordhub.extensions import db
+from coordhub.registry import operations as ops
+from coordhub.registry.context import accessible_operations, operation_required
+from coordhub.registry.forms import ArchiveForm, CapacityForm, NeedForm, ProjectForm
+from coordhub.registry.models import (
+    AdminArea, Capacity, Need, Operation, Organisation, Project, ResourceType, Sector,
+)
+from coordhub.registry.queries import RecordFilters, record_query
+
+bp = Blueprint("registry", __name__)
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    kind: type
+    slug: str          # URL segment and template folder name
+    form: type
+    title: object      # plural, for headings
+    singular: object
+
+
+SPECS = {
+    "projects": KindSpec(Project, "projects", ProjectForm, _l("Projects and activities"), _l("project")),
+    "needs": KindSpec(Need, "needs", NeedForm, _l("Needs"), _l("need")),
+    "capacities": KindSpec(Capacity, "capacities", CapacityForm, _l("Capacities"), _l("capacity")),
+}
+
+
+def _spec(slug: str) -> KindSpec:
+    spec = SPECS.get(slug)
+    if spec is None:
+        abort(404)
+    return spec
+
+
+def area_choices(operation: Operation) -> list[tuple[int, str]]:
+    areas = db.session.scalars(sa.select(AdminArea).where(AdminArea.operation_id == operation.id)
+                               .order_by(AdminArea.path)).all()
+    return [(a.id, f"{'— ' * max(a.level - 1, 0)}{a.name} ({a.pcode})") for a in areas]
+
+
+def filter_choices(operation: Operation) -> dict:
+    return {
+        "sectors": db.session.scalars(sa.select(Sector).order_by(Sector.name)).all(),
+        "areas": area_choices(operation),
+        "organisations": db.session.scalars(sa.select(Organisation).order_by(Organisation.name)).all(),
+        "resource_types": db.session.scalars(sa.select(ResourceType).order_by(ResourceType.name)).all(),
+    }
+
+
+def _fill_choices(form, spec: KindSpec, operation: Operation) -> None:
+    organisations = db.session.scalars(
+        sa.select(Organisation).where(Organisation.archived.is_(False)).order_by(Organisation.name)).all()
+    allowed = [o for o in organisations if rights.can_create(current_user, spec.kind, o.id)]
+    form.organisation_id.choices = [(o.id, o.name) for o in allowed]
+    if not form.organisation_id.data and current_user.organisation_id in {o.id for o in allowed}:
+        form.organisation_id.data = current_user.organisation_id
+    sectors = db.session.scalars(sa.select(Sector).order_by(Sector.name)).all()
+    types = db.session.scalars(sa.select(ResourceType).join(Sector).order_by(Sector.name, ResourceType.name)).all()
+    type_choices = [(t.id, f"{t.sector.name} › {t.name} ({t.unit})") for t in types]
+    if hasattr(form, "sector_id"):
+        form.sector_id.choices = [(s.id, s.name) for s in sectors]
+    if spec.kind is Project:
+        form.resource_type_id.choices = [("", _("— none —"))] + type_choices
+        form.partner_ids.choices = [(o.id, o.name) for o in organisations]
+    else:
+        form.resource_type_id.choices = type_choices
+    if hasattr(form, "area_ids"):
+        form.area_ids.choices = area_choices(operation)
+    if hasattr(form, "admin_area_id"):
+        form.admin_area_id.choices = area_choices(operation)
+
+
+def _get_record(spec: KindSpec, record_id: int, operation: Operation):
+    obj = db.session.get(spec.kind, record_id)
+    if obj is None or obj.operation_id != operation.id:
+        abort(404)
+    return obj
+
+
+@bp.route("/")
+@operation_required
+def dashboard(operation: Operation):
+    counts = {}
+    for slug, spec in SPECS.items():
+        counts[slug] = db.session.scalar(sa.select(sa.func.count()).select_from(spec.kind).where(
+            spec.kind.operation_id == operation.id, spec.kind.archived_at.is_(None)))
+    by_sector = db.session.execute(
+        sa.select(Sector.name, sa.func.count(Project.id)).join(Project, Project.sector_id == Sector.id)
+        .where(Project.operation_id == operation.id, Project.archived_at.is_(None))
+        .group_by(Sector.name).order_by(sa.func.count(Project.id).desc())).all()
+    need_by_sector = dict(db.session.execute(
+        sa.select(Sector.name, sa.func.count(Need.id)).join(Need, Need.sector_id == Sector.id)
+        .where(Need.operation_id == operation.id, Need.archived_at.is_(None)).group_by(Sector.name)).all())
+    area_count = db.session.scalar(sa.select(sa.func.count()).select_from(AdminArea)
+                                   .where(AdminArea.operation_id == operation.id))
+    return render_template("registry/dashboard.html", operation=operation, counts=counts, by_sector=by_sector,
+                           need_by_sector=need_by_sector, area_count=area_count)
+
+
+@bp.route("/<any(projects, needs, capacities):slug>/")
+@operation_required
+def record_list(slug: str, operation: Operation):
+    spec = _spec(slug)
+    filters = RecordFilters.from_args(request.args)
+    page = db.paginate(record_query(spec.kind, operation, current_user, filters),
+                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template(f"registry/{slug}_list.html", spec=spec, page=page, filters=filters,
+                           choices=filter_choices(operation), operation=operation)
+
+
+@bp.route("/<any(projects, needs, capacities):slug>/<int:record_id>")
+@operation_required
+def record_detail(slug: str, record_id: int, operation: Operation):
+    spec = _spec(slug)
+    obj = _get_record(spec, record_id, operation)
+    return render_template(f"registry/{slug}_detail.html", spec=spec, record=obj,
+                           details=rights.can_see_details(current_user, obj),
+                           can_edit=rights.can_edit(current_user, obj), archive_form=ArchiveForm())
+
+
+@bp.route("/<any(projects, needs, capacities):slug>/new", methods=["GET", "POST"])
+@bp.route("/<any(projects, needs, capacities):slug>/<int:record_id>/edit", methods=["GET", "POST"])
+@operation_required
+def record_edit(slug: str, operation: Operation, record_id: int | None = None):
+    spec = _spec(slug)
+    obj = _get_record(spec, record_id, operation) if record_id else None
+    if obj is not None and not rights.can_edit(current_user, obj):
+        abort(403)
+    if obj is None and not rights.can_register_any(current_user, spec.kind):
+        abort(403)
+    form = spec.form(obj=obj)
+    if obj is not None and request.method == "GET":
+        if hasattr(form, "area_ids"):
+            form.area_ids.data = [a.id for a in obj.areas]
+        if hasattr(form, "partner_ids"):
+            form.partner_ids.data = [o.id for o in obj.partners]
+        if hasattr(form, "status"):
+            form.status.data = obj.status.value
+    _fill_choices(form, spec, operation)
+    if form.validate_on_submit():
+        try:
+            saved = ops.save_record(current_user, operation, spec.kind, form.data_for_operation(), obj)
+        except DomainError as error:
+            db.session.rollback()
+            field = getattr(form, error.field, None) if error.field else None
+            if field is not None:
+                field.errors = list(field.errors) + [error.message]
+            else:
+                flash(error.message, "danger")
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("registry.record_detail", slug=slug, record_id=saved.id))
+    elif request.method == "POST":
+        flash(_("Please correct the fields marked below."), "danger")
+    return render_template("registry/record_form.html", spec=spec, form=form, record=obj)
+
+
+@bp.route("/<any(projects, needs, capacities):slug>/<int:record_id>/<any(archive, restore):action>",
+          methods=["POST"])
+@operation_required
+def record_archive(slug: str, record_id: int, action: str, operation: Operation):
+    spec = _spec(slug)
+    obj = _get_record(spec, record_id, operation)
+    form = ArchiveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        ops.set_archived(current_user, obj, action == "archive")
+    except DomainError as error:
+        db.session.rollback()
+        if error.status_code == 403:
+            abort(403)
+        flash(error.message, "danger")
+    else:
+        flash(_("Archived.") if action == "archive" else _("Restored."), "success")
+    return redirect(url_for("registry.record_detail", slug=slug, record_id=obj.id))
+
+
+@bp.route("/areas/")
+@operation_required
+def areas(operation: Operation):
+    parent_id = request.args.get("parent", type=int)
+    parent = db.session.get(AdminArea, parent_id) if parent_id else None
+    if parent is not None and parent.operation_id != operation.id:
+        abort(404)
+    query = sa.select(AdminArea).where(AdminArea.operation_id == operation.id)
+    query = query.where(AdminArea.parent_id == parent.id) if parent else query.where(AdminArea.parent_id.is_(None))
+    q = (request.args.get("q") or "").strip()
+    if q:
+        like = f"%{q.lower()}%"
+        query = sa.select(AdminArea).where(AdminArea.operation_id == operation.id, sa.or_(
+            sa.func.lower(AdminArea.name).like(like), sa.func.lower(AdminArea.pcode).like(like)))
+    page = db.paginate(query.order_by(AdminArea.pcode), per_page=50, error_out=False)
+    child_counts = dict(db.session.execute(
+        sa.select(AdminArea.parent_id, sa.func.count()).where(
+            AdminArea.parent_id.in_([a.id for a in page.items])).group_by(AdminArea.parent_id)).all())
+    trail = []
+    node = parent
+    while node is not None:
+        trail.insert(0, node)
+        node = node.parent
+    return render_template("registry/areas.html", page=page, parent=parent, trail=trail, q=q,
+                           child_counts=child_counts, operation=operation)
+
+
+@bp.route("/organisations/")
+@login_required
+def organisations():
+    q = (request.args.get("q") or "").strip()
+    org_type = request.args.get("type") or ""
+    query = sa.select(Organisation).order_by(Organisation.name)
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(sa.or_(sa.func.lower(Organisation.name).like(like),
+                                   sa.func.lower(sa.func.coalesce(Organisation.acronym, "")).like(like)))
+    if org_type:
+        query = query.where(Organisation.type == org_type)
+    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template("registry/organisations.html", page=page, q=q, org_type=org_type)
+
+
+@bp.route("/operations/switch", methods=["POST"])
+@login_required
+def switch_operation():
+    form = ArchiveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    operation = db.session.get(Operation, request.form.get("operation_id", type=int) or 0)
+    if operation is None or operation not in accessible_operations(current_user):
+        abort(403)
+    ops.switch_operation(current_user, operation)
+    flash(_("You are now working in %(name)s.", name=operation.name), "info")
+    return redirect(url_for("registry.dashboard"))

@@ -1,0 +1,89 @@
+"""Shared fixtures: the app on SQLite (default) or PostgreSQL (DATABASE_URL), a clean database per test,
+users per role and a small operation."""
+from __future__ import annotations
+
+import contextvars
+import os
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from coordhub import create_app
+from coordhub.extensions import db
+from tests import factories
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+class IsolatedClient(FlaskClient):
+    """Runs each request in a fresh context, with its own app context, `g` and database session, as a
+    real server would; otherwise the test's long-lived app context would share `g` (and the signed-in
+    user) between requests."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def app():
+    app = create_app("testing")
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            # Start from an empty schema: a previous run may have left tables of another shape.
+            with db.engine.begin() as connection:
+                connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        else:
+            db.drop_all()
+        db.create_all()
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture(autouse=True)
+def clean_database(request):
+    """Every test starts with empty tables and the reference lists (cheap: a few hundred rows)."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    from coordhub.registry.reference import ensure_reference_data
+
+    ensure_reference_data()
+    db.session.commit()
+    yield
+    db.session.rollback()
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+    db.session.expire_all()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def world(app):
+    """A small operation (two provinces, four districts), organisations of each kind, a user per role."""
+    return factories.make_world()
+
+
+@pytest.fixture
+def login(client):
+    def sign_in(user, password=factories.PASSWORD):
+        client.post("/logout")
+        response = client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+    return sign_in
+
+
+def database_is_postgresql() -> bool:
+    return os.environ.get("DATABASE_URL", "").startswith("postgres")
