@@ -14,7 +14,7 @@ from coordhub.interop.tables import Table
 
 # Value types the record extractor knows (see coordhub.interop.records.parse_cell).
 VALUE_TYPES = (
-    "text", "code", "pcode", "date_start", "date_end", "month", "year", "integer", "number", "amount",
+    "text", "code", "pcode", "pcode_list", "date_start", "date_end", "month", "year", "integer", "number", "amount",
     "currency", "project_status", "need_status", "priority", "organisation_type", "boolean",
 )
 
@@ -171,6 +171,22 @@ def _admin_fields(levels: Iterable[int] = (1, 2, 3)) -> tuple[FieldSpec, ...]:
 _ADMIN_ONE_OF = ("adm3_code", "adm3_name", "adm2_code", "adm2_name", "adm1_code", "adm1_name")
 
 
+def _any_level_pcode_field(many: bool) -> FieldSpec:
+    """P-code(s) of any admin level in one column (the allocation engine's CSVs use 'pcode' and
+    'service_pcodes')."""
+    headers = ("pcode", "p code", "area pcode", "location pcode", "admin pcode", "code lieu")
+    if many:
+        headers = ("pcodes", "service pcodes", "area pcodes", "areas", "service areas", "locations") + headers
+    return FieldSpec(
+        "pcodes" if many else "pcode",
+        "P-codes (any level)" if many else "P-code (any level)",
+        value_type="pcode_list" if many else "pcode",
+        hashtags=("#loc+code", "#loc+pcode", "#loc+id"),
+        headers=headers,
+        help="Several P-codes may be separated by ';', ',' or spaces." if many else "",
+    )
+
+
 def _date_fields() -> tuple[FieldSpec, ...]:
     return (
         FieldSpec(
@@ -244,6 +260,7 @@ PROJECTS = KindSpec(
         _partner_field(),
         *_sector_fields(),
         *_admin_fields(),
+        _any_level_pcode_field(many=True),
         *_date_fields(),
         FieldSpec(
             "status", "Status", value_type="project_status", hashtags=("#status",),
@@ -273,7 +290,7 @@ PROJECTS = KindSpec(
             headers=("target group", "beneficiary type", "population group", "groupe cible", "type de beneficiaires"),
         ),
     ),
-    one_of=(("organisation", "organisation_acronym"), ("sector", "sector_code"), _ADMIN_ONE_OF),
+    one_of=(("organisation", "organisation_acronym"), ("sector", "sector_code"), _ADMIN_ONE_OF + ("pcodes",)),
     key_fields=("code",),
 )
 
@@ -291,6 +308,7 @@ NEEDS = KindSpec(
         *_sector_fields(),
         *_resource_fields(),
         *_admin_fields(),
+        _any_level_pcode_field(many=False),
         FieldSpec(
             "quantity", "Quantity", value_type="amount", required=True,
             hashtags=("#quantity", "#need+quantity", "#item+quantity", "#inneed"),
@@ -318,7 +336,7 @@ NEEDS = KindSpec(
             headers=("status", "need status", "statut", "etat"),
         ),
     ),
-    one_of=(("organisation", "organisation_acronym"), ("resource_type", "resource_type_code"), _ADMIN_ONE_OF),
+    one_of=(("organisation", "organisation_acronym"), ("resource_type", "resource_type_code"), _ADMIN_ONE_OF + ("pcode",)),
     key_fields=("code",),
 )
 
@@ -335,6 +353,7 @@ CAPACITIES = KindSpec(
         *_org_fields(),
         *_resource_fields(),
         *_admin_fields(),
+        _any_level_pcode_field(many=True),
         FieldSpec(
             "quantity", "Quantity", value_type="amount", required=True,
             hashtags=("#quantity", "#capacity+quantity", "#item+quantity"),
@@ -356,7 +375,7 @@ CAPACITIES = KindSpec(
         ),
         FieldSpec("notes", "Notes", hashtags=("#description", "#meta+notes"), headers=("notes", "note", "comments", "remarks", "remarques", "commentaires")),
     ),
-    one_of=(("organisation", "organisation_acronym"), ("resource_type", "resource_type_code"), _ADMIN_ONE_OF),
+    one_of=(("organisation", "organisation_acronym"), ("resource_type", "resource_type_code"), _ADMIN_ONE_OF + ("pcodes",)),
     key_fields=("code",),
 )
 

@@ -88,6 +88,14 @@ def _parse_pcode(value: CellValue, _options: ExtractOptions) -> str | None:
     return code
 
 
+def _parse_pcode_list(value: CellValue, options: ExtractOptions) -> list[str] | None:
+    text = v.parse_text(value)
+    if text is None:
+        return None
+    codes = [_parse_pcode(part, options) for part in re.split(r"[;,|\s]+", text) if part]
+    return list(dict.fromkeys(codes)) or None
+
+
 def _parse_names(value: CellValue, _options: ExtractOptions) -> list[str] | None:
     text = v.parse_text(value)
     if text is None:
@@ -100,6 +108,7 @@ _PARSERS: dict[str, Callable[[CellValue, ExtractOptions], Any]] = {
     "text": lambda value, _: v.parse_text(value),
     "code": lambda value, _: v.parse_text(value),
     "pcode": _parse_pcode,
+    "pcode_list": _parse_pcode_list,
     "date_start": lambda value, o: v.parse_date(value, day_first=o.day_first, month_end=False),
     "date_end": lambda value, o: v.parse_date(value, day_first=o.day_first, month_end=True),
     "month": lambda value, _: v.parse_month(value),
@@ -176,7 +185,7 @@ def iter_records(
             if isinstance(parsed, v.ValueParseError):
                 error(field_spec.name, str(parsed), raw)
             elif parsed is not None:
-                values[field_spec.name] = parsed
+                values[field_spec.name] = list(parsed) if isinstance(parsed, list) else parsed  # cached lists stay unshared
 
         _fill_period(values, mapping, error, row_raw=lambda name: row.get(mapping[name]) if name in mapping else None)
         if "start_date" not in values and options.default_start is not None and not _has_error(errors, "start_date"):

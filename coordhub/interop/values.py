@@ -247,7 +247,7 @@ def month_period(year: int, month: int) -> tuple[date, date]:
 
 _CURRENCY_MARKS = re.compile(r"^(?:[$€£]|usd|eur|gbp|chf|xof|xaf|afn|ngn)\s*|\s*(?:[$€£]|usd|eur|gbp|chf|xof|xaf|afn|ngn)$", re.IGNORECASE)
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")
-_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$", re.IGNORECASE)
+_PLAIN_NUMBER = re.compile(r"^(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$", re.IGNORECASE)
 
 
 def parse_number(value: CellValue, *, decimal_comma: bool | None = None) -> float | int | None:
@@ -293,13 +293,13 @@ def parse_number(value: CellValue, *, decimal_comma: bool | None = None) -> floa
     elif commas:
         if commas > 1:
             text = _thousands(text, ",", original)
-        elif re.fullmatch(r"\d{1,3},\d{3}", text) and not decimal_comma:
+        elif re.fullmatch(r"[1-9]\d{0,2},\d{3}", text) and not decimal_comma:
             text = text.replace(",", "")
         else:
             text = text.replace(",", ".")
     elif dots > 1:
         text = _thousands(text, ".", original)
-    elif dots == 1 and decimal_comma and re.fullmatch(r"\d{1,3}\.\d{3}", text):
+    elif dots == 1 and decimal_comma and re.fullmatch(r"[1-9]\d{0,2}\.\d{3}", text):
         text = text.replace(".", "")
 
     if not _PLAIN_NUMBER.match(text):
@@ -482,7 +482,7 @@ def parse_priority(value: CellValue) -> int | None:
     key = normalise_text(text)
     if key in PRIORITY_WORDS:
         return PRIORITY_WORDS[key]
-    key = re.sub(r"^(?:p|priority|priorite)\s*", "", key)
+    key = re.sub(r"^(?:priority|priorite|p)\s*", "", key)
     try:
         number = parse_number(key if key else text)
     except ValueParseError:
