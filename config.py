@@ -24,6 +24,8 @@ class DefaultConfig:
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL")  # background jobs on RQ when set, in-process otherwise
+    JOBS_MODE = "thread"  # without REDIS_URL: "thread" (background thread) or "eager" (run inline)
+    JOB_TIMEOUT = int(os.environ.get("COORDHUB_JOB_TIMEOUT", "3600"))
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None
     BOOTSTRAP_SERVE_LOCAL = True  # no CDN: the missions' machines are often offline
@@ -55,6 +57,7 @@ class TestingConfig(DefaultConfig):
     REDIS_URL = None
     PAGE_SIZE = 10
     PASSWORD_HASH_CHEAP = True
+    JOBS_MODE = "eager"  # run background jobs synchronously; tests of the thread and RQ paths switch it
 
 
 class ProductionConfig(DefaultConfig):

@@ -52,9 +52,10 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     from coordhub import models  # noqa: F401  (every table registered on the metadata)
     from coordhub.audit.views import bp as audit_bp
     from coordhub.auth.views import bp as auth_bp
+    from coordhub.jobs.views import bp as jobs_bp
     from coordhub.registry.views import bp as registry_bp
 
-    for blueprint in (auth_bp, registry_bp, audit_bp):
+    for blueprint in (auth_bp, registry_bp, audit_bp, jobs_bp):
         app.register_blueprint(blueprint)
 
     from coordhub.registry.context import inject_globals

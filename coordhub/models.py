@@ -4,3 +4,4 @@ from coordhub.auth.models import User  # noqa: F401
 from coordhub.registry.models import (  # noqa: F401
     AdminArea, Capacity, Need, Operation, Organisation, Project, ResourceType, Sector,
 )
+from coordhub.jobs.models import Job  # noqa: F401

@@ -1,0 +1,33 @@
+"""The job progress page and its JSON twin (polled by the page)."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, render_template
+from flask_login import current_user, login_required
+
+from coordhub.extensions import db
+from coordhub.jobs.models import Job
+
+bp = Blueprint("jobs", __name__)
+
+
+def _visible_job(job_id: str) -> Job:
+    job = db.session.get(Job, job_id)
+    if job is None:
+        abort(404)
+    mine = job.user_id == current_user.id
+    if not (mine or current_user.is_admin or (current_user.is_coordinator and job.operation is not None
+                                             and current_user.can_access(job.operation))):
+        abort(404)
+    return job
+
+
+@bp.route("/jobs/<job_id>")
+@login_required
+def show(job_id: str):
+    return render_template("jobs/show.html", job=_visible_job(job_id))
+
+
+@bp.route("/jobs/<job_id>.json")
+@login_required
+def status(job_id: str):
+    return jsonify(_visible_job(job_id).as_dict())
