@@ -78,8 +78,8 @@ class OrganisationMatcher:
 
     Exact match ignores case, accents, spacing and punctuation, and a name may also be found
     by acronym ('UNICEF' in the name column) and the other way round. Acronyms written as
-    alternatives ('AAH/ACF') match either part. Otherwise rapidfuzz proposes up to
-    `max_suggestions` organisations scoring ≥ `suggest_score` as "did you mean …?"; none is
+    alternatives ('AAH/ACF') match either part. Otherwise rapidfuzz (WRatio, 0–100) proposes up
+    to `max_suggestions` organisations scoring ≥ `suggest_score` as "did you mean …?"; none is
     accepted unless `accept_score` is given and the best is alone at or above it. Results are
     cached: a 50,000-row file holds a few hundred distinct organisations.
     """
@@ -88,7 +88,7 @@ class OrganisationMatcher:
         self,
         organisations: Iterable[OrganisationRef],
         *,
-        suggest_score: float = 80,
+        suggest_score: float = 88,
         accept_score: float | None = None,
         max_suggestions: int = 3,
     ) -> None:
