@@ -1,0 +1,42 @@
+"""Pure allocation core: match partner capacities to needs, optimally and explainably (no Flask, no database).
+
+Entry point: ``allocate(needs, capacities, areas=..., policy=..., pins=..., forbidden=..., progress=...)``.
+"""
+
+from .allocate import allocate
+from .fingerprint import fingerprint
+from .model import (
+    DEFAULT_PRIORITY_WEIGHTS,
+    AdminArea,
+    AllocationResult,
+    Assignment,
+    Capacity,
+    Coverage,
+    CoverageFigure,
+    Explanation,
+    ForbiddenPair,
+    InvalidInput,
+    Need,
+    Pin,
+    Policy,
+    Status,
+)
+
+__all__ = [
+    "DEFAULT_PRIORITY_WEIGHTS",
+    "AdminArea",
+    "AllocationResult",
+    "Assignment",
+    "Capacity",
+    "Coverage",
+    "CoverageFigure",
+    "Explanation",
+    "ForbiddenPair",
+    "InvalidInput",
+    "Need",
+    "Pin",
+    "Policy",
+    "Status",
+    "allocate",
+    "fingerprint",
+]

@@ -1,0 +1,274 @@
+"""The allocation run: validate, match, optimise, explain, report."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from . import messages as m
+from .compatibility import Compatibility, find_compatible_pairs
+from .explain import ExplainContext, explain
+from .fingerprint import fingerprint
+from .flow import solve_min_cost_flow
+from .model import (
+    AdminArea,
+    AllocationResult,
+    Assignment,
+    Capacity,
+    Coverage,
+    CoverageFigure,
+    ForbiddenPair,
+    Need,
+    Pin,
+    Policy,
+    Status,
+)
+from .problem import Problem, build_problem
+
+Progress = Callable[[float, str], None]
+
+
+def _silent(fraction: float, message: str) -> None:
+    return None
+
+
+@dataclass
+class Arcs:
+    """The pairs left to optimise (indices into Compatibility), with the
+    remaining (after pins) demand and supply in scaled units."""
+
+    pair: np.ndarray
+    demand: np.ndarray
+    supply: np.ndarray
+    pinned_flow: np.ndarray
+    unit_value: np.ndarray | None
+
+
+def open_arcs(problem: Problem, compat: Compatibility) -> Arcs:
+    """Fix the pins, then keep the pairs that can still carry flow: not
+    forbidden, not pinned, both ends with units left and, in trade-off mode,
+    cheaper per unit than the need's value (others can never pay)."""
+    p, c = problem, compat
+    pinned_flow = np.zeros(c.size, dtype=np.int64)
+    if p.pin_need.size:
+        codes = c.need * max(p.cap_count, 1) + c.cap
+        where = np.searchsorted(codes, p.pin_need * max(p.cap_count, 1) + p.pin_cap)
+        pinned_flow[where] = p.pin_quantity
+    demand = p.need_quantity - np.bincount(c.need, weights=pinned_flow, minlength=p.need_count).astype(np.int64)
+    supply = p.cap_quantity - np.bincount(c.cap, weights=pinned_flow, minlength=p.cap_count).astype(np.int64)
+    keep = ~c.forbidden & ~c.pinned & (demand[c.need] > 0) & (supply[c.cap] > 0)
+    if p.policy.single_provider and p.pin_need.size:
+        # A pinned need already has its one provider.
+        has_pin = np.zeros(p.need_count, dtype=bool)
+        has_pin[p.pin_need] = True
+        keep &= ~has_pin[c.need]
+    unit_value = None
+    if p.policy.value_per_weighted_unit is not None:
+        unit_value = np.rint(p.policy.value_per_weighted_unit * p.cost_scale * p.need_weight).astype(np.int64)
+        keep &= c.unit_cost < unit_value[c.need]
+    return Arcs(pair=np.flatnonzero(keep), demand=demand, supply=supply, pinned_flow=pinned_flow,
+                unit_value=unit_value)
+
+
+def blocks_by_type(problem: Problem, compat: Compatibility, pair: np.ndarray) -> list[np.ndarray]:
+    """The open pairs split by resource type (no pair links two types), each
+    block in canonical (need, capacity) order."""
+    arc_type = problem.need_type[compat.need[pair]]
+    order = np.argsort(arc_type, kind="stable")
+    bounds = np.flatnonzero(np.diff(arc_type[order])) + 1
+    return [pair[chunk] for chunk in np.split(order, bounds) if chunk.size]
+
+
+def _plain_flow(
+    problem: Problem, compat: Compatibility, arcs: Arcs, tell: Progress
+) -> tuple[np.ndarray, str, dict[str, float]]:
+    """Min-cost flow on the open arcs, one network per resource type (smaller
+    networks solve much faster than one big one); returns flow per
+    compatible pair, the method used and build/solve seconds."""
+    c = compat
+    rank = problem.need_priority if problem.policy.lexicographic else problem.need_weight
+    flow = arcs.pinned_flow.copy()
+    timings = {"build": 0.0, "solve": 0.0}
+    methods = set()
+    blocks = blocks_by_type(problem, compat, arcs.pair)
+    for number, pair in enumerate(blocks):
+        tell(0.2 + 0.7 * number / len(blocks), m.PROGRESS_SOLVING)
+        needs, need_local = np.unique(c.need[pair], return_inverse=True)
+        caps, cap_local = np.unique(c.cap[pair], return_inverse=True)
+        outcome = solve_min_cost_flow(
+            supply=arcs.supply[caps],
+            demand=arcs.demand[needs],
+            arc_cap=cap_local,
+            arc_need=need_local,
+            arc_cost=c.unit_cost[pair],
+            need_rank=rank[needs],
+            unit_value=None if arcs.unit_value is None else arcs.unit_value[needs],
+        )
+        flow[pair] += outcome.flow
+        methods.add(outcome.method)
+        for key in timings:
+            timings[key] += outcome.timings[key]
+    return flow, "+".join(sorted(methods)) or "none", timings
+
+
+def _coverage(problem: Problem, met: np.ndarray) -> Coverage:
+    p = problem
+    scale = p.quantity_scale
+    needed = p.need_quantity.astype(np.float64) / scale
+    got = met.astype(np.float64) / scale
+    weight = p.need_weight.astype(np.float64)
+    n_types = len(p.type_names)
+    admin1 = p.areas.admin1[p.need_area]
+
+    def figures(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+        return np.bincount(keys, weights=needed, minlength=size), np.bincount(keys, weights=got, minlength=size)
+
+    t_need, t_met = figures(p.need_type, n_types)
+    by_type = {p.type_names[t]: CoverageFigure(float(t_need[t]), float(t_met[t])) for t in np.unique(p.need_type)}
+    a_codes, a_index = np.unique(admin1, return_inverse=True)
+    a_need, a_met = figures(a_index, a_codes.size)
+    by_admin1 = {p.areas.codes[a]: CoverageFigure(float(a_need[k]), float(a_met[k])) for k, a in enumerate(a_codes)}
+    pair_codes, pair_index = np.unique(admin1 * max(n_types, 1) + p.need_type, return_inverse=True)
+    g_need, g_met = figures(pair_index, pair_codes.size)
+    by_pair = {
+        (p.areas.codes[code // max(n_types, 1)], p.type_names[code % max(n_types, 1)]):
+            CoverageFigure(float(g_need[k]), float(g_met[k]))
+        for k, code in enumerate(pair_codes.tolist())
+    }
+    return Coverage(
+        overall=CoverageFigure(float(needed.sum()), float(got.sum())),
+        weighted=CoverageFigure(float((needed * weight).sum()), float((got * weight).sum())),
+        by_resource_type=by_type,
+        by_admin1=by_admin1,
+        by_admin1_and_type=by_pair,
+    )
+
+
+def totals(problem: Problem, compat: Compatibility, flow: np.ndarray) -> tuple[float, float]:
+    """(weighted units, cost in currency) of a flow, computed exactly in
+    integers and divided once."""
+    p = problem
+    positive = np.flatnonzero(flow > 0)
+    f = flow[positive].astype(object)
+    weighted = int(np.dot(f, p.need_weight[compat.need[positive]].astype(object))) if positive.size else 0
+    cost = int(np.dot(f, compat.unit_cost[positive].astype(object))) if positive.size else 0
+    return weighted / p.quantity_scale, cost / (p.quantity_scale * p.cost_scale)
+
+
+def allocate(
+    needs: Sequence[Need],
+    capacities: Sequence[Capacity],
+    *,
+    areas: Sequence[AdminArea] | None = None,
+    policy: Policy | None = None,
+    pins: Sequence[Pin] = (),
+    forbidden: Sequence[ForbiddenPair] = (),
+    progress: Progress | None = None,
+) -> AllocationResult:
+    """Allocate capacities to needs; the single entry point of the core.
+
+    areas: the admin-area tree; None means the hierarchy is unknown and a
+    capacity covers only the exact P-codes it lists.  pins: fixed
+    assignments (kept exactly); forbidden: pairs never used (e.g. partners'
+    declines).  progress(fraction in [0, 1], message) is called between
+    phases and blocks (from the calling thread).
+
+    Returns an AllocationResult (see there).  The same input, in any order,
+    gives the same result apart from timings.  Raises InvalidInput (a
+    ValueError) listing what is wrong with the input or policy.
+    """
+    started = time.perf_counter()
+    policy = policy or Policy()
+    tell = progress or _silent
+    timings: dict[str, float] = {}
+
+    def lap(name: str, since: float) -> float:
+        now = time.perf_counter()
+        timings[name] = timings.get(name, 0.0) + now - since
+        return now
+
+    tell(0.0, m.PROGRESS_CHECKING)
+    problem = build_problem(needs, capacities, areas, policy, pins, forbidden)
+    digest = fingerprint(needs, capacities, areas, policy, pins, forbidden)
+    now = lap("prepare", started)
+    tell(0.1, m.PROGRESS_MATCHING)
+    compat = find_compatible_pairs(problem)
+    now = lap("compatibility", now)
+    tell(0.2, m.PROGRESS_BUILDING)
+    arcs = open_arcs(problem, compat)
+    notes = list(problem.notes)
+    bound: float | None = None
+    saturated = None
+    if policy.has_side_constraints:
+        from .linear import solve_with_side_constraints
+
+        outcome = solve_with_side_constraints(problem, compat, arcs, started, tell)
+        flow, status, engine = outcome.flow, outcome.status, outcome.engine
+        bound, saturated = outcome.bound, outcome.saturated_org
+        notes += outcome.notes
+        timings["build"] = timings.get("build", 0.0) + outcome.timings["build"]
+        timings["solve"] = outcome.timings["solve"]
+        now = time.perf_counter()
+    else:
+        build_started = now
+        flow, method, flow_timings = _plain_flow(problem, compat, arcs, tell)
+        now = time.perf_counter()
+        timings["solve"] = flow_timings["solve"]
+        timings["build"] = (now - build_started) - flow_timings["solve"]
+        status, engine = Status.OPTIMAL, "min_cost_flow"
+        if now - started > policy.time_limit_seconds:
+            notes.append(m.NOTE_FLOW_OVER_TIME.format(seconds=round(now - started, 2)))
+    tell(0.9, m.PROGRESS_EXPLAINING)
+    explanations = explain(problem, compat, flow, ExplainContext(status, arcs.unit_value, saturated))
+    now = lap("explain", now)
+
+    weighted, cost = totals(problem, compat, flow)
+    if policy.value_per_weighted_unit is not None:
+        objective = policy.value_per_weighted_unit * weighted - cost
+    else:
+        objective = weighted
+    if status == Status.OPTIMAL:
+        bound = objective
+    gap = None if bound is None else max(0.0, bound - objective) / max(abs(bound), 1e-9)
+    met = np.bincount(compat.need, weights=flow, minlength=problem.need_count).astype(np.int64)
+    used = np.bincount(compat.cap, weights=flow, minlength=problem.cap_count).astype(np.int64)
+    result = AllocationResult(
+        status=status,
+        objective=objective,
+        weighted_units=weighted,
+        cost=cost,
+        bound=bound,
+        gap=gap,
+        assignments=_assignments(problem, compat, flow),
+        met=dict(zip(problem.need_ids, (met / problem.quantity_scale).tolist())),
+        used=dict(zip(problem.cap_ids, (used / problem.quantity_scale).tolist())),
+        coverage=_coverage(problem, met),
+        explanations=explanations,
+        timings=timings,
+        seconds=0.0,
+        engine=engine,
+        fingerprint=digest,
+        notes=tuple(notes),
+    )
+    lap("result", now)
+    tell(1.0, m.PROGRESS_DONE)
+    return replace(result, seconds=time.perf_counter() - started)
+
+
+def _assignments(problem: Problem, compat: Compatibility, flow: np.ndarray) -> tuple[Assignment, ...]:
+    p, c = problem, compat
+    positive = np.flatnonzero(flow > 0)
+    quantity = flow[positive] / p.quantity_scale
+    unit_cost = c.unit_cost[positive] / p.cost_scale
+    cost = (flow[positive].astype(np.float64) * c.unit_cost[positive]) / (p.quantity_scale * p.cost_scale)
+    need_ids, cap_ids = p.need_ids, p.cap_ids
+    return tuple(
+        Assignment(need_id=need_ids[i], capacity_id=cap_ids[j], quantity=q, unit_cost=u, cost=k, pinned=pin)
+        for i, j, q, u, k, pin in zip(
+            c.need[positive].tolist(), c.cap[positive].tolist(), quantity.tolist(), unit_cost.tolist(),
+            cost.tolist(), c.pinned[positive].tolist(),
+        )
+    )
