@@ -60,6 +60,13 @@ def _compact(text: str | None) -> str:
     return _key(text).replace(" ", "")
 
 
+def name_key(text: str | None) -> str:
+    """The key under which two names are the same for the matchers: no case, accents, spaces or
+    punctuation. Importers dedupe new organisations and areas on it (the Nigeria 3W spells one
+    organisation both 'Center For Advocacy…' and 'Center for Advocacy…')."""
+    return _compact(text)
+
+
 # ---------------------------------------------------------------------------------------------
 # Organisations
 

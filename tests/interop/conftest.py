@@ -36,7 +36,7 @@ RECONSTRUCTION_SECTORS = [
     SectorRef(7, "EDU", "Education", "Education", "11220", ("education de base",)),
     SectorRef(8, "ECO", "Economic recovery and livelihoods", "Early Recovery", "43072", ("livelihoods", "moyens de subsistance")),
     SectorRef(9, "SOC", "Social cohesion and reconciliation", "Early Recovery", "15220", ("peacebuilding", "cohesion sociale")),
-    SectorRef(10, "PRO", "Protection and victim support", "Protection", "15160", ("victim support",)),
+    SectorRef(10, "PRO", "Protection and victim support", "Protection", "15160", ("victim support", "protection")),
     SectorRef(11, "DDR", "DDR", None, "15240", ("disarmament demobilisation and reintegration",)),
     SectorRef(12, "SSR", "Security sector reform", None, "15210", ("ssr",)),
     SectorRef(13, "CME", "Coordination and M&E", "Coordination", "43010", ("coordination",)),
