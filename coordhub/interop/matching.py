@@ -180,18 +180,26 @@ class OrganisationMatcher:
                 scored[index] = max(scored.get(index, (0.0, "")), (score, "acronym"))
         ranked = sorted(scored.items(), key=lambda item: (-item[1][0], self.organisations[item[0]].name))[: self.max_suggestions]
         suggestions = tuple(Suggestion(self.organisations[index], round(score, 1), on) for index, (score, on) in ranked)
-        if not suggestions:
-            return MatchResult(query=query, status=MatchStatus.not_found, message=f"no organisation named {query!r} in the registry")
-        best = suggestions[0]
-        alone = len(suggestions) == 1 or suggestions[1].score < best.score
-        if self.accept_score is not None and best.score >= self.accept_score and alone:
-            return MatchResult(query=query, status=MatchStatus.fuzzy, record=best.record, suggestions=suggestions)
-        return MatchResult(
-            query=query,
-            status=MatchStatus.near_miss,
-            suggestions=suggestions,
-            message=f"no organisation named {query!r}; did you mean {_labels([s.record for s in suggestions], ' or ')}?",
-        )
+        return _from_suggestions(query, suggestions, self.accept_score, "no organisation named")
+
+
+def _from_suggestions(
+    query: str, suggestions: tuple[Suggestion[T], ...], accept_score: float | None, nothing: str
+) -> MatchResult[T]:
+    """Not found, near miss with "did you mean …?", or (only when `accept_score` is set and the
+    best suggestion is alone at the top) a fuzzy acceptance."""
+    if not suggestions:
+        return MatchResult(query=query, status=MatchStatus.not_found, message=f"{nothing} {query!r} in the registry")
+    best = suggestions[0]
+    alone = len(suggestions) == 1 or suggestions[1].score < best.score
+    if accept_score is not None and best.score >= accept_score and alone:
+        return MatchResult(query=query, status=MatchStatus.fuzzy, record=best.record, suggestions=suggestions)
+    return MatchResult(
+        query=query,
+        status=MatchStatus.near_miss,
+        suggestions=suggestions,
+        message=f"{nothing} {query!r}; did you mean {_labels([s.record for s in suggestions], ' or ')}?",
+    )
 
 
 def _unique(records: list[T]) -> list[T]:
@@ -399,17 +407,7 @@ class SectorMatcher:
                 best[id(sector)] = (score, sector)
         ranked = sorted(best.values(), key=lambda item: (-item[0], item[1].name))[: self.max_suggestions]
         suggestions = tuple(Suggestion(sector, round(score, 1), "name") for score, sector in ranked)
-        if not suggestions:
-            return MatchResult(query=query, status=MatchStatus.not_found, message=f"no sector or cluster called {query!r}")
-        alone = len(suggestions) == 1 or suggestions[1].score < suggestions[0].score
-        if self.accept_score is not None and suggestions[0].score >= self.accept_score and alone:
-            return MatchResult(query=query, status=MatchStatus.fuzzy, record=suggestions[0].record, suggestions=suggestions)
-        return MatchResult(
-            query=query,
-            status=MatchStatus.near_miss,
-            suggestions=suggestions,
-            message=f"no sector called {query!r}; did you mean {_labels([s.record for s in suggestions], ' or ')}?",
-        )
+        return _from_suggestions(query, suggestions, self.accept_score, "no sector or cluster called")
 
 
 # ---------------------------------------------------------------------------------------------
