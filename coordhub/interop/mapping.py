@@ -83,6 +83,22 @@ class KindSpec:
     def field_names(self) -> tuple[str, ...]:
         return tuple(spec.name for spec in self.fields)
 
+    def to_json(self) -> dict[str, Any]:
+        """What the mapping step of the wizard (and the API) shows about this kind."""
+        return {
+            "name": self.name,
+            "label": self.label,
+            "fields": [
+                {
+                    "name": spec.name, "label": spec.label, "type": spec.value_type, "required": spec.required,
+                    "hashtags": list(spec.hashtags), "headers": list(spec.headers), "help": spec.help,
+                }
+                for spec in self.fields
+            ],
+            "one_of": [list(group) for group in self.one_of],
+            "key_fields": list(self.key_fields),
+        }
+
 
 # ---------------------------------------------------------------------------------------------
 # Shared field definitions

@@ -144,76 +144,79 @@ def iter_records(
     Repeated cell texts are parsed once (large 3W files repeat the same few values).
     """
     spec = get_kind(kind) if isinstance(kind, str) else kind
-    fields = [(spec.field(name), column) for name, column in mapping.items()]
     labels = {name: table.column_label(column) for name, column in mapping.items()}
+    plan = [
+        (name, column, "names" if name in LIST_FIELDS else spec.field(name).value_type, spec.field(name).required, spec.field(name).label)
+        for name, column in mapping.items()
+    ]
     cache: dict[tuple[str, Any], Any] = {}
+    fill_title = spec.name == "projects"
+
+    def problem(row_number: int, name: str, message: str, raw: CellValue = None) -> CellError:
+        return CellError(
+            row=row_number,
+            column=labels.get(name, ""),
+            field=name,
+            value="" if is_blank(raw) else str(raw).strip(),
+            message=message,
+            column_index=mapping.get(name),
+        )
 
     for row in table.rows:
+        cells, number = row.cells, row.number
         values: dict[str, Any] = {}
         errors: list[CellError] = []
-
         warnings: list[CellError] = []
 
-        def error(name: str, message: str, raw: CellValue = None, *, into: list[CellError] | None = None) -> None:
-            (errors if into is None else into).append(
-                CellError(
-                    row=row.number,
-                    column=labels.get(name, ""),
-                    field=name,
-                    value="" if is_blank(raw) else str(raw).strip(),
-                    message=message,
-                    column_index=mapping.get(name),
-                )
-            )
-
-        for field_spec, column in fields:
-            raw = row.get(column)
-            if is_blank(raw):
-                if field_spec.required:
-                    error(field_spec.name, f"{field_spec.label} is required but the cell is blank")
+        for name, column, value_type, required, label in plan:
+            raw = cells[column] if column < len(cells) else None
+            kind_of_raw = raw.__class__
+            if raw is None or (kind_of_raw is str and (not raw or raw.isspace())) or (kind_of_raw is float and raw != raw):
+                if required:
+                    errors.append(problem(number, name, f"{label} is required but the cell is blank"))
                 continue
-            value_type = "names" if field_spec.name in LIST_FIELDS else field_spec.value_type
-            key = (value_type, raw) if isinstance(raw, (str, int, float)) and not isinstance(raw, bool) else None
+            key = (value_type, raw) if kind_of_raw in (str, int, float) else None
             parsed = cache.get(key, _MISSING) if key is not None else _MISSING
             if parsed is _MISSING:
                 try:
                     parsed = _parse_names(raw, options) if value_type == "names" else parse_cell(raw, value_type, options)
-                except v.ValueParseError as problem:
-                    parsed = problem
+                except v.ValueParseError as reason:
+                    parsed = reason
                 if key is not None and len(cache) < 100_000:
                     cache[key] = parsed
-            if isinstance(parsed, v.ValueParseError):
-                error(field_spec.name, str(parsed), raw)
+            if parsed.__class__ is v.ValueParseError:
+                errors.append(problem(number, name, str(parsed), raw))
             elif parsed is not None:
-                values[field_spec.name] = list(parsed) if isinstance(parsed, list) else parsed  # cached lists stay unshared
+                values[name] = list(parsed) if parsed.__class__ is list else parsed  # cached lists stay unshared
 
-        _fill_period(values, mapping, error, row_raw=lambda name: row.get(mapping[name]) if name in mapping else None)
-        if "start_date" not in values and options.default_start is not None and not _has_error(errors, "start_date"):
+        if "month" in mapping or "year" in mapping:
+            _fill_period(values, errors, lambda name, message: problem(number, name, message))
+        if options.default_start is not None and "start_date" not in values and not _has_error(errors, "start_date"):
             values["start_date"] = options.default_start
-        if "end_date" not in values and options.default_end is not None and not _has_error(errors, "end_date"):
+        if options.default_end is not None and "end_date" not in values and not _has_error(errors, "end_date"):
             values["end_date"] = options.default_end
         start, end = values.get("start_date"), values.get("end_date")
         if start is not None and end is not None and end < start:
-            error("end_date" if "end_date" in mapping else "start_date",
-                  f"the end date {end.isoformat()} is before the start date {start.isoformat()}",
-                  row.get(mapping["end_date"]) if "end_date" in mapping else None)
+            field_name = "end_date" if "end_date" in mapping else "start_date"
+            errors.append(problem(
+                number, field_name, f"the end date {end.isoformat()} is before the start date {start.isoformat()}",
+                cells[mapping[field_name]] if field_name in mapping else None,
+            ))
 
-        if spec.name == "projects" and "title" not in values and not _has_error(errors, "title"):
+        if fill_title and "title" not in values and not _has_error(errors, "title"):
             sector_text = values.get("sector") or values.get("sector_code")
             if sector_text:
                 values["title"] = sector_text
                 if "title" in mapping:
-                    error("title", f"no activity given: the sector {sector_text!r} is used as the title", into=warnings)
+                    warnings.append(problem(number, "title", f"no activity given: the sector {sector_text!r} is used as the title"))
 
         for group in spec.one_of:
             if not any(name in values for name in group) and not any(_has_error(errors, name) for name in group):
-                mapped = [name for name in group if name in mapping]
-                labels_text = " or ".join(spec.field(name).label for name in group if name in mapping) or " or ".join(
-                    spec.field(name).label for name in group
-                )
-                error(mapped[0] if mapped else group[0], f"{labels_text} is required but blank")
+                mapped = [name for name in group if name in mapping] or list(group)
+                labels_text = " or ".join(spec.field(name).label for name in mapped)
+                errors.append(problem(number, mapped[0], f"{labels_text} is required but blank"))
 
-        yield RowRecord(row=row.number, values=values, errors=errors, warnings=warnings)
+        yield RowRecord(row=number, values=values, errors=errors, warnings=warnings)
 
 
 def extract_records(
@@ -227,16 +230,15 @@ def _has_error(errors: list[CellError], name: str) -> bool:
     return any(problem.field == name for problem in errors)
 
 
-def _fill_period(values: dict[str, Any], mapping: dict[str, int], error, row_raw) -> None:
+def _fill_period(values: dict[str, Any], errors: list[CellError], problem: Callable[[str, str], CellError]) -> None:
+    """Month + year → start_date and end_date (first and last day), unless the row has its own."""
     month, year = values.pop("month", None), values.pop("year", None)
-    if "month" not in mapping and "year" not in mapping:
-        return
     if month is None and year is None:
         return
     if month is None or year is None:
-        missing = "month" if month is None else "year"
-        if row_raw(missing) is None or is_blank(row_raw(missing)):
-            error(missing, f"the {missing} is blank while the {'year' if missing == 'month' else 'month'} is given")
+        missing, given = ("month", "year") if month is None else ("year", "month")
+        if not _has_error(errors, missing):
+            errors.append(problem(missing, f"the {missing} is blank while the {given} is given"))
         return
     first, last = v.month_period(year, month)
     values.setdefault("start_date", first)

@@ -273,6 +273,8 @@ def parse_number(value: CellValue, *, decimal_comma: bool | None = None) -> floa
         raise ValueParseError(f"{parse_text(value)!r} is a date, not a number")
 
     original = str(value).strip()
+    if original.isascii() and original.isdigit():
+        return int(original)
     text = original
     negative = False
     if text.startswith("(") and text.endswith(")"):

@@ -223,17 +223,10 @@ def write_xlsx(
         for column in columns:
             value = format_value(column.extract(row))
             if isinstance(value, str):
-                cells.append(text_cell(value))
-            elif isinstance(value, datetime):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "yyyy-mm-dd hh:mm:ss"
-                cells.append(cell)
-            elif isinstance(value, date):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "yyyy-mm-dd"
-                cells.append(cell)
-            elif value is None or isinstance(value, (bool, int, float)):
-                cells.append(value)
+                # Only text openpyxl would take for a formula needs a cell object (they are slow).
+                cells.append(text_cell(value) if value.startswith("=") else value)
+            elif value is None or isinstance(value, (bool, int, float, date)):
+                cells.append(value)  # dates get openpyxl's date format
             else:
                 cells.append(text_cell(str(value)))
         sheet.append(cells)

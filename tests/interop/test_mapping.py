@@ -20,6 +20,7 @@ def test_every_kind_is_consistent():
             assert set(group) <= set(names)
         for field in kind.fields:
             field.patterns  # every pattern parses
+        assert json.loads(json.dumps(kind.to_json()))["name"] == kind.name
     with pytest.raises(ValueError, match="Unknown import kind"):
         get_kind("people")
     assert get_kind("admin-areas").name == "admin_areas"
