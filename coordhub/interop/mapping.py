@@ -79,6 +79,15 @@ class KindSpec:
                 return spec
         raise KeyError(f"{self.name} has no field {name!r}")
 
+    def group_label(self, group: tuple[str, ...], mapped: Iterable[str] | None = None) -> str:
+        """How to name a `one_of` group to a person: 'Organisation or Acronym', 'an admin area
+        (Admin 2 P-code or Admin 2 name)'. With `mapped`, only those fields are named."""
+        names = [name for name in group if mapped is None or name in set(mapped)] or list(group)
+        labels = " or ".join(self.field(name).label for name in names)
+        if any(name.startswith("adm") or name.startswith("pcode") for name in group):
+            return f"an admin area ({labels})"
+        return labels
+
     @property
     def field_names(self) -> tuple[str, ...]:
         return tuple(spec.name for spec in self.fields)
@@ -595,8 +604,7 @@ def validate_mapping(table: Table, kind: KindSpec | str, mapping: dict[str, int]
             problems.append(f"No column is chosen for {field_spec.label}, which is required.")
     for group in spec.one_of:
         if not any(name in mapping for name in group):
-            labels = " or ".join(spec.field(name).label for name in group)
-            problems.append(f"Choose a column for {labels}.")
+            problems.append(f"Choose a column for {spec.group_label(group)}.")
     if ("month" in mapping) != ("year" in mapping):
         problems.append("Month and Year go together: choose a column for both, or for neither.")
     return problems

@@ -213,8 +213,7 @@ def iter_records(
         for group in spec.one_of:
             if not any(name in values for name in group) and not any(_has_error(errors, name) for name in group):
                 mapped = [name for name in group if name in mapping] or list(group)
-                labels_text = " or ".join(spec.field(name).label for name in mapped)
-                errors.append(problem(number, mapped[0], f"{labels_text} is required but blank"))
+                errors.append(problem(number, mapped[0], f"{spec.group_label(group, mapped)} is required but blank"))
 
         yield RowRecord(row=number, values=values, errors=errors, warnings=warnings)
 

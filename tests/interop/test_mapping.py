@@ -91,7 +91,7 @@ def test_validate_mapping_reports_clearly():
     assert "'colour' is not a field" in text
     assert "The column chosen for Activity does not exist" in text
     assert "Column 'Organisation' is chosen for 2 fields (Organisation, Sector)" in text
-    assert "Choose a column for Admin 3 P-code or Admin 3 name or Admin 2 P-code" in text
+    assert "Choose a column for an admin area (Admin 3 P-code or Admin 3 name or Admin 2 P-code" in text
     assert validate_mapping(table, "projects", {"organisation": 0, "sector": 1, "adm2_name": 2, "title": 3}) == []
     assert "Quantity, which is required" in " ".join(validate_mapping(table, "needs", {"title": 3}))
     assert any("Month and Year" in p for p in validate_mapping(table, "projects", {"organisation": 0, "sector": 1, "adm2_name": 2, "month": 3}))

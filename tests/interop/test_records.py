@@ -46,7 +46,7 @@ def test_errors_name_row_column_and_reason():
     blank = {error.field: str(error) for error in records[3].errors}
     assert blank["organisation"] == "Row 6, column 'Organisation': Organisation is required but blank"
     assert "Sector is required" in blank["sector"]
-    assert "Admin 2 name is required" in blank["adm2_name"]
+    assert blank["adm2_name"] == "Row 6, column 'District': an admin area (Admin 2 name) is required but blank"
     assert records[1].errors[0].to_json()["column_letter"] == "E"
 
 
