@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -11,6 +9,7 @@ from rapidfuzz import fuzz
 
 from coordhub.interop.hxl import Hashtag, TagPattern
 from coordhub.interop.tables import Table
+from coordhub.interop.values import normalise_text
 
 # Value types the record extractor knows (see coordhub.interop.records.parse_cell).
 VALUE_TYPES = (
@@ -457,9 +456,7 @@ def get_kind(name: str) -> KindSpec:
 
 def header_key(text: str) -> str:
     """Header comparison key: no case, accents, spaces, underscores or punctuation ('Date de début' → 'datededebut')."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return re.sub(r"[^0-9a-z]", "", plain.casefold())
+    return normalise_text(text).replace(" ", "")
 
 
 @dataclass(frozen=True)

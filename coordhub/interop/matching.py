@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Generic, Iterable, Sequence, TypeVar
 
 from rapidfuzz import fuzz, process
