@@ -1,0 +1,1 @@
+"""Overlap and gap detection: who duplicates whose work, and where needs go uncovered."""

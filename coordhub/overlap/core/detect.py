@@ -1,0 +1,187 @@
+"""Full overlap detection over a set of activities, and the result it returns."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import overload
+
+import numpy as np
+
+from coordhub.overlap.core.areas import AreaTree
+from coordhub.overlap.core.clusters import find_clusters
+from coordhub.overlap.core.model import (
+    Activity,
+    AdminArea,
+    Cluster,
+    InvalidInput,
+    Overlap,
+    OverlapKind,
+    SpatialRelation,
+)
+from coordhub.overlap.core.pairs import CandidatePairs, all_candidate_pairs
+from coordhub.overlap.core.scoring import DOUBLE_COUNT, KINDS, PairScores, score_pairs
+from coordhub.overlap.core.table import NO_END, NO_START, ActivityTable
+
+
+def _day(ordinal: int) -> date | None:
+    return None if ordinal in (NO_START, NO_END) else date.fromordinal(ordinal)
+
+
+class Overlaps(Sequence[Overlap]):
+    """Scored pairs held as arrays; :class:`Overlap` objects are built when read.
+
+    Sorted by score, highest first. Building every object (and its explanation) for a million
+    pairs takes seconds, so counts and the arrays (``score``, ``kind``) can be used without it.
+    """
+
+    def __init__(self, table: ActivityTable, pairs: CandidatePairs, scores: PairScores) -> None:
+        self._table = table
+        self._pairs = pairs
+        self._scores = scores
+        self._order: np.ndarray | None = None  # by score, highest first; sorted on first read
+
+    def _position(self, index: int) -> int:
+        if self._order is None:
+            self._order = np.argsort(-self._scores.score, kind="stable")
+        return int(self._order[index])
+
+    def __len__(self) -> int:
+        return len(self._pairs.row_a)
+
+    @overload
+    def __getitem__(self, index: int) -> Overlap: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Overlap]: ...
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._build(i) for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self._build(index)
+
+    def __iter__(self) -> Iterator[Overlap]:
+        return (self._build(i) for i in range(len(self)))
+
+    @property
+    def scores(self) -> np.ndarray:
+        """Scores in [0, 1], in no particular order (for counts and histograms)."""
+        return self._scores.score
+
+    def count_by_kind(self) -> dict[OverlapKind, int]:
+        """Number of pairs of each kind (every kind present, zero when none)."""
+        counts = np.bincount(self._scores.kind.astype(np.int64), minlength=len(KINDS))
+        return {kind: int(counts[i]) for i, kind in enumerate(KINDS)}
+
+    def _build(self, i: int) -> Overlap:
+        return build_overlap(self._table, self._pairs, self._scores, self._position(i))
+
+
+def build_overlap(table: ActivityTable, pairs: CandidatePairs, scores: PairScores, i: int) -> Overlap:
+    """The :class:`Overlap` for entry ``i`` of scored pair arrays, with ``a.id < b.id``."""
+    row_a, row_b = int(pairs.row_a[i]), int(pairs.row_b[i])
+    node_a, node_b = int(pairs.node_a[i]), int(pairs.node_b[i])
+    a, b = table.activities[row_a], table.activities[row_b]
+    if b.id < a.id:
+        a, b, node_a, node_b = b, a, node_b, node_a
+    tree = table.tree
+    if node_a == node_b:
+        relation = SpatialRelation.SAME
+    elif tree.depth[node_a] < tree.depth[node_b]:
+        relation = SpatialRelation.CONTAINS
+    else:
+        relation = SpatialRelation.WITHIN
+    similarity = float(scores.similarity[i])
+    counted = int(scores.counted[i])
+    return Overlap(
+        a=a,
+        b=b,
+        score=float(scores.score[i]),
+        kind=KINDS[int(scores.kind[i])],
+        area_a=tree.areas[node_a],
+        area_b=tree.areas[node_b],
+        relation=relation,
+        start=_day(int(scores.start[i])),
+        end=_day(int(scores.end[i])),
+        days=int(scores.days[i]) if scores.days[i] >= 0 else None,
+        title_similarity=None if np.isnan(similarity) else similarity,
+        counted_activity_id=table.activities[counted].id if counted >= 0 else None,
+    )
+
+
+def scored_pairs(table: ActivityTable, pairs: CandidatePairs, min_score: float, *,
+                 link: bool = True) -> tuple[CandidatePairs, PairScores]:
+    """Score candidate pairs and keep those scoring ≥ ``min_score``; with ``link``, record
+    every double count found (whatever its score) in ``table``."""
+    scores = score_pairs(table, pairs.row_a, pairs.row_b, pairs.gap)
+    if link:
+        double = np.flatnonzero(scores.kind == DOUBLE_COUNT)
+        table.link(scores.funder[double], scores.counted[double])
+    if min_score <= 0.0:
+        return pairs, scores
+    keep = np.flatnonzero(scores.score >= min_score)
+    return pairs.take(keep), PairScores(*(getattr(scores, f)[keep] for f in PairScores.__slots__))
+
+
+@dataclass(slots=True)
+class DetectionResult:
+    """What full detection found.
+
+    - ``overlaps``: scored pairs (score ≥ ``min_score``), highest score first;
+    - ``clusters``: cells with more than two organisations at once (empty when not asked for);
+    - ``linked_activity_ids``: funders' reports duplicating their partners' (double counts),
+      to leave out of coverage and gap figures;
+    - ``unknown_pcodes``: P-codes used by activities but absent from the admin-area tree
+      (matched exactly only); ``unplaced_activity_ids``: activities with no P-code at all;
+    - ``seconds``: wall-clock time of the detection.
+    """
+
+    activity_count: int
+    overlaps: Overlaps
+    clusters: list[Cluster]
+    linked_activity_ids: frozenset[str]
+    unknown_pcodes: frozenset[str]
+    unplaced_activity_ids: tuple[str, ...]
+    seconds: float = 0.0
+
+
+def detect_overlaps(
+    activities: Iterable[Activity],
+    areas: Iterable[AdminArea] = (),
+    *,
+    period: tuple[date, date] | None = None,
+    min_score: float = 0.0,
+    clusters: bool = True,
+) -> DetectionResult:
+    """Find every overlapping pair (and cluster) among ``activities``.
+
+    ``areas`` is the admin-area tree; P-codes not in it match only themselves. ``period`` is
+    the reporting period (first day, last day): an activity with no start is taken to start on
+    its first day; without it an unknown start means "always". An open end means ongoing.
+    ``min_score`` in [0, 1] drops weaker pairs (double counts are still linked for coverage).
+
+    Raises :class:`InvalidInput` for a repeated activity id, a broken admin-area tree, a
+    period ending before it starts or ``min_score`` outside [0, 1].
+    """
+    began = time.perf_counter()
+    if not 0.0 <= min_score <= 1.0:
+        raise InvalidInput(f"min_score must lie in [0, 1], not {min_score}", field="min_score")
+    table = ActivityTable(AreaTree(areas), period)
+    table.extend(activities)
+    pairs, scores = scored_pairs(table, all_candidate_pairs(table), min_score)
+    overlaps = Overlaps(table, pairs, scores)
+    found_clusters = find_clusters(table) if clusters else []
+    unplaced = tuple(a.id for a in table.activities if a is not None and not a.pcodes)
+    return DetectionResult(
+        activity_count=len(table),
+        overlaps=overlaps,
+        clusters=found_clusters,
+        linked_activity_ids=frozenset(table.activities[r].id for r in table.linked),
+        unknown_pcodes=frozenset(table.tree.unknown_pcodes),
+        unplaced_activity_ids=unplaced,
+        seconds=time.perf_counter() - began,
+    )
