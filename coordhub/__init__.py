@@ -41,6 +41,15 @@ def create_app(config: str | type | dict | None = None) -> Flask:
             "SQLALCHEMY_DATABASE_URI"]:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    from werkzeug.routing import IntegerConverter
+
+    class IdConverter(IntegerConverter):
+        """Database ids: whole numbers that fit an INTEGER column (bigger ones are simply not found)."""
+
+        def __init__(self, url_map):
+            super().__init__(url_map, max=2**31 - 1)
+
+    app.url_map.converters["id"] = IdConverter
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
@@ -52,10 +61,13 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     from coordhub import models  # noqa: F401  (every table registered on the metadata)
     from coordhub.audit.views import bp as audit_bp
     from coordhub.auth.views import bp as auth_bp
+    from coordhub.api import openapi as _api_spec  # noqa: F401  (routes on the API blueprint)
+    from coordhub.api import views as _api_views  # noqa: F401
+    from coordhub.api.core import bp as api_bp
     from coordhub.jobs.views import bp as jobs_bp
     from coordhub.registry.views import bp as registry_bp
 
-    for blueprint in (auth_bp, registry_bp, audit_bp, jobs_bp):
+    for blueprint in (auth_bp, registry_bp, audit_bp, jobs_bp, api_bp):
         app.register_blueprint(blueprint)
 
     from coordhub.registry.context import inject_globals
@@ -65,7 +77,21 @@ def create_app(config: str | type | dict | None = None) -> Flask:
 
     register_commands(app)
     _register_error_pages(app)
+    app.before_request(_refuse_nul_characters)
     return app
+
+
+def _refuse_nul_characters():
+    """No text column can hold NUL characters (PostgreSQL refuses them): refuse such web input early.
+
+    File uploads (multipart) are exempt (spreadsheets are binary); the API checks its JSON per field."""
+    from flask import abort
+
+    if "%00" in request.query_string.decode("latin-1") and not request.path.startswith("/api/"):
+        abort(400, "The address contains a NUL character.")
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype == "application/x-www-form-urlencoded":
+        if any("\x00" in value for value in request.form.values()):
+            abort(400, "The form contains a NUL character.")
 
 
 def _enable_sqlite_foreign_keys(app: Flask) -> None:
@@ -88,6 +114,7 @@ def _register_error_pages(app: Flask) -> None:
         400: lambda: _("The request could not be understood (was the form's security token missing?)."),
         403: lambda: _("You do not have the right to do this."),
         404: lambda: _("This page does not exist."),
+        405: lambda: _("This method is not allowed here."),
         413: lambda: _("The file is too large."),
     }
 
@@ -96,7 +123,12 @@ def _register_error_pages(app: Flask) -> None:
         if request.path.startswith("/api/"):
             from flask import jsonify
 
-            return jsonify(error={"status": code, "message": messages.get(code, lambda: str(error))()}), code
+            message = messages.get(code, lambda: str(error))()
+            if code == 400 and getattr(error, "description", None):
+                message = error.description
+            return jsonify(error={"status": code, "message": message}), code
+        if code not in messages:
+            raise error
         return render_template("error.html", code=code, message=messages[code]()), code
 
     for code in messages:

@@ -5,3 +5,4 @@ from coordhub.registry.models import (  # noqa: F401
     AdminArea, Capacity, Need, Operation, Organisation, Project, ResourceType, Sector,
 )
 from coordhub.jobs.models import Job  # noqa: F401
+from coordhub.api.models import ApiToken  # noqa: F401

@@ -11,6 +11,7 @@ from coordhub.audit.models import AuditEntry
 from coordhub.auth import rights
 from coordhub.auth.models import User
 from coordhub.extensions import db
+from coordhub.registry.queries import parse_id
 
 bp = Blueprint("audit", __name__)
 
@@ -22,8 +23,8 @@ def log():
         abort(403)
     query = sa.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     entity_type = request.args.get("entity_type") or ""
-    user_id = request.args.get("user", type=int)
-    entity_id = request.args.get("entity_id", type=int)
+    user_id = parse_id(request.args.get("user"))
+    entity_id = parse_id(request.args.get("entity_id"))
     if entity_type:
         query = query.where(AuditEntry.entity_type == entity_type)
     if entity_id:

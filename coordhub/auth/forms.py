@@ -59,3 +59,8 @@ class AdminAreaUploadForm(FlaskForm):
     language = SelectField(_l("Names in"), choices=[("fr", "Français"), ("en", "English"), ("es", "Español"),
                                                     ("pt", "Português"), ("ar", "العربية")])
     submit = SubmitField(_l("Load admin areas"))
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("What is this token for?"), validators=[DataRequired(), Length(max=100)])
+    submit = SubmitField(_l("Create token"))

@@ -102,7 +102,7 @@ def users():
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
-@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/admin/users/<id:user_id>", methods=["GET", "POST"])
 @login_required
 def user_edit(user_id: int | None = None):
     _admin_only(rights.can_manage_users)
@@ -132,7 +132,7 @@ def user_edit(user_id: int | None = None):
 # --- organisations -----------------------------------------------------------------------------------
 
 @bp.route("/admin/organisations/new", methods=["GET", "POST"])
-@bp.route("/admin/organisations/<int:organisation_id>", methods=["GET", "POST"])
+@bp.route("/admin/organisations/<id:organisation_id>", methods=["GET", "POST"])
 @login_required
 def organisation_edit(organisation_id: int | None = None):
     _admin_only(rights.can_manage_organisations)
@@ -167,7 +167,7 @@ def operations():
 
 
 @bp.route("/admin/operations/new", methods=["GET", "POST"])
-@bp.route("/admin/operations/<int:operation_id>", methods=["GET", "POST"])
+@bp.route("/admin/operations/<id:operation_id>", methods=["GET", "POST"])
 @login_required
 def operation_edit(operation_id: int | None = None):
     _admin_only(rights.can_manage_operations)
@@ -198,3 +198,44 @@ def operation_edit(operation_id: int | None = None):
                   "success")
             return redirect(url_for("auth.operation_edit", operation_id=operation.id))
     return render_template("auth/operation_form.html", form=form, upload=upload, operation=operation)
+
+
+# --- personal API tokens ---------------------------------------------------------------------------
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def tokens():
+    from coordhub.api.models import ApiToken
+    from coordhub.auth.forms import TokenForm
+    from coordhub.registry.forms import ArchiveForm
+
+    form = TokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        row, new_token = ApiToken.issue(current_user, form.name.data.strip())
+        db.session.flush()
+        record(current_user, AuditAction.create, row, {"name": [None, row.name]}, summary=f"API token {row.hint}…")
+        db.session.commit()
+        form = TokenForm(formdata=None)
+    rows = db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == current_user.id)
+                              .order_by(ApiToken.created_at.desc())).all()
+    return render_template("auth/tokens.html", form=form, rows=rows, new_token=new_token, revoke_form=ArchiveForm())
+
+
+@bp.route("/account/tokens/<id:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_token(token_id: int):
+    from coordhub.api.models import ApiToken
+    from coordhub.registry.forms import ArchiveForm
+
+    if not ArchiveForm().validate_on_submit():
+        abort(400)
+    row = db.session.get(ApiToken, token_id)
+    if row is None or row.user_id != current_user.id:
+        abort(404)
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        record(current_user, AuditAction.update, row, {"revoked": [False, True]}, summary=f"API token {row.hint}…")
+        db.session.commit()
+        flash(_("The token %(name)s is revoked.", name=row.name), "success")
+    return redirect(url_for("auth.tokens"))

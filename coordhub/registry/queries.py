@@ -15,6 +15,16 @@ from coordhub.registry.models import (
 )
 
 STATUS_ENUMS = {Project: ProjectStatus, Need: NeedStatus}
+MAX_ID = 2**31  # ids are INTEGER columns
+
+
+def parse_id(value: Any) -> int | None:
+    """A query-string or form value as a database id: None unless a whole number that fits an INTEGER column."""
+    try:
+        number = int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+    return number if number is None or abs(number) < MAX_ID else None
 
 
 @dataclass
@@ -36,10 +46,7 @@ class RecordFilters:
     @classmethod
     def from_args(cls, args: Mapping[str, Any]) -> "RecordFilters":
         def as_int(name):
-            try:
-                return int(args.get(name)) if args.get(name) not in (None, "") else None
-            except (TypeError, ValueError):
-                return None
+            return parse_id(args.get(name))
 
         def as_date(name):
             try:
@@ -48,11 +55,12 @@ class RecordFilters:
                 return None
 
         return cls(
-            q=(args.get("q") or "").strip()[:200], sector_id=as_int("sector"), area_id=as_int("area"),
+            q=(args.get("q") or "").replace("\x00", "").strip()[:200], sector_id=as_int("sector"), area_id=as_int("area"),
             organisation_id=as_int("organisation"), resource_type_id=as_int("resource_type"),
-            status=(args.get("status") or "").strip(), priority=as_int("priority"),
+            status=(args.get("status") or "").replace("\x00", "").strip(),
+            priority=as_int("priority") if as_int("priority") in range(1, 6) else None,
             date_from=as_date("date_from"), date_to=as_date("date_to"),
-            archived=args.get("archived") in ("1", "true", "on"), sort=(args.get("sort") or "").strip(),
+            archived=args.get("archived") in ("1", "true", "on"), sort=(args.get("sort") or "").replace("\x00", "").strip(),
         )
 
     def as_args(self) -> dict[str, Any]:

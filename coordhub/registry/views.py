@@ -18,7 +18,7 @@ from coordhub.registry.forms import ArchiveForm, CapacityForm, NeedForm, Project
 from coordhub.registry.models import (
     AdminArea, Capacity, Need, Operation, Organisation, Project, ResourceType, Sector,
 )
-from coordhub.registry.queries import RecordFilters, record_query
+from coordhub.registry.queries import RecordFilters, parse_id, record_query
 
 bp = Blueprint("registry", __name__)
 
@@ -122,7 +122,7 @@ def record_list(slug: str, operation: Operation):
                            choices=filter_choices(operation), operation=operation)
 
 
-@bp.route("/<any(projects, needs, capacities):slug>/<int:record_id>")
+@bp.route("/<any(projects, needs, capacities):slug>/<id:record_id>")
 @operation_required
 def record_detail(slug: str, record_id: int, operation: Operation):
     spec = _spec(slug)
@@ -133,7 +133,7 @@ def record_detail(slug: str, record_id: int, operation: Operation):
 
 
 @bp.route("/<any(projects, needs, capacities):slug>/new", methods=["GET", "POST"])
-@bp.route("/<any(projects, needs, capacities):slug>/<int:record_id>/edit", methods=["GET", "POST"])
+@bp.route("/<any(projects, needs, capacities):slug>/<id:record_id>/edit", methods=["GET", "POST"])
 @operation_required
 def record_edit(slug: str, operation: Operation, record_id: int | None = None):
     spec = _spec(slug)
@@ -169,7 +169,7 @@ def record_edit(slug: str, operation: Operation, record_id: int | None = None):
     return render_template("registry/record_form.html", spec=spec, form=form, record=obj)
 
 
-@bp.route("/<any(projects, needs, capacities):slug>/<int:record_id>/<any(archive, restore):action>",
+@bp.route("/<any(projects, needs, capacities):slug>/<id:record_id>/<any(archive, restore):action>",
           methods=["POST"])
 @operation_required
 def record_archive(slug: str, record_id: int, action: str, operation: Operation):
@@ -193,7 +193,7 @@ def record_archive(slug: str, record_id: int, action: str, operation: Operation)
 @bp.route("/areas/")
 @operation_required
 def areas(operation: Operation):
-    parent_id = request.args.get("parent", type=int)
+    parent_id = parse_id(request.args.get("parent"))
     parent = db.session.get(AdminArea, parent_id) if parent_id else None
     if parent is not None and parent.operation_id != operation.id:
         abort(404)
@@ -239,7 +239,7 @@ def switch_operation():
     form = ArchiveForm()
     if not form.validate_on_submit():
         abort(400)
-    operation = db.session.get(Operation, request.form.get("operation_id", type=int) or 0)
+    operation = db.session.get(Operation, parse_id(request.form.get("operation_id")) or 0)
     if operation is None or operation not in accessible_operations(current_user):
         abort(403)
     ops.switch_operation(current_user, operation)

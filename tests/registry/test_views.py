@@ -214,3 +214,10 @@ def test_pages_load_bootstrap_from_the_app_not_a_cdn(world, login, client):
     assert "/bootstrap/static/css/bootstrap.min.css" in page
     assert "cdn" not in page.lower()
     assert client.get("/bootstrap/static/css/bootstrap.min.css").status_code == 200
+
+
+def test_nul_characters_in_forms_are_refused(world, login, client):
+    login(world.users["focal"])
+    response = client.post("/projects/new", data=project_form(world, title="bad\x00title"))
+    assert response.status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Project)) == 0
