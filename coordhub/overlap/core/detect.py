@@ -22,7 +22,7 @@ from coordhub.overlap.core.model import (
     SpatialRelation,
 )
 from coordhub.overlap.core.pairs import CandidatePairs, all_candidate_pairs
-from coordhub.overlap.core.scoring import DOUBLE_COUNT, KINDS, PairScores, score_pairs
+from coordhub.overlap.core.scoring import DOUBLE_COUNT, KINDS, OWN_WORK, PairScores, score_pairs
 from coordhub.overlap.core.table import NO_END, NO_START, ActivityTable
 
 
@@ -33,9 +33,12 @@ def _day(ordinal: int) -> date | None:
 class Overlaps(Sequence[Overlap]):
     """Scored pairs held as arrays; :class:`Overlap` objects are built when read.
 
-    Sorted by score, highest first. Building every object (and its explanation) for a million
-    pairs takes seconds, so counts and the arrays (``score``, ``kind``) can be used without it.
+    Read in order of score, highest first. Building every object (and its explanation) for
+    millions of pairs takes seconds, so :meth:`count_by_kind` and :attr:`scores` work on the
+    arrays without building any.
     """
+
+    _CHUNK = 4096
 
     def __init__(self, table: ActivityTable, pairs: CandidatePairs, scores: PairScores) -> None:
         self._table = table
@@ -43,10 +46,10 @@ class Overlaps(Sequence[Overlap]):
         self._scores = scores
         self._order: np.ndarray | None = None  # by score, highest first; sorted on first read
 
-    def _position(self, index: int) -> int:
+    def _positions(self, index: slice) -> np.ndarray:
         if self._order is None:
             self._order = np.argsort(-self._scores.score, kind="stable")
-        return int(self._order[index])
+        return self._order[index]
 
     def __len__(self) -> int:
         return len(self._pairs.row_a)
@@ -57,15 +60,16 @@ class Overlaps(Sequence[Overlap]):
     def __getitem__(self, index: slice) -> list[Overlap]: ...
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return [self._build(i) for i in range(*index.indices(len(self)))]
+            return build_overlaps(self._table, self._pairs, self._scores, self._positions(index))
         if index < 0:
             index += len(self)
         if not 0 <= index < len(self):
             raise IndexError(index)
-        return self._build(index)
+        return self[index: index + 1][0]
 
     def __iter__(self) -> Iterator[Overlap]:
-        return (self._build(i) for i in range(len(self)))
+        for first in range(0, len(self), self._CHUNK):
+            yield from self[first: first + self._CHUNK]
 
     @property
     def scores(self) -> np.ndarray:
@@ -77,53 +81,63 @@ class Overlaps(Sequence[Overlap]):
         counts = np.bincount(self._scores.kind.astype(np.int64), minlength=len(KINDS))
         return {kind: int(counts[i]) for i, kind in enumerate(KINDS)}
 
-    def _build(self, i: int) -> Overlap:
-        return build_overlap(self._table, self._pairs, self._scores, self._position(i))
 
+def build_overlaps(table: ActivityTable, pairs: CandidatePairs, scores: PairScores,
+                   positions: np.ndarray) -> list[Overlap]:
+    """The :class:`Overlap` objects for entries ``positions`` of scored pair arrays, in that
+    order, each with ``a.id < b.id``."""
+    activities, areas, depth = table.activities, table.tree.areas, table.tree.depth
+    days_seen: dict[int, date | None] = {}
 
-def build_overlap(table: ActivityTable, pairs: CandidatePairs, scores: PairScores, i: int) -> Overlap:
-    """The :class:`Overlap` for entry ``i`` of scored pair arrays, with ``a.id < b.id``."""
-    row_a, row_b = int(pairs.row_a[i]), int(pairs.row_b[i])
-    node_a, node_b = int(pairs.node_a[i]), int(pairs.node_b[i])
-    a, b = table.activities[row_a], table.activities[row_b]
-    if b.id < a.id:
-        a, b, node_a, node_b = b, a, node_b, node_a
-    tree = table.tree
-    if node_a == node_b:
-        relation = SpatialRelation.SAME
-    elif tree.depth[node_a] < tree.depth[node_b]:
-        relation = SpatialRelation.CONTAINS
-    else:
-        relation = SpatialRelation.WITHIN
-    similarity = float(scores.similarity[i])
-    counted = int(scores.counted[i])
-    return Overlap(
-        a=a,
-        b=b,
-        score=float(scores.score[i]),
-        kind=KINDS[int(scores.kind[i])],
-        area_a=tree.areas[node_a],
-        area_b=tree.areas[node_b],
-        relation=relation,
-        start=_day(int(scores.start[i])),
-        end=_day(int(scores.end[i])),
-        days=int(scores.days[i]) if scores.days[i] >= 0 else None,
-        title_similarity=None if np.isnan(similarity) else similarity,
-        counted_activity_id=table.activities[counted].id if counted >= 0 else None,
-    )
+    def day(ordinal: int) -> date | None:
+        if ordinal not in days_seen:
+            days_seen[ordinal] = _day(ordinal)
+        return days_seen[ordinal]
+
+    columns = zip(pairs.row_a[positions].tolist(), pairs.row_b[positions].tolist(),
+                  pairs.node_a[positions].tolist(), pairs.node_b[positions].tolist(),
+                  scores.score[positions].tolist(), scores.kind[positions].tolist(),
+                  scores.start[positions].tolist(), scores.end[positions].tolist(),
+                  scores.days[positions].tolist(), scores.similarity[positions].tolist(),
+                  scores.counted[positions].tolist())
+    out = []
+    for row_a, row_b, node_a, node_b, score, kind, start, end, days, similarity, counted in columns:
+        a, b = activities[row_a], activities[row_b]
+        if b.id < a.id:
+            a, b, node_a, node_b = b, a, node_b, node_a
+        if node_a == node_b:
+            relation = SpatialRelation.SAME
+        elif depth[node_a] < depth[node_b]:
+            relation = SpatialRelation.CONTAINS
+        else:
+            relation = SpatialRelation.WITHIN
+        out.append(Overlap(
+            a=a,
+            b=b,
+            score=score,
+            kind=KINDS[kind],
+            area_a=areas[node_a],
+            area_b=areas[node_b],
+            relation=relation,
+            start=day(start),
+            end=day(end),
+            days=days if days >= 0 else None,
+            title_similarity=None if similarity != similarity else similarity,  # NaN: none
+            counted_activity_id=activities[counted].id if counted >= 0 else None,
+        ))
+    return out
 
 
 def scored_pairs(table: ActivityTable, pairs: CandidatePairs, min_score: float, *,
                  link: bool = True) -> tuple[CandidatePairs, PairScores]:
-    """Score candidate pairs and keep those scoring ≥ ``min_score``; with ``link``, record
-    every double count found (whatever its score) in ``table``."""
+    """Score candidate pairs and keep those scoring ≥ ``min_score`` (one organisation's own
+    work of different types is never kept); with ``link``, record every double count found
+    (whatever its score) in ``table``."""
     scores = score_pairs(table, pairs.row_a, pairs.row_b, pairs.gap)
     if link:
         double = np.flatnonzero(scores.kind == DOUBLE_COUNT)
         table.link(scores.funder[double], scores.counted[double])
-    if min_score <= 0.0:
-        return pairs, scores
-    keep = np.flatnonzero(scores.score >= min_score)
+    keep = np.flatnonzero((scores.score >= min_score) & (scores.kind != OWN_WORK))
     return pairs.take(keep), PairScores(*(getattr(scores, f)[keep] for f in PairScores.__slots__))
 
 

@@ -8,8 +8,8 @@ from datetime import date
 import numpy as np
 
 from coordhub.overlap.core.areas import AreaTree
-from coordhub.overlap.core.clusters import Cell, find_clusters
-from coordhub.overlap.core.detect import DetectionResult, build_overlap, detect_overlaps, scored_pairs
+from coordhub.overlap.core.clusters import find_clusters
+from coordhub.overlap.core.detect import DetectionResult, build_overlaps, detect_overlaps, scored_pairs
 from coordhub.overlap.core.model import Activity, AdminArea, Cluster, InvalidInput, Overlap
 from coordhub.overlap.core.pairs import CandidatePairs, all_candidate_pairs, best_match_per_pair
 from coordhub.overlap.core.table import ActivityTable
@@ -41,7 +41,8 @@ class OverlapIndex:
         self._period = period
         self._min_score = min_score
         self._table = ActivityTable(AreaTree(self._areas), period)
-        self._cells: dict[Cell, set[int]] = {}
+        # sector → area node → rows registered there
+        self._cells: dict[int, dict[int, set[int]]] = {}
         self._table.extend(activities)
         for row in range(self._table.size):
             self._file(row)
@@ -88,12 +89,11 @@ class OverlapIndex:
     def remove(self, activity_id: str) -> None:
         """Forget an activity. Raises ``KeyError`` if it is not stored."""
         row = self._table.rows[activity_id]
-        sector = int(self._table.sector[row])
+        by_node = self._cells[int(self._table.sector[row])]
         for node in self._table.nodes_of[row]:
-            rows = self._cells[(sector, node)]
-            rows.discard(row)
-            if not rows:
-                del self._cells[(sector, node)]
+            by_node[node].discard(row)
+            if not by_node[node]:
+                del by_node[node]
         self._table.remove(activity_id)
 
     # whole-set views -------------------------------------------------------------------------
@@ -125,9 +125,9 @@ class OverlapIndex:
 
     def _file(self, row: int) -> None:
         """Put a stored row in the cells of its sector and areas."""
-        sector = int(self._table.sector[row])
+        by_node = self._cells.setdefault(int(self._table.sector[row]), {})
         for node in self._table.nodes_of[row]:
-            self._cells.setdefault((sector, node), set()).add(row)
+            by_node.setdefault(node, set()).add(row)
 
     def _complete_links(self) -> None:
         if not self._links_complete:
@@ -142,7 +142,7 @@ class OverlapIndex:
             pairs = self._candidates(row, exclude=previous)
             pairs, scores = scored_pairs(table, pairs, self._min_score, link=store)
             order = np.lexsort((pairs.row_b, -scores.score))
-            return [build_overlap(table, pairs, scores, int(i)) for i in order]
+            return build_overlaps(table, pairs, scores, order)
         finally:
             if not store:
                 table.drop_last()
@@ -152,31 +152,27 @@ class OverlapIndex:
         date ranges meet it."""
         table = self._table
         tree = table.tree
-        sector = int(table.sector[row])
-        others: list[int] = []
-        own_nodes: list[int] = []
-        other_nodes: list[int] = []
-        gaps: list[int] = []
+        by_node = self._cells.get(int(table.sector[row]), {})
+        found: list[tuple[set[int], int, int, int]] = []  # (rows, own node, their node, gap)
         for node in table.nodes_of[row]:
             depth = tree.depth[node]
-            related = [(a, depth - tree.depth[a]) for a in tree.ancestors(node)]
-            related += [(n, tree.depth[n] - depth) for n in tree.subtree(node)]
-            for other_node, gap in related:
-                rows = self._cells.get((sector, other_node))
-                if not rows:
-                    continue
-                others.extend(rows)
-                own_nodes.extend([node] * len(rows))
-                other_nodes.extend([other_node] * len(rows))
-                gaps.extend([gap] * len(rows))
-        other = np.asarray(others, dtype=np.int64)
+            for above in tree.ancestors(node):
+                if above in by_node:
+                    found.append((by_node[above], node, above, depth - tree.depth[above]))
+            below = tree.subtree(node)
+            nodes = (n for n in below if n in by_node) if len(below) < len(by_node) else \
+                (n for n in by_node if n in below)
+            found.extend((by_node[n], node, n, tree.depth[n] - depth) for n in nodes)
+        sizes = [len(rows) for rows, *_ in found]
+        other = np.fromiter((r for rows, *_ in found for r in rows), dtype=np.int64,
+                            count=sum(sizes))
+        own_node, other_node, gap = (np.repeat(np.asarray([f[k] for f in found], dtype=np.int64),
+                                               sizes) for k in (1, 2, 3))
         keep = (table.start[other] <= table.end[row]) & (table.end[other] >= table.start[row])
+        keep &= other != row
         if exclude is not None:
             keep &= other != exclude
-        keep &= other != row
         idx = np.flatnonzero(keep)
         pairs = CandidatePairs(np.full(len(idx), row, dtype=np.int64), other[idx],
-                               np.asarray(own_nodes, dtype=np.int64)[idx],
-                               np.asarray(other_nodes, dtype=np.int64)[idx],
-                               np.asarray(gaps, dtype=np.int64)[idx])
+                               own_node[idx], other_node[idx], gap[idx])
         return best_match_per_pair(pairs, table)

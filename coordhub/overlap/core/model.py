@@ -176,7 +176,8 @@ class OverlapKind(str, enum.Enum):
     DUPLICATE_ENTRY = "duplicate entry"
     #: two organisations doing the same kind of work in the same place and time
     OVERLAP = "overlap"
-    #: same sector, place and time, different activity types: shown, scored lower
+    #: two organisations, same sector, place and time, different activity types: shown, scored
+    #: lower (one organisation's own activities of different types are not reported at all)
     COMPLEMENTARY = "complementary"
     #: a funder and its implementing partner both report one intervention
     DOUBLE_COUNT = "double count"

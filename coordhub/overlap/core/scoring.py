@@ -38,6 +38,8 @@ TIME_BASE = 0.5
 KINDS = (OverlapKind.OVERLAP, OverlapKind.COMPLEMENTARY, OverlapKind.DUPLICATE_ENTRY,
          OverlapKind.DOUBLE_COUNT)
 OVERLAP, COMPLEMENTARY, DUPLICATE_ENTRY, DOUBLE_COUNT = range(4)
+#: kind code of a pair that is not reported: one organisation's own work of different types
+OWN_WORK = -1
 
 
 @dataclass(slots=True)
@@ -83,7 +85,8 @@ def score_pairs(table: ActivityTable, ra: np.ndarray, rb: np.ndarray, gap: np.nd
     """Score pairs of rows known to share a sector and related areas ``gap`` levels apart.
 
     The date ranges must intersect (callers only pass such pairs). The result does not depend
-    on which row of a pair comes first.
+    on which row of a pair comes first. One organisation's activities of different types get
+    kind :data:`OWN_WORK`: not a duplicate entry, and nobody else to coordinate with.
     """
     sa, sb = table.start[ra], table.start[rb]
     ea, eb = table.end[ra], table.end[rb]
@@ -119,6 +122,7 @@ def score_pairs(table: ActivityTable, ra: np.ndarray, rb: np.ndarray, gap: np.nd
     double = compatible & (names_ab | names_ba) & ~(same_org & names_ab & names_ba)
     kind = np.full(len(ra), OVERLAP, dtype=np.int8)
     kind[~compatible] = COMPLEMENTARY
+    kind[~compatible & same_org] = OWN_WORK
     kind[compatible & same_org] = DUPLICATE_ENTRY
     kind[double] = DOUBLE_COUNT
     # the partner's report counts; the funder's report (the one naming the partner) is linked

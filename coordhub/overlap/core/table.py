@@ -53,7 +53,8 @@ class Interner:
         return i
 
 
-_COLUMNS = ("start", "end", "org", "sector", "type", "text", "target", "partners", "places")
+_COLUMNS = ("start", "end", "org", "sector", "type", "text", "target", "partners", "partner",
+            "places")
 
 
 class ActivityTable:
@@ -77,6 +78,7 @@ class ActivityTable:
     text: np.ndarray
     target: np.ndarray
     partners: np.ndarray  # number of implementing partners named
+    partner: np.ndarray  # the first of them (organisation number)
     places: np.ndarray  # number of areas
 
     def __init__(self, tree: AreaTree, period: tuple[date, date] | None = None) -> None:
@@ -176,7 +178,8 @@ class ActivityTable:
         return (start, end, self.orgs.id(activity.organisation), self.sectors.id(activity.sector),
                 self.types.id(activity.activity_type),
                 self.texts.id(activity.title or activity.description),
-                self.targets.id(activity.target_group), len(partners), len(nodes))
+                self.targets.id(activity.target_group), len(partners),
+                partners[0] if partners else -1, len(nodes))
 
     def drop_last(self) -> None:
         """Undo :meth:`append` of the last row (interned names stay known)."""
@@ -219,9 +222,8 @@ class ActivityTable:
 
     def names_partner(self, funder_rows: np.ndarray, other_rows: np.ndarray) -> np.ndarray:
         """For each pair: does the first activity name the second's organisation as partner?"""
-        out = np.zeros(len(funder_rows), dtype=bool)
-        has = self.partners[funder_rows] > 0
-        org = self.org
-        for k in np.flatnonzero(has).tolist():
-            out[k] = org[other_rows[k]] in self.partners_of[funder_rows[k]]
+        other_org = self.org[other_rows]
+        out = (self.partner[funder_rows] == other_org) & (other_org >= 0)
+        for k in np.flatnonzero(self.partners[funder_rows] > 1).tolist():
+            out[k] = other_org[k] in self.partners_of[funder_rows[k]]
         return out

@@ -124,6 +124,10 @@ def test_same_organisation_twice_is_a_duplicate_entry():
     assert "probably a duplicate entry" in o.explanation
 
 
+def test_one_organisations_own_work_of_different_types_is_not_reported():
+    assert pairs(activity(id="a"), activity(id="b", activity_type="school feeding")) == []
+
+
 def test_different_activity_types_are_complementary_and_score_lower():
     same = only_pair(activity(id="a"), activity(id="b", organisation="NRC"))
     other = only_pair(activity(id="a"), activity(id="b", organisation="NRC",
