@@ -122,9 +122,11 @@ def timed(fn, *args, **kwargs):
     return value, time.perf_counter() - began
 
 
-def bench_full(activities, areas) -> dict:
+def bench_full(activities, areas, repeats: int) -> dict:
     detect_overlaps(activities[:2000], areas)  # warm-up (imports, numpy, rapidfuzz)
-    result, seconds = timed(detect_overlaps, activities, areas)
+    runs = [timed(detect_overlaps, activities, areas) for _ in range(repeats)]
+    result = runs[0][0]
+    seconds = [s for _, s in runs]
     _, seconds_no_clusters = timed(detect_overlaps, activities, areas, clusters=False)
     sample = min(len(result.overlaps), 100_000)
     _, explain_seconds = timed(lambda: [o.explanation for o in result.overlaps[:sample]])
@@ -136,7 +138,8 @@ def bench_full(activities, areas) -> dict:
         "largest_cluster_organisations": max((c.organisation_count for c in result.clusters),
                                              default=0),
         "linked_double_counts": len(result.linked_activity_ids),
-        "seconds_full_detection": round(seconds, 3),
+        "seconds_full_detection": round(min(seconds), 3),
+        "seconds_full_detection_runs": [round(s, 3) for s in seconds],
         "seconds_without_clusters": round(seconds_no_clusters, 3),
         "seconds_per_100k_explanations": round(explain_seconds * 100_000 / max(sample, 1), 3),
     }
@@ -212,11 +215,17 @@ def markdown(figures: dict) -> str:
         "# Overlap detection benchmark",
         "",
         f"Machine: {figures['machine']}. Command: `.venv/bin/python bench/overlap.py`.",
+        f"Synthetic data: {full['activities']:,} activities over {figures['areas']:,} admin areas "
+        "(country, 30 provinces, 360 districts, 2,880 communes), 11 sectors, 400 organisations, "
+        f"3 years; seed {figures['seed']}. It is denser than both real files: "
+        f"{full['pairs'] / full['activities']:.0f} pairs per activity (Afghanistan 3W: 3, "
+        "Nigeria 3W: 24).",
         "",
         "| measure | figure | target |",
         "|---|---|---|",
         f"| full detection, {full['activities']:,} activities (pairs + clusters) | "
-        f"{full['seconds_full_detection']} s | < 5 s |",
+        f"{full['seconds_full_detection']} s (best of "
+        f"{', '.join(map(str, full['seconds_full_detection_runs']))}) | < 5 s |",
         f"| full detection without clusters | {full['seconds_without_clusters']} s | |",
         f"| pairs found / clusters | {full['pairs']:,} / {full['clusters']:,} | |",
         f"| build OverlapIndex over {index['stored']:,} | {index['seconds_build_index']} s | once |",
@@ -244,6 +253,7 @@ def main() -> None:
     parser.add_argument("--activities", type=int, default=100_000)
     parser.add_argument("--checks", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     areas = synthetic_areas()
     activities, generate_seconds = timed(synthetic_activities, args.activities, areas, args.seed)
@@ -253,7 +263,7 @@ def main() -> None:
         "seed": args.seed,
         "areas": len(areas),
         "seconds_generate": round(generate_seconds, 2),
-        "full": bench_full(activities, areas),
+        "full": bench_full(activities, areas, args.repeats),
         "index": bench_index(activities, areas, args.checks, args.seed),
         "real": bench_real(),
     }

@@ -223,7 +223,9 @@ def overlaps_command(activities_file: Path, areas_file: Path | None, min_score: 
         source = areas_file.name if areas_file and error.field in ("pcode", "parent_pcode") else \
             activities_file.name
         raise InputError(f"{source}: {error}") from None
-    if result.unknown_pcodes and areas:
+    if not areas:
+        click.echo("note: no admin areas given: P-codes are matched exactly only", err=True)
+    elif result.unknown_pcodes:
         shown = ", ".join(sorted(result.unknown_pcodes)[:10])
         click.echo(f"note: {len(result.unknown_pcodes)} P-codes not in the admin areas, "
                    f"matched exactly only: {shown}", err=True)

@@ -3,6 +3,7 @@
 from coordhub.overlap.core.clusters import CLUSTER_MIN_ORGANISATIONS
 from coordhub.overlap.core.detect import DetectionResult, Overlaps, detect_overlaps
 from coordhub.overlap.core.explain import explain_cluster, explain_overlap
+from coordhub.overlap.core.gaps import GapReport, find_gaps
 from coordhub.overlap.core.index import OverlapIndex
 from coordhub.overlap.core.model import (
     Activity,
@@ -25,6 +26,7 @@ __all__ = [
     "Cluster",
     "DetectionResult",
     "GapCell",
+    "GapReport",
     "InvalidInput",
     "Need",
     "Overlap",
@@ -35,4 +37,5 @@ __all__ = [
     "detect_overlaps",
     "explain_cluster",
     "explain_overlap",
+    "find_gaps",
 ]

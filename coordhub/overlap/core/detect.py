@@ -87,13 +87,9 @@ def build_overlaps(table: ActivityTable, pairs: CandidatePairs, scores: PairScor
     """The :class:`Overlap` objects for entries ``positions`` of scored pair arrays, in that
     order, each with ``a.id < b.id``."""
     activities, areas, depth = table.activities, table.tree.areas, table.tree.depth
-    days_seen: dict[int, date | None] = {}
-
-    def day(ordinal: int) -> date | None:
-        if ordinal not in days_seen:
-            days_seen[ordinal] = _day(ordinal)
-        return days_seen[ordinal]
-
+    ends = np.concatenate((scores.start[positions], scores.end[positions]))
+    day = {d: _day(d) for d in np.unique(ends).tolist()}
+    same, contains, within = SpatialRelation.SAME, SpatialRelation.CONTAINS, SpatialRelation.WITHIN
     columns = zip(pairs.row_a[positions].tolist(), pairs.row_b[positions].tolist(),
                   pairs.node_a[positions].tolist(), pairs.node_b[positions].tolist(),
                   scores.score[positions].tolist(), scores.kind[positions].tolist(),
@@ -101,30 +97,19 @@ def build_overlaps(table: ActivityTable, pairs: CandidatePairs, scores: PairScor
                   scores.days[positions].tolist(), scores.similarity[positions].tolist(),
                   scores.counted[positions].tolist())
     out = []
+    append = out.append
     for row_a, row_b, node_a, node_b, score, kind, start, end, days, similarity, counted in columns:
         a, b = activities[row_a], activities[row_b]
         if b.id < a.id:
             a, b, node_a, node_b = b, a, node_b, node_a
-        if node_a == node_b:
-            relation = SpatialRelation.SAME
-        elif depth[node_a] < depth[node_b]:
-            relation = SpatialRelation.CONTAINS
-        else:
-            relation = SpatialRelation.WITHIN
-        out.append(Overlap(
-            a=a,
-            b=b,
-            score=score,
-            kind=KINDS[kind],
-            area_a=areas[node_a],
-            area_b=areas[node_b],
-            relation=relation,
-            start=day(start),
-            end=day(end),
-            days=days if days >= 0 else None,
-            title_similarity=None if similarity != similarity else similarity,  # NaN: none
-            counted_activity_id=activities[counted].id if counted >= 0 else None,
-        ))
+        relation = same if node_a == node_b else contains if depth[node_a] < depth[node_b] \
+            else within
+        # positional, in field order: a, b, score, kind, area_a, area_b, relation, start, end,
+        # days, title_similarity (NaN: none), counted_activity_id
+        append(Overlap(a, b, score, KINDS[kind], areas[node_a], areas[node_b], relation,
+                       day[start], day[end], days if days >= 0 else None,
+                       None if similarity != similarity else similarity,
+                       activities[counted].id if counted >= 0 else None))
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -129,6 +130,15 @@ class Activity:
         """The organisation as shown to people."""
         return self.organisation_name or self.organisation
 
+    def placement_fingerprint(self) -> str:
+        """A short fixed text that changes exactly when the sector, the areas or the dates
+        change: store it with a dismissed alert, and raise the pair again only if the
+        fingerprint of either activity differs from the one stored."""
+        text = "|".join([" ".join(self.sector.split()).casefold(), ";".join(sorted(self.pcodes)),
+                         self.start.isoformat() if self.start else "",
+                         self.end.isoformat() if self.end else ""])
+        return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
+
 
 @dataclass(frozen=True, slots=True)
 class Need:
@@ -191,9 +201,10 @@ class SpatialRelation(str, enum.Enum):
     WITHIN = "within"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Overlap:
-    """One pair of activities that overlap, ``a.id < b.id``.
+    """One pair of activities that overlap, ``a.id < b.id`` (a result: treat it as read-only;
+    it is not frozen only because building millions of frozen objects is slow).
 
     - ``score`` in [0, 1]: spatial weight × activity-type weight × title weight × time weight
       (see :mod:`coordhub.overlap.core.scoring`).

@@ -260,3 +260,11 @@ def test_repeated_ids_and_broken_trees_are_refused():
         detect_overlaps([], [AdminArea("A"), AdminArea("A")])
     with pytest.raises(InvalidInput, match="min_score"):
         detect_overlaps([], AREAS, min_score=1.5)
+
+
+def test_placement_fingerprint_changes_with_sector_area_or_dates_only():
+    base = activity(id="a", title="x")
+    same = activity(id="b", title="other title", organisation="NRC", pcodes=["CF632"])
+    assert base.placement_fingerprint() == same.placement_fingerprint()
+    for change in ({"sector": "Health"}, {"pcodes": ["CF631"]}, {"end": None}):
+        assert activity(id="c", **change).placement_fingerprint() != base.placement_fingerprint()
