@@ -1,13 +1,14 @@
 """The only code that changes registry data: rights check, validation, one transaction, audit entry."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping, Sequence
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from coordhub.audit.models import AuditAction, audit_value, record
+from coordhub.audit.models import AuditAction, AuditEntry, audit_value, record
 from coordhub.auth import rights
 from coordhub.auth.models import Role, User
 from coordhub.errors import PermissionDenied, ValidationError
@@ -15,7 +16,7 @@ from coordhub.extensions import db
 from coordhub.registry.admin_areas import AreaRecord
 from coordhub.registry.models import (
     AdminArea, Capacity, Need, NeedStatus, Operation, Organisation, OrganisationType, Project,
-    ProjectStatus, ResourceType, Sector, utcnow,
+    ProjectStatus, ResourceType, Sector, capacity_areas, project_areas, project_partners, utcnow,
 )
 from coordhub.registry.signals import project_saved
 
@@ -48,23 +49,103 @@ def _check_operation_access(user: User, operation: Operation) -> None:
         raise PermissionDenied(_("You are not a member of the operation %(name)s.", name=operation.name))
 
 
+class DatabaseLookups:
+    """What validation looks up, asked of the database one record at a time (forms and the API)."""
+
+    def organisation_label(self, organisation_id: int) -> str | None:
+        organisation = db.session.get(Organisation, organisation_id)
+        return organisation.label if organisation is not None else None
+
+    def existing_organisations(self, ids: Sequence[int]) -> set[int]:
+        return set(db.session.scalars(sa.select(Organisation.id).where(Organisation.id.in_(ids))))
+
+    def sector_exists(self, sector_id: int) -> bool:
+        return db.session.get(Sector, sector_id) is not None
+
+    def resource_type_sector(self, resource_type_id: int) -> tuple[int, str] | None:
+        """(sector id, sector name) of a resource type, None when unknown."""
+        resource_type = db.session.get(ResourceType, resource_type_id)
+        return (resource_type.sector_id, resource_type.sector.name) if resource_type is not None else None
+
+    def areas_in_operation(self, operation: Operation, ids: Sequence[int]) -> set[int]:
+        return set(db.session.scalars(sa.select(AdminArea.id).where(
+            AdminArea.id.in_(ids), AdminArea.operation_id == operation.id)))
+
+    def area_pcodes(self, ids: Sequence[int]) -> list[str]:
+        return list(db.session.scalars(sa.select(AdminArea.pcode).where(AdminArea.id.in_(ids))))
+
+    def code_used_elsewhere(self, kind: type, operation: Operation, organisation_id: int, code: str,
+                            record_id: int | None) -> bool:
+        return db.session.scalar(sa.select(kind.id).where(
+            kind.operation_id == operation.id, kind.organisation_id == organisation_id,
+            kind.code == code, kind.id != (record_id or 0))) is not None
+
+    def claim_code(self, kind: type, organisation_id: int, code: str, record_id: int | None) -> None:
+        """Nothing to remember: the database sees each saved record."""
+
+
+class CachedLookups(DatabaseLookups):
+    """The same lookups answered from memory, loaded once: for imports that check thousands of records.
+
+    Codes claimed by records prepared in the same batch count as used, so two rows of one file cannot
+    take the same code."""
+
+    def __init__(self, operation: Operation, kind: type) -> None:
+        self.organisations = {oid: acronym or name for oid, name, acronym in db.session.execute(
+            sa.select(Organisation.id, Organisation.name, Organisation.acronym))}
+        self.sectors = set(db.session.scalars(sa.select(Sector.id)))
+        self.resource_types = {rid: (sid, name) for rid, sid, name in db.session.execute(
+            sa.select(ResourceType.id, ResourceType.sector_id, Sector.name).join(Sector))}
+        self.areas = dict(db.session.execute(sa.select(AdminArea.id, AdminArea.pcode).where(
+            AdminArea.operation_id == operation.id)).all())
+        self.codes = {(oid, code): rid for rid, oid, code in db.session.execute(
+            sa.select(kind.id, kind.organisation_id, kind.code).where(
+                kind.operation_id == operation.id, kind.code.is_not(None)))}
+
+    def organisation_label(self, organisation_id: int) -> str | None:
+        return self.organisations.get(organisation_id)
+
+    def existing_organisations(self, ids: Sequence[int]) -> set[int]:
+        return {oid for oid in ids if oid in self.organisations}
+
+    def sector_exists(self, sector_id: int) -> bool:
+        return sector_id in self.sectors
+
+    def resource_type_sector(self, resource_type_id: int) -> tuple[int, str] | None:
+        return self.resource_types.get(resource_type_id)
+
+    def areas_in_operation(self, operation: Operation, ids: Sequence[int]) -> set[int]:
+        return {aid for aid in ids if aid in self.areas}
+
+    def area_pcodes(self, ids: Sequence[int]) -> list[str]:
+        return [self.areas[aid] for aid in ids if aid in self.areas]
+
+    def code_used_elsewhere(self, kind: type, operation: Operation, organisation_id: int, code: str,
+                            record_id: int | None) -> bool:
+        owner = self.codes.get((organisation_id, code), record_id)
+        return owner != record_id
+
+    def claim_code(self, kind: type, organisation_id: int, code: str, record_id: int | None) -> None:
+        self.codes[(organisation_id, code)] = record_id if record_id is not None else -len(self.codes) - 1
+
+
 def _validate(kind: type, operation: Operation, values: dict[str, Any], area_ids: list[int] | None,
-              partner_ids: list[int] | None, record_id: int | None) -> None:
+              partner_ids: list[int] | None, record_id: int | None, lookups: DatabaseLookups) -> None:
     """Check meaning: references exist and belong together, dates and quantities make sense."""
     for field in REQUIRED[kind]:
         value = values.get(field)
         _require(value is not None and value != "", _("This field is required."), field)
-    _require(db.session.get(Organisation, values["organisation_id"]) is not None,
+    _require(lookups.organisation_label(values["organisation_id"]) is not None,
              _("Unknown organisation."), "organisation_id")
     resource_type = None
     if values.get("resource_type_id") is not None:
-        resource_type = db.session.get(ResourceType, values["resource_type_id"])
+        resource_type = lookups.resource_type_sector(values["resource_type_id"])
         _require(resource_type is not None, _("Unknown resource type."), "resource_type_id")
     if "sector_id" in values:
-        _require(db.session.get(Sector, values["sector_id"]) is not None, _("Unknown sector."), "sector_id")
+        _require(lookups.sector_exists(values["sector_id"]), _("Unknown sector."), "sector_id")
         if resource_type is not None:
-            _require(resource_type.sector_id == values["sector_id"],
-                     _("This resource type belongs to the sector %(sector)s.", sector=resource_type.sector.name),
+            _require(resource_type[0] == values["sector_id"],
+                     _("This resource type belongs to the sector %(sector)s.", sector=resource_type[1]),
                      "resource_type_id")
     start, end = values.get("start_date"), values.get("end_date")
     if isinstance(start, date) and isinstance(end, date):
@@ -82,26 +163,22 @@ def _validate(kind: type, operation: Operation, values: dict[str, Any], area_ids
     if values.get("title") is not None:
         _require(len(values["title"]) <= 300, _("At most 300 characters."), "title")
     if "admin_area_id" in values:
-        area = db.session.get(AdminArea, values["admin_area_id"])
-        _require(area is not None and area.operation_id == operation.id,
+        _require(bool(lookups.areas_in_operation(operation, [values["admin_area_id"]])),
                  _("This admin area is not part of the operation."), "admin_area_id")
     if area_ids is not None:
-        found = db.session.scalars(sa.select(AdminArea.id).where(
-            AdminArea.id.in_(area_ids), AdminArea.operation_id == operation.id)).all()
-        _require(len(set(found)) == len(set(area_ids)),
+        found = lookups.areas_in_operation(operation, area_ids)
+        _require(len(found) == len(set(area_ids)),
                  _("Some of these admin areas are not part of the operation."), "area_ids")
         _require(len(area_ids) > 0, _("Choose at least one admin area."), "area_ids")
     if partner_ids:
         _require(values["organisation_id"] not in partner_ids,
                  _("The reporting organisation cannot be its own implementing partner."), "partner_ids")
-        found = db.session.scalars(sa.select(Organisation.id).where(Organisation.id.in_(partner_ids))).all()
-        _require(len(set(found)) == len(set(partner_ids)), _("Unknown implementing partner."), "partner_ids")
+        found = lookups.existing_organisations(partner_ids)
+        _require(len(found) == len(set(partner_ids)), _("Unknown implementing partner."), "partner_ids")
     code = values.get("code")
     if code:
-        clash = db.session.scalar(sa.select(kind.id).where(
-            kind.operation_id == operation.id, kind.organisation_id == values["organisation_id"],
-            kind.code == code, kind.id != (record_id or 0)))
-        _require(clash is None, _("This organisation already uses the code %(code)s.", code=code), "code")
+        clash = lookups.code_used_elsewhere(kind, operation, values["organisation_id"], code, record_id)
+        _require(not clash, _("This organisation already uses the code %(code)s.", code=code), "code")
 
 
 def _normalise(kind: type, data: dict[str, Any]) -> dict[str, Any]:
@@ -127,25 +204,54 @@ def _normalise(kind: type, data: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def save_record(user: User, operation: Operation, kind: type, data: dict[str, Any],
-                record_obj=None):
-    """Create (record_obj None) or update a Project, Need or Capacity. Commits; returns the record.
+@dataclass
+class PreparedRecord:
+    """A checked create (record_id None) or update, ready to write: the values given, the audit changes,
+    and the new area and partner links (None when they do not change)."""
 
-    `data` holds plain values (dates as date, numbers as numbers) plus optional `area_ids` (projects
-    and capacities) and `partner_ids` (projects). Raises PermissionDenied or ValidationError.
-    """
-    _check_operation_access(user, operation)
-    creating = record_obj is None
+    kind: type
+    record_id: int | None
+    values: dict[str, Any]
+    changes: dict[str, list]
+    area_ids: list[int] | None
+    partner_ids: list[int] | None
+    title: str
+
+    @property
+    def creating(self) -> bool:
+        return self.record_id is None
+
+
+def record_state(record_obj) -> dict[str, Any]:
+    """A saved record's current values, as prepare_record compares them (plain columns, links as ids)."""
+    kind = type(record_obj)
+    state = {field: getattr(record_obj, field) for field in FIELDS[kind]}
+    state.update(id=record_obj.id, operation_id=record_obj.operation_id)
+    if kind in (Project, Capacity):
+        state["area_ids"] = [area.id for area in record_obj.areas]
+    if kind is Project:
+        state["partner_ids"] = [organisation.id for organisation in record_obj.partners]
+    return state
+
+
+def prepare_record(user: User, operation: Operation, kind: type, data: dict[str, Any],
+                   current: Mapping[str, Any] | None = None, lookups: DatabaseLookups | None = None) -> PreparedRecord:
+    """Check a create (`current` None) or an update of the record whose record_state is `current`: rights,
+    shape and meaning, exactly as save_record does. Writes nothing; raises PermissionDenied or ValidationError.
+
+    Imports prepare every row of a file with CachedLookups and write them with write_records."""
+    lookups = lookups if lookups is not None else DatabaseLookups()
+    creating = current is None
     if creating:
         data = {**data}
         data.setdefault("organisation_id", user.organisation_id)
     else:
-        _require(record_obj.operation_id == operation.id, _("This record belongs to another operation."))
-        if not rights.can_edit(user, record_obj):
+        _require(current["operation_id"] == operation.id, _("This record belongs to another operation."))
+        if not rights.can_create(user, kind, current["organisation_id"]):
             raise PermissionDenied(_("Only %(org)s (or a coordinator, for needs) can change this record.",
-                                     org=record_obj.organisation.label))
+                                     org=lookups.organisation_label(current["organisation_id"])))
     values = _normalise(kind, data)
-    merged = {f: getattr(record_obj, f) for f in FIELDS[kind]} if not creating else {}
+    merged = {f: current[f] for f in FIELDS[kind]} if not creating else {}
     merged.update(values)
     organisation_id = merged.get("organisation_id")
     if not rights.can_create(user, kind, organisation_id):
@@ -154,41 +260,137 @@ def save_record(user: User, operation: Operation, kind: type, data: dict[str, An
     partner_ids = data.get("partner_ids") if kind is Project else None
     if creating and kind in (Project, Capacity) and area_ids is None:
         area_ids = []
-    _validate(kind, operation, merged, area_ids, partner_ids, None if creating else record_obj.id)
+    record_id = None if creating else current["id"]
+    _validate(kind, operation, merged, area_ids, partner_ids, record_id, lookups)
+    if merged.get("code"):
+        lookups.claim_code(kind, organisation_id, merged["code"], record_id)
 
-    obj = record_obj or kind(operation_id=operation.id, created_by_id=user.id)
     changes: dict[str, list] = {}
     for field, value in values.items():
-        old = None if creating else getattr(obj, field)
+        old = None if creating else current[field]
         if creating or old != value:
             changes[field] = [audit_value(old), audit_value(value)]
-            setattr(obj, field, value)
     if area_ids is not None:
-        areas = list(db.session.scalars(sa.select(AdminArea).where(AdminArea.id.in_(area_ids))))
-        old = [] if creating else [a.pcode for a in obj.areas]
-        new = [a.pcode for a in areas]
+        old = [] if creating else lookups.area_pcodes(current["area_ids"])
+        new = lookups.area_pcodes(area_ids)
         if sorted(old) != sorted(new):
             changes["areas"] = [sorted(old), sorted(new)]
-            obj.areas = areas
+        else:
+            area_ids = None
     if partner_ids is not None:
-        partners = list(db.session.scalars(sa.select(Organisation).where(Organisation.id.in_(partner_ids))))
-        old = [] if creating else [o.label for o in obj.partners]
-        new = [o.label for o in partners]
+        old = [] if creating else [lookups.organisation_label(i) for i in current["partner_ids"]]
+        new = [lookups.organisation_label(i) for i in set(partner_ids)]
         if sorted(old) != sorted(new):
             changes["partners"] = [sorted(old), sorted(new)]
-            obj.partners = partners
-    if not creating and not changes:
+        else:
+            partner_ids = None
+    return PreparedRecord(kind, record_id, values, changes, area_ids, partner_ids, merged.get("title") or "")
+
+
+def save_record(user: User, operation: Operation, kind: type, data: dict[str, Any],
+                record_obj=None, *, commit: bool = True):
+    """Create (record_obj None) or update a Project, Need or Capacity. Commits (unless `commit` is False);
+    returns the record.
+
+    `data` holds plain values (dates as date, numbers as numbers) plus optional `area_ids` (projects
+    and capacities) and `partner_ids` (projects). Raises PermissionDenied or ValidationError.
+    """
+    _check_operation_access(user, operation)
+    creating = record_obj is None
+    prepared = prepare_record(user, operation, kind, data, None if creating else record_state(record_obj))
+    obj = record_obj or kind(operation_id=operation.id, created_by_id=user.id)
+    if not creating and not prepared.changes:
         return obj
+    for field, value in prepared.values.items():
+        if field in prepared.changes:
+            setattr(obj, field, value)
+    if prepared.area_ids is not None:
+        obj.areas = list(db.session.scalars(sa.select(AdminArea).where(AdminArea.id.in_(prepared.area_ids))))
+    if prepared.partner_ids is not None:
+        obj.partners = list(db.session.scalars(sa.select(Organisation).where(
+            Organisation.id.in_(prepared.partner_ids))))
     obj.updated_by_id = user.id
     obj.updated_at = utcnow()
     db.session.add(obj)
     db.session.flush()
-    record(user, AuditAction.create if creating else AuditAction.update, obj, changes,
+    record(user, AuditAction.create if creating else AuditAction.update, obj, prepared.changes,
            summary=obj.title)
     if kind is Project:
-        project_saved.send(obj, user=user, created=creating, changes=changes)
-    db.session.commit()
+        project_saved.send(obj, user=user, created=creating, changes=prepared.changes)
+    if commit:
+        db.session.commit()
     return obj
+
+
+LINKS = {Project: {"areas": (project_areas, "project_id"), "partners": (project_partners, "project_id")},
+         Capacity: {"areas": (capacity_areas, "capacity_id")}}
+
+
+def _column_defaults(kind: type) -> dict[str, Any]:
+    """Each writable column's scalar default (None when it has none), so that bulk rows all have the same keys."""
+    defaults = {}
+    for field in FIELDS[kind]:
+        default = kind.__table__.c[field].default
+        defaults[field] = default.arg if default is not None and default.is_scalar else None
+    return defaults
+
+
+def _chunks(items: Sequence, size: int = 900) -> Iterable[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def write_records(user: User, operation: Operation, kind: type, prepared: Sequence[PreparedRecord], *,
+                  commit: bool = True) -> tuple[int, int]:
+    """Write records checked by prepare_record in bulk (a few statements, not one per record): inserts,
+    updates, area and partner links, and one audit entry per created or updated record. Records whose
+    update changes nothing are left alone. Commits unless `commit` is False. Returns (created, updated)."""
+    _check_operation_access(user, operation)
+    table = kind.__table__
+    now = utcnow()
+    creates = [p for p in prepared if p.creating]
+    updates = [p for p in prepared if not p.creating and p.changes]
+    ids: list[int] = []
+    if creates:
+        defaults = _column_defaults(kind)
+        stamps = {"operation_id": operation.id, "created_by_id": user.id, "updated_by_id": user.id,
+                  "created_at": now, "updated_at": now}
+        rows = [{**defaults, **p.values, **stamps} for p in creates]
+        for chunk in _chunks(rows, 5000):
+            result = db.session.execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), chunk)
+            ids.extend(result.scalars())
+    groups: dict[tuple[str, ...], list[PreparedRecord]] = {}
+    for p in updates:
+        groups.setdefault(tuple(sorted(f for f in p.values if f in p.changes)), []).append(p)
+    for fields, items in groups.items():
+        statement = sa.update(table).where(table.c.id == sa.bindparam("record_id")).values(
+            updated_by_id=user.id, updated_at=now, **{f: sa.bindparam(f"new_{f}") for f in fields})
+        db.session.execute(statement, [{"record_id": p.record_id, **{f"new_{f}": p.values[f] for f in fields}}
+                                       for p in items])
+    for relation, (link, key) in LINKS.get(kind, {}).items():
+        other = "admin_area_id" if relation == "areas" else "organisation_id"
+        attribute = "area_ids" if relation == "areas" else "partner_ids"
+        reset = [p.record_id for p in updates if getattr(p, attribute) is not None]
+        for chunk in _chunks(reset):
+            db.session.execute(sa.delete(link).where(link.c[key].in_(chunk)))
+        rows = [{key: record_id, other: linked}
+                for p, record_id in [*zip(creates, ids), *((p, p.record_id) for p in updates)]
+                if getattr(p, attribute) is not None for linked in set(getattr(p, attribute))]
+        if rows:
+            db.session.execute(sa.insert(link), rows)
+    audit = [{"user_id": user.id, "operation_id": operation.id, "at": now, "entity_type": kind.__name__,
+              "entity_id": record_id, "summary": p.title[:300], "changes": p.changes,
+              "action": AuditAction.create if p.creating else AuditAction.update}
+             for p, record_id in [*zip(creates, ids), *((p, p.record_id) for p in updates)]]
+    if audit:
+        db.session.execute(sa.insert(AuditEntry.__table__), audit)
+    if kind is Project and project_saved.receivers:
+        written = [*zip(creates, ids), *((p, p.record_id) for p in updates)]
+        for p, record_id in written:
+            project_saved.send(db.session.get(Project, record_id), user=user, created=p.creating, changes=p.changes)
+    if commit:
+        db.session.commit()
+    return len(creates), len(updates)
 
 
 def set_archived(user: User, record_obj, archived: bool):
@@ -211,7 +413,9 @@ def set_archived(user: User, record_obj, archived: bool):
 
 # --- organisations, users, operations (admin) ---------------------------------------------------
 
-def save_organisation(user: User, data: dict[str, Any], organisation: Organisation | None = None) -> Organisation:
+def save_organisation(user: User, data: dict[str, Any], organisation: Organisation | None = None, *,
+                      commit: bool = True) -> Organisation:
+    """Create or update an organisation (administrators). Commits unless `commit` is False."""
     if not rights.can_manage_organisations(user):
         raise PermissionDenied(_("Only administrators manage organisations."))
     name = (data.get("name") or "").strip()
@@ -244,7 +448,8 @@ def save_organisation(user: User, data: dict[str, Any], organisation: Organisati
     if changes:
         record(user, AuditAction.create if creating else AuditAction.update, organisation, changes,
                summary=organisation.name)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return organisation
 
 
@@ -338,8 +543,10 @@ def switch_operation(user: User, operation: Operation) -> None:
     db.session.commit()
 
 
-def load_admin_areas(operation: Operation, records: Iterable[AreaRecord], user: User | None = None) -> tuple[int, int]:
-    """Create or update the operation's admin areas from parsed records (parents first). Commits.
+def load_admin_areas(operation: Operation, records: Iterable[AreaRecord], user: User | None = None, *,
+                     commit: bool = True) -> tuple[int, int]:
+    """Create or update the operation's admin areas from parsed records (parents first). Commits unless
+    `commit` is False.
 
     Returns (created, updated). All or nothing: any error rolls the whole load back.
     """
@@ -367,7 +574,8 @@ def load_admin_areas(operation: Operation, records: Iterable[AreaRecord], user: 
         db.session.flush()
         record(user, AuditAction.update, operation, {"admin_areas": [None, f"{created} created, {updated} updated"]},
                summary=_("Admin areas loaded"), operation_id=operation.id)
-        db.session.commit()
+        if commit:
+            db.session.commit()
     except Exception:
         db.session.rollback()
         raise
