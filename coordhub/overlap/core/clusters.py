@@ -76,7 +76,7 @@ def find_clusters(table: ActivityTable, cells: Collection[Cell] | None = None) -
     """
     prow, pnode = table.placements()
     n_nodes = max(len(table.tree), 1)
-    key = table.sector[prow] * n_nodes + pnode
+    key = table.sector[prow].astype(np.int64) * n_nodes + pnode
     if cells is not None:
         wanted = np.fromiter((s * n_nodes + n for s, n in cells), dtype=np.int64)
         inside = np.flatnonzero(np.isin(key, wanted))

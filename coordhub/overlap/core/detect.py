@@ -22,7 +22,15 @@ from coordhub.overlap.core.model import (
     SpatialRelation,
 )
 from coordhub.overlap.core.pairs import CandidatePairs, all_candidate_pairs
-from coordhub.overlap.core.scoring import DOUBLE_COUNT, KINDS, OWN_WORK, PairScores, score_pairs
+from coordhub.overlap.core.scoring import (
+    DOUBLE_COUNT,
+    KINDS,
+    OWN_WORK,
+    SCORE_DECIMALS,
+    PairScores,
+    intersections,
+    score_pairs,
+)
 from coordhub.overlap.core.table import NO_END, NO_START, ActivityTable
 
 
@@ -87,14 +95,15 @@ def build_overlaps(table: ActivityTable, pairs: CandidatePairs, scores: PairScor
     """The :class:`Overlap` objects for entries ``positions`` of scored pair arrays, in that
     order, each with ``a.id < b.id``."""
     activities, areas, depth = table.activities, table.tree.areas, table.tree.depth
-    ends = np.concatenate((scores.start[positions], scores.end[positions]))
-    day = {d: _day(d) for d in np.unique(ends).tolist()}
+    row_a, row_b = pairs.row_a[positions], pairs.row_b[positions]
+    start, end, days = intersections(table, row_a, row_b)
+    day = {d: _day(d) for d in np.unique(np.concatenate((start, end))).tolist()}
     same, contains, within = SpatialRelation.SAME, SpatialRelation.CONTAINS, SpatialRelation.WITHIN
-    columns = zip(pairs.row_a[positions].tolist(), pairs.row_b[positions].tolist(),
+    columns = zip(row_a.tolist(), row_b.tolist(),
                   pairs.node_a[positions].tolist(), pairs.node_b[positions].tolist(),
-                  scores.score[positions].tolist(), scores.kind[positions].tolist(),
-                  scores.start[positions].tolist(), scores.end[positions].tolist(),
-                  scores.days[positions].tolist(), scores.similarity[positions].tolist(),
+                  scores.score[positions].astype(float).round(SCORE_DECIMALS).tolist(),
+                  scores.kind[positions].tolist(), start.tolist(), end.tolist(), days.tolist(),
+                  scores.similarity[positions].astype(float).round(SCORE_DECIMALS).tolist(),
                   scores.counted[positions].tolist())
     out = []
     append = out.append
@@ -121,9 +130,12 @@ def scored_pairs(table: ActivityTable, pairs: CandidatePairs, min_score: float, 
     scores = score_pairs(table, pairs.row_a, pairs.row_b, pairs.gap)
     if link:
         double = np.flatnonzero(scores.kind == DOUBLE_COUNT)
-        table.link(scores.funder[double], scores.counted[double])
-    keep = np.flatnonzero((scores.score >= min_score) & (scores.kind != OWN_WORK))
-    return pairs.take(keep), PairScores(*(getattr(scores, f)[keep] for f in PairScores.__slots__))
+        counted = scores.counted[double]
+        funder = pairs.row_a[double] + pairs.row_b[double] - counted  # the other row
+        table.link(funder, counted)
+    rounded = scores.score.round(SCORE_DECIMALS)
+    keep = np.flatnonzero((rounded >= min_score) & (scores.kind != OWN_WORK))
+    return pairs.take(keep), scores.take(keep)
 
 
 @dataclass(slots=True)

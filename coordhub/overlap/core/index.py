@@ -164,15 +164,16 @@ class OverlapIndex:
                 (n for n in by_node if n in below)
             found.extend((by_node[n], node, n, tree.depth[n] - depth) for n in nodes)
         sizes = [len(rows) for rows, *_ in found]
-        other = np.fromiter((r for rows, *_ in found for r in rows), dtype=np.int64,
+        other = np.fromiter((r for rows, *_ in found for r in rows), dtype=np.int32,
                             count=sum(sizes))
-        own_node, other_node, gap = (np.repeat(np.asarray([f[k] for f in found], dtype=np.int64),
-                                               sizes) for k in (1, 2, 3))
+        own_node, other_node, gap = (np.repeat(np.asarray([f[k] for f in found], dtype=dtype),
+                                               sizes) for k, dtype in ((1, np.int32),
+                                                                       (2, np.int32), (3, np.int8)))
         keep = (table.start[other] <= table.end[row]) & (table.end[other] >= table.start[row])
         keep &= other != row
         if exclude is not None:
             keep &= other != exclude
         idx = np.flatnonzero(keep)
-        pairs = CandidatePairs(np.full(len(idx), row, dtype=np.int64), other[idx],
+        pairs = CandidatePairs(np.full(len(idx), row, dtype=np.int32), other[idx],
                                own_node[idx], other_node[idx], gap[idx])
         return best_match_per_pair(pairs, table)

@@ -14,7 +14,8 @@ class CandidatePairs:
     """Pairs of rows that share a sector, have related areas and intersecting date ranges.
 
     ``node_a``/``node_b`` are the areas of ``row_a``/``row_b`` that gave the closest match and
-    ``gap`` the number of admin levels between them (0 = same area).
+    ``gap`` the number of admin levels between them (0 = same area). Rows and nodes are int32,
+    ``gap`` int8: there can be millions of pairs.
     """
 
     row_a: np.ndarray
@@ -30,8 +31,8 @@ class CandidatePairs:
     @staticmethod
     def concat(parts: list[CandidatePairs]) -> CandidatePairs:
         if not parts:
-            empty = np.zeros(0, dtype=np.int64)
-            return CandidatePairs(empty, empty, empty, empty, empty)
+            empty = np.zeros(0, dtype=np.int32)
+            return CandidatePairs(empty, empty, empty, empty, empty.astype(np.int8))
         return CandidatePairs(*(np.concatenate([getattr(p, f) for p in parts])
                                 for f in ("row_a", "row_b", "node_a", "node_b", "gap")))
 
@@ -64,7 +65,7 @@ def best_match_per_pair(pairs: CandidatePairs, table: ActivityTable) -> Candidat
     rank = np.asarray(table.tree.rank)
     lo = np.minimum(pairs.row_a, pairs.row_b)
     hi = np.maximum(pairs.row_a, pairs.row_b)
-    key = lo * max(table.size, 1) + hi
+    key = lo.astype(np.int64) * max(table.size, 1) + hi
     deeper = np.where(depth[pairs.node_a] >= depth[pairs.node_b], pairs.node_a, pairs.node_b)
     other = np.where(deeper == pairs.node_a, pairs.node_b, pairs.node_a)
     order = np.lexsort((rank[other], rank[deeper], -depth[deeper], pairs.gap, key))
@@ -86,7 +87,7 @@ def all_candidate_pairs(table: ActivityTable) -> CandidatePairs:
     if len(prow) == 0:
         return CandidatePairs.concat([])
     n_nodes = len(tree)
-    psector = table.sector[prow]
+    psector = table.sector[prow].astype(np.int64)
     cell_key = psector * n_nodes + pnode
     cells, cell_of = np.unique(cell_key, return_inverse=True)
     pstart, pend = table.start[prow], table.end[prow]
@@ -101,7 +102,7 @@ def all_candidate_pairs(table: ActivityTable) -> CandidatePairs:
     # same cell: j after i (starts no earlier) and starting no later than i ends
     hi = np.searchsorted(sort_key, cell_of * DAY_SPAN + pend, side="right")
     i, j = expand_ranges(np.arange(len(prow)) + 1, hi)
-    parts.append(CandidatePairs(prow[i], prow[j], pnode[i], pnode[j], np.zeros(len(i), np.int64)))
+    parts.append(CandidatePairs(prow[i], prow[j], pnode[i], pnode[j], np.zeros(len(i), np.int8)))
 
     # an ancestor's cell: rows there starting before i ends, then keep those ending after i starts
     ancestors = tree.ancestor_matrix(pnode)
@@ -122,5 +123,6 @@ def all_candidate_pairs(table: ActivityTable) -> CandidatePairs:
         i = has[k]
         keep = pend[j] >= pstart[i]
         i, j = i[keep], j[keep]
-        parts.append(CandidatePairs(prow[i], prow[j], pnode[i], pnode[j], depth[pnode[i]] - d))
+        parts.append(CandidatePairs(prow[i], prow[j], pnode[i], pnode[j],
+                                    (depth[pnode[i]] - d).astype(np.int8)))
     return best_match_per_pair(CandidatePairs.concat(parts), table)

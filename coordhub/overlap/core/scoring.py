@@ -46,38 +46,53 @@ OWN_WORK = -1
 class PairScores:
     """Scores of pairs of rows, one array entry per pair.
 
-    ``start``/``end`` are the intersection as day ordinals (NO_START / NO_END when unbounded),
-    ``days`` is -1 when unbounded, ``similarity`` is NaN when a title is missing, ``counted``
-    is the row counted in coverage for double counts (-1 otherwise) and ``funder`` the other.
+    ``score`` (float32, see :data:`SCORE_DECIMALS`), ``kind`` (a code indexing :data:`KINDS`,
+    or :data:`OWN_WORK`), ``similarity`` (float32, NaN when not compared) and ``counted``: for
+    double counts the row counted in coverage (the other row of the pair is the funder's
+    report), -1 otherwise.
     """
 
     score: np.ndarray
     kind: np.ndarray
-    start: np.ndarray
-    end: np.ndarray
-    days: np.ndarray
     similarity: np.ndarray
     counted: np.ndarray
-    funder: np.ndarray
+
+    def take(self, index: np.ndarray) -> PairScores:
+        return PairScores(self.score[index], self.kind[index], self.similarity[index],
+                          self.counted[index])
+
+
+#: scores are compared and reported rounded to this many decimals
+SCORE_DECIMALS = 6
+
+
+def intersections(table: ActivityTable, ra: np.ndarray, rb: np.ndarray):
+    """(start, end, days) of the pairs' date intersections as day ordinals; ``days`` is -1 and
+    ``start``/``end`` are NO_START/NO_END where the intersection is unbounded."""
+    start = np.maximum(table.start[ra], table.start[rb])
+    end = np.minimum(table.end[ra], table.end[rb])
+    days = end - start + 1
+    days[(start == NO_START) | (end == NO_END)] = -1
+    return start, end, days
 
 
 def title_similarity(table: ActivityTable, text_a: np.ndarray, text_b: np.ndarray) -> np.ndarray:
-    """Token-set similarity in [0, 1] of interned texts; NaN where either text is missing."""
-    out = np.full(len(text_a), np.nan)
+    """Token-set similarity in [0, 1] of interned texts (float32); NaN where either is missing."""
+    out = np.full(len(text_a), np.nan, dtype=np.float32)
     both = (text_a >= 0) & (text_b >= 0)
     out[both & (text_a == text_b)] = 1.0
     differ = np.flatnonzero(both & (text_a != text_b))
     if len(differ):
         texts = table.texts.keys
         n = len(texts)
-        lo = np.minimum(text_a[differ], text_b[differ])
+        lo = np.minimum(text_a[differ], text_b[differ]).astype(np.int64)
         hi = np.maximum(text_a[differ], text_b[differ])
         keys, inverse = np.unique(lo * n + hi, return_inverse=True)
         first = [texts[k] for k in (keys // n).tolist()]
         second = [texts[k] for k in (keys % n).tolist()]
         # texts were interned in rapidfuzz's processed form, so no processor here
-        values = cpdist(first, second, scorer=fuzz.token_set_ratio, workers=-1) / 100.0
-        out[differ] = values[inverse]
+        values = cpdist(first, second, scorer=fuzz.token_set_ratio, workers=-1, dtype=np.float32)
+        out[differ] = values[inverse] / np.float32(100)
     return out
 
 
@@ -87,50 +102,64 @@ def score_pairs(table: ActivityTable, ra: np.ndarray, rb: np.ndarray, gap: np.nd
     The date ranges must intersect (callers only pass such pairs). The result does not depend
     on which row of a pair comes first. One organisation's activities of different types get
     kind :data:`OWN_WORK`: not a duplicate entry, and nobody else to coordinate with.
+    Weights are float32 (millions of pairs; a score needs no more than 6 decimals).
     """
-    sa, sb = table.start[ra], table.start[rb]
-    ea, eb = table.end[ra], table.end[rb]
-    start = np.maximum(sa, sb)
-    end = np.minimum(ea, eb)
-    bounded = (start != NO_START) & (end != NO_END)
-    days = np.where(bounded, end - start + 1, -1)
-    span_a = np.where((sa != NO_START) & (ea != NO_END), ea - sa + 1, np.inf)
-    span_b = np.where((sb != NO_START) & (eb != NO_END), eb - sb + 1, np.inf)
-    shorter = np.minimum(span_a, span_b)
-    share = np.where(np.isfinite(shorter) & bounded, days / np.where(np.isfinite(shorter), shorter, 1), 1.0)
-    time_weight = TIME_BASE + (1 - TIME_BASE) * np.minimum(share, 1.0)
+    n = len(ra)
+    f32 = np.float32
+    # time: share of the shorter date range covered by the intersection
+    _, _, days = intersections(table, ra, rb)
+    sa, sb, ea, eb = table.start[ra], table.start[rb], table.end[ra], table.end[rb]
+    unbounded = np.iinfo(np.int32).max
+    shorter = np.where((sa != NO_START) & (ea != NO_END), ea - sa + 1, unbounded)
+    np.minimum(shorter, np.where((sb != NO_START) & (eb != NO_END), eb - sb + 1, unbounded),
+               out=shorter)
+    del sa, sb, ea, eb
+    finite = np.flatnonzero((days > 0) & (shorter < unbounded))
+    score = np.ones(n, dtype=f32)
+    score[finite] = days[finite] / shorter[finite]
+    score *= f32(1 - TIME_BASE)
+    score += f32(TIME_BASE)
+    del shorter, finite, days
+
+    score *= (f32(SPATIAL_DECAY) ** np.arange(int(gap.max(initial=0)) + 1, dtype=f32))[gap]
 
     ta, tb = table.type[ra], table.type[rb]
     known = (ta >= 0) & (tb >= 0)
-    compatible = ~known | (ta == tb)
-    type_weight = np.where(~known, TYPE_UNKNOWN, np.where(ta == tb, TYPE_SAME, TYPE_DIFFERENT))
+    equal = ta == tb
+    compatible = ~known | equal
+    score[known & ~equal] *= f32(TYPE_DIFFERENT)
+    score[~known] *= f32(TYPE_UNKNOWN)
+    del ta, tb, known, equal
 
-    similarity = np.full(len(ra), np.nan)
+    # titles are compared for the same or an unknown activity type only
+    similarity = np.full(n, np.nan, dtype=f32)
     alike = np.flatnonzero(compatible)
     similarity[alike] = title_similarity(table, table.text[ra[alike]], table.text[rb[alike]])
-    title_weight = TITLE_BASE + (1 - TITLE_BASE) * np.where(np.isnan(similarity), TITLE_UNKNOWN,
-                                                            similarity)
-    ga, gb = table.target[ra], table.target[rb]
-    target_weight = np.where((ga >= 0) & (gb >= 0) & (ga != gb), TARGET_DIFFERENT, 1.0)
+    title = np.where(np.isnan(similarity), f32(TITLE_UNKNOWN), similarity)
+    title *= f32(1 - TITLE_BASE)
+    title += f32(TITLE_BASE)
+    score *= title
+    del title, alike
 
-    spatial = SPATIAL_DECAY ** np.arange(int(gap.max(initial=0)) + 1)
-    score = spatial[gap] * type_weight * title_weight * target_weight * time_weight
+    ga, gb = table.target[ra], table.target[rb]
+    score[(ga >= 0) & (gb >= 0) & (ga != gb)] *= f32(TARGET_DIFFERENT)
+    del ga, gb
 
     same_org = table.org[ra] == table.org[rb]
     names_ab = table.names_partner(ra, rb)
     names_ba = table.names_partner(rb, ra)
     double = compatible & (names_ab | names_ba) & ~(same_org & names_ab & names_ba)
-    kind = np.full(len(ra), OVERLAP, dtype=np.int8)
+    kind = np.full(n, OVERLAP, dtype=np.int8)
     kind[~compatible] = COMPLEMENTARY
     kind[~compatible & same_org] = OWN_WORK
     kind[compatible & same_org] = DUPLICATE_ENTRY
     kind[double] = DOUBLE_COUNT
     # the partner's report counts; the funder's report (the one naming the partner) is linked
-    counted = np.where(double, np.where(names_ab, rb, ra), -1)
+    counted = np.full(n, -1, dtype=np.int32)
+    doubles = np.flatnonzero(double)
+    counted[doubles] = np.where(names_ab[doubles], rb[doubles], ra[doubles])
     for k in np.flatnonzero(double & names_ab & names_ba).tolist():
         # both name each other: keep the report with the smaller id, whatever the row order
         a, b = table.activities[ra[k]], table.activities[rb[k]]
         counted[k] = ra[k] if a.id < b.id else rb[k]
-    funder = np.where(double, np.where(counted == ra, rb, ra), -1)
-    return PairScores(score=score, kind=kind, start=start, end=end, days=days,
-                      similarity=similarity, counted=counted, funder=funder)
+    return PairScores(score=score, kind=kind, similarity=similarity, counted=counted)

@@ -69,7 +69,7 @@ class ActivityTable:
     (double counts found so far); such rows are left out of coverage.
     """
 
-    # one int64 column each, indexed by row (-1 = none / unknown)
+    # one int32 column each, indexed by row (-1 = none / unknown)
     start: np.ndarray
     end: np.ndarray
     org: np.ndarray
@@ -109,7 +109,7 @@ class ActivityTable:
             return
         capacity = max(need, 2 * self._capacity)
         for name in _COLUMNS:
-            new = np.full(capacity, -1, dtype=np.int64)
+            new = np.full(capacity, -1, dtype=np.int32)
             if name in self._cols:
                 new[: self._capacity] = self._cols[name]
             self._cols[name] = new
@@ -144,7 +144,7 @@ class ActivityTable:
         if not values:
             return
         self._grow(first + len(values))
-        block = np.array(values, dtype=np.int64).reshape(len(values), len(_COLUMNS))
+        block = np.array(values, dtype=np.int32).reshape(len(values), len(_COLUMNS))
         for k, name in enumerate(_COLUMNS):
             self._cols[name][first: first + len(values)] = block[:, k]
         self.alive[first: first + len(values)] = True
@@ -213,10 +213,9 @@ class ActivityTable:
         """(row, node) for every area of every live activity (or of ``rows``), as arrays."""
         if rows is None:
             rows = np.flatnonzero(self.alive[: self.size])
-        counts = np.fromiter((len(self.nodes_of[r]) for r in rows.tolist()), dtype=np.int64,
-                             count=len(rows))
-        prow = np.repeat(rows, counts)
-        pnode = np.fromiter((n for r in rows.tolist() for n in self.nodes_of[r]), dtype=np.int64,
+        counts = self.places[rows]
+        prow = np.repeat(rows.astype(np.int32), counts)
+        pnode = np.fromiter((n for r in rows.tolist() for n in self.nodes_of[r]), dtype=np.int32,
                             count=int(counts.sum()))
         return prow, pnode
 
