@@ -81,6 +81,18 @@ def _where(table: Table, number: int | None, column: str | None) -> str:
     return ", ".join(parts)
 
 
+def _unique_key(value: str, seen: dict[str, int], table: Table, number: int, column: str,
+                what: str) -> str:
+    """``value`` if it is filled in and not used on an earlier row (recorded in ``seen``)."""
+    if not value:
+        raise InputError(f"{_where(table, number, column)}: the {what} is empty")
+    if value in seen:
+        raise InputError(f"{_where(table, number, column)}: {what} {value!r} already used on "
+                         f"row {seen[value]}")
+    seen[value] = number
+    return value
+
+
 def _parse_date(text: str, table: Table, number: int, column: str) -> date | None:
     if not text:
         return None
@@ -120,18 +132,14 @@ def read_activities(path: Path, table: Table | None = None) -> list[Activity]:
                          f"{', '.join(missing)} (found: {', '.join(h for h in table.headers if h)})")
     seen: dict[str, int] = {}
     activities = []
-    for row, number in zip(table.rows, table.row_numbers):
+    for raw, number in zip(table.rows, table.row_numbers):
+        row = tuple(cell.strip() for cell in raw)
+
         def value(name: str) -> str:
             i = columns[name]
             return "" if i is None else row[i]
 
-        activity_id = value("activity_id")
-        if not activity_id:
-            raise InputError(f"{_where(table, number, 'activity_id')}: the id is empty")
-        if activity_id in seen:
-            raise InputError(f"{_where(table, number, 'activity_id')}: id {activity_id!r} "
-                             f"already used on row {seen[activity_id]}")
-        seen[activity_id] = number
+        activity_id = _unique_key(value("activity_id"), seen, table, number, "activity_id", "id")
         pcodes = value("pcodes") if columns["pcodes"] is not None else next(
             (row[i] for i in reversed(admin_columns) if row[i]), "")
         start = _parse_date(value("start"), table, number, "start")
@@ -157,14 +165,9 @@ def read_areas(path: Path) -> list[AdminArea]:
     name_col = table.find(("name", "admin_name"), ("#loc+name", "#adm+name"))
     level_col = table.find(("level", "admin_level"), ())
     areas, seen = [], {}
-    for row, number in zip(table.rows, table.row_numbers):
-        pcode = row[pcode_col]
-        if not pcode:
-            raise InputError(f"{_where(table, number, 'pcode')}: the P-code is empty")
-        if pcode in seen:
-            raise InputError(f"{_where(table, number, 'pcode')}: P-code {pcode!r} already "
-                             f"listed on row {seen[pcode]}")
-        seen[pcode] = number
+    for raw, number in zip(table.rows, table.row_numbers):
+        row = tuple(cell.strip() for cell in raw)
+        pcode = _unique_key(row[pcode_col], seen, table, number, "pcode", "P-code")
         level_text = row[level_col] if level_col is not None else ""
         try:
             level = int(level_text) if level_text else 0

@@ -119,6 +119,6 @@ def test_malformed_activities_exit_2_naming_row_and_column(run, tmp_path, text, 
 def test_malformed_areas_exit_2(run, tmp_path):
     result = run(ACTIVITIES, areas=AREAS + "CF63,CF,Again,1,,\n")
     assert result.exit_code == 2
-    assert "areas.csv, row 5, column 'pcode': P-code 'CF63' already listed on row 3" in result.stderr
+    assert "areas.csv, row 5, column 'pcode': P-code 'CF63' already used on row 3" in result.stderr
     result = run(ACTIVITIES, areas=AREAS.replace("CF63,CF,Ouham-Pendé,1", "CF63,CF,Ouham-Pendé,one"))
     assert result.exit_code == 2 and "column 'level'" in result.stderr

@@ -53,7 +53,7 @@ class HashtagQuery:
 
 @dataclass(frozen=True, slots=True)
 class Table:
-    """A file's data as text cells (stripped; ``''`` for empty), with its header rows.
+    """A file's data as text cells, spaces kept as written (``''`` for empty), with its headers.
 
     ``headers`` are the first row as written (stripped), ``hashtags`` the normalised HXL row
     (``''`` per column when the file has none), ``first_row`` the spreadsheet row number
@@ -90,7 +90,7 @@ def _cell_text(value: object) -> str:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return str(value)
 
 
 def _is_hashtag_row(cells: list[str]) -> bool:
@@ -115,7 +115,7 @@ def table_from_rows(source: str, raw_rows: list[list[object]]) -> Table:
     hashtags = [normalise_hashtag(h) for h in hashtags] + [""] * (width - len(hashtags))
     data, numbers = [], []
     for number, row in enumerate(rows[start:], start=start + 1):
-        if not any(row):
+        if not any(c.strip() for c in row):
             continue
         data.append(tuple(row[:width]) + ("",) * (width - len(row)))
         numbers.append(number)

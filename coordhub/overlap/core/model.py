@@ -140,6 +140,16 @@ class Activity:
         return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
 
 
+def _check_quantified(record: Need | Capacity, what: str) -> None:
+    """Shared checks of needs and capacities: an id, P-codes as a tuple, quantity ≥ 0."""
+    if not record.id:
+        raise InvalidInput(f"{what} id is empty", field="id")
+    object.__setattr__(record, "pcodes", _as_tuple(record.pcodes, record.id, "pcodes"))
+    if record.quantity < 0:
+        raise InvalidInput(f"{what} {record.id!r} has a negative quantity", record=record.id,
+                           field="quantity")
+
+
 @dataclass(frozen=True, slots=True)
 class Need:
     """A need registered for a sector in one or more areas (``quantity`` in the need's ``unit``, ≥ 0)."""
@@ -151,12 +161,7 @@ class Need:
     unit: str = ""
 
     def __post_init__(self) -> None:
-        if not self.id:
-            raise InvalidInput("need id is empty", field="id")
-        object.__setattr__(self, "pcodes", _as_tuple(self.pcodes, self.id, "pcodes"))
-        if self.quantity < 0:
-            raise InvalidInput(f"need {self.id!r} has a negative quantity", record=self.id,
-                               field="quantity")
+        _check_quantified(self, "need")
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,12 +176,7 @@ class Capacity:
     resource_type: str = ""
 
     def __post_init__(self) -> None:
-        if not self.id:
-            raise InvalidInput("capacity id is empty", field="id")
-        object.__setattr__(self, "pcodes", _as_tuple(self.pcodes, self.id, "pcodes"))
-        if self.quantity < 0:
-            raise InvalidInput(f"capacity {self.id!r} has a negative quantity", record=self.id,
-                               field="quantity")
+        _check_quantified(self, "capacity")
 
 
 class OverlapKind(str, enum.Enum):

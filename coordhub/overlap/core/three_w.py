@@ -115,24 +115,17 @@ def activities_from_three_w(table: Table, *, period: tuple[date, date] | None = 
     if cols.org is None or (cols.sector_name is None and cols.sector_code is None):
         result.notes.append("no #org or #sector column found: nothing read")
         return result
+    quirks = _Quirks()
     parents: dict[str, str | None] = {}
-    names: dict[str, Counter[str]] = defaultdict(Counter)
     levels: dict[str, int] = {}
-    parent_conflicts: set[str] = set()
-    prefix_mismatch: set[tuple[str, str]] = set()
-    org_names: dict[str, Counter[str]] = defaultdict(Counter)
-    sector_codes: dict[str, set[str]] = defaultdict(set)
-    padded: Counter[str] = Counter()
-    statuses: Counter[str] = Counter()
-    date_sources: Counter[str] = Counter()
 
     def cell(row: tuple[str, ...], i: int | None) -> str:
         if i is None:
             return ""
-        value = row[i]
-        if value != " ".join(value.split()):
-            padded[table.headers[i] or table.hashtags[i]] += 1
-        return " ".join(value.split())
+        value = " ".join(row[i].split())
+        if value != row[i]:
+            quirks.padded[table.headers[i] or table.hashtags[i]] += 1
+        return value
 
     for row, number in zip(table.rows, table.row_numbers):
         org = cell(row, cols.org) or cell(row, cols.org_name)
@@ -140,20 +133,22 @@ def activities_from_three_w(table: Table, *, period: tuple[date, date] | None = 
         code = cell(row, cols.sector_code)
         sector = sector_label(cell(row, cols.sector_name)) or code
         chain: list[str] = []
-        for level, (ci, ni) in enumerate(zip(cols.admin_codes, cols.admin_names), start=1):
-            pcode = cell(row, ci)
+        for level, (code_column, name_column) in enumerate(zip(cols.admin_codes, cols.admin_names),
+                                                           start=1):
+            pcode = cell(row, code_column)
             if not pcode:
                 continue
             parent = chain[-1] if chain else None
             if pcode in parents and parents[pcode] != parent:
-                parent_conflicts.add(pcode)
+                quirks.parent_conflicts.add(pcode)
             else:
                 parents[pcode] = parent
             if parent and not pcode.startswith(parent):
-                prefix_mismatch.add((parent, pcode))
+                quirks.prefix_mismatch.add((parent, pcode))
             levels[pcode] = level
-            if cell(row, ni):
-                names[pcode][cell(row, ni)] += 1
+            name = cell(row, name_column)
+            if name:
+                quirks.area_names[pcode][name] += 1
             chain.append(pcode)
         missing = [what for what, value in (("organisation", org), ("sector", sector),
                                             ("P-code", chain)) if not value]
@@ -161,86 +156,97 @@ def activities_from_three_w(table: Table, *, period: tuple[date, date] | None = 
             result.skipped.append(f"row {number}: no {', '.join(missing)}")
             continue
         if org_name:
-            org_names[org][org_name] += 1
+            quirks.org_names[org][org_name] += 1
         if code and sector != code:
-            sector_codes[sector].add(code)
-        if cols.status is not None:
-            statuses[row[cols.status]] += 1
-        start = end = None
-        if cell(row, cols.start) or cell(row, cols.end):
-            start, end = _iso(cell(row, cols.start)), _iso(cell(row, cols.end))
-            date_sources["start/end columns"] += 1
-        elif cell(row, cols.month) and cell(row, cols.year).isdigit() and _month(cell(row, cols.month)):
-            year, month = int(cell(row, cols.year)), _month(cell(row, cols.month))
-            start = date(year, month, 1)
-            end = date(year, month, calendar.monthrange(year, month)[1])
-            date_sources["month and year"] += 1
-        elif period is not None:
-            start, end = period
-            date_sources["the reporting period given"] += 1
-        else:
-            date_sources["none (unknown)"] += 1
+            quirks.sector_codes[sector].add(code)
+        cell(row, cols.status)  # only to count statuses written with extra spaces
+        start, end = _dates(cell(row, cols.start), cell(row, cols.end), cell(row, cols.month),
+                            cell(row, cols.year), period, quirks.date_sources)
         if start is not None and end is not None and end < start:
             result.skipped.append(f"row {number}: ends before it starts")
             continue
         reporting = cell(row, cols.operation).casefold() == "reporting"
-        activity_type = cell(row, cols.activity)
         result.activities.append(Activity(
             id=cell(row, cols.activity_id) or f"{stem}:{number}",
             organisation=org,
             organisation_name=org,
             sector=sector,
             pcodes=(chain[-1],),
-            activity_type=activity_type,
+            activity_type=cell(row, cols.activity),
             start=start,
             end=end,
             implementing_partners=(org,) if reporting else (),
         ))
 
     for pcode, parent in parents.items():
-        label = names[pcode].most_common(1)[0][0] if names[pcode] else ""
-        result.areas.append(AdminArea(pcode=pcode, parent_pcode=parent, name=label,
-                                      level=levels[pcode]))
-    _describe(result, table, org_names, sector_codes, padded, statuses, date_sources, names,
-              parent_conflicts, prefix_mismatch, reporting_column=cols.operation is not None)
+        names = quirks.area_names[pcode]
+        result.areas.append(AdminArea(pcode=pcode, parent_pcode=parent, level=levels[pcode],
+                                      name=names.most_common(1)[0][0] if names else ""))
+    result.notes.append(f"{len(table.rows)} data rows, {len(result.activities)} activities, "
+                        f"{len(result.skipped)} rows skipped, {len(result.areas)} admin areas")
+    result.notes.extend(quirks.notes())
+    if cols.operation is not None:
+        result.notes.append("operation type 'Reporting' read as the organisation naming itself "
+                            "implementing partner (its 'Implementing' row then counts once)")
     return result
 
 
-def _describe(result: ThreeWImport, table: Table, org_names, sector_codes, padded, statuses,
-              date_sources, names, parent_conflicts, prefix_mismatch, *, reporting_column: bool) -> None:
-    notes = result.notes
-    notes.append(f"{len(table.rows)} data rows, {len(result.activities)} activities, "
-                 f"{len(result.skipped)} rows skipped, {len(result.areas)} admin areas")
-    notes.append("dates from " + ", ".join(f"{source}: {n}" for source, n in date_sources.items()))
-    for sector, codes in sorted(sector_codes.items()):
-        if len(codes) > 1:
-            notes.append(f"sector {sector!r} appears under {len(codes)} codes "
-                         f"({', '.join(sorted(codes))}): read as one sector")
-    variants = {org: c for org, c in org_names.items() if len(c) > 1}
-    if variants:
-        examples = "; ".join(f"{org}: {' / '.join(repr(n) for n in c)}"
-                             for org, c in sorted(variants.items())[:3])
-        notes.append(f"{len(variants)} organisations written with more than one name "
-                     f"(matched by acronym), e.g. {examples}")
-    if padded:
-        notes.append("values with extra spaces (trimmed): "
-                     + ", ".join(f"{column}: {n}" for column, n in padded.most_common()))
-    raw_statuses = sorted(s for s in statuses if s != s.strip())
-    if raw_statuses:
-        notes.append(f"statuses with trailing spaces: {', '.join(repr(s) for s in raw_statuses)}")
-    renamed = [p for p, c in names.items() if len(c) > 1]
-    if renamed:
-        notes.append(f"{len(renamed)} P-codes carry more than one name (most frequent kept)")
-    if parent_conflicts:
-        notes.append(f"{len(parent_conflicts)} P-codes listed under different parents "
-                     f"(first kept): {', '.join(sorted(parent_conflicts)[:5])}")
-    if prefix_mismatch:
-        parent, child = sorted(prefix_mismatch)[0]
-        notes.append(f"{len(prefix_mismatch)} admin areas whose P-code does not extend their "
-                     f"parent's (e.g. {child} under {parent}): parents taken from the row")
-    if reporting_column:
-        notes.append("operation type 'Reporting' read as the organisation naming itself "
-                     "implementing partner (its 'Implementing' row then counts once)")
+def _dates(start: str, end: str, month: str, year: str, period: tuple[date, date] | None,
+           sources: Counter[str]) -> tuple[date | None, date | None]:
+    """A row's dates: start/end columns, else the month of month + year, else the period."""
+    if start or end:
+        sources["start/end columns"] += 1
+        return _iso(start), _iso(end)
+    if month and year.isdigit() and _month(month):
+        sources["month and year"] += 1
+        first = date(int(year), _month(month), 1)
+        return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    if period is not None:
+        sources["the reporting period given"] += 1
+        return period
+    sources["none (unknown)"] += 1
+    return None, None
+
+
+@dataclass(slots=True)
+class _Quirks:
+    """What a 3W table does that a tidy table would not, counted while reading."""
+
+    padded: Counter[str] = field(default_factory=Counter)  # column → values with extra spaces
+    org_names: defaultdict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    sector_codes: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    area_names: defaultdict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    date_sources: Counter[str] = field(default_factory=Counter)
+    parent_conflicts: set[str] = field(default_factory=set)
+    prefix_mismatch: set[tuple[str, str]] = field(default_factory=set)
+
+    def notes(self) -> list[str]:
+        notes = ["dates from " + ", ".join(f"{source}: {n}"
+                                           for source, n in self.date_sources.items())]
+        for sector, codes in sorted(self.sector_codes.items()):
+            if len(codes) > 1:
+                notes.append(f"sector {sector!r} appears under {len(codes)} codes "
+                             f"({', '.join(sorted(codes))}): read as one sector")
+        variants = {org: c for org, c in self.org_names.items() if len(c) > 1}
+        if variants:
+            examples = "; ".join(f"{org}: {' / '.join(repr(n) for n in c)}"
+                                 for org, c in sorted(variants.items())[:3])
+            notes.append(f"{len(variants)} organisations written with more than one name "
+                         f"(matched by acronym), e.g. {examples}")
+        if self.padded:
+            notes.append("values with extra or non-breaking spaces (trimmed), by column: "
+                         + ", ".join(f"{column}: {n}" for column, n in self.padded.most_common()))
+        renamed = [p for p, c in self.area_names.items() if len(c) > 1]
+        if renamed:
+            notes.append(f"{len(renamed)} P-codes carry more than one name (most frequent kept)")
+        if self.parent_conflicts:
+            notes.append(f"{len(self.parent_conflicts)} P-codes listed under different parents "
+                         f"(first kept): {', '.join(sorted(self.parent_conflicts)[:5])}")
+        if self.prefix_mismatch:
+            parent, child = sorted(self.prefix_mismatch)[0]
+            notes.append(f"{len(self.prefix_mismatch)} admin areas whose P-code does not extend "
+                         f"their parent's (e.g. {child} under {parent}): parents taken from the row")
+        return notes
 
 
 def read_three_w(path: str | Path, *, period: tuple[date, date] | None = None,
