@@ -28,6 +28,7 @@ from coordhub.overlap.core.scoring import (
     OWN_WORK,
     SCORE_DECIMALS,
     PairScores,
+    check_min_score,
     intersections,
     score_pairs,
 )
@@ -179,8 +180,7 @@ def detect_overlaps(
     period ending before it starts or ``min_score`` outside [0, 1].
     """
     began = time.perf_counter()
-    if not 0.0 <= min_score <= 1.0:
-        raise InvalidInput(f"min_score must lie in [0, 1], not {min_score}", field="min_score")
+    check_min_score(min_score)
     table = ActivityTable(AreaTree(areas), period)
     table.extend(activities)
     pairs, scores = scored_pairs(table, all_candidate_pairs(table), min_score)

@@ -12,6 +12,7 @@ from coordhub.overlap.core.clusters import find_clusters
 from coordhub.overlap.core.detect import DetectionResult, build_overlaps, detect_overlaps, scored_pairs
 from coordhub.overlap.core.model import Activity, AdminArea, Cluster, InvalidInput, Overlap
 from coordhub.overlap.core.pairs import CandidatePairs, all_candidate_pairs, best_match_per_pair
+from coordhub.overlap.core.scoring import check_min_score
 from coordhub.overlap.core.table import ActivityTable
 
 
@@ -35,8 +36,7 @@ class OverlapIndex:
         period: tuple[date, date] | None = None,
         min_score: float = 0.0,
     ) -> None:
-        if not 0.0 <= min_score <= 1.0:
-            raise InvalidInput(f"min_score must lie in [0, 1], not {min_score}", field="min_score")
+        check_min_score(min_score)
         self._areas = list(areas)
         self._period = period
         self._min_score = min_score

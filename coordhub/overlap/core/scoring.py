@@ -22,7 +22,7 @@ import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.process import cpdist
 
-from coordhub.overlap.core.model import OverlapKind
+from coordhub.overlap.core.model import InvalidInput, OverlapKind
 from coordhub.overlap.core.table import NO_END, NO_START, ActivityTable
 
 SPATIAL_DECAY = 0.75
@@ -64,6 +64,12 @@ class PairScores:
 
 #: scores are compared and reported rounded to this many decimals
 SCORE_DECIMALS = 6
+
+
+def check_min_score(min_score: float) -> None:
+    """Raise :class:`InvalidInput` unless ``min_score`` lies in [0, 1]."""
+    if not 0.0 <= min_score <= 1.0:
+        raise InvalidInput(f"min_score must lie in [0, 1], not {min_score}", field="min_score")
 
 
 def intersections(table: ActivityTable, ra: np.ndarray, rb: np.ndarray):

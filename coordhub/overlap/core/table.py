@@ -26,13 +26,12 @@ def normalise_key(text: str) -> str:
 
 
 class Interner:
-    """Numbers distinct values by a comparison key; remembers the first spelling seen as label."""
+    """Numbers distinct values by a comparison key (``keys[number]`` is that key)."""
 
     def __init__(self, key: Callable[[str], str] = normalise_key) -> None:
         self._key = key
         self._spellings: dict[str, int] = {}  # exact spelling → number (skips normalising)
         self.ids: dict[str, int] = {}
-        self.labels: list[str] = []
         self.keys: list[str] = []
 
     def id(self, value: str) -> int:
@@ -46,8 +45,7 @@ class Interner:
         else:
             i = self.ids.get(k)
             if i is None:
-                i = self.ids[k] = len(self.labels)
-                self.labels.append(value)
+                i = self.ids[k] = len(self.keys)
                 self.keys.append(k)
         self._spellings[value] = i
         return i
@@ -61,7 +59,8 @@ class ActivityTable:
     """Activities stored as rows; removed rows stay as holes (``alive`` is False).
 
     Dates become day ordinals: an unknown start is the reporting period's start (``period``
-    given) or :data:`NO_START`; an open end is :data:`NO_END`. Organisations, sectors, activity
+    given; the activity's end if that comes first) or :data:`NO_START`; an open end is
+    :data:`NO_END`. Organisations, sectors, activity
     types, target groups and texts (title, else description, as rapidfuzz processes them) are
     interned to numbers so pairs compare as integers.
 
@@ -85,7 +84,6 @@ class ActivityTable:
         if period is not None and period[1] < period[0]:
             raise InvalidInput("the reporting period ends before it starts", field="period")
         self.tree = tree
-        self.period = period
         self.default_start = period[0].toordinal() if period else NO_START
         self.orgs = Interner()
         self.sectors = Interner()
@@ -209,10 +207,9 @@ class ActivityTable:
             self.linked.setdefault(f, set()).add(c)
             self._funders_of.setdefault(c, set()).add(f)
 
-    def placements(self, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(row, node) for every area of every live activity (or of ``rows``), as arrays."""
-        if rows is None:
-            rows = np.flatnonzero(self.alive[: self.size])
+    def placements(self) -> tuple[np.ndarray, np.ndarray]:
+        """(row, node) for every area of every live activity, as int32 arrays."""
+        rows = np.flatnonzero(self.alive[: self.size])
         counts = self.places[rows]
         prow = np.repeat(rows.astype(np.int32), counts)
         pnode = np.fromiter((n for r in rows.tolist() for n in self.nodes_of[r]), dtype=np.int32,
