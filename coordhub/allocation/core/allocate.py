@@ -151,7 +151,7 @@ def allocate(
         objective = policy.value_per_weighted_unit * weighted - cost
     else:
         objective = weighted
-    if status == Status.OPTIMAL:
+    if status == Status.OPTIMAL and bound is None:
         bound = objective
     gap = None if bound is None else max(0.0, bound - objective) / max(abs(bound), 1e-9)
     met = np.bincount(compat.need, weights=flow, minlength=problem.need_count).astype(np.int64)

@@ -39,13 +39,23 @@ from .problem import Problem
 
 Progress = Callable[[float, str], None]
 LP_SOLVER = parameters.SolverType.GLOP
-MIP_SOLVER = parameters.SolverType.HIGHS
+COLD_LP_SOLVER = parameters.SolverType.HIGHS
+MIP_SOLVER = parameters.SolverType.GSCIP  # HiGHS may overrun its time limit badly
 INF = math.inf
 ROUNDING = 1e-6
 KEEP_RELATIVE = 1e-9  # slack when a later phase keeps an earlier phase's value
 KEEP_ABSOLUTE = 1e-6
 NEAR_WHOLE = 1e-4  # solver values this close to a whole quantum are that quantum
+PENALTY = 1e4  # price of an artificial slack unit, times the largest objective coefficient
+ARTIFICIAL_TOLERANCE = 1e-6
+INITIAL_PER_NEED = 4  # cheapest pairs of each need in the first restricted LP
+LP_SHARE_OF_MIP = 0.4  # with discrete rules, the LP bound may take this share of the time
+MIP_FIRST_PHASE_SHARE = 0.7
+POLISH_SHARE = 0.15  # of a MIP's time, kept for the cost phase
+POLISH_GRACE = 1.0  # seconds the cost LP may run past the deadline (it is fast and worth it)
 TR = result_pb2.TerminationReasonProto
+AT_LOWER = solution_pb2.BASIS_STATUS_AT_LOWER_BOUND
+BASIC = solution_pb2.BASIS_STATUS_BASIC
 
 
 @dataclass
@@ -63,90 +73,28 @@ class LinearOutcome:
     timings: dict[str, float] = field(default_factory=lambda: {"build": 0.0, "solve": 0.0})
 
 
-class _Rows:
-    """Sparse rows collected as coordinate arrays (row, column, value)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.rows: list[np.ndarray] = []
-        self.cols: list[np.ndarray] = []
-        self.vals: list[np.ndarray] = []
-        self.lower: list[np.ndarray] = []
-        self.upper: list[np.ndarray] = []
-
-    def add(self, row_of_entry: np.ndarray, cols: np.ndarray, vals: np.ndarray, lower, upper, n_rows: int) -> None:
-        """Add n_rows rows; row_of_entry numbers them 0..n_rows-1."""
-        if n_rows == 0:
-            return
-        self.rows.append(np.asarray(row_of_entry, dtype=np.int64) + self.count)
-        self.cols.append(np.asarray(cols, dtype=np.int64))
-        self.vals.append(np.asarray(vals, dtype=np.float64))
-        self.lower.append(np.broadcast_to(np.asarray(lower, dtype=np.float64), (n_rows,)))
-        self.upper.append(np.broadcast_to(np.asarray(upper, dtype=np.float64), (n_rows,)))
-        self.count += n_rows
-
-
-def _model_proto(n_vars: int, lower: np.ndarray, upper: np.ndarray, integer: np.ndarray, rows: _Rows):
-    proto = model_pb2.ModelProto()
-    proto.variables.ids.extend(range(n_vars))
-    proto.variables.lower_bounds.extend(lower.tolist())
-    proto.variables.upper_bounds.extend(upper.tolist())
-    proto.variables.integers.extend(integer.tolist())
-    if rows.count:
-        r = np.concatenate(rows.rows)
-        c = np.concatenate(rows.cols)
-        v = np.concatenate(rows.vals)
-        keep = v != 0
-        r, c, v = r[keep], c[keep], v[keep]
-        order = np.lexsort((c, r))
-        proto.linear_constraints.ids.extend(range(rows.count))
-        proto.linear_constraints.lower_bounds.extend(np.concatenate(rows.lower).tolist())
-        proto.linear_constraints.upper_bounds.extend(np.concatenate(rows.upper).tolist())
-        matrix = proto.linear_constraint_matrix
-        matrix.row_ids.extend(r[order].tolist())
-        matrix.column_ids.extend(c[order].tolist())
-        matrix.coefficients.extend(v[order].tolist())
-    return proto
-
-
-def _with_objective(base, coefficients: np.ndarray, maximize: bool, keep_rows: list[tuple[np.ndarray, float]]):
-    """A copy of the model with this objective and extra rows sum(coef x) >= lower
-    (each row over all variables, appended after the existing rows)."""
-    proto = model_pb2.ModelProto()
-    proto.CopyFrom(base)
-    nz = np.flatnonzero(coefficients)
-    proto.objective.maximize = maximize
-    proto.objective.linear_coefficients.ids.extend(nz.tolist())
-    proto.objective.linear_coefficients.values.extend(coefficients[nz].tolist())
-    next_row = len(base.linear_constraints.ids)
-    for coefs, lower in keep_rows:
-        cols = np.flatnonzero(coefs)
-        proto.linear_constraints.ids.append(next_row)
-        proto.linear_constraints.lower_bounds.append(lower)
-        proto.linear_constraints.upper_bounds.append(INF)
-        proto.linear_constraint_matrix.row_ids.extend([next_row] * cols.size)
-        proto.linear_constraint_matrix.column_ids.extend(cols.tolist())
-        proto.linear_constraint_matrix.coefficients.extend(coefs[cols].tolist())
-        next_row += 1
-    return proto
-
-
 @dataclass
 class _Solved:
     reason: int
     limit: int
     values: np.ndarray | None
+    duals: np.ndarray | None
     primal: float
     dual: float
-    seconds: float
+    variable_status: np.ndarray | None = None
+    constraint_status: np.ndarray | None = None
 
 
-def _solve(proto, solver_type, seconds: float, threads: int, gap: float, hint: np.ndarray | None) -> _Solved:
+def _solve(proto, solver_type, seconds: float, threads: int, gap: float, hint: np.ndarray | None,
+           basis: tuple[np.ndarray, np.ndarray] | None = None) -> _Solved:
+    """One MathOpt solve of a ModelProto; values, duals and the simplex basis
+    (statuses per variable and per row) as dense arrays.  ``basis`` warm
+    starts an LP from such statuses."""
     params = parameters_pb2.SolveParametersProto()
     params.time_limit.FromNanoseconds(int(max(seconds, 0.05) * 1e9))
     if threads > 1 and solver_type in (parameters.SolverType.CP_SAT, parameters.SolverType.GSCIP):
         params.threads = threads
-    if solver_type != LP_SOLVER:
+    if solver_type == MIP_SOLVER and gap > 0:
         params.relative_gap_tolerance = gap
     model_params = model_parameters_pb2.ModelSolveParametersProto()
     if hint is not None:
@@ -154,23 +102,37 @@ def _solve(proto, solver_type, seconds: float, threads: int, gap: float, hint: n
         nz = np.flatnonzero(hint)
         h.variable_values.ids.extend(nz.tolist())
         h.variable_values.values.extend(hint[nz].tolist())
-    started = time.perf_counter()
+    if basis is not None:
+        start = model_params.initial_basis
+        start.variable_status.ids.extend(range(basis[0].size))
+        start.variable_status.values.extend(basis[0].tolist())
+        start.constraint_status.ids.extend(range(basis[1].size))
+        start.constraint_status.values.extend(basis[1].tolist())
     result = mathopt_solver.solve(
         proto, solver_type.value, init_arguments.StreamableSolverInitArguments().to_proto(), params,
         model_params, None, callback.CallbackRegistration().to_proto(), None, None,
     )
-    seconds = time.perf_counter() - started
-    values = None
+    values = duals = variable_status = constraint_status = None
     for solution in result.solutions:
+        if variable_status is None and solution.HasField("basis"):
+            variable_status = _dense(solution.basis.variable_status, len(proto.variables.ids)).astype(np.int64)
+            constraint_status = _dense(solution.basis.constraint_status,
+                                       len(proto.linear_constraints.ids)).astype(np.int64)
         primal = solution.primal_solution
-        if primal.feasibility_status == solution_pb2.SOLUTION_STATUS_FEASIBLE:
-            values = np.zeros(len(proto.variables.ids))
-            ids = np.array(primal.variable_values.ids, dtype=np.int64)
-            values[ids] = np.array(primal.variable_values.values, dtype=np.float64)
-            break
+        if values is None and primal.feasibility_status == solution_pb2.SOLUTION_STATUS_FEASIBLE:
+            values = _dense(primal.variable_values, len(proto.variables.ids))
+        dual = solution.dual_solution
+        if duals is None and dual.feasibility_status == solution_pb2.SOLUTION_STATUS_FEASIBLE:
+            duals = _dense(dual.dual_values, len(proto.linear_constraints.ids))
     term = result.termination
-    return _Solved(term.reason, term.limit, values, term.objective_bounds.primal_bound,
-                   term.objective_bounds.dual_bound, seconds)
+    return _Solved(term.reason, term.limit, values, duals, term.objective_bounds.primal_bound,
+                   term.objective_bounds.dual_bound, variable_status, constraint_status)
+
+
+def _dense(sparse, size: int) -> np.ndarray:
+    out = np.zeros(size)
+    out[np.array(sparse.ids, dtype=np.int64)] = np.array(sparse.values, dtype=np.float64)
+    return out
 
 
 def _group_reach(problem: Problem, compat: Compatibility, arcs: Arcs, group_of_need: np.ndarray,
@@ -286,12 +248,11 @@ def solve_with_side_constraints(
         notes.append(m.NOTE_INFEASIBLE.format(detail="; ".join(infeasible_detail)))
         return LinearOutcome(flow, Status.INFEASIBLE, engine, None, capped_org & (budget_left <= 0.5), notes, timings)
 
-    # The plain optimum: a hint for the MIP and the fallback of nothing better.
-    hint_flow = None
-    if discrete:
-        hint_flow, _, hint_timings = plain_flow(p, c, arcs, lambda f, msg: None)
-        timings["solve"] += hint_timings["solve"]
-        timings["build"] += hint_timings["build"]
+    # The plain optimum seeds the columns of the LP and is the MIP's hint.
+    hint_flow, _, hint_timings = plain_flow(p, c, arcs, lambda f, msg: None)
+    hint_flow = hint_flow - pinned
+    timings["solve"] += hint_timings["solve"]
+    timings["build"] += hint_timings["build"]
 
     blocks = _blocks(p, c, arcs.pair, capped_org)
     statuses: list[Status] = []
@@ -308,11 +269,11 @@ def solve_with_side_constraints(
         share_of_time = time_left * pair.size / pairs_left
         pairs_left -= pair.size
         block = _solve_block(p, c, arcs, pair, capped_org, budget_left, group_of_need, group_lower, local_rhs,
-                             None if hint_flow is None else hint_flow[pair], share_of_time, timings)
+                             hint_flow[pair], share_of_time, timings)
         statuses.append(block.status)
         if block.status == Status.INFEASIBLE:
-            notes.append(m.NOTE_INFEASIBLE.format(detail=block.detail or "the side constraints for "
-                                                  + ", ".join(types) + " conflict"))
+            notes.append(m.NOTE_INFEASIBLE.format(detail=m.INFEASIBLE_BLOCK.format(
+                constraints=_active_constraints(policy), types=", ".join(types))))
             return LinearOutcome(pinned.copy(), Status.INFEASIBLE, engine, None,
                                  capped_org & (budget_left <= 0.5), notes, timings)
         flow[pair] += block.flow
@@ -365,129 +326,465 @@ def _whole_quanta(values: np.ndarray, row_need: np.ndarray, row_cap: np.ndarray,
     return flow
 
 
+class _Block:
+    """The open pairs of one block as LP columns, with every row they touch.
+
+    A family is one kind of row: for each column the row it lies in (-1 for
+    none) and its coefficient there.  Rows with a lower bound (minimum
+    shares, kept phase values) get an artificial slack column in every
+    model, priced at ``penalty`` per unit, so restricted models are always
+    feasible; a slack still used once pricing finds nothing proves the
+    constraints cannot all hold.
+    """
+
+    def __init__(self, p: Problem, c: Compatibility, arcs: Arcs, pair: np.ndarray, capped_org: np.ndarray,
+                 budget_left: np.ndarray, group_of_need: np.ndarray, group_lower: dict[int, float],
+                 local_rhs: dict[int, float]) -> None:
+        policy = p.policy
+        self.policy = policy
+        self.n = n = pair.size
+        self.need, self.cap = c.need[pair], c.cap[pair]
+        self.upper = np.minimum(arcs.demand[self.need], arcs.supply[self.cap]).astype(np.float64)
+        self.cost = c.unit_cost[pair].astype(np.float64)
+        self.families: list[tuple[str, np.ndarray, np.ndarray]] = []
+        self.row_lower: list[np.ndarray] = []
+        self.row_upper: list[np.ndarray] = []
+        self.ge_rows: list[int] = []
+        self.n_rows = 0
+        ones = np.ones(n)
+        self.needs, self.need_row = np.unique(self.need, return_inverse=True)
+        self._family("need", self.need_row, ones, -INF, arcs.demand[self.needs], self.needs.size)
+        caps, cap_row = np.unique(self.cap, return_inverse=True)
+        self._family("capacity", cap_row, ones, -INF, arcs.supply[caps], caps.size)
+        org = p.cap_org[self.cap]
+        capped = capped_org[org]
+        if capped.any():
+            orgs, org_row = np.unique(org[capped], return_inverse=True)
+            rows = np.full(n, -1)
+            rows[capped] = org_row
+            self._family("budget", rows, self.cost, -INF, budget_left[orgs], orgs.size)
+        if group_lower:
+            g = group_of_need[self.need]
+            inside = np.isin(g, np.array(sorted(group_lower), dtype=np.int64))
+            if inside.any():
+                present, g_row = np.unique(g[inside], return_inverse=True)
+                rows = np.full(n, -1)
+                rows[inside] = g_row
+                self._family("coverage", rows, ones, [group_lower[int(x)] for x in present], INF, present.size)
+        if local_rhs:
+            kind = p.need_type[self.need]
+            typed = np.isin(kind, np.array(sorted(local_rhs), dtype=np.int64))
+            if typed.any():
+                present, t_row = np.unique(kind[typed], return_inverse=True)
+                rows = np.full(n, -1)
+                rows[typed] = t_row
+                coef = p.cap_local[self.cap].astype(np.float64) - policy.min_local_share
+                self._family("local", rows, coef, [local_rhs[int(x)] for x in present], INF, present.size)
+        if policy.single_provider:
+            # LP relaxation of "one provider": the used fractions of a need's pairs add up to at most 1.
+            self._family("single_relaxed", self.need_row, 1.0 / np.maximum(self.upper, 1.0), -INF, 1.0,
+                         self.needs.size)
+        self.lot = np.minimum(self.upper, round(policy.min_lot_size * p.quantity_scale))
+        self.fixed_zero = np.zeros(n, dtype=bool)  # pairs ruled out (cost phase after a MIP)
+        self.column_lower = np.zeros(n)
+        # Simplex basis carried from one restricted LP to the next (warm start).
+        self.column_status = np.full(n, AT_LOWER, dtype=np.int64)
+        self.row_status: np.ndarray | None = None
+        self.slack_status: np.ndarray | None = None
+
+    def basis(self, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        if self.row_status is None:
+            return None
+        rows = np.full(self.n_rows, BASIC, dtype=np.int64)
+        rows[:self.row_status.size] = self.row_status
+        slack = np.full(len(self.ge_rows), AT_LOWER, dtype=np.int64)
+        slack[:self.slack_status.size] = self.slack_status
+        return np.concatenate([self.column_status[cols], slack]), rows
+
+    def remember(self, cols: np.ndarray, solved: _Solved) -> None:
+        if solved.variable_status is None:
+            return
+        self.column_status[cols] = solved.variable_status[:cols.size]
+        self.slack_status = solved.variable_status[cols.size:]
+        self.row_status = solved.constraint_status
+
+    def _family(self, kind: str, rows: np.ndarray, coef: np.ndarray, lower, upper, count: int) -> None:
+        rows = np.asarray(rows, dtype=np.int64)
+        self.families.append((kind, np.where(rows >= 0, rows + self.n_rows, -1), np.asarray(coef, dtype=np.float64)))
+        lower = np.broadcast_to(np.asarray(lower, dtype=np.float64), (count,))
+        self.row_lower.append(lower)
+        self.row_upper.append(np.broadcast_to(np.asarray(upper, dtype=np.float64), (count,)))
+        self.ge_rows.extend((self.n_rows + np.flatnonzero(np.isfinite(lower))).tolist())
+        self.n_rows += count
+
+    def keep_rows_reset(self) -> None:
+        """Drop the rows added by ``keep`` (before a fresh series of phases)."""
+        while self.families and self.families[-1][0] == "keep":
+            self.families.pop()
+            self.row_lower.pop()
+            self.row_upper.pop()
+            self.n_rows -= 1
+            self.ge_rows.pop()
+        self.row_status = self.slack_status = None
+
+    def keep(self, objective: np.ndarray, lower: float) -> None:
+        """Add the row objective . x >= lower (a phase value to keep)."""
+        self._family("keep", np.zeros(self.n, dtype=np.int64), objective, lower, INF, 1)
+
+    def slack_needed(self, x: np.ndarray) -> np.ndarray:
+        """Artificial slack each lower-bounded row needs for the flows x (0 when met)."""
+        activity = np.zeros(self.n_rows)
+        for kind, rows, coef in self.families:
+            if kind != "single_relaxed":
+                has = rows >= 0
+                np.add.at(activity, rows[has], coef[has] * x[has])
+        ge = np.array(self.ge_rows, dtype=np.int64)
+        lower = np.concatenate(self.row_lower)[ge]
+        return np.maximum(0.0, lower - activity[ge])
+
+    def reduced_costs(self, objective: np.ndarray, duals: np.ndarray) -> np.ndarray:
+        rc = objective.copy()
+        for kind, rows, coef in self.families:
+            if kind == "single_relaxed" and duals.size <= rows.max(initial=-1):
+                continue
+            has = rows >= 0
+            rc[has] -= duals[rows[has]] * coef[has]
+        return rc
+
+    def proto(self, cols: np.ndarray, objective: np.ndarray, penalty: float, mixed_integer: bool = False):
+        """ModelProto over the columns ``cols`` (maximise objective . x):
+        x for each column, then (MIP) y for each column, then one artificial
+        slack per row with a lower bound."""
+        k = cols.size
+        local = np.arange(k)
+        entries_r, entries_c, entries_v = [], [], []
+        for kind, rows, coef in self.families:
+            if mixed_integer and kind == "single_relaxed":
+                continue
+            r = rows[cols]
+            has = r >= 0
+            entries_r.append(r[has])
+            entries_c.append(local[has])
+            entries_v.append(coef[cols][has])
+        lower = np.concatenate(self.row_lower)
+        upper = np.concatenate(self.row_upper)
+        if mixed_integer and self.policy.single_provider:
+            # Rows of the relaxation stay (empty) so that row ids do not move.
+            pass
+        n_rows = self.n_rows
+        var_lower = [self.column_lower[cols]]
+        var_upper = [np.where(self.fixed_zero[cols], 0.0, self.upper[cols])]
+        integer = [np.zeros(k, dtype=bool)]
+        obj = [objective[cols]]
+        if mixed_integer:
+            y = k + local
+            var_lower.append(np.zeros(k))
+            var_upper.append(np.ones(k))
+            integer.append(np.ones(k, dtype=bool))
+            obj.append(np.zeros(k))
+            extra_lower, extra_upper = [], []
+            # x - u y <= 0
+            entries_r += [n_rows + local, n_rows + local]
+            entries_c += [local, y]
+            entries_v += [np.ones(k), -self.upper[cols]]
+            extra_lower.append(np.full(k, -INF))
+            extra_upper.append(np.zeros(k))
+            n_rows += k
+            if self.policy.min_lot_size > 0:
+                entries_r += [n_rows + local, n_rows + local]
+                entries_c += [local, y]
+                entries_v += [np.ones(k), -self.lot[cols]]
+                extra_lower.append(np.zeros(k))
+                extra_upper.append(np.full(k, INF))
+                n_rows += k
+            if self.policy.single_provider:
+                need_rows, need_local = np.unique(self.need_row[cols], return_inverse=True)
+                entries_r.append(n_rows + need_local)
+                entries_c.append(y)
+                entries_v.append(np.ones(k))
+                extra_lower.append(np.full(need_rows.size, -INF))
+                extra_upper.append(np.ones(need_rows.size))
+                n_rows += need_rows.size
+            lower = np.concatenate([lower] + extra_lower)
+            upper = np.concatenate([upper] + extra_upper)
+        n_x = sum(v.size for v in var_lower)
+        ge = np.array(self.ge_rows, dtype=np.int64)
+        if ge.size:
+            entries_r.append(ge)
+            entries_c.append(n_x + np.arange(ge.size))
+            entries_v.append(np.ones(ge.size))
+            var_lower.append(np.zeros(ge.size))
+            var_upper.append(np.full(ge.size, INF))
+            integer.append(np.zeros(ge.size, dtype=bool))
+            obj.append(np.full(ge.size, -penalty))
+        r = np.concatenate(entries_r)
+        col = np.concatenate(entries_c)
+        v = np.concatenate(entries_v)
+        keep = v != 0
+        r, col, v = r[keep], col[keep], v[keep]
+        order = np.lexsort((col, r))
+        proto = model_pb2.ModelProto()
+        n_vars = n_x + ge.size
+        proto.variables.ids.extend(range(n_vars))
+        proto.variables.lower_bounds.extend(np.concatenate(var_lower).tolist())
+        proto.variables.upper_bounds.extend(np.concatenate(var_upper).tolist())
+        proto.variables.integers.extend(np.concatenate(integer).tolist())
+        proto.linear_constraints.ids.extend(range(n_rows))
+        proto.linear_constraints.lower_bounds.extend(lower.tolist())
+        proto.linear_constraints.upper_bounds.extend(upper.tolist())
+        matrix = proto.linear_constraint_matrix
+        matrix.row_ids.extend(r[order].tolist())
+        matrix.column_ids.extend(col[order].tolist())
+        matrix.coefficients.extend(v[order].tolist())
+        coefficients = np.concatenate(obj)
+        nz = np.flatnonzero(coefficients)
+        proto.objective.maximize = True
+        proto.objective.linear_coefficients.ids.extend(nz.tolist())
+        proto.objective.linear_coefficients.values.extend(coefficients[nz].tolist())
+        return proto, n_x
+
+
+@dataclass
+class _Phase:
+    """Result of one LP phase over all columns of a block."""
+
+    x: np.ndarray
+    value: float
+    bound: float
+    converged: bool
+    artificial: float
+    columns: np.ndarray
+
+
+def _lp_phase(block: _Block, objective: np.ndarray, columns: np.ndarray, penalty: float, deadline: float,
+              timings: dict[str, float], price: bool = True) -> _Phase | None:
+    """Maximise objective . x over the LP of the block by column generation:
+    solve over the columns in use, price every other column with the duals,
+    add the most promising, until none prices out (then the restricted
+    optimum is the full LP optimum) or time runs out.  The bound is the
+    restricted value plus what the priced-out columns could still add."""
+    best: _Phase | None = None
+    scale = max(1.0, float(np.abs(objective).max(initial=0.0)))
+    tolerance = 1e-9 * scale
+    while True:
+        t0 = time.perf_counter()
+        cols = np.flatnonzero(columns)
+        proto, n_x = block.proto(cols, objective, penalty)
+        t1 = time.perf_counter()
+        timings["build"] += t1 - t0
+        basis = block.basis(cols)
+        # HiGHS is fastest from scratch; GLOP re-solves fastest from a basis.
+        solver_type = COLD_LP_SOLVER if basis is None else LP_SOLVER
+        solved = _solve(proto, solver_type, deadline - t1, 1, 0.0, None, basis)
+        timings["solve"] += time.perf_counter() - t1
+        block.remember(cols, solved)
+        if solved.reason in (TR.TERMINATION_REASON_INFEASIBLE, TR.TERMINATION_REASON_INFEASIBLE_OR_UNBOUNDED):
+            return None
+        if solved.values is None or solved.duals is None:
+            return best
+        t2 = time.perf_counter()
+        x = np.zeros(block.n)
+        x[cols] = solved.values[:cols.size]
+        rc = block.reduced_costs(objective, solved.duals)
+        rc[columns | block.fixed_zero] = 0.0
+        candidates = np.flatnonzero(rc > tolerance)
+        restricted = float(solved.values @ _objective_of(proto))
+        bound = restricted + float(rc[candidates] @ block.upper[candidates])
+        best = _Phase(x=x, value=float(objective @ x), bound=bound, converged=candidates.size == 0,
+                      artificial=float(solved.values[n_x:].sum()), columns=columns.copy())
+        timings["build"] += time.perf_counter() - t2
+        if candidates.size == 0 or time.perf_counter() >= deadline or not price:
+            return best
+        take = max(2000, cols.size // 2)
+        if candidates.size > take:
+            candidates = candidates[np.argsort(-rc[candidates], kind="stable")[:take]]
+        columns = columns.copy()
+        columns[candidates] = True
+
+
+def _objective_of(proto) -> np.ndarray:
+    coefficients = np.zeros(len(proto.variables.ids))
+    ids = np.array(proto.objective.linear_coefficients.ids, dtype=np.int64)
+    coefficients[ids] = np.array(proto.objective.linear_coefficients.values, dtype=np.float64)
+    return coefficients
+
+
+def _initial_columns(block: _Block, hint: np.ndarray) -> np.ndarray:
+    """The plain optimum's pairs and the few cheapest pairs of every need."""
+    columns = hint > 0
+    order = np.lexsort((block.cost, block.need))
+    need_sorted = block.need[order]
+    starts = np.flatnonzero(np.r_[True, need_sorted[1:] != need_sorted[:-1]])
+    rank = np.arange(order.size) - np.repeat(starts, np.diff(np.r_[starts, order.size]))
+    columns[order[rank < INITIAL_PER_NEED]] = True
+    return columns
+
+
+def _active_constraints(policy) -> str:
+    names = [name for name, on in (
+        ("budget_caps", bool(policy.budget_caps)),
+        ("min_admin1_coverage", policy.min_admin1_coverage > 0),
+        ("min_local_share", policy.min_local_share > 0),
+        ("single_provider", policy.single_provider),
+        ("min_lot_size", policy.min_lot_size > 0),
+    ) if on]
+    return ", ".join(m.CONSTRAINT_NAMES[name] for name in names)
+
+
 @dataclass
 class _BlockOutcome:
     flow: np.ndarray
     status: Status
     bound: float | None
-    detail: str = ""
+    infeasible: bool = False
 
 
 def _solve_block(p: Problem, c: Compatibility, arcs: Arcs, pair: np.ndarray, capped_org: np.ndarray,
                  budget_left: np.ndarray, group_of_need: np.ndarray, group_lower: dict[int, float],
-                 local_rhs: dict[int, float], hint: np.ndarray | None, seconds: float,
+                 local_rhs: dict[int, float], hint: np.ndarray, seconds: float,
                  timings: dict[str, float]) -> _BlockOutcome:
+    """Phases of LP by column generation; with discrete rules, each phase's LP
+    optimum is made discrete by diving (rule-breaking pairs fixed to zero, LP
+    solved again, warm), then a MIP on the useful columns, started from the
+    dive, may improve it in the time left."""
     policy = p.policy
-    built = time.perf_counter()
-    deadline = built + seconds
-    n = pair.size
-    need, cap = c.need[pair], c.cap[pair]
-    upper = np.minimum(arcs.demand[need], arcs.supply[cap]).astype(np.float64)
-    cost = c.unit_cost[pair].astype(np.float64)
+    started = time.perf_counter()
+    deadline = started + seconds
+    block = _Block(p, c, arcs, pair, capped_org, budget_left, group_of_need, group_lower, local_rhs)
     discrete = policy.has_discrete_constraints
-    n_vars = 2 * n if discrete else n
-    rows = _Rows()
-    k = np.arange(n)
-
-    needs, need_row = np.unique(need, return_inverse=True)
-    rows.add(need_row, k, np.ones(n), -INF, arcs.demand[needs], needs.size)
-    caps, cap_row = np.unique(cap, return_inverse=True)
-    rows.add(cap_row, k, np.ones(n), -INF, arcs.supply[caps], caps.size)
-    org = p.cap_org[cap]
-    capped = capped_org[org]
-    if capped.any():
-        orgs, org_row = np.unique(org[capped], return_inverse=True)
-        rows.add(org_row, k[capped], cost[capped], -INF, budget_left[orgs], orgs.size)
-    if group_lower:
-        g = group_of_need[need]
-        wanted = np.array(sorted(group_lower), dtype=np.int64)
-        in_group = np.isin(g, wanted)
-        if in_group.any():
-            present, g_row = np.unique(g[in_group], return_inverse=True)
-            rows.add(g_row, k[in_group], np.ones(int(in_group.sum())), [group_lower[int(x)] for x in present],
-                     INF, present.size)
-    if local_rhs:
-        kind = p.need_type[need]
-        typed = np.isin(kind, np.array(sorted(local_rhs), dtype=np.int64))
-        if typed.any():
-            present, t_row = np.unique(kind[typed], return_inverse=True)
-            coef = p.cap_local[cap[typed]].astype(np.float64) - policy.min_local_share
-            rows.add(t_row, k[typed], coef, [local_rhs[int(x)] for x in present], INF, present.size)
-    lower_bounds = np.zeros(n_vars)
-    upper_bounds = np.concatenate([upper, np.ones(n)]) if discrete else upper
-    integer = np.zeros(n_vars, dtype=bool)
-    if discrete:
-        integer[n:] = True
-        rows.add(np.concatenate([k, k]), np.concatenate([k, n + k]), np.concatenate([np.ones(n), -upper]),
-                 -INF, 0.0, n)
-        if policy.min_lot_size > 0:
-            lot = np.minimum(upper, round(policy.min_lot_size * p.quantity_scale))
-            rows.add(np.concatenate([k, k]), np.concatenate([k, n + k]), np.concatenate([np.ones(n), -lot]),
-                     0.0, INF, n)
-        if policy.single_provider:
-            rows.add(need_row, n + k, np.ones(n), -INF, 1.0, needs.size)
-    base = _model_proto(n_vars, lower_bounds, upper_bounds, integer, rows)
-    solver_type = MIP_SOLVER if discrete else LP_SOLVER
-    full_hint = None
-    if hint is not None:
-        full_hint = np.concatenate([hint.astype(np.float64), (hint > 0).astype(np.float64)])
-
-    def pad(values: np.ndarray) -> np.ndarray:
-        return np.concatenate([values, np.zeros(n_vars - n)]) if discrete else values
-
-    # Phases: objectives to maximise in turn, each kept by a row afterwards.
-    weight = p.need_weight[need].astype(np.float64)
+    weight = p.need_weight[block.need].astype(np.float64)
     if policy.value_per_weighted_unit is not None:
-        value = arcs.unit_value[need].astype(np.float64)
-        phases = [(pad(value - cost), True)]
+        phases = [arcs.unit_value[block.need].astype(np.float64) - block.cost]
     elif policy.lexicographic:
-        levels = sorted(set(p.need_priority[need].tolist()), reverse=True)
-        phases = [(pad((p.need_priority[need] == level).astype(np.float64)), True) for level in levels]
-        phases.append((pad(cost), False))
+        levels = sorted(set(p.need_priority[block.need].tolist()), reverse=True)
+        phases = [(p.need_priority[block.need] == level).astype(np.float64) for level in levels] + [-block.cost]
     else:
-        phases = [(pad(weight), True), (pad(cost), False)]
-    timings["build"] += time.perf_counter() - built
+        phases = [weight, -block.cost]
+    share = min(policy.min_local_share, 1 - policy.min_local_share) if policy.min_local_share > 0 else 1.0
+    penalty = PENALTY * max(1.0, float(np.abs(np.concatenate(phases)).max(initial=1.0))) / max(share, 1e-3)
+    columns = _initial_columns(block, hint)
+    timings["build"] += time.perf_counter() - started
 
-    kept: list[tuple[np.ndarray, float]] = []
     status = Status.OPTIMAL
     bound: float | None = None
-    best: np.ndarray | None = None
-    for index, (objective, maximize) in enumerate(phases):
-        t0 = time.perf_counter()
-        proto = _with_objective(base, objective, maximize, kept)
-        remaining = deadline - time.perf_counter()
-        # The first phase matters most: give it most of the time of a MIP.
-        budget = remaining * (0.7 if discrete and index == 0 and len(phases) > 1 else 1.0)
-        t1 = time.perf_counter()
-        timings["build"] += t1 - t0
-        solved = _solve(proto, solver_type, budget, policy.threads, policy.relative_gap,
-                        full_hint if best is None else best)
-        timings["solve"] += time.perf_counter() - t1
-        if solved.reason in (TR.TERMINATION_REASON_INFEASIBLE, TR.TERMINATION_REASON_INFEASIBLE_OR_UNBOUNDED):
+    x: np.ndarray | None = None
+    for index, objective in enumerate(phases):
+        phase = _lp_phase(block, objective, columns, penalty, deadline, timings)
+        if phase is None or (phase.converged and phase.artificial > ARTIFICIAL_TOLERANCE):
             if index == 0:
-                return _BlockOutcome(np.zeros(n, dtype=np.int64), Status.INFEASIBLE, None)
-            break  # cannot happen in exact arithmetic; keep the previous phase's solution
-        if solved.values is None:
-            status = Status.TIMED_OUT
-            if index == 0:
-                bound = solved.dual if math.isfinite(solved.dual) else None
-            break
-        best = solved.values
+                return _BlockOutcome(np.zeros(block.n, dtype=np.int64), Status.INFEASIBLE, None, infeasible=True)
+            break  # rounding noise in a kept row: keep the previous phase
         if index == 0:
-            bound = solved.dual if math.isfinite(solved.dual) else None
+            bound = phase.bound
+        if discrete:
+            x = phase.x  # the LP bound; the MIP takes it from here
+            break
+        if phase is None or phase.artificial > ARTIFICIAL_TOLERANCE:
+            status = Status.TIMED_OUT
+            break
+        columns = phase.columns
+        x = phase.x
+        if not phase.converged:
+            status = Status.TIMED_OUT
+            break
+        if index < len(phases) - 1:
+            block.keep(objective, phase.value - KEEP_RELATIVE * abs(phase.value) - KEEP_ABSOLUTE)
+    if discrete and x is not None and bound is not None:
+        support = (x > NEAR_WHOLE) | (hint > 0)
+        start_x = np.where(_rule_breakers(block, x), 0.0, x)
+        better, mip_status, bound = _mixed_integer(block, phases, support, start_x, penalty, bound,
+                                                   deadline, timings)
+        if better is not None:
+            x, status = better, mip_status
+        elif (block.slack_needed(start_x) <= ARTIFICIAL_TOLERANCE).all():
+            x, status = start_x, Status.TIMED_OUT  # the LP optimum without its rule-breaking pairs
+        else:
+            x, status = None, Status.TIMED_OUT
+    if x is None:
+        return _BlockOutcome(np.zeros(block.n, dtype=np.int64), Status.TIMED_OUT, bound)
+    flow = _whole_quanta(x, block.need_row, np.unique(block.cap, return_inverse=True)[1],
+                         arcs.demand[block.needs], arcs.supply[np.unique(block.cap)])
+    if discrete:
+        flow = _respect_lots(block, flow)
+    if status == Status.OPTIMAL and bound is not None and not policy.lexicographic:
+        # Whole quanta may lose a little of a fractional LP optimum.
+        if bound - float(phases[0] @ flow) > 1e-9 * max(1.0, abs(bound)):
+            status = Status.FEASIBLE
+    return _BlockOutcome(flow, status, None if policy.lexicographic else bound)
+
+
+def _rule_breakers(block: _Block, x: np.ndarray) -> np.ndarray:
+    """Pairs whose flow breaks a discrete rule: below the minimum lot, or a
+    need's second and further providers (the largest one stays)."""
+    used = x > NEAR_WHOLE
+    bad = np.zeros(block.n, dtype=bool)
+    if block.policy.min_lot_size > 0:
+        bad |= used & (x < block.lot - NEAR_WHOLE)
+    if block.policy.single_provider:
+        order = np.lexsort((np.arange(block.n), -x, block.need))
+        first = np.r_[True, block.need[order][1:] != block.need[order][:-1]]
+        bad[order[~first]] |= used[order[~first]]
+    return bad
+
+
+def _mixed_integer(block: _Block, phases: list[np.ndarray], columns: np.ndarray, start_x: np.ndarray,
+                   penalty: float, lp_bound: float, deadline: float,
+                   timings: dict[str, float]) -> tuple[np.ndarray | None, Status, float]:
+    """The discrete rules as a MIP (y_k in {0, 1}) on the columns of the LP
+    optimum's support and the plain optimum, started from the LP optimum
+    with its rule-breaking pairs set to zero.  The maximising phases are
+    MIPs; the final cost phase keeps the chosen pairs (and their lots) and is
+    an LP.  The bound is the LP bound, or the MIP's own when the model holds
+    every column and it proved optimality."""
+    policy = block.policy
+    cols = np.flatnonzero(columns)
+    complete = cols.size == block.n
+    bound = lp_bound
+    x: np.ndarray | None = None
+    status = Status.OPTIMAL
+    start = start_x.copy()
+    primary = phases[:-1] if len(phases) > 1 else phases
+    for index, objective in enumerate(primary):
+        now = time.perf_counter()
+        if now >= deadline - 0.05:
+            status = Status.TIMED_OUT
+            break
+        proto, n_x = block.proto(cols, objective, penalty, mixed_integer=True)
+        hint = np.concatenate([start[cols], (start[cols] > NEAR_WHOLE).astype(np.float64), block.slack_needed(start)])
+        t1 = time.perf_counter()
+        timings["build"] += t1 - now
+        seconds = (deadline - t1) * (1 - POLISH_SHARE) / (len(primary) - index)
+        solved = _solve(proto, MIP_SOLVER, seconds, policy.threads, policy.relative_gap, hint)
+        timings["solve"] += time.perf_counter() - t1
+        if solved.values is None or solved.values[n_x:].sum() > ARTIFICIAL_TOLERANCE:
+            status = Status.TIMED_OUT
+            break
+        candidate = np.zeros(block.n)
+        candidate[cols] = solved.values[:cols.size]
+        value = float(objective @ candidate)
+        if index == 0 and complete and solved.reason == TR.TERMINATION_REASON_OPTIMAL and math.isfinite(solved.dual):
+            bound = min(lp_bound, solved.dual)
+        x = start = candidate
         if solved.reason != TR.TERMINATION_REASON_OPTIMAL:
             status = Status.TIMED_OUT if solved.limit == result_pb2.LimitProto.LIMIT_TIME else Status.FEASIBLE
-        elif discrete and index == 0 and bound is not None and abs(bound - solved.primal) > 1e-9 * max(1, abs(bound)):
-            status = Status.FEASIBLE if status == Status.OPTIMAL else status
-        if maximize and index < len(phases) - 1:
-            achieved = float(objective @ best)
-            kept.append((objective, achieved - KEEP_RELATIVE * abs(achieved) - KEEP_ABSOLUTE))
-        if time.perf_counter() >= deadline and index < len(phases) - 1:
-            status = Status.TIMED_OUT
-            break
-    if best is None:
-        return _BlockOutcome(np.zeros(n, dtype=np.int64), status, bound)
-    flow = _whole_quanta(best[:n], need_row, cap_row, arcs.demand[needs], arcs.supply[caps])
-    if policy.lexicographic:
-        bound = None
-    return _BlockOutcome(flow, status, bound)
+        if index == 0 and bound - value > 1e-9 * max(1.0, abs(bound)) and status == Status.OPTIMAL:
+            status = Status.FEASIBLE
+        block.keep(objective, value - KEEP_RELATIVE * abs(value) - KEEP_ABSOLUTE)
+    if x is not None and len(phases) > 1:
+        # Cost, with the pairs (and lots) the MIP chose: an LP.
+        chosen = x > NEAR_WHOLE
+        block.fixed_zero = ~chosen
+        if policy.min_lot_size > 0:
+            block.column_lower = np.where(chosen, block.lot, 0.0)
+        block.row_status = block.slack_status = None
+        polished = _lp_phase(block, phases[-1], chosen, penalty, deadline + POLISH_GRACE, timings, price=False)
+        if polished is not None and polished.artificial <= ARTIFICIAL_TOLERANCE:
+            x = polished.x
+    return x, status, bound
+
+
+def _respect_lots(block: _Block, flow: np.ndarray) -> np.ndarray:
+    """After rounding, drop any pair left below its minimum lot."""
+    if block.policy.min_lot_size > 0:
+        flow = np.where((flow > 0) & (flow < block.lot), 0, flow)
+    return flow

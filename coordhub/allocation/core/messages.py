@@ -107,6 +107,7 @@ PROGRESS_DONE = "Done"
 # Notes on a whole run.
 NOTE_TIME_LIMIT = "The solver stopped at the time limit of {seconds} s; the result is the best found so far."
 NOTE_INFEASIBLE = "The side constraints cannot all be met: {detail}."
+INFEASIBLE_BLOCK = "the {constraints} cannot hold together for {types}"
 NOTE_FLOW_OVER_TIME = "The min-cost flow cannot be interrupted and took {seconds} s, over the time limit."
 
 
