@@ -1,0 +1,400 @@
+"""Needs, capacities and admin areas from CSV files (plain headers or HXL hashtags), and assignments to CSV.
+
+Columns by header name (case and surrounding spaces ignored):
+
+* needs: ``need_id, pcode, resource_type, quantity, priority, start, end``
+* capacities: ``capacity_id, org, org_type, resource_type, quantity, unit_cost,
+  service_pcodes, start, end`` (``service_pcodes`` separated by ``;``), and
+  optionally ``is_local`` (true/false) and ``origin_pcode``
+* areas: ``pcode, parent_pcode, name, level, lat, lon``
+
+When the second row holds HXL hashtags (every filled cell starts with ``#``),
+columns are found by hashtag instead, and the header names are ignored.  A
+pattern matches a column with the same tag and at least the pattern's
+attributes (``#adm`` stands for any of ``#adm1`` .. ``#adm5``); more specific
+fields claim their column first:
+
+=============== =========================================================
+field           hashtags, first match wins
+=============== =========================================================
+need_id         #need+id, #id
+capacity_id     #capacity+id, #id
+pcode           (areas) #adm+code; (needs) #adm+code
+parent_pcode    #adm+code+parent, #adm+parent
+service_pcodes  #adm+code+service, #adm+service
+origin_pcode    #adm+code+origin
+resource_type   #item+type, #resource+type, #item+code, #item, #resource
+quantity        #quantity, #value, #capacity
+unit_cost       #value+cost, #cost
+priority        #priority, #severity
+start, end      #date+start, #date+end
+org             #org+name, #org+code, #org
+org_type        #org+type
+is_local        #org+local, #indicator+local
+name            #adm+name
+level           #adm+level
+lat, lon        #geo+lat, #geo+lon
+=============== =========================================================
+
+Values: numbers in plain notation (``1234.5``); dates ``YYYY-MM-DD`` (an
+empty end means open-ended); priority a whole number 1..5; quantity > 0;
+unit cost >= 0 (empty means 0).  A capacity is local/national when
+``is_local`` says so or, without that column, when its ``org_type`` contains
+"local" or "national" or is one of NNGO, LNGO, CBO, CSO (any case).
+
+Every problem is reported with the file, the row number as a spreadsheet
+shows it (the header is row 1) and the column; reading stops after 20.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from .model import AdminArea, Assignment, Capacity, Need
+
+MAX_PROBLEMS = 20
+LOCAL_ORG_TYPES = {"nngo", "lngo", "cbo", "cso"}
+TRUE = {"true", "yes", "y", "1", "local", "national"}
+FALSE = {"false", "no", "n", "0", "", "international"}
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """One problem in one cell (or a missing column: row 1)."""
+
+    file: str
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}, row {self.row}, column {self.column}: {self.message}"
+
+
+class FileError(ValueError):
+    """A file cannot be read as needs, capacities or areas; ``problems`` says
+    where and why."""
+
+    def __init__(self, problems: Sequence[FileProblem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass(frozen=True)
+class _Field:
+    name: str
+    hxl: tuple[str, ...]
+    required: bool = True
+
+
+NEED_FIELDS = (
+    _Field("need_id", ("#need+id", "#id")),
+    _Field("pcode", ("#adm+code",)),
+    _Field("resource_type", ("#item+type", "#resource+type", "#item+code", "#item", "#resource")),
+    _Field("priority", ("#priority", "#severity")),
+    _Field("start", ("#date+start",)),
+    _Field("end", ("#date+end",), required=False),
+    _Field("quantity", ("#quantity", "#value", "#capacity")),
+)
+CAPACITY_FIELDS = (
+    _Field("capacity_id", ("#capacity+id", "#id")),
+    _Field("org_type", ("#org+type",), required=False),
+    _Field("is_local", ("#org+local", "#indicator+local"), required=False),
+    _Field("org", ("#org+name", "#org+code", "#org")),
+    _Field("service_pcodes", ("#adm+code+service", "#adm+service")),
+    _Field("origin_pcode", ("#adm+code+origin",), required=False),
+    _Field("resource_type", ("#item+type", "#resource+type", "#item+code", "#item", "#resource")),
+    _Field("unit_cost", ("#value+cost", "#cost"), required=False),
+    _Field("start", ("#date+start",)),
+    _Field("end", ("#date+end",), required=False),
+    _Field("quantity", ("#quantity", "#value", "#capacity")),
+)
+AREA_FIELDS = (
+    _Field("parent_pcode", ("#adm+code+parent", "#adm+parent"), required=False),
+    _Field("pcode", ("#adm+code",)),
+    _Field("name", ("#adm+name",), required=False),
+    _Field("level", ("#adm+level",), required=False),
+    _Field("lat", ("#geo+lat",), required=False),
+    _Field("lon", ("#geo+lon",), required=False),
+)
+
+
+def _hashtag(text: str) -> tuple[str, frozenset[str]] | None:
+    """'#adm1 +code +Service' -> ('#adm1', {'code', 'service'})."""
+    parts = [p for p in re.split(r"\s*\+\s*", text.strip().lower()) if p]
+    if not parts or not parts[0].startswith("#"):
+        return None
+    return parts[0].replace(" ", ""), frozenset(parts[1:])
+
+
+def _matches(pattern: str, column: tuple[str, frozenset[str]]) -> bool:
+    tag, attributes = _hashtag(pattern)  # type: ignore[misc]
+    column_tag, column_attributes = column
+    if tag == "#adm":
+        same = re.fullmatch(r"#adm[1-5]?", column_tag) is not None
+    else:
+        same = tag == column_tag
+    return same and attributes <= column_attributes
+
+
+class _Table:
+    """Rows of one CSV file with the columns of its fields located."""
+
+    def __init__(self, source: str | os.PathLike | io.TextIOBase, label: str | None, fields: Sequence[_Field]):
+        if isinstance(source, str | os.PathLike):
+            self.label = label or os.path.basename(os.fspath(source))
+            with open(source, newline="", encoding="utf-8-sig") as handle:
+                text = handle.read()
+        else:
+            self.label = label or getattr(source, "name", "input")
+            text = source.read()
+        sample = text.split("\n", 1)[0]
+        delimiter = max([",", ";", "\t"], key=sample.count) if sample else ","
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        while rows and not any(cell.strip() for cell in rows[-1]):
+            rows.pop()
+        if not rows:
+            raise FileError([FileProblem(self.label, 1, "-", "the file is empty")])
+        header = [cell.strip() for cell in rows[0]]
+        hashtags = None
+        if len(rows) > 1:
+            second = [cell.strip() for cell in rows[1]]
+            filled = [cell for cell in second if cell]
+            if filled and all(cell.startswith("#") for cell in filled):
+                hashtags = [_hashtag(cell) for cell in second]
+        self.first_row = 3 if hashtags else 2
+        self.rows = rows[self.first_row - 1:]
+        self.columns: dict[str, int] = {}
+        self.titles: dict[str, str] = {}
+        problems = []
+        claimed: set[int] = set()
+        for f in fields:
+            index = None
+            if hashtags:
+                for pattern in f.hxl:
+                    index = next((i for i, tag in enumerate(hashtags)
+                                  if tag and i not in claimed and _matches(pattern, tag)), None)
+                    if index is not None:
+                        break
+            else:
+                names = [h.lower() for h in header]
+                index = names.index(f.name) if f.name in names else None
+            if index is None:
+                if f.required:
+                    wanted = " or ".join(f.hxl) if hashtags else f.name
+                    problems.append(FileProblem(self.label, 2 if hashtags else 1, f.name,
+                                                f"missing column ({wanted})"))
+                continue
+            claimed.add(index)
+            self.columns[f.name] = index
+            self.titles[f.name] = f.name
+        if problems:
+            raise FileError(problems)
+
+    def cells(self) -> Iterable[tuple[int, dict[str, str]]]:
+        for offset, row in enumerate(self.rows):
+            if not any(cell.strip() for cell in row):
+                continue
+            values = {name: (row[i].strip() if i < len(row) else "") for name, i in self.columns.items()}
+            yield self.first_row + offset, values
+
+
+class _Reader:
+    """Parses cells and collects problems."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.problems: list[FileProblem] = []
+
+    def fail(self, row: int, column: str, message: str) -> None:
+        self.problems.append(FileProblem(self.label, row, column, message))
+        if len(self.problems) >= MAX_PROBLEMS:
+            raise FileError(self.problems)
+
+    def text(self, row: int, values: dict[str, str], column: str) -> str:
+        value = values.get(column, "")
+        if not value:
+            self.fail(row, column, "is empty")
+        return value
+
+    def number(self, row: int, values: dict[str, str], column: str, *, default: float | None = None,
+               positive: bool = False) -> float:
+        raw = values.get(column, "")
+        if raw == "" and default is not None:
+            return default
+        try:
+            value = float(raw)
+            if not math.isfinite(value):
+                raise ValueError
+        except ValueError:
+            self.fail(row, column, f"'{raw}' is not a number")
+            return 0.0
+        if positive and value <= 0:
+            self.fail(row, column, f"must be greater than 0, not {raw}")
+        elif value < 0:
+            self.fail(row, column, f"must not be negative, not {raw}")
+        return value
+
+    def coordinate(self, row: int, values: dict[str, str], column: str, limit: float) -> float | None:
+        raw = values.get(column, "")
+        if raw == "":
+            return None
+        try:
+            value = float(raw)
+            if not -limit <= value <= limit:
+                raise ValueError
+        except ValueError:
+            self.fail(row, column, f"'{raw}' is not a coordinate in degrees")
+            return None
+        return value
+
+    def day(self, row: int, values: dict[str, str], column: str, *, optional: bool = False) -> date | None:
+        raw = values.get(column, "")
+        if raw == "" and optional:
+            return None
+        try:
+            return date.fromisoformat(raw[:10])
+        except ValueError:
+            self.fail(row, column, f"'{raw}' is not a date (YYYY-MM-DD)")
+            return None
+
+    def window(self, row: int, values: dict[str, str]) -> tuple[date, date | None]:
+        start = self.day(row, values, "start")
+        end = self.day(row, values, "end", optional=True)
+        if start and end and end < start:
+            self.fail(row, "end", f"end {end.isoformat()} is before start {start.isoformat()}")
+        return start or date.min, end
+
+    def unique(self, row: int, column: str, value: str, seen: dict[str, int]) -> None:
+        if value in seen:
+            self.fail(row, column, f"'{value}' is already used in row {seen[value]}")
+        seen[value] = row
+
+    def done(self) -> None:
+        if self.problems:
+            raise FileError(self.problems)
+
+
+def read_needs(source: str | os.PathLike | io.TextIOBase, label: str | None = None) -> list[Need]:
+    """Needs from a CSV file (path or open text file).  Raises FileError."""
+    table = _Table(source, label, NEED_FIELDS)
+    reader = _Reader(table.label)
+    needs: list[Need] = []
+    seen: dict[str, int] = {}
+    for row, values in table.cells():
+        need_id = reader.text(row, values, "need_id")
+        reader.unique(row, "need_id", need_id, seen)
+        priority_raw = values.get("priority", "")
+        try:
+            priority = float(priority_raw)
+            if not priority.is_integer() or not 1 <= priority <= 5:
+                raise ValueError
+        except ValueError:
+            reader.fail(row, "priority", f"must be a whole number from 1 to 5, not '{priority_raw}'")
+            priority = 1
+        start, end = reader.window(row, values)
+        needs.append(Need(
+            id=need_id, pcode=reader.text(row, values, "pcode"),
+            resource_type=reader.text(row, values, "resource_type"),
+            quantity=reader.number(row, values, "quantity", positive=True),
+            priority=int(priority), start=start, end=end,
+        ))
+    reader.done()
+    return needs
+
+
+def _is_local(reader: _Reader, row: int, values: dict[str, str]) -> bool:
+    if "is_local" in values:
+        raw = values["is_local"].lower()
+        if raw in TRUE:
+            return True
+        if raw not in FALSE:
+            reader.fail(row, "is_local", f"'{values['is_local']}' is not true or false")
+        return False
+    kind = values.get("org_type", "").lower()
+    return ("local" in kind) or ("national" in kind and "international" not in kind) or kind in LOCAL_ORG_TYPES
+
+
+def read_capacities(source: str | os.PathLike | io.TextIOBase, label: str | None = None) -> list[Capacity]:
+    """Capacities from a CSV file (path or open text file).  Raises FileError."""
+    table = _Table(source, label, CAPACITY_FIELDS)
+    reader = _Reader(table.label)
+    capacities: list[Capacity] = []
+    seen: dict[str, int] = {}
+    for row, values in table.cells():
+        capacity_id = reader.text(row, values, "capacity_id")
+        reader.unique(row, "capacity_id", capacity_id, seen)
+        service = tuple(code.strip() for code in values.get("service_pcodes", "").split(";") if code.strip())
+        if not service:
+            reader.fail(row, "service_pcodes", "names no area (P-codes separated by ;)")
+        start, end = reader.window(row, values)
+        capacities.append(Capacity(
+            id=capacity_id, org=reader.text(row, values, "org"), org_type=values.get("org_type", ""),
+            is_local=_is_local(reader, row, values), resource_type=reader.text(row, values, "resource_type"),
+            quantity=reader.number(row, values, "quantity", positive=True),
+            unit_cost=reader.number(row, values, "unit_cost", default=0.0),
+            service_pcodes=service, start=start, end=end, origin_pcode=values.get("origin_pcode") or None,
+        ))
+    reader.done()
+    return capacities
+
+
+def read_areas(source: str | os.PathLike | io.TextIOBase, label: str | None = None) -> list[AdminArea]:
+    """The admin-area tree from a CSV file.  Raises FileError, also for a
+    parent P-code that is not in the file."""
+    table = _Table(source, label, AREA_FIELDS)
+    reader = _Reader(table.label)
+    areas: list[AdminArea] = []
+    seen: dict[str, int] = {}
+    parents: list[tuple[int, str]] = []
+    for row, values in table.cells():
+        pcode = reader.text(row, values, "pcode")
+        reader.unique(row, "pcode", pcode, seen)
+        parent = values.get("parent_pcode") or None
+        if parent:
+            parents.append((row, parent))
+        level = values.get("level", "")
+        if level and not level.lstrip("-").isdigit():
+            reader.fail(row, "level", f"'{level}' is not a whole number")
+        lat = reader.coordinate(row, values, "lat", 90)
+        lon = reader.coordinate(row, values, "lon", 180)
+        areas.append(AdminArea(pcode=pcode, parent_pcode=parent, name=values.get("name", ""),
+                               level=int(level) if level.lstrip("-").isdigit() else None, lat=lat, lon=lon))
+    for row, parent in parents:
+        if parent not in seen:
+            reader.fail(row, "parent_pcode", f"unknown parent '{parent}' (not a pcode of this file)")
+    reader.done()
+    return areas
+
+
+def write_assignments(assignments: Iterable[Assignment], path: str | os.PathLike) -> None:
+    """Write ``need_id, capacity_id, quantity, unit_cost`` rows; the file
+    appears complete or not at all (written aside, then renamed)."""
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(["need_id", "capacity_id", "quantity", "unit_cost"])
+            for a in assignments:
+                writer.writerow([a.need_id, a.capacity_id, _plain(a.quantity), _plain(a.unit_cost)])
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def _plain(value: float) -> str:
+    """Numbers without float noise: 2.0 -> '2', 0.1 -> '0.1'."""
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return text if text not in ("", "-0") else "0"
