@@ -64,10 +64,11 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     from coordhub.api import openapi as _api_spec  # noqa: F401  (routes on the API blueprint)
     from coordhub.api import views as _api_views  # noqa: F401
     from coordhub.api.core import bp as api_bp
+    from coordhub.interop.views import bp as interop_bp
     from coordhub.jobs.views import bp as jobs_bp
     from coordhub.registry.views import bp as registry_bp
 
-    for blueprint in (auth_bp, registry_bp, audit_bp, jobs_bp, api_bp):
+    for blueprint in (auth_bp, registry_bp, audit_bp, jobs_bp, api_bp, interop_bp):
         app.register_blueprint(blueprint)
 
     from coordhub.registry.context import inject_globals

@@ -119,5 +119,7 @@ def import_admin_areas_command(file: str, operation_name: str, language: str) ->
 
 def register_commands(app) -> None:
     """Add coordhub's commands to the app's CLI group (called by the app factory)."""
-    for command in (demo_command, seed_command, create_user_command, import_admin_areas_command):
+    from coordhub.interop.cli import import_command
+
+    for command in (demo_command, seed_command, create_user_command, import_admin_areas_command, import_command):
         app.cli.add_command(command)

@@ -6,3 +6,4 @@ from coordhub.registry.models import (  # noqa: F401
 )
 from coordhub.jobs.models import Job  # noqa: F401
 from coordhub.api.models import ApiToken  # noqa: F401
+from coordhub.interop.models import ImportRun, MappingTemplate  # noqa: F401

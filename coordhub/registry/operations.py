@@ -7,6 +7,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from coordhub.audit.models import AuditAction, AuditEntry, audit_value, record
 from coordhub.auth import rights
@@ -41,7 +42,7 @@ ENUMS = {"status": {Project: ProjectStatus, Need: NeedStatus}}
 
 def _require(condition: bool, message: str, field: str | None = None) -> None:
     if not condition:
-        raise ValidationError(message, field)
+        raise ValidationError(str(message), field)  # lazy messages are translated only when raised
 
 
 def _check_operation_access(user: User, operation: Operation) -> None:
@@ -134,51 +135,51 @@ def _validate(kind: type, operation: Operation, values: dict[str, Any], area_ids
     """Check meaning: references exist and belong together, dates and quantities make sense."""
     for field in REQUIRED[kind]:
         value = values.get(field)
-        _require(value is not None and value != "", _("This field is required."), field)
+        _require(value is not None and value != "", _l("This field is required."), field)
     _require(lookups.organisation_label(values["organisation_id"]) is not None,
-             _("Unknown organisation."), "organisation_id")
+             _l("Unknown organisation."), "organisation_id")
     resource_type = None
     if values.get("resource_type_id") is not None:
         resource_type = lookups.resource_type_sector(values["resource_type_id"])
-        _require(resource_type is not None, _("Unknown resource type."), "resource_type_id")
+        _require(resource_type is not None, _l("Unknown resource type."), "resource_type_id")
     if "sector_id" in values:
-        _require(lookups.sector_exists(values["sector_id"]), _("Unknown sector."), "sector_id")
+        _require(lookups.sector_exists(values["sector_id"]), _l("Unknown sector."), "sector_id")
         if resource_type is not None:
             _require(resource_type[0] == values["sector_id"],
-                     _("This resource type belongs to the sector %(sector)s.", sector=resource_type[1]),
+                     _l("This resource type belongs to the sector %(sector)s.", sector=resource_type[1]),
                      "resource_type_id")
     start, end = values.get("start_date"), values.get("end_date")
     if isinstance(start, date) and isinstance(end, date):
-        _require(end >= start, _("The end date must be on or after the start date."), "end_date")
+        _require(end >= start, _l("The end date must be on or after the start date."), "end_date")
     if "quantity" in values:
         _require(values["quantity"] is not None and values["quantity"] > 0,
-                 _("The quantity must be greater than zero."), "quantity")
+                 _l("The quantity must be greater than zero."), "quantity")
     if "priority" in values and values["priority"] is not None:
-        _require(1 <= int(values["priority"]) <= 5, _("The priority must be between 1 and 5."), "priority")
+        _require(1 <= int(values["priority"]) <= 5, _l("The priority must be between 1 and 5."), "priority")
     for money in ("budget", "unit_cost"):
         if values.get(money) is not None:
-            _require(values[money] >= 0, _("The amount cannot be negative."), money)
+            _require(values[money] >= 0, _l("The amount cannot be negative."), money)
     if values.get("beneficiaries_targeted") is not None:
-        _require(values["beneficiaries_targeted"] >= 0, _("The number cannot be negative."), "beneficiaries_targeted")
+        _require(values["beneficiaries_targeted"] >= 0, _l("The number cannot be negative."), "beneficiaries_targeted")
     if values.get("title") is not None:
-        _require(len(values["title"]) <= 300, _("At most 300 characters."), "title")
+        _require(len(values["title"]) <= 300, _l("At most 300 characters."), "title")
     if "admin_area_id" in values:
         _require(bool(lookups.areas_in_operation(operation, [values["admin_area_id"]])),
-                 _("This admin area is not part of the operation."), "admin_area_id")
+                 _l("This admin area is not part of the operation."), "admin_area_id")
     if area_ids is not None:
         found = lookups.areas_in_operation(operation, area_ids)
         _require(len(found) == len(set(area_ids)),
-                 _("Some of these admin areas are not part of the operation."), "area_ids")
-        _require(len(area_ids) > 0, _("Choose at least one admin area."), "area_ids")
+                 _l("Some of these admin areas are not part of the operation."), "area_ids")
+        _require(len(area_ids) > 0, _l("Choose at least one admin area."), "area_ids")
     if partner_ids:
         _require(values["organisation_id"] not in partner_ids,
-                 _("The reporting organisation cannot be its own implementing partner."), "partner_ids")
+                 _l("The reporting organisation cannot be its own implementing partner."), "partner_ids")
         found = lookups.existing_organisations(partner_ids)
-        _require(len(found) == len(set(partner_ids)), _("Unknown implementing partner."), "partner_ids")
+        _require(len(found) == len(set(partner_ids)), _l("Unknown implementing partner."), "partner_ids")
     code = values.get("code")
     if code:
         clash = lookups.code_used_elsewhere(kind, operation, values["organisation_id"], code, record_id)
-        _require(not clash, _("This organisation already uses the code %(code)s.", code=code), "code")
+        _require(not clash, _l("This organisation already uses the code %(code)s.", code=code), "code")
 
 
 def _normalise(kind: type, data: dict[str, Any]) -> dict[str, Any]:
@@ -386,8 +387,11 @@ def write_records(user: User, operation: Operation, kind: type, prepared: Sequen
         db.session.execute(sa.insert(AuditEntry.__table__), audit)
     if kind is Project and project_saved.receivers:
         written = [*zip(creates, ids), *((p, p.record_id) for p in updates)]
-        for p, record_id in written:
-            project_saved.send(db.session.get(Project, record_id), user=user, created=p.creating, changes=p.changes)
+        for chunk in _chunks(written):
+            projects = {project.id: project for project in db.session.scalars(
+                sa.select(Project).where(Project.id.in_([record_id for _p, record_id in chunk])))}
+            for p, record_id in chunk:
+                project_saved.send(projects[record_id], user=user, created=p.creating, changes=p.changes)
     if commit:
         db.session.commit()
     return len(creates), len(updates)

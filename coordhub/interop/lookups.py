@@ -1,0 +1,148 @@
+"""The registry as the importer's matchers see it: organisations, sectors (with their aliases), resource types, areas."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from rapidfuzz import fuzz, process
+
+from coordhub.extensions import db
+from coordhub.interop.matching import (
+    AdminAreaMatcher, AdminAreaRef, MatchResult, MatchStatus, OrganisationMatcher, OrganisationRef, SectorMatcher,
+    SectorRef, Suggestion, name_key,
+)
+from coordhub.interop.values import normalise_text
+from coordhub.registry.models import AdminArea, Operation, Organisation, ResourceType, Sector
+
+# What 3W files call the registry's 13 reconstruction sectors (by registry code): IASC cluster names
+# and codes, the areas of responsibility reported under them, and French names. A direct alias wins
+# over the cluster table, which is what settles clusters that several sectors sit under (Early
+# Recovery: five sectors; Protection: three). Decisions worth knowing:
+# - Food security and agriculture (FSAC, FSC, FSL) and "early recovery" (ERL) go to economic recovery
+#   and livelihoods, whose resource types (seeds and tools, cash-for-work) are what those clusters do.
+# - Nutrition goes to Health: the registry has no nutrition sector and nutrition services run
+#   through health facilities.
+# - Shelter/NFI and CCCM have no reconstruction sector: their rows are reported, not guessed.
+SECTOR_ALIASES: dict[str, tuple[str, ...]] = {
+    "GOV": ("governance", "good governance", "local governance", "elections", "electoral support",
+            "public administration", "civil administration", "decentralisation", "decentralization",
+            "gouvernance", "gouvernance et elections", "elections et gouvernance", "administration publique"),
+    "ROL": ("rule of law", "justice", "access to justice", "legal aid", "rule of law and justice", "courts",
+            "etat de droit", "justice et etat de droit", "acces a la justice"),
+    "TRANS": ("transport", "transportation", "roads", "roads and bridges", "infrastructure transport",
+              "logistics", "log", "logs", "logistique", "transports", "routes", "pistes", "ponts"),
+    "ENERGY": ("energy", "electricity", "power", "energie", "electricite"),
+    "WASH": ("wash", "water", "sanitation", "water sanitation and hygiene", "water sanitation hygiene",
+             "eau", "assainissement", "eau et assainissement", "eha", "eah"),
+    "HEALTH": ("health", "hea", "hlt", "sante", "health and nutrition", "nutrition", "nut", "sante et nutrition"),
+    "EDU": ("education", "edu", "eie", "education in emergencies", "educ", "education en situation d urgence"),
+    "LIVE": ("livelihoods", "livelihood", "economic recovery", "economic recovery and livelihoods",
+             "early recovery", "erl", "early recovery and livelihoods", "food security", "food security and agriculture",
+             "food security & agriculture", "food security and livelihoods", "fsac", "fsc", "fss", "fsl",
+             "agriculture", "cash for work", "relevement precoce", "relevement economique", "moyens d existence",
+             "moyens de subsistance", "securite alimentaire", "securite alimentaire et moyens d existence"),
+    "COHESION": ("social cohesion", "cohesion", "reconciliation", "peacebuilding", "peace building",
+                 "community dialogue", "cohesion sociale", "reconciliation et cohesion sociale", "consolidation de la paix"),
+    "PROT": ("protection", "pro", "prot", "general protection", "child protection", "cp",
+             "gender based violence", "gbv", "vbg", "mine action", "hlp", "housing land and property",
+             "victim support", "victim assistance", "protection de l enfance", "assistance aux victimes",
+             "violences basees sur le genre", "lutte antimines"),
+    "DDR": ("ddr", "disarmament demobilisation and reintegration", "disarmament demobilization and reintegration",
+            "reintegration", "demobilisation", "ddrr", "desarmement demobilisation et reintegration"),
+    "SSR": ("ssr", "security sector reform", "security", "police", "rss", "reforme du secteur de la securite"),
+    "COORD": ("coordination", "coordination and m&e", "coordination and common services", "ccs", "m&e",
+              "monitoring and evaluation", "information management", "im", "suivi et evaluation",
+              "coordination et suivi evaluation", "services communs"),
+}
+
+
+def organisation_matcher(include_archived: bool = False) -> OrganisationMatcher:
+    query = sa.select(Organisation.id, Organisation.name, Organisation.acronym)
+    if not include_archived:
+        query = query.where(Organisation.archived.is_(False))
+    return OrganisationMatcher(OrganisationRef(oid, name, acronym) for oid, name, acronym in db.session.execute(query))
+
+
+def sector_matcher() -> SectorMatcher:
+    rows = db.session.execute(sa.select(Sector.id, Sector.code, Sector.name, Sector.iasc_cluster, Sector.dac_code))
+    return SectorMatcher(SectorRef(sid, code, name, cluster, dac, SECTOR_ALIASES.get(code, ()))
+                         for sid, code, name, cluster, dac in rows)
+
+
+def area_matcher(operation: Operation) -> AdminAreaMatcher:
+    rows = db.session.execute(sa.select(AdminArea.id, AdminArea.pcode, AdminArea.name, AdminArea.level,
+                                        AdminArea.parent_id).where(AdminArea.operation_id == operation.id)).all()
+    pcodes = {aid: pcode for aid, pcode, _, _, _ in rows}
+    return AdminAreaMatcher(AdminAreaRef(aid, pcode, name, level, pcodes.get(parent))
+                            for aid, pcode, name, level, parent in rows)
+
+
+@dataclass(frozen=True)
+class ResourceTypeRef:
+    id: int
+    code: str
+    name: str
+    sector_id: int
+
+
+class ResourceTypeMatcher:
+    """Find a resource type by its code or name (case, accents and punctuation ignored), with
+    "did you mean" suggestions for near misses; never accepts a guess."""
+
+    def __init__(self, resource_types: list[ResourceTypeRef], suggest_score: float = 80) -> None:
+        self.resource_types = resource_types
+        self.suggest_score = suggest_score
+        self._exact: dict[str, list[ResourceTypeRef]] = {}
+        for resource_type in resource_types:
+            for text in (resource_type.code, resource_type.name):
+                self._exact.setdefault(name_key(text), []).append(resource_type)
+        self._choices = {index: normalise_text(rt.name) for index, rt in enumerate(resource_types)}
+        self._cache: dict[str, MatchResult[ResourceTypeRef]] = {}
+
+    def match_any(self, *texts: str | None) -> MatchResult[ResourceTypeRef]:
+        given = [text for text in texts if text and text.strip()]
+        if not given:
+            return MatchResult(query="", status=MatchStatus.blank, message="no resource type given")
+        results = [self.match(text) for text in given]
+        return next((result for result in results if result.ok), results[-1])
+
+    def match(self, text: str) -> MatchResult[ResourceTypeRef]:
+        key = name_key(text)
+        if key not in self._cache:
+            self._cache[key] = self._match(text.strip())
+        return self._cache[key]
+
+    def _match(self, query: str) -> MatchResult[ResourceTypeRef]:
+        found = list({id(rt): rt for rt in self._exact.get(name_key(query), [])}.values())
+        if len(found) == 1:
+            return MatchResult(query=query, status=MatchStatus.exact, record=found[0])
+        ranked = process.extract(normalise_text(query), self._choices, scorer=fuzz.WRatio, limit=3,
+                                 score_cutoff=self.suggest_score)
+        suggestions = tuple(Suggestion(self.resource_types[index], round(score, 1), "name") for _, score, index in ranked)
+        if suggestions:
+            names = " or ".join(f"'{s.record.name} ({s.record.code})'" for s in suggestions)
+            return MatchResult(query=query, status=MatchStatus.near_miss, suggestions=suggestions,
+                               message=f"no resource type called {query!r}; did you mean {names}?")
+        return MatchResult(query=query, status=MatchStatus.not_found,
+                           message=f"no resource type called {query!r} in the registry")
+
+
+def resource_type_matcher() -> ResourceTypeMatcher:
+    rows = db.session.execute(sa.select(ResourceType.id, ResourceType.code, ResourceType.name, ResourceType.sector_id))
+    return ResourceTypeMatcher([ResourceTypeRef(*row) for row in rows])
+
+
+def suggestion_labels(result: MatchResult) -> list[str]:
+    """The "did you mean" candidates of a match as people read them."""
+    labels = []
+    for suggestion in result.suggestions:
+        record = suggestion.record
+        if isinstance(record, OrganisationRef):
+            labels.append(f"{record.name} ({record.acronym})" if record.acronym else record.name)
+        elif isinstance(record, (SectorRef, ResourceTypeRef)):
+            labels.append(f"{record.name} ({record.code})")
+        elif isinstance(record, AdminAreaRef):
+            labels.append(f"{record.name} ({record.pcode})")
+        else:
+            labels.append(str(record))
+    return labels
