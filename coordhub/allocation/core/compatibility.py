@@ -15,6 +15,8 @@ from .areas import haversine_km
 from .model import InvalidInput
 from .problem import Problem
 
+TABLE_LIMIT = 5_000_000  # area pairs in the distance table (40 MB at most)
+
 
 @dataclass
 class Compatibility:
@@ -64,6 +66,23 @@ def _member(codes: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     return sorted_set[pos] == codes
 
 
+def _distances(p: Problem, target: np.ndarray, source: np.ndarray) -> np.ndarray:
+    """Centroid distance (km) per pair; 0 where a centroid is missing.  Few
+    distinct areas meet, so a small table of them is computed and looked up."""
+    lat, lon = p.areas.lat, p.areas.lon
+    targets, sources = np.unique(target), np.unique(source)
+    if targets.size * sources.size > TABLE_LIMIT:
+        distance = haversine_km(lat[target], lon[target], lat[source], lon[source])
+    else:
+        table = haversine_km(lat[targets][:, None], lon[targets][:, None], lat[sources][None, :], lon[sources][None, :])
+        row = np.zeros(len(p.areas.codes), dtype=np.int64)
+        col = np.zeros(len(p.areas.codes), dtype=np.int64)
+        row[targets] = np.arange(targets.size)
+        col[sources] = np.arange(sources.size)
+        distance = table[row[target], col[source]]
+    return np.where(np.isfinite(distance), distance, 0.0)
+
+
 def find_compatible_pairs(problem: Problem) -> Compatibility:
     """Join needs and capacities; raises InvalidInput when a pin names a pair
     that is not compatible.  Cost: O(P log P) for P candidate pairs."""
@@ -106,9 +125,7 @@ def find_compatible_pairs(problem: Problem) -> Compatibility:
         origin = p.cap_origin[e_cap]
         source = np.where(origin >= 0, origin, e_area)
         target = p.need_area[e_need]
-        lat, lon = p.areas.lat, p.areas.lon
-        distance = haversine_km(lat[target], lon[target], lat[source], lon[source])
-        distance = np.where(np.isfinite(distance), distance, 0.0)
+        distance = _distances(p, target, source)
         # The nearest matching service area wins when several match.
         order = np.lexsort((distance, code))
         code, distance = code[order], distance[order]

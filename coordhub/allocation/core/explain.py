@@ -38,21 +38,29 @@ class _Top:
 
 def _top_per_group(group: np.ndarray, item: np.ndarray, weight: np.ndarray, n_groups: int, n_items: int) -> _Top:
     """Sum weight per (group, item); keep the TOP heaviest items of each group
-    (ties by item index)."""
+    (ties by item index).  Weights are whole numbers (scaled units)."""
     items: dict[int, list[tuple[int, float]]] = {}
     if group.size == 0:
         return _Top(items, np.zeros(n_groups, dtype=np.int64))
     code = group * n_items + item
-    unique, inverse = np.unique(code, return_inverse=True)
-    total = np.bincount(inverse, weights=weight)
-    g, it = unique // n_items, unique % n_items
-    order = np.lexsort((it, -total, g))
-    g, it, total = g[order], it[order], total[order]
-    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    rank = np.arange(g.size) - np.repeat(starts, np.diff(np.r_[starts, g.size]))
+    order = np.argsort(code, kind="stable")
+    code = code[order]
+    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+    unique = code[starts]
+    total = np.add.reduceat(np.asarray(weight, dtype=np.float64)[order], starts).astype(np.int64)
+    g = unique // n_items
+    # Within a group: heaviest first, then lowest item (the unique codes are in item order).
+    top = int(total.max()) + 1
+    if (int(g.max()) + 1) * top < 2**62:
+        by_weight = np.argsort(g * top + (top - 1 - total), kind="stable")
+    else:
+        by_weight = np.lexsort((-total, g))
+    g, unique, total = g[by_weight], unique[by_weight], total[by_weight]
+    first = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    rank = np.arange(g.size) - np.repeat(first, np.diff(np.r_[first, g.size]))
     keep = rank < TOP
-    for gg, ii, ww in zip(g[keep].tolist(), it[keep].tolist(), total[keep].tolist()):
-        items.setdefault(gg, []).append((ii, ww))
+    for gg, code_, ww in zip(g[keep].tolist(), unique[keep].tolist(), total[keep].tolist()):
+        items.setdefault(gg, []).append((code_ % n_items, float(ww)))
     return _Top(items, np.bincount(g, minlength=n_groups))
 
 

@@ -3,37 +3,52 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import fields
 from datetime import date
 
 from .model import AdminArea, Capacity, ForbiddenPair, Need, Pin, Policy
 
-VERSION = "coordhub-allocation-input/1"
+VERSION = "coordhub-allocation-input/2"
 
 
-def _value(value: object) -> object:
-    if isinstance(value, float):
-        return repr(float(value))
-    if isinstance(value, bool | int | str) or value is None:
-        return value
+def _text(value: object) -> str:
+    """Canonical text of one field value (type-tagged, so 1 and '1' differ,
+    while 10 and 10.0 do not)."""
+    if isinstance(value, str):
+        return "s" + value.replace("\\", "\\\\").replace("\x1f", "\\x1f").replace("\x1e", "\\x1e").replace(
+            "\n", "\\n")
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "b1" if value else "b0"
+    if isinstance(value, int | float):
+        return "n" + repr(float(value))  # 10 and 10.0 are the same quantity
     if isinstance(value, date):
-        return value.isoformat()
+        return "d" + value.isoformat()
     if isinstance(value, tuple | list):
-        return [_value(v) for v in value]
-    if isinstance(value, dict) or hasattr(value, "items"):
-        return sorted([str(k), _value(v)] for k, v in value.items())
-    return str(value)
+        return "[" + "\x1e".join(_text(v) for v in value) + "]"
+    if hasattr(value, "items"):
+        return "{" + "\x1e".join(sorted(_text(k) + "=" + _text(v) for k, v in value.items())) + "}"
+    return "o" + str(value)
 
 
-def _record(obj: object) -> str:
-    row = []
-    for f in fields(obj):  # type: ignore[arg-type]
-        value = getattr(obj, f.name)
-        # The order of a capacity's service areas carries no meaning.
-        row.append(sorted(value) if f.name == "service_pcodes" else _value(value))
-    return json.dumps(row, separators=(",", ":"), ensure_ascii=False)
+def _records(items: Sequence[object]) -> list[str]:
+    """One line per record: its fields in declaration order (a capacity's
+    service areas sorted: their order carries no meaning)."""
+    if not items:
+        return []
+    names = [f.name for f in fields(items[0])]  # type: ignore[arg-type]
+    lines = []
+    for obj in items:
+        parts = []
+        for name in names:
+            value = getattr(obj, name)
+            if name == "service_pcodes":
+                value = sorted(value)
+            parts.append(_text(value))
+        lines.append("\x1f".join(parts))
+    return lines
 
 
 def fingerprint(
@@ -45,22 +60,20 @@ def fingerprint(
     forbidden: Sequence[ForbiddenPair] = (),
 ) -> str:
     """Hex SHA-256 of the canonical input: every record's fields in declaration
-    order, records sorted (needs and capacities by id, service P-codes sorted
-    within a capacity), floats as repr, dates ISO.  Input order does not
+    order as type-tagged text, records sorted (service P-codes sorted within a
+    capacity), floats as repr, dates ISO.  Input order does not
     matter; any change of a value does.  ``policy=None`` means ``Policy()``."""
     digest = hashlib.sha256(VERSION.encode())
     policy = policy or Policy()
 
     def section(name: str, lines: list[str]) -> None:
         digest.update(f"\n#{name}:{len(lines)}\n".encode())
-        for line in sorted(lines):
-            digest.update(line.encode())
-            digest.update(b"\n")
+        digest.update("\n".join(sorted(lines)).encode())
 
-    section("needs", [_record(n) for n in needs])
-    section("capacities", [_record(c) for c in capacities])
-    section("areas", [_record(a) for a in areas or ()])
-    section("pins", [_record(p) for p in pins])
-    section("forbidden", [_record(f) for f in forbidden])
-    section("policy", [_record(policy)])
+    section("needs", _records(list(needs)))
+    section("capacities", _records(list(capacities)))
+    section("areas", _records(list(areas or ())))
+    section("pins", _records(list(pins)))
+    section("forbidden", _records(list(forbidden)))
+    section("policy", _records([policy]))
     return digest.hexdigest()
