@@ -7,3 +7,4 @@ from coordhub.registry.models import (  # noqa: F401
 from coordhub.jobs.models import Job  # noqa: F401
 from coordhub.api.models import ApiToken  # noqa: F401
 from coordhub.interop.models import ImportRun, MappingTemplate  # noqa: F401
+from coordhub.overlap.models import AlertEvent, AlertRead, OverlapAlert, OverlapCluster  # noqa: F401

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from coordhub.auth.models import Role, User
 from coordhub.extensions import db
+from coordhub.overlap.detection import detect_operation
 from coordhub.registry.admin_areas import parse_admin_areas
 from coordhub.registry.models import (
     AdminArea, Capacity, Need, NeedStatus, Operation, Organisation, OrganisationType as T, Project,
@@ -237,4 +238,5 @@ def load_demo(password: str, seed: int = 2026) -> list[User] | None:
             notes="Capacité annoncée à la réunion de coordination de janvier 2026.", areas=served,
             created_by=author(acronym), updated_by=author(acronym)))
     db.session.commit()
+    detect_operation(operation)  # the demo starts with its overlap alerts and clusters
     return users

@@ -84,6 +84,12 @@ def _fill_choices(form, spec: KindSpec, operation: Operation) -> None:
         form.admin_area_id.choices = area_choices(operation)
 
 
+# Other modules extend a kind's form (overlap: "Check for overlaps" on projects): kind -> hook with a
+# `form_class` (a subclass of spec.form) that is called as hook(form, operation, record) and returns extra
+# template context when the POST was its own (nothing is saved then), else None.
+FORM_HOOKS: dict[type, object] = {}
+
+
 def _get_record(spec: KindSpec, record_id: int, operation: Operation):
     obj = db.session.get(spec.kind, record_id)
     if obj is None or obj.operation_id != operation.id:
@@ -142,7 +148,8 @@ def record_edit(slug: str, operation: Operation, record_id: int | None = None):
         abort(403)
     if obj is None and not rights.can_register_any(current_user, spec.kind):
         abort(403)
-    form = spec.form(obj=obj)
+    hook = FORM_HOOKS.get(spec.kind)
+    form = (hook.form_class if hook else spec.form)(obj=obj)
     if obj is not None and request.method == "GET":
         if hasattr(form, "area_ids"):
             form.area_ids.data = [a.id for a in obj.areas]
@@ -151,7 +158,8 @@ def record_edit(slug: str, operation: Operation, record_id: int | None = None):
         if hasattr(form, "status"):
             form.status.data = obj.status.value
     _fill_choices(form, spec, operation)
-    if form.validate_on_submit():
+    extra = hook(form, operation, obj) if hook else None
+    if extra is None and form.validate_on_submit():
         try:
             saved = ops.save_record(current_user, operation, spec.kind, form.data_for_operation(), obj)
         except DomainError as error:
@@ -164,9 +172,9 @@ def record_edit(slug: str, operation: Operation, record_id: int | None = None):
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("registry.record_detail", slug=slug, record_id=saved.id))
-    elif request.method == "POST":
+    elif request.method == "POST" and extra is None:
         flash(_("Please correct the fields marked below."), "danger")
-    return render_template("registry/record_form.html", spec=spec, form=form, record=obj)
+    return render_template("registry/record_form.html", spec=spec, form=form, record=obj, **(extra or {}))
 
 
 @bp.route("/<any(projects, needs, capacities):slug>/<id:record_id>/<any(archive, restore):action>",

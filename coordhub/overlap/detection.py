@@ -1,0 +1,339 @@
+"""Overlap detection on stored projects: projects as core activities, alerts and clusters kept in step.
+
+Incremental detection runs inside the transaction of every project create, update, archive and restore:
+the `project_saved` signal notes the project, and just before that transaction commits the saved projects'
+sectors (only those) of their operation are loaded, the core's OverlapIndex says what each project
+overlaps, and those projects' alerts are reconciled; the sectors' clusters are recomputed. Full detection does the same for a whole operation (CLI, background job, demo). Both write
+through `reconcile`, so they agree (tests/overlap/test_incremental.py proves it on random data).
+"""
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+from sqlalchemy.orm import Session as SessionBase
+from sqlalchemy.orm import aliased
+
+from coordhub.extensions import db
+from coordhub.overlap.core import Activity, OverlapIndex, OverlapKind, detect_overlaps
+from coordhub.overlap.core import AdminArea as CoreArea
+from coordhub.overlap.core import Cluster, Overlap
+from coordhub.overlap.models import (
+    ACTIVE_STATES, AlertEvent, AlertKind, AlertState, OverlapAlert, OverlapCluster,
+)
+from coordhub.registry.models import (
+    AdminArea, Operation, Organisation, Project, ResourceType, Sector, project_areas, project_partners, utcnow,
+)
+from coordhub.registry.signals import project_saved
+
+KINDS = {OverlapKind.OVERLAP: AlertKind.overlap, OverlapKind.COMPLEMENTARY: AlertKind.complementary,
+         OverlapKind.DUPLICATE_ENTRY: AlertKind.duplicate_entry, OverlapKind.DOUBLE_COUNT: AlertKind.double_count}
+
+Progress = Callable[[float, str], None]
+
+
+def activity_id(project_id: int) -> str:
+    """Zero-padded, so the core's string order of ids (a.id < b.id) is the numeric order of project ids."""
+    return f"{project_id:010d}"
+
+
+@dataclass
+class DetectionCounts:
+    """What one detection run changed."""
+
+    projects: int = 0
+    pairs: int = 0
+    raised: int = 0          # new alerts
+    raised_again: int = 0    # dismissed or closed alerts opened again
+    closed: int = 0          # active alerts whose pair no longer overlaps
+    kept_dismissed: int = 0  # pairs found again but dismissed, with neither project changed since
+    clusters: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class AreaTree:
+    """An operation's admin areas as the core wants them, and the ids behind their P-codes."""
+
+    areas: list[CoreArea]
+    ids: dict[str, int]
+
+
+def load_area_tree(operation_id: int) -> AreaTree:
+    parent = aliased(AdminArea)
+    rows = db.session.execute(
+        sa.select(AdminArea.id, AdminArea.pcode, AdminArea.name, AdminArea.level, parent.pcode)
+        .outerjoin(parent, parent.id == AdminArea.parent_id).where(AdminArea.operation_id == operation_id)).all()
+    return AreaTree([CoreArea(pcode, parent_pcode, name, level) for _, pcode, name, level, parent_pcode in rows],
+                    {pcode: area_id for area_id, pcode, *_ in rows})
+
+
+def load_activities(operation_id: int, sector_ids: Iterable[int] | None = None) -> tuple[list[Activity], dict[int, int]]:
+    """The operation's live (not archived) projects as core activities, optionally of some sectors only.
+
+    Returns the activities and each project's sector id. Organisations are keyed by id (so name variants
+    cannot split or merge them) and shown by acronym; implementing partners by id too.
+    """
+    where = [Project.operation_id == operation_id, Project.archived_at.is_(None)]
+    if sector_ids is not None:
+        where.append(Project.sector_id.in_(list(sector_ids)))
+    chosen = sa.select(Project.id).where(*where)
+    rows = db.session.execute(
+        sa.select(Project.id, Project.organisation_id, Organisation.acronym, Organisation.name, Project.sector_id,
+                  Sector.name, ResourceType.name, Project.start_date, Project.end_date, Project.title,
+                  Project.description, Project.target_group, Project.beneficiaries_targeted)
+        .join(Organisation, Organisation.id == Project.organisation_id).join(Sector, Sector.id == Project.sector_id)
+        .outerjoin(ResourceType, ResourceType.id == Project.resource_type_id).where(*where)
+        .order_by(Project.id)).all()
+    pcodes: dict[int, list[str]] = defaultdict(list)
+    for project_id, pcode in db.session.execute(
+            sa.select(project_areas.c.project_id, AdminArea.pcode)
+            .join(AdminArea, AdminArea.id == project_areas.c.admin_area_id)
+            .where(project_areas.c.project_id.in_(chosen))):
+        pcodes[project_id].append(pcode)
+    partners: dict[int, list[str]] = defaultdict(list)
+    for project_id, organisation_id in db.session.execute(
+            sa.select(project_partners.c.project_id, project_partners.c.organisation_id)
+            .where(project_partners.c.project_id.in_(chosen))):
+        partners[project_id].append(str(organisation_id))
+    activities, sectors = [], {}
+    for (project_id, organisation_id, acronym, organisation_name, sector_id, sector_name, type_name, start, end,
+         title, description, target_group, beneficiaries) in rows:
+        sectors[project_id] = sector_id
+        activities.append(Activity(
+            id=activity_id(project_id), organisation=str(organisation_id),
+            organisation_name=acronym or organisation_name, sector=sector_name, pcodes=tuple(sorted(pcodes[project_id])),
+            activity_type=type_name or "", start=start, end=end, title=title, description=description or "",
+            target_group=target_group or "", beneficiaries=beneficiaries,
+            implementing_partners=tuple(sorted(partners[project_id]))))
+    return activities, sectors
+
+
+def min_score() -> float:
+    """Pairs scoring less raise no alert: config OVERLAP_MIN_SCORE, else COORDHUB_OVERLAP_MIN_SCORE, else 0 (all)."""
+    default = float(os.environ.get("COORDHUB_OVERLAP_MIN_SCORE", "0") or 0)
+    return float(current_app.config.get("OVERLAP_MIN_SCORE", default)) if has_app_context() else default
+
+
+# --- dismissal memory ----------------------------------------------------------------------------
+
+def project_signature(project: Project) -> str:
+    """What dismissal remembers of a project: sector, admin areas and dates."""
+    areas = ",".join(str(i) for i in sorted(a.id for a in project.areas))
+    end = project.end_date.isoformat() if project.end_date else ""
+    return f"{project.sector_id}|{areas}|{project.start_date.isoformat()}|{end}"
+
+
+def pair_signature(alert: OverlapAlert) -> str:
+    return f"{project_signature(alert.project_a)}#{project_signature(alert.project_b)}"
+
+
+# --- writing alerts and clusters -----------------------------------------------------------------
+
+def _alert_values(overlap: Overlap, sectors: dict[int, int], tree: AreaTree) -> dict:
+    counted = overlap.counted_activity_id
+    return {
+        "organisation_a_id": int(overlap.a.organisation), "organisation_b_id": int(overlap.b.organisation),
+        "sector_id": sectors[int(overlap.a.id)], "shared_area_id": tree.ids[overlap.shared_pcode],
+        "relation": overlap.relation.value, "kind": KINDS[overlap.kind], "score": float(overlap.score),
+        "overlap_start": overlap.start, "overlap_end": overlap.end, "days": overlap.days,
+        "title_similarity": overlap.title_similarity,
+        "counted_project_id": int(counted) if counted is not None else None,
+        "explanation": overlap.explanation,
+    }
+
+
+def _event(alert: OverlapAlert, to_state: AlertState, key: str, now) -> None:
+    alert.events.append(AlertEvent(at=now, user_id=None, from_state=alert.state, to_state=to_state, comment=key))
+    alert.state, alert.resolution, alert.changed_at = to_state, None, now
+
+
+def reconcile(operation_id: int, found: Iterable[Overlap], existing: Iterable[OverlapAlert],
+              sectors: dict[int, int], tree: AreaTree, counts: DetectionCounts) -> None:
+    """Make the stored alerts in `existing` (the scope looked at) match the pairs `found`.
+
+    New pairs raise an open alert; found pairs update their alert's figures; a closed alert, or a dismissed
+    one whose projects changed sector, areas or dates since, opens again; active alerts of the scope not
+    found any more are closed. Every state change gets an event by detection (user None). New alerts are
+    written in bulk (a first full detection may raise hundreds of thousands).
+    """
+    now = utcnow()
+    by_pair = {(alert.project_a_id, alert.project_b_id): alert for alert in existing}
+    seen: set[tuple[int, int]] = set()
+    new_rows = []
+    for overlap in found:
+        pair = (int(overlap.a.id), int(overlap.b.id))
+        seen.add(pair)
+        counts.pairs += 1
+        values = _alert_values(overlap, sectors, tree)
+        alert = by_pair.get(pair)
+        if alert is None:
+            new_rows.append({"operation_id": operation_id, "project_a_id": pair[0], "project_b_id": pair[1],
+                             "state": AlertState.open, "resolution": None, "dismissed_signature": None,
+                             "created_at": now, "changed_at": now, "detected_at": now, **values})
+            continue
+        changed = {field: value for field, value in values.items() if getattr(alert, field) != value}
+        if changed:
+            for field, value in changed.items():
+                setattr(alert, field, value)
+            alert.detected_at = now
+        if alert.state is AlertState.closed:
+            _event(alert, AlertState.open, "overlaps_again", now)
+            counts.raised_again += 1
+        elif alert.state is AlertState.dismissed:
+            if alert.dismissed_signature != pair_signature(alert):
+                _event(alert, AlertState.open, "raised_again", now)
+                alert.dismissed_signature = None
+                counts.raised_again += 1
+            else:
+                counts.kept_dismissed += 1
+    for pair, alert in by_pair.items():
+        if pair not in seen and alert.state in ACTIVE_STATES:
+            _event(alert, AlertState.closed, "no_longer_overlaps", now)
+            counts.closed += 1
+    alerts, events = OverlapAlert.__table__, AlertEvent.__table__
+    for first in range(0, len(new_rows), 5000):
+        ids = db.session.execute(sa.insert(alerts).returning(alerts.c.id, sort_by_parameter_order=True),
+                                 new_rows[first:first + 5000]).scalars().all()
+        db.session.execute(sa.insert(events), [
+            {"alert_id": alert_id, "at": now, "user_id": None, "from_state": None, "to_state": AlertState.open,
+             "resolution": None, "comment": "raised"} for alert_id in ids])
+        counts.raised += len(ids)
+
+
+def _store_clusters(operation_id: int, clusters: Iterable[Cluster], sector_ids: dict[str, int],
+                    tree: AreaTree, only_sectors: Iterable[int] | None, counts: DetectionCounts) -> None:
+    """Replace the stored clusters of the operation (or of some of its sectors only)."""
+    delete = sa.delete(OverlapCluster).where(OverlapCluster.operation_id == operation_id)
+    if only_sectors is not None:
+        delete = delete.where(OverlapCluster.sector_id.in_(list(only_sectors)))
+    db.session.execute(delete)
+    now = utcnow()
+    for cluster in clusters:
+        db.session.add(OverlapCluster(
+            operation_id=operation_id, sector_id=sector_ids[cluster.sector], admin_area_id=tree.ids[cluster.area.pcode],
+            start_date=cluster.start, end_date=cluster.end, organisation_count=cluster.organisation_count,
+            project_ids=[int(i) for i in cluster.activity_ids],
+            linked_project_ids=[int(i) for i in cluster.linked_activity_ids], detected_at=now))
+        counts.clusters += 1
+
+
+def _sector_names(activities: Iterable[Activity], sectors: dict[int, int]) -> dict[str, int]:
+    return {a.sector: sectors[int(a.id)] for a in activities}
+
+
+# --- incremental ---------------------------------------------------------------------------------
+
+PENDING = "overlap_pending_projects"  # session.info: project id -> sectors it left in this transaction
+
+
+def detect_for_projects(changed: dict[int, set[int]]) -> DetectionCounts:
+    """Reconcile the alerts of projects just created, changed, archived or restored (no commit).
+
+    `changed` maps each project id to the sectors it moved out of. Per operation, only the sectors of these
+    projects are loaded (one query each for projects, areas and partners, however many projects changed:
+    an import of a thousand rows costs one load, not a thousand); every pair involving one of the projects
+    is checked with the core's OverlapIndex, and the clusters of those sectors are recomputed.
+    """
+    counts = DetectionCounts()
+    projects = db.session.scalars(sa.select(Project).where(Project.id.in_(list(changed)))).all()
+    by_operation: dict[int, list[Project]] = defaultdict(list)
+    for project in projects:
+        by_operation[project.operation_id].append(project)
+    for operation_id, group in by_operation.items():
+        tree = load_area_tree(operation_id)
+        sector_ids = {p.sector_id for p in group}
+        activities, sectors = load_activities(operation_id, sector_ids)
+        index = OverlapIndex(activities, tree.areas, min_score=min_score())
+        counts.projects += len(activities)
+        found: dict[tuple[str, str], Overlap] = {}
+        for project in group:
+            own = index.get(activity_id(project.id))  # None when archived: no overlaps any more
+            for overlap in index.check(own) if own is not None else ():
+                found[overlap.key] = overlap
+        ids = [p.id for p in group]
+        existing = db.session.scalars(sa.select(OverlapAlert).where(sa.or_(
+            OverlapAlert.project_a_id.in_(ids), OverlapAlert.project_b_id.in_(ids)))).all()
+        reconcile(operation_id, found.values(), existing, sectors, tree, counts)
+        _store_clusters(operation_id, index.clusters(), _sector_names(activities, sectors), tree, sector_ids, counts)
+        left = {s for p in group for s in changed[p.id]} - sector_ids
+        if left:
+            old, old_sectors = load_activities(operation_id, left)
+            _store_clusters(operation_id, OverlapIndex(old, tree.areas).clusters(), _sector_names(old, old_sectors),
+                            tree, left, counts)
+    return counts
+
+
+@project_saved.connect
+def _on_project_saved(project: Project, user=None, created: bool = False, changes: dict | None = None, **_):
+    """Sent by registry operations inside their transaction: note the project; detection runs just before
+    the transaction commits (see _detect_before_commit), once for all projects saved in it."""
+    moved = (changes or {}).get("sector_id")
+    left = db.session.info.setdefault(PENDING, {}).setdefault(project.id, set())
+    if moved and not created and moved[0] is not None:
+        left.add(moved[0])
+
+
+@sa.event.listens_for(SessionBase, "before_commit")
+def _detect_before_commit(session) -> None:
+    changed = session.info.pop(PENDING, None)
+    if changed:
+        detect_for_projects(changed)  # its writes are flushed by this same commit
+
+
+@sa.event.listens_for(SessionBase, "after_rollback")
+def _forget_after_rollback(session) -> None:
+    session.info.pop(PENDING, None)
+
+
+# --- full ----------------------------------------------------------------------------------------
+
+def detect_operation(operation: Operation, progress: Progress | None = None) -> DetectionCounts:
+    """Full detection over every live project of `operation`; reconciles all its alerts and clusters.
+
+    Commits once, at the end (progress is reported only before any write, see coordhub.jobs.runner).
+    """
+    import time
+
+    began = time.perf_counter()
+    report = progress or (lambda fraction, message="": None)
+    counts = DetectionCounts()
+    report(0.05, "Loading projects and admin areas")
+    tree = load_area_tree(operation.id)
+    activities, sectors = load_activities(operation.id)
+    counts.projects = len(activities)
+    report(0.2, f"Detecting overlaps among {len(activities)} projects")
+    result = detect_overlaps(activities, tree.areas, min_score=min_score())
+    report(0.6, f"Recording {len(result.overlaps)} pairs and {len(result.clusters)} clusters")
+    existing = db.session.scalars(sa.select(OverlapAlert).where(OverlapAlert.operation_id == operation.id)).all()
+    reconcile(operation.id, result.overlaps, existing, sectors, tree, counts)
+    _store_clusters(operation.id, result.clusters, _sector_names(activities, sectors), tree, None, counts)
+    db.session.commit()
+    counts.seconds = round(time.perf_counter() - began, 3)
+    return counts
+
+
+def linked_project_ids(operation_id: int) -> set[int]:
+    """Funders' reports duplicating their partners' (double counts not dismissed), left out of coverage."""
+    rows = db.session.execute(sa.select(OverlapAlert.project_a_id, OverlapAlert.project_b_id,
+                                        OverlapAlert.counted_project_id).where(
+        OverlapAlert.operation_id == operation_id, OverlapAlert.kind == AlertKind.double_count,
+        OverlapAlert.state.not_in([AlertState.dismissed, AlertState.closed]),
+        OverlapAlert.counted_project_id.is_not(None)))
+    return {b if counted == a else a for a, b, counted in rows}
+
+
+def check_unsaved(operation_id: int, sector_id: int, activity: Activity) -> list[Overlap]:
+    """The overlaps an unsaved project would have with the stored ones of its sector (nothing written).
+
+    `activity.id` is the project's when it is an edit (its stored version is then not compared)."""
+    tree = load_area_tree(operation_id)
+    activities, _ = load_activities(operation_id, [sector_id])
+    return OverlapIndex(activities, tree.areas, min_score=min_score()).check(activity)

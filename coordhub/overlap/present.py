@@ -1,0 +1,84 @@
+"""Alerts and clusters as a given user may see them: sensitive entries reduced to "exists in sector and area"."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from coordhub.auth import rights
+from coordhub.auth.models import User
+from coordhub.extensions import db
+from coordhub.overlap.models import OverlapAlert, OverlapCluster
+from coordhub.registry.models import Project
+
+
+@dataclass
+class Side:
+    """One project of an alert, and whether the user may see its details."""
+
+    project: Project
+    visible: bool
+
+    @property
+    def organisation_label(self) -> str:
+        return self.project.organisation.label if self.visible else _("a sensitive entry")
+
+
+def sides(user: User, alert: OverlapAlert) -> tuple[Side, Side]:
+    return tuple(Side(p, rights.can_see_details(user, p)) for p in alert.projects)
+
+
+def fully_visible(user: User, alert: OverlapAlert) -> bool:
+    return all(side.visible for side in sides(user, alert))
+
+
+def explanation(user: User, alert: OverlapAlert) -> str:
+    """The alert's sentence; with a sensitive side the user may not see, only that it exists, where, in what."""
+    a, b = sides(user, alert)
+    if a.visible and b.visible:
+        return alert.explanation
+    values = {"sector": _(alert.sector.name), "area": alert.shared_area.label}
+    if not a.visible and not b.visible:
+        return _("Two sensitive entries (details restricted): %(sector)s, %(area)s", **values)
+    shown = a if a.visible else b
+    return _("%(org)s and a sensitive entry (details restricted): %(sector)s, %(area)s",
+             org=shown.project.organisation.label, **values)
+
+
+@dataclass
+class ClusterView:
+    cluster: OverlapCluster
+    organisations: list[str]   # labels of the organisations the user may see
+    hidden_entries: int        # sensitive entries whose organisation the user may not see
+    projects: list[Project]    # the entries the user may see in full
+
+    @property
+    def sentence(self) -> str:
+        names = ", ".join(self.organisations)
+        if self.hidden_entries:
+            extra = _("%(n)d sensitive entries", n=self.hidden_entries) if self.hidden_entries > 1 else \
+                _("a sensitive entry")
+            names = f"{names}, {extra}" if names else extra
+        return _("%(count)d organisations in %(sector)s, %(area)s: %(names)s",
+                 count=self.cluster.organisation_count, sector=_(self.cluster.sector.name),
+                 area=self.cluster.area.label, names=names)
+
+
+def cluster_views(user: User, clusters: list[OverlapCluster]) -> list[ClusterView]:
+    ids = {pid for c in clusters for pid in c.project_ids}
+    projects = {p.id: p for p in db.session.scalars(sa.select(Project).where(Project.id.in_(ids)))} if ids else {}
+    out = []
+    for cluster in clusters:
+        shown, labels, hidden = [], {}, 0
+        for pid in cluster.project_ids:
+            project = projects.get(pid)
+            if project is None:
+                continue
+            if rights.can_see_details(user, project):
+                shown.append(project)
+                labels[project.organisation_id] = project.organisation.label
+            else:
+                hidden += 1
+        out.append(ClusterView(cluster, sorted(labels.values(), key=str.casefold), hidden, shown))
+    return out

@@ -1,0 +1,130 @@
+"""Filtered, rights-aware alert queries (shared by the pages, the API and the inbox badge)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from coordhub.auth import rights
+from coordhub.auth.models import User
+from coordhub.extensions import db
+from coordhub.overlap.models import AlertKind, AlertRead, AlertState, OverlapAlert
+from coordhub.overlap.rights import SEES_ALL, about_organisation_clause, visible_clause
+from coordhub.registry.models import AdminArea, Operation, Project
+from coordhub.registry.queries import parse_id
+
+
+@dataclass
+class AlertFilters:
+    """What the alerts page and /api/v1/alerts accept; unknown values are ignored."""
+
+    sector_id: int | None = None
+    area_id: int | None = None
+    organisation_id: int | None = None
+    project_id: int | None = None
+    state: str = ""      # a state, or "active" (open or acknowledged)
+    kind: str = ""
+    min_score: float | None = None
+    unread: bool = False
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, Any]) -> "AlertFilters":
+        def text(name: str) -> str:
+            return (args.get(name) or "").replace("\x00", "").strip()
+
+        try:
+            score = float(text("min_score")) if text("min_score") else None
+        except ValueError:
+            score = None
+        if score is not None and not 0 <= score <= 1:
+            score = None
+        state = text("state")
+        kind = text("kind").replace(" ", "_")
+        return cls(sector_id=parse_id(args.get("sector")), area_id=parse_id(args.get("area")),
+                   organisation_id=parse_id(args.get("organisation")), project_id=parse_id(args.get("project")),
+                   state=state if state == "active" or state in AlertState.__members__ else "",
+                   kind=kind if kind in AlertKind.__members__ else "", min_score=score,
+                   unread=args.get("unread") in ("1", "true", "on"))
+
+    def as_args(self) -> dict[str, Any]:
+        pairs = {"sector": self.sector_id, "area": self.area_id, "organisation": self.organisation_id,
+                 "project": self.project_id, "state": self.state, "kind": self.kind, "min_score": self.min_score,
+                 "unread": "1" if self.unread else None}
+        return {k: v for k, v in pairs.items() if v not in (None, "")}
+
+
+def _side_visible(user: User, side_project, side_organisation):
+    """SQL: the user may see who is behind this side (the same rule as details_visible_clause)."""
+    if user.role in SEES_ALL:
+        return sa.true()
+    return sa.or_(side_project.sensitive.is_(False), side_organisation == user.organisation_id)
+
+
+def unread_clause(user: User):
+    read = sa.select(AlertRead.read_at).where(AlertRead.alert_id == OverlapAlert.id,
+                                             AlertRead.user_id == user.id).correlate(OverlapAlert).scalar_subquery()
+    return sa.or_(read.is_(None), read < OverlapAlert.changed_at)
+
+
+def alert_query(operation: Operation, user: User, filters: AlertFilters, inbox: bool = False) -> sa.Select:
+    """SELECT of the alerts of `operation` that `user` may see, matching `filters`, most pressing first.
+
+    `inbox`: only alerts about the user's own organisation (whatever their role)."""
+    query = sa.select(OverlapAlert).where(OverlapAlert.operation_id == operation.id, visible_clause(user))
+    if inbox:
+        query = query.where(about_organisation_clause(user.organisation_id))
+    if filters.sector_id:
+        query = query.where(OverlapAlert.sector_id == filters.sector_id)
+    if filters.area_id:
+        area = db.session.get(AdminArea, filters.area_id)
+        if area is not None and area.operation_id == operation.id:
+            query = query.where(OverlapAlert.shared_area_id.in_(
+                sa.select(AdminArea.id).where(AdminArea.path.like(area.path + "%"))))
+    if filters.organisation_id:
+        # Who is behind a sensitive entry is itself a detail: match only on the sides the user may see.
+        project_a, project_b = aliased(Project), aliased(Project)
+        query = query.join(project_a, project_a.id == OverlapAlert.project_a_id).join(
+            project_b, project_b.id == OverlapAlert.project_b_id).where(sa.or_(
+                sa.and_(OverlapAlert.organisation_a_id == filters.organisation_id,
+                        _side_visible(user, project_a, OverlapAlert.organisation_a_id)),
+                sa.and_(OverlapAlert.organisation_b_id == filters.organisation_id,
+                        _side_visible(user, project_b, OverlapAlert.organisation_b_id))))
+    if filters.project_id:
+        query = query.where(sa.or_(OverlapAlert.project_a_id == filters.project_id,
+                                   OverlapAlert.project_b_id == filters.project_id))
+    if filters.state == "active":
+        query = query.where(OverlapAlert.state.in_([AlertState.open, AlertState.acknowledged]))
+    elif filters.state:
+        query = query.where(OverlapAlert.state == AlertState(filters.state))
+    if filters.kind:
+        query = query.where(OverlapAlert.kind == AlertKind(filters.kind))
+    if filters.min_score is not None:
+        query = query.where(OverlapAlert.score >= filters.min_score)
+    if filters.unread:
+        query = query.where(unread_clause(user))
+    pressing = sa.case((OverlapAlert.state == AlertState.open, 0), (OverlapAlert.state == AlertState.acknowledged, 1),
+                       else_=2)
+    return query.order_by(pressing, OverlapAlert.score.desc(), OverlapAlert.id)
+
+
+def unread_count(user: User, operation: Operation | None) -> int:
+    """Alerts about the user's organisation in `operation` that changed since the user last opened them."""
+    if operation is None or not rights.can_access_operation(user, operation):
+        return 0
+    return db.session.scalar(sa.select(sa.func.count()).select_from(OverlapAlert).where(
+        OverlapAlert.operation_id == operation.id, about_organisation_clause(user.organisation_id),
+        unread_clause(user))) or 0
+
+
+def unread_ids(user: User, alert_ids: list[int]) -> set[int]:
+    if not alert_ids:
+        return set()
+    return set(db.session.scalars(sa.select(OverlapAlert.id).where(OverlapAlert.id.in_(alert_ids),
+                                                                   unread_clause(user))))
+
+
+def project_alerts(user: User, project: Project) -> list[OverlapAlert]:
+    """The alerts of one project that `user` may see, most pressing first."""
+    return list(db.session.scalars(alert_query(project.operation, user, AlertFilters(project_id=project.id))))
