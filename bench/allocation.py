@@ -130,13 +130,15 @@ def make_instance(n_needs: int, n_caps: int, seed: int = 7, target_compatible: f
 
 
 def highs_same_lp(needs, capacities, areas, policy: Policy, time_limit: float) -> dict:
-    """Solve the plain allocation as one LP with HiGHS (scipy.optimize.linprog):
-    the same pairs, the same integer costs and the same P_i penalties as the
-    min-cost flow uses, so the optimum (in scaled units) must be identical."""
+    """The plain allocation as one LP for HiGHS (scipy.optimize.linprog):
+    the same open pairs, integer costs and penalties P_i = w_i * K that the
+    min-cost flow uses, i.e. minimise sum (c - P_i) x under the need and
+    capacity limits.  Returns seconds, status and the weighted units and
+    cost of HiGHS' solution (in real units)."""
     from scipy.optimize import linprog
-    from scipy.sparse import coo_matrix
+    from scipy.sparse import csr_matrix
 
-    from coordhub.allocation.core.allocate import open_arcs
+    from coordhub.allocation.core.arcs import open_arcs
     from coordhub.allocation.core.compatibility import find_compatible_pairs
     from coordhub.allocation.core.flow import cycle_bound
     from coordhub.allocation.core.problem import build_problem
@@ -146,23 +148,41 @@ def highs_same_lp(needs, capacities, areas, policy: Policy, time_limit: float) -
     arcs = open_arcs(problem, compat)
     pair = arcs.pair
     need, cap = compat.need[pair], compat.cap[pair]
-    cost = compat.unit_cost[pair].astype(np.float64)
-    big = cycle_bound(need, cap, compat.unit_cost[pair])
-    penalty = problem.need_weight * float(big)
+    cost = compat.unit_cost[pair]
+    big = cycle_bound(need, cap, cost)
     n = pair.size
     rows = np.concatenate([need, problem.need_count + cap])
     cols = np.concatenate([np.arange(n), np.arange(n)])
-    matrix = coo_matrix((np.ones(2 * n), (rows, cols)), shape=(problem.need_count + problem.cap_count, n)).tocsr()
-    rhs = np.concatenate([arcs.demand, arcs.supply]).astype(np.float64)
-    # minimise sum (c - P_i) x  (the flow's objective minus the constant sum P_i d_i)
-    objective = cost - penalty[need]
+    matrix = csr_matrix((np.ones(2 * n), (rows, cols)), shape=(problem.need_count + problem.cap_count, n))
+    limits = np.concatenate([arcs.demand, arcs.supply]).astype(np.float64)
+    objective = cost.astype(np.float64) - (problem.need_weight[need] * float(big))
     started = time.perf_counter()
-    solved = linprog(objective, A_ub=matrix, b_ub=rhs, bounds=(0, None), method="highs",
-                     options={"time_limit": time_limit, "presolve": True})
+    solved = linprog(objective, A_ub=matrix, b_ub=limits, bounds=(0, None), method="highs",
+                     options={"time_limit": time_limit})
     seconds = time.perf_counter() - started
-    return {"seconds": seconds, "status": int(solved.status), "message": solved.message,
-            "objective": float(solved.fun) if solved.fun is not None else None,
-            "flow_objective": None, "pairs": int(n), "penalties": penalty, "need": need, "cost": cost}
+    out = {"seconds": seconds, "status": int(solved.status), "message": str(solved.message), "pairs": int(n)}
+    if solved.x is not None and solved.status == 0:
+        x = solved.x
+        out["weighted_units"] = float(x @ problem.need_weight[need]) / problem.quantity_scale
+        out["cost"] = float(x @ cost) / (problem.quantity_scale * problem.cost_scale)
+    return out
+
+
+def side_policies(capacities) -> dict[str, Policy]:
+    """Side-constrained variants: budget caps on a third of the organisations
+    (half of what they could spend), 50 % admin-1 coverage, 30 % local share,
+    then a minimum lot of 25 units, or one provider per need."""
+    spend: dict[str, float] = {}
+    for c in capacities:
+        spend[c.org] = spend.get(c.org, 0.0) + c.quantity * c.unit_cost
+    caps = {org: round(0.5 * amount, 2) for org, amount in sorted(spend.items())[::3]}
+    common = dict(distance_cost_per_km=DISTANCE_COST_PER_KM, time_limit_seconds=SIDE_TIME_LIMIT)
+    linear = dict(budget_caps=caps, min_admin1_coverage=0.5, min_local_share=0.3)
+    return {
+        "budget+coverage+local+lot": Policy(**common, **linear, min_lot_size=25),
+        "budget+coverage+local (LP)": Policy(**common, **linear),
+        "single provider": Policy(**common, single_provider=True),
+    }
 
 
 def run_one(label: str, highs: bool, side: bool) -> dict:
@@ -171,64 +191,52 @@ def run_one(label: str, highs: bool, side: bool) -> dict:
     needs, capacities, areas = make_instance(n_needs, n_caps)
     generated = time.perf_counter() - started
     policy = Policy(distance_cost_per_km=DISTANCE_COST_PER_KM, time_limit_seconds=60)
-    allocate(needs[:200], capacities[:100], areas=areas, policy=policy)  # warm up imports
+    allocate(needs[:200], capacities[:100], areas=areas, policy=policy)  # imports and first calls
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result = allocate(needs, capacities, areas=areas, policy=policy)
-    pairs = sum(1 for _ in ())  # filled below
+    rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    t = result.timings
+    row = {
+        "size": label, "needs": n_needs, "capacities": n_caps, "generate_s": round(generated, 2),
+        "status": str(result.status), "engine": result.engine,
+        "timings": {k: round(v, 4) for k, v in t.items()},
+        "end_to_end_s": round(result.seconds, 4),
+        "core_s": round(t["compatibility"] + t["build"] + t["solve"] + t["explain"], 4),
+        "weighted_units": result.weighted_units, "cost": round(result.cost, 2),
+        "coverage": round(result.coverage.overall.share, 4), "explanations": len(result.explanations),
+        "assignments": len(result.assignments),
+        "rss_before_mb": round(rss_before, 1), "peak_rss_mb": round(rss_peak, 1),
+    }
     from coordhub.allocation.core.compatibility import find_compatible_pairs
     from coordhub.allocation.core.problem import build_problem
 
-    compat = find_compatible_pairs(build_problem(needs, capacities, areas, policy, (), ()))
-    pairs = compat.size
-    row = {
-        "size": label, "needs": n_needs, "capacities": n_caps, "pairs": int(pairs),
-        "pairs_per_need": round(pairs / n_needs, 1), "generate_s": round(generated, 3),
-        "status": str(result.status), "engine": result.engine,
-        "timings": {k: round(v, 4) for k, v in result.timings.items()},
-        "end_to_end_s": round(result.seconds, 4),
-        "weighted_units": result.weighted_units, "cost": result.cost,
-        "coverage": round(result.coverage.overall.share, 4), "explanations": len(result.explanations),
-        "assignments": len(result.assignments),
-    }
+    pairs = find_compatible_pairs(build_problem(needs, capacities, areas, policy, (), ())).size
+    row["pairs"] = int(pairs)
+    row["pairs_per_need"] = round(pairs / n_needs, 1)
     if highs:
         h = highs_same_lp(needs, capacities, areas, policy, HIGHS_LIMIT_SECONDS)
-        row["highs_s"] = round(h["seconds"], 3)
+        row["highs_s"] = round(h["seconds"], 2)
         row["highs_status"] = h["message"]
-        if h["status"] == 0:
-            flow_objective = _flow_lp_objective(result, h)
-            row["highs_matches"] = bool(abs(flow_objective - h["objective"]) <= 1e-6 * max(1.0, abs(h["objective"])))
-            row["ratio_highs_to_flow"] = round(h["seconds"] / max(result.timings["solve"], 1e-9), 1)
-            row["ratio_highs_to_end_to_end"] = round(h["seconds"] / result.seconds, 1)
+        if "weighted_units" in h:
+            row["highs_weighted_units"] = h["weighted_units"]
+            row["highs_cost"] = round(h["cost"], 2)
+            row["same_weighted_units"] = abs(h["weighted_units"] - result.weighted_units) <= 1e-6 * max(
+                1.0, result.weighted_units)
+            row["highs_over_flow_solve"] = round(h["seconds"] / max(t["solve"], 1e-9), 1)
+            row["highs_over_end_to_end"] = round(h["seconds"] / result.seconds, 1)
+        else:
+            row["highs_note"] = f"HiGHS stopped after {HIGHS_LIMIT_SECONDS:.0f} s without an optimum"
     if side:
-        row["side"] = run_side(needs, capacities, areas)
-    row["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        row["side"] = []
+        for name, side_policy in side_policies(capacities).items():
+            r = allocate(needs, capacities, areas=areas, policy=side_policy)
+            row["side"].append({
+                "constraints": name, "status": str(r.status), "engine": r.engine, "seconds": round(r.seconds, 2),
+                "weighted_units": r.weighted_units, "lp_bound": None if r.bound is None else round(r.bound, 2),
+                "gap_to_lp_bound": None if r.gap is None else r.gap, "cost": round(r.cost, 2),
+                "timings": {k: round(v, 3) for k, v in r.timings.items()},
+            })
     return row
-
-
-def _flow_lp_objective(result, highs: dict) -> float:
-    """The flow's value of HiGHS' objective: sum over assignments of (c - P_i) x, scaled."""
-    # The LP works in scaled units; recompute from the problem the same way.
-    return highs.get("flow_objective_value", float("nan"))
-
-
-def run_side(needs, capacities, areas) -> dict:
-    """10k x 5k with every side constraint: budget caps, admin-1 fairness, local share, min lot."""
-    orgs = sorted({c.org for c in capacities})
-    spend: dict[str, float] = {}
-    for c in capacities:
-        spend[c.org] = spend.get(c.org, 0.0) + c.quantity * c.unit_cost
-    caps = {org: round(0.5 * spend[org], 2) for org in orgs[::3]}
-    policy = Policy(
-        distance_cost_per_km=DISTANCE_COST_PER_KM, time_limit_seconds=SIDE_TIME_LIMIT, budget_caps=caps,
-        min_admin1_coverage=0.5, min_local_share=0.3, min_lot_size=25,
-    )
-    result = allocate(needs, capacities, areas=areas, policy=policy)
-    return {
-        "status": str(result.status), "engine": result.engine, "seconds": round(result.seconds, 2),
-        "weighted_units": result.weighted_units, "bound": result.bound,
-        "gap_to_lp_bound": None if result.gap is None else round(result.gap, 6),
-        "cost": result.cost, "timings": {k: round(v, 3) for k, v in result.timings.items()},
-        "notes": list(result.notes),
-    }
 
 
 def main() -> None:
@@ -244,19 +252,56 @@ def main() -> None:
         return
     rows = []
     for label in args.sizes.split(","):
-        command = [sys.executable, __file__, "--one", label] + (["--no-highs"] if args.no_highs else []) + (
-            ["--no-side"] if args.no_side else [])
+        command = [sys.executable, __file__, "--one", label]
+        command += ["--no-highs"] if args.no_highs else []
+        command += ["--no-side"] if args.no_side else []
         done = subprocess.run(command, capture_output=True, text=True, check=True)
         row = json.loads(done.stdout.strip().splitlines()[-1])
-        print(json.dumps(row))
+        print(json.dumps(row), flush=True)
         rows.append(row)
     write_results(rows)
 
 
 def write_results(rows: list[dict]) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    meta = {"python": platform.python_version(), "cpus": os.cpu_count(), "machine": platform.machine()}
+    meta = {
+        "python": platform.python_version(), "cpus": os.cpu_count(), "machine": platform.machine(),
+        "load_average": os.getloadavg(), "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
     (RESULTS / "allocation.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2) + "\n")
+    lines = [
+        "# Allocation benchmark",
+        "",
+        f"{meta['when']}, {meta['cpus']} CPUs, Python {meta['python']}, load average at the end "
+        f"{', '.join(f'{x:.1f}' for x in meta['load_average'])} (the machine is shared).  Produced by "
+        "`bench/allocation.py`; times in seconds, plain policy (priority weights, unit cost + distance cost).",
+        "",
+        "| size | pairs (per need) | compatibility | build | solve | explain | end to end | peak RSS MB "
+        "| HiGHS same LP | HiGHS / end to end | same optimum |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        t = r["timings"]
+        highs = r.get("highs_s", "-")
+        lines.append(
+            f"| {r['size']} | {r['pairs']:,} ({r['pairs_per_need']}) | {t['compatibility']:.3f} | {t['build']:.3f} "
+            f"| {t['solve']:.3f} | {t['explain']:.3f} | {r['end_to_end_s']:.3f} | {r['peak_rss_mb']:.0f} "
+            f"| {highs} | {r.get('highs_over_end_to_end', '-')} | {r.get('same_weighted_units', r.get('highs_note', '-'))} |"
+        )
+    side = [s for r in rows for s in r.get("side", [])]
+    if side:
+        lines += [
+            "",
+            f"Side-constrained 10,000 x 5,000, time limit {SIDE_TIME_LIMIT:.0f} s:",
+            "",
+            "| constraints | engine | status | seconds | weighted units | LP bound | gap to LP bound |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for s_ in side:
+            gap = "-" if s_["gap_to_lp_bound"] is None else f"{100 * s_['gap_to_lp_bound']:.3f} %"
+            lines.append(f"| {s_['constraints']} | {s_['engine']} | {s_['status']} | {s_['seconds']} "
+                         f"| {s_['weighted_units']:,.0f} | {s_['lp_bound']} | {gap} |")
+    (RESULTS / "allocation.md").write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
 from . import messages as m
+from .arcs import open_arcs, plain_flow
 from .compatibility import Compatibility, find_compatible_pairs
 from .explain import ExplainContext, explain
 from .fingerprint import fingerprint
-from .arcs import open_arcs, plain_flow
 from .model import (
     AdminArea,
     AllocationResult,

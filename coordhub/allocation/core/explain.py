@@ -93,14 +93,7 @@ def explain(
     spare = p.cap_quantity - used
     open_pair = ~c.forbidden
     policy = p.policy
-    active = [name for name, on in (
-        ("budget_caps", bool(policy.budget_caps)),
-        ("min_admin1_coverage", policy.min_admin1_coverage > 0),
-        ("min_local_share", policy.min_local_share > 0),
-        ("single_provider", policy.single_provider),
-        ("min_lot_size", policy.min_lot_size > 0),
-    ) if on]
-    constraints = ", ".join(m.CONSTRAINT_NAMES[name] for name in active) or "none"
+    constraints = m.constraint_list(policy.side_constraints())
     weight = p.need_weight
     scale = p.quantity_scale
 

@@ -273,7 +273,7 @@ def solve_with_side_constraints(
         statuses.append(block.status)
         if block.status == Status.INFEASIBLE:
             notes.append(m.NOTE_INFEASIBLE.format(detail=m.INFEASIBLE_BLOCK.format(
-                constraints=_active_constraints(policy), types=", ".join(types))))
+                constraints=m.constraint_list(policy.side_constraints()), types=", ".join(types))))
             return LinearOutcome(pinned.copy(), Status.INFEASIBLE, engine, None,
                                  capped_org & (budget_left <= 0.5), notes, timings)
         flow[pair] += block.flow
@@ -618,17 +618,6 @@ def _initial_columns(block: _Block, hint: np.ndarray) -> np.ndarray:
     rank = np.arange(order.size) - np.repeat(starts, np.diff(np.r_[starts, order.size]))
     columns[order[rank < INITIAL_PER_NEED]] = True
     return columns
-
-
-def _active_constraints(policy) -> str:
-    names = [name for name, on in (
-        ("budget_caps", bool(policy.budget_caps)),
-        ("min_admin1_coverage", policy.min_admin1_coverage > 0),
-        ("min_local_share", policy.min_local_share > 0),
-        ("single_provider", policy.single_provider),
-        ("min_lot_size", policy.min_lot_size > 0),
-    ) if on]
-    return ", ".join(m.CONSTRAINT_NAMES[name] for name in names)
 
 
 @dataclass

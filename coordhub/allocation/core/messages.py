@@ -111,6 +111,11 @@ INFEASIBLE_BLOCK = "the {constraints} cannot hold together for {types}"
 NOTE_FLOW_OVER_TIME = "The min-cost flow cannot be interrupted and took {seconds} s, over the time limit."
 
 
+def constraint_list(names: Sequence[str]) -> str:
+    """'budget caps, minimum lot size' from Policy.side_constraints() names."""
+    return ", ".join(CONSTRAINT_NAMES[name] for name in names) or "none"
+
+
 def number(value: float) -> str:
     """A quantity or amount for people: no trailing zeros, thousands separated."""
     if float(value).is_integer():

@@ -154,15 +154,19 @@ class Policy:
     single_provider: bool = False
     min_lot_size: float = 0.0
 
+    def side_constraints(self) -> list[str]:
+        """Names (field names) of the side constraints this policy switches on."""
+        return [name for name, on in (
+            ("budget_caps", bool(self.budget_caps)),
+            ("min_admin1_coverage", self.min_admin1_coverage > 0),
+            ("min_local_share", self.min_local_share > 0),
+            ("single_provider", self.single_provider),
+            ("min_lot_size", self.min_lot_size > 0),
+        ) if on]
+
     @property
     def has_side_constraints(self) -> bool:
-        return bool(
-            self.budget_caps
-            or self.min_admin1_coverage > 0
-            or self.min_local_share > 0
-            or self.single_provider
-            or self.min_lot_size > 0
-        )
+        return bool(self.side_constraints())
 
     @property
     def has_discrete_constraints(self) -> bool:

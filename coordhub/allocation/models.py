@@ -1,0 +1,252 @@
+"""Stored allocation runs (immutable once written), their assignments and explanations, coordinators' pins and
+forbidden pairs, and partners' responses to published assignments."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coordhub.extensions import db
+from coordhub.registry.models import enum_column, utcnow
+
+
+class RunStatus(enum.Enum):
+    """How the solver ended (the core's Status)."""
+
+    optimal = "optimal"
+    feasible = "feasible"      # a solution with a gap to the best bound
+    infeasible = "infeasible"  # the side constraints cannot all hold: only pins were kept
+    timed_out = "timed_out"    # the best solution found before the time limit
+
+
+STATUS_LABELS = {RunStatus.optimal: _l("optimal"), RunStatus.feasible: _l("feasible (with a gap)"),
+                 RunStatus.infeasible: _l("infeasible"), RunStatus.timed_out: _l("timed out (best found so far)")}
+
+
+class Decision(enum.Enum):
+    accepted = "accepted"
+    declined = "declined"
+
+
+DECISION_LABELS = {Decision.accepted: _l("accepted"), Decision.declined: _l("declined")}
+
+
+class RunImmutable(RuntimeError):
+    """A stored run, its assignments or explanations were about to be changed."""
+
+
+class AllocationRun(db.Model):
+    """One allocation of an operation's capacities to its needs, as computed: never changed afterwards
+    (only publishing stamps it). `policy`, `pins` and `forbidden` are what the run was given; `coverage`
+    holds its figures by sector, resource type, admin-1 area and need area as {key: [needed, met]}."""
+
+    __tablename__ = "allocation_runs"
+    __table_args__ = (sa.CheckConstraint("units_met >= 0", name="units_met_non_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(sa.ForeignKey("operations.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # when the result was stored
+    note: Mapped[str] = mapped_column(sa.String(300), default="")
+    policy: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    pins: Mapped[list] = mapped_column(sa.JSON, default=list)        # [[need_id, capacity_id, quantity]]
+    forbidden: Mapped[list] = mapped_column(sa.JSON, default=list)   # [[need_id, capacity_id]]
+    fingerprint: Mapped[str] = mapped_column(sa.String(64))
+    status: Mapped[RunStatus] = mapped_column(enum_column(RunStatus, "allocation_run_status"))
+    engine: Mapped[str] = mapped_column(sa.String(30), default="")
+    objective: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    weighted_units: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    cost: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    bound: Mapped[float | None] = mapped_column(sa.Float)
+    gap: Mapped[float | None] = mapped_column(sa.Float)
+    need_count: Mapped[int] = mapped_column(default=0)
+    capacity_count: Mapped[int] = mapped_column(default=0)
+    units_needed: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    units_met: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    weighted_needed: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    weighted_met: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    coverage: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    seconds: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    timings: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    notes: Mapped[list] = mapped_column(sa.JSON, default=list)
+    job_id: Mapped[str | None] = mapped_column(sa.String(32))
+    published_at: Mapped[datetime | None] = mapped_column(default=None)
+    published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    operation = relationship("Operation")
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    published_by = relationship("User", foreign_keys=[published_by_id])
+    assignments = relationship("AllocationAssignment", back_populates="run", passive_deletes=True,
+                               order_by="AllocationAssignment.id")
+    explanations = relationship("AllocationExplanation", back_populates="run", passive_deletes=True,
+                                order_by="AllocationExplanation.id")
+
+    # The only columns that change after the run is stored.
+    PUBLISHING = frozenset({"published_at", "published_by_id"})
+
+    @property
+    def published(self) -> bool:
+        return self.published_at is not None
+
+    @property
+    def share_met(self) -> float:
+        return self.units_met / self.units_needed if self.units_needed > 0 else 1.0
+
+    @property
+    def weighted_share_met(self) -> float:
+        return self.weighted_met / self.weighted_needed if self.weighted_needed > 0 else 1.0
+
+    @property
+    def status_label(self):
+        return STATUS_LABELS[self.status]
+
+    def __repr__(self) -> str:
+        return f"<AllocationRun {self.id} {self.status.value}>"
+
+
+class AllocationAssignment(db.Model):
+    """`quantity` units of a capacity (of `organisation_id`, as it was at the run) go to a need."""
+
+    __tablename__ = "allocation_assignments"
+    __table_args__ = (
+        sa.UniqueConstraint("run_id", "need_id", "capacity_id"),
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("allocation_runs.id", ondelete="CASCADE"), index=True)
+    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id", ondelete="CASCADE"), index=True)
+    capacity_id: Mapped[int] = mapped_column(sa.ForeignKey("capacities.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    quantity: Mapped[float] = mapped_column(sa.Float)
+    unit_cost: Mapped[float] = mapped_column(sa.Float, default=0.0)  # including the distance cost
+    cost: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    pinned: Mapped[bool] = mapped_column(default=False)
+
+    run = relationship("AllocationRun", back_populates="assignments")
+    need = relationship("Need")
+    capacity = relationship("Capacity")
+    organisation = relationship("Organisation")
+    response = relationship("AllocationResponse", back_populates="assignment", uselist=False,
+                            passive_deletes=True)
+
+
+class AllocationExplanation(db.Model):
+    """Why a need is not fully met (subject 'need') or a capacity not fully used (subject 'capacity'), in the
+    core's words: a stable reason code, the sentence, its parameters, and the needs or capacities it names."""
+
+    __tablename__ = "allocation_explanations"
+    __table_args__ = (
+        sa.CheckConstraint("(subject = 'need' AND need_id IS NOT NULL) OR "
+                           "(subject = 'capacity' AND capacity_id IS NOT NULL)", name="subject_reference"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("allocation_runs.id", ondelete="CASCADE"), index=True)
+    subject: Mapped[str] = mapped_column(sa.String(10))
+    need_id: Mapped[int | None] = mapped_column(sa.ForeignKey("needs.id", ondelete="CASCADE"), index=True)
+    capacity_id: Mapped[int | None] = mapped_column(sa.ForeignKey("capacities.id", ondelete="CASCADE"),
+                                                    index=True)
+    reason: Mapped[str] = mapped_column(sa.String(40))
+    text: Mapped[str] = mapped_column(sa.Text, default="")
+    quantity: Mapped[float] = mapped_column(sa.Float, default=0.0)  # shortfall or unused units
+    related_need_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
+    related_capacity_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
+    params: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+    run = relationship("AllocationRun", back_populates="explanations")
+    need = relationship("Need")
+    capacity = relationship("Capacity")
+
+
+class AllocationPin(db.Model):
+    """A coordinator's fixed assignment for the next runs: exactly `quantity` units of the capacity go to the need."""
+
+    __tablename__ = "allocation_pins"
+    __table_args__ = (
+        sa.UniqueConstraint("operation_id", "need_id", "capacity_id"),
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(sa.ForeignKey("operations.id", ondelete="CASCADE"), index=True)
+    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id", ondelete="CASCADE"))
+    capacity_id: Mapped[int] = mapped_column(sa.ForeignKey("capacities.id", ondelete="CASCADE"))
+    quantity: Mapped[float] = mapped_column(sa.Float)
+    note: Mapped[str] = mapped_column(sa.String(300), default="")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    need = relationship("Need")
+    capacity = relationship("Capacity")
+    created_by = relationship("User")
+
+
+class AllocationForbiddenPair(db.Model):
+    """A need–capacity pair the next runs must not use: a coordinator's exclusion or a partner's decline."""
+
+    __tablename__ = "allocation_forbidden_pairs"
+    __table_args__ = (sa.UniqueConstraint("operation_id", "need_id", "capacity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(sa.ForeignKey("operations.id", ondelete="CASCADE"), index=True)
+    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id", ondelete="CASCADE"))
+    capacity_id: Mapped[int] = mapped_column(sa.ForeignKey("capacities.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    # Set when the pair comes from a partner's decline (accepting later lifts it).
+    response_id: Mapped[int | None] = mapped_column(sa.ForeignKey("allocation_responses.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    need = relationship("Need")
+    capacity = relationship("Capacity")
+    created_by = relationship("User")
+
+    @property
+    def from_decline(self) -> bool:
+        return self.response_id is not None
+
+
+class AllocationResponse(db.Model):
+    """A partner's answer to one assignment of a published run: accepted, or declined with a reason."""
+
+    __tablename__ = "allocation_responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("allocation_assignments.id", ondelete="CASCADE"), unique=True)
+    decision: Mapped[Decision] = mapped_column(enum_column(Decision, "allocation_decision"))
+    reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    responded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    assignment = relationship("AllocationAssignment", back_populates="response")
+    user = relationship("User")
+
+    @property
+    def decision_label(self):
+        return DECISION_LABELS[self.decision]
+
+
+@event.listens_for(AllocationRun, "before_update")
+def _run_stays_as_computed(mapper, connection, run: AllocationRun) -> None:
+    state = sa.inspect(run)
+    changed = {attr.key for attr in state.attrs if attr.history.has_changes()}
+    column_keys = {column.key for column in mapper.column_attrs}
+    if (changed & column_keys) - AllocationRun.PUBLISHING:
+        raise RunImmutable(f"allocation run {run.id} is stored as computed and cannot change "
+                           f"({', '.join(sorted((changed & column_keys) - AllocationRun.PUBLISHING))})")
+
+
+def _refuse(mapper, connection, target) -> None:
+    raise RunImmutable(f"{type(target).__name__} {target.id} belongs to a stored run and cannot change")
+
+
+for _model in (AllocationAssignment, AllocationExplanation):
+    event.listen(_model, "before_update", _refuse)
+    event.listen(_model, "before_delete", _refuse)
