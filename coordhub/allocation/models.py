@@ -235,18 +235,27 @@ class AllocationResponse(db.Model):
 
 @event.listens_for(AllocationRun, "before_update")
 def _run_stays_as_computed(mapper, connection, run: AllocationRun) -> None:
-    state = sa.inspect(run)
-    changed = {attr.key for attr in state.attrs if attr.history.has_changes()}
-    column_keys = {column.key for column in mapper.column_attrs}
-    if (changed & column_keys) - AllocationRun.PUBLISHING:
+    changed = _changed_columns(mapper, run) - AllocationRun.PUBLISHING
+    if changed:
         raise RunImmutable(f"allocation run {run.id} is stored as computed and cannot change "
-                           f"({', '.join(sorted((changed & column_keys) - AllocationRun.PUBLISHING))})")
+                           f"({', '.join(sorted(changed))})")
 
 
-def _refuse(mapper, connection, target) -> None:
-    raise RunImmutable(f"{type(target).__name__} {target.id} belongs to a stored run and cannot change")
+def _changed_columns(mapper, target) -> set[str]:
+    """Column attributes with unsaved changes (a response attached to an assignment changes none)."""
+    state = sa.inspect(target)
+    return {prop.key for prop in mapper.column_attrs if state.attrs[prop.key].history.has_changes()}
+
+
+def _refuse_update(mapper, connection, target) -> None:
+    if _changed_columns(mapper, target):
+        raise RunImmutable(f"{type(target).__name__} {target.id} belongs to a stored run and cannot change")
+
+
+def _refuse_delete(mapper, connection, target) -> None:
+    raise RunImmutable(f"{type(target).__name__} {target.id} belongs to a stored run and cannot be deleted")
 
 
 for _model in (AllocationAssignment, AllocationExplanation):
-    event.listen(_model, "before_update", _refuse)
-    event.listen(_model, "before_delete", _refuse)
+    event.listen(_model, "before_update", _refuse_update)
+    event.listen(_model, "before_delete", _refuse_delete)

@@ -721,10 +721,11 @@ def _mixed_integer(block: _Block, phases: list[np.ndarray], columns: np.ndarray,
                    timings: dict[str, float]) -> tuple[np.ndarray | None, Status, float]:
     """The discrete rules as a MIP (y_k in {0, 1}) on the columns of the LP
     optimum's support and the plain optimum, started from the LP optimum
-    with its rule-breaking pairs set to zero.  The maximising phases are
-    MIPs; the final cost phase keeps the chosen pairs (and their lots) and is
-    an LP.  The bound is the LP bound, or the MIP's own when the model holds
-    every column and it proved optimality."""
+    with its rule-breaking pairs set to zero, phase by phase (each started
+    from the previous one); then an LP polishes the cost over the pairs (and
+    lots) chosen, in case the cost MIP stopped early.  The bound is the LP
+    bound, or the MIP's own when the model holds every column and it proved
+    optimality."""
     policy = block.policy
     cols = np.flatnonzero(columns)
     complete = cols.size == block.n
@@ -732,21 +733,27 @@ def _mixed_integer(block: _Block, phases: list[np.ndarray], columns: np.ndarray,
     x: np.ndarray | None = None
     status = Status.OPTIMAL
     start = start_x.copy()
-    primary = phases[:-1] if len(phases) > 1 else phases
-    for index, objective in enumerate(primary):
+    # Every phase is a MIP (the cost phase may stop early: it starts from
+    # the previous phase's solution, which is feasible for it).
+    for index, objective in enumerate(phases):
         now = time.perf_counter()
         if now >= deadline - 0.05:
-            status = Status.TIMED_OUT
+            status = Status.TIMED_OUT if index < len(phases) - 1 else status
             break
         proto, n_x = block.proto(cols, objective, penalty, mixed_integer=True)
         hint = np.concatenate([start[cols], (start[cols] > NEAR_WHOLE).astype(np.float64), block.slack_needed(start)])
         t1 = time.perf_counter()
         timings["build"] += t1 - now
-        seconds = (deadline - t1) * (1 - POLISH_SHARE) / (len(primary) - index)
+        last = index == len(phases) - 1 and len(phases) > 1
+        seconds = (deadline - t1) * (1 - POLISH_SHARE)
+        if not last and len(phases) > 1:
+            # The maximising phases share most of the time; the cost phase gets the rest.
+            seconds *= MIP_FIRST_PHASE_SHARE / (len(phases) - 1 - index)
         solved = _solve(proto, MIP_SOLVER, seconds, policy.threads, policy.relative_gap, hint)
         timings["solve"] += time.perf_counter() - t1
         if solved.values is None or solved.values[n_x:].sum() > ARTIFICIAL_TOLERANCE:
-            status = Status.TIMED_OUT
+            if not last:
+                status = Status.TIMED_OUT
             break
         candidate = np.zeros(block.n)
         candidate[cols] = solved.values[:cols.size]
@@ -754,13 +761,14 @@ def _mixed_integer(block: _Block, phases: list[np.ndarray], columns: np.ndarray,
         if index == 0 and complete and solved.reason == TR.TERMINATION_REASON_OPTIMAL and math.isfinite(solved.dual):
             bound = min(lp_bound, solved.dual)
         x = start = candidate
-        if solved.reason != TR.TERMINATION_REASON_OPTIMAL:
+        if solved.reason != TR.TERMINATION_REASON_OPTIMAL and not last:
             status = Status.TIMED_OUT if solved.limit == result_pb2.LimitProto.LIMIT_TIME else Status.FEASIBLE
         if index == 0 and bound - value > 1e-9 * max(1.0, abs(bound)) and status == Status.OPTIMAL:
             status = Status.FEASIBLE
-        block.keep(objective, value - KEEP_RELATIVE * abs(value) - KEEP_ABSOLUTE)
+        if not last:
+            block.keep(objective, value - KEEP_RELATIVE * abs(value) - KEEP_ABSOLUTE)
     if x is not None and len(phases) > 1:
-        # Cost, with the pairs (and lots) the MIP chose: an LP.
+        # Polish the cost with the pairs (and lots) the MIP chose: an LP.
         chosen = x > NEAR_WHOLE
         block.fixed_zero = ~chosen
         if policy.min_lot_size > 0:
