@@ -9,9 +9,9 @@ from datetime import date
 from typing import Any, Iterable, Iterator, Sequence
 
 import sqlalchemy as sa
-from flask import Response, stream_with_context
+from flask import Response
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from coordhub.auth import rights
 from coordhub.extensions import db
@@ -37,7 +37,7 @@ def export_response(rows: Iterable[Any], columns: Sequence[ExportColumn], fmt: s
     safe = re.sub(r"[^A-Za-z0-9._-]+", "-", filename).strip("-") or "export"
     headers = {"Content-Disposition": f'attachment; filename="{safe}.{fmt}"', "X-Content-Type-Options": "nosniff"}
     if fmt == "csv":
-        return Response(stream_with_context(iter_csv(rows, columns)), mimetype=FORMATS["csv"], headers=headers)
+        return Response(iter_csv(rows, columns), mimetype=FORMATS["csv"], headers=headers)
     spooled = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
     write_xlsx(rows, columns, spooled, sheet_title=sheet_title)
     size = spooled.tell()
@@ -89,9 +89,19 @@ def _loaded(query: sa.Select, kind: type) -> sa.Select:
 
 
 def iter_records(query: sa.Select, kind: type, batch: int = 500) -> Iterator[Any]:
-    """The records of a record_query, read in batches with their relations (no query per row)."""
-    for partition in db.session.execute(_loaded(query, kind).execution_options(yield_per=batch)).scalars().partitions():
-        yield from partition
+    """The records of a record_query, read in batches with their relations (no query per row).
+
+    They are read in a database session of their own, as they are sent: a streamed response goes on after
+    the view has returned and its request (and session) are gone."""
+    engine = db.engine
+
+    def generate() -> Iterator[Any]:
+        with Session(engine) as session:
+            result = session.execute(_loaded(query, kind).execution_options(yield_per=batch))
+            for partition in result.scalars().partitions():
+                yield from partition
+
+    return generate()
 
 
 def record_row(record, user) -> dict[str, Any]:

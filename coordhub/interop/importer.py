@@ -45,6 +45,8 @@ MAX_ROWS_KEPT = 1000       # row outcomes kept in a stored report (counts are al
 MAX_PROBLEMS_KEPT = 5000
 
 Progress = Callable[[float, str], None]
+# Exports put an apostrophe before text that spreadsheets would run as a formula; imports take it off.
+FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 def kind_spec(kind: str) -> KindSpec:
@@ -248,6 +250,9 @@ def run_import(user: User, operation: Operation, data: bytes, filename: str, set
     for index, row_record in enumerate(iter_records(table, spec, mapping, options)):
         if index % 2000 == 0:
             progress(0.05 + 0.75 * index / total, f"Checked {index} of {total} rows")
+        for name, value in row_record.values.items():
+            if value.__class__ is str and value[:1] == "'" and value[1:2] in FORMULA_STARTS:
+                row_record.values[name] = value[1:]
         planner.add_row(row_record)
     progress(0.8, "Checking records against the registry")
     planner.finish()
@@ -384,7 +389,7 @@ class _Row:
     key: tuple
     label: str
     by_fingerprint: bool
-    area_pcodes: tuple[str, ...] = ()
+    sources: dict[str, Any] = field(default_factory=dict)  # registry field → the file's text it came from
 
 
 class RecordPlanner(Planner):
@@ -473,7 +478,12 @@ class RecordPlanner(Planner):
             data["code"] = str(code)
         else:
             key = (data.get("organisation_id"), self.fingerprint(data, pcodes))
-        self.rows.append(_Row(number, data, key, str(data.get("title") or ""), not code, pcodes))
+        sources = {"organisation_id": values.get("organisation") or values.get("organisation_acronym"),
+                   "sector_id": values.get("sector_code") or values.get("sector"),
+                   "resource_type_id": values.get("resource_type_code") or values.get("resource_type"),
+                   "partner_ids": "; ".join(values.get("implementing_partner") or []),
+                   "area_ids": ", ".join(pcodes), "admin_area_id": ", ".join(pcodes)}
+        self.rows.append(_Row(number, data, key, str(data.get("title") or ""), not code, sources))
 
     def _areas(self, number: int, values: dict[str, Any]) -> list[int] | None:
         """Area ids of a row (admin levels by P-code or by name within the parent, and/or P-code lists); None on error."""
@@ -499,8 +509,9 @@ class RecordPlanner(Planner):
 
     def fingerprint(self, data: dict[str, Any], pcodes: tuple[str, ...]) -> str:
         """The stable key of a record without a code: who, what, where, when, by matched ids."""
+        resource_type_id = data.get("resource_type_id") if self.model is not Project else None  # not in project files
         return row_fingerprint(self.kind, data.get("organisation_id"), data.get("sector_id"),
-                               data.get("resource_type_id"), ";".join(pcodes), data.get("title"),
+                               resource_type_id, ";".join(pcodes), data.get("title"),
                                data.get("start_date"), data.get("end_date"))
 
     # -- all rows -----------------------------------------------------------------------------
@@ -515,11 +526,18 @@ class RecordPlanner(Planner):
                 merged[row.key] = row
                 ordered.append(row)
                 continue
-            same = {k: v for k, v in row.data.items() if k != "area_ids"} == {
-                k: v for k, v in first.data.items() if k != "area_ids"}
-            if not same:
-                self.problem(row.number, ("code",), _("The code %(code)s is also on row %(row)d with other values.",
-                                                      code=row.data.get("code"), row=first.number), row.data.get("code"))
+            differ = sorted(name for name in set(row.data) | set(first.data)
+                            if name != "area_ids" and row.data.get(name) != first.data.get(name))
+            if differ:
+                fields = ", ".join(differ)
+                if row.by_fingerprint:
+                    message = _("Row %(row)d has the same organisation, sector, area, activity and dates but other "
+                                "values (%(fields)s): give each row its own code, or remove one.", row=first.number,
+                                fields=fields)
+                else:
+                    message = _("The code %(code)s is also on row %(row)d, with other values (%(fields)s).",
+                                code=row.data.get("code"), row=first.number, fields=fields)
+                self.problem(row.number, ("code",) + tuple(differ), message, row.data.get("code"))
                 self.outcome(row.number, "error", row.label)
             elif "area_ids" in row.data and set(row.data["area_ids"]) - set(first.data["area_ids"]):
                 # 3W files list one row per area: the rows of one code are one record in several areas.
@@ -545,7 +563,8 @@ class RecordPlanner(Planner):
                 prepared = ops.prepare_record(self.user, self.operation, self.model, data, current, cache)
             except DomainError as error:
                 sources = FIELD_SOURCES.get(error.field or "", (error.field,) if error.field else ())
-                self.problem(row.number, sources, error.message, _value_of(data, error.field))
+                value = row.sources[error.field] if error.field in row.sources else _value_of(data, error.field)
+                self.problem(row.number, sources, error.message, value)
                 self.outcome(row.number, "error", row.label, record_id)
                 continue
             if prepared.creating:

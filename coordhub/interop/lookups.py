@@ -96,7 +96,9 @@ class ResourceTypeMatcher:
         for resource_type in resource_types:
             for text in (resource_type.code, resource_type.name):
                 self._exact.setdefault(name_key(text), []).append(resource_type)
-        self._choices = {index: normalise_text(rt.name) for index, rt in enumerate(resource_types)}
+        texts = [(rt, text) for rt in resource_types for text in (rt.name, rt.code)]
+        self._choices = {index: normalise_text(text) for index, (_rt, text) in enumerate(texts)}
+        self._owners = [rt for rt, _text in texts]
         self._cache: dict[str, MatchResult[ResourceTypeRef]] = {}
 
     def match_any(self, *texts: str | None) -> MatchResult[ResourceTypeRef]:
@@ -116,9 +118,13 @@ class ResourceTypeMatcher:
         found = list({id(rt): rt for rt in self._exact.get(name_key(query), [])}.values())
         if len(found) == 1:
             return MatchResult(query=query, status=MatchStatus.exact, record=found[0])
-        ranked = process.extract(normalise_text(query), self._choices, scorer=fuzz.WRatio, limit=3,
-                                 score_cutoff=self.suggest_score)
-        suggestions = tuple(Suggestion(self.resource_types[index], round(score, 1), "name") for _, score, index in ranked)
+        best: dict[int, Suggestion[ResourceTypeRef]] = {}
+        for _, score, index in process.extract(normalise_text(query), self._choices, scorer=fuzz.WRatio, limit=6,
+                                               score_cutoff=self.suggest_score):
+            owner = self._owners[index]
+            if owner.id not in best:
+                best[owner.id] = Suggestion(owner, round(score, 1), "name or code")
+        suggestions = tuple(list(best.values())[:3])
         if suggestions:
             names = " or ".join(f"'{s.record.name} ({s.record.code})'" for s in suggestions)
             return MatchResult(query=query, status=MatchStatus.near_miss, suggestions=suggestions,

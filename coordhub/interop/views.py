@@ -12,6 +12,7 @@ from flask_login import current_user
 from coordhub.auth.models import Role
 from coordhub.errors import DomainError, NotFound
 from coordhub.extensions import db
+from coordhub.interop import api as _api  # noqa: F401  (/api/v1/imports on the API blueprint)
 from coordhub.interop import export
 from coordhub.interop import operations as interop_ops
 from coordhub.interop.forms import KIND_CHOICES, CommitForm, MappingForm, SheetForm, UploadForm
