@@ -21,7 +21,9 @@ OPEN_NEED_STATUSES = (NeedStatus.open, NeedStatus.partially_met)
 DEFAULT_WEIGHTS = {str(priority): weight for priority, weight in core.DEFAULT_PRIORITY_WEIGHTS.items()}
 MAX_TIME_LIMIT = 600.0
 MAX_WEIGHT = 1_000_000
-MAX_AMOUNT = 1e12
+MAX_AMOUNT = 1e12          # currency (budget caps)
+MAX_DISTANCE_COST = 1e6    # currency per unit and km
+MAX_QUANTITY = 1e9         # units (minimum lot size)
 
 
 def need_key(need_id: int) -> str:
@@ -193,13 +195,13 @@ def clean_settings(data: Mapping[str, Any], operation: Operation) -> dict[str, A
         for priority, weight in weights.items():
             settings["priority_weights"][str(priority)] = _number(weight, "priority_weights", 1, MAX_WEIGHT,
                                                                   whole=True)
-    limits = {"distance_cost_per_km": (0, MAX_AMOUNT, False), "min_admin1_coverage": (0, 1, False),
-              "min_local_share": (0, 1, False), "min_lot_size": (0, MAX_AMOUNT, False),
+    limits = {"distance_cost_per_km": (0, MAX_DISTANCE_COST, False), "min_admin1_coverage": (0, 1, False),
+              "min_local_share": (0, 1, False), "min_lot_size": (0, MAX_QUANTITY, False),
               "time_limit_seconds": (0, MAX_TIME_LIMIT, True)}
     for name, (low, high, low_open) in limits.items():
-        if name in data and data[name] is not None:
+        if name in data:
             settings[name] = _number(data[name], name, low, high, low_open=low_open)
-    if "budget_caps" in data and data["budget_caps"]:
+    if "budget_caps" in data:
         caps = data["budget_caps"]
         if not isinstance(caps, Mapping):
             raise ValidationError(str(_l("Give budget caps per organisation.")), "budget_caps")

@@ -558,7 +558,8 @@ class _Phase:
 
 def _lp_phase(block: _Block, objective: np.ndarray, columns: np.ndarray, penalty: float, deadline: float,
               timings: dict[str, float], price: bool = True) -> _Phase | None:
-    """Maximise objective . x over the LP of the block by column generation:
+    """Maximise objective . x over the LP of the block by column generation
+    (None when not even the first restricted LP finished in time):
     solve over the columns in use, price every other column with the duals,
     add the most promising, until none prices out (then the restricted
     optimum is the full LP optimum) or time runs out.  The bound is the
@@ -578,10 +579,8 @@ def _lp_phase(block: _Block, objective: np.ndarray, columns: np.ndarray, penalty
         solved = _solve(proto, solver_type, deadline - t1, 1, 0.0, None, basis)
         timings["solve"] += time.perf_counter() - t1
         block.remember(cols, solved)
-        if solved.reason in (TR.TERMINATION_REASON_INFEASIBLE, TR.TERMINATION_REASON_INFEASIBLE_OR_UNBOUNDED):
-            return None
         if solved.values is None or solved.duals is None:
-            return best
+            return best  # time limit (or solver trouble): what was found so far
         t2 = time.perf_counter()
         x = np.zeros(block.n)
         x[cols] = solved.values[:cols.size]
@@ -659,17 +658,21 @@ def _solve_block(p: Problem, c: Compatibility, arcs: Arcs, pair: np.ndarray, cap
     x: np.ndarray | None = None
     for index, objective in enumerate(phases):
         phase = _lp_phase(block, objective, columns, penalty, deadline, timings)
-        if phase is None or (phase.converged and phase.artificial > ARTIFICIAL_TOLERANCE):
+        if phase is None:  # no solution within the time limit
+            status = Status.TIMED_OUT
+            break
+        if phase.converged and phase.artificial > ARTIFICIAL_TOLERANCE:
+            # Slack still needed although nothing prices out: the rows cannot all hold.
             if index == 0:
                 return _BlockOutcome(np.zeros(block.n, dtype=np.int64), Status.INFEASIBLE, None, infeasible=True)
             break  # rounding noise in a kept row: keep the previous phase
+        if phase.artificial > ARTIFICIAL_TOLERANCE:
+            status = Status.TIMED_OUT  # stopped before the minimum shares were met
+            break
         if index == 0:
             bound = phase.bound
         if discrete:
             x = phase.x  # the LP bound; the MIP takes it from here
-            break
-        if phase is None or phase.artificial > ARTIFICIAL_TOLERANCE:
-            status = Status.TIMED_OUT
             break
         columns = phase.columns
         x = phase.x
@@ -680,7 +683,7 @@ def _solve_block(p: Problem, c: Compatibility, arcs: Arcs, pair: np.ndarray, cap
             block.keep(objective, phase.value - KEEP_RELATIVE * abs(phase.value) - KEEP_ABSOLUTE)
     if discrete and x is not None and bound is not None:
         support = (x > NEAR_WHOLE) | (hint > 0)
-        start_x = np.where(_rule_breakers(block, x), 0.0, x)
+        start_x = _discrete_start(block, x, phases[0], penalty, deadline, timings)
         better, mip_status, bound = _mixed_integer(block, phases, support, start_x, penalty, bound,
                                                    deadline, timings)
         if better is not None:
@@ -702,12 +705,30 @@ def _solve_block(p: Problem, c: Compatibility, arcs: Arcs, pair: np.ndarray, cap
     return _BlockOutcome(flow, status, None if policy.lexicographic else bound)
 
 
-def _rule_breakers(block: _Block, x: np.ndarray) -> np.ndarray:
+def _discrete_start(block: _Block, x: np.ndarray, objective: np.ndarray, penalty: float, deadline: float,
+                    timings: dict[str, float]) -> np.ndarray:
+    """A start for the MIP from the LP optimum x: with one provider per need,
+    the LP again over each need's largest pair only (which keeps every side
+    constraint); then rule-breaking pairs (below the lot) set to zero."""
+    start = x
+    if block.policy.single_provider:
+        pattern = (x > NEAR_WHOLE) & ~_rule_breakers(block, x, lots=False)
+        block.fixed_zero = ~pattern
+        block.row_status = block.slack_status = None
+        again = _lp_phase(block, objective, pattern, penalty, deadline, timings, price=False)
+        if again is not None and again.artificial <= ARTIFICIAL_TOLERANCE:
+            start = again.x
+        block.fixed_zero = np.zeros(block.n, dtype=bool)
+        block.row_status = block.slack_status = None
+    return np.where(_rule_breakers(block, start), 0.0, start)
+
+
+def _rule_breakers(block: _Block, x: np.ndarray, lots: bool = True) -> np.ndarray:
     """Pairs whose flow breaks a discrete rule: below the minimum lot, or a
     need's second and further providers (the largest one stays)."""
     used = x > NEAR_WHOLE
     bad = np.zeros(block.n, dtype=bool)
-    if block.policy.min_lot_size > 0:
+    if lots and block.policy.min_lot_size > 0:
         bad |= used & (x < block.lot - NEAR_WHOLE)
     if block.policy.single_provider:
         order = np.lexsort((np.arange(block.n), -x, block.need))

@@ -1,0 +1,282 @@
+"""Reading allocation runs for pages, exports and the API: lists, the latest published run, a run's figures
+with names, a partner's assignments, explanations in people's words, and the comparison of two runs."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from coordhub.allocation.models import (
+    AllocationAssignment, AllocationExplanation, AllocationForbiddenPair, AllocationPin, AllocationResponse,
+    AllocationRun,
+)
+from coordhub.auth.models import User
+from coordhub.extensions import db
+from coordhub.registry.models import AdminArea, Capacity, Need, Operation, Organisation, ResourceType, Sector
+
+# Coverage groups shown on a run's page and compared between runs.
+COVERAGE_GROUPS = ("by_sector", "by_admin1", "by_area", "by_resource_type")
+
+
+def runs_query(operation: Operation, published_only: bool = False) -> sa.Select:
+    query = sa.select(AllocationRun).where(AllocationRun.operation_id == operation.id)
+    if published_only:
+        query = query.where(AllocationRun.published_at.is_not(None))
+    return query.order_by(AllocationRun.created_at.desc(), AllocationRun.id.desc())
+
+
+def latest_published_run(operation: Operation) -> AllocationRun | None:
+    """The run partners see and answer: the one published last."""
+    return db.session.scalar(sa.select(AllocationRun).where(
+        AllocationRun.operation_id == operation.id, AllocationRun.published_at.is_not(None))
+        .order_by(AllocationRun.published_at.desc(), AllocationRun.id.desc()).limit(1))
+
+
+def assignments_query(run: AllocationRun, organisation_id: int | None = None) -> sa.Select:
+    """A run's assignments (of one organisation) with their need, capacity and response loaded."""
+    query = sa.select(AllocationAssignment).where(AllocationAssignment.run_id == run.id).options(
+        selectinload(AllocationAssignment.need).selectinload(Need.area),
+        selectinload(AllocationAssignment.need).selectinload(Need.resource_type),
+        selectinload(AllocationAssignment.capacity),
+        selectinload(AllocationAssignment.organisation),
+        selectinload(AllocationAssignment.response))
+    if organisation_id is not None:
+        query = query.where(AllocationAssignment.organisation_id == organisation_id)
+    return query.order_by(AllocationAssignment.organisation_id, AllocationAssignment.need_id,
+                          AllocationAssignment.capacity_id)
+
+
+def pending_count(user: User, operation: Operation | None) -> int:
+    """Assignments of the user's organisation in the latest published run still waiting for an answer."""
+    if operation is None:
+        return 0
+    run = latest_published_run(operation)
+    if run is None:
+        return 0
+    return db.session.scalar(sa.select(sa.func.count()).select_from(AllocationAssignment)
+                             .outerjoin(AllocationResponse,
+                                        AllocationResponse.assignment_id == AllocationAssignment.id)
+                             .where(AllocationAssignment.run_id == run.id,
+                                    AllocationAssignment.organisation_id == user.organisation_id,
+                                    AllocationResponse.id.is_(None))) or 0
+
+
+def pins_and_exclusions(operation: Operation) -> tuple[list[AllocationPin], list[AllocationForbiddenPair]]:
+    pins = db.session.scalars(sa.select(AllocationPin).where(AllocationPin.operation_id == operation.id)
+                              .options(selectinload(AllocationPin.need), selectinload(AllocationPin.capacity))
+                              .order_by(AllocationPin.id)).all()
+    pairs = db.session.scalars(sa.select(AllocationForbiddenPair).where(
+        AllocationForbiddenPair.operation_id == operation.id).options(
+        selectinload(AllocationForbiddenPair.need), selectinload(AllocationForbiddenPair.capacity))
+        .order_by(AllocationForbiddenPair.id)).all()
+    return list(pins), list(pairs)
+
+
+# --- names ----------------------------------------------------------------------------------------------
+
+def group_labels(operation: Operation, group: str, keys: Iterable[str]) -> dict[str, str]:
+    """Names for the keys of a coverage group: sector names, resource types with units, admin areas."""
+    keys = list(keys)
+    if not keys:
+        return {}
+    if group == "by_sector":
+        rows = db.session.execute(sa.select(Sector.code, Sector.name).where(Sector.code.in_(keys)))
+        return {code: name for code, name in rows}
+    if group == "by_resource_type":
+        rows = db.session.execute(sa.select(ResourceType.code, ResourceType.name, ResourceType.unit)
+                                  .where(ResourceType.code.in_(keys)))
+        return {code: f"{name} ({unit})" for code, name, unit in rows}
+    rows = db.session.execute(sa.select(AdminArea.pcode, AdminArea.name).where(
+        AdminArea.operation_id == operation.id, AdminArea.pcode.in_(keys)))
+    return {pcode: f"{name} ({pcode})" for pcode, name in rows}
+
+
+@dataclass
+class CoverageRow:
+    key: str
+    label: str
+    needed: float
+    met: float
+
+    @property
+    def share(self) -> float:
+        return self.met / self.needed if self.needed > 0 else 1.0
+
+
+def coverage_rows(run: AllocationRun, group: str) -> list[CoverageRow]:
+    cells = run.coverage.get(group, {})
+    labels = group_labels(run.operation, group, cells)
+    rows = [CoverageRow(key, labels.get(key, key), needed, met) for key, (needed, met) in cells.items()]
+    return sorted(rows, key=lambda row: (row.share, row.label))
+
+
+_TOKEN = re.compile(r"\b([NC])(\d+)\b")
+
+
+def need_label(need: Need) -> str:
+    return f"“{need.title}”"
+
+
+def capacity_label(capacity: Capacity) -> str:
+    return f"“{capacity.title}” ({capacity.organisation.label})"
+
+
+def explanation_texts(operation: Operation, explanations: list[AllocationExplanation]) -> dict[int, str]:
+    """Explanation id -> its sentence for people: the needs and capacities it names by title instead of by id,
+    resource types by name and the admin area by name (for coordinators, who see every detail)."""
+    tokens = [match for e in explanations for match in _TOKEN.finditer(e.text)]
+    need_ids = {int(m.group(2)) for m in tokens if m.group(1) == "N"}
+    capacity_ids = {int(m.group(2)) for m in tokens if m.group(1) == "C"}
+    needs = {n.id: n for n in db.session.scalars(sa.select(Need).where(
+        Need.id.in_(need_ids), Need.operation_id == operation.id))} if need_ids else {}
+    capacities = {c.id: c for c in db.session.scalars(sa.select(Capacity).where(
+        Capacity.id.in_(capacity_ids), Capacity.operation_id == operation.id)
+        .options(selectinload(Capacity.organisation)))} if capacity_ids else {}
+    type_names = dict(db.session.execute(sa.select(ResourceType.code, ResourceType.name)).all())
+    area_names = dict(db.session.execute(sa.select(AdminArea.pcode, AdminArea.name).where(
+        AdminArea.operation_id == operation.id)).all())
+
+    def name(match: re.Match) -> str:
+        number = int(match.group(2))
+        if match.group(1) == "N" and number in needs:
+            return need_label(needs[number])
+        if match.group(1) == "C" and number in capacities:
+            return capacity_label(capacities[number])
+        return match.group(0)
+
+    texts = {}
+    for e in explanations:
+        text = e.text
+        code = e.params.get("resource_type")
+        if isinstance(code, str) and code in type_names:
+            text = re.sub(rf"\b{re.escape(code)}\b", type_names[code], text)
+        pcode = e.params.get("pcode")
+        if isinstance(pcode, str) and pcode in area_names:
+            text = re.sub(rf"\b{re.escape(pcode)}\b", f"{area_names[pcode]} ({pcode})", text)
+        texts[e.id] = _TOKEN.sub(name, text)
+    return texts
+
+
+def explanations_of(run: AllocationRun, subject: str, limit: int | None = None) -> tuple[list, int]:
+    """(explanations of needs or capacities, largest shortfall first, with their subject loaded; total count)."""
+    target = AllocationExplanation.need if subject == "need" else AllocationExplanation.capacity
+    query = (sa.select(AllocationExplanation).where(AllocationExplanation.run_id == run.id,
+                                                    AllocationExplanation.subject == subject)
+             .options(selectinload(target)).order_by(AllocationExplanation.quantity.desc(), AllocationExplanation.id))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    if limit is not None:
+        query = query.limit(limit)
+    return list(db.session.scalars(query)), total or 0
+
+
+@dataclass
+class PartnerTotals:
+    organisation: Organisation
+    assignments: int
+    units: float
+    cost: float
+    accepted: int
+    declined: int
+
+
+def partner_totals(run: AllocationRun) -> list[PartnerTotals]:
+    from coordhub.allocation.models import Decision
+
+    rows = db.session.execute(
+        sa.select(AllocationAssignment.organisation_id, sa.func.count(), sa.func.sum(AllocationAssignment.quantity),
+                  sa.func.sum(AllocationAssignment.cost),
+                  sa.func.count(sa.case((AllocationResponse.decision == Decision.accepted, 1))),
+                  sa.func.count(sa.case((AllocationResponse.decision == Decision.declined, 1))))
+        .outerjoin(AllocationResponse, AllocationResponse.assignment_id == AllocationAssignment.id)
+        .where(AllocationAssignment.run_id == run.id).group_by(AllocationAssignment.organisation_id)).all()
+    organisations = {o.id: o for o in db.session.scalars(sa.select(Organisation).where(
+        Organisation.id.in_([row[0] for row in rows])))} if rows else {}
+    totals = [PartnerTotals(organisations[oid], count, units or 0.0, cost or 0.0, accepted, declined)
+              for oid, count, units, cost, accepted, declined in rows]
+    return sorted(totals, key=lambda t: t.organisation.label.lower())
+
+
+# --- comparing two runs ---------------------------------------------------------------------------------
+
+@dataclass
+class CoverageChange:
+    key: str
+    label: str
+    needed_a: float
+    met_a: float
+    needed_b: float
+    met_b: float
+
+    @property
+    def share_a(self) -> float:
+        return self.met_a / self.needed_a if self.needed_a > 0 else 1.0
+
+    @property
+    def share_b(self) -> float:
+        return self.met_b / self.needed_b if self.needed_b > 0 else 1.0
+
+    @property
+    def gained(self) -> float:
+        return round(self.met_b - self.met_a, 6)
+
+
+@dataclass
+class AssignmentChange:
+    need: Need
+    capacity: Capacity
+    quantity_a: float
+    quantity_b: float
+
+    @property
+    def kind(self) -> str:
+        if self.quantity_a == 0:
+            return "added"
+        if self.quantity_b == 0:
+            return "removed"
+        return "changed"
+
+
+@dataclass
+class Comparison:
+    a: AllocationRun
+    b: AllocationRun
+    coverage: dict[str, list[CoverageChange]] = field(default_factory=dict)
+    changes: list[AssignmentChange] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def same_input(self) -> bool:
+        return self.a.fingerprint == self.b.fingerprint
+
+
+def compare_runs(a: AllocationRun, b: AllocationRun) -> Comparison:
+    """What changed from run `a` to run `b`: coverage gained or lost per sector and area, and every
+    assignment added, removed or changed in quantity."""
+    comparison = Comparison(a, b)
+    for group in COVERAGE_GROUPS:
+        cells_a, cells_b = a.coverage.get(group, {}), b.coverage.get(group, {})
+        keys = sorted(set(cells_a) | set(cells_b))
+        labels = group_labels(a.operation, group, keys)
+        rows = [CoverageChange(key, labels.get(key, key), *cells_a.get(key, [0.0, 0.0]), *cells_b.get(key, [0.0, 0.0]))
+                for key in keys]
+        comparison.coverage[group] = sorted(rows, key=lambda row: (-abs(row.gained), row.label))
+
+    def quantities(run: AllocationRun) -> dict[tuple[int, int], float]:
+        return {(need, capacity): quantity for need, capacity, quantity in db.session.execute(
+            sa.select(AllocationAssignment.need_id, AllocationAssignment.capacity_id, AllocationAssignment.quantity)
+            .where(AllocationAssignment.run_id == run.id))}
+
+    before, after = quantities(a), quantities(b)
+    changed = sorted(pair for pair in set(before) | set(after)
+                     if abs(before.get(pair, 0.0) - after.get(pair, 0.0)) > 1e-9)
+    comparison.unchanged = len(set(before) | set(after)) - len(changed)
+    needs = {n.id: n for n in db.session.scalars(sa.select(Need).where(Need.id.in_({p[0] for p in changed}))
+                                                 .options(selectinload(Need.area)))} if changed else {}
+    capacities = {c.id: c for c in db.session.scalars(sa.select(Capacity).where(
+        Capacity.id.in_({p[1] for p in changed})).options(selectinload(Capacity.organisation)))} if changed else {}
+    comparison.changes = [AssignmentChange(needs[n], capacities[c], before.get((n, c), 0.0), after.get((n, c), 0.0))
+                          for n, c in changed]
+    return comparison
