@@ -63,13 +63,14 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     from coordhub.auth.views import bp as auth_bp
     from coordhub.api import openapi as _api_spec  # noqa: F401  (routes on the API blueprint)
     from coordhub.api import views as _api_views  # noqa: F401
+    from coordhub.allocation.views import bp as allocation_bp
     from coordhub.api.core import bp as api_bp
     from coordhub.interop.views import bp as interop_bp
     from coordhub.jobs.views import bp as jobs_bp
     from coordhub.overlap.views import bp as overlap_bp
     from coordhub.registry.views import bp as registry_bp
 
-    for blueprint in (auth_bp, registry_bp, audit_bp, jobs_bp, api_bp, overlap_bp, interop_bp):
+    for blueprint in (auth_bp, registry_bp, audit_bp, jobs_bp, api_bp, overlap_bp, interop_bp, allocation_bp):
         app.register_blueprint(blueprint)
 
     from coordhub.registry.context import inject_globals

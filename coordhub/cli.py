@@ -119,10 +119,14 @@ def import_admin_areas_command(file: str, operation_name: str, language: str) ->
 
 def register_commands(app) -> None:
     """Add coordhub's commands to the app's CLI group (called by the app factory)."""
+    from coordhub.allocation.cli import allocate_command
+    from coordhub.allocation.commands import run_allocation_command
     from coordhub.interop.cli import import_command
     from coordhub.overlap.cli import overlaps_command
     from coordhub.overlap.commands import detect_overlaps_command
 
     for command in (demo_command, seed_command, create_user_command, import_admin_areas_command, import_command,
                     overlaps_command, detect_overlaps_command):
+        app.cli.add_command(command)
+    for command in (allocate_command, run_allocation_command):
         app.cli.add_command(command)

@@ -8,3 +8,6 @@ from coordhub.jobs.models import Job  # noqa: F401
 from coordhub.api.models import ApiToken  # noqa: F401
 from coordhub.interop.models import ImportRun, MappingTemplate  # noqa: F401
 from coordhub.overlap.models import AlertEvent, AlertRead, OverlapAlert, OverlapCluster  # noqa: F401
+from coordhub.allocation.models import (  # noqa: F401
+    AllocationAssignment, AllocationExplanation, AllocationForbiddenPair, AllocationPin, AllocationResponse, AllocationRun,
+)
