@@ -67,7 +67,8 @@ class OverlapAlert(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     operation_id: Mapped[int] = mapped_column(sa.ForeignKey("operations.id", ondelete="CASCADE"), index=True)
-    project_a_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    # (project_a_id is indexed as the first column of the pair's unique constraint)
+    project_a_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id", ondelete="CASCADE"))
     project_b_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id", ondelete="CASCADE"), index=True)
     # Kept in step with the projects by detection, so lists filter without joins.
     organisation_a_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
@@ -91,7 +92,7 @@ class OverlapAlert(db.Model):
     dismissed_signature: Mapped[str | None] = mapped_column(sa.String(2000))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Last event (raised, state change, closed by detection): read marks older than this are unread.
-    changed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     detected_at: Mapped[datetime] = mapped_column(default=utcnow)  # when detection last changed its figures
 
     operation = relationship("Operation")

@@ -80,11 +80,9 @@ def upgrade():
     sa.UniqueConstraint('project_a_id', 'project_b_id', name=op.f('uq_overlap_alerts_project_a_id_project_b_id'))
     )
     with op.batch_alter_table('overlap_alerts', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_overlap_alerts_changed_at'), ['changed_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_overlap_alerts_operation_id'), ['operation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_overlap_alerts_organisation_a_id'), ['organisation_a_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_overlap_alerts_organisation_b_id'), ['organisation_b_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_overlap_alerts_project_a_id'), ['project_a_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_overlap_alerts_project_b_id'), ['project_b_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_overlap_alerts_sector_id'), ['sector_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_overlap_alerts_shared_area_id'), ['shared_area_id'], unique=False)
@@ -135,11 +133,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_overlap_alerts_shared_area_id'))
         batch_op.drop_index(batch_op.f('ix_overlap_alerts_sector_id'))
         batch_op.drop_index(batch_op.f('ix_overlap_alerts_project_b_id'))
-        batch_op.drop_index(batch_op.f('ix_overlap_alerts_project_a_id'))
         batch_op.drop_index(batch_op.f('ix_overlap_alerts_organisation_b_id'))
         batch_op.drop_index(batch_op.f('ix_overlap_alerts_organisation_a_id'))
         batch_op.drop_index(batch_op.f('ix_overlap_alerts_operation_id'))
-        batch_op.drop_index(batch_op.f('ix_overlap_alerts_changed_at'))
 
     op.drop_table('overlap_alerts')
     with op.batch_alter_table('overlap_clusters', schema=None) as batch_op:
