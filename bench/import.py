@@ -170,16 +170,26 @@ def main() -> None:
     print(f"3W file: {args.rows} rows, {len(data) / 1e6:.1f} MB")
     for database in args.databases.split(","):
         for listeners in (True, False):
-            if database == "sqlite":
-                path = Path(f"/tmp/coordhub-bench-import-{uuid.uuid4().hex[:6]}.db")
-                figures = run(f"sqlite:///{path}", "SQLite (file)", data, listeners)
-                path.unlink(missing_ok=True)
-            else:
-                url, drop = postgres_scratch(args.postgres)
-                try:
-                    figures = run(url, "PostgreSQL", data, listeners)
-                finally:
-                    drop()
+            label = "SQLite (file)" if database == "sqlite" else "PostgreSQL"
+            try:
+                if database == "sqlite":
+                    path = Path(f"/tmp/coordhub-bench-import-{uuid.uuid4().hex[:6]}.db")
+                    try:
+                        figures = run(f"sqlite:///{path}", label, data, listeners)
+                    finally:
+                        path.unlink(missing_ok=True)
+                else:
+                    url, drop = postgres_scratch(args.postgres)
+                    try:
+                        figures = run(url, label, data, listeners)
+                    finally:
+                        drop()
+            except Exception as error:  # a failed run is a figure too: say what failed, go on with the others
+                figures = {"database": label, "listeners": listeners,
+                           "error": f"{type(error).__name__}: {str(error).splitlines()[0][:300]}"}
+                print(f"{label:<14} listeners {'on ' if listeners else 'off'}: FAILED {figures['error']}")
+                results["runs"].append(figures)
+                continue
             results["runs"].append(figures)
             print(f"{figures['database']:<14} listeners {'on ' if listeners else 'off'}: preview {figures['preview_s']:6.2f} s, "
                   f"commit {figures['commit_s']:6.2f} s ({figures['written']}), re-import {figures['reimport_s']:6.2f} s "
@@ -192,6 +202,10 @@ def main() -> None:
              "| database | project-saved listeners (overlap detection) | preview (s) | commit (s) | re-import, nothing changes (s) | created |",
              "|---|---|---|---|---|---|"]
     for figures in results["runs"]:
+        if "error" in figures:
+            lines.append(f"| {figures['database']} | {'on' if figures['listeners'] else 'off'} | failed: "
+                         f"{figures['error'][:160]} | | | |")
+            continue
         lines.append(f"| {figures['database']} | {'on' if figures['listeners'] else 'off'} | {figures['preview_s']} | "
                      f"{figures['commit_s']} | {figures['reimport_s']} | {figures['written'].get('created', 0)} |")
     (RESULTS / "import.md").write_text("\n".join(lines) + "\n")

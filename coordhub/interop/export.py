@@ -3,14 +3,12 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterable, Iterator, Sequence
 
 import sqlalchemy as sa
 from flask import Response
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session, selectinload
 
 from coordhub.auth import rights
@@ -213,14 +211,3 @@ def iati_activities(operation: Operation, organisation: Organisation, user, *,
             participants=tuple(participants), budgets=budgets, last_updated=project.updated_at,
             default_currency=project.currency))
     return activities, left_out
-
-
-def record_kind_label(kind: type) -> str:
-    return {Project: _("projects"), Need: _("needs"), Capacity: _("capacities")}[kind]
-
-
-def group_counts(rows: Iterable[dict[str, Any]], key: str) -> dict[Any, int]:
-    counts: dict[Any, int] = defaultdict(int)
-    for row in rows:
-        counts[row.get(key)] += 1
-    return dict(counts)

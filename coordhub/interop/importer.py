@@ -305,7 +305,16 @@ ACRONYM_NAME_SCORE = 80  # how alike the names must be when only the acronym mat
 
 def match_organisation(matcher: OrganisationMatcher, name: str | None, acronym: str | None = None) -> MatchResult:
     """The matcher's answer, except that a match found through the acronym alone is refused when the
-    file's name is another one: acronyms collide ('PIN' is People in Need and Peace Initiative Network)."""
+    file's name is another one: acronyms collide ('PIN' is People in Need and Peace Initiative Network).
+    Answers are remembered on the matcher: a 3W file repeats the same few hundred organisations."""
+    cache = matcher.__dict__.setdefault("_guarded_answers", {})
+    key = (name, acronym)
+    if key not in cache:
+        cache[key] = _match_organisation(matcher, name, acronym)
+    return cache[key]
+
+
+def _match_organisation(matcher: OrganisationMatcher, name: str | None, acronym: str | None) -> MatchResult:
     result = matcher.match(name, acronym)
     if not (result.ok and name and acronym):
         return result
@@ -405,6 +414,7 @@ class RecordPlanner(Planner):
         self.area_pcode = {ref.id: ref.pcode for ref in self.areas.areas}
         self.rows: list[_Row] = []
         self.prepared: list[ops.PreparedRecord] = []
+        self.answers: dict[tuple, MatchResult] = {}
 
     # -- one row ------------------------------------------------------------------------------
 
@@ -413,27 +423,17 @@ class RecordPlanner(Planner):
         failed = self.cell_problems(row_record)
         data: dict[str, Any] = {}
         organisation = match_organisation(self.organisations, values.get("organisation"), values.get("organisation_acronym"))
-        if organisation.ok:
-            data["organisation_id"] = organisation.record.id
-        elif organisation.query:
-            self.match_problem(number, ("organisation", "organisation_acronym"), organisation)
-            failed = True
+        if organisation.ok or organisation.query:
+            failed |= not self.resolve(number, data, "organisation_id", organisation, ("organisation", "organisation_acronym"))
         if self.model is not Capacity and ("sector" in values or "sector_code" in values):
-            sector = self.sectors.match_any(values.get("sector_code"), values.get("sector"))
-            if sector.ok:
-                data["sector_id"] = sector.record.id
-            else:
-                self.match_problem(number, ("sector_code", "sector"), sector)
-                failed = True
+            sector = self.memo(self.sectors.match_any, values.get("sector_code"), values.get("sector"))
+            failed |= not self.resolve(number, data, "sector_id", sector, ("sector_code", "sector"))
         if self.model is not Project and ("resource_type" in values or "resource_type_code" in values):
-            resource_type = self.resource_types.match_any(values.get("resource_type_code"), values.get("resource_type"))
-            if resource_type.ok:
-                data["resource_type_id"] = resource_type.record.id
-                if self.model is Need:
-                    data.setdefault("sector_id", resource_type.record.sector_id)
-            else:
-                self.match_problem(number, ("resource_type_code", "resource_type"), resource_type)
-                failed = True
+            resource_type = self.memo(self.resource_types.match_any, values.get("resource_type_code"),
+                                      values.get("resource_type"))
+            failed |= not self.resolve(number, data, "resource_type_id", resource_type, ("resource_type_code", "resource_type"))
+            if resource_type.ok and self.model is Need:
+                data.setdefault("sector_id", resource_type.record.sector_id)
         area_ids = self._areas(number, values)
         if area_ids is None:
             failed = True
@@ -485,12 +485,28 @@ class RecordPlanner(Planner):
                    "area_ids": ", ".join(pcodes), "admin_area_id": ", ".join(pcodes)}
         self.rows.append(_Row(number, data, key, str(data.get("title") or ""), not code, sources))
 
+    def memo(self, match: Callable[..., MatchResult], *arguments) -> MatchResult:
+        """A matcher's answer for these exact cell values, computed once per file (the matchers normalise
+        every value before their own cache: 50,000 rows hold a few hundred distinct values)."""
+        key = (match.__name__, arguments)
+        if key not in self.answers:
+            self.answers[key] = match(*arguments)
+        return self.answers[key]
+
+    def resolve(self, number: int, data: dict[str, Any], name: str, result: MatchResult, fields: tuple[str, ...]) -> bool:
+        """Put the matched record's id in data[name], or report why there is none; True when matched."""
+        if result.ok:
+            data[name] = result.record.id
+            return True
+        self.match_problem(number, fields, result)
+        return False
+
     def _areas(self, number: int, values: dict[str, Any]) -> list[int] | None:
         """Area ids of a row (admin levels by P-code or by name within the parent, and/or P-code lists); None on error."""
         found: list[int] = []
         levels = [AreaQuery(level, values.get(f"adm{level}_code"), values.get(f"adm{level}_name")) for level in (1, 2, 3)]
         if any(query.pcode or query.name for query in levels):
-            result = self.areas.match_path(levels)
+            result = self.memo(self.areas.match_path, tuple(levels))
             if not result.ok:
                 deepest = max(query.level for query in levels if query.pcode or query.name)
                 self.match_problem(number, (f"adm{deepest}_code", f"adm{deepest}_name"), result)
@@ -564,7 +580,12 @@ class RecordPlanner(Planner):
             except DomainError as error:
                 sources = FIELD_SOURCES.get(error.field or "", (error.field,) if error.field else ())
                 value = row.sources[error.field] if error.field in row.sources else _value_of(data, error.field)
-                self.problem(row.number, sources, error.message, value)
+                message = error.message
+                if error.field and not self.column(*sources):  # no column of the file gives this field
+                    message = _("%(field)s: %(message)s (no column of the file gives it; choose one, or a default "
+                                "date for dates)", field=error.field.replace("_id", "").replace("_", " ").capitalize(),
+                                message=error.message)
+                self.problem(row.number, sources, message, value)
                 self.outcome(row.number, "error", row.label, record_id)
                 continue
             if prepared.creating:
