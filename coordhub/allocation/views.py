@@ -15,7 +15,7 @@ from coordhub.allocation import export, queries
 from coordhub.allocation import jobs as allocation_jobs
 from coordhub.allocation import operations as allocation_ops
 from coordhub.allocation.forms import ForbidForm, PinForm, PolicyForm, ResponseForm
-from coordhub.allocation.inputs import pair_count
+from coordhub.allocation.inputs import clean_settings, pair_count
 from coordhub.allocation.models import (
     DECISION_LABELS, AllocationAssignment, AllocationForbiddenPair, AllocationPin, AllocationRun,
 )
@@ -110,9 +110,11 @@ def new_run(operation: Operation):
     threshold = current_app.config["ALLOCATION_BACKGROUND_THRESHOLD"]
     if form.validate_on_submit():
         try:
-            settings = form.settings(ids)
+            settings = clean_settings(form.settings(ids), operation)
         except ValueError as error:
             form.budget_caps.errors = list(form.budget_caps.errors) + [str(error)]
+        except DomainError as error:
+            _flash_error(error)
         else:
             if pairs > threshold:
                 job = start_job(allocation_jobs.JOB_KIND, {"operation_id": operation.id, "settings": settings,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import threading
 
 import pytest
 import sqlalchemy as sa
@@ -77,6 +78,25 @@ def test_background_run_for_large_operations_reports_progress(world, login, clie
     progress_page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
     assert "100%" in progress_page and f'href="/allocations/{run.id}"' in progress_page
     assert client.get(job.result_url).status_code == 200
+
+
+def test_background_run_in_a_thread(world, login, client, app):
+    make_scenario(world)
+    login(world.users["coordinator"])
+    app.config.update(ALLOCATION_BACKGROUND_THRESHOLD=5, JOBS_MODE="thread")
+    try:
+        response = client.post("/allocations/new", data={**DEFAULT_FORM, "note": "in a thread"})
+        job_id = response.headers["Location"].rsplit("/", 1)[1]
+        for thread in threading.enumerate():
+            if thread.name == f"job-{job_id}":
+                thread.join(timeout=60)
+    finally:
+        app.config.update(ALLOCATION_BACKGROUND_THRESHOLD=2000, JOBS_MODE="eager")
+    db.session.expire_all()
+    status = client.get(f"/jobs/{job_id}.json").get_json()
+    assert status["status"] == "finished" and status["progress"] == 1, status
+    run = latest_run()
+    assert run.note == "in a thread" and status["result_url"] == f"/allocations/{run.id}"
 
 
 def test_the_job_passes_the_cores_progress_through(world):

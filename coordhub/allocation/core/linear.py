@@ -8,14 +8,25 @@ resource type) group (delivered >= share * min(needed, what capacities could
 deliver to that group alone, found by a max flow)); minimum local share per
 resource type; x_k <= u_k y_k; x_k >= lot_k y_k; sum of y over a need <= 1.
 
-The model is split into independent blocks: resource types are only linked
-by the budget caps of organisations offering several types.  Each block is
-solved hierarchically: phase 1 maximises weighted units (lexicographic: each
-priority level in turn, highest first), phase 2 keeps that value and
-minimises cost (trade-off mode: one phase, value minus cost).  The MIP gets
-the min-cost-flow solution of the plain problem as a hint.  Continuous
-solutions are rounded down to whole quanta (never above a limit; a minimum
-share can end a fraction of a quantum short per pair).
+Smallest models: the pairs are split into independent blocks (resource types
+are only linked by the budget caps of organisations offering several
+types), and each block's LP is solved by column generation: a restricted LP
+over the plain min-cost-flow optimum's pairs and each need's cheapest pairs,
+priced with its duals, grown by the pairs that price out, until none does
+(then it is the full LP optimum; before that, restricted value + priced-out
+potential is a valid bound).  HiGHS solves the first restricted LP, GLOP the
+next ones warm from the previous basis.  Rows with a lower bound carry a
+penalised artificial slack, so every restricted LP is feasible; slack left
+once nothing prices out proves the policy infeasible.
+
+Phases (hierarchical): maximise weighted units (lexicographic: each priority
+level in turn), keep that value in a row, minimise cost; trade-off mode has
+one phase.  Discrete rules: the LP bound first, then a MIP (SCIP: it keeps
+its time limit) over the LP optimum's support and the plain optimum's pairs,
+started from the LP optimum made to obey the rules; phases as MIPs, then an
+LP polishes the cost over the pairs chosen.  The reported gap is against the
+full LP bound.  LP values become whole quanta (rounded when within 1e-4,
+else down), so a fractional LP optimum can lose a little (reported as gap).
 """
 
 from __future__ import annotations
@@ -42,14 +53,13 @@ LP_SOLVER = parameters.SolverType.GLOP
 COLD_LP_SOLVER = parameters.SolverType.HIGHS
 MIP_SOLVER = parameters.SolverType.GSCIP  # HiGHS may overrun its time limit badly
 INF = math.inf
-ROUNDING = 1e-6
+ROUNDING = 1e-6  # a minimum below this many scaled units is no minimum
 KEEP_RELATIVE = 1e-9  # slack when a later phase keeps an earlier phase's value
 KEEP_ABSOLUTE = 1e-6
 NEAR_WHOLE = 1e-4  # solver values this close to a whole quantum are that quantum
 PENALTY = 1e4  # price of an artificial slack unit, times the largest objective coefficient
 ARTIFICIAL_TOLERANCE = 1e-6
 INITIAL_PER_NEED = 4  # cheapest pairs of each need in the first restricted LP
-LP_SHARE_OF_MIP = 0.4  # with discrete rules, the LP bound may take this share of the time
 MIP_FIRST_PHASE_SHARE = 0.7
 POLISH_SHARE = 0.15  # of a MIP's time, kept for the cost phase
 POLISH_GRACE = 1.0  # seconds the cost LP may run past the deadline (it is fast and worth it)
@@ -624,7 +634,6 @@ class _BlockOutcome:
     flow: np.ndarray
     status: Status
     bound: float | None
-    infeasible: bool = False
 
 
 def _solve_block(p: Problem, c: Compatibility, arcs: Arcs, pair: np.ndarray, capped_org: np.ndarray,
@@ -664,7 +673,7 @@ def _solve_block(p: Problem, c: Compatibility, arcs: Arcs, pair: np.ndarray, cap
         if phase.converged and phase.artificial > ARTIFICIAL_TOLERANCE:
             # Slack still needed although nothing prices out: the rows cannot all hold.
             if index == 0:
-                return _BlockOutcome(np.zeros(block.n, dtype=np.int64), Status.INFEASIBLE, None, infeasible=True)
+                return _BlockOutcome(np.zeros(block.n, dtype=np.int64), Status.INFEASIBLE, None)
             break  # rounding noise in a kept row: keep the previous phase
         if phase.artificial > ARTIFICIAL_TOLERANCE:
             status = Status.TIMED_OUT  # stopped before the minimum shares were met

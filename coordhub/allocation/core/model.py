@@ -136,7 +136,9 @@ class Policy:
       min(min_lot_size, the need's remaining quantity, the capacity's remaining
       quantity).
 
-    time_limit_seconds: > 0, wall clock for the solver phases.
+    time_limit_seconds: > 0, wall clock for the whole run with side
+      constraints; the min-cost flow cannot be interrupted (plain runs report
+      an overrun in the notes) and a last cost polish may add up to 1 s.
     relative_gap: MIP stopping gap (0.0001 = 0.01 %).
     threads: solver threads (LP/MIP only).
     """
