@@ -244,7 +244,8 @@ class Comparison:
     a: AllocationRun
     b: AllocationRun
     coverage: dict[str, list[CoverageChange]] = field(default_factory=dict)
-    changes: list[AssignmentChange] = field(default_factory=list)
+    changes: list[AssignmentChange] = field(default_factory=list)  # the first `limit` ones
+    changed: int = 0
     unchanged: int = 0
 
     @property
@@ -252,9 +253,10 @@ class Comparison:
         return self.a.fingerprint == self.b.fingerprint
 
 
-def compare_runs(a: AllocationRun, b: AllocationRun) -> Comparison:
-    """What changed from run `a` to run `b`: coverage gained or lost per sector and area, and every
-    assignment added, removed or changed in quantity."""
+def compare_runs(a: AllocationRun, b: AllocationRun, limit: int | None = None) -> Comparison:
+    """What changed from run `a` to run `b`: coverage gained or lost per sector and area, and the assignments
+    added, removed or changed in quantity (all counted; the first `limit` of them, by need and capacity, given
+    with their need and capacity)."""
     comparison = Comparison(a, b)
     for group in COVERAGE_GROUPS:
         cells_a, cells_b = a.coverage.get(group, {}), b.coverage.get(group, {})
@@ -272,11 +274,13 @@ def compare_runs(a: AllocationRun, b: AllocationRun) -> Comparison:
     before, after = quantities(a), quantities(b)
     changed = sorted(pair for pair in set(before) | set(after)
                      if abs(before.get(pair, 0.0) - after.get(pair, 0.0)) > 1e-9)
+    comparison.changed = len(changed)
     comparison.unchanged = len(set(before) | set(after)) - len(changed)
-    needs = {n.id: n for n in db.session.scalars(sa.select(Need).where(Need.id.in_({p[0] for p in changed}))
-                                                 .options(selectinload(Need.area)))} if changed else {}
+    shown = changed if limit is None else changed[:limit]
+    needs = {n.id: n for n in db.session.scalars(sa.select(Need).where(Need.id.in_({p[0] for p in shown}))
+                                                 .options(selectinload(Need.area)))} if shown else {}
     capacities = {c.id: c for c in db.session.scalars(sa.select(Capacity).where(
-        Capacity.id.in_({p[1] for p in changed})).options(selectinload(Capacity.organisation)))} if changed else {}
+        Capacity.id.in_({p[1] for p in shown})).options(selectinload(Capacity.organisation)))} if shown else {}
     comparison.changes = [AssignmentChange(needs[n], capacities[c], before.get((n, c), 0.0), after.get((n, c), 0.0))
-                          for n, c in changed]
+                          for n, c in shown]
     return comparison

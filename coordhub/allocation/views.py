@@ -190,9 +190,8 @@ def compare(operation: Operation):
     first, second = parse_id(request.args.get("a")), parse_id(request.args.get("b"))
     if first is None or second is None:
         abort(404)
-    comparison = queries.compare_runs(_run(first, operation), _run(second, operation))
-    return render_template("allocation/compare.html", comparison=comparison, operation=operation,
-                           changes=comparison.changes[:SHOWN_ROWS], shown=SHOWN_ROWS)
+    comparison = queries.compare_runs(_run(first, operation), _run(second, operation), limit=SHOWN_ROWS)
+    return render_template("allocation/compare.html", comparison=comparison, operation=operation, shown=SHOWN_ROWS)
 
 
 @bp.route("/<id:run_id>/assignments/<id:assignment_id>/<any(pin, forbid):action>", methods=["POST"])
