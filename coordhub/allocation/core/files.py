@@ -54,7 +54,7 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -284,15 +284,24 @@ class _Reader:
             raise FileError(self.problems)
 
 
-def read_needs(source: str | os.PathLike | io.TextIOBase, label: str | None = None) -> list[Need]:
-    """Needs from a CSV file (path or open text file).  Raises FileError."""
-    table = _Table(source, label, NEED_FIELDS)
+def _records(source: str | os.PathLike | io.TextIOBase, label: str | None, fields: Sequence[_Field],
+             key: str) -> Iterator[tuple[_Reader, int, dict[str, str], str]]:
+    """(reader, row number, cells, key) per filled row, the key checked for
+    being present and unique; raises FileError at the end if anything failed."""
+    table = _Table(source, label, fields)
     reader = _Reader(table.label)
-    needs: list[Need] = []
     seen: dict[str, int] = {}
     for row, values in table.cells():
-        need_id = reader.text(row, values, "need_id")
-        reader.unique(row, "need_id", need_id, seen)
+        value = reader.text(row, values, key)
+        reader.unique(row, key, value, seen)
+        yield reader, row, values, value
+    reader.done()
+
+
+def read_needs(source: str | os.PathLike | io.TextIOBase, label: str | None = None) -> list[Need]:
+    """Needs from a CSV file (path or open text file).  Raises FileError."""
+    needs: list[Need] = []
+    for reader, row, values, need_id in _records(source, label, NEED_FIELDS, "need_id"):
         priority_raw = values.get("priority", "")
         try:
             priority = float(priority_raw)
@@ -308,7 +317,6 @@ def read_needs(source: str | os.PathLike | io.TextIOBase, label: str | None = No
             quantity=reader.number(row, values, "quantity", positive=True),
             priority=int(priority), start=start, end=end,
         ))
-    reader.done()
     return needs
 
 
@@ -326,13 +334,8 @@ def _is_local(reader: _Reader, row: int, values: dict[str, str]) -> bool:
 
 def read_capacities(source: str | os.PathLike | io.TextIOBase, label: str | None = None) -> list[Capacity]:
     """Capacities from a CSV file (path or open text file).  Raises FileError."""
-    table = _Table(source, label, CAPACITY_FIELDS)
-    reader = _Reader(table.label)
     capacities: list[Capacity] = []
-    seen: dict[str, int] = {}
-    for row, values in table.cells():
-        capacity_id = reader.text(row, values, "capacity_id")
-        reader.unique(row, "capacity_id", capacity_id, seen)
+    for reader, row, values, capacity_id in _records(source, label, CAPACITY_FIELDS, "capacity_id"):
         service = tuple(code.strip() for code in values.get("service_pcodes", "").split(";") if code.strip())
         if not service:
             reader.fail(row, "service_pcodes", "names no area (P-codes separated by ;)")
@@ -344,7 +347,6 @@ def read_capacities(source: str | os.PathLike | io.TextIOBase, label: str | None
             unit_cost=reader.number(row, values, "unit_cost", default=0.0),
             service_pcodes=service, start=start, end=end, origin_pcode=values.get("origin_pcode") or None,
         ))
-    reader.done()
     return capacities
 
 

@@ -230,6 +230,15 @@ def build_problem(
     if problems:
         raise InvalidInput(problems)
 
+    if policy.single_provider:
+        pinned_caps: dict[int, int] = {}
+        for i, _, _ in pin_rows:
+            pinned_caps[i] = pinned_caps.get(i, 0) + 1
+        several = [need_ids[i] for i, count in sorted(pinned_caps.items()) if count > 1]
+        if several:
+            problems.append("with one provider per need, a need can be pinned to one capacity only: "
+                            + ", ".join(several[:MAX_LISTED]))
+            raise InvalidInput(problems)
     pin_qty = np.array([row[2] for row in pin_rows], dtype=np.float64)
     lot = np.array([policy.min_lot_size], dtype=np.float64)
     qdec, q_rounded = decimals_needed(np.concatenate([need_qty, cap_qty, pin_qty, lot]))

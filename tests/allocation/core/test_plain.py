@@ -166,6 +166,9 @@ def test_coverage_by_type_and_admin1():
         ([need("A", 5)], [cap("C")], {"pins": [Pin(need_id="A", capacity_id="C", quantity=6)]}, "more than"),
         ([need("A")], [cap("C")], {"pins": [Pin(need_id="A", capacity_id="X", quantity=1)]}, "unknown"),
         ([need("A")], [cap("C")], {"policy": Policy(priority_weights={1: 1})}, "weight"),
+        ([need("A")], [cap("C"), cap("D")], {"policy": Policy(single_provider=True), "pins": [
+            Pin(need_id="A", capacity_id="C", quantity=1), Pin(need_id="A", capacity_id="D", quantity=1)]},
+         "one capacity only"),
         ([need("A")], [cap("C")], {"policy": Policy(min_local_share=2)}, "between 0 and 1"),
     ],
 )
