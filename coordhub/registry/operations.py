@@ -1,6 +1,7 @@
 """The only code that changes registry data: rights check, validation, one transaction, audit entry."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterable, Mapping, Sequence
@@ -341,6 +342,23 @@ def _chunks(items: Sequence, size: int = 900) -> Iterable[Sequence]:
         yield items[start:start + size]
 
 
+def _insert_rows(table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows with the same keys in the current transaction: PostgreSQL's COPY (values converted by
+    the columns' own SQLAlchemy types, as an INSERT would), else one executemany."""
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        connection.execute(sa.insert(table), rows)
+        return
+    names = list(rows[0])
+    processors = [json.dumps if isinstance(table.c[name].type, sa.JSON)  # COPY takes JSON as its text
+                  else table.c[name].type.bind_processor(connection.dialect) for name in names]
+    statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
+    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([value if processor is None or value is None else processor(value)
+                            for processor, value in zip(processors, (row[name] for name in names))])
+
+
 def write_records(user: User, operation: Operation, kind: type, prepared: Sequence[PreparedRecord], *,
                   commit: bool = True) -> tuple[int, int]:
     """Write records checked by prepare_record in bulk (a few statements, not one per record): inserts,
@@ -357,9 +375,18 @@ def write_records(user: User, operation: Operation, kind: type, prepared: Sequen
         stamps = {"operation_id": operation.id, "created_by_id": user.id, "updated_by_id": user.id,
                   "created_at": now, "updated_at": now}
         rows = [{**defaults, **p.values, **stamps} for p in creates]
-        for chunk in _chunks(rows, 5000):
-            result = db.session.execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), chunk)
-            ids.extend(result.scalars())
+        if db.session.get_bind().dialect.name == "postgresql":
+            # Ids from the sequence first, then COPY: far faster than INSERT … RETURNING over thousands of rows.
+            ids = list(db.session.scalars(sa.text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
+                                                  "FROM generate_series(1, :count)"),
+                                          {"table": table.name, "count": len(rows)}))
+            for row, record_id in zip(rows, ids):
+                row["id"] = record_id
+            _insert_rows(table, rows)
+        else:
+            for chunk in _chunks(rows, 5000):
+                result = db.session.execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), chunk)
+                ids.extend(result.scalars())
     groups: dict[tuple[str, ...], list[PreparedRecord]] = {}
     for p in updates:
         groups.setdefault(tuple(sorted(f for f in p.values if f in p.changes)), []).append(p)
@@ -378,13 +405,13 @@ def write_records(user: User, operation: Operation, kind: type, prepared: Sequen
                 for p, record_id in [*zip(creates, ids), *((p, p.record_id) for p in updates)]
                 if getattr(p, attribute) is not None for linked in set(getattr(p, attribute))]
         if rows:
-            db.session.execute(sa.insert(link), rows)
+            _insert_rows(link, rows)
     audit = [{"user_id": user.id, "operation_id": operation.id, "at": now, "entity_type": kind.__name__,
               "entity_id": record_id, "summary": p.title[:300], "changes": p.changes,
               "action": AuditAction.create if p.creating else AuditAction.update}
              for p, record_id in [*zip(creates, ids), *((p, p.record_id) for p in updates)]]
     if audit:
-        db.session.execute(sa.insert(AuditEntry.__table__), audit)
+        _insert_rows(AuditEntry.__table__, audit)
     if kind is Project and project_saved.receivers:
         written = [*zip(creates, ids), *((p, p.record_id) for p in updates)]
         for chunk in _chunks(written):
