@@ -256,6 +256,7 @@ def _refuse_delete(mapper, connection, target) -> None:
     raise RunImmutable(f"{type(target).__name__} {target.id} belongs to a stored run and cannot be deleted")
 
 
+event.listen(AllocationRun, "before_delete", _refuse_delete)
 for _model in (AllocationAssignment, AllocationExplanation):
     event.listen(_model, "before_update", _refuse_update)
     event.listen(_model, "before_delete", _refuse_delete)

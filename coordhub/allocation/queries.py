@@ -253,7 +253,7 @@ class Comparison:
         return self.a.fingerprint == self.b.fingerprint
 
 
-def compare_runs(a: AllocationRun, b: AllocationRun, limit: int | None = None) -> Comparison:
+def compare_runs(a: AllocationRun, b: AllocationRun, limit: int = 500) -> Comparison:
     """What changed from run `a` to run `b`: coverage gained or lost per sector and area, and the assignments
     added, removed or changed in quantity (all counted; the first `limit` of them, by need and capacity, given
     with their need and capacity)."""
@@ -276,7 +276,7 @@ def compare_runs(a: AllocationRun, b: AllocationRun, limit: int | None = None) -
                      if abs(before.get(pair, 0.0) - after.get(pair, 0.0)) > 1e-9)
     comparison.changed = len(changed)
     comparison.unchanged = len(set(before) | set(after)) - len(changed)
-    shown = changed if limit is None else changed[:limit]
+    shown = changed[:limit]
     needs = {n.id: n for n in db.session.scalars(sa.select(Need).where(Need.id.in_({p[0] for p in shown}))
                                                  .options(selectinload(Need.area)))} if shown else {}
     capacities = {c.id: c for c in db.session.scalars(sa.select(Capacity).where(

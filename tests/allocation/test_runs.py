@@ -120,7 +120,7 @@ def test_stored_runs_cannot_change(world, login, client):
     run = run_from_form(client)
     row = assignment(run, s.low, s.ngo_classrooms)
     for change in (lambda: setattr(run, "cost", 1.0), lambda: setattr(row, "quantity", 10.0),
-                   lambda: db.session.delete(row)):
+                   lambda: db.session.delete(row), lambda: db.session.delete(run)):
         change()
         with pytest.raises(RunImmutable):
             db.session.commit()
