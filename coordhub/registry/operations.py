@@ -412,7 +412,7 @@ def write_records(user: User, operation: Operation, kind: type, prepared: Sequen
              for p, record_id in [*zip(creates, ids), *((p, p.record_id) for p in updates)]]
     if audit:
         _insert_rows(AuditEntry.__table__, audit)
-    if kind is Project and project_saved.receivers:
+    if kind is Project and project_saved.receivers and not project_saved.is_muted:
         written = [*zip(creates, ids), *((p, p.record_id) for p in updates)]
         for chunk in _chunks(written):
             projects = {project.id: project for project in db.session.scalars(
