@@ -283,7 +283,8 @@ def write_results(rows: list[dict]) -> None:
         "`bench/allocation.py`; times in seconds, plain policy (priority weights, unit cost + distance cost); "
         "phase times of the fastest of several runs, median end to end in brackets; peak RSS of the whole "
         "benchmark process (Python, OR-Tools, the instance's objects).  HiGHS solves the same LP "
-        "(same pairs, integer costs and penalties) through scipy.",
+        f"(same pairs, integer costs and penalties) through scipy, method {HIGHS_METHOD}, limit "
+        f"{HIGHS_LIMIT_SECONDS:.0f} s.",
         "",
         "| size | pairs (per need) | compatibility | build | solve | explain | end to end (median) | peak RSS MB "
         "| HiGHS same LP | HiGHS / end to end | same optimum |",
