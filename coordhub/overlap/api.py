@@ -13,7 +13,7 @@ from coordhub.extensions import db
 from coordhub.overlap import operations as overlap_ops
 from coordhub.overlap.matrix import default_level, gap_matrix, levels_of
 from coordhub.overlap.models import AlertKind, AlertState, OverlapAlert, OverlapCluster, Resolution
-from coordhub.overlap.present import cluster_views, explanation, sides
+from coordhub.overlap.present import author_hidden, cluster_views, explanation, sides
 from coordhub.overlap.queries import AlertFilters, alert_query
 from coordhub.overlap.rights import can_see_alert
 from coordhub.registry.queries import parse_id
@@ -50,7 +50,8 @@ def serialise_alert(alert: OverlapAlert, user, with_events: bool = False) -> dic
         "created_at": alert.created_at.isoformat() + "Z", "changed_at": alert.changed_at.isoformat() + "Z",
     }
     if with_events:
-        body["events"] = [{"at": e.at.isoformat() + "Z", "user_id": e.user_id, "by_detection": e.by_detection,
+        body["events"] = [{"at": e.at.isoformat() + "Z", "by_detection": e.by_detection,
+                           "user_id": None if author_hidden(user, alert, e) else e.user_id,
                            "from_state": e.from_state.value if e.from_state else None, "to_state": e.to_state.value,
                            "resolution": e.resolution.value if e.resolution else None, "comment": e.comment_text}
                           for e in alert.events]

@@ -46,6 +46,26 @@ def explanation(user: User, alert: OverlapAlert) -> str:
              org=shown.project.organisation.label, **values)
 
 
+def author_hidden(user: User, alert: OverlapAlert, event) -> bool:
+    """Whether the author of a change belongs to the organisation behind a sensitive entry of the alert that
+    `user` may not see (naming them would tell who is behind the entry)."""
+    if event.user is None:
+        return False
+    hidden = {side.project.organisation_id for side in sides(user, alert) if not side.visible}
+    return event.user.organisation_id in hidden and event.user.organisation_id != user.organisation_id
+
+
+def event_author(user: User, alert: OverlapAlert, event) -> str | None:
+    """Who made a change, as `user` may know it (None: overlap detection)."""
+    if event.user_id is None:
+        return None
+    if event.user is None:
+        return _("a deleted account")
+    if author_hidden(user, alert, event):
+        return _("someone of the organisation behind the sensitive entry")
+    return f"{event.user.name} ({event.user.organisation.label})"
+
+
 @dataclass
 class ClusterView:
     cluster: OverlapCluster

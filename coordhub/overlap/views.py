@@ -15,7 +15,7 @@ from coordhub.overlap import operations as overlap_ops
 from coordhub.overlap.forms import AlertStateForm
 from coordhub.overlap.matrix import default_level, gap_matrix, levels_of, need_shade, organisation_shade
 from coordhub.overlap.models import KIND_LABELS, RESOLUTION_LABELS, STATE_LABELS, OverlapAlert, OverlapCluster
-from coordhub.overlap.present import cluster_views, explanation, sides
+from coordhub.overlap.present import cluster_views, event_author, explanation, sides
 from coordhub.overlap.preview import ProjectFormHook
 from coordhub.overlap.queries import AlertFilters, alert_query, project_alerts, unread_count, unread_ids
 from coordhub.overlap.rights import can_change_alert, can_run_detection, can_see_alert
@@ -54,6 +54,13 @@ def _overlap_helpers() -> dict:
 
 def _labels() -> dict:
     return {"kinds": KIND_LABELS, "states": STATE_LABELS, "resolutions": RESOLUTION_LABELS}
+
+
+def _alert_page(found: OverlapAlert, form: AlertStateForm, can_change: bool, status: int = 200):
+    history = [(event, event_author(current_user, found, event)) for event in found.events]
+    return render_template("overlap/alert.html", alert=found, sides=sides(current_user, found),
+                           explanation=explanation(current_user, found), form=form, can_change=can_change,
+                           history=history, **_labels()), status
 
 
 def _alert(alert_id: int, operation: Operation) -> OverlapAlert:
@@ -103,10 +110,7 @@ def alert(alert_id: int, operation: Operation):
     form = AlertStateForm()
     form.set_states(overlap_ops.allowed_states(found))
     overlap_ops.mark_read(current_user, found)
-    return render_template("overlap/alert.html", alert=found, sides=sides(current_user, found),
-                           explanation=explanation(current_user, found), form=form,
-                           can_change=can_change_alert(current_user, found) and bool(form.state.choices),
-                           **_labels())
+    return _alert_page(found, form, can_change_alert(current_user, found) and bool(form.state.choices))
 
 
 @bp.route("/overlaps/<id:alert_id>/state", methods=["POST"])
@@ -133,9 +137,7 @@ def change_state(alert_id: int, operation: Operation):
             return redirect(url_for("overlap.alert", alert_id=found.id))
     else:
         flash(_("Please correct the fields marked below."), "danger")
-    return render_template("overlap/alert.html", alert=found, sides=sides(current_user, found),
-                           explanation=explanation(current_user, found), form=form, can_change=True,
-                           **_labels()), 422
+    return _alert_page(found, form, True, 422)
 
 
 @bp.route("/overlaps/clusters")

@@ -95,3 +95,22 @@ def test_a_sensitive_entry_shows_only_that_it_exists_in_that_sector_and_area(wor
         login(world.users[name])
         page = client.get(f"/overlaps/{alert.id}").get_data(as_text=True)
         assert "Safe house for survivors" in page and "NGOB" in page, name
+
+
+def test_the_history_does_not_name_who_is_behind_a_sensitive_entry(world, client, login, token_for):
+    ordinary = save_project(world.users["focal"], world.operation, ("CF632",), "PROT-PSS", title="School support")
+    secret = save_project(world.users["other_focal"], world.operation, ("CF632",), "PROT-PSS", title="Safe house",
+                          sensitive=True)
+    alert = alert_between(ordinary, secret)
+    login(world.users["other_focal"])  # NGOB, owner of the sensitive entry, acknowledges
+    client.post(f"/overlaps/{alert.id}/state", data={"state": "acknowledged", "comment": "We will talk."})
+    page = client.get(f"/overlaps/{alert.id}").get_data(as_text=True)
+    assert "focal_point of NGOB (NGOB)" in page  # the owner sees its own name
+    login(world.users["focal"])
+    page = client.get(f"/overlaps/{alert.id}").get_data(as_text=True)
+    assert "We will talk." in page and "someone of the organisation behind the sensitive entry" in page
+    assert "NGOB" not in page
+    events = client.get(f"/api/v1/alerts/{alert.id}", headers=token_for(world.users["focal"])).get_json()["events"]
+    assert events[-1]["comment"] == "We will talk." and events[-1]["user_id"] is None
+    login(world.users["coordinator"])
+    assert "focal_point of NGOB (NGOB)" in client.get(f"/overlaps/{alert.id}").get_data(as_text=True)
