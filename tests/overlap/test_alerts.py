@@ -190,3 +190,33 @@ def test_clusters_of_more_than_two_organisations_are_stored_and_follow_changes(w
     assert sorted(cluster.project_ids) == sorted([p.id for p in projects] + [third.id])
     save_project(world.users["coordinator"], world.operation, None, "HEALTH-MOBILE-CLINIC", project=third)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OverlapCluster)) == 0
+
+
+PATHS = {  # how to bring a fresh alert into each state, as (state, resolution) steps
+    AlertState.open: [],
+    AlertState.acknowledged: [("acknowledged", None)],
+    AlertState.resolved: [("resolved", "coordinated")],
+    AlertState.dismissed: [("dismissed", None)],
+}
+
+
+@pytest.mark.parametrize("start", list(PATHS))
+@pytest.mark.parametrize("target", [s for s in AlertState if s is not AlertState.closed])
+def test_every_transition_is_allowed_or_refused_as_the_lifecycle_says(world, start, target):
+    *_, alert = _open_alert(world)
+    for state, resolution in PATHS[start]:
+        overlap_ops.change_state(world.users["focal"], alert, state, resolution, "step")
+    resolution = "merged" if target is AlertState.resolved else None
+    if target in overlap_ops.TRANSITIONS[start]:
+        overlap_ops.change_state(world.users["other_focal"], alert, target.value, resolution, "why")
+        assert alert.state is target and alert.events[-1].from_state is start
+        assert (alert.resolution is not None) == (target is AlertState.resolved)
+    else:
+        with pytest.raises(ValidationError):
+            overlap_ops.change_state(world.users["other_focal"], alert, target.value, resolution, "why")
+    allowed = {(s, t) for s, targets in overlap_ops.TRANSITIONS.items() for t in targets}
+    assert allowed == {
+        (AlertState.open, AlertState.acknowledged), (AlertState.open, AlertState.resolved),
+        (AlertState.open, AlertState.dismissed), (AlertState.acknowledged, AlertState.resolved),
+        (AlertState.acknowledged, AlertState.dismissed), (AlertState.acknowledged, AlertState.open),
+        (AlertState.resolved, AlertState.open), (AlertState.dismissed, AlertState.open)}
