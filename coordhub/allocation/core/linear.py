@@ -62,7 +62,7 @@ ARTIFICIAL_TOLERANCE = 1e-6
 INITIAL_PER_NEED = 4  # cheapest pairs of each need in the first restricted LP
 MIP_FIRST_PHASE_SHARE = 0.7
 POLISH_SHARE = 0.15  # of a MIP's time, kept for the cost phase
-POLISH_GRACE = 1.0  # seconds the cost LP may run past the deadline (it is fast and worth it)
+RESERVE_SECONDS = 1.0  # of the time limit, left for explanations and the result
 TR = result_pb2.TerminationReasonProto
 AT_LOWER = solution_pb2.BASIS_STATUS_AT_LOWER_BOUND
 BASIC = solution_pb2.BASIS_STATUS_BASIC
@@ -209,7 +209,8 @@ def solve_with_side_constraints(
     p, c, policy = problem, compat, problem.policy
     build_started = time.perf_counter()
     timings = {"build": 0.0, "solve": 0.0}
-    deadline = started + policy.time_limit_seconds
+    # Keep a little of the time limit for explaining and reporting.
+    deadline = started + policy.time_limit_seconds - min(RESERVE_SECONDS, 0.05 * policy.time_limit_seconds)
     qs, cs = p.quantity_scale, p.cost_scale
     n_orgs = len(p.org_names)
     notes: list[str] = []
@@ -804,7 +805,7 @@ def _mixed_integer(block: _Block, phases: list[np.ndarray], columns: np.ndarray,
         if policy.min_lot_size > 0:
             block.column_lower = np.where(chosen, block.lot, 0.0)
         block.row_status = block.slack_status = None
-        polished = _lp_phase(block, phases[-1], chosen, penalty, deadline + POLISH_GRACE, timings, price=False)
+        polished = _lp_phase(block, phases[-1], chosen, penalty, deadline, timings, price=False)
         if polished is not None and polished.artificial <= ARTIFICIAL_TOLERANCE:
             x = polished.x
     return x, status, bound

@@ -138,7 +138,7 @@ class Policy:
 
     time_limit_seconds: > 0, wall clock for the whole run with side
       constraints; the min-cost flow cannot be interrupted (plain runs report
-      an overrun in the notes) and a last cost polish may add up to 1 s.
+      an overrun in the notes), and each solver call gets at least 0.05 s.
     relative_gap: MIP stopping gap (0.0001 = 0.01 %).
     threads: solver threads (LP/MIP only).
     """
@@ -238,7 +238,8 @@ class Explanation:
     """Why a need is not fully met (``subject="need"``) or a capacity not fully
     used (``subject="capacity"``).
 
-    reason: stable machine code (see ``messages.REASONS``); text: the English
+    reason: stable machine code (``messages.NEED_REASONS`` and
+    ``messages.CAPACITY_REASONS`` list them); text: the English
     sentence; params: the values filled into the sentence, so that it can be
     rendered again in another language from ``reason`` and ``params``;
     related_ids: the needs or capacities named; quantity: the shortfall or the
