@@ -276,8 +276,11 @@ def explain(
     )
     for j in np.flatnonzero(done):
         tops = providers_top.items.get(j, [])
+        if not tops:  # it met its needs itself: what is left is simply more than they ask for
+            cap_reason[j] = (m.SURPLUS, {})
+            continue
         cap_reason[j] = (m.NEEDS_ALREADY_MET, {
-            "capacities": cap_list([k for k, _ in tops], int(providers_top.count[j])) or "pins",
+            "capacities": cap_list([k for k, _ in tops], int(providers_top.count[j])),
             "provider_ids": [p.capacities[k].id for k, _ in tops],
         })
     nd = np.flatnonzero(needy_pair)

@@ -33,6 +33,7 @@ NO_NEED_OF_TYPE = "no_need_of_type"
 NO_NEED_IN_SERVICE_AREA = "no_need_in_service_area"
 NO_NEED_IN_TIME_WINDOW = "no_need_in_time_window"
 NEEDS_ALREADY_MET = "needs_already_met"
+SURPLUS = "surplus"
 
 NEED_REASONS: Mapping[str, str] = {
     NO_CAPACITY_OF_TYPE: "No partner offers {resource_type}.",
@@ -73,6 +74,7 @@ CAPACITY_REASONS: Mapping[str, str] = {
     NO_NEED_IN_TIME_WINDOW: "The {resource_type} needs in the areas it serves fall outside {start} to {end}.",
     EXCLUDED_BY_FORBIDDEN_PAIRS: "It is excluded from every need it could serve ({reasons}).",
     NEEDS_ALREADY_MET: "The needs it could serve are already met by cheaper or pinned capacity: {capacities}.",
+    SURPLUS: "It already meets in full every need it could serve; the rest is more than they ask for.",
     NOT_WORTH_COST: "Its cost per unit ({unit_cost}) is more than the value the policy gives the needs it could serve.",
     BUDGET_CAP: "The budget cap of {org} ({cap}) is reached.",
     SINGLE_PROVIDER: "The needs it could serve already have their one provider.",

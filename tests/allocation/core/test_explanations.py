@@ -70,6 +70,13 @@ def test_already_met_names_the_cheaper_capacity():
     assert e.text == "The needs it could serve are already met by cheaper or pinned capacity: CHEAP."
 
 
+def test_capacity_that_met_its_needs_itself_has_a_surplus():
+    result = allocate([need("N", 5)], [cap("ONLY", 8, unit_cost=1)], areas=AREAS)
+    e = explanation(result, "ONLY")
+    assert e.reason == "surplus" and e.related_ids == () and e.quantity == 3
+    assert e.text == "It already meets in full every need it could serve; the rest is more than they ask for."
+
+
 def test_capacity_not_worth_its_cost():
     result = allocate([need("N", 5, priority=1)], [cap("DEAR", 5, unit_cost=3)], areas=AREAS,
                       policy=Policy(value_per_weighted_unit=2))
