@@ -13,6 +13,7 @@ from coordhub.auth import rights
 from coordhub.auth.forms import AdminAreaUploadForm, LoginForm, OperationForm, OrganisationForm, UserForm
 from coordhub.auth.models import User
 from coordhub.errors import DomainError
+from coordhub.web import show_domain_error
 from coordhub.extensions import db, login_manager
 from coordhub.registry import operations as ops
 from coordhub.registry.admin_areas import AdminAreaFileError, parse_admin_areas
@@ -77,15 +78,6 @@ def _admin_only(check) -> None:
         abort(403)
 
 
-def _form_error(form, error: DomainError) -> None:
-    db.session.rollback()
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [error.message]
-    else:
-        flash(error.message, "danger")
-
-
 # --- users -----------------------------------------------------------------------------------------
 
 @bp.route("/admin/users/")
@@ -122,7 +114,7 @@ def user_edit(user_id: int | None = None):
         try:
             saved = ops.save_user(current_user, data, target)
         except DomainError as error:
-            _form_error(form, error)
+            show_domain_error(form, error)
         else:
             flash(_("User %(email)s saved.", email=saved.email), "success")
             return redirect(url_for("auth.users"))
@@ -147,7 +139,7 @@ def organisation_edit(organisation_id: int | None = None):
         try:
             saved = ops.save_organisation(current_user, data, organisation)
         except DomainError as error:
-            _form_error(form, error)
+            show_domain_error(form, error)
         else:
             flash(_("Organisation %(name)s saved.", name=saved.name), "success")
             return redirect(url_for("registry.organisations"))
@@ -181,7 +173,7 @@ def operation_edit(operation_id: int | None = None):
         try:
             saved = ops.save_operation(current_user, data, operation)
         except DomainError as error:
-            _form_error(form, error)
+            show_domain_error(form, error)
         else:
             flash(_("Operation %(name)s saved.", name=saved.name), "success")
             return redirect(url_for("auth.operation_edit", operation_id=saved.id))

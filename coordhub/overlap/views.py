@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from coordhub.errors import DomainError
+from coordhub.web import show_domain_error
 from coordhub.extensions import db
 from coordhub.overlap import api as _api  # noqa: F401  (adds /api/v1/alerts and /api/v1/gaps)
 from coordhub.overlap import jobs as _jobs  # noqa: F401  (registers the background job)
@@ -126,12 +127,7 @@ def change_state(alert_id: int, operation: Operation):
             overlap_ops.change_state(current_user, found, form.state.data, form.resolution.data or None,
                                      form.comment.data)
         except DomainError as error:
-            db.session.rollback()
-            field = getattr(form, error.field, None) if error.field else None
-            if field is not None:
-                field.errors = list(field.errors) + [error.message]
-            else:
-                flash(error.message, "danger")
+            show_domain_error(form, error)
         else:
             flash(_("The alert is now %(state)s.", state=found.state_label), "success")
             return redirect(url_for("overlap.alert", alert_id=found.id))

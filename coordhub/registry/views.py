@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 
 from coordhub.auth import rights
 from coordhub.errors import DomainError
+from coordhub.web import show_domain_error
 from coordhub.extensions import db
 from coordhub.registry import operations as ops
 from coordhub.registry.context import accessible_operations, operation_required
@@ -163,12 +164,7 @@ def record_edit(slug: str, operation: Operation, record_id: int | None = None):
         try:
             saved = ops.save_record(current_user, operation, spec.kind, form.data_for_operation(), obj)
         except DomainError as error:
-            db.session.rollback()
-            field = getattr(form, error.field, None) if error.field else None
-            if field is not None:
-                field.errors = list(field.errors) + [error.message]
-            else:
-                flash(error.message, "danger")
+            show_domain_error(form, error)
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("registry.record_detail", slug=slug, record_id=saved.id))
