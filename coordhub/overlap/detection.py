@@ -252,6 +252,17 @@ def _sector_names(activities: Iterable[Activity], sectors: dict[int, int]) -> di
 PENDING = "overlap_pending_projects"  # session.info: project id -> sectors it left in this transaction
 
 
+# Above this many projects saved in one transaction, detection runs in full over their sectors.
+BULK_CHANGES = 500
+# Ids per IN (...) list: PostgreSQL takes at most 65,535 parameters in one statement.
+ID_CHUNK = 5000
+
+
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), ID_CHUNK):
+        yield ids[start:start + ID_CHUNK]
+
+
 def detect_for_projects(changed: dict[int, set[int]]) -> DetectionCounts:
     """Reconcile the alerts of projects just created, changed, archived or restored (no commit).
 
@@ -261,7 +272,8 @@ def detect_for_projects(changed: dict[int, set[int]]) -> DetectionCounts:
     is checked with the core's OverlapIndex, and the clusters of those sectors are recomputed.
     """
     counts = DetectionCounts()
-    projects = db.session.scalars(sa.select(Project).where(Project.id.in_(list(changed)))).all()
+    projects = [project for chunk in _chunks(list(changed))
+                for project in db.session.scalars(sa.select(Project).where(Project.id.in_(chunk)))]
     by_operation: dict[int, list[Project]] = defaultdict(list)
     for project in projects:
         by_operation[project.operation_id].append(project)
@@ -272,13 +284,24 @@ def detect_for_projects(changed: dict[int, set[int]]) -> DetectionCounts:
         index = OverlapIndex(activities, tree.areas, min_score=min_score())
         counts.projects += len(activities)
         found: dict[tuple[str, str], Overlap] = {}
-        for project in group:
-            own = index.get(activity_id(project.id))  # None when archived: no overlaps any more
-            for overlap in index.check(own) if own is not None else ():
-                found[overlap.key] = overlap
-        ids = [p.id for p in group]
-        existing = db.session.scalars(sa.select(OverlapAlert).where(sa.or_(
-            OverlapAlert.project_a_id.in_(ids), OverlapAlert.project_b_id.in_(ids)))).all()
+        if len(group) > BULK_CHANGES:
+            # Many projects at once (an import): one full detection over their sectors finds the same
+            # pairs as checking each project, far faster.
+            touched = {activity_id(p.id) for p in group}
+            for overlap in index.overlaps().overlaps:
+                if overlap.a.id in touched or overlap.b.id in touched:
+                    found[overlap.key] = overlap
+        else:
+            for project in group:
+                own = index.get(activity_id(project.id))  # None when archived: no overlaps any more
+                for overlap in index.check(own) if own is not None else ():
+                    found[overlap.key] = overlap
+        existing: dict[int, OverlapAlert] = {}
+        for chunk in _chunks([p.id for p in group]):
+            for alert in db.session.scalars(sa.select(OverlapAlert).where(sa.or_(
+                    OverlapAlert.project_a_id.in_(chunk), OverlapAlert.project_b_id.in_(chunk)))):
+                existing[alert.id] = alert
+        existing = list(existing.values())
         reconcile(operation_id, found.values(), existing, sectors, tree, counts)
         _store_clusters(operation_id, index.clusters(), _sector_names(activities, sectors), tree, sector_ids, counts)
         left = {s for p in group for s in changed[p.id]} - sector_ids

@@ -111,3 +111,30 @@ def test_incremental_detection_equals_full_detection(world, steps):
     finally:
         db.session.rollback()
         _clear(world, projects_too=True)
+
+
+def test_many_projects_in_one_transaction_take_the_bulk_path_and_match_full_detection(world, monkeypatch):
+    """An import saves thousands of projects in one transaction: detection then runs in full over their
+    sectors, and loads ids in chunks (PostgreSQL takes at most 65,535 parameters in one statement)."""
+    from coordhub.overlap import detection
+    from tests import factories
+
+    monkeypatch.setattr(detection, "BULK_CHANGES", 2)
+    monkeypatch.setattr(detection, "ID_CHUNK", 2)
+    rtype = factories.resource_type("EDU-CLASSROOM")
+    try:
+        for index, (who, pcode) in enumerate([("focal", "CF632"), ("other_focal", "CF63"), ("coordinator", "CF632"),
+                                              ("local_focal", "CF633"), ("focal", "CF711"), ("other_focal", "CF")]):
+            ops.save_record(world.users[who], world.operation, Project, {
+                "title": f"Classrooms {index}", "sector_id": rtype.sector_id, "resource_type_id": rtype.id,
+                "area_ids": [factories.area(world.operation, pcode).id], "start_date": FIRST,
+                "end_date": FIRST + timedelta(days=90)}, commit=False)
+        db.session.commit()
+        bulk, clusters = _alerts(), _clusters()
+        assert len(bulk) >= 8
+        _clear(world, projects_too=False)
+        detect_operation(world.operation)
+        assert _alerts() == bulk and _clusters() == clusters
+    finally:
+        db.session.rollback()
+        _clear(world, projects_too=True)
