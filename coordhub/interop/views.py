@@ -23,12 +23,13 @@ from coordhub.interop.mapping import propose_mapping
 from coordhub.interop.models import ImportRun, ImportStatus, MappingTemplate
 from coordhub.interop.tables import TableError, is_blank
 from coordhub.jobs.runner import start_job
-from coordhub.registry.context import NAV_LINKS, operation_required
+from coordhub.registry.context import NAV_LINKS, NAV_VISIBLE, operation_required
 from coordhub.registry.models import Capacity, Need, Operation, Organisation, Project
 from coordhub.registry.queries import RecordFilters, record_query
 
 bp = Blueprint("interop", __name__)
 NAV_LINKS.append(("interop.imports", {}, _l("Import"), None))
+NAV_VISIBLE["interop.imports"] = lambda user: any(can_import(user, kind) for kind, _ in KIND_CHOICES)
 
 RECORD_SLUGS = {"projects": Project, "needs": Need, "capacities": Capacity}
 SAMPLE_VALUES = 3

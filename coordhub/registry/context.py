@@ -62,8 +62,9 @@ def inject_globals() -> dict:
         context["current_operation"] = current_operation()
         context["my_operations"] = accessible_operations(current_user)
         context["nav_badges"] = {name: fn() for name, fn in NAV_BADGES.items()}
-        context["nav_registry"] = [link for link in NAV_LINKS if link[0] in REGISTRY_MENU]
-        context["nav_links"] = [link for link in NAV_LINKS if link[0] not in REGISTRY_MENU]
+        links = [link for link in NAV_LINKS if NAV_VISIBLE.get(link[0], lambda user: True)(current_user)]
+        context["nav_registry"] = [link for link in links if link[0] in REGISTRY_MENU]
+        context["nav_links"] = [link for link in links if link[0] not in REGISTRY_MENU]
     return context
 
 
@@ -77,5 +78,7 @@ NAV_LINKS: list[tuple[str, dict, object, str | None]] = [
 ]
 # Links gathered under the "Registry" drop-down menu, so the bar keeps room for the daily pages.
 REGISTRY_MENU = {"registry.record_list", "registry.areas", "registry.organisations", "interop.imports"}
+# Who sees a navigation link (endpoint -> predicate on the user); links not listed are shown to everyone.
+NAV_VISIBLE: dict = {}
 # Unread counters shown on navigation links: badge name -> callable returning an int.
 NAV_BADGES: dict = {}

@@ -187,3 +187,11 @@ def test_list_pages_show_export_and_import_buttons(world, login, client):
     assert "/projects/3w.xlsx" in page and f"/organisations/{world.ngo.id}/iati.xml" in page and "/imports/?kind=projects" in page
     page = client.get("/needs/").get_data(as_text=True)
     assert "/needs/export.xlsx" in page and "/imports/?kind=needs" not in page  # an NGO's focal point registers no needs
+
+
+def test_import_link_only_for_users_who_may_import(world, login, client):
+    login(world.users["viewer"])
+    assert 'href="/imports/"' not in client.get("/").get_data(as_text=True)
+    assert client.get("/imports/").status_code == 403
+    login(world.users["focal"])
+    assert 'href="/imports/"' in client.get("/").get_data(as_text=True)
