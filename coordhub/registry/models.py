@@ -5,7 +5,7 @@ import enum
 from datetime import date, datetime, timezone
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from coordhub.extensions import db
 
@@ -190,13 +190,35 @@ class ResourceType(db.Model):
 
 
 class RecordMixin:
-    """Columns shared by the records partners register: operation, organisation, audit stamps."""
+    """Columns shared by the records partners register: operation, organisation (the one that reports it),
+    the partner's own key, and who created and last changed it when."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(sa.ForeignKey("operations.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     code: Mapped[str | None] = mapped_column(sa.String(100))  # the partner's own stable key
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     archived_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    @declared_attr
+    def operation(cls):
+        return relationship("Operation")
+
+    @declared_attr
+    def organisation(cls):
+        # Explicit: a project also reaches organisations through its implementing partners.
+        return relationship("Organisation", foreign_keys=f"{cls.__name__}.organisation_id")
+
+    @declared_attr
+    def created_by(cls):
+        return relationship("User", foreign_keys=f"{cls.__name__}.created_by_id")
+
+    @declared_attr
+    def updated_by(cls):
+        return relationship("User", foreign_keys=f"{cls.__name__}.updated_by_id")
 
     @property
     def archived(self) -> bool:
@@ -216,8 +238,6 @@ class Project(RecordMixin, db.Model):
         sa.UniqueConstraint("operation_id", "organisation_id", "code"),
     )
 
-    operation_id: Mapped[int] = mapped_column(sa.ForeignKey("operations.id", ondelete="CASCADE"), index=True)
-    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     sector_id: Mapped[int] = mapped_column(sa.ForeignKey("sectors.id"), index=True)
     resource_type_id: Mapped[int | None] = mapped_column(sa.ForeignKey("resource_types.id"))
     title: Mapped[str] = mapped_column(sa.String(300))
@@ -232,17 +252,11 @@ class Project(RecordMixin, db.Model):
     beneficiaries_targeted: Mapped[int | None] = mapped_column(sa.Integer)
     target_group: Mapped[str] = mapped_column(sa.String(200), default="")
     sensitive: Mapped[bool] = mapped_column(default=False)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
-    operation = relationship("Operation")
-    organisation = relationship("Organisation", foreign_keys=[organisation_id])
     sector = relationship("Sector")
     resource_type = relationship("ResourceType")
     areas = relationship("AdminArea", secondary=project_areas, order_by="AdminArea.pcode")
     partners = relationship("Organisation", secondary=project_partners, order_by="Organisation.name")
-    created_by = relationship("User", foreign_keys=[created_by_id])
-    updated_by = relationship("User", foreign_keys=[updated_by_id])
 
 
 class Need(RecordMixin, db.Model):
@@ -256,8 +270,6 @@ class Need(RecordMixin, db.Model):
         sa.UniqueConstraint("operation_id", "organisation_id", "code"),
     )
 
-    operation_id: Mapped[int] = mapped_column(sa.ForeignKey("operations.id", ondelete="CASCADE"), index=True)
-    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)  # who reported it
     admin_area_id: Mapped[int] = mapped_column(sa.ForeignKey("admin_areas.id"), index=True)
     sector_id: Mapped[int] = mapped_column(sa.ForeignKey("sectors.id"), index=True)
     resource_type_id: Mapped[int] = mapped_column(sa.ForeignKey("resource_types.id"), index=True)
@@ -270,16 +282,10 @@ class Need(RecordMixin, db.Model):
     source: Mapped[str] = mapped_column(sa.String(300), default="")
     status: Mapped[NeedStatus] = mapped_column(enum_column(NeedStatus, "need_status"), default=NeedStatus.open)
     sensitive: Mapped[bool] = mapped_column(default=False)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
-    operation = relationship("Operation")
-    organisation = relationship("Organisation")
     area = relationship("AdminArea")
     sector = relationship("Sector")
     resource_type = relationship("ResourceType")
-    created_by = relationship("User", foreign_keys=[created_by_id])
-    updated_by = relationship("User", foreign_keys=[updated_by_id])
 
     @property
     def areas(self) -> list[AdminArea]:
@@ -297,8 +303,6 @@ class Capacity(RecordMixin, db.Model):
         sa.UniqueConstraint("operation_id", "organisation_id", "code"),
     )
 
-    operation_id: Mapped[int] = mapped_column(sa.ForeignKey("operations.id", ondelete="CASCADE"), index=True)
-    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     resource_type_id: Mapped[int] = mapped_column(sa.ForeignKey("resource_types.id"), index=True)
     title: Mapped[str] = mapped_column(sa.String(300))
     quantity: Mapped[float] = mapped_column(sa.Float)
@@ -307,15 +311,9 @@ class Capacity(RecordMixin, db.Model):
     unit_cost: Mapped[float] = mapped_column(sa.Numeric(16, 2, asdecimal=False), default=0)
     currency: Mapped[str] = mapped_column(sa.String(3), default="USD")
     notes: Mapped[str] = mapped_column(sa.Text, default="")
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
-    operation = relationship("Operation")
-    organisation = relationship("Organisation")
     resource_type = relationship("ResourceType")
     areas = relationship("AdminArea", secondary=capacity_areas, order_by="AdminArea.pcode")
-    created_by = relationship("User", foreign_keys=[created_by_id])
-    updated_by = relationship("User", foreign_keys=[updated_by_id])
 
     @property
     def sector(self) -> Sector:
