@@ -39,15 +39,16 @@ def demo_command(password: str | None) -> None:
     """Create the tables (migrations) and load the demo operation, if not loaded yet."""
     from flask_migrate import upgrade
 
-    from coordhub.demo.loader import DEMO_OPERATION, DEMO_PASSWORD, load_demo
+    from coordhub.demo.loader import DEMO_OPERATION, DEMO_PASSWORD, check_demo_password, load_demo
     from coordhub.errors import DomainError
 
     password = password or DEMO_PASSWORD
-    upgrade()
     try:
-        users = load_demo(password)
+        check_demo_password(password)
     except DomainError as error:
         raise click.ClickException(f"--password: {error.message}") from None
+    upgrade()
+    users = load_demo(password)
     if users is None:
         click.echo(f"The demo operation '{DEMO_OPERATION}' is already loaded.")
     else:

@@ -29,6 +29,7 @@ def _lifetime(remember: bool) -> timedelta:
 
 def sign_in(user: User, remember: bool = False) -> UserSession:
     """Open a session for `user` in this browser (the caller commits)."""
+    user = getattr(user, "_get_current_object", lambda: user)()  # never store the current_user proxy itself
     token = secrets.token_urlsafe(32)
     now = utcnow()
     # Forget this user's sessions that ended long ago (the list on the account page shows only open ones).

@@ -1,6 +1,7 @@
 """Sign-in, language, and the administrators' pages for users, organisations and operations."""
 from __future__ import annotations
 
+import math
 import time
 from urllib.parse import urlparse
 
@@ -53,7 +54,7 @@ def _throttled(limit) -> object:
     user = db.session.scalar(sa.select(User).where(User.email == email)) if email else None
     record(None, AuditAction.sign_in_throttled, user or User(), summary=f"{email} from {request.remote_addr}")
     db.session.commit()
-    retry_after = max(1, int(limit.reset_at - time.time()) + 1)
+    retry_after = max(1, math.ceil(limit.reset_at - time.time()))
     minutes = max(1, round(retry_after / 60))
     message = ngettext("Too many failed sign-ins. Try again in %(num)d minute.",
                        "Too many failed sign-ins. Try again in %(num)d minutes.", minutes)
@@ -119,8 +120,8 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            account_operations.change_own_password(current_user, form.current_password.data, form.new_password.data,
-                                                   sessions.current_session())
+            account_operations.change_own_password(current_user._get_current_object(), form.current_password.data,
+                                                   form.new_password.data, sessions.current_session())
         except DomainError as error:
             show_domain_error(form, error)
         else:

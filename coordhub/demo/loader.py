@@ -137,13 +137,18 @@ CAPACITY_TEMPLATES = [
 DEMO_PASSWORD = "sahel-wells-2026"
 
 
+def check_demo_password(password: str) -> None:
+    """Raise ValidationError unless `password` passes the password rule for every demo account."""
+    for email, name, _acronym, _role in USERS:
+        check_password_rule(password, email, name)
+
+
 def load_demo(password: str = DEMO_PASSWORD, seed: int = 2026) -> list[User] | None:
     """Create the demo operation and everything in it. Returns the users, or None if already loaded.
     Raises ValidationError if `password` fails the password rule for one of the demo users."""
     if db.session.scalar(sa.select(Operation.id).where(Operation.name == DEMO_OPERATION)) is not None:
         return None
-    for email, name, _acronym, _role in USERS:
-        check_password_rule(password, email, name)
+    check_demo_password(password)
     rng = random.Random(seed)
     ensure_reference_data()
     operation = Operation(name=DEMO_OPERATION, country_code="TD", currency="USD",
