@@ -189,8 +189,9 @@ def test_api_tokens_expire_and_show_their_dates(app, world, token_for_user):
     assert utcnow().strftime("%Y-%m-%d %H:") in page  # last used, shown
 
 
-@pytest.mark.parametrize("locale", ["en", "fr"])
-def test_token_help_text_shows_the_token_placeholder(app, world, locale):
+@pytest.mark.parametrize("locale, sentence", [("en", "Send it as"), ("fr", "Transmettez-le")])
+def test_token_help_text_shows_the_token_placeholder(app, world, locale, sentence):
     browser = sign_in(app, world.users["viewer"])
-    page = browser.get("/account/tokens", headers={"Accept-Language": locale}).get_data(as_text=True)
-    assert "Bearer &lt;token&gt;" in page and "<token>" not in page
+    browser.post(f"/language/{locale}")
+    page = browser.get("/account/tokens").get_data(as_text=True)
+    assert sentence in page and "Bearer &lt;token&gt;" in page and "<token>" not in page
