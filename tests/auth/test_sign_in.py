@@ -181,3 +181,11 @@ def test_create_user_command_applies_the_rule(world, app, password):
 def test_demo_command_refuses_a_weak_password(app):
     result = app.test_cli_runner().invoke(args=["demo", "--password", "password1234"])
     assert result.exit_code != 0 and "too easy to guess" in result.output
+
+
+def test_failed_and_throttled_sign_ins_are_in_the_audit_log_page(client, world, login):
+    for _ in range(ACCOUNT_LIMIT + 1):
+        attempt(client, "intruder-target@example.org")
+    login(world.users["admin"])
+    page = client.get("/admin/audit/").get_data(as_text=True)
+    assert "sign_in_failed" in page and "sign_in_throttled" in page and "intruder-target@example.org" in page
