@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -18,7 +19,10 @@ def database_url(raw: str | None, default: str) -> str:
 
 
 class DefaultConfig:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    # No default: production refuses to start without one, development and the demo generate one per instance
+    # (instance/secret_key); see coordhub/security.py.
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    REQUIRE_SECRET_KEY = False
     SQLALCHEMY_DATABASE_URI = database_url(
         os.environ.get("DATABASE_URL"), f"sqlite:///{BASE_DIR / 'instance' / 'coordhub.db'}"
     )
@@ -37,6 +41,16 @@ class DefaultConfig:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("COORDHUB_REMEMBER_DAYS", "14")))
+    # A signed-in session without "keep me signed in" ends after this much inactivity (server side).
+    SESSION_IDLE_TIMEOUT = timedelta(hours=int(os.environ.get("COORDHUB_SESSION_IDLE_HOURS", "8")))
+    # Failed sign-ins allowed per e-mail address and per client address before 429 (Flask-Limiter syntax);
+    # stored in Redis when REDIS_URL is set, in memory otherwise.
+    SIGN_IN_LIMIT_ACCOUNT = os.environ.get("COORDHUB_SIGN_IN_LIMIT_ACCOUNT", "5 per 15 minutes")
+    SIGN_IN_LIMIT_ADDRESS = os.environ.get("COORDHUB_SIGN_IN_LIMIT_ADDRESS", "20 per 15 minutes")
+    API_TOKEN_DEFAULT_DAYS = 90
+    HSTS = False  # Strict-Transport-Security: production only (the site must be served over HTTPS)
     MAX_CONTENT_LENGTH = 50 * 1024 * 1024
     # Allocation runs larger than this many needs x capacities go to a background job.
     ALLOCATION_BACKGROUND_THRESHOLD = int(os.environ.get("COORDHUB_ALLOCATION_BACKGROUND", "2000"))
@@ -48,7 +62,6 @@ class DevelopmentConfig(DefaultConfig):
 
 class TestingConfig(DefaultConfig):
     TESTING = True
-    SECRET_KEY = "testing"
     WTF_CSRF_ENABLED = False  # tests/auth/test_csrf.py switches it back on to prove protection
     SQLALCHEMY_DATABASE_URI = database_url(
         os.environ.get("DATABASE_URL"), "sqlite:///:memory:"
@@ -61,6 +74,8 @@ class TestingConfig(DefaultConfig):
 
 
 class ProductionConfig(DefaultConfig):
+    REQUIRE_SECRET_KEY = True
+    HSTS = True
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
 

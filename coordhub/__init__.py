@@ -50,12 +50,16 @@ def create_app(config: str | type | dict | None = None) -> Flask:
             super().__init__(url_map, max=2**31 - 1)
 
     app.url_map.converters["id"] = IdConverter
+    from coordhub import security
+
+    security.configure_secret_key(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     bootstrap.init_app(app)
+    security.configure_limiter(app)
     _enable_sqlite_foreign_keys(app)
 
     from coordhub import models  # noqa: F401  (every table registered on the metadata)
@@ -81,6 +85,10 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     register_commands(app)
     _register_error_pages(app)
     app.before_request(_refuse_nul_characters)
+    from coordhub.auth.sessions import load_session
+
+    app.before_request(load_session)
+    app.after_request(security.add_security_headers)
     return app
 
 

@@ -32,14 +32,21 @@ def _operation_by_name(name: str):
 
 
 @click.command("demo")
-@click.option("--password", default="demo-password", show_default=True, help="Password of every demo user.")
+@click.option("--password", default=None, help="Password of every demo user (must pass the password rule). "
+              "[default: sahel-wells-2026]")
 @with_appcontext
-def demo_command(password: str) -> None:
+def demo_command(password: str | None) -> None:
     """Create the tables (migrations) and load the demo operation, if not loaded yet."""
     from flask_migrate import upgrade
 
-    from coordhub.demo.loader import DEMO_OPERATION, load_demo
+    from coordhub.demo.loader import DEMO_OPERATION, DEMO_PASSWORD, check_demo_password, load_demo
+    from coordhub.errors import DomainError
 
+    password = password or DEMO_PASSWORD
+    try:
+        check_demo_password(password)
+    except DomainError as error:
+        raise click.ClickException(f"--password: {error.message}") from None
     upgrade()
     users = load_demo(password)
     if users is None:

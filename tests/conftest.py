@@ -48,8 +48,10 @@ def clean_database(request):
     if "app" not in request.fixturenames:
         yield
         return
+    from coordhub.extensions import limiter
     from coordhub.registry.reference import ensure_reference_data
 
+    limiter.reset()  # the sign-in throttle's counters (memory) start empty too
     ensure_reference_data()
     db.session.commit()
     yield

@@ -43,17 +43,17 @@ def test_import_admin_areas_error_exits_2_and_loads_nothing(world, app, tmp_path
 
 
 def test_demo_loads_a_realistic_operation_once(app):
-    from coordhub.demo.loader import load_demo
+    from coordhub.demo.loader import DEMO_PASSWORD, load_demo
 
-    users = load_demo("demo-password")
+    users = load_demo(DEMO_PASSWORD)
     assert users is not None and any(u.role is Role.admin for u in users)
-    assert load_demo("demo-password") is None
+    assert load_demo(DEMO_PASSWORD) is None
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Project)) > 40
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Need)) > 50
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Capacity)) > 15
     assert db.session.scalar(sa.select(AdminArea).where(AdminArea.pcode == "TD1403")).name == "Assoungha"
     admin = next(u for u in users if u.role is Role.admin)
     client = app.test_client()
-    assert client.post("/login", data={"email": admin.email, "password": "demo-password"}).status_code == 302
+    assert client.post("/login", data={"email": admin.email, "password": DEMO_PASSWORD}).status_code == 302
     for url in ("/", "/projects/", "/needs/", "/capacities/", "/areas/"):
         assert client.get(url).status_code == 200, url

@@ -50,7 +50,7 @@ def authenticate() -> None:
         raise Unauthorised("Send a personal API token as 'Authorization: Bearer <token>'.")
     row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip())))
     if row is None or not row.active or not row.user.active:
-        raise Unauthorised("This API token is unknown, revoked, or its account is disabled.")
+        raise Unauthorised("This API token is unknown, revoked, expired, or its account is disabled.")
     row.last_used_at = utcnow()
     db.session.commit()
     g.api_user = row.user

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -30,17 +30,25 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    # None only for tokens issued before expiry dates existed (they keep working until revoked).
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)
 
     user = relationship("User")
 
     @classmethod
-    def issue(cls, user, name: str) -> tuple["ApiToken", str]:
-        """Create a token for `user`; returns the row and the plain token (shown once, never stored)."""
+    def issue(cls, user, name: str, days: int = 90) -> tuple["ApiToken", str]:
+        """Create a token for `user` valid `days` days; returns the row and the plain token (shown once, never
+        stored)."""
         plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        token = cls(user_id=user.id, name=name, token_hash=hash_token(plain), hint=plain[:10])
+        token = cls(user_id=user.id, name=name, token_hash=hash_token(plain), hint=plain[:10],
+                    expires_at=utcnow() + timedelta(days=days))
         db.session.add(token)
         return token, plain
 
     @property
+    def expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= utcnow()
+
+    @property
     def active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.expired

@@ -19,6 +19,8 @@ class AuditAction(enum.Enum):
     restore = "restore"
     delete = "delete"
     sign_in = "sign_in"
+    sign_in_failed = "sign_in_failed"
+    sign_in_throttled = "sign_in_throttled"
 
 
 class AuditEntry(db.Model):

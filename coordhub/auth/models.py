@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from coordhub.registry.models import enum_column, operation_members, utcnow
 _hasher = PasswordHasher()
 # The test suite creates hundreds of users: cheap parameters there (config PASSWORD_HASH_CHEAP), never in production.
 _cheap_hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+_dummy_hashes: dict[PasswordHasher, str] = {}
 
 
 def _password_hasher() -> PasswordHasher:
@@ -56,8 +58,29 @@ class User(UserMixin, db.Model):
     def normalise_email(email: str) -> str:
         return email.strip().lower()
 
+    def get_id(self) -> str:
+        """Flask-Login keeps this in the session and remember cookies: the server-side session's token, never
+        the user id, so that ending the session (coordhub.auth.sessions) refuses every copy of the cookie."""
+        token = getattr(self, "session_token", None)
+        if token is None:
+            raise RuntimeError("Sign users in through coordhub.auth.sessions.sign_in, which opens a session.")
+        return token
+
     def set_password(self, password: str) -> None:
         self.password_hash = _password_hasher().hash(password)
+
+    @staticmethod
+    def check_no_account(password: str) -> bool:
+        """Spend the time of a password check when the e-mail is unknown, so that a failed sign-in's time
+        does not tell whether the account exists. Always False."""
+        hasher = _password_hasher()
+        if hasher not in _dummy_hashes:
+            _dummy_hashes[hasher] = hasher.hash(secrets.token_urlsafe(16))
+        try:
+            hasher.verify(_dummy_hashes[hasher], password)
+        except (VerificationError, InvalidHashError):
+            pass
+        return False
 
     def check_password(self, password: str) -> bool:
         try:
@@ -85,3 +108,25 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+class UserSession(db.Model):
+    """A signed-in browser: its cookie (and remember-me cookie) carry a random token whose hash is kept here,
+    so the server can end a session, or all of a user's, and refuse every copy of the cookie afterwards."""
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    address: Mapped[str] = mapped_column(sa.String(45), default="")
+    user_agent: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    user = relationship("User")
+
+    def is_open(self, now: datetime) -> bool:
+        return self.revoked_at is None and self.expires_at > now

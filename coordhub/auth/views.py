@@ -1,20 +1,27 @@
 """Sign-in, language, and the administrators' pages for users, organisations and operations."""
 from __future__ import annotations
 
+import math
+import time
 from urllib.parse import urlparse
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (Blueprint, abort, current_app, flash, g, make_response, redirect, render_template, request, session,
+                   url_for)
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_babel import ngettext
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required
 
-from coordhub.audit.models import AuditAction, record
-from coordhub.auth import rights
-from coordhub.auth.forms import AdminAreaUploadForm, LoginForm, OperationForm, OrganisationForm, UserForm
+from coordhub.audit.models import AuditAction, audit_value, record
+from coordhub.auth import operations as account_operations
+from coordhub.auth import rights, sessions
+from coordhub.auth.forms import (AdminAreaUploadForm, ChangePasswordForm, LoginForm, OperationForm, OrganisationForm,
+                                 UserForm)
 from coordhub.auth.models import User
 from coordhub.errors import DomainError
 from coordhub.web import show_domain_error
-from coordhub.extensions import db, login_manager
+from coordhub.extensions import db, limiter, login_manager
 from coordhub.registry import operations as ops
 from coordhub.registry.admin_areas import AdminAreaFileError, parse_admin_areas
 from coordhub.registry.models import AdminArea, Operation, Organisation, utcnow
@@ -25,28 +32,61 @@ login_manager.login_view = "auth.login"
 login_manager.login_message_category = "warning"
 
 
-@login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
-
-
 def _safe_next(target: str | None) -> str:
     if target and urlparse(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
         return target
     return url_for("registry.dashboard")
 
 
+# --- sign-in, throttled per e-mail address and per client address (failures only) ------------------------
+
+def _attempted_email() -> str:
+    return User.normalise_email(request.form.get("email") or "")[:254]
+
+
+def _sign_in_failed(response) -> bool:
+    return bool(g.get("sign_in_failed"))
+
+
+def _throttled(limit) -> object:
+    """The sign-in limit is reached: record it and answer 429 with Retry-After, before any password check."""
+    email = _attempted_email()
+    user = db.session.scalar(sa.select(User).where(User.email == email)) if email else None
+    record(None, AuditAction.sign_in_throttled, user or User(), summary=f"{email} from {request.remote_addr}")
+    db.session.commit()
+    retry_after = max(1, math.ceil(limit.reset_at - time.time()))
+    minutes = max(1, round(retry_after / 60))
+    message = ngettext("Too many failed sign-ins. Try again in %(num)d minute.",
+                       "Too many failed sign-ins. Try again in %(num)d minutes.", minutes)
+    response = make_response(render_template("error.html", code=429, message=message), 429)
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def _sign_in_limit(setting: str, key_func, scope: str):
+    return limiter.limit(lambda: current_app.config[setting], key_func=key_func, methods=["POST"], scope=scope,
+                         deduct_when=_sign_in_failed, on_breach=_throttled)
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@_sign_in_limit("SIGN_IN_LIMIT_ADDRESS", get_remote_address, "sign-in-address")
+@_sign_in_limit("SIGN_IN_LIMIT_ACCOUNT", _attempted_email, "sign-in-account")
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("registry.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(sa.select(User).where(User.email == User.normalise_email(form.email.data)))
-        if user is None or not user.check_password(form.password.data) or not user.active:
+        email = User.normalise_email(form.email.data)
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        # Unknown e-mail: hash against a dummy, so the answer takes as long as for a wrong password.
+        password_ok = user.check_password(form.password.data) if user else User.check_no_account(form.password.data)
+        if not password_ok or not user.active:
+            g.sign_in_failed = True
+            record(None, AuditAction.sign_in_failed, user or User(), summary=f"{email} from {request.remote_addr}")
+            db.session.commit()
             flash(_("Wrong e-mail or password, or the account is disabled."), "danger")
         else:
-            login_user(user, remember=form.remember.data)
+            sessions.sign_in(user, remember=form.remember.data)
             user.last_login_at = utcnow()
             record(user, AuditAction.sign_in, user, summary=user.email)
             db.session.commit()
@@ -57,8 +97,51 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    logout_user()
+    sessions.sign_out()
+    db.session.commit()
     flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+# --- the signed-in user's own account: password, sessions ----------------------------------------------
+
+@bp.route("/account/", methods=["GET"])
+@login_required
+def account():
+    from coordhub.registry.forms import ArchiveForm
+
+    return render_template("auth/account.html", rows=sessions.open_sessions(current_user),
+                           this_session=sessions.current_session(), everywhere_form=ArchiveForm())
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            account_operations.change_own_password(current_user._get_current_object(), form.current_password.data,
+                                                   form.new_password.data, sessions.current_session())
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash(_("Your password is changed. Every other browser and device is signed out."), "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/password.html", form=form)
+
+
+@bp.route("/account/sign-out-everywhere", methods=["POST"])
+@login_required
+def sign_out_everywhere():
+    from coordhub.registry.forms import ArchiveForm
+
+    if not ArchiveForm().validate_on_submit():
+        abort(400)
+    ended = account_operations.sign_out_everywhere(current_user)
+    sessions.sign_out()
+    db.session.commit()
+    flash(ngettext("%(num)d session ended: you are signed out everywhere.",
+                   "%(num)d sessions ended: you are signed out everywhere.", ended), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -204,9 +287,10 @@ def tokens():
     form = TokenForm()
     new_token = None
     if form.validate_on_submit():
-        row, new_token = ApiToken.issue(current_user, form.name.data.strip())
+        row, new_token = ApiToken.issue(current_user, form.name.data.strip(), days=form.days.data)
         db.session.flush()
-        record(current_user, AuditAction.create, row, {"name": [None, row.name]}, summary=f"API token {row.hint}…")
+        record(current_user, AuditAction.create, row, {"name": [None, row.name], "expires_at": [
+            None, audit_value(row.expires_at)]}, summary=f"API token {row.hint}…")
         db.session.commit()
         form = TokenForm(formdata=None)
     rows = db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == current_user.id)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from coordhub.allocation.operations import run_allocation
 from coordhub.auth.models import Role, User
+from coordhub.auth.operations import check_password_rule
 from coordhub.extensions import db
 from coordhub.overlap.detection import detect_operation
 from coordhub.registry.admin_areas import parse_admin_areas
@@ -132,10 +133,22 @@ CAPACITY_TEMPLATES = [
 ]
 
 
-def load_demo(password: str, seed: int = 2026) -> list[User] | None:
-    """Create the demo operation and everything in it. Returns the users, or None if already loaded."""
+# The demo accounts' shared password: printed by `coordhub demo`, and it passes the password rule.
+DEMO_PASSWORD = "sahel-wells-2026"
+
+
+def check_demo_password(password: str) -> None:
+    """Raise ValidationError unless `password` passes the password rule for every demo account."""
+    for email, name, _acronym, _role in USERS:
+        check_password_rule(password, email, name)
+
+
+def load_demo(password: str = DEMO_PASSWORD, seed: int = 2026) -> list[User] | None:
+    """Create the demo operation and everything in it. Returns the users, or None if already loaded.
+    Raises ValidationError if `password` fails the password rule for one of the demo users."""
     if db.session.scalar(sa.select(Operation.id).where(Operation.name == DEMO_OPERATION)) is not None:
         return None
+    check_demo_password(password)
     rng = random.Random(seed)
     ensure_reference_data()
     operation = Operation(name=DEMO_OPERATION, country_code="TD", currency="USD",

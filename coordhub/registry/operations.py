@@ -13,6 +13,8 @@ from flask_babel import lazy_gettext as _l
 from coordhub.audit.models import AuditAction, AuditEntry, audit_value, record
 from coordhub.auth import rights
 from coordhub.auth.models import Role, User
+from coordhub.auth.operations import check_password_rule
+from coordhub.auth.sessions import end_all_sessions, revoke_api_tokens
 from coordhub.errors import PermissionDenied, ValidationError
 from coordhub.extensions import db
 from coordhub.registry.admin_areas import AreaRecord
@@ -507,7 +509,7 @@ def save_user(actor: User | None, data: dict[str, Any], target: User | None = No
              _("Unknown organisation."), "organisation_id")
     password = data.get("password") or ""
     if creating or password:
-        _require(len(password) >= 10, _("Use at least 10 characters."), "password")
+        check_password_rule(password, email, name)
     user = target or User()
     changes: dict[str, list] = {}
     for field, value in {"email": email, "name": name, "role": role, "organisation_id": organisation_id,
@@ -519,6 +521,15 @@ def save_user(actor: User | None, data: dict[str, Any], target: User | None = No
     if password:
         user.set_password(password)
         changes["password"] = ["", "(changed)"]
+    if not creating and (password or not user.active):
+        # A reset password or a disabled account: every browser signed in as this user is signed out.
+        ended = end_all_sessions(user)
+        if ended:
+            changes["sessions"] = [ended, 0]
+    if not creating and not user.active:
+        revoked = revoke_api_tokens(user)
+        if revoked:
+            changes["api_tokens"] = [revoked, 0]
     operation_ids = data.get("operation_ids")
     if operation_ids is not None:
         operations = list(db.session.scalars(sa.select(Operation).where(Operation.id.in_(operation_ids))))

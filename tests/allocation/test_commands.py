@@ -60,9 +60,9 @@ def test_allocate_on_files_needs_no_database(tmp_path):
 
 
 def test_the_demo_starts_with_a_stored_allocation(app):
-    from coordhub.demo.loader import load_demo
+    from coordhub.demo.loader import DEMO_PASSWORD, load_demo
 
-    load_demo("demo-password")
+    load_demo(DEMO_PASSWORD)
     run = db.session.scalar(sa.select(AllocationRun))
     assert run is not None and run.status.value == "optimal" and run.note == "Demo: default policy"
     assert run.need_count > 50 and run.capacity_count > 15 and run.assignments and run.explanations

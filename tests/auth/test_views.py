@@ -106,7 +106,7 @@ def test_user_form_reports_errors_next_to_the_field(world, login, client):
     response = client.post("/admin/users/new", data={
         "name": "Short", "email": "short@example.org", "organisation_id": world.ngo.id, "role": "viewer",
         "password": "short"})
-    assert "between 10 and 200 characters" in response.get_data(as_text=True)
+    assert "Use at least 12 characters." in response.get_data(as_text=True)
 
 
 def test_non_admins_cannot_reach_administration(world, login, client):

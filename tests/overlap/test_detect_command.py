@@ -32,9 +32,9 @@ def test_detect_overlaps_command(world, app):
 
 
 def test_the_demo_comes_with_alerts_clusters_and_its_funding_chain_counted_once(app):
-    from coordhub.demo.loader import load_demo
+    from coordhub.demo.loader import DEMO_PASSWORD, load_demo
 
-    load_demo("demo-password")
+    load_demo(DEMO_PASSWORD)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OverlapAlert)) > 10
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OverlapCluster)) > 0
     [chain] = db.session.scalars(sa.select(OverlapAlert).where(OverlapAlert.kind == AlertKind.double_count)).all()
