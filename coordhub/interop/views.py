@@ -263,6 +263,9 @@ def export_iati(organisation_id: int, operation: Operation):
         abort(403)
     activities, left_out = export.iati_activities(operation, organisation, current_user,
                                                   include_sensitive=request.args.get("include_sensitive") == "1")
+    if not activities:  # an IATI file holds at least one activity
+        flash(_("%(org)s has no project to publish in IATI in this operation.", org=organisation.label), "warning")
+        return redirect(url_for("registry.record_list", slug="projects", organisation=organisation.id))
     try:
         data, errors = iati_activities_for(export.reporting_organisation(organisation), activities)
     except IatiError as error:

@@ -156,3 +156,11 @@ def test_export_streams_large_lists(world, login, client):
     response = client.get("/projects/export.csv")
     assert response.is_streamed
     assert response.get_data(as_text=True).count("School ") == 1200
+
+
+def test_iati_export_of_an_organisation_without_projects_says_so(world, login, client):
+    """An IATI file needs at least one activity: no 500, a message and the (empty) list instead."""
+    login(world.users["focal"])
+    response = client.get(f"/organisations/{world.ngo.id}/iati.xml")
+    assert response.status_code == 302 and f"organisation={world.ngo.id}" in response.headers["Location"]
+    assert "has no project to publish in IATI" in client.get(response.headers["Location"]).get_data(as_text=True)
