@@ -600,7 +600,7 @@ class RecordPlanner(Planner):
         """The operation's records of this kind as record_state dicts, indexed by (organisation, code) and,
         for records without a code, by (organisation, fingerprint)."""
         table = self.model.__table__
-        columns = [table.c.id, table.c.operation_id] + [table.c[f] for f in ops.FIELDS[self.model]]
+        columns = [table.c.id, table.c.operation_id, table.c.version] + [table.c[f] for f in ops.FIELDS[self.model]]
         states = {row["id"]: dict(row) for row in db.session.execute(
             sa.select(*columns).where(table.c.operation_id == self.operation.id)).mappings()}
         links = {Project: {"area_ids": (project_areas, "project_id", "admin_area_id"),

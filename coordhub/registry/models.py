@@ -202,6 +202,13 @@ class RecordMixin:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     archived_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Optimistic concurrency: every write adds one (the ORM checks it on UPDATE, write_records in its WHERE),
+    # so a save prepared from an older version is refused instead of silently overwriting a newer one.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    @declared_attr
+    def __mapper_args__(cls):
+        return {"version_id_col": cls.__table__.c.version}
 
     @declared_attr
     def operation(cls):

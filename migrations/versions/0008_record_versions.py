@@ -1,0 +1,30 @@
+"""record versions: optimistic concurrency for projects, needs and capacities; indexes for overlap candidates
+
+Revision ID: 0008_record_versions
+Revises: 0006_allocation_runs
+Create Date: 2026-11-29 22:45:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0008_record_versions'
+down_revision = '0006_allocation_runs'
+branch_labels = None
+depends_on = None
+
+TABLES = ("projects", "needs", "capacities")
+
+
+def upgrade():
+    for table in TABLES:
+        with op.batch_alter_table(table) as batch_op:
+            batch_op.add_column(sa.Column('version', sa.Integer(), server_default='1', nullable=False))
+
+
+def downgrade():
+    for table in TABLES:
+        with op.batch_alter_table(table) as batch_op:
+            batch_op.drop_column('version')
