@@ -21,6 +21,7 @@ from coordhub.audit.models import AuditAction, record
 from coordhub.auth.models import User
 from coordhub.errors import NotFound, PermissionDenied, ValidationError
 from coordhub.extensions import db
+from coordhub.locks import lock_operation
 from coordhub.registry.models import Capacity, Need, Operation, utcnow
 
 Progress = Callable[[float, str], None]
@@ -168,8 +169,12 @@ def _store(user: User | None, operation: Operation, run_input: RunInput, result:
 # --- publishing -----------------------------------------------------------------------------------
 
 def publish_run(user: User, run: AllocationRun) -> AllocationRun:
-    """Show the run's assignments to the partners (it becomes the latest published run). Commits."""
+    """Show the run's assignments to the partners (it becomes the latest published run). Commits.
+
+    Publishing, answering and pinning hold the operation's row lock: one of them at a time per operation, each
+    seeing what the previous one committed (two publishes at once stamp one after the other)."""
     _require_manager(user, run.operation)
+    lock_operation(run.operation_id)
     if run.status is RunStatus.infeasible:
         raise ValidationError(_("An infeasible run cannot be published: relax the policy and run again."))
     if run.published:
@@ -225,6 +230,7 @@ def pin_pair(user: User, operation: Operation, need_id: int, capacity_id: int, q
     """Fix `quantity` units of the capacity for the need in every later run (replacing a pin of the same pair
     and a coordinator's exclusion of it). Commits."""
     _require_manager(user, operation)
+    lock_operation(operation.id)
     need, capacity = _pair(operation, need_id, capacity_id)
     problem = pair_problem(need, capacity)
     if problem is not None:
@@ -267,6 +273,7 @@ def forbid_pair(user: User, operation: Operation, need_id: int, capacity_id: int
         AllocationForbiddenPair:
     """Keep later runs from using the pair (removes a pin of it). Commits."""
     _require_manager(user, operation)
+    lock_operation(operation.id)
     need, capacity = _pair(operation, need_id, capacity_id)
     reason = (reason or "").strip() or _("excluded by a coordinator")
     if len(reason) > MAX_REASON:
@@ -311,6 +318,7 @@ def respond(user: User, assignment: AllocationAssignment, decision: Decision | s
     Commits."""
     from coordhub.allocation.queries import latest_published_run
 
+    lock_operation(assignment.run.operation_id)  # then the answer and the published run are read as committed
     run = assignment.run
     operation = run.operation
     if not can_respond(user, operation, assignment.organisation_id):

@@ -364,7 +364,7 @@ def save_record(user: User, operation: Operation, kind: type, data: dict[str, An
     try:
         db.session.flush()  # the ORM's UPDATE … WHERE version = the version read: 0 rows when someone was faster
     except StaleDataError:
-        raise stale_record(kind, obj.id) from None
+        raise stale_record(kind, prepared.record_id) from None
     record(user, AuditAction.create if creating else AuditAction.update, obj, prepared.changes,
            summary=obj.title)
     if kind is Project:
