@@ -160,7 +160,8 @@ def main() -> None:
             print(json.dumps(result))
             results.append(result)
     backend = options.database.split(":", 1)[0]
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {backend}"
+    machine = (f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {backend}, "
+               f"load average {os.getloadavg()[0]:.1f} at the end (the machine is shared)")
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"overlap_alerts_{backend}.json").write_text(json.dumps({"machine": machine, "results": results},
                                                                         indent=2) + "\n")

@@ -670,6 +670,8 @@ def load_admin_areas(operation: Operation, records: Iterable[AreaRecord], user: 
             area.name, area.level, area.parent, area.path = rec.name, rec.level, parent, path
             if rec.latitude is not None:
                 area.latitude, area.longitude = rec.latitude, rec.longitude
+        if created or updated:
+            operation.areas_changed()
         db.session.flush()
         record(user, AuditAction.update, operation, {"admin_areas": [None, f"{created} created, {updated} updated"]},
                summary=_("Admin areas loaded"), operation_id=operation.id)

@@ -1,4 +1,5 @@
-"""record versions: optimistic concurrency for projects, needs and capacities; indexes for overlap candidates
+"""record versions: optimistic concurrency for projects, needs and capacities; the operation's areas stamp and the
+project_areas index by area (overlap detection around one project)
 
 Revision ID: 0008_record_versions
 Revises: 0006_allocation_runs
@@ -22,9 +23,15 @@ def upgrade():
     for table in TABLES:
         with op.batch_alter_table(table) as batch_op:
             batch_op.add_column(sa.Column('version', sa.Integer(), server_default='1', nullable=False))
+    with op.batch_alter_table('operations') as batch_op:
+        batch_op.add_column(sa.Column('areas_stamp', sa.String(length=32), server_default='', nullable=False))
+    op.create_index('ix_project_areas_admin_area_id', 'project_areas', ['admin_area_id'], unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_project_areas_admin_area_id', table_name='project_areas')
+    with op.batch_alter_table('operations') as batch_op:
+        batch_op.drop_column('areas_stamp')
     for table in TABLES:
         with op.batch_alter_table(table) as batch_op:
             batch_op.drop_column('version')
