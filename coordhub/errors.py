@@ -24,3 +24,15 @@ class PermissionDenied(DomainError):
 
 class NotFound(DomainError):
     status_code = 404
+
+
+class Conflict(DomainError):
+    """The record changed since the version the request was prepared from (optimistic concurrency), or another
+    request holds what this one needs. `current` carries what the reader needs to reconcile (e.g. the record's
+    current values and version)."""
+
+    status_code = 409
+
+    def __init__(self, message: str, field: str | None = None, current: dict | None = None):
+        super().__init__(message, field)
+        self.current = current or {}

@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import jsonify
+from flask import current_app, jsonify, url_for
 
+from coordhub.allocation import jobs as allocation_jobs
 from coordhub.allocation import operations as allocation_ops
 from coordhub.allocation import queries
-from coordhub.allocation.inputs import MAX_AMOUNT, MAX_DISTANCE_COST, MAX_QUANTITY, MAX_TIME_LIMIT, MAX_WEIGHT
+from coordhub.allocation.inputs import (
+    MAX_AMOUNT, MAX_DISTANCE_COST, MAX_QUANTITY, MAX_TIME_LIMIT, MAX_WEIGHT, clean_settings, pair_count,
+)
 from coordhub.allocation.models import (
     AllocationAssignment, AllocationExplanation, AllocationRun, Decision, RunStatus,
 )
@@ -19,6 +22,8 @@ from coordhub.api.openapi import AREA, EXTRA_PATHS, EXTRA_SCHEMAS, ID, PAGING, _
 from coordhub.auth import rights
 from coordhub.errors import NotFound, ValidationError
 from coordhub.extensions import db
+from coordhub.jobs.api import ACCEPTED, job_accepted
+from coordhub.jobs.runner import start_job
 
 
 def _stamp(value) -> str | None:
@@ -137,7 +142,17 @@ def create_run(user):
     note = body.get("note", "")
     if not isinstance(note, str):
         raise ValidationError("note must be text.", "note")
-    run = allocation_ops.run_allocation(user, operation_for(user), _policy_in(body.get("policy", {})), note)
+    operation = operation_for(user)
+    settings = _policy_in(body.get("policy", {}))
+    if pair_count(operation) > current_app.config["ALLOCATION_BACKGROUND_THRESHOLD"]:
+        # As the new-run page: large runs go to a worker; check rights and settings now, not in the job.
+        allocation_ops.require_manager(user, operation)
+        settings = clean_settings(settings, operation)
+        job = start_job(allocation_jobs.JOB_KIND, {"operation_id": operation.id, "settings": settings,
+                                                   "note": note, "runs_url": url_for("allocation.runs")},
+                        user=user, operation=operation)
+        return job_accepted(job)
+    run = allocation_ops.run_allocation(user, operation, settings, note)
     return jsonify(serialise_run(run, user, full=True)), 201
 
 
@@ -244,10 +259,13 @@ EXTRA_PATHS.update({
                 "parameters": PAGING,
                 "responses": {"200": _json(_page(_ref("AllocationRun"))), **_error_responses(401, 404)}},
         "post": {"summary": "Run an allocation with a policy and store it (coordinators, administrators)",
+                 "description": "Computed within the request (201) when the operation has at most "
+                                "COORDHUB_ALLOCATION_BACKGROUND need-capacity pairs (2,000 by default), as the "
+                                "new-run page; larger runs go to a background job (202).",
                  "tags": TAGS, "parameters": PAGING[2:],
                  "requestBody": {"required": True, "content": {"application/json": {
                      "schema": _ref("AllocationRunInput")}}},
-                 "responses": {"201": _json(_ref("AllocationRun"), "Stored"),
+                 "responses": {"201": _json(_ref("AllocationRun"), "Stored"), "202": ACCEPTED,
                                **_error_responses(400, 401, 403, 404, 422)}}},
     "/allocation-runs/{run_id}": {
         "parameters": [RUN_ID, PAGING[2]],

@@ -21,13 +21,14 @@ from coordhub.audit.models import AuditAction, record
 from coordhub.auth.models import User
 from coordhub.errors import NotFound, PermissionDenied, ValidationError
 from coordhub.extensions import db
+from coordhub.locks import lock_operation
 from coordhub.registry.models import Capacity, Need, Operation, utcnow
 
 Progress = Callable[[float, str], None]
 MAX_REASON = 500
 
 
-def _require_manager(user: User | None, operation: Operation) -> None:
+def require_manager(user: User | None, operation: Operation) -> None:
     """`user` None is the command line (trusted)."""
     if user is not None and not can_manage_allocations(user, operation):
         raise PermissionDenied(_("Only coordinators and administrators of %(name)s manage allocations.",
@@ -42,7 +43,7 @@ def run_allocation(user: User | None, operation: Operation, settings: Mapping[st
     the current pins and forbidden pairs; store the run with its assignments and explanations and commit.
 
     Raises PermissionDenied, or ValidationError when the settings or the data cannot be allocated."""
-    _require_manager(user, operation)
+    require_manager(user, operation)
     settings = clean_settings(settings, operation)
     note = (note or "").strip()
     if len(note) > 300:
@@ -168,8 +169,12 @@ def _store(user: User | None, operation: Operation, run_input: RunInput, result:
 # --- publishing -----------------------------------------------------------------------------------
 
 def publish_run(user: User, run: AllocationRun) -> AllocationRun:
-    """Show the run's assignments to the partners (it becomes the latest published run). Commits."""
-    _require_manager(user, run.operation)
+    """Show the run's assignments to the partners (it becomes the latest published run). Commits.
+
+    Publishing, answering and pinning hold the operation's row lock: one of them at a time per operation, each
+    seeing what the previous one committed (two publishes at once stamp one after the other)."""
+    require_manager(user, run.operation)
+    lock_operation(run.operation_id)
     if run.status is RunStatus.infeasible:
         raise ValidationError(_("An infeasible run cannot be published: relax the policy and run again."))
     if run.published:
@@ -224,7 +229,8 @@ def pin_pair(user: User, operation: Operation, need_id: int, capacity_id: int, q
              note: str = "") -> AllocationPin:
     """Fix `quantity` units of the capacity for the need in every later run (replacing a pin of the same pair
     and a coordinator's exclusion of it). Commits."""
-    _require_manager(user, operation)
+    require_manager(user, operation)
+    lock_operation(operation.id)
     need, capacity = _pair(operation, need_id, capacity_id)
     problem = pair_problem(need, capacity)
     if problem is not None:
@@ -266,7 +272,8 @@ def pin_pair(user: User, operation: Operation, need_id: int, capacity_id: int, q
 def forbid_pair(user: User, operation: Operation, need_id: int, capacity_id: int, reason: str = "") -> \
         AllocationForbiddenPair:
     """Keep later runs from using the pair (removes a pin of it). Commits."""
-    _require_manager(user, operation)
+    require_manager(user, operation)
+    lock_operation(operation.id)
     need, capacity = _pair(operation, need_id, capacity_id)
     reason = (reason or "").strip() or _("excluded by a coordinator")
     if len(reason) > MAX_REASON:
@@ -289,7 +296,7 @@ def forbid_pair(user: User, operation: Operation, need_id: int, capacity_id: int
 
 def remove_pin(user: User, pin: AllocationPin) -> None:
     operation = db.session.get(Operation, pin.operation_id)
-    _require_manager(user, operation)
+    require_manager(user, operation)
     _delete_pin(user, pin, _("Pin removed"))
     db.session.commit()
 
@@ -297,7 +304,7 @@ def remove_pin(user: User, pin: AllocationPin) -> None:
 def remove_forbidden(user: User, pair: AllocationForbiddenPair) -> None:
     """Allow the pair again (a partner's decline too: the coordinator has agreed it with them)."""
     operation = db.session.get(Operation, pair.operation_id)
-    _require_manager(user, operation)
+    require_manager(user, operation)
     _delete_forbidden(user, pair, _("Exclusion removed"))
     db.session.commit()
 
@@ -311,6 +318,7 @@ def respond(user: User, assignment: AllocationAssignment, decision: Decision | s
     Commits."""
     from coordhub.allocation.queries import latest_published_run
 
+    lock_operation(assignment.run.operation_id)  # then the answer and the published run are read as committed
     run = assignment.run
     operation = run.operation
     if not can_respond(user, operation, assignment.organisation_id):

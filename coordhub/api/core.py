@@ -10,7 +10,7 @@ from flask import Blueprint, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from coordhub.api.models import ApiToken, hash_token
-from coordhub.errors import DomainError, NotFound, PermissionDenied, ValidationError
+from coordhub.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationError
 from coordhub.extensions import csrf, db
 from coordhub.registry.context import accessible_operations
 from coordhub.registry.models import AdminArea, Operation, utcnow
@@ -35,6 +35,46 @@ def error_response(status: int, message: str, field: str | None = None, errors: 
 def _domain_error(error: DomainError):
     db.session.rollback()
     return error_response(error.status_code, error.message, error.field, error.errors or None)
+
+
+@bp.errorhandler(Conflict)
+def _conflict(error: Conflict):
+    """409 with the record as it is now (redacted as any read) and its version, also as the ETag."""
+    from coordhub.api.serialise import RECORD_SERIALISERS
+
+    db.session.rollback()
+    response, status = error_response(409, error.message, error.field)
+    record = error.current.get("record")
+    serialiser = RECORD_SERIALISERS.get(type(record))
+    if serialiser is not None:
+        body = response.get_json()
+        body["error"]["current"] = serialiser(record, g.api_user)
+        response = jsonify(body)
+    if error.current.get("version") is not None:
+        response.headers["ETag"] = etag(error.current["version"])
+    return response, status
+
+
+def etag(version: int) -> str:
+    """A record's version as an entity tag: `"<version>"` (sent back in If-Match to update that version only)."""
+    return f'"{version}"'
+
+
+def if_match_version() -> int | None:
+    """The version named by If-Match (None when absent or `*`: an unconditional update)."""
+    header = request.headers.get("If-Match")
+    if header is None or not header.strip() or request.if_match.star_tag:
+        return None
+    tags = request.if_match.as_set(include_weak=True)
+    if len(tags) != 1:
+        raise ValidationError("Send one version in If-Match, as the ETag of your last read (e.g. \"3\").",
+                              "If-Match")
+    from coordhub.registry.operations import parse_version
+
+    try:
+        return parse_version(next(iter(tags)))
+    except ValidationError:
+        raise ValidationError("If-Match must be the ETag of your last read (e.g. \"3\").", "If-Match") from None
 
 
 @bp.errorhandler(HTTPException)

@@ -16,10 +16,19 @@ ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
 NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
 AREA = {"type": "object", "required": ["id", "pcode", "name", "level"], "properties": {
     "id": {"type": "integer"}, "pcode": {"type": "string"}, "name": {"type": "string"}, "level": {"type": "integer"}}}
-STAMPS = {"created_at": {"type": "string"}, "updated_at": {"type": "string"}, "archived": {"type": "boolean"}}
-REDACTED = {"type": "object", "required": ["id", "sensitive", "details_restricted"], "properties": {
+VERSION = {"type": "integer", "minimum": 1,
+           "description": "Optimistic concurrency: the record's version, +1 at every write (also the ETag)"}
+STAMPS = {"created_at": {"type": "string"}, "updated_at": {"type": "string"}, "archived": {"type": "boolean"},
+          "version": VERSION}
+REDACTED = {"type": "object", "required": ["id", "sensitive", "details_restricted", "version"], "properties": {
     "id": {"type": "integer"}, "sensitive": {"const": True}, "details_restricted": {"const": True},
-    "sector_id": {"type": "integer"}, "areas": {"type": "array", "items": AREA}}}
+    "sector_id": {"type": "integer"}, "areas": {"type": "array", "items": AREA}, "version": VERSION}}
+ETAG = {"ETag": {"description": "The record's version as an entity tag (`\"3\"`): send it back in If-Match",
+                 "schema": {"type": "string"}}}
+IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
+            "description": "Optional. The ETag of your last read of the record: the change is made only if the "
+                           "record still has that version, else 409 with the current record. Without If-Match "
+                           "(or `*`) the change is unconditional; a `version` field in the body does the same."}
 
 
 def _ref(name: str) -> dict:
@@ -28,6 +37,7 @@ def _ref(name: str) -> dict:
 
 def _error_responses(*codes: int) -> dict:
     text = {400: "Bad request", 401: "Missing or invalid token", 403: "Not allowed", 404: "Not found",
+            409: "Conflict: the record changed since the version sent in If-Match (error.current holds it now)",
             422: "Invalid input (the message names the field)"}
     responses = {str(code): {"description": text[code], "content": {"application/json": {"schema": _ref("Error")}}}
                  for code in codes}
@@ -36,8 +46,11 @@ def _error_responses(*codes: int) -> dict:
     return responses
 
 
-def _json(schema: dict, description: str = "OK") -> dict:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+def _json(schema: dict, description: str = "OK", headers: dict | None = None) -> dict:
+    response = {"description": description, "content": {"application/json": {"schema": schema}}}
+    if headers:
+        response["headers"] = headers
+    return response
 
 
 def _page(item: dict) -> dict:
@@ -111,7 +124,9 @@ def _record_schemas() -> dict[str, Any]:
     return {
         **{f"{name}Input": {"type": "object", "additionalProperties": False, "required": required[name],
                             "properties": properties} for name, properties in inputs.items()},
-        **{f"{name}Patch": {"type": "object", "additionalProperties": False, "properties": properties}
+        **{f"{name}Patch": {"type": "object", "additionalProperties": False,
+                            "properties": {**properties, "version": {
+                                **VERSION, "description": "the version you read: as If-Match (409 when stale)"}}}
            for name, properties in inputs.items()},
         "Project": {"oneOf": [project_out, REDACTED]},
         "Need": {"oneOf": [need_out, REDACTED]},
@@ -130,21 +145,23 @@ def _record_paths() -> dict[str, Any]:
                     "responses": {"200": _json(_page(_ref(name))), **_error_responses(401, 404)}},
             "post": {"summary": f"Register a {name.lower()}", "tags": [slug], "parameters": PAGING[2:],
                      "requestBody": body,
-                     "responses": {"201": _json(_ref(name), "Created"), **_error_responses(400, 401, 403, 404, 422)}},
+                     "responses": {"201": _json(_ref(name), "Created", ETAG),
+                                   **_error_responses(400, 401, 403, 404, 422)}},
         }
         paths[f"/{slug}/{{record_id}}"] = {
             "parameters": [record_id, PAGING[2]],
             "get": {"summary": f"Read a {name.lower()}", "tags": [slug],
-                    "responses": {"200": _json(_ref(name)), **_error_responses(401, 404)}},
+                    "responses": {"200": _json(_ref(name), headers=ETAG), **_error_responses(401, 404)}},
             "patch": {"summary": f"Change a {name.lower()} (only the fields sent)", "tags": [slug],
-                      "requestBody": patch,
-                      "responses": {"200": _json(_ref(name)), **_error_responses(400, 401, 403, 404, 422)}},
+                      "parameters": [IF_MATCH], "requestBody": patch,
+                      "responses": {"200": _json(_ref(name), headers=ETAG),
+                                    **_error_responses(400, 401, 403, 404, 409, 422)}},
         }
         for action in ("archive", "restore"):
             paths[f"/{slug}/{{record_id}}/{action}"] = {
                 "parameters": [record_id, PAGING[2]],
                 "post": {"summary": f"{action.capitalize()} a {name.lower()}", "tags": [slug],
-                         "responses": {"200": _json(_ref(name)), **_error_responses(401, 403, 404)}}}
+                         "responses": {"200": _json(_ref(name), headers=ETAG), **_error_responses(401, 403, 404)}}}
     return paths
 
 
@@ -223,7 +240,8 @@ def build_spec() -> dict[str, Any]:
                 "Error": {"type": "object", "required": ["error"], "properties": {"error": {
                     "type": "object", "required": ["status", "message"], "properties": {
                         "status": {"type": "integer"}, "message": {"type": "string"}, "field": {"type": "string"},
-                        "errors": {"type": "object"}}}}},
+                        "errors": {"type": "object"},
+                        "current": {"type": "object", "description": "409 only: the record as it is now"}}}}},
                 "Organisation": organisation, "OrganisationInput": organisation_in, "AdminArea": admin_area,
                 **_record_schemas(), **EXTRA_SCHEMAS,
             },

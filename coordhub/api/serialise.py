@@ -13,7 +13,7 @@ def _area(area: AdminArea) -> dict[str, Any]:
 
 def _stamps(record) -> dict[str, Any]:
     return {"created_at": record.created_at.isoformat() + "Z", "updated_at": record.updated_at.isoformat() + "Z",
-            "archived": record.archived}
+            "archived": record.archived, "version": record.version}
 
 
 def _dates(record) -> dict[str, Any]:
@@ -41,7 +41,7 @@ def admin_area(a: AdminArea) -> dict[str, Any]:
 
 def _redacted(record, areas: list[AdminArea]) -> dict[str, Any]:
     return {"id": record.id, "sensitive": True, "details_restricted": True, "sector_id": record.sector_id,
-            "areas": [_area(a) for a in areas]}
+            "areas": [_area(a) for a in areas], "version": record.version}
 
 
 def project(p: Project, user) -> dict[str, Any]:

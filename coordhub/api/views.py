@@ -8,7 +8,8 @@ from flask import jsonify, request
 
 from coordhub.api import serialise
 from coordhub.api.core import (
-    api_route, areas_from_pcodes, bp, clean_arg, json_body, operation_for, paginate, parse_date, parse_id_list, parse_number,
+    api_route, areas_from_pcodes, bp, clean_arg, etag, if_match_version, json_body, operation_for, paginate, parse_date,
+    parse_id_list, parse_number,
 )
 from coordhub.errors import NotFound, ValidationError
 from coordhub.extensions import db
@@ -25,7 +26,7 @@ NUMBER_FIELDS = {"budget": float, "quantity": float, "unit_cost": float, "benefi
 
 def record_input(kind: type, operation, body: dict[str, Any]) -> dict[str, Any]:
     """Turn a JSON body into the plain values operations.save_record takes (only the fields given)."""
-    allowed = set(ops.FIELDS[kind]) | {"area_pcodes", "area_ids", "partner_ids", "admin_area_pcode"}
+    allowed = set(ops.FIELDS[kind]) | {"area_pcodes", "area_ids", "partner_ids", "admin_area_pcode", "version"}
     unknown = sorted(set(body) - allowed)
     if unknown:
         raise ValidationError(f"Unknown field(s): {', '.join(unknown)}.", unknown[0])
@@ -53,6 +54,10 @@ def record_input(kind: type, operation, body: dict[str, Any]) -> dict[str, Any]:
         data["admin_area_id"] = areas_from_pcodes(operation, [body["admin_area_pcode"]], "admin_area_pcode")[0]
     if "partner_ids" in body:
         data["partner_ids"] = parse_id_list(body, "partner_ids")
+    if "version" in body:
+        if not isinstance(body["version"], int) or isinstance(body["version"], bool):
+            raise ValidationError("version must be a whole number.", "version")
+        data["version"] = ops.parse_version(body["version"])
     if kind is Need and "resource_type_id" in data and "sector_id" not in data and data["resource_type_id"]:
         rtype = db.session.get(ResourceType, data["resource_type_id"])
         if rtype is not None:
@@ -80,27 +85,40 @@ def list_records(slug: str, user):
                     lambda record: serialise.RECORD_SERIALISERS[kind](record, user))
 
 
+def _record_response(kind: type, record, user, status: int = 200):
+    """A record as JSON with its version as the ETag."""
+    response = jsonify(serialise.RECORD_SERIALISERS[kind](record, user))
+    response.headers["ETag"] = etag(record.version)
+    return response, status
+
+
 @api_route("/<any(projects, needs, capacities):slug>/<id:record_id>", methods=["GET"])
 def read_record(slug: str, record_id: int, user):
     kind = _kind(slug)
-    return jsonify(serialise.RECORD_SERIALISERS[kind](_record(kind, record_id, operation_for(user)), user))
+    return _record_response(kind, _record(kind, record_id, operation_for(user)), user)
 
 
 @api_route("/<any(projects, needs, capacities):slug>", methods=["POST"])
 def create_record(slug: str, user):
     kind = _kind(slug)
     operation = operation_for(user)
-    record = ops.save_record(user, operation, kind, record_input(kind, operation, json_body()))
-    return jsonify(serialise.RECORD_SERIALISERS[kind](record, user)), 201
+    data = record_input(kind, operation, json_body())
+    data.pop("version", None)
+    return _record_response(kind, ops.save_record(user, operation, kind, data), user, 201)
 
 
 @api_route("/<any(projects, needs, capacities):slug>/<id:record_id>", methods=["PATCH"])
 def update_record(slug: str, record_id: int, user):
+    """If-Match (or a `version` in the body) makes the update conditional: 409 when the record has another
+    version now. Without either the update is unconditional."""
     kind = _kind(slug)
     operation = operation_for(user)
     record = _record(kind, record_id, operation)
-    record = ops.save_record(user, operation, kind, record_input(kind, operation, json_body()), record)
-    return jsonify(serialise.RECORD_SERIALISERS[kind](record, user))
+    expected = if_match_version()
+    data = record_input(kind, operation, json_body())
+    if expected is not None:
+        data["version"] = expected
+    return _record_response(kind, ops.save_record(user, operation, kind, data, record), user)
 
 
 @api_route("/<any(projects, needs, capacities):slug>/<id:record_id>/<any(archive, restore):action>",
@@ -108,7 +126,7 @@ def update_record(slug: str, record_id: int, user):
 def archive_record(slug: str, record_id: int, action: str, user):
     kind = _kind(slug)
     record = ops.set_archived(user, _record(kind, record_id, operation_for(user)), action == "archive")
-    return jsonify(serialise.RECORD_SERIALISERS[kind](record, user))
+    return _record_response(kind, record, user)
 
 
 @api_route("/organisations", methods=["GET"])

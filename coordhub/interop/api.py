@@ -3,13 +3,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 
 from coordhub.api.core import api_route, operation_for
-from coordhub.api.openapi import EXTRA_PATHS, EXTRA_SCHEMAS, _error_responses, _json, _ref
+from coordhub.api.openapi import EXTRA_PATHS, EXTRA_SCHEMAS, ID, _error_responses, _json, _ref
 from coordhub.errors import ValidationError
-from coordhub.interop.importer import IMPORT_KINDS, ImportSettings, run_import
+from coordhub.extensions import db
+from coordhub.interop import operations as interop_ops
+from coordhub.interop.importer import IMPORT_KINDS, ImportSettings, choose_mapping, load_table, run_import
+from coordhub.interop.jobs import JOB_KIND
 from coordhub.interop.operations import find_template
+from coordhub.interop.tables import TableError
+from coordhub.jobs.api import ACCEPTED, job_accepted
+from coordhub.jobs.runner import start_job
 
 TRUE = ("1", "true", "yes", "on")
 
@@ -58,8 +64,41 @@ def create_import(user):
         default_start=_date("default_start"), default_end=_date("default_end"), skip_invalid=_flag("skip_invalid"),
         day_first=not _flag("month_first"))
     commit = _flag("commit")
-    report = run_import(user, operation, data, (upload.filename or "upload")[:300], settings, commit=commit)
+    filename = (upload.filename or "upload")[:300]
+    try:
+        rows = len(load_table(data, filename, settings.sheet).rows)
+    except TableError:
+        rows = 0  # run_import reports the problem
+    if rows > current_app.config.get("IMPORT_BACKGROUND_ROWS", 5000):
+        return job_accepted(_start_import_job(user, operation, data, filename, settings, commit))
+    report = run_import(user, operation, data, filename, settings, commit=commit)
     return jsonify(report.to_json()), 201 if report.committed else 200
+
+
+def _start_import_job(user, operation, data: bytes, filename: str, settings: ImportSettings, commit: bool):
+    """A large file, as the wizard does it: stored as an import run (mapping chosen now) and previewed or
+    imported by a worker. The job's result names the import (GET /imports/{import_id} for its report)."""
+    run = interop_ops.create_run(user, operation, settings.kind, filename, data)
+    if settings.sheet:
+        interop_ops.choose_sheet(user, run, settings.sheet)
+    mapping, _notes = choose_mapping(load_table(data, filename, run.sheet), settings)
+    run.mapping = mapping
+    run.options = {"default_start": settings.default_start.isoformat() if settings.default_start else None,
+                   "default_end": settings.default_end.isoformat() if settings.default_end else None,
+                   "day_first": settings.day_first, "skip_invalid": settings.skip_invalid}
+    job = start_job(JOB_KIND, {"run_id": run.id, "commit": commit}, user=user, operation=operation)
+    run.job_id = job.id
+    db.session.commit()
+    return job
+
+
+@api_route("/imports/<id:import_id>", methods=["GET"])
+def read_import(import_id: int, user):
+    """An import started through the API (or the wizard): its status and the report of its last preview or
+    commit."""
+    run = interop_ops.get_run(user, operation_for(user), import_id)
+    return jsonify({"id": run.id, "kind": run.kind, "filename": run.filename, "status": run.status.value,
+                    "job_id": run.job_id, "report": run.report or None})
 
 
 _COUNTS = {"type": "object", "required": ["create", "update", "unchanged", "duplicate", "error"],
@@ -122,5 +161,19 @@ EXTRA_PATHS["/imports"] = {"post": {
             "month_first": {"type": "string", "enum": ["true", "false"], "description": "03/01/2026 is 1 March"},
         }}}}},
     "responses": {"200": _json(_ref("ImportReport"), "Preview, or an import that wrote nothing (see blocked)"),
-                  "201": _json(_ref("ImportReport"), "Imported"), **_error_responses(400, 401, 403, 404, 422)},
+                  "201": _json(_ref("ImportReport"), "Imported"),
+                  "202": {**ACCEPTED, "description": "A file of more than IMPORT_BACKGROUND_ROWS rows "
+                                                     "(5,000 by default), as in the wizard: previewed or imported "
+                                                     "by a background job; its result holds import_id."},
+                  **_error_responses(400, 401, 403, 404, 422)},
 }}
+EXTRA_PATHS["/imports/{import_id}"] = {"get": {
+    "summary": "An import's status and the report of its last preview or commit (its starter, administrators)",
+    "tags": ["imports"],
+    "parameters": [{"name": "import_id", "in": "path", "required": True, "schema": ID},
+                   {"name": "operation", "in": "query", "schema": {"type": "integer"}}],
+    "responses": {"200": _json({"type": "object", "required": ["id", "kind", "status", "report"], "properties": {
+        "id": {"type": "integer"}, "kind": {"type": "string"}, "filename": {"type": "string"},
+        "status": {"type": "string", "enum": ["uploaded", "previewed", "committed", "failed"]},
+        "job_id": {"type": ["string", "null"]},
+        "report": {"oneOf": [_ref("ImportReport"), {"type": "null"}]}}}), **_error_responses(401, 404)}}}

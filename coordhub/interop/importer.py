@@ -29,6 +29,7 @@ from coordhub.interop.matching import (
     AreaQuery, MatchResult, MatchStatus, OrganisationMatcher, Suggestion, clean_sector_text, name_key,
 )
 from coordhub.interop.values import normalise_text
+from coordhub.locks import exclusive
 from coordhub.interop.models import ImportRun, ImportStatus
 from coordhub.interop.records import ExtractOptions, RowRecord, iter_records, row_fingerprint
 from coordhub.interop.tables import Table, TableError, read_table
@@ -219,7 +220,23 @@ def run_import(user: User, operation: Operation, data: bytes, filename: str, set
     """Preview (commit False) or import a file; returns the row report. With `commit`, writes every
     row in one transaction, or nothing when the report is blocked; records the batch as an ImportRun
     (the given `run`, else a new one) with the report and one audit entry. Raises PermissionDenied
-    when `user` may not import this kind into `operation`."""
+    when `user` may not import this kind into `operation`, ValidationError when `run` was already imported.
+
+    Imports into one operation are written one at a time (across processes): the second of two imports of the
+    same file reads the registry after the first has written it, so it matches every row instead of writing
+    it again."""
+    if not commit:
+        return _run_import(user, operation, data, filename, settings, commit=False, progress=progress, run=run)
+    with exclusive("import", operation.id):
+        if run is not None:
+            db.session.refresh(run)
+            if run.status is ImportStatus.committed:
+                raise ValidationError(_("This file was already imported."))
+        return _run_import(user, operation, data, filename, settings, commit=True, progress=progress, run=run)
+
+
+def _run_import(user: User, operation: Operation, data: bytes, filename: str, settings: ImportSettings, *,
+                commit: bool, progress: Progress | None, run: ImportRun | None) -> ImportReport:
     if settings.kind not in IMPORT_KINDS:
         raise ValidationError(_("Unknown import kind '%(kind)s'.", kind=settings.kind), "kind")
     if not rights.can_access_operation(user, operation):
@@ -600,7 +617,7 @@ class RecordPlanner(Planner):
         """The operation's records of this kind as record_state dicts, indexed by (organisation, code) and,
         for records without a code, by (organisation, fingerprint)."""
         table = self.model.__table__
-        columns = [table.c.id, table.c.operation_id] + [table.c[f] for f in ops.FIELDS[self.model]]
+        columns = [table.c.id, table.c.operation_id, table.c.version] + [table.c[f] for f in ops.FIELDS[self.model]]
         states = {row["id"]: dict(row) for row in db.session.execute(
             sa.select(*columns).where(table.c.operation_id == self.operation.id)).mappings()}
         links = {Project: {"area_ids": (project_areas, "project_id", "admin_area_id"),

@@ -20,4 +20,4 @@ def import_job(job: Job, progress) -> dict:
         report = interop_ops.commit_run(user, run, progress)
     else:
         report = interop_ops.preview_run(user, run, progress)
-    return {"counts": report.counts, "committed": report.committed, "blocked": report.blocked}
+    return {"import_id": run.id, "counts": report.counts, "committed": report.committed, "blocked": report.blocked}

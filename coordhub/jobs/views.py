@@ -5,7 +5,9 @@ from flask import Blueprint, abort, jsonify, render_template
 from flask_login import current_user, login_required
 
 from coordhub.extensions import db
+from coordhub.jobs import api as _api  # noqa: F401  (adds /api/v1/jobs)
 from coordhub.jobs.models import Job
+from coordhub.jobs.rights import can_see_job
 
 bp = Blueprint("jobs", __name__)
 
@@ -14,9 +16,7 @@ def _visible_job(job_id: str) -> Job:
     job = db.session.get(Job, job_id)
     if job is None:
         abort(404)
-    mine = job.user_id == current_user.id
-    if not (mine or current_user.is_admin or (current_user.is_coordinator and job.operation is not None
-                                             and current_user.can_access(job.operation))):
+    if not can_see_job(current_user, job):
         abort(404)
     return job
 

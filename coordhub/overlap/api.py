@@ -4,12 +4,13 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import jsonify, request
+from flask import jsonify, request, url_for
 
 from coordhub.api.core import api_route, json_body, operation_for, paginate
 from coordhub.api.openapi import AREA, EXTRA_PATHS, EXTRA_SCHEMAS, ID, PAGING, _error_responses, _json, _page, _ref
 from coordhub.errors import NotFound, ValidationError
 from coordhub.extensions import db
+from coordhub.jobs.api import ACCEPTED, job_accepted
 from coordhub.overlap import operations as overlap_ops
 from coordhub.overlap.matrix import default_level, gap_matrix, levels_of
 from coordhub.overlap.models import AlertKind, AlertState, OverlapAlert, OverlapCluster, Resolution
@@ -201,7 +202,19 @@ EXTRA_SCHEMAS.update({
                                                   "gap": {"type": "boolean"}}}},
         "gaps": {"type": "integer"}, "needs_above_level": {"type": "integer"}}},
 })
+@api_route("/overlap-detection", methods=["POST"])
+def start_detection(user):
+    """Full detection over the operation, always in a background job (as the alerts page starts it)."""
+    job = overlap_ops.start_detection(user, operation_for(user), result_url=url_for("overlap.alerts"))
+    return job_accepted(job)
+
+
 EXTRA_PATHS.update({
+    "/overlap-detection": {"post": {
+        "summary": "Run full overlap detection over the operation (coordinators, administrators)",
+        "description": "Always a background job: answers 202 at once; the job's result holds the alert counts.",
+        "tags": ["overlaps"], "parameters": [PAGING[2]],
+        "responses": {"202": ACCEPTED, **_error_responses(401, 403, 404)}}},
     "/alerts": {"get": {
         "summary": "List overlap alerts you may see (coordinators: all; others: their organisation's)",
         "tags": ["overlaps"], "parameters": PAGING + ALERT_FILTERS,

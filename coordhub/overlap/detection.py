@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased
 from coordhub.extensions import db
 from coordhub.overlap.core import Activity, OverlapIndex, OverlapKind, detect_overlaps
 from coordhub.overlap.core import AdminArea as CoreArea
+from coordhub.overlap.core.areas import AreaTree as CoreAreaTree
 from coordhub.overlap.core import Cluster, Overlap
 from coordhub.overlap.models import (
     ACTIVE_STATES, AlertEvent, AlertKind, AlertState, OverlapAlert, OverlapCluster,
@@ -60,23 +61,57 @@ class DetectionCounts:
 
 @dataclass
 class AreaTree:
-    """An operation's admin areas as the core wants them, and the ids behind their P-codes."""
+    """An operation's admin areas as the core wants them (also numbered, as the core's tree), and the ids
+    behind their P-codes."""
 
     areas: list[CoreArea]
     ids: dict[str, int]
+    core: CoreAreaTree | None = None
+
+    def __post_init__(self) -> None:
+        if self.core is None:
+            self.core = CoreAreaTree(self.areas)
+        self.pcodes = {area_id: pcode for pcode, area_id in self.ids.items()}
+
+    def around(self, area_ids: Iterable[int]) -> set[int]:
+        """The areas that contain one of `area_ids` or lie within one (the areas themselves included): where
+        projects that can overlap a project registered in `area_ids` are registered."""
+        tree, found = self.core, set()
+        for area_id in area_ids:
+            node = tree.index.get(self.pcodes.get(area_id, ""))
+            if node is None:
+                continue
+            for other in (*tree.ancestors(node), *tree.subtree(node)):
+                found.add(self.ids[tree.areas[other].pcode])
+        return found
+
+
+# operation id -> (areas stamp, tree): each process keeps the trees it has built, and uses one only while the
+# operation's stamp in the database is still the one it was built under (so a change made by any process is
+# seen by all at their next detection).
+_AREA_TREES: dict[int, tuple[str, AreaTree]] = {}
 
 
 def load_area_tree(operation_id: int) -> AreaTree:
+    stamp = db.session.scalar(sa.select(Operation.areas_stamp).where(Operation.id == operation_id)) or ""
+    cached = _AREA_TREES.get(operation_id)
+    if stamp and cached is not None and cached[0] == stamp:
+        return cached[1]
     parent = aliased(AdminArea)
     rows = db.session.execute(
         sa.select(AdminArea.id, AdminArea.pcode, AdminArea.name, AdminArea.level, parent.pcode)
         .outerjoin(parent, parent.id == AdminArea.parent_id).where(AdminArea.operation_id == operation_id)).all()
-    return AreaTree([CoreArea(pcode, parent_pcode, name, level) for _, pcode, name, level, parent_pcode in rows],
+    tree = AreaTree([CoreArea(pcode, parent_pcode, name, level) for _, pcode, name, level, parent_pcode in rows],
                     {pcode: area_id for area_id, pcode, *_ in rows})
+    if stamp:
+        _AREA_TREES[operation_id] = (stamp, tree)
+    return tree
 
 
-def load_activities(operation_id: int, sector_ids: Iterable[int] | None = None) -> tuple[list[Activity], dict[int, int]]:
-    """The operation's live (not archived) projects as core activities, optionally of some sectors only.
+def load_activities(operation_id: int, sector_ids: Iterable[int] | None = None,
+                    area_ids: Iterable[int] | None = None) -> tuple[list[Activity], dict[int, int]]:
+    """The operation's live (not archived) projects as core activities, optionally of some sectors only, and
+    optionally only those registered in one of `area_ids` (and anywhere else too).
 
     Returns the activities and each project's sector id. Organisations are keyed by id (so name variants
     cannot split or merge them) and shown by acronym; implementing partners by id too.
@@ -85,6 +120,12 @@ def load_activities(operation_id: int, sector_ids: Iterable[int] | None = None) 
     if sector_ids is not None:
         where.append(Project.sector_id.in_(list(sector_ids)))
     chosen = sa.select(Project.id).where(*where)
+    if area_ids is not None:
+        # Ids first (the index by area, then primary keys): the plan does not depend on the statistics.
+        around = sorted(set(db.session.scalars(sa.select(project_areas.c.project_id).where(
+            project_areas.c.admin_area_id.in_(sorted(area_ids))))))
+        chosen = list(db.session.scalars(chosen.where(Project.id.in_(around)))) if around else []
+        where.append(Project.id.in_(chosen))
     rows = db.session.execute(
         sa.select(Project.id, Project.organisation_id, Organisation.acronym, Organisation.name, Project.sector_id,
                   Sector.name, ResourceType.name, Project.start_date, Project.end_date, Project.title,
@@ -155,6 +196,10 @@ def _event(alert: OverlapAlert, to_state: AlertState, key: str, now) -> None:
     alert.state, alert.resolution, alert.changed_at = to_state, None, now
 
 
+# Up to this many new alerts, their ids come back from the INSERT itself.
+RETURNING_ROWS = 2000
+
+
 def reconcile(operation_id: int, found: Iterable[Overlap], existing: Iterable[OverlapAlert],
               sectors: dict[int, int], tree: AreaTree, counts: DetectionCounts) -> None:
     """Make the stored alerts in `existing` (the scope looked at) match the pairs `found`.
@@ -198,14 +243,18 @@ def reconcile(operation_id: int, found: Iterable[Overlap], existing: Iterable[Ov
         if pair not in seen and alert.state in ACTIVE_STATES:
             _event(alert, AlertState.closed, "no_longer_overlaps", now)
             counts.closed += 1
-    if new_rows:
+    if len(new_rows) <= RETURNING_ROWS:  # a save: a few new alerts, their ids straight from the INSERT
+        new_ids = db.session.scalars(sa.insert(OverlapAlert.__table__).returning(OverlapAlert.id),
+                                     new_rows).all() if new_rows else []
+    else:
         floor = db.session.scalar(sa.select(sa.func.max(OverlapAlert.id))) or 0
         db.session.execute(sa.insert(OverlapAlert.__table__), new_rows)
         # Every alert gets its first event when raised, so the new ones are those above the old highest id
         # without any (cheaper than RETURNING in parameter order, which doubles the insert on PostgreSQL).
         new_ids = db.session.scalars(sa.select(OverlapAlert.id).where(
             OverlapAlert.id > floor, OverlapAlert.operation_id == operation_id,
-            ~sa.exists().where(AlertEvent.alert_id == OverlapAlert.id)))
+            ~sa.exists().where(AlertEvent.alert_id == OverlapAlert.id))).all()
+    if new_rows:
         db.session.execute(sa.insert(AlertEvent.__table__), [
             {"alert_id": alert_id, "at": now, "user_id": None, "from_state": None, "to_state": AlertState.open,
              "resolution": None, "comment": "raised"} for alert_id in new_ids])
@@ -217,12 +266,15 @@ def _cluster_key(sector_id, area_id, start, end, count, project_ids, linked_ids)
 
 
 def _store_clusters(operation_id: int, clusters: Iterable[Cluster], sector_ids: dict[str, int],
-                    tree: AreaTree, only_sectors: Iterable[int] | None, counts: DetectionCounts) -> None:
-    """Make the stored clusters of the operation (or of some of its sectors only) the ones given: clusters
-    that did not change are left alone, so a save rewrites only the few it touched."""
+                    tree: AreaTree, only_sectors: Iterable[int] | None, counts: DetectionCounts,
+                    only_areas: Iterable[int] | None = None) -> None:
+    """Make the stored clusters of the operation (or of some of its sectors only, in some areas only) the ones
+    given: clusters that did not change are left alone, so a save rewrites only the few it touched."""
     query = sa.select(OverlapCluster).where(OverlapCluster.operation_id == operation_id)
     if only_sectors is not None:
         query = query.where(OverlapCluster.sector_id.in_(list(only_sectors)))
+    if only_areas is not None:
+        query = query.where(OverlapCluster.admin_area_id.in_(sorted(only_areas)))
     stored = {_cluster_key(c.sector_id, c.admin_area_id, c.start_date, c.end_date, c.organisation_count,
                            c.project_ids, c.linked_project_ids): c for c in db.session.scalars(query)}
     wanted = {}
@@ -250,6 +302,7 @@ def _sector_names(activities: Iterable[Activity], sectors: dict[int, int]) -> di
 # --- incremental ---------------------------------------------------------------------------------
 
 PENDING = "overlap_pending_projects"  # session.info: project id -> sectors it left in this transaction
+LEFT_AREAS = "overlap_left_areas"  # session.info: project id -> P-codes of the areas it left in this transaction
 
 
 # Above this many projects saved in one transaction, detection runs in full over their sectors.
@@ -263,15 +316,17 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
         yield ids[start:start + ID_CHUNK]
 
 
-def detect_for_projects(changed: dict[int, set[int]]) -> DetectionCounts:
+def detect_for_projects(changed: dict[int, set[int]], left_areas: dict[int, set[str]] | None = None) -> DetectionCounts:
     """Reconcile the alerts of projects just created, changed, archived or restored (no commit).
 
-    `changed` maps each project id to the sectors it moved out of. Per operation, only the sectors of these
-    projects are loaded (one query each for projects, areas and partners, however many projects changed:
-    an import of a thousand rows costs one load, not a thousand); every pair involving one of the projects
-    is checked with the core's OverlapIndex, and the clusters of those sectors are recomputed.
+    `changed` maps each project id to the sectors it moved out of, `left_areas` to the P-codes of the areas
+    it left. A few projects (a form, the API): only the projects around them are loaded (their sector, in
+    their areas or above or below them, see _detect_around); every pair involving one of them is checked
+    with the core's OverlapIndex, and the clusters of their cells are recomputed. Many projects (an import):
+    their whole sectors are loaded once (one query each for projects, areas and partners).
     """
     counts = DetectionCounts()
+    left_areas = left_areas or {}
     projects = [project for chunk in _chunks(list(changed))
                 for project in db.session.scalars(sa.select(Project).where(Project.id.in_(chunk)))]
     by_operation: dict[int, list[Project]] = defaultdict(list)
@@ -279,37 +334,95 @@ def detect_for_projects(changed: dict[int, set[int]]) -> DetectionCounts:
         by_operation[project.operation_id].append(project)
     for operation_id, group in by_operation.items():
         tree = load_area_tree(operation_id)
-        sector_ids = {p.sector_id for p in group}
-        activities, sectors = load_activities(operation_id, sector_ids)
-        index = OverlapIndex(activities, tree.areas, min_score=min_score())
-        counts.projects += len(activities)
-        found: dict[tuple[str, str], Overlap] = {}
-        if len(group) > BULK_CHANGES:
-            # Many projects at once (an import): one full detection over their sectors finds the same
-            # pairs as checking each project, far faster.
-            touched = {activity_id(p.id) for p in group}
-            for overlap in index.overlaps().overlaps:
-                if overlap.a.id in touched or overlap.b.id in touched:
-                    found[overlap.key] = overlap
-        else:
+        whole = set()
+        if len(group) <= BULK_CHANGES and min_score() == 0:
+            by_sector: dict[int, list[Project]] = defaultdict(list)
             for project in group:
-                own = index.get(activity_id(project.id))  # None when archived: no overlaps any more
-                for overlap in index.check(own) if own is not None else ():
-                    found[overlap.key] = overlap
-        existing: dict[int, OverlapAlert] = {}
-        for chunk in _chunks([p.id for p in group]):
-            for alert in db.session.scalars(sa.select(OverlapAlert).where(sa.or_(
-                    OverlapAlert.project_a_id.in_(chunk), OverlapAlert.project_b_id.in_(chunk)))):
-                existing[alert.id] = alert
-        existing = list(existing.values())
-        reconcile(operation_id, found.values(), existing, sectors, tree, counts)
-        _store_clusters(operation_id, index.clusters(), _sector_names(activities, sectors), tree, sector_ids, counts)
-        left = {s for p in group for s in changed[p.id]} - sector_ids
+                by_sector[project.sector_id].append(project)
+            for sector_id, members in by_sector.items():
+                if not _detect_around(operation_id, sector_id, members, left_areas, tree, counts):
+                    whole.add(sector_id)
+        else:
+            whole = {p.sector_id for p in group}
+        if whole:
+            _detect_in_sectors(operation_id, [p for p in group if p.sector_id in whole], whole, tree, counts)
+        left = {s for p in group for s in changed[p.id]} - {p.sector_id for p in group}
         if left:
             old, old_sectors = load_activities(operation_id, left)
-            _store_clusters(operation_id, OverlapIndex(old, tree.areas).clusters(), _sector_names(old, old_sectors),
-                            tree, left, counts)
+            _store_clusters(operation_id, OverlapIndex(old, tree.areas, tree=tree.core).clusters(),
+                            _sector_names(old, old_sectors), tree, left, counts)
     return counts
+
+
+def _existing_alerts(project_ids: list[int]) -> list[OverlapAlert]:
+    existing: dict[int, OverlapAlert] = {}
+    for chunk in _chunks(project_ids):
+        for alert in db.session.scalars(sa.select(OverlapAlert).where(sa.or_(
+                OverlapAlert.project_a_id.in_(chunk), OverlapAlert.project_b_id.in_(chunk)))):
+            existing[alert.id] = alert
+    return list(existing.values())
+
+
+def _detect_in_sectors(operation_id: int, group: list[Project], sector_ids: set[int], tree: AreaTree,
+                       counts: DetectionCounts) -> None:
+    """The projects of `group` against their whole sectors; all the sectors' clusters recomputed."""
+    activities, sectors = load_activities(operation_id, sector_ids)
+    index = OverlapIndex(activities, tree.areas, min_score=min_score(), tree=tree.core)
+    counts.projects += len(activities)
+    found: dict[tuple[str, str], Overlap] = {}
+    if len(group) > BULK_CHANGES:
+        # Many projects at once (an import): one full detection over their sectors finds the same
+        # pairs as checking each project, far faster.
+        touched = {activity_id(p.id) for p in group}
+        for overlap in index.overlaps().overlaps:
+            if overlap.a.id in touched or overlap.b.id in touched:
+                found[overlap.key] = overlap
+    else:
+        for project in group:
+            own = index.get(activity_id(project.id))  # None when archived: no overlaps any more
+            for overlap in index.check(own) if own is not None else ():
+                found[overlap.key] = overlap
+    reconcile(operation_id, found.values(), _existing_alerts([p.id for p in group]), sectors, tree, counts)
+    _store_clusters(operation_id, index.clusters(), _sector_names(activities, sectors), tree, sector_ids, counts)
+
+
+def _detect_around(operation_id: int, sector_id: int, group: list[Project], left_areas: dict[int, set[str]],
+                   tree: AreaTree, counts: DetectionCounts) -> bool:
+    """The projects of `group` (all of `sector_id`) against the projects that can overlap them, and the
+    clusters of their cells (their sector in each area they are or were registered in). Loaded: the sector's
+    projects registered in those areas, above or below them, and around the areas of every project of those
+    cells (whose double counts decide what a cluster counts). Indexed queries, whatever the operation's size.
+
+    Returns False, having written nothing, when a project of `group` is or was in a double count: that may
+    change what other projects' clusters count elsewhere in the sector, which the caller then recomputes."""
+    ids = [p.id for p in group]
+    cells = set(db.session.scalars(sa.select(project_areas.c.admin_area_id).where(
+        project_areas.c.project_id.in_(ids))))
+    cells |= {tree.ids[pcode] for p in group for pcode in left_areas.get(p.id, ()) if pcode in tree.ids}
+    existing = _existing_alerts(ids)
+    if any(alert.kind is AlertKind.double_count for alert in existing):
+        return False
+    in_cells = sa.select(project_areas.c.project_id).join(Project, Project.id == project_areas.c.project_id).where(
+        project_areas.c.admin_area_id.in_(sorted(cells)), Project.sector_id == sector_id,
+        Project.operation_id == operation_id, Project.archived_at.is_(None))
+    member_areas = set(db.session.scalars(sa.select(project_areas.c.admin_area_id).distinct().where(
+        project_areas.c.project_id.in_(in_cells))))
+    activities, sectors = load_activities(operation_id, [sector_id], tree.around(cells | member_areas))
+    index = OverlapIndex(activities, tree.areas, min_score=min_score(), tree=tree.core)
+    counts.projects += len(activities)
+    found: dict[tuple[str, str], Overlap] = {}
+    for project in group:
+        own = index.get(activity_id(project.id))  # None when archived: no overlaps any more
+        for overlap in index.check(own) if own is not None else ():
+            if overlap.kind is OverlapKind.DOUBLE_COUNT:
+                return False
+            found[overlap.key] = overlap
+    names = _sector_names(activities, sectors)
+    sector_name = next((name for name, sid in names.items() if sid == sector_id), None)
+    clusters = index.clusters_in(sector_name, [tree.pcodes[a] for a in cells]) if sector_name else []
+    reconcile(operation_id, found.values(), existing, sectors, tree, counts)
+    _store_clusters(operation_id, clusters, names, tree, [sector_id], counts, only_areas=cells)
+    return True
 
 
 @project_saved.connect
@@ -320,18 +433,23 @@ def _on_project_saved(project: Project, user=None, created: bool = False, change
     left = db.session.info.setdefault(PENDING, {}).setdefault(project.id, set())
     if moved and not created and moved[0] is not None:
         left.add(moved[0])
+    areas = (changes or {}).get("areas")
+    if areas and not created:
+        db.session.info.setdefault(LEFT_AREAS, {}).setdefault(project.id, set()).update(areas[0] or ())
 
 
 @sa.event.listens_for(SessionBase, "before_commit")
 def _detect_before_commit(session) -> None:
     changed = session.info.pop(PENDING, None)
+    left_areas = session.info.pop(LEFT_AREAS, None)
     if changed:
-        detect_for_projects(changed)  # its writes are flushed by this same commit
+        detect_for_projects(changed, left_areas)  # its writes are flushed by this same commit
 
 
 @sa.event.listens_for(SessionBase, "after_rollback")
 def _forget_after_rollback(session) -> None:
     session.info.pop(PENDING, None)
+    session.info.pop(LEFT_AREAS, None)
 
 
 # --- full ----------------------------------------------------------------------------------------
@@ -377,4 +495,4 @@ def check_unsaved(operation_id: int, sector_id: int, activity: Activity) -> list
     `activity.id` is the project's when it is an edit (its stored version is then not compared)."""
     tree = load_area_tree(operation_id)
     activities, _ = load_activities(operation_id, [sector_id])
-    return OverlapIndex(activities, tree.areas, min_score=min_score()).check(activity)
+    return OverlapIndex(activities, tree.areas, min_score=min_score(), tree=tree.core).check(activity)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, DateField, FloatField, IntegerField, SelectField, SelectMultipleField, StringField,
+    BooleanField, DateField, FloatField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField,
     SubmitField, TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -27,6 +27,13 @@ class RecordForm(FlaskForm):
     end_date = DateField(_l("End date"), validators=[Optional()],
                          description=_l("Leave empty while there is no end date."))
     submit = SubmitField(_l("Save"))
+    # The version the person opened: a save is refused when the record has changed since (optimistic concurrency).
+    version = HiddenField()
+
+    def set_version(self, version: int) -> None:
+        """Carry `version` in the form, also over what the browser posted (shown again after a conflict)."""
+        self.version.data = str(version)
+        self.version.raw_data = [str(version)]
 
     def data_for_operation(self) -> dict:
         skip = {"submit", "csrf_token"}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import uuid
 from datetime import date, datetime, timezone
 
 import sqlalchemy as sa
@@ -65,6 +66,8 @@ project_areas = sa.Table(
     db.metadata,
     sa.Column("project_id", sa.ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("admin_area_id", sa.ForeignKey("admin_areas.id", ondelete="CASCADE"), primary_key=True),
+    # the projects of some areas (overlap detection loads only those around a saved project)
+    sa.Index("ix_project_areas_admin_area_id", "admin_area_id"),
 )
 
 project_partners = sa.Table(
@@ -94,8 +97,14 @@ class Operation(db.Model):
     currency: Mapped[str] = mapped_column(sa.String(3), default="USD")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Changes whenever the admin areas change: processes keep the area tree in memory under this stamp, and
+    # one query for it tells them whether theirs is still current ("" = unknown, never cached).
+    areas_stamp: Mapped[str] = mapped_column(sa.String(32), default=lambda: uuid.uuid4().hex, server_default="")
 
     members = relationship("User", secondary=operation_members, back_populates="operations")
+
+    def areas_changed(self) -> None:
+        self.areas_stamp = uuid.uuid4().hex
 
     def __repr__(self) -> str:
         return f"<Operation {self.name}>"
@@ -202,6 +211,13 @@ class RecordMixin:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     archived_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Optimistic concurrency: every write adds one (the ORM checks it on UPDATE, write_records in its WHERE),
+    # so a save prepared from an older version is refused instead of silently overwriting a newer one.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    @declared_attr
+    def __mapper_args__(cls):
+        return {"version_id_col": cls.__table__.c.version}
 
     @declared_attr
     def operation(cls):

@@ -7,15 +7,17 @@ from datetime import date
 from typing import Any, Iterable, Mapping, Sequence
 
 import sqlalchemy as sa
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.exc import StaleDataError
 
 from coordhub.audit.models import AuditAction, AuditEntry, audit_value, record
 from coordhub.auth import rights
 from coordhub.auth.models import Role, User
 from coordhub.auth.operations import check_password_rule
 from coordhub.auth.sessions import end_all_sessions, revoke_api_tokens
-from coordhub.errors import PermissionDenied, ValidationError
+from coordhub.errors import Conflict, PermissionDenied, ValidationError
 from coordhub.extensions import db
 from coordhub.registry.admin_areas import AreaRecord
 from coordhub.registry.models import (
@@ -220,6 +222,7 @@ class PreparedRecord:
     area_ids: list[int] | None
     partner_ids: list[int] | None
     title: str
+    version: int | None = None  # the version the update was prepared from; written only if still current
 
     @property
     def creating(self) -> bool:
@@ -230,7 +233,8 @@ def record_state(record_obj) -> dict[str, Any]:
     """A saved record's current values, as prepare_record compares them (plain columns, links as ids)."""
     kind = type(record_obj)
     state = {field: getattr(record_obj, field) for field in FIELDS[kind]}
-    state.update(id=record_obj.id, operation_id=record_obj.operation_id)
+    state.update(id=record_obj.id, operation_id=record_obj.operation_id, version=record_obj.version,
+                 updated_at=record_obj.updated_at, updated_by_id=record_obj.updated_by_id)
     if kind in (Project, Capacity):
         state["area_ids"] = [area.id for area in record_obj.areas]
     if kind is Project:
@@ -254,6 +258,8 @@ def prepare_record(user: User, operation: Operation, kind: type, data: dict[str,
         if not rights.can_create(user, kind, current["organisation_id"]):
             raise PermissionDenied(_("Only %(org)s (or a coordinator, for needs) can change this record.",
                                      org=lookups.organisation_label(current["organisation_id"])))
+    if not creating:
+        check_version(kind, current, data.get("version"))
     values = _normalise(kind, data)
     merged = {f: current[f] for f in FIELDS[kind]} if not creating else {}
     merged.update(values)
@@ -288,7 +294,48 @@ def prepare_record(user: User, operation: Operation, kind: type, data: dict[str,
             changes["partners"] = [sorted(old), sorted(new)]
         else:
             partner_ids = None
-    return PreparedRecord(kind, record_id, values, changes, area_ids, partner_ids, merged.get("title") or "")
+    return PreparedRecord(kind, record_id, values, changes, area_ids, partner_ids, merged.get("title") or "",
+                          None if creating else current["version"])
+
+
+def parse_version(value: Any) -> int | None:
+    """A version as sent by a form (hidden field), an If-Match header or a JSON body; None when not given."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValidationError(_("The version must be a whole number."), "version")
+    try:
+        version = int(str(value).strip().strip('"').removeprefix("W/").strip('"').removeprefix("v"))
+    except ValueError:
+        raise ValidationError(_("The version must be a whole number."), "version") from None
+    if version < 1:
+        raise ValidationError(_("The version must be a whole number."), "version")
+    return version
+
+
+def stale_record(kind: type, record_id: int) -> Conflict:
+    """The refusal of a save prepared from an older version: who changed the record and when, with its current
+    values (read afresh) in `current` for the form or the API to show next to the refused ones."""
+    db.session.rollback()
+    record_obj = db.session.get(kind, record_id, populate_existing=True)
+    if record_obj is None:
+        return Conflict(_("This record was deleted since you opened it."), "version")
+    editor = db.session.get(User, record_obj.updated_by_id) if record_obj.updated_by_id else None
+    message = _("This record was changed by %(user)s at %(time)s since you opened it. Its current values are "
+                "shown next to yours: check them, then save again to keep yours.",
+                user=editor.name if editor is not None else _("someone"),
+                time=format_datetime(record_obj.updated_at, "short"))
+    return Conflict(message, "version", {"record": record_obj, "version": record_obj.version,
+                                         "state": record_state(record_obj)})
+
+
+def check_version(kind: type, current: Mapping[str, Any], expected: Any) -> None:
+    """Refuse (Conflict) an update prepared from another version than the current one; no version given
+    means an unconditional update (the API without If-Match, the importer, which re-reads in the same
+    transaction)."""
+    expected = parse_version(expected)
+    if expected is not None and expected != current["version"]:
+        raise stale_record(kind, current["id"])
 
 
 def save_record(user: User, operation: Operation, kind: type, data: dict[str, Any],
@@ -316,7 +363,10 @@ def save_record(user: User, operation: Operation, kind: type, data: dict[str, An
     obj.updated_by_id = user.id
     obj.updated_at = utcnow()
     db.session.add(obj)
-    db.session.flush()
+    try:
+        db.session.flush()  # the ORM's UPDATE … WHERE version = the version read: 0 rows when someone was faster
+    except StaleDataError:
+        raise stale_record(kind, prepared.record_id) from None
     record(user, AuditAction.create if creating else AuditAction.update, obj, prepared.changes,
            summary=obj.title)
     if kind is Project:
@@ -389,14 +439,21 @@ def write_records(user: User, operation: Operation, kind: type, prepared: Sequen
             for chunk in _chunks(rows, 5000):
                 result = db.session.execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), chunk)
                 ids.extend(result.scalars())
+    _check_versions(kind, updates)
     groups: dict[tuple[str, ...], list[PreparedRecord]] = {}
     for p in updates:
         groups.setdefault(tuple(sorted(f for f in p.values if f in p.changes)), []).append(p)
     for fields, items in groups.items():
-        statement = sa.update(table).where(table.c.id == sa.bindparam("record_id")).values(
-            updated_by_id=user.id, updated_at=now, **{f: sa.bindparam(f"new_{f}") for f in fields})
-        db.session.execute(statement, [{"record_id": p.record_id, **{f"new_{f}": p.values[f] for f in fields}}
-                                       for p in items])
+        # Only where the version is still the one prepared from: a record saved meanwhile is not overwritten.
+        statement = sa.update(table).where(table.c.id == sa.bindparam("record_id"),
+                                           table.c.version == sa.bindparam("seen_version")).values(
+            updated_by_id=user.id, updated_at=now, version=table.c.version + 1,
+            **{f: sa.bindparam(f"new_{f}") for f in fields})
+        result = db.session.execute(statement, [
+            {"record_id": p.record_id, "seen_version": p.version, **{f"new_{f}": p.values[f] for f in fields}}
+            for p in items], execution_options={"synchronize_session": False})
+        if result.rowcount != len(items):  # only where rows could not be locked first (SQLite)
+            raise stale_record(kind, items[0].record_id)
     for relation, (link, key) in LINKS.get(kind, {}).items():
         other = "admin_area_id" if relation == "areas" else "organisation_id"
         attribute = "area_ids" if relation == "areas" else "partner_ids"
@@ -424,6 +481,17 @@ def write_records(user: User, operation: Operation, kind: type, prepared: Sequen
     if commit:
         db.session.commit()
     return len(creates), len(updates)
+
+
+def _check_versions(kind: type, updates: Sequence[PreparedRecord]) -> None:
+    """Lock the rows about to be updated (PostgreSQL) and refuse the batch if one of them no longer has the
+    version it was prepared from."""
+    seen = {p.record_id: p.version for p in updates}
+    for chunk in _chunks(sorted(seen)):
+        for record_id, version in db.session.execute(sa.select(kind.id, kind.version).where(
+                kind.id.in_(chunk)).order_by(kind.id).with_for_update()):
+            if version != seen[record_id]:
+                raise stale_record(kind, record_id)
 
 
 def set_archived(user: User, record_obj, archived: bool):
@@ -613,6 +681,8 @@ def load_admin_areas(operation: Operation, records: Iterable[AreaRecord], user: 
             area.name, area.level, area.parent, area.path = rec.name, rec.level, parent, path
             if rec.latitude is not None:
                 area.latitude, area.longitude = rec.latitude, rec.longitude
+        if created or updated:
+            operation.areas_changed()
         db.session.flush()
         record(user, AuditAction.update, operation, {"admin_areas": [None, f"{created} created, {updated} updated"]},
                summary=_("Admin areas loaded"), operation_id=operation.id)

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from coordhub.auth import rights
-from coordhub.errors import DomainError
+from coordhub.errors import Conflict, DomainError
 from coordhub.web import show_domain_error
 from coordhub.extensions import db
 from coordhub.registry import operations as ops
@@ -158,11 +158,15 @@ def record_edit(slug: str, operation: Operation, record_id: int | None = None):
             form.partner_ids.data = [o.id for o in obj.partners]
         if hasattr(form, "status"):
             form.status.data = obj.status.value
+        form.set_version(obj.version)
     _fill_choices(form, spec, operation)
     extra = hook(form, operation, obj) if hook else None
     if extra is None and form.validate_on_submit():
         try:
             saved = ops.save_record(current_user, operation, spec.kind, form.data_for_operation(), obj)
+        except Conflict as error:
+            extra = {"conflict": error.message, "differences": conflict_rows(form, error.current["state"])}
+            form.set_version(error.current["version"])  # saving again now keeps the person's values
         except DomainError as error:
             show_domain_error(form, error)
         else:
@@ -171,6 +175,40 @@ def record_edit(slug: str, operation: Operation, record_id: int | None = None):
     elif request.method == "POST" and extra is None:
         flash(_("Please correct the fields marked below."), "danger")
     return render_template("registry/record_form.html", spec=spec, form=form, record=obj, **(extra or {}))
+
+
+def _shown(field, value) -> str:
+    """A form value as the person reads it: choice labels for selects, '—' for nothing."""
+    if hasattr(value, "value"):
+        value = value.value
+    choices = {str(key): label for key, label in (getattr(field, "choices", None) or [])}
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(sorted(str(choices.get(str(v), v)).replace("— ", "") for v in value)) or "—"
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(choices.get(str(value), value))
+
+
+def conflict_rows(form, state: dict) -> list[tuple[str, str, str]]:
+    """(label, their current value, the value in the refused form) for each field where the two differ."""
+    rows = []
+    for name, field in form._fields.items():
+        if name not in state or field.type in ("SubmitField", "CSRFTokenField", "HiddenField"):
+            continue
+        theirs, mine = state[name], field.data
+        if hasattr(theirs, "value"):
+            theirs = theirs.value
+        if isinstance(theirs, list):
+            theirs, mine = sorted(theirs), sorted(mine or [])
+        if isinstance(theirs, float) and isinstance(mine, (int, float)):
+            mine = float(mine)
+        if (theirs in (None, "")) and (mine in (None, "")):
+            continue
+        if theirs != mine:
+            rows.append((str(field.label.text), _shown(field, theirs), _shown(field, mine)))
+    return rows
 
 
 @bp.route("/<any(projects, needs, capacities):slug>/<id:record_id>/<any(archive, restore):action>",

@@ -35,12 +35,14 @@ class OverlapIndex:
         *,
         period: tuple[date, date] | None = None,
         min_score: float = 0.0,
+        tree: AreaTree | None = None,
     ) -> None:
         check_min_score(min_score)
         self._areas = list(areas)
         self._period = period
         self._min_score = min_score
-        self._table = ActivityTable(AreaTree(self._areas), period)
+        # ``tree``: the AreaTree of ``areas`` built once and shared (it is only read)
+        self._table = ActivityTable(tree if tree is not None else AreaTree(self._areas), period)
         # sector → area node → rows registered there
         self._cells: dict[int, dict[int, set[int]]] = {}
         self._table.extend(activities)
@@ -110,6 +112,16 @@ class OverlapIndex:
         row = self._table.rows[activity_id]
         sector = int(self._table.sector[row])
         return find_clusters(self._table, [(sector, n) for n in self._table.nodes_of[row]])
+
+    def clusters_in(self, sector: str, pcodes: Iterable[str]) -> list[Cluster]:
+        """Current clusters of ``sector`` in the areas ``pcodes`` (cells without activities give
+        none): what changes there when an activity registered in those areas changes."""
+        self._complete_links()
+        code = self._table.sectors.id(sector)
+        nodes = [self._table.tree.index[p] for p in pcodes if p in self._table.tree.index]
+        if code < 0 or not nodes:
+            return []
+        return find_clusters(self._table, [(code, n) for n in nodes])
 
     def linked_activity_ids(self) -> frozenset[str]:
         """Funders' reports duplicating their partners' (double counts), left out of coverage."""
