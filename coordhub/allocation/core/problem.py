@@ -257,6 +257,8 @@ def build_problem(
     cost_values = [cap_cost]
     if policy.value_per_weighted_unit is not None:
         cost_values.append(np.array([policy.value_per_weighted_unit]))
+    if policy.lateness_weight is not None:
+        cost_values.append(np.array([policy.lateness_weight]))
     cdec, c_rounded = decimals_needed(np.concatenate(cost_values))
     if policy.distance_cost_per_km > 0:
         cdec = max(cdec, 2)
