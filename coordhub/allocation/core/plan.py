@@ -213,13 +213,27 @@ def _schedule_pins(p: Problem, c: Compatibility, arcs: Arcs, periods: Periods, r
     return rows
 
 
-def solve_plan(problem: Problem, compat: Compatibility, arcs: Arcs, access: AccessIndex | None,
-               periods: Periods, tell) -> PlanOutcome:
-    """Optimal plan over the periods (see the module docstring)."""
+@dataclass
+class TimeArcs:
+    """The open (pair, period) arcs of a plan: compat pair, period index,
+    periods of delay after the need's first period; room[j, p]: throughput
+    left per capacity and period after the pins; pins: (pair, period,
+    scaled units) rows; blocked: pairs access keeps out of every period;
+    access_rows: WindowAccess per (need * periods + period) or None."""
+
+    pair: np.ndarray
+    period: np.ndarray
+    delay: np.ndarray
+    room: np.ndarray
+    pins: tuple[list[int], list[int], list[int]]
+    blocked: np.ndarray
+    access_rows: object
+
+
+def expand_in_time(problem: Problem, compat: Compatibility, arcs: Arcs, access: AccessIndex | None,
+                   periods: Periods) -> TimeArcs:
+    """Every open pair in every period it may deliver in (windows, horizon, access); pins placed first."""
     p, c = problem, compat
-    started = time.perf_counter()
-    timings = {"build": 0.0, "solve": 0.0}
-    notes: list[str] = []
     n_periods = periods.count
     rule_rows = None
     if access is not None and not access.empty:
@@ -240,14 +254,28 @@ def solve_plan(problem: Problem, compat: Compatibility, arcs: Arcs, access: Acce
 
     throughput = np.where(p.cap_throughput >= 0, p.cap_throughput, p.cap_quantity)
     room = np.repeat(throughput[:, None], n_periods, axis=1)
-    pin_pair, pin_period, pin_qty = _schedule_pins(p, c, arcs, periods, room, open_in)
+    pins = _schedule_pins(p, c, arcs, periods, room, open_in)
 
     pair, period = _pair_periods(p, c, arcs.pair, periods)
     keep = open_in(pair, period)
     pair, period = pair[keep], period[keep]
-    need_of = c.need[pair]
     first = np.clip(periods.index_of(p.need_start), 0, n_periods - 1)
-    delay = period - first[need_of]
+    return TimeArcs(pair=pair, period=period, delay=period - first[c.need[pair]], room=room, pins=pins,
+                    blocked=blocked, access_rows=rule_rows)
+
+
+def solve_plan(problem: Problem, compat: Compatibility, arcs: Arcs, access: AccessIndex | None,
+               periods: Periods, tell) -> PlanOutcome:
+    """Optimal plan over the periods (see the module docstring)."""
+    p, c = problem, compat
+    started = time.perf_counter()
+    timings = {"build": 0.0, "solve": 0.0}
+    notes: list[str] = []
+    n_periods = periods.count
+    expanded = expand_in_time(p, c, arcs, access, periods)
+    pair, period, delay, room = expanded.pair, expanded.period, expanded.delay, expanded.room
+    pin_pair, pin_period, pin_qty = expanded.pins
+    need_of = c.need[pair]
     rank = p.need_priority if p.policy.lexicographic else p.need_weight
     timings["build"] += time.perf_counter() - started
 
@@ -290,4 +318,4 @@ def solve_plan(problem: Problem, compat: Compatibility, arcs: Arcs, access: Acce
         out_pinned[positive]
     flow = np.bincount(out_pair, weights=out_qty, minlength=c.size).astype(np.int64)
     return PlanOutcome(pair=out_pair, period=out_period, quantity=out_qty, pinned=out_pinned, flow=flow,
-                       blocked=blocked, access_rows=rule_rows, notes=list(dict.fromkeys(notes)), timings=timings)
+                       blocked=expanded.blocked, access_rows=expanded.access_rows, notes=list(dict.fromkeys(notes)), timings=timings)
