@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from coordhub.allocation import core
 from coordhub.allocation.core.messages import number
 from coordhub.allocation.inputs import (
-    RunInput, capacity_key, clean_settings, core_policy, need_key, read_input, record_id,
+    RunInput, capacity_key, clean_settings, core_plan, core_policy, need_key, read_input, record_id,
 )
 from coordhub.allocation.models import (
     AllocationAssignment, AllocationExplanation, AllocationForbiddenPair, AllocationPin, AllocationResponse,
@@ -53,7 +53,7 @@ def run_allocation(user: User | None, operation: Operation, settings: Mapping[st
     try:
         result = core.allocate(run_input.needs, run_input.capacities, areas=run_input.areas,
                                policy=core_policy(settings, run_input), pins=pins, forbidden=forbidden,
-                               progress=progress)
+                               progress=progress, access=run_input.access, plan=core_plan(settings))
     except core.InvalidInput as error:
         raise ValidationError(_("The allocation cannot run: %(problems)s", problems="; ".join(error.problems)))
     run = _store(user, operation, run_input, result, settings=settings, pins=pins, forbidden=forbidden,
@@ -119,6 +119,13 @@ def coverage_figures(run_input: RunInput, result: core.AllocationResult) -> dict
     coverage = result.coverage
     figures["overall"] = [_rounded(coverage.overall.needed), _rounded(coverage.overall.met)]
     figures["weighted"] = [_rounded(coverage.weighted.needed), _rounded(coverage.weighted.met)]
+    figures["fully_met"] = [int(coverage.fully_met.needed), int(coverage.fully_met.met)]
+    if coverage.by_period:
+        figures["by_period"] = {day: [_rounded(f.needed), _rounded(f.met)] for day, f in coverage.by_period.items()}
+        by_type: dict[str, dict[str, list[float]]] = {}
+        for (day, kind), f in coverage.by_period_and_type.items():
+            by_type.setdefault(kind, {})[day] = [_rounded(f.needed), _rounded(f.met)]
+        figures["by_period_and_type"] = by_type
     return figures
 
 
@@ -136,13 +143,17 @@ def _store(user: User | None, operation: Operation, run_input: RunInput, result:
         capacity_count=len(run_input.capacities), units_needed=coverage["overall"][0],
         units_met=coverage["overall"][1], weighted_needed=coverage["weighted"][0],
         weighted_met=coverage["weighted"][1], coverage=coverage, seconds=result.seconds,
-        timings={name: round(seconds, 6) for name, seconds in result.timings.items()}, notes=notes, job_id=job_id)
+        timings={name: round(seconds, 6) for name, seconds in result.timings.items()}, notes=notes, job_id=job_id,
+        period_kind=settings.get("periods") or "", periods=[day.isoformat() for day in result.periods],
+        access=[[rule.pcode, str(rule.level), rule.start.isoformat(), rule.end.isoformat() if rule.end else None,
+                 ";".join(rule.clearances)] for rule in run_input.access])
     db.session.add(run)
     db.session.flush()
     organisation_of = run_input.capacity_organisation
     rows = [{"run_id": run.id, "need_id": record_id(a.need_id), "capacity_id": record_id(a.capacity_id),
              "organisation_id": organisation_of[record_id(a.capacity_id)], "quantity": a.quantity,
-             "unit_cost": a.unit_cost, "cost": a.cost, "pinned": a.pinned} for a in result.assignments]
+             "unit_cost": a.unit_cost, "cost": a.cost, "pinned": a.pinned, "period": a.period}
+            for a in result.assignments]
     if rows:
         db.session.execute(sa.insert(AllocationAssignment.__table__), rows)
     explanations = []

@@ -154,7 +154,7 @@ def explanation_texts(operation: Operation, explanations: list[AllocationExplana
         if isinstance(code, str) and code in type_names:
             text = re.sub(rf"\b{re.escape(code)}\b", type_names[code], text)
         pcode = e.params.get("pcode")
-        if isinstance(pcode, str) and pcode in area_names:
+        if isinstance(pcode, str) and pcode in area_names and f"({pcode})" not in text:
             text = re.sub(rf"\b{re.escape(pcode)}\b", f"{area_names[pcode]} ({pcode})", text)
         texts[e.id] = _TOKEN.sub(name, text)
     return texts
