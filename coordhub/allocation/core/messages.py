@@ -102,7 +102,7 @@ CAPACITY_REASONS: Mapping[str, str] = {
 }
 
 OPEN_END = "ongoing"
-BETWEEN = "{start} to {end}"
+BETWEEN = "the time from {start} to {end}"
 WEEK_OF = "the week of {day}"
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
