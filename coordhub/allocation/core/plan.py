@@ -17,7 +17,10 @@ capacity of the (j, p) node's single entry arc, so it is never exceeded.
 Objective, in this order (exact, in integers): (1) weighted units
 delivered, (2) lateness: each unit delivered to need i in period p costs
 L * w_i * (p - first_i), first_i being the first period of its window, so
-higher priorities go first; (3) cost.  Phase 1 maximises (1) alone; phase 2
+higher priorities go first; (3) cost.  One solve prices an unmet unit at
+w_i * (largest per-unit lateness + cost + 1); a search of the residual
+network then proves that no flow delivers more weighted units (usual), or
+two phases follow.  Phase 1 maximises (1) alone; phase 2
 keeps phase 1's unmet units per weight class (the slack of a class goes
 through a node with that limit; delivered units per class are the same for
 every optimum, the network being a gammoid) and minimises (2) and (3)
@@ -150,10 +153,56 @@ def _solve(n_nodes: int, tails, heads, capacities, costs, supplies) -> tuple[int
     return status, mcf.flows(np.arange(sum(t.size for t in tails), dtype=np.int32)).astype(np.int64)
 
 
+def _weighted_units_optimal(supply, demand, arc_cp, arc_need, arc_capacity, flow, cp_cap, cp_limit, entry_flow,
+                            rank) -> bool:
+    """True when no augmenting path raises weighted units (for every weighting increasing with rank).
+
+    Search backwards from the needs of rank >= r that are short, through the residual network: a need takes
+    more through a (j, p) arc with room; a (j, p) node takes more from its capacity when its entry has room,
+    or takes back units it gave to another need; a capacity takes back units from another of its periods.
+    Reaching a capacity with spare units, or a need of rank < r holding units, is a path that gains."""
+    n_caps, n_cp, n_needs = supply.size, cp_cap.size, demand.size
+    cp0, need0 = n_caps, n_caps + n_cp
+    nodes = need0 + n_needs
+    room = flow < arc_capacity
+    given = flow > 0
+    entry_room = entry_flow < cp_limit
+    tails = np.concatenate([need0 + arc_need[room], cp0 + np.flatnonzero(entry_room), cp0 + arc_cp[given],
+                            cp_cap[entry_flow > 0]])
+    heads = np.concatenate([cp0 + arc_cp[room], cp_cap[entry_room], need0 + arc_need[given],
+                            cp0 + np.flatnonzero(entry_flow > 0)])
+    order = np.argsort(tails, kind="stable")
+    tails, heads = tails[order], heads[order]
+    pointer = np.searchsorted(tails, np.arange(nodes + 1))
+    spare = np.zeros(nodes, dtype=bool)
+    spare[:n_caps] = np.bincount(cp_cap, weights=entry_flow, minlength=n_caps) < supply
+    delivered = np.bincount(arc_need, weights=flow, minlength=n_needs)
+    short = delivered < demand
+    node_rank = np.full(nodes, np.iinfo(np.int64).max)
+    node_rank[need0:] = rank
+    for r in np.unique(rank)[::-1].tolist():
+        seen = np.zeros(nodes, dtype=bool)
+        frontier = need0 + np.flatnonzero(short & (rank >= r))
+        seen[frontier] = True
+        while frontier.size:
+            lo = pointer[frontier]
+            counts = pointer[frontier + 1] - lo
+            nxt = heads[_expand_ranges(lo, counts)]
+            nxt = np.unique(nxt[~seen[nxt]])
+            if spare[nxt].any() or (node_rank[nxt] < r).any():
+                return False
+            seen[nxt] = True
+            frontier = nxt
+    return True
+
+
 def _solve_block(supply, demand, arc_cp, arc_need, arc_cost, cp_cap, cp_limit, rank, lateness, notes,
                  timings) -> np.ndarray:
-    """Two phases over one resource type's time-expanded network; returns the
-    flow per (pair, period) arc."""
+    """The flow per (pair, period) arc of one resource type's time-expanded network.
+
+    First one solve with the unmet-unit penalty w_i * (largest per-unit cost + 1), kept when a residual
+    search proves that no flow delivers more weighted units (then it is also the least lateness and cost
+    among those that deliver as much); otherwise two phases."""
     n_caps, n_cp, n_needs = supply.size, cp_cap.size, demand.size
     cap0, cp0, need0 = 0, n_caps, n_caps + n_cp
     source, sink = need0 + n_needs, need0 + n_needs + 1
@@ -164,15 +213,25 @@ def _solve_block(supply, demand, arc_cp, arc_need, arc_cost, cp_cap, cp_limit, r
     base_caps = [arc_capacity, cp_limit, supply, np.array([total])]
     zeros = [np.zeros(n_cp), np.zeros(n_caps), np.zeros(1)]
     supplies = np.concatenate([supply, np.zeros(n_cp), -demand, [total, -int(supply.sum())]])
+    slack_tails, slack_heads = base_tails + [np.full(n_needs, source)], base_heads + [need0 + np.arange(n_needs)]
+    cost = arc_cost + lateness
     started = time.perf_counter()
+    quick = int(cost.max(initial=0)) + 1
+    if int(rank.max(initial=1)) * quick <= INT64_MAX // (2 * (sink + 2) * SAFETY):
+        _, flow = _solve(sink + 1, slack_tails, slack_heads, base_caps + [demand], [cost] + zeros + [rank * quick],
+                         supplies)
+        entry = flow[arc_cp.size:arc_cp.size + n_cp]
+        if _weighted_units_optimal(supply, demand, arc_cp, arc_need, arc_capacity, flow[:arc_cp.size], cp_cap,
+                                   cp_limit, entry, rank):
+            timings["solve"] += time.perf_counter() - started
+            return flow[:arc_cp.size]
     # Phase 1: weighted units.
-    _, flow = _solve(sink + 1, base_tails + [np.full(n_needs, source)], base_heads + [need0 + np.arange(n_needs)],
-                     base_caps + [demand], [np.zeros(arc_cp.size)] + zeros + [rank], supplies)
+    _, flow = _solve(sink + 1, slack_tails, slack_heads, base_caps + [demand],
+                     [np.zeros(arc_cp.size)] + zeros + [rank], supplies)
     met = np.bincount(arc_need, weights=flow[:arc_cp.size], minlength=n_needs).astype(np.int64)
     classes, need_class = np.unique(rank, return_inverse=True)
     limit = np.bincount(need_class, weights=demand - met, minlength=classes.size).astype(np.int64)
     # Phase 2: the same unmet units per class, least lateness then cost.
-    cost = arc_cost + lateness
     nodes = sink + 1 + classes.size
     if cost.size and int(cost.max()) > INT64_MAX // (2 * (nodes + 1) * SAFETY):
         raise OverflowError

@@ -164,3 +164,19 @@ def test_unit_free_headline_counts_needs_fully_met():
     assert result.coverage.fully_met.needed == 2 and result.coverage.fully_met.met == 1
     summary = result.summary()
     assert summary["share_fully_met"] == 0.5 and summary["gap"] == 0
+
+
+def test_the_residual_search_finds_a_flow_that_can_deliver_more_weighted_units():
+    import numpy as np
+
+    from coordhub.allocation.core.plan import _weighted_units_optimal
+
+    # One capacity (1 unit, one period node) and two needs: the unit went to the lower-ranked need.
+    args = dict(supply=np.array([1]), demand=np.array([1, 1]), arc_cp=np.array([0, 0]), arc_need=np.array([0, 1]),
+                arc_capacity=np.array([1, 1]), cp_cap=np.array([0]), cp_limit=np.array([1]),
+                entry_flow=np.array([1]), rank=np.array([16, 1]))
+    assert not _weighted_units_optimal(flow=np.array([0, 1]), **args)
+    assert _weighted_units_optimal(flow=np.array([1, 0]), **args)
+    # Spare capacity that could reach a short need.
+    assert not _weighted_units_optimal(**{**args, "supply": np.array([2]), "cp_limit": np.array([2]),
+                                          "arc_capacity": np.array([1, 1])}, flow=np.array([1, 0]))
