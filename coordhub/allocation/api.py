@@ -64,7 +64,7 @@ def serialise_run(run: AllocationRun, user, full: bool = False) -> dict[str, Any
         "fingerprint": run.fingerprint, "policy": _policy_out(run.policy), "objective": run.objective,
         "weighted_units": run.weighted_units, "cost": run.cost, "bound": run.bound, "gap": run.gap,
         "need_count": run.need_count, "capacity_count": run.capacity_count, "seconds": run.seconds,
-        "weighted_share_met": run.weighted_share_met, "share_fully_met": run.share_fully_met,
+        "weighted_share_met": run.priority_share_met, "share_fully_met": run.share_fully_met,
         "period_kind": run.period_kind, "periods": list(run.periods),
         "access": [{"pcode": pcode, "level": level, "start": start, "end": end,
                     "clearances": [c for c in clearances.split(";") if c]}
@@ -214,7 +214,8 @@ RUN_PROPERTIES = {
     "weighted_units": {"type": "number"}, "cost": {"type": "number"}, "bound": {"type": ["number", "null"]},
     "gap": {"type": ["number", "null"]}, "need_count": {"type": "integer"}, "capacity_count": {"type": "integer"},
     "seconds": {"type": "number"}, "notes": {"type": "array", "items": {"type": "string"}},
-    "weighted_share_met": {"type": "number", "description": "priority-weighted share of the needs met (unit-free)"},
+    "weighted_share_met": {"type": "number", "description": "priority-weighted average of each need's share met "
+                                                           "(unit-free)"},
     "share_fully_met": {"type": "number", "description": "share of the needs met in full"},
     "period_kind": {"type": "string", "enum": ["", "week", "month"]},
     "periods": {"type": "array", "items": {"type": "string"}, "description": "first day of every period"},

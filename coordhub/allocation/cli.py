@@ -114,7 +114,7 @@ def allocate_command(needs_file, capacities_file, areas_file, out_file, time_lim
     cov = result.coverage
     click.echo(f"{len(needs)} needs, {len(capacities)} capacities, {len(result.assignments)} assignments "
                f"({result.engine}, {result.status}).")
-    click.echo(f"Coverage: {cov.weighted.share:.1%} of needs met weighted by priority, "
+    click.echo(f"Coverage: {cov.priority_share.share:.1%} of needs met weighted by priority, "
                f"{cov.fully_met.share:.1%} of needs fully met; cost {number(round(result.cost, 2))}.")
     if result.gap:
         click.echo(f"Gap to the proven bound: {result.gap:.2%} (bound {number(round(result.bound, 6))}).")

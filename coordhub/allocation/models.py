@@ -153,6 +153,14 @@ class AllocationRun(db.Model):
         return self.weighted_met / self.weighted_needed if self.weighted_needed > 0 else 1.0
 
     @property
+    def priority_share_met(self) -> float:
+        """Priority-weighted average of each need's share met (unit-free); older runs: the weighted units."""
+        if "priority_share" not in self.coverage:
+            return self.weighted_share_met
+        needed, met = self.coverage["priority_share"]
+        return met / needed if needed else 1.0
+
+    @property
     def share_fully_met(self) -> float:
         """Share of the needs met in full (unit-free)."""
         needed, met = self.coverage.get("fully_met", [0, 0])

@@ -120,6 +120,7 @@ def coverage_figures(run_input: RunInput, result: core.AllocationResult) -> dict
     figures["overall"] = [_rounded(coverage.overall.needed), _rounded(coverage.overall.met)]
     figures["weighted"] = [_rounded(coverage.weighted.needed), _rounded(coverage.weighted.met)]
     figures["fully_met"] = [int(coverage.fully_met.needed), int(coverage.fully_met.met)]
+    figures["priority_share"] = [_rounded(coverage.priority_share.needed), _rounded(coverage.priority_share.met)]
     if coverage.by_period:
         figures["by_period"] = {day: [_rounded(f.needed), _rounded(f.met)] for day, f in coverage.by_period.items()}
         by_type: dict[str, dict[str, list[float]]] = {}

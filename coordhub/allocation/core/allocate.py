@@ -72,11 +72,12 @@ def _coverage(problem: Problem, met: np.ndarray, compat: Compatibility | None = 
         need_of = compat.need[deliveries.pair]
         units = deliveries.quantity.astype(np.float64) / scale
         n_periods = periods.count
-        weighted = np.cumsum(np.bincount(deliveries.period, weights=units * weight[need_of], minlength=n_periods))
+        share = units * weight[need_of] / needed[need_of]  # unit-free: each need's share, priority-weighted
+        weighted = np.cumsum(np.bincount(deliveries.period, weights=share, minlength=n_periods))
         typed = np.bincount(deliveries.period * max(n_types, 1) + p.need_type[need_of], weights=units,
                             minlength=n_periods * max(n_types, 1)).reshape(n_periods, max(n_types, 1))
         typed = np.cumsum(typed, axis=0)
-        weighted_needed = float((needed * weight).sum())
+        weighted_needed = float(weight.sum())
         for q, day in enumerate(periods.dates):
             by_period[day.isoformat()] = CoverageFigure(weighted_needed, float(weighted[q]))
             for t in np.unique(p.need_type).tolist():
@@ -88,6 +89,7 @@ def _coverage(problem: Problem, met: np.ndarray, compat: Compatibility | None = 
         by_admin1=by_admin1,
         by_admin1_and_type=by_pair,
         fully_met=CoverageFigure(float(p.need_count), float((met >= p.need_quantity).sum())),
+        priority_share=CoverageFigure(float(weight.sum()), float((weight * got / np.maximum(needed, 1e-300)).sum())),
         by_period=by_period,
         by_period_and_type=by_period_type,
     )

@@ -352,7 +352,9 @@ class Coverage:
     admin-1 area (all types), and by (admin-1 pcode, resource type).
 
     fully_met: needs counted (needed = number of needs, met = those met in
-    full).  by_period (plans): per period start (ISO date), the weighted
+    full).  priority_share: the unit-free headline: needed = the sum of the
+    needs' priority weights, met = the sum of weight * (met / quantity) of
+    each need, so its share is the priority-weighted average share met.  by_period (plans): per period start (ISO date), the weighted
     figure delivered by the end of that period (cumulative);
     by_period_and_type: the same per (period start, resource type) in units.
     """
@@ -363,6 +365,7 @@ class Coverage:
     by_admin1: Mapping[str, CoverageFigure]
     by_admin1_and_type: Mapping[tuple[str, str], CoverageFigure]
     fully_met: CoverageFigure = CoverageFigure(0.0, 0.0)
+    priority_share: CoverageFigure = CoverageFigure(0.0, 0.0)
     by_period: Mapping[str, CoverageFigure] = field(default_factory=dict)
     by_period_and_type: Mapping[tuple[str, str], CoverageFigure] = field(default_factory=dict)
 
@@ -404,8 +407,9 @@ class AllocationResult:
     def summary(self) -> dict[str, Any]:
         """The one-line JSON summary of the CLI: status, objective,
         weighted_units, cost, bound and gap (relative; 0 when proven
-        optimal), the unit-free headline (weighted_share_met,
-        share_fully_met), seconds."""
+        optimal), the unit-free headline (weighted_share_met: the
+        priority-weighted average share of each need met; share_fully_met),
+        seconds."""
         return {
             "status": str(self.status),
             "objective": self.objective,
@@ -413,7 +417,7 @@ class AllocationResult:
             "cost": self.cost,
             "bound": self.bound,
             "gap": self.gap,
-            "weighted_share_met": round(self.coverage.weighted.share, 6),
+            "weighted_share_met": round(self.coverage.priority_share.share, 6),
             "share_fully_met": round(self.coverage.fully_met.share, 6),
             "seconds": round(self.seconds, 4),
         }

@@ -38,7 +38,9 @@ def test_throughput_spreads_delivery_and_higher_priority_goes_first():
     assert result.periods == (JAN, FEB, MAR, APR, MAY, JUN)
     assert result.gap == 0 and result.bound == result.objective == 10 * 16 + 10 * 1
     by_month = result.coverage.by_period
-    assert [round(f.met) for f in by_month.values()] == [64, 128, 162, 166, 170, 170]
+    # Unit-free: priority weight times the share of each need met, by the end of each month (of 16 + 1).
+    assert [round(f.met, 6) for f in by_month.values()] == [6.4, 12.8, 16.2, 16.6, 17, 17]
+    assert {f.needed for f in by_month.values()} == {17}
     assert result.coverage.by_period_and_type[("2027-02-01", "tent")].met == 8
 
 
@@ -162,8 +164,10 @@ def test_unit_free_headline_counts_needs_fully_met():
     result = allocate([need("N1", 4, start=JAN), need("N2", 40, priority=1, start=JAN)], [team(throughput=None)],
                       areas=AREAS)
     assert result.coverage.fully_met.needed == 2 and result.coverage.fully_met.met == 1
+    # N1 (weight 4) fully met, N2 (weight 1) 16 of 40: (4 * 1 + 1 * 0.4) / 5, whatever the units.
+    assert result.coverage.priority_share.share == (4 + 0.4) / 5
     summary = result.summary()
-    assert summary["share_fully_met"] == 0.5 and summary["gap"] == 0
+    assert summary["share_fully_met"] == 0.5 and summary["gap"] == 0 and summary["weighted_share_met"] == 0.88
 
 
 def test_the_residual_search_finds_a_flow_that_can_deliver_more_weighted_units():
