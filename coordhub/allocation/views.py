@@ -67,13 +67,17 @@ def _assignment(run: AllocationRun, assignment_id: int) -> AllocationAssignment:
     return assignment
 
 
-def _flash_error(error: DomainError) -> None:
+def _flash_error(error: DomainError, form=None) -> None:
+    """Flash the error (403 and 404 abort); with a form, also mark the field it names."""
     db.session.rollback()
     if error.status_code == 403:
         abort(403)
     if error.status_code == 404:
         abort(404)
     flash(error.message, "danger")
+    field = getattr(form, error.field, None) if form is not None and error.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [error.message]
 
 
 @bp.route("/")
@@ -127,10 +131,7 @@ def new_run(operation: Operation):
             try:
                 run = allocation_ops.run_allocation(current_user, operation, settings, form.note.data or "")
             except DomainError as error:
-                _flash_error(error)
-                field = getattr(form, error.field, None) if error.field else None
-                if field is not None:
-                    field.errors = list(field.errors) + [error.message]
+                _flash_error(error, form)
             else:
                 flash(_("Allocation run %(id)s stored: %(status)s.", id=run.id, status=run.status_label), "success")
                 return redirect(url_for("allocation.run", run_id=run.id))
@@ -234,23 +235,31 @@ def constraints(operation: Operation):
                            action_form=ArchiveForm())
 
 
-@bp.route("/<any(pins, exclusions):kind>/<id:item_id>/remove", methods=["POST"])
+# Removable items of the next runs' input: (model, operation that removes it, page to return to).
+REMOVABLE = {
+    "pins": (AllocationPin, allocation_ops.remove_pin, "allocation.constraints"),
+    "exclusions": (AllocationForbiddenPair, allocation_ops.remove_forbidden, "allocation.constraints"),
+    "access": (AreaAccess, allocation_ops.remove_area_access, "allocation.access"),
+}
+
+
+@bp.route("/<any(pins, exclusions, access):kind>/<id:item_id>/remove", methods=["POST"])
 @operation_required
 def remove_constraint(kind: str, item_id: int, operation: Operation):
     _require_manager(operation)
-    model = AllocationPin if kind == "pins" else AllocationForbiddenPair
+    model, remove, page = REMOVABLE[kind]
     item = db.session.get(model, item_id)
     if item is None or item.operation_id != operation.id:
         abort(404)
     if not ArchiveForm().validate_on_submit():
         abort(400)
     try:
-        (allocation_ops.remove_pin if kind == "pins" else allocation_ops.remove_forbidden)(current_user, item)
+        remove(current_user, item)
     except DomainError as error:
         _flash_error(error)
     else:
         flash(_("Removed."), "success")
-    return redirect(url_for("allocation.constraints"))
+    return redirect(url_for(page))
 
 
 # --- access (security assessments) ------------------------------------------------------------------
@@ -274,10 +283,7 @@ def access(operation: Operation):
                                            form.start_date.data, form.end_date.data, form.clearances.data or "",
                                            form.note.data or "")
         except DomainError as error:
-            _flash_error(error)
-            field = getattr(form, error.field, None) if error.field else None
-            if field is not None:
-                field.errors = list(field.errors) + [error.message]
+            _flash_error(error, form)
         else:
             flash(_("The assessment is recorded: the next runs respect it."), "success")
             return redirect(url_for("allocation.access"))
@@ -312,24 +318,6 @@ def import_access(operation: Operation):
         _flash_error(error)
     else:
         flash(_("%(n)d assessments imported.", n=len(added)), "success")
-    return redirect(url_for("allocation.access"))
-
-
-@bp.route("/access/<id:rule_id>/remove", methods=["POST"])
-@operation_required
-def remove_access(rule_id: int, operation: Operation):
-    _require_manager(operation)
-    rule = db.session.get(AreaAccess, rule_id)
-    if rule is None or rule.operation_id != operation.id:
-        abort(404)
-    if not ArchiveForm().validate_on_submit():
-        abort(400)
-    try:
-        allocation_ops.remove_area_access(current_user, rule)
-    except DomainError as error:
-        _flash_error(error)
-    else:
-        flash(_("Removed."), "success")
     return redirect(url_for("allocation.access"))
 
 

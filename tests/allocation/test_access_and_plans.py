@@ -149,3 +149,16 @@ def test_plan_settings_are_checked(world, login, client):
                                                       .DEFAULT_FORM, "periods": "", "horizon": "2026-12-31"})
     assert response.status_code == 200
     assert "A horizon needs periods (weeks or months)." in response.get_data(as_text=True)
+
+
+def test_coordinator_removes_an_assessment_with_csrf_and_rights(world, login, client):
+    make_scenario(world)
+    login(world.users["coordinator"])
+    add_access(client, world, "CF632", "no_go")
+    rule = db.session.scalar(sa.select(AreaAccess))
+    login(world.users["focal"])
+    assert client.post(f"/allocations/access/{rule.id}/remove").status_code == 403
+    login(world.users["coordinator"])
+    assert client.post(f"/allocations/access/{rule.id}/remove").status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AreaAccess)) == 0
+    assert client.post("/allocations/access/999/remove").status_code == 404
