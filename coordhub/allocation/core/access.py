@@ -23,7 +23,7 @@ from .model import AccessLevel, AccessRule, InvalidInput
 from .problem import OPEN_END, Problem
 
 BIG = np.iinfo(np.int16).max
-ROW_CHUNK = 20_000
+ROW_CHUNK = 5_000  # rows x rules per step: bounded memory with thousands of rules
 OPEN, RESTRICTED, NO_GO = 0, 1, 2
 LEVEL_CODE = {AccessLevel.OPEN: OPEN, AccessLevel.RESTRICTED: RESTRICTED, AccessLevel.NO_GO: NO_GO}
 
