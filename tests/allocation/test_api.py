@@ -113,3 +113,19 @@ def test_plan_run_through_the_api_carries_periods_bound_gap_and_headline(world, 
     assert {a["period"] for a in body["assignments"]} <= set(body["periods"])
     bad = client.post("/api/v1/allocation-runs", headers=headers, json={"policy": {"periods": "year"}})
     assert bad.status_code == 422 and "periods" in str(bad.get_json())
+
+
+def test_capacities_take_throughput_and_clearances_through_the_api(world, client, token_for):
+    from coordhub.registry.models import ResourceType
+
+    headers = token_for(world.users["focal"])
+    rtype = db.session.scalar(sa.select(ResourceType).where(ResourceType.code == "EDU-CLASSROOM"))
+    body = {"title": "Escorted teams", "area_pcodes": ["CF63"], "resource_type_id": rtype.id, "quantity": 12,
+            "unit_cost": 100, "start_date": "2026-01-01", "throughput": 3,
+            "clearances": "Escort; un_security, escort"}
+    response = client.post("/api/v1/capacities", headers=headers, json=body)
+    assert response.status_code == 201, response.get_json()
+    created = response.get_json()
+    assert created["throughput"] == 3 and created["clearances"] == "escort;un_security"
+    bad = client.post("/api/v1/capacities", headers=headers, json={**body, "throughput": 0})
+    assert bad.status_code == 422 and bad.get_json()["error"]["field"] == "throughput"
