@@ -267,9 +267,12 @@ def compare_runs(a: AllocationRun, b: AllocationRun, limit: int = 500) -> Compar
         comparison.coverage[group] = sorted(rows, key=lambda row: (-abs(row.gained), row.label))
 
     def quantities(run: AllocationRun) -> dict[tuple[int, int], float]:
+        """Per (need, capacity), summed over the periods of a plan."""
         return {(need, capacity): quantity for need, capacity, quantity in db.session.execute(
-            sa.select(AllocationAssignment.need_id, AllocationAssignment.capacity_id, AllocationAssignment.quantity)
-            .where(AllocationAssignment.run_id == run.id))}
+            sa.select(AllocationAssignment.need_id, AllocationAssignment.capacity_id,
+                      sa.func.sum(AllocationAssignment.quantity))
+            .where(AllocationAssignment.run_id == run.id)
+            .group_by(AllocationAssignment.need_id, AllocationAssignment.capacity_id))}
 
     before, after = quantities(a), quantities(b)
     changed = sorted(pair for pair in set(before) | set(after)

@@ -162,3 +162,17 @@ def test_coordinator_removes_an_assessment_with_csrf_and_rights(world, login, cl
     assert client.post(f"/allocations/access/{rule.id}/remove").status_code == 302
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AreaAccess)) == 0
     assert client.post("/allocations/access/999/remove").status_code == 404
+
+
+def test_a_plan_compares_with_a_run_without_periods_pair_by_pair(world, login, client):
+    s = make_scenario(world)
+    login(world.users["coordinator"])
+    plain = run_from_form(client)
+    s.ngo_classrooms.throughput = 2.0
+    db.session.commit()
+    plan = run_from_form(client, periods="month")
+    page = text_of(client.get(f"/allocations/compare?a={plain.id}&b={plan.id}"))
+    # Same totals per pair (throughput 2 a month over 7 months does not bind 12 units): nothing changed.
+    assert sum(a.quantity for a in db.session.scalars(sa.select(AllocationAssignment).where(
+        AllocationAssignment.run_id == plan.id, AllocationAssignment.capacity_id == s.ngo_classrooms.id))) == 12
+    assert "0 changed, 4 the same" in page
