@@ -37,6 +37,7 @@ open periods within the capacity's throughput, before the flow.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -196,7 +197,7 @@ def _weighted_units_optimal(supply, demand, arc_cp, arc_need, arc_capacity, flow
     return True
 
 
-def _solve_block(supply, demand, arc_cp, arc_need, arc_cost, cp_cap, cp_limit, rank, lateness, notes,
+def _solve_block(supply, demand, arc_cp, arc_need, arc_cost, cp_cap, cp_limit, rank, lateness,
                  timings) -> np.ndarray:
     """The flow per (pair, period) arc of one resource type's time-expanded network.
 
@@ -245,7 +246,7 @@ def _solve_block(supply, demand, arc_cp, arc_need, arc_cost, cp_cap, cp_limit, r
 
 
 def _schedule_pins(p: Problem, c: Compatibility, arcs: Arcs, periods: Periods, room: np.ndarray,
-                   open_in: callable) -> tuple[list[int], list[int], list[int]]:
+                   open_in: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> tuple[list[int], list[int], list[int]]:
     """Place each pin's units in its pair's earliest open periods, within the
     capacity's throughput room (room[j, p] is reduced).  Raises InvalidInput
     when a pin does not fit."""
@@ -361,11 +362,12 @@ def solve_plan(problem: Problem, compat: Compatibility, arcs: Arcs, access: Acce
         for attempt in range(2):
             try:
                 flows[arc] = _solve_block(arcs.supply[caps], arcs.demand[needs], arc_cp, arc_need, unit_cost,
-                                          cp_cap, cp_limit, rank[needs], weight * per, notes, timings)
+                                          cp_cap, cp_limit, rank[needs], weight * per, timings)
                 break
             except OverflowError:
                 if attempt:
-                    raise RuntimeError("costs of the plan are too large for the min-cost flow") from None
+                    raise InvalidInput("unit costs are too large for a plan's lateness weights; "
+                                       "give costs in larger currency units") from None
                 per = max_cost + 1
                 notes.append(m.NOTE_LATENESS_PER_UNIT)
     out_pair = np.concatenate([np.array(pin_pair, dtype=np.int64), pair])
@@ -377,4 +379,5 @@ def solve_plan(problem: Problem, compat: Compatibility, arcs: Arcs, access: Acce
         out_pinned[positive]
     flow = np.bincount(out_pair, weights=out_qty, minlength=c.size).astype(np.int64)
     return PlanOutcome(pair=out_pair, period=out_period, quantity=out_qty, pinned=out_pinned, flow=flow,
-                       blocked=expanded.blocked, access_rows=expanded.access_rows, notes=list(dict.fromkeys(notes)), timings=timings)
+                       blocked=expanded.blocked, access_rows=expanded.access_rows, notes=list(dict.fromkeys(notes)),
+                       timings=timings)

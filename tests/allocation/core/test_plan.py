@@ -10,6 +10,8 @@ import pytest
 
 from coordhub.allocation.core import AccessRule, Capacity, InvalidInput, Pin, PlanSpec, Policy, allocate
 
+from coordhub.allocation.core.messages import NOTE_LATENESS_PER_UNIT
+
 from .builders import AREAS, need, reasons
 
 JAN = date(2027, 1, 1)
@@ -184,3 +186,14 @@ def test_the_residual_search_finds_a_flow_that_can_deliver_more_weighted_units()
     # Spare capacity that could reach a short need.
     assert not _weighted_units_optimal(**{**args, "supply": np.array([2]), "cp_limit": np.array([2]),
                                           "arc_capacity": np.array([1, 1])}, flow=np.array([1, 0]))
+
+
+def test_costs_too_large_for_strict_lateness_fall_back_or_are_refused():
+    needs = [need(f"N{i}", 4, priority=1 + i % 5, start=JAN) for i in range(60)]
+    caps = [team(f"C{j}", quantity=6, unit_cost=1e9 * (1 + j % 3), throughput=1) for j in range(30)]
+    fallback = allocate(needs, caps, areas=AREAS, plan=HALF_YEAR)
+    assert fallback.notes == (NOTE_LATENESS_PER_UNIT,)
+    assert fallback.weighted_units == allocate(needs, caps, areas=AREAS, plan=HALF_YEAR,
+                                               policy=Policy(lateness_weight=0)).weighted_units
+    with pytest.raises(InvalidInput, match="too large"):
+        allocate(needs, [team("C1", unit_cost=1e12, throughput=1)], areas=AREAS, plan=HALF_YEAR)
