@@ -69,8 +69,15 @@ def serialise_run(run: AllocationRun, user, full: bool = False) -> dict[str, Any
         "fingerprint": run.fingerprint, "policy": _policy_out(run.policy), "objective": run.objective,
         "weighted_units": run.weighted_units, "cost": run.cost, "bound": run.bound, "gap": run.gap,
         "need_count": run.need_count, "capacity_count": run.capacity_count, "seconds": run.seconds,
+        "weighted_share_met": run.priority_share_met, "share_fully_met": run.share_fully_met,
+        "period_kind": run.period_kind, "periods": list(run.periods),
+        "access": [{"pcode": pcode, "level": level, "start": start, "end": end,
+                    "clearances": [c for c in clearances.split(";") if c]}
+                   for pcode, level, start, end, clearances in run.access],
         "coverage": {"overall": _figure(coverage.get("overall", [0.0, 0.0])),
                      "weighted": _figure(coverage.get("weighted", [0.0, 0.0])),
+                     "fully_met": _figure(coverage.get("fully_met", [0, 0])),
+                     "by_period": {day: _figure(cell) for day, cell in coverage.get("by_period", {}).items()},
                      **{group: {key: _figure(cell) for key, cell in coverage.get(group, {}).items()}
                         for group in queries.COVERAGE_GROUPS}},
     }
@@ -101,6 +108,7 @@ def serialise_assignment(a: AllocationAssignment, user) -> dict[str, Any]:
     return {"id": a.id, "run_id": a.run_id, "need": need_body, "capacity_id": a.capacity_id,
             "capacity_title": a.capacity.title, "organisation_id": a.organisation_id, "quantity": a.quantity,
             "unit_cost": a.unit_cost, "cost": a.cost, "pinned": a.pinned,
+            "period": a.period.isoformat() if a.period else None,
             "response": None if response is None else {
                 "decision": response.decision.value, "reason": response.reason,
                 "responded_at": _stamp(response.responded_at)}}
@@ -201,6 +209,8 @@ POLICY_PROPERTIES = {
     "single_provider": {"type": "boolean"},
     "min_lot_size": {"type": "number", "minimum": 0, "maximum": MAX_QUANTITY},
     "time_limit_seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_TIME_LIMIT},
+    "periods": {"type": "string", "enum": ["", "week", "month"], "description": "plan over weeks or months"},
+    "horizon": {"type": "string", "description": "last day of a plan (YYYY-MM-DD), empty: the needs' latest end"},
 }
 NEED_REF = {"type": "object", "required": ["id", "area", "priority", "details_restricted"], "properties": {
     "id": {"type": "integer"}, "code": {"type": ["string", "null"]}, "title": {"type": "string"}, "area": AREA,
@@ -219,8 +229,19 @@ RUN_PROPERTIES = {
     "weighted_units": {"type": "number"}, "cost": {"type": "number"}, "bound": {"type": ["number", "null"]},
     "gap": {"type": ["number", "null"]}, "need_count": {"type": "integer"}, "capacity_count": {"type": "integer"},
     "seconds": {"type": "number"}, "notes": {"type": "array", "items": {"type": "string"}},
+    "weighted_share_met": {"type": "number", "description": "priority-weighted average of each need's share met "
+                                                           "(unit-free)"},
+    "share_fully_met": {"type": "number", "description": "share of the needs met in full"},
+    "period_kind": {"type": "string", "enum": ["", "week", "month"]},
+    "periods": {"type": "array", "items": {"type": "string"}, "description": "first day of every period"},
+    "access": {"type": "array", "items": {"type": "object", "properties": {
+        "pcode": {"type": "string"}, "level": {"type": "string", "enum": ["open", "restricted", "no_go"]},
+        "start": {"type": "string"}, "end": {"type": ["string", "null"]},
+        "clearances": {"type": "array", "items": {"type": "string"}}}}},
     "coverage": {"type": "object", "required": ["overall", "weighted"], "properties": {
-        "overall": FIGURE, "weighted": FIGURE, **{group: FIGURES for group in queries.COVERAGE_GROUPS}}},
+        "overall": FIGURE, "weighted": FIGURE, "fully_met": FIGURE,
+        "by_period": {"type": "object", "additionalProperties": FIGURE},
+        **{group: FIGURES for group in queries.COVERAGE_GROUPS}}},
     "assignments": {"type": "array", "items": _ref("AllocationAssignment")},
     "explanations": {"type": "array", "items": _ref("AllocationExplanation")},
 }
@@ -235,7 +256,7 @@ EXTRA_SCHEMAS.update({
         "properties": {"id": {"type": "integer"}, "run_id": {"type": "integer"}, "need": NEED_REF,
                        "capacity_id": {"type": "integer"}, "capacity_title": {"type": "string"},
                        "organisation_id": {"type": "integer"}, "quantity": {"type": "number"},
-                       "unit_cost": {"type": "number"}, "cost": {"type": "number"}, "pinned": {"type": "boolean"},
+                       "unit_cost": {"type": "number"}, "cost": {"type": "number"}, "pinned": {"type": "boolean"}, "period": {"type": ["string", "null"]},
                        "response": RESPONSE}},
     "AllocationExplanation": {
         "type": "object", "required": ["subject", "reason", "text", "quantity"], "properties": {

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import click
 
-from .core import InvalidInput, Policy
+from .core import InvalidInput, PeriodKind, PlanSpec, Policy
 from .core import allocate as run_allocation
-from .core.files import FileError, read_areas, read_capacities, read_needs, write_assignments
+from .core.files import FileError, read_access, read_areas, read_capacities, read_needs, write_assignments
 from .core.messages import number
 
 MALFORMED_EXIT_CODE = 2
@@ -55,17 +55,32 @@ def _pairs(values: tuple[str, ...], option: str, convert=float) -> dict[str, flo
               help="Minimum share of delivered units (per resource type) from local/national organisations.")
 @click.option("--single-provider", is_flag=True, help="At most one capacity per need.")
 @click.option("--min-lot", type=click.FloatRange(min=0), default=0.0, help="Minimum units per assignment.")
+@click.option("--periods", type=click.Choice([k.value for k in PeriodKind]),
+              help="Plan over weeks or months: who delivers what, where and when (adds a period column).")
+@click.option("--start", "plan_start", type=click.DateTime(["%Y-%m-%d"]),
+              help="First day of the plan (default: the earliest need start).  Needs --periods.")
+@click.option("--horizon", type=click.DateTime(["%Y-%m-%d"]),
+              help="Last day of the plan (default: the latest need end or deadline).  Needs --periods.")
+@click.option("--lateness-weight", type=click.FloatRange(min=0),
+              help="Currency per weighted unit per period of delay (default: lateness ranks strictly before cost).")
+@click.option("--access", "access_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Access rules per area and time: pcode, level (open|restricted|no_go), start, end, clearance.")
 @click.option("--explain", "show_explanations", is_flag=True, help="Print every explanation, not only the counts.")
 def allocate_command(needs_file, capacities_file, areas_file, out_file, time_limit, lexicographic, weights,
                      value_per_weighted_unit, distance_cost, budget_caps, admin1_coverage, local_share,
-                     single_provider, min_lot, show_explanations):
+                     single_provider, min_lot, periods, plan_start, horizon, lateness_weight, access_file,
+                     show_explanations):
     """Allocate CAPACITIES_FILE to NEEDS_FILE and print a summary ending with one line of JSON.
 
     Needs columns: need_id, pcode, resource_type, quantity, priority, start, end.
     Capacities columns: capacity_id, org, org_type, resource_type, quantity, unit_cost,
     service_pcodes (separated by ;), start, end.  A second header row of HXL hashtags
     is accepted and preferred.  Malformed files exit with code 2 and write nothing.
+    Optional: earliest_start, deadline (needs); throughput, clearance (capacities);
+    --periods month|week [--horizon DATE] [--access ACCESS.csv] for a plan over time.
     """
+    if (plan_start or horizon or lateness_weight is not None) and not periods:
+        raise click.UsageError("--start, --horizon and --lateness-weight need --periods")
     weight_map = {1: 1, 2: 2, 3: 4, 4: 8, 5: 16}
     for key, value in _pairs(weights, "--weight").items():
         if key not in {"1", "2", "3", "4", "5"} or not float(value).is_integer() or value <= 0:
@@ -81,22 +96,33 @@ def allocate_command(needs_file, capacities_file, areas_file, out_file, time_lim
             distance_cost_per_km=distance_cost, time_limit_seconds=time_limit,
             budget_caps=_pairs(budget_caps, "--budget-cap"), min_admin1_coverage=admin1_coverage,
             min_local_share=local_share, single_provider=single_provider, min_lot_size=min_lot,
+            lateness_weight=lateness_weight,
         )
-        result = run_allocation(needs, capacities, areas=areas, policy=policy)
+        access = read_access(access_file) if access_file else ()
+        plan = None
+        if periods:
+            plan = PlanSpec(kind=PeriodKind(periods), start=plan_start.date() if plan_start else None,
+                            horizon=horizon.date() if horizon else None)
+        result = run_allocation(needs, capacities, areas=areas, policy=policy, access=access, plan=plan)
     except (FileError, InvalidInput) as error:
         for line in str(error).splitlines() or [str(error)]:
             click.echo(f"error: {line}", err=True)
         sys.exit(MALFORMED_EXIT_CODE)
 
     if out_file:
-        write_assignments(result.assignments, out_file)
+        write_assignments(result.assignments, out_file, periods=plan is not None)
     cov = result.coverage
     click.echo(f"{len(needs)} needs, {len(capacities)} capacities, {len(result.assignments)} assignments "
                f"({result.engine}, {result.status}).")
-    click.echo(f"Coverage: {cov.overall.share:.1%} of units, {cov.weighted.share:.1%} weighted by priority; "
-               f"cost {number(round(result.cost, 2))}.")
+    click.echo(f"Coverage: {cov.priority_share.share:.1%} of needs met weighted by priority, "
+               f"{cov.fully_met.share:.1%} of needs fully met; cost {number(round(result.cost, 2))}.")
+    if result.gap:
+        click.echo(f"Gap to the proven bound: {result.gap:.2%} (bound {number(round(result.bound, 6))}).")
     for kind, figure in sorted(cov.by_resource_type.items()):
         click.echo(f"  {kind}: {number(figure.met)} of {number(figure.needed)} ({figure.share:.1%})")
+    if result.periods:
+        click.echo("Weighted coverage by the end of each period: " + ", ".join(
+            f"{day} {figure.share:.0%}" for day, figure in cov.by_period.items()))
     for subject in ("need", "capacity"):
         counts = Counter(e.reason for e in result.explanations if e.subject == subject)
         if counts:

@@ -18,7 +18,8 @@ from flask.cli import with_appcontext
 def run_allocation_command(operation_name: str, time_limit: float | None, like_run: int | None, note: str) -> None:
     """Run an allocation on the operation's open needs, capacities, pins and forbidden pairs, and store it.
 
-    The last line is JSON: run_id, status, objective, weighted_units, cost, units_needed, units_met, seconds.
+    The last line is JSON: run_id, status, objective, weighted_units, cost, bound, gap, units_needed, units_met,
+    weighted_share_met, share_fully_met, seconds.
     Data that cannot be allocated exits with code 2 and stores nothing."""
     from coordhub.allocation.inputs import default_settings
     from coordhub.allocation.models import AllocationRun
@@ -43,9 +44,14 @@ def run_allocation_command(operation_name: str, time_limit: float | None, like_r
         sys.exit(2)
     click.echo(f"Run {run.id} of '{operation.name}': {run.status.value} ({run.engine}), {run.need_count} needs, "
                f"{run.capacity_count} capacities, {len(run.assignments)} assignments; "
-               f"{run.share_met:.1%} of units met ({run.weighted_share_met:.1%} weighted), cost {run.cost:,.2f}.")
+               f"{run.priority_share_met:.1%} of needs met weighted by priority, {run.share_fully_met:.1%} fully met, "
+               f"cost {run.cost:,.2f}.")
+    if run.gap:
+        click.echo(f"Gap to the proven bound: {run.gap:.2%}.")
     for line in run.notes:
         click.echo(f"Note: {line}")
     click.echo(json.dumps({"run_id": run.id, "status": run.status.value, "objective": run.objective,
-                           "weighted_units": run.weighted_units, "cost": run.cost, "units_needed": run.units_needed,
-                           "units_met": run.units_met, "seconds": round(run.seconds, 4)}))
+                           "weighted_units": run.weighted_units, "cost": run.cost, "bound": run.bound, "gap": run.gap,
+                           "units_needed": run.units_needed, "units_met": run.units_met,
+                           "weighted_share_met": round(run.priority_share_met, 6),
+                           "share_fully_met": round(run.share_fully_met, 6), "seconds": round(run.seconds, 4)}))

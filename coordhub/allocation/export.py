@@ -15,10 +15,10 @@ from coordhub.registry.models import AdminArea, Capacity, Need, Organisation, Re
 from coordhub.registry.queries import details_visible_clause
 
 # The first columns and their names are those of `coordhub allocate --out` (need_id, capacity_id, quantity,
-# unit_cost), so scripts read both the same way.
+# unit_cost, and period for a plan), so scripts read both the same way.
 COLUMNS = [ExportColumn(header, hashtag, header) for header, hashtag in (
     ("need_id", "#need+id"), ("capacity_id", "#capacity+id"), ("quantity", "#quantity"),
-    ("unit_cost", "#value+cost"), ("cost", "#value+cost+total"), ("need_code", "#need+code"),
+    ("unit_cost", "#value+cost"), ("period", "#date+period"), ("cost", "#value+cost+total"), ("need_code", "#need+code"),
     ("need", "#need+name"), ("pcode", "#adm+code"), ("area", "#adm+name"), ("sector", "#sector"),
     ("resource_type", "#item+code"), ("unit", "#item+unit"), ("priority", "#priority"),
     ("capacity", "#capacity+name"), ("organisation", "#org+name"), ("organisation_acronym", "#org+acronym"),
@@ -31,7 +31,8 @@ def assignment_rows(run_id: int, user, organisation_id: int | None) -> Iterator[
     visible = sa.case((details_visible_clause(Need, user), True), else_=False).label("visible")
     query = (
         sa.select(AllocationAssignment.need_id, AllocationAssignment.capacity_id, AllocationAssignment.quantity,
-                  AllocationAssignment.unit_cost, AllocationAssignment.cost, AllocationAssignment.pinned,
+                  AllocationAssignment.unit_cost, AllocationAssignment.period, AllocationAssignment.cost,
+                  AllocationAssignment.pinned,
                   Need.code.label("need_code"), Need.title.label("need"), Need.priority, visible,
                   AdminArea.pcode, AdminArea.name.label("area"), Sector.name.label("sector"),
                   ResourceType.code.label("resource_type"), ResourceType.unit, Capacity.title.label("capacity"),
@@ -45,11 +46,13 @@ def assignment_rows(run_id: int, user, organisation_id: int | None) -> Iterator[
         .join(Organisation, Organisation.id == AllocationAssignment.organisation_id)
         .outerjoin(AllocationResponse, AllocationResponse.assignment_id == AllocationAssignment.id)
         .where(AllocationAssignment.run_id == run_id)
-        .order_by(AllocationAssignment.organisation_id, AllocationAssignment.need_id, AllocationAssignment.capacity_id))
+        .order_by(AllocationAssignment.organisation_id, AllocationAssignment.need_id, AllocationAssignment.capacity_id,
+                  AllocationAssignment.period))
     if organisation_id is not None:
         query = query.where(AllocationAssignment.organisation_id == organisation_id)
     for row in db.session.execute(query.execution_options(yield_per=2000)).mappings():
         item = dict(row)
+        item["period"] = item["period"].isoformat() if item["period"] else None
         if not item.pop("visible"):
             item["need"], item["need_code"] = REDACTED_TITLE, None
         decision = item.pop("decision")

@@ -3,14 +3,16 @@ coordhub.allocation.inputs and operations check meaning)."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    BooleanField, FloatField, IntegerField, RadioField, StringField, SubmitField, TextAreaField,
-    ValidationError as FieldError,
+    BooleanField, DateField, FloatField, IntegerField, RadioField, SelectField, StringField, SubmitField,
+    TextAreaField, ValidationError as FieldError,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from coordhub.allocation.inputs import MAX_TIME_LIMIT, MAX_WEIGHT
 
@@ -59,6 +61,13 @@ class PolicyForm(FlaskForm):
     min_lot_size = FloatField(_l("Minimum lot size (units per assignment)"), default=0,
                               validators=[Optional(), NumberRange(min=0)])
     single_provider = BooleanField(_l("One provider per need"))
+    periods = SelectField(_l("Plan over time"), default="", choices=[
+        ("", _l("No: one allocation for the whole time")), ("month", _l("Month by month")),
+        ("week", _l("Week by week"))],
+        description=_l("A plan says when each partner delivers, within their throughput per period, the needs' "
+                       "start and end dates and the access of each area in each period."))
+    horizon = DateField(_l("Plan until"), validators=[Optional()],
+                        description=_l("Last day of the plan; empty: the latest end date of the needs."))
     time_limit_seconds = FloatField(_l("Time limit (seconds)"), default=30,
                                     validators=[InputRequired(), NumberRange(min=0.1, max=MAX_TIME_LIMIT)])
     submit = SubmitField(_l("Run the allocation"))
@@ -88,6 +97,8 @@ class PolicyForm(FlaskForm):
             "single_provider": bool(self.single_provider.data),
             "min_lot_size": self.min_lot_size.data or 0.0,
             "time_limit_seconds": self.time_limit_seconds.data,
+            "periods": self.periods.data or "",
+            "horizon": self.horizon.data.isoformat() if self.horizon.data else "",
         }
 
     def fill_from(self, settings: dict, organisation_labels: dict[int, str]) -> None:
@@ -103,6 +114,31 @@ class PolicyForm(FlaskForm):
         self.min_lot_size.data = settings.get("min_lot_size", 0.0)
         self.single_provider.data = settings.get("single_provider", False)
         self.time_limit_seconds.data = settings.get("time_limit_seconds", 30.0)
+        self.periods.data = settings.get("periods", "")
+        self.horizon.data = date.fromisoformat(settings["horizon"]) if settings.get("horizon") else None
+
+
+class AccessForm(FlaskForm):
+    """A security assessment of an admin area for a time."""
+
+    admin_area_id = SelectField(_l("Admin area (and every area below it)"), coerce=int,
+                                validators=[DataRequired()])
+    level = SelectField(_l("Access"), choices=[
+        ("open", _l("Open: anybody may serve it")),
+        ("restricted", _l("Restricted: only capacities with one of the clearances below")),
+        ("no_go", _l("No-go: nobody may serve it"))], validators=[DataRequired()])
+    clearances = StringField(_l("Clearances that may serve it"), validators=[Optional(), Length(max=200)],
+                             description=_l("Separated by ; e.g. escort; un_security; local (national and local "
+                                            "organisations hold “local”)."))
+    start_date = DateField(_l("From"), validators=[DataRequired()])
+    end_date = DateField(_l("Until"), validators=[Optional()], description=_l("Empty: until further notice."))
+    note = StringField(_l("Source or note"), validators=[Optional(), Length(max=300)])
+    submit = SubmitField(_l("Save the assessment"))
+
+
+class AccessImportForm(FlaskForm):
+    file = FileField(_l("CSV file: pcode, level, start, end, clearance"), validators=[FileRequired()])
+    submit = SubmitField(_l("Import"))
 
 
 class PinForm(FlaskForm):

@@ -3,6 +3,7 @@ as the core's plain types, and the policy settings (as stored with a run) turned
 from __future__ import annotations
 
 import math
+from datetime import date
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -10,6 +11,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from coordhub.allocation import core
+from coordhub.allocation.models import AreaAccess
 from coordhub.errors import ValidationError
 from coordhub.extensions import db
 from coordhub.registry.models import (
@@ -62,6 +64,7 @@ class RunInput:
     need_facts: dict[int, NeedFacts] = field(default_factory=dict)
     capacity_organisation: dict[int, int] = field(default_factory=dict)
     organisation_keys: dict[int, str] = field(default_factory=dict)  # organisation id -> core `org`
+    access: list[core.AccessRule] = field(default_factory=list)
 
     @property
     def pair_count(self) -> int:
@@ -115,7 +118,8 @@ def read_input(operation: Operation) -> RunInput:
 
     capacity_rows = db.session.execute(
         sa.select(Capacity.id, Capacity.organisation_id, ResourceType.code, Capacity.quantity, Capacity.unit_cost,
-                  Capacity.start_date, Capacity.end_date, Organisation.type, Organisation.is_local)
+                  Capacity.start_date, Capacity.end_date, Organisation.type, Organisation.is_local,
+                  Capacity.throughput, Capacity.clearances)
         .join(ResourceType, ResourceType.id == Capacity.resource_type_id)
         .join(Organisation, Organisation.id == Capacity.organisation_id)
         .where(Capacity.operation_id == operation.id, Capacity.archived_at.is_(None)).order_by(Capacity.id)).all()
@@ -132,11 +136,16 @@ def read_input(operation: Operation) -> RunInput:
     capacities = [core.Capacity(
         id=capacity_key(row.id), org=keys[row.organisation_id], resource_type=row.code, quantity=float(row.quantity),
         start=row.start_date, end=row.end_date, unit_cost=float(row.unit_cost or 0),
-        service_pcodes=tuple(sorted(served.get(row.id, ()))), org_type=row.type.value, is_local=bool(row.is_local))
+        service_pcodes=tuple(sorted(served.get(row.id, ()))), org_type=row.type.value, is_local=bool(row.is_local),
+        throughput=row.throughput, clearances=tuple(c for c in (row.clearances or "").split(";") if c))
         for row in capacity_rows]
+    access = [core.AccessRule(pcode=pcode_of[rule.admin_area_id], level=core.AccessLevel(rule.level.value),
+                              start=rule.start_date, end=rule.end_date, clearances=tuple(rule.clearance_list))
+              for rule in db.session.scalars(sa.select(AreaAccess).where(AreaAccess.operation_id == operation.id)
+                                             .order_by(AreaAccess.id))]
     return RunInput(needs=needs, capacities=capacities, areas=areas, need_facts=facts,
                     capacity_organisation={row.id: row.organisation_id for row in capacity_rows},
-                    organisation_keys=keys)
+                    organisation_keys=keys, access=access)
 
 
 def _admin1_of(area_rows) -> dict[int, str]:
@@ -157,7 +166,7 @@ def default_settings() -> dict[str, Any]:
     """The policy settings of a run nobody changed (as stored in AllocationRun.policy)."""
     return {"lexicographic": False, "priority_weights": dict(DEFAULT_WEIGHTS), "distance_cost_per_km": 0.0,
             "budget_caps": {}, "min_admin1_coverage": 0.0, "min_local_share": 0.0, "single_provider": False,
-            "min_lot_size": 0.0, "time_limit_seconds": 30.0}
+            "min_lot_size": 0.0, "time_limit_seconds": 30.0, "periods": "", "horizon": ""}
 
 
 def _number(value: Any, field: str, low: float, high: float, *, low_open: bool = False,
@@ -183,6 +192,17 @@ def clean_settings(data: Mapping[str, Any], operation: Operation) -> dict[str, A
     unknown = sorted(set(data) - set(settings))
     if unknown:
         raise ValidationError(str(_l("Unknown setting %(name)s.", name=unknown[0])), unknown[0])
+    if "periods" in data:
+        if data["periods"] not in ("", None, "week", "month"):
+            raise ValidationError(str(_l("Choose no periods, weeks or months.")), "periods")
+        settings["periods"] = data["periods"] or ""
+    if data.get("horizon"):
+        try:
+            settings["horizon"] = date.fromisoformat(str(data["horizon"])).isoformat()
+        except ValueError:
+            raise ValidationError(str(_l("Enter a date (YYYY-MM-DD).")), "horizon") from None
+        if not settings["periods"]:
+            raise ValidationError(str(_l("A horizon needs periods (weeks or months).")), "horizon")
     for flag in ("lexicographic", "single_provider"):
         if flag in data:
             if not isinstance(data[flag], bool):
@@ -237,3 +257,12 @@ def core_policy(settings: Mapping[str, Any], run_input: RunInput) -> core.Policy
         single_provider=bool(settings["single_provider"]),
         min_lot_size=float(settings["min_lot_size"]),
     )
+
+
+def core_plan(settings: Mapping[str, Any]) -> core.PlanSpec | None:
+    """The core PlanSpec of stored settings (None for a run without periods)."""
+    if not settings.get("periods"):
+        return None
+    horizon = settings.get("horizon")
+    return core.PlanSpec(kind=core.PeriodKind(settings["periods"]),
+                         horizon=date.fromisoformat(horizon) if horizon else None)

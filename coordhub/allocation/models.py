@@ -3,7 +3,7 @@ forbidden pairs, and partners' responses to published assignments."""
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -33,6 +33,52 @@ class Decision(enum.Enum):
 
 
 DECISION_LABELS = {Decision.accepted: _l("accepted"), Decision.declined: _l("declined")}
+
+
+class AccessLevel(enum.Enum):
+    """Security access to an admin area (the core's AccessLevel)."""
+
+    open = "open"
+    restricted = "restricted"  # only capacities holding one of the named clearances
+    no_go = "no_go"
+
+
+ACCESS_LABELS = {AccessLevel.open: _l("open"), AccessLevel.restricted: _l("restricted"),
+                 AccessLevel.no_go: _l("no-go")}
+
+
+class AreaAccess(db.Model):
+    """A security assessment of an admin area for a time: open, restricted to capacities with a clearance, or
+    no-go. It governs the area and every area below it unless a lower area has its own assessment then."""
+
+    __tablename__ = "area_access"
+    __table_args__ = (
+        sa.CheckConstraint("end_date IS NULL OR end_date >= start_date", name="end_after_start"),
+        sa.CheckConstraint("level <> 'restricted' OR clearances <> ''", name="restricted_names_clearances"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(sa.ForeignKey("operations.id", ondelete="CASCADE"), index=True)
+    admin_area_id: Mapped[int] = mapped_column(sa.ForeignKey("admin_areas.id", ondelete="CASCADE"), index=True)
+    level: Mapped[AccessLevel] = mapped_column(enum_column(AccessLevel, "access_level"))
+    start_date: Mapped[date] = mapped_column(sa.Date)
+    end_date: Mapped[date | None] = mapped_column(sa.Date)
+    clearances: Mapped[str] = mapped_column(sa.String(200), default="")  # `;`-separated
+    note: Mapped[str] = mapped_column(sa.String(300), default="")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    area = relationship("AdminArea")
+    created_by = relationship("User")
+
+    @property
+    def level_label(self):
+        return ACCESS_LABELS[self.level]
+
+    @property
+    def clearance_list(self) -> list[str]:
+        return [c for c in self.clearances.split(";") if c]
 
 
 class RunImmutable(RuntimeError):
@@ -75,6 +121,11 @@ class AllocationRun(db.Model):
     timings: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     notes: Mapped[list] = mapped_column(sa.JSON, default=list)
     job_id: Mapped[str | None] = mapped_column(sa.String(32))
+    # Plans over time: "week" or "month" ("" for a run without periods), the first day of every period, and
+    # the access rules in force ([pcode, level, start, end or null, "clearance;..."]).
+    period_kind: Mapped[str] = mapped_column(sa.String(10), default="")
+    periods: Mapped[list] = mapped_column(sa.JSON, default=list)
+    access: Mapped[list] = mapped_column(sa.JSON, default=list)
     published_at: Mapped[datetime | None] = mapped_column(default=None)
     published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
@@ -102,6 +153,24 @@ class AllocationRun(db.Model):
         return self.weighted_met / self.weighted_needed if self.weighted_needed > 0 else 1.0
 
     @property
+    def priority_share_met(self) -> float:
+        """Priority-weighted average of each need's share met (unit-free); older runs: the weighted units."""
+        if "priority_share" not in self.coverage:
+            return self.weighted_share_met
+        needed, met = self.coverage["priority_share"]
+        return met / needed if needed else 1.0
+
+    @property
+    def share_fully_met(self) -> float:
+        """Share of the needs met in full (unit-free)."""
+        needed, met = self.coverage.get("fully_met", [0, 0])
+        return met / needed if needed else 1.0
+
+    @property
+    def is_plan(self) -> bool:
+        return bool(self.periods)
+
+    @property
     def status_label(self):
         return STATUS_LABELS[self.status]
 
@@ -114,11 +183,12 @@ class AllocationAssignment(db.Model):
 
     __tablename__ = "allocation_assignments"
     __table_args__ = (
-        sa.UniqueConstraint("run_id", "need_id", "capacity_id"),
+        sa.UniqueConstraint("run_id", "need_id", "capacity_id", "period"),
         sa.CheckConstraint("quantity > 0", name="quantity_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[date | None] = mapped_column(sa.Date)  # first day of the period (plans only)
     run_id: Mapped[int] = mapped_column(sa.ForeignKey("allocation_runs.id", ondelete="CASCADE"), index=True)
     need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id", ondelete="CASCADE"), index=True)
     capacity_id: Mapped[int] = mapped_column(sa.ForeignKey("capacities.id", ondelete="CASCADE"), index=True)

@@ -10,10 +10,10 @@ from flask_babel import gettext as _
 from coordhub.allocation import core
 from coordhub.allocation.core.messages import number
 from coordhub.allocation.inputs import (
-    RunInput, capacity_key, clean_settings, core_policy, need_key, read_input, record_id,
+    RunInput, capacity_key, clean_settings, core_plan, core_policy, need_key, read_input, record_id,
 )
 from coordhub.allocation.models import (
-    AllocationAssignment, AllocationExplanation, AllocationForbiddenPair, AllocationPin, AllocationResponse,
+    AccessLevel, AreaAccess, AllocationAssignment, AllocationExplanation, AllocationForbiddenPair, AllocationPin, AllocationResponse,
     AllocationRun, Decision, RunStatus,
 )
 from coordhub.allocation.rights import can_manage_allocations, can_respond
@@ -22,7 +22,7 @@ from coordhub.auth.models import User
 from coordhub.errors import NotFound, PermissionDenied, ValidationError
 from coordhub.extensions import db
 from coordhub.locks import lock_operation
-from coordhub.registry.models import Capacity, Need, Operation, utcnow
+from coordhub.registry.models import AdminArea, Capacity, Need, Operation, utcnow
 
 Progress = Callable[[float, str], None]
 MAX_REASON = 500
@@ -54,7 +54,7 @@ def run_allocation(user: User | None, operation: Operation, settings: Mapping[st
     try:
         result = core.allocate(run_input.needs, run_input.capacities, areas=run_input.areas,
                                policy=core_policy(settings, run_input), pins=pins, forbidden=forbidden,
-                               progress=progress)
+                               progress=progress, access=run_input.access, plan=core_plan(settings))
     except core.InvalidInput as error:
         raise ValidationError(_("The allocation cannot run: %(problems)s", problems="; ".join(error.problems)))
     run = _store(user, operation, run_input, result, settings=settings, pins=pins, forbidden=forbidden,
@@ -120,6 +120,14 @@ def coverage_figures(run_input: RunInput, result: core.AllocationResult) -> dict
     coverage = result.coverage
     figures["overall"] = [_rounded(coverage.overall.needed), _rounded(coverage.overall.met)]
     figures["weighted"] = [_rounded(coverage.weighted.needed), _rounded(coverage.weighted.met)]
+    figures["fully_met"] = [int(coverage.fully_met.needed), int(coverage.fully_met.met)]
+    figures["priority_share"] = [_rounded(coverage.priority_share.needed), _rounded(coverage.priority_share.met)]
+    if coverage.by_period:
+        figures["by_period"] = {day: [_rounded(f.needed), _rounded(f.met)] for day, f in coverage.by_period.items()}
+        by_type: dict[str, dict[str, list[float]]] = {}
+        for (day, kind), f in coverage.by_period_and_type.items():
+            by_type.setdefault(kind, {})[day] = [_rounded(f.needed), _rounded(f.met)]
+        figures["by_period_and_type"] = by_type
     return figures
 
 
@@ -137,13 +145,17 @@ def _store(user: User | None, operation: Operation, run_input: RunInput, result:
         capacity_count=len(run_input.capacities), units_needed=coverage["overall"][0],
         units_met=coverage["overall"][1], weighted_needed=coverage["weighted"][0],
         weighted_met=coverage["weighted"][1], coverage=coverage, seconds=result.seconds,
-        timings={name: round(seconds, 6) for name, seconds in result.timings.items()}, notes=notes, job_id=job_id)
+        timings={name: round(seconds, 6) for name, seconds in result.timings.items()}, notes=notes, job_id=job_id,
+        period_kind=settings.get("periods") or "", periods=[day.isoformat() for day in result.periods],
+        access=[[rule.pcode, str(rule.level), rule.start.isoformat(), rule.end.isoformat() if rule.end else None,
+                 ";".join(rule.clearances)] for rule in run_input.access])
     db.session.add(run)
     db.session.flush()
     organisation_of = run_input.capacity_organisation
     rows = [{"run_id": run.id, "need_id": record_id(a.need_id), "capacity_id": record_id(a.capacity_id),
              "organisation_id": organisation_of[record_id(a.capacity_id)], "quantity": a.quantity,
-             "unit_cost": a.unit_cost, "cost": a.cost, "pinned": a.pinned} for a in result.assignments]
+             "unit_cost": a.unit_cost, "cost": a.cost, "pinned": a.pinned, "period": a.period}
+            for a in result.assignments]
     if rows:
         db.session.execute(sa.insert(AllocationAssignment.__table__), rows)
     explanations = []
@@ -360,3 +372,88 @@ def respond(user: User, assignment: AllocationAssignment, decision: Decision | s
                      decision=decision.value, id=run.id))
     db.session.commit()
     return response
+
+
+# --- access (security assessments) ------------------------------------------------------------------
+
+def _clearances(text: str) -> str:
+    return ";".join(sorted({part.strip().lower() for part in (text or "").replace(",", ";").split(";")
+                            if part.strip()}))
+
+
+def _checked_access(operation: Operation, area_id: int | None, level: str, start, end, clearances: str,
+                    note: str) -> dict:
+    area = db.session.get(AdminArea, area_id) if area_id else None
+    if area is None or area.operation_id != operation.id:
+        raise ValidationError(_("This admin area is not part of the operation."), "admin_area_id")
+    try:
+        level = AccessLevel(level)
+    except ValueError:
+        raise ValidationError(_("Choose open, restricted or no-go."), "level") from None
+    if start is None:
+        raise ValidationError(_("Enter the first day."), "start_date")
+    if end is not None and end < start:
+        raise ValidationError(_("The end date must be on or after the start date."), "end_date")
+    clearances = _clearances(clearances)
+    if level is AccessLevel.restricted and not clearances:
+        raise ValidationError(_("Name the clearances that may serve a restricted area."), "clearances")
+    if len(clearances) > 200:
+        raise ValidationError(_("At most 200 characters."), "clearances")
+    note = (note or "").strip()
+    if len(note) > 300:
+        raise ValidationError(_("At most 300 characters."), "note")
+    return {"admin_area_id": area.id, "level": level, "start_date": start, "end_date": end,
+            "clearances": clearances if level is AccessLevel.restricted else "", "note": note}
+
+
+def _add_access(user: User | None, operation: Operation, values: dict) -> AreaAccess:
+    rule = AreaAccess(operation_id=operation.id, created_by_id=getattr(user, "id", None), **values)
+    db.session.add(rule)
+    db.session.flush()
+    record(user, AuditAction.create, rule, {"level": [None, rule.level.value], "clearances": [None, rule.clearances],
+                                            "start_date": [None, rule.start_date.isoformat()]},
+           operation_id=operation.id, summary=_("Access of %(area)s set to %(level)s",
+                                                area=rule.area.label, level=rule.level.value))
+    return rule
+
+
+def set_area_access(user: User, operation: Operation, area_id: int | None, level: str, start, end=None,
+                    clearances: str = "", note: str = "") -> AreaAccess:
+    """Record a security assessment: the area (and every area below it) is open, restricted to the clearances
+    named, or no-go from `start` to `end` (None: until further notice). Commits."""
+    require_manager(user, operation)
+    rule = _add_access(user, operation, _checked_access(operation, area_id, level, start, end, clearances, note))
+    db.session.commit()
+    return rule
+
+
+def remove_area_access(user: User, rule: AreaAccess) -> None:
+    operation = db.session.get(Operation, rule.operation_id)
+    require_manager(user, operation)
+    record(user, AuditAction.delete, rule, {"level": [rule.level.value, None]}, operation_id=operation.id,
+           summary=_("Access assessment of %(area)s removed", area=rule.area.label))
+    db.session.delete(rule)
+    db.session.commit()
+
+
+def import_area_access(user: User, operation: Operation, source, label: str) -> list[AreaAccess]:
+    """Add every assessment of a CSV file (pcode, level, start, end, clearance), read by the allocation core's
+    file reader; all or nothing. Raises ValidationError naming the row and column of every problem. Commits."""
+    from coordhub.allocation.core.files import FileError, read_access
+
+    require_manager(user, operation)
+    try:
+        rules = read_access(source, label)
+    except FileError as error:
+        raise ValidationError("; ".join(str(p) for p in error.problems[:10]), "file") from None
+    areas = dict(db.session.execute(sa.select(AdminArea.pcode, AdminArea.id)
+                                    .where(AdminArea.operation_id == operation.id)).all())
+    unknown = sorted({rule.pcode for rule in rules if rule.pcode not in areas})
+    if unknown:
+        raise ValidationError(_("Unknown P-codes in this operation: %(codes)s.", codes=", ".join(unknown[:20])),
+                              "file")
+    added = [_add_access(user, operation, _checked_access(
+        operation, areas[rule.pcode], str(rule.level), rule.start, rule.end, ";".join(rule.clearances), label))
+        for rule in rules]
+    db.session.commit()
+    return added

@@ -154,7 +154,7 @@ def explanation_texts(operation: Operation, explanations: list[AllocationExplana
         if isinstance(code, str) and code in type_names:
             text = re.sub(rf"\b{re.escape(code)}\b", type_names[code], text)
         pcode = e.params.get("pcode")
-        if isinstance(pcode, str) and pcode in area_names:
+        if isinstance(pcode, str) and pcode in area_names and f"({pcode})" not in text:
             text = re.sub(rf"\b{re.escape(pcode)}\b", f"{area_names[pcode]} ({pcode})", text)
         texts[e.id] = _TOKEN.sub(name, text)
     return texts
@@ -267,9 +267,12 @@ def compare_runs(a: AllocationRun, b: AllocationRun, limit: int = 500) -> Compar
         comparison.coverage[group] = sorted(rows, key=lambda row: (-abs(row.gained), row.label))
 
     def quantities(run: AllocationRun) -> dict[tuple[int, int], float]:
+        """Per (need, capacity), summed over the periods of a plan."""
         return {(need, capacity): quantity for need, capacity, quantity in db.session.execute(
-            sa.select(AllocationAssignment.need_id, AllocationAssignment.capacity_id, AllocationAssignment.quantity)
-            .where(AllocationAssignment.run_id == run.id))}
+            sa.select(AllocationAssignment.need_id, AllocationAssignment.capacity_id,
+                      sa.func.sum(AllocationAssignment.quantity))
+            .where(AllocationAssignment.run_id == run.id)
+            .group_by(AllocationAssignment.need_id, AllocationAssignment.capacity_id))}
 
     before, after = quantities(a), quantities(b)
     changed = sorted(pair for pair in set(before) | set(after)
@@ -284,3 +287,62 @@ def compare_runs(a: AllocationRun, b: AllocationRun, limit: int = 500) -> Compar
     comparison.changes = [AssignmentChange(needs[n], capacities[c], before.get((n, c), 0.0), after.get((n, c), 0.0))
                           for n, c in shown]
     return comparison
+
+
+# --- plans over time ----------------------------------------------------------------------------------
+
+TIMELINE_ROWS = 60
+TIMELINE_GROUPS = ("partner", "area", "sector")
+
+
+@dataclass
+class TimelineRow:
+    """One row of a plan's timeline: units per period (same order as the run's periods)."""
+
+    label: str
+    units: list[float]
+
+    @property
+    def peak(self) -> float:
+        return max(self.units, default=0.0)
+
+
+def timeline(run: AllocationRun, by: str, user: User) -> list[TimelineRow]:
+    """Units delivered per period, grouped by partner, admin-1 area of the need, or sector (the busiest rows
+    first, at most TIMELINE_ROWS). Units of one resource type add up within a row; rows mix types only when a
+    partner offers several."""
+    if not run.periods:
+        return []
+    index = {day: k for k, day in enumerate(run.periods)}
+    if by == "area":
+        key, label = AdminArea.id, AdminArea.name
+        query = sa.select(key, label, AllocationAssignment.period, sa.func.sum(AllocationAssignment.quantity)) \
+            .join(Need, Need.id == AllocationAssignment.need_id).join(AdminArea, AdminArea.id == Need.admin_area_id)
+    elif by == "sector":
+        key, label = Sector.id, Sector.name
+        query = sa.select(key, label, AllocationAssignment.period, sa.func.sum(AllocationAssignment.quantity)) \
+            .join(Need, Need.id == AllocationAssignment.need_id).join(Sector, Sector.id == Need.sector_id)
+    else:
+        key, label = Organisation.id, Organisation.name
+        query = sa.select(key, label, AllocationAssignment.period, sa.func.sum(AllocationAssignment.quantity)) \
+            .join(Organisation, Organisation.id == AllocationAssignment.organisation_id)
+    rows: dict[int, TimelineRow] = {}
+    for group_id, name, period, units in db.session.execute(
+            query.where(AllocationAssignment.run_id == run.id).group_by(key, label, AllocationAssignment.period)):
+        row = rows.setdefault(group_id, TimelineRow(name, [0.0] * len(run.periods)))
+        position = index.get(period.isoformat()) if period else None
+        if position is not None:
+            row.units[position] += float(units)
+    ordered = sorted(rows.values(), key=lambda r: (-sum(r.units), r.label))
+    return ordered[:TIMELINE_ROWS]
+
+
+def coverage_by_period(run: AllocationRun) -> tuple[list[tuple[str, float]], list[tuple[str, list[float]]]]:
+    """([(period, weighted share met by its end)], [(resource type label, [share by the end of each period])])."""
+    weighted = [(day, met / needed if needed else 1.0)
+                for day, (needed, met) in sorted(run.coverage.get("by_period", {}).items())]
+    by_type = run.coverage.get("by_period_and_type", {})
+    labels = group_labels(run.operation, "by_resource_type", by_type)
+    typed = [(labels.get(code, code), [met / needed if needed else 1.0 for _day, (needed, met) in sorted(cells.items())])
+             for code, cells in sorted(by_type.items())]
+    return weighted, typed

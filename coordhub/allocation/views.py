@@ -14,10 +14,12 @@ from coordhub.allocation import api as _api  # noqa: F401  (adds /api/v1/allocat
 from coordhub.allocation import export, queries
 from coordhub.allocation import jobs as allocation_jobs
 from coordhub.allocation import operations as allocation_ops
-from coordhub.allocation.forms import ForbidForm, PinForm, PolicyForm, ResponseForm
+from coordhub.allocation.changes import changes_since
+from coordhub.allocation.forms import AccessForm, AccessImportForm, ForbidForm, PinForm, PolicyForm, ResponseForm
 from coordhub.allocation.inputs import clean_settings, pair_count
 from coordhub.allocation.models import (
-    DECISION_LABELS, AllocationAssignment, AllocationForbiddenPair, AllocationPin, AllocationRun,
+    ACCESS_LABELS, DECISION_LABELS, AllocationAssignment, AllocationForbiddenPair, AllocationPin, AllocationRun,
+    AreaAccess,
 )
 from coordhub.allocation.rights import can_manage_allocations, can_respond
 from coordhub.errors import DomainError
@@ -65,13 +67,17 @@ def _assignment(run: AllocationRun, assignment_id: int) -> AllocationAssignment:
     return assignment
 
 
-def _flash_error(error: DomainError) -> None:
+def _flash_error(error: DomainError, form=None) -> None:
+    """Flash the error (403 and 404 abort); with a form, also mark the field it names."""
     db.session.rollback()
     if error.status_code == 403:
         abort(403)
     if error.status_code == 404:
         abort(404)
     flash(error.message, "danger")
+    field = getattr(form, error.field, None) if form is not None and error.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [error.message]
 
 
 @bp.route("/")
@@ -125,10 +131,7 @@ def new_run(operation: Operation):
             try:
                 run = allocation_ops.run_allocation(current_user, operation, settings, form.note.data or "")
             except DomainError as error:
-                _flash_error(error)
-                field = getattr(form, error.field, None) if error.field else None
-                if field is not None:
-                    field.errors = list(field.errors) + [error.message]
+                _flash_error(error, form)
             else:
                 flash(_("Allocation run %(id)s stored: %(status)s.", id=run.id, status=run.status_label), "success")
                 return redirect(url_for("allocation.run", run_id=run.id))
@@ -148,6 +151,8 @@ def run(run_id: int, operation: Operation):
     unmet, unmet_total = queries.explanations_of(found, "need", SHOWN_ROWS)
     unused, unused_total = queries.explanations_of(found, "capacity", SHOWN_ROWS)
     others = db.session.scalars(queries.runs_query(operation).where(AllocationRun.id != found.id).limit(50)).all()
+    timeline_by = request.args.get("timeline") if request.args.get("timeline") in queries.TIMELINE_GROUPS \
+        else "partner"
     return render_template(
         "allocation/run.html", run=found, operation=operation, assignments=assignments, partner_id=partner_id,
         partners=queries.partner_totals(found), unmet=unmet, unmet_total=unmet_total, unused=unused,
@@ -155,7 +160,9 @@ def run(run_id: int, operation: Operation):
         coverage={group: queries.coverage_rows(found, group) for group in queries.COVERAGE_GROUPS},
         latest=queries.latest_published_run(operation), others=others, action_form=ArchiveForm(),
         forbid_form=ForbidForm(), pinned={(p.need_id, p.capacity_id) for p in queries.pins_and_exclusions(operation)[0]},
-        decisions=DECISION_LABELS)
+        decisions=DECISION_LABELS, changes=changes_since(found), timeline_by=timeline_by,
+        timeline=queries.timeline(found, timeline_by, current_user), by_period=queries.coverage_by_period(found),
+        access_labels={level.value: label for level, label in ACCESS_LABELS.items()})
 
 
 @bp.route("/<id:run_id>/assignments.csv")
@@ -228,23 +235,90 @@ def constraints(operation: Operation):
                            action_form=ArchiveForm())
 
 
-@bp.route("/<any(pins, exclusions):kind>/<id:item_id>/remove", methods=["POST"])
+# Removable items of the next runs' input: (model, operation that removes it, page to return to).
+REMOVABLE = {
+    "pins": (AllocationPin, allocation_ops.remove_pin, "allocation.constraints"),
+    "exclusions": (AllocationForbiddenPair, allocation_ops.remove_forbidden, "allocation.constraints"),
+    "access": (AreaAccess, allocation_ops.remove_area_access, "allocation.access"),
+}
+
+
+@bp.route("/<any(pins, exclusions, access):kind>/<id:item_id>/remove", methods=["POST"])
 @operation_required
 def remove_constraint(kind: str, item_id: int, operation: Operation):
     _require_manager(operation)
-    model = AllocationPin if kind == "pins" else AllocationForbiddenPair
+    model, remove, page = REMOVABLE[kind]
     item = db.session.get(model, item_id)
     if item is None or item.operation_id != operation.id:
         abort(404)
     if not ArchiveForm().validate_on_submit():
         abort(400)
     try:
-        (allocation_ops.remove_pin if kind == "pins" else allocation_ops.remove_forbidden)(current_user, item)
+        remove(current_user, item)
     except DomainError as error:
         _flash_error(error)
     else:
         flash(_("Removed."), "success")
-    return redirect(url_for("allocation.constraints"))
+    return redirect(url_for(page))
+
+
+# --- access (security assessments) ------------------------------------------------------------------
+
+def _area_choices(operation: Operation) -> list[tuple[int, str]]:
+    from coordhub.registry.views import area_choices
+
+    return area_choices(operation)
+
+
+@bp.route("/access", methods=["GET", "POST"])
+@operation_required
+def access(operation: Operation):
+    """Security assessments per admin area and time: list, add one, import a file."""
+    _require_manager(operation)
+    form = AccessForm()
+    form.admin_area_id.choices = _area_choices(operation)
+    if form.validate_on_submit():
+        try:
+            allocation_ops.set_area_access(current_user, operation, form.admin_area_id.data, form.level.data,
+                                           form.start_date.data, form.end_date.data, form.clearances.data or "",
+                                           form.note.data or "")
+        except DomainError as error:
+            _flash_error(error, form)
+        else:
+            flash(_("The assessment is recorded: the next runs respect it."), "success")
+            return redirect(url_for("allocation.access"))
+    elif request.method == "POST":
+        flash(_("Please correct the fields marked below."), "danger")
+    rules = db.session.scalars(sa.select(AreaAccess).where(AreaAccess.operation_id == operation.id)
+                               .order_by(AreaAccess.start_date.desc(), AreaAccess.id.desc())).all()
+    return render_template("allocation/access.html", form=form, import_form=AccessImportForm(), rules=rules,
+                           operation=operation, action_form=ArchiveForm())
+
+
+@bp.route("/access/import", methods=["POST"])
+@operation_required
+def import_access(operation: Operation):
+    _require_manager(operation)
+    form = AccessImportForm()
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors) or _("Invalid request."), "danger")
+        return redirect(url_for("allocation.access"))
+    upload = form.file.data
+    try:
+        text = upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        flash(_("The file is not UTF-8 text."), "danger")
+        return redirect(url_for("allocation.access"))
+    import io
+
+    try:
+        added = allocation_ops.import_area_access(current_user, operation, io.StringIO(text),
+                                                  upload.filename or "access.csv")
+    except DomainError as error:
+        _flash_error(error)
+    else:
+        flash(_("%(n)d assessments imported.", n=len(added)), "success")
+    return redirect(url_for("allocation.access"))
 
 
 # --- partners -----------------------------------------------------------------------------------------

@@ -102,7 +102,10 @@ def _record_schemas() -> dict[str, Any]:
     capacity_in = {**common_in, "resource_type_id": {"type": "integer"},
                    "quantity": {"type": "number", "exclusiveMinimum": 0},
                    "unit_cost": {"type": "number", "minimum": 0}, "currency": {"type": "string"},
-                   "area_pcodes": {"type": "array", "items": {"type": "string"}}, "notes": {"type": "string"}}
+                   "area_pcodes": {"type": "array", "items": {"type": "string"}}, "notes": {"type": "string"},
+                   "throughput": {"type": ["number", "null"], "exclusiveMinimum": 0,
+                                  "description": "units per period of a plan; null: no limit"},
+                   "clearances": {"type": "string", "description": "access clearances held, separated by ;"}}
     project_out = {"type": "object", "required": ["id", "title", "organisation_id", "sector_id", "areas", "status"],
                    "properties": {"id": {"type": "integer"}, **{k: v for k, v in project_in.items()
                                                                   if k != "area_pcodes"},

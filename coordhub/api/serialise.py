@@ -69,6 +69,7 @@ def capacity(c: Capacity, user) -> dict[str, Any]:
     return {"id": c.id, "code": c.code, "title": c.title, "organisation_id": c.organisation_id,
             "resource_type_id": c.resource_type_id, "sector_id": c.resource_type.sector_id,
             "quantity": c.quantity, "unit_cost": c.unit_cost, "currency": c.currency,
+            "throughput": c.throughput, "clearances": c.clearances,
             "areas": [_area(a) for a in c.areas], **_dates(c), "notes": c.notes, **_stamps(c)}
 
 

@@ -18,8 +18,10 @@ from coordhub.registry.models import AdminArea, Capacity, Need, Organisation, Pr
 from coordhub.registry.queries import RecordFilters, parse_id, record_query
 
 KINDS = {"projects": Project, "needs": Need, "capacities": Capacity}
-TEXT_FIELDS = ("code", "title", "description", "status", "currency", "target_group", "source", "notes")
+TEXT_FIELDS = ("code", "title", "description", "status", "currency", "target_group", "source", "notes",
+               "clearances")
 NUMBER_FIELDS = {"budget": float, "quantity": float, "unit_cost": float, "beneficiaries_targeted": int,
+                 "throughput": float,
                  "priority": int, "organisation_id": int, "sector_id": int, "resource_type_id": int,
                  "admin_area_id": int}
 

@@ -402,10 +402,11 @@ PLAIN_FIELDS: dict[type, tuple[str, ...]] = {
     Project: ("title", "description", "start_date", "end_date", "status", "budget", "currency",
               "beneficiaries_targeted", "target_group"),
     Need: ("title", "description", "quantity", "priority", "start_date", "end_date", "source", "status"),
-    Capacity: ("title", "quantity", "start_date", "end_date", "unit_cost", "currency", "notes"),
+    Capacity: ("title", "quantity", "start_date", "end_date", "unit_cost", "currency", "notes", "throughput",
+               "clearances"),
 }
-TEXT_FIELDS = {"description", "target_group", "source", "notes"}
-NULLABLE_FIELDS = {"end_date", "budget", "beneficiaries_targeted"}
+TEXT_FIELDS = {"description", "target_group", "source", "notes", "clearances"}
+NULLABLE_FIELDS = {"end_date", "budget", "beneficiaries_targeted", "throughput"}
 
 
 @dataclass

@@ -397,6 +397,12 @@ CAPACITIES = KindSpec(
             "end_date", "End date", value_type="date_end", hashtags=("#date+end",),
             headers=("end date", "end", "available until", "date to", "date de fin", "fin", "disponible jusqu au"),
         ),
+        FieldSpec(
+            "throughput", "Throughput per period", value_type="amount", hashtags=("#capacity+throughput",),
+            headers=("throughput", "per period", "per month", "throughput per period", "debit", "debit par periode"),
+        ),
+        FieldSpec("clearances", "Access clearances", hashtags=("#access+clearance",),
+                  headers=("clearance", "clearances", "access clearances", "autorisations", "autorisations d acces")),
         FieldSpec("notes", "Notes", hashtags=("#description", "#meta+notes"), headers=("notes", "note", "comments", "remarks", "remarques", "commentaires")),
     ),
     one_of=(("organisation", "organisation_acronym"), ("resource_type", "resource_type_code"), _ADMIN_ONE_OF + ("pcodes",)),

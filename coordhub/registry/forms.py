@@ -79,11 +79,18 @@ class CapacityForm(RecordForm):
                                    validators=[DataRequired()])
     unit_cost = FloatField(_l("Unit cost"), default=0, validators=[Optional(), NumberRange(min=0)])
     currency = StringField(_l("Currency"), default="USD", validators=[DataRequired(), Length(min=3, max=3)])
+    throughput = FloatField(_l("Throughput per period (for plans over time)"),
+                            validators=[Optional(), NumberRange(min=0.001)],
+                            description=_l("Units it can deliver per week or month; leave empty for no limit."))
+    clearances = StringField(_l("Access clearances"), validators=[Optional(), Length(max=200)],
+                             description=_l("Separated by ; e.g. escort; un_security. Local organisations hold "
+                                            "“local” without saying it."))
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=10000)])
 
     def data_for_operation(self) -> dict:
         data = super().data_for_operation()
         data["unit_cost"] = data.get("unit_cost") or 0.0
+        data["clearances"] = data.get("clearances") or ""
         return data
 
 

@@ -327,6 +327,10 @@ class Capacity(RecordMixin, db.Model):
     unit_cost: Mapped[float] = mapped_column(sa.Numeric(16, 2, asdecimal=False), default=0)
     currency: Mapped[str] = mapped_column(sa.String(3), default="USD")
     notes: Mapped[str] = mapped_column(sa.Text, default="")
+    # For plans over time and insecure areas: units per period (None: no limit) and access clearances held
+    # (`;`-separated, e.g. "escort;un_security").
+    throughput: Mapped[float | None] = mapped_column(sa.Float)
+    clearances: Mapped[str] = mapped_column(sa.String(200), default="")
 
     resource_type = relationship("ResourceType")
     areas = relationship("AdminArea", secondary=capacity_areas, order_by="AdminArea.pcode")

@@ -34,7 +34,7 @@ FIELDS: dict[type, tuple[str, ...]] = {
     Need: ("code", "organisation_id", "admin_area_id", "sector_id", "resource_type_id", "title",
            "description", "quantity", "priority", "start_date", "end_date", "source", "status", "sensitive"),
     Capacity: ("code", "organisation_id", "resource_type_id", "title", "quantity", "start_date", "end_date",
-               "unit_cost", "currency", "notes"),
+               "unit_cost", "currency", "notes", "throughput", "clearances"),
 }
 REQUIRED: dict[type, tuple[str, ...]] = {
     Project: ("organisation_id", "sector_id", "title", "start_date"),
@@ -161,6 +161,9 @@ def _validate(kind: type, operation: Operation, values: dict[str, Any], area_ids
                  _l("The quantity must be greater than zero."), "quantity")
     if "priority" in values and values["priority"] is not None:
         _require(1 <= int(values["priority"]) <= 5, _l("The priority must be between 1 and 5."), "priority")
+    if values.get("throughput") is not None:
+        _require(isinstance(values["throughput"], (int, float)) and values["throughput"] > 0,
+                 _l("The throughput must be greater than zero."), "throughput")
     for money in ("budget", "unit_cost"):
         if values.get(money) is not None:
             _require(values[money] >= 0, _l("The amount cannot be negative."), money)
@@ -196,8 +199,12 @@ def _normalise(kind: type, data: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, str):
             value = value.strip()
             if value == "" and field in ("code", "end_date", "resource_type_id", "budget",
-                                         "beneficiaries_targeted"):
+                                         "beneficiaries_targeted", "throughput"):
                 value = None
+        if field == "clearances":
+            value = ";".join(sorted({part.strip().lower() for part in str(value or "").replace(",", ";").split(";")
+                                     if part.strip()}))
+            _require(len(value) <= 200, _l("At most 200 characters."), "clearances")
         if field == "status" and isinstance(value, str):
             try:
                 value = ENUMS["status"][kind](value)

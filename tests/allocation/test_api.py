@@ -95,3 +95,37 @@ def test_invalid_policies_and_rights(world, client, token_for):
     assert client.get(f"/api/v1/allocation-runs/{run_id}", headers=outsider).status_code == 404
     assert client.get("/api/v1/allocation-runs", headers=outsider).get_json()["total"] == 0
     assert client.get(f"/api/v1/allocation-runs?operation={world.operation.id}", headers=outsider).status_code == 404
+
+
+def test_plan_run_through_the_api_carries_periods_bound_gap_and_headline(world, client, token_for):
+    s = make_scenario(world)
+    s.ngo_classrooms.throughput = 3.0
+    db.session.commit()
+    headers = token_for(world.users["coordinator"])
+    response = client.post("/api/v1/allocation-runs", headers=headers, json={
+        "policy": {"periods": "month", "horizon": "2026-05-31"}})
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["periods"] == ["2026-03-01", "2026-04-01", "2026-05-01"] and body["period_kind"] == "month"
+    assert body["gap"] == 0 and body["bound"] == body["objective"]
+    assert 0 < body["weighted_share_met"] < 1 and body["coverage"]["fully_met"]["needed"] == 4
+    assert set(body["coverage"]["by_period"]) == set(body["periods"])
+    assert {a["period"] for a in body["assignments"]} <= set(body["periods"])
+    bad = client.post("/api/v1/allocation-runs", headers=headers, json={"policy": {"periods": "year"}})
+    assert bad.status_code == 422 and "periods" in str(bad.get_json())
+
+
+def test_capacities_take_throughput_and_clearances_through_the_api(world, client, token_for):
+    from coordhub.registry.models import ResourceType
+
+    headers = token_for(world.users["focal"])
+    rtype = db.session.scalar(sa.select(ResourceType).where(ResourceType.code == "EDU-CLASSROOM"))
+    body = {"title": "Escorted teams", "area_pcodes": ["CF63"], "resource_type_id": rtype.id, "quantity": 12,
+            "unit_cost": 100, "start_date": "2026-01-01", "throughput": 3,
+            "clearances": "Escort; un_security, escort"}
+    response = client.post("/api/v1/capacities", headers=headers, json=body)
+    assert response.status_code == 201, response.get_json()
+    created = response.get_json()
+    assert created["throughput"] == 3 and created["clearances"] == "escort;un_security"
+    bad = client.post("/api/v1/capacities", headers=headers, json={**body, "throughput": 0})
+    assert bad.status_code == 422 and bad.get_json()["error"]["field"] == "throughput"

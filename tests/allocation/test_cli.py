@@ -31,7 +31,9 @@ def test_happy_path_writes_assignments_and_ends_with_json(tmp_path):
     result = run(NEEDS, CAPACITIES, "--areas", AREAS, "--out", out, "--time-limit", "10")
     assert result.exit_code == 0, result.output
     figures = summary(result.output)
-    assert set(figures) == {"status", "objective", "weighted_units", "cost", "seconds"}
+    assert set(figures) == {"status", "objective", "weighted_units", "cost", "bound", "gap", "weighted_share_met",
+                            "share_fully_met", "seconds"}
+    assert figures["gap"] == 0 and figures["bound"] == figures["objective"]
     assert figures["status"] == "optimal"
     assert figures["weighted_units"] == 8 * 16 + 2 * 1 + 3 * 4
     assert figures["cost"] == 10 * 12.5 + 3 * 2

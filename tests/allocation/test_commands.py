@@ -32,7 +32,9 @@ def test_run_allocation_command_stores_a_run(world, app):
     assert summary["status"] == "optimal" and summary["units_met"] == 18 and summary["cost"] == 1440
     assert run.created_by_id is None and run.note == "nightly" and run.policy["time_limit_seconds"] == 5
     assert quantities(run)[(s.high.id, s.other_classrooms.id)] == 4
-    assert "66.7% of units met" in result.output
+    # Unit-free: (16 * 10/10 + 1 * 6/10 + 4 * 0/5 + 8 * 2/2) / 29 of the needs, weighted by priority; 2 of 4 in full.
+    assert "84.8% of needs met weighted by priority, 50.0% fully met" in result.output
+    assert summary["gap"] == 0 and summary["bound"] == summary["objective"] and summary["share_fully_met"] == 0.5
 
     model = run_allocation(None, world.operation, {"single_provider": True, "time_limit_seconds": 7})
     result = invoke(app, "run-allocation", "--operation", "CAR recovery 2026", "--like-run", model.id)

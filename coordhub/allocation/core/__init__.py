@@ -7,6 +7,8 @@ from .allocate import allocate
 from .fingerprint import fingerprint
 from .model import (
     DEFAULT_PRIORITY_WEIGHTS,
+    AccessLevel,
+    AccessRule,
     AdminArea,
     AllocationResult,
     Assignment,
@@ -17,13 +19,17 @@ from .model import (
     ForbiddenPair,
     InvalidInput,
     Need,
+    PeriodKind,
     Pin,
+    PlanSpec,
     Policy,
     Status,
 )
 
 __all__ = [
     "DEFAULT_PRIORITY_WEIGHTS",
+    "AccessLevel",
+    "AccessRule",
     "AdminArea",
     "AllocationResult",
     "Assignment",
@@ -34,7 +40,9 @@ __all__ = [
     "ForbiddenPair",
     "InvalidInput",
     "Need",
+    "PeriodKind",
     "Pin",
+    "PlanSpec",
     "Policy",
     "Status",
     "allocate",

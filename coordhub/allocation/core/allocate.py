@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import time
+from datetime import date
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import numpy as np
 
 from . import messages as m
+from .access import AccessIndex, WindowAccess, allowed, build_access, describe, window_access
 from .arcs import open_arcs, plain_flow
 from .compatibility import Compatibility, find_compatible_pairs
 from .explain import ExplainContext, explain
 from .fingerprint import fingerprint
 from .model import (
+    AccessRule,
     AdminArea,
     AllocationResult,
     Assignment,
@@ -21,12 +24,15 @@ from .model import (
     Coverage,
     CoverageFigure,
     ForbiddenPair,
+    InvalidInput,
     Need,
     Pin,
+    PlanSpec,
     Policy,
     Status,
 )
-from .problem import Problem, build_problem
+from .plan import Periods, make_periods, solve_plan
+from .problem import OPEN_END, Problem, build_problem
 
 Progress = Callable[[float, str], None]
 
@@ -35,7 +41,8 @@ def _silent(fraction: float, message: str) -> None:
     return None
 
 
-def _coverage(problem: Problem, met: np.ndarray) -> Coverage:
+def _coverage(problem: Problem, met: np.ndarray, compat: Compatibility | None = None, deliveries=None,
+              periods: Periods | None = None) -> Coverage:
     p = problem
     scale = p.quantity_scale
     needed = p.need_quantity.astype(np.float64) / scale
@@ -59,12 +66,32 @@ def _coverage(problem: Problem, met: np.ndarray) -> Coverage:
             CoverageFigure(float(g_need[k]), float(g_met[k]))
         for k, code in enumerate(pair_codes.tolist())
     }
+    by_period: dict[str, CoverageFigure] = {}
+    by_period_type: dict[tuple[str, str], CoverageFigure] = {}
+    if deliveries is not None and periods is not None:
+        need_of = compat.need[deliveries.pair]
+        units = deliveries.quantity.astype(np.float64) / scale
+        n_periods = periods.count
+        share = units * weight[need_of] / needed[need_of]  # unit-free: each need's share, priority-weighted
+        weighted = np.cumsum(np.bincount(deliveries.period, weights=share, minlength=n_periods))
+        typed = np.bincount(deliveries.period * max(n_types, 1) + p.need_type[need_of], weights=units,
+                            minlength=n_periods * max(n_types, 1)).reshape(n_periods, max(n_types, 1))
+        typed = np.cumsum(typed, axis=0)
+        weighted_needed = float(weight.sum())
+        for q, day in enumerate(periods.dates):
+            by_period[day.isoformat()] = CoverageFigure(weighted_needed, float(weighted[q]))
+            for t in np.unique(p.need_type).tolist():
+                by_period_type[(day.isoformat(), p.type_names[t])] = CoverageFigure(float(t_need[t]), float(typed[q, t]))
     return Coverage(
         overall=CoverageFigure(float(needed.sum()), float(got.sum())),
         weighted=CoverageFigure(float((needed * weight).sum()), float((got * weight).sum())),
         by_resource_type=by_type,
         by_admin1=by_admin1,
         by_admin1_and_type=by_pair,
+        fully_met=CoverageFigure(float(p.need_count), float((met >= p.need_quantity).sum())),
+        priority_share=CoverageFigure(float(weight.sum()), float((weight * got / np.maximum(needed, 1e-300)).sum())),
+        by_period=by_period,
+        by_period_and_type=by_period_type,
     )
 
 
@@ -88,6 +115,8 @@ def allocate(
     pins: Sequence[Pin] = (),
     forbidden: Sequence[ForbiddenPair] = (),
     progress: Progress | None = None,
+    access: Sequence[AccessRule] = (),
+    plan: PlanSpec | None = None,
 ) -> AllocationResult:
     """Allocate capacities to needs; the single entry point of the core.
 
@@ -95,7 +124,11 @@ def allocate(
     capacity covers only the exact P-codes it lists.  pins: fixed
     assignments (kept exactly); forbidden: pairs never used (e.g. partners'
     declines).  progress(fraction in [0, 1], message) is called between
-    phases and blocks (from the calling thread).
+    phases and blocks (from the calling thread).  access: security rules per
+    area and time (see ``access.py``); without a plan a pair is judged over
+    the need's whole window.  plan: plan over periods (see ``plan.py``): the
+    assignments then carry their period; side constraints and the value
+    trade-off are not available with a plan (InvalidInput).
 
     Returns an AllocationResult (see there).  The same input, in any order,
     gives the same result apart from timings.  Raises InvalidInput (a
@@ -113,17 +146,46 @@ def allocate(
 
     tell(0.0, m.PROGRESS_CHECKING)
     problem = build_problem(needs, capacities, areas, policy, pins, forbidden)
-    digest = fingerprint(needs, capacities, areas, policy, pins, forbidden)
+    if plan is not None:
+        unsupported = policy.side_constraints() + (
+            ["value_per_weighted_unit"] if policy.value_per_weighted_unit is not None else [])
+        if unsupported:
+            raise InvalidInput(m.NOTE_PLAN_UNSUPPORTED.format(what=", ".join(unsupported)))
+    digest = fingerprint(needs, capacities, areas, policy, pins, forbidden, access=access, plan=plan)
+    access_index = build_access(problem, access) if access else None
+    periods = make_periods(problem, plan) if plan is not None else None
     now = lap("prepare", started)
     tell(0.1, m.PROGRESS_MATCHING)
     compat = find_compatible_pairs(problem)
+    access_params: dict[int, tuple[str, dict]] = {}
+    if access_index is not None and periods is None:
+        rows = window_access(problem, access_index, np.arange(problem.need_count), problem.need_start,
+                             problem.need_end)
+        blocked = ~allowed(access_index, rows, compat.need, compat.cap)
+        if (blocked & compat.pinned).any():
+            raise InvalidInput("pinned pairs must be allowed by the access rules: " + ", ".join(
+                f"{problem.needs[i].id} / {problem.capacities[j].id}"
+                for i, j in zip(compat.need[blocked & compat.pinned][:20], compat.cap[blocked & compat.pinned][:20])))
+        compat.block(blocked, problem.need_count, problem.cap_count)
+        access_params = _access_params(problem, access_index, rows, areas, None)
     now = lap("compatibility", now)
     tell(0.2, m.PROGRESS_BUILDING)
     arcs = open_arcs(problem, compat)
     notes = list(problem.notes)
     bound: float | None = None
     saturated = None
-    if policy.has_side_constraints:
+    deliveries = None
+    if periods is not None:
+        outcome = solve_plan(problem, compat, arcs, access_index, periods, tell)
+        compat.block(outcome.blocked, problem.need_count, problem.cap_count)
+        if outcome.access_rows is not None:
+            access_params = _access_params(problem, access_index, outcome.access_rows, areas, periods)
+        flow, status, engine, deliveries = outcome.flow, Status.OPTIMAL, "time_expanded_min_cost_flow", outcome
+        notes += outcome.notes
+        timings["build"] = outcome.timings["build"]
+        timings["solve"] = outcome.timings["solve"]
+        now = time.perf_counter()
+    elif policy.has_side_constraints:
         from .linear import solve_with_side_constraints
 
         outcome = solve_with_side_constraints(problem, compat, arcs, started, tell)
@@ -143,7 +205,8 @@ def allocate(
         if now - started > policy.time_limit_seconds:
             notes.append(m.NOTE_FLOW_OVER_TIME.format(seconds=round(now - started, 2)))
     tell(0.9, m.PROGRESS_EXPLAINING)
-    explanations = explain(problem, compat, flow, ExplainContext(status, arcs.unit_value, saturated))
+    explanations = explain(problem, compat, flow, ExplainContext(
+        status, arcs.unit_value, saturated, access_params=access_params, plan=periods is not None))
     now = lap("explain", now)
 
     weighted, cost = totals(problem, compat, flow)
@@ -163,16 +226,18 @@ def allocate(
         cost=cost,
         bound=bound,
         gap=gap,
-        assignments=_assignments(problem, compat, flow),
+        assignments=(_assignments(problem, compat, flow) if deliveries is None
+                     else _plan_assignments(problem, compat, deliveries, periods)),
         met=dict(zip(problem.need_ids, (met / problem.quantity_scale).tolist())),
         used=dict(zip(problem.cap_ids, (used / problem.quantity_scale).tolist())),
-        coverage=_coverage(problem, met),
+        coverage=_coverage(problem, met, compat, deliveries, periods),
         explanations=explanations,
         timings=timings,
         seconds=0.0,
         engine=engine,
         fingerprint=digest,
         notes=tuple(notes),
+        periods=periods.dates if periods is not None else (),
     )
     lap("result", now)
     tell(1.0, m.PROGRESS_DONE)
@@ -193,3 +258,59 @@ def _assignments(problem: Problem, compat: Compatibility, flow: np.ndarray) -> t
             cost.tolist(), c.pinned[positive].tolist(),
         )
     )
+
+
+def _plan_assignments(problem: Problem, compat: Compatibility, deliveries, periods: Periods) -> tuple[Assignment, ...]:
+    """One assignment per (pair, period), ordered by need, capacity, period."""
+    p, c = problem, compat
+    order = np.lexsort((deliveries.period, deliveries.pair))
+    pair, period = deliveries.pair[order], deliveries.period[order]
+    flow, pinned = deliveries.quantity[order], deliveries.pinned[order]
+    dates = periods.dates
+    unit_cost = c.unit_cost[pair] / p.cost_scale
+    cost = flow.astype(np.float64) * c.unit_cost[pair] / (p.quantity_scale * p.cost_scale)
+    need_ids, cap_ids = p.need_ids, p.cap_ids
+    return tuple(
+        Assignment(need_id=need_ids[i], capacity_id=cap_ids[j], quantity=q, unit_cost=u, cost=k, pinned=pin,
+                   period=dates[t])
+        for i, j, q, u, k, pin, t in zip(
+            c.need[pair].tolist(), c.cap[pair].tolist(), (flow / p.quantity_scale).tolist(), unit_cost.tolist(),
+            cost.tolist(), pinned.tolist(), period.tolist(),
+        )
+    )
+
+
+def period_label(day: date, periods: Periods | None) -> str:
+    """'March 2027', 'week of 2027-03-01'."""
+    if periods is not None and periods.kind == "week":
+        return m.WEEK_OF.format(day=day.isoformat())
+    return m.MONTHS[day.month - 1] + f" {day.year}"
+
+
+def _access_params(problem: Problem, access: AccessIndex, rows: WindowAccess, areas: Sequence[AdminArea] | None,
+                   periods: Periods | None) -> dict[int, tuple[str, dict]]:
+    """For each need that access restricts somewhere in its window: the reason
+    and parameters of its explanation (first restricted period)."""
+    names = {a.pcode: a.name for a in areas or ()}
+    out: dict[int, tuple[str, dict]] = {}
+    n_periods = periods.count if periods is not None else 1
+    restricted = np.flatnonzero(rows.level > 0)
+    for row in restricted.tolist():
+        i = row // n_periods
+        if i in out:
+            continue
+        need = problem.needs[i]
+        level, clearances = describe(access, int(rows.rule[row]))
+        if periods is not None:
+            day = date.fromordinal(int(periods.start[row % n_periods]))
+            if problem.need_start[i] > periods.end[row % n_periods] or problem.need_end[i] < periods.start[row % n_periods]:
+                continue
+            when = period_label(day, periods)
+        else:
+            end = problem.need_end[i]
+            when = m.BETWEEN.format(start=date.fromordinal(int(problem.need_start[i])).isoformat(),
+                                    end=m.OPEN_END if end >= OPEN_END else date.fromordinal(int(end)).isoformat())
+        out[i] = (m.NO_GO if level == "no_go" else m.NO_ACCESS, {
+            "area": names.get(need.pcode) or need.pcode, "pcode": need.pcode, "period": when,
+            "clearances": clearances, "level": level})
+    return out

@@ -40,6 +40,8 @@ def open_arcs(problem: Problem, compat: Compatibility) -> Arcs:
     demand = p.need_quantity - np.bincount(c.need, weights=pinned_flow, minlength=p.need_count).astype(np.int64)
     supply = p.cap_quantity - np.bincount(c.cap, weights=pinned_flow, minlength=p.cap_count).astype(np.int64)
     keep = ~c.forbidden & ~c.pinned & (demand[c.need] > 0) & (supply[c.cap] > 0)
+    if c.blocked is not None:
+        keep &= ~c.blocked
     if p.policy.single_provider and p.pin_need.size:
         # A pinned need already has its one provider.
         has_pin = np.zeros(p.need_count, dtype=bool)

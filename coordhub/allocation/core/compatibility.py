@@ -42,10 +42,18 @@ class Compatibility:
     cap_area_needs: np.ndarray
     cap_time_needs: np.ndarray
     cap_open_needs: np.ndarray
+    blocked: np.ndarray | None = None  # kept out by access (in every period of the pair's window)
 
     @property
     def size(self) -> int:
         return int(self.need.size)
+
+    def block(self, blocked: np.ndarray, n_needs: int, n_caps: int) -> None:
+        """Mark pairs that access keeps out; they no longer count as open."""
+        self.blocked = blocked
+        open_pair = ~self.forbidden & ~blocked
+        self.need_open_caps = np.bincount(self.need[open_pair], minlength=n_needs)
+        self.cap_open_needs = np.bincount(self.cap[open_pair], minlength=n_caps)
 
 
 def _expand_ranges(lo: np.ndarray, counts: np.ndarray) -> np.ndarray:

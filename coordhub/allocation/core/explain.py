@@ -26,6 +26,8 @@ class ExplainContext:
     status: Status
     unit_value: np.ndarray | None = None
     saturated_org: np.ndarray | None = None
+    access_params: dict[int, tuple[str, dict]] | None = None  # need -> (reason, params) when access blocks
+    plan: bool = False
 
 
 @dataclass
@@ -91,7 +93,8 @@ def explain(
     used = np.bincount(c.cap, weights=flow, minlength=n_caps).astype(np.int64)
     short = p.need_quantity - met
     spare = p.cap_quantity - used
-    open_pair = ~c.forbidden
+    blocked = c.blocked if c.blocked is not None else np.zeros(c.size, dtype=bool)
+    open_pair = ~c.forbidden & ~blocked
     policy = p.policy
     constraints = m.constraint_list(policy.side_constraints())
     weight = p.need_weight
@@ -128,6 +131,11 @@ def explain(
             "resource_type": need.resource_type, "pcode": need.pcode,
             "start": _day(p.need_start[i]), "end": _day(p.need_end[i]),
         })
+    blocked_need = np.bincount(c.need[blocked & ~c.forbidden], minlength=n_needs) > 0
+    for i in np.flatnonzero(stage_forbidden & blocked_need):
+        reason, params = (context.access_params or {}).get(int(i), (m.NO_ACCESS, {}))
+        need_reason[i] = (reason, dict(params))
+    stage_forbidden &= ~blocked_need
     for i in np.flatnonzero(stage_forbidden):
         pairs = np.flatnonzero(c.need == i)
         reasons = sorted({p.forbidden_reason.get((i, int(c.cap[k])), "") or m.NOT_GIVEN for k in pairs})
@@ -220,6 +228,9 @@ def explain(
             params["share"] = f"{policy.min_local_share:.0%}"
         elif context.status == Status.TIMED_OUT:
             reason = m.TIMED_OUT
+        elif context.plan:
+            reason = m.BOOKED_IN_TIME
+            params.update(start=_day(p.need_start[i]), end=_day(p.need_end[i]))
         else:
             reason = m.SIDE_CONSTRAINT
             params["constraints"] = constraints
@@ -252,6 +263,11 @@ def explain(
             "resource_type": cap.resource_type, "areas": ", ".join(cap.service_pcodes) or "none",
             "start": _day(p.cap_start[j]), "end": _day(p.cap_end[j]),
         })
+    blocked_cap = np.bincount(c.cap[blocked & ~c.forbidden], minlength=n_caps) > 0
+    for j in np.flatnonzero(c_forbidden & blocked_cap):
+        areas = sorted({p.needs[int(i)].pcode for i in c.need[(c.cap == j) & blocked].tolist()})
+        cap_reason[j] = (m.NOT_CLEARED, {"areas": m.listing(areas[:TOP], len(areas))})
+    c_forbidden &= ~blocked_cap
     for j in np.flatnonzero(c_forbidden):
         pairs = np.flatnonzero(c.cap == j)
         reasons = sorted({p.forbidden_reason.get((int(c.need[k]), j), "") or m.NOT_GIVEN for k in pairs})
@@ -306,6 +322,10 @@ def explain(
             params["share"] = f"{policy.min_local_share:.0%}"
         elif context.status == Status.TIMED_OUT:
             reason = m.TIMED_OUT
+        elif context.plan:
+            reason = m.THROUGHPUT
+            limit = p.cap_throughput[j]
+            params["throughput"] = qty(limit) if limit >= 0 else qty(p.cap_quantity[j])
         else:
             reason = m.SIDE_CONSTRAINT
             params["constraints"] = constraints

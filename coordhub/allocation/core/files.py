@@ -7,6 +7,13 @@ Columns by header name (case and surrounding spaces ignored):
   service_pcodes, start, end`` (``service_pcodes`` separated by ``;``), and
   optionally ``is_local`` (true/false) and ``origin_pcode``
 * areas: ``pcode, parent_pcode, name, level, lat, lon``
+* access: ``pcode, level, start, end, clearance`` (level ``open``,
+  ``restricted`` or ``no_go``; ``clearance`` separated by ``;``, required
+  for restricted areas)
+
+Optional columns for plans over time: needs ``earliest_start``,
+``deadline``; capacities ``throughput`` (units per period) and
+``clearance`` (the access clearances it holds, separated by ``;``).
 
 When the second row holds HXL hashtags (every filled cell starts with ``#``),
 columns are found by hashtag instead, and the header names are ignored.  A
@@ -59,7 +66,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from .model import AdminArea, Assignment, Capacity, Need
+from .model import AccessLevel, AccessRule, AdminArea, Assignment, Capacity, Need
 
 MAX_PROBLEMS = 20
 LOCAL_ORG_TYPES = {"nngo", "lngo", "cbo", "cso"}
@@ -103,6 +110,8 @@ NEED_FIELDS = (
     _Field("priority", ("#priority", "#severity")),
     _Field("start", ("#date+start",)),
     _Field("end", ("#date+end",), required=False),
+    _Field("earliest_start", ("#date+start+earliest",), required=False),
+    _Field("deadline", ("#date+deadline", "#date+end+deadline"), required=False),
     _Field("quantity", ("#quantity", "#value", "#capacity")),
 )
 CAPACITY_FIELDS = (
@@ -114,9 +123,18 @@ CAPACITY_FIELDS = (
     _Field("origin_pcode", ("#adm+code+origin",), required=False),
     _Field("resource_type", ("#item+type", "#resource+type", "#item+code", "#item", "#resource")),
     _Field("unit_cost", ("#value+cost", "#cost"), required=False),
+    _Field("throughput", ("#capacity+throughput", "#value+throughput"), required=False),
+    _Field("clearance", ("#access+clearance", "#indicator+clearance"), required=False),
     _Field("start", ("#date+start",)),
     _Field("end", ("#date+end",), required=False),
     _Field("quantity", ("#quantity", "#value", "#capacity")),
+)
+ACCESS_FIELDS = (
+    _Field("pcode", ("#adm+code",)),
+    _Field("level", ("#access+level", "#access")),
+    _Field("start", ("#date+start",)),
+    _Field("end", ("#date+end",), required=False),
+    _Field("clearance", ("#access+clearance", "#indicator+clearance"), required=False),
 )
 AREA_FIELDS = (
     _Field("parent_pcode", ("#adm+code+parent", "#adm+parent"), required=False),
@@ -311,11 +329,16 @@ def read_needs(source: str | os.PathLike | io.TextIOBase, label: str | None = No
             reader.fail(row, "priority", f"must be a whole number from 1 to 5, not '{priority_raw}'")
             priority = 1
         start, end = reader.window(row, values)
+        earliest = reader.day(row, values, "earliest_start", optional=True)
+        deadline = reader.day(row, values, "deadline", optional=True)
+        if earliest and deadline and deadline < earliest:
+            reader.fail(row, "deadline", f"deadline {deadline.isoformat()} is before earliest start "
+                                         f"{earliest.isoformat()}")
         needs.append(Need(
             id=need_id, pcode=reader.text(row, values, "pcode"),
             resource_type=reader.text(row, values, "resource_type"),
             quantity=reader.number(row, values, "quantity", positive=True),
-            priority=int(priority), start=start, end=end,
+            priority=int(priority), start=start, end=end, earliest_start=earliest, deadline=deadline,
         ))
     return needs
 
@@ -346,8 +369,37 @@ def read_capacities(source: str | os.PathLike | io.TextIOBase, label: str | None
             quantity=reader.number(row, values, "quantity", positive=True),
             unit_cost=reader.number(row, values, "unit_cost", default=0.0),
             service_pcodes=service, start=start, end=end, origin_pcode=values.get("origin_pcode") or None,
+            throughput=reader.number(row, values, "throughput", positive=True) if values.get("throughput") else None,
+            clearances=_split(values.get("clearance", "")),
         ))
     return capacities
+
+
+def _split(text: str) -> tuple[str, ...]:
+    """'escort; local' -> ('escort', 'local')."""
+    return tuple(part.strip() for part in text.split(";") if part.strip())
+
+
+def read_access(source: str | os.PathLike | io.TextIOBase, label: str | None = None) -> list[AccessRule]:
+    """Access rules (security assessments) from a CSV file.  Raises FileError."""
+    table = _Table(source, label, ACCESS_FIELDS)
+    reader = _Reader(table.label)
+    rules: list[AccessRule] = []
+    for row, values in table.cells():
+        pcode = reader.text(row, values, "pcode")
+        raw = values.get("level", "").strip().lower().replace("-", "_").replace(" ", "_")
+        try:
+            level = AccessLevel(raw)
+        except ValueError:
+            reader.fail(row, "level", f"'{values.get('level', '')}' is not open, restricted or no_go")
+            continue
+        start, end = reader.window(row, values)
+        clearances = _split(values.get("clearance", ""))
+        if level is AccessLevel.RESTRICTED and not clearances:
+            reader.fail(row, "clearance", "a restricted area needs the clearances that may serve it")
+        rules.append(AccessRule(pcode=pcode, level=level, start=start, end=end, clearances=clearances))
+    reader.done()
+    return rules
 
 
 def read_areas(source: str | os.PathLike | io.TextIOBase, label: str | None = None) -> list[AdminArea]:
@@ -378,17 +430,19 @@ def read_areas(source: str | os.PathLike | io.TextIOBase, label: str | None = No
     return areas
 
 
-def write_assignments(assignments: Iterable[Assignment], path: str | os.PathLike) -> None:
-    """Write ``need_id, capacity_id, quantity, unit_cost`` rows; the file
+def write_assignments(assignments: Iterable[Assignment], path: str | os.PathLike, *, periods: bool = False) -> None:
+    """Write ``need_id, capacity_id, quantity, unit_cost`` rows (and
+    ``period``, the ISO first day of the period, for a plan); the file
     appears complete or not at all (written aside, then renamed)."""
     path = Path(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out)
-            writer.writerow(["need_id", "capacity_id", "quantity", "unit_cost"])
+            writer.writerow(["need_id", "capacity_id", "quantity", "unit_cost"] + (["period"] if periods else []))
             for a in assignments:
-                writer.writerow([a.need_id, a.capacity_id, _plain(a.quantity), _plain(a.unit_cost)])
+                writer.writerow([a.need_id, a.capacity_id, _plain(a.quantity), _plain(a.unit_cost)]
+                                + ([a.period.isoformat() if a.period else ""] if periods else []))
         os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):

@@ -7,7 +7,12 @@ from collections.abc import Sequence
 from dataclasses import fields
 from datetime import date
 
-from .model import AdminArea, Capacity, ForbiddenPair, Need, Pin, Policy
+from .model import AccessRule, AdminArea, Capacity, ForbiddenPair, Need, Pin, PlanSpec, Policy
+
+# Fields added after version 2: left out while they hold their default, so
+# that inputs without them keep their fingerprint.
+LATER_FIELDS = {"earliest_start": None, "deadline": None, "throughput": None, "clearances": (),
+                "lateness_weight": None}
 
 VERSION = "coordhub-allocation-input/2"
 
@@ -44,6 +49,8 @@ def _records(items: Sequence[object]) -> list[str]:
         parts = []
         for name in names:
             value = getattr(obj, name)
+            if name in LATER_FIELDS and value == LATER_FIELDS[name]:
+                continue
             if name == "service_pcodes":
                 value = sorted(value)
             parts.append(_text(value))
@@ -58,6 +65,9 @@ def fingerprint(
     policy: Policy | None = None,
     pins: Sequence[Pin] = (),
     forbidden: Sequence[ForbiddenPair] = (),
+    *,
+    access: Sequence[AccessRule] = (),
+    plan: PlanSpec | None = None,
 ) -> str:
     """Hex SHA-256 of the canonical input: every record's fields in declaration
     order as type-tagged text, records sorted (service P-codes sorted within a
@@ -76,4 +86,8 @@ def fingerprint(
     section("pins", _records(list(pins)))
     section("forbidden", _records(list(forbidden)))
     section("policy", _records([policy]))
+    if access:
+        section("access", _records(list(access)))
+    if plan is not None:
+        section("plan", _records([plan]))
     return digest.hexdigest()

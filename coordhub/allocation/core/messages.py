@@ -28,12 +28,17 @@ LOCAL_SHARE = "local_share"
 SIDE_CONSTRAINT = "side_constraint"
 TIMED_OUT = "timed_out"
 INFEASIBLE = "infeasible"
+NO_ACCESS = "no_access"
+NO_GO = "no_go"
+BOOKED_IN_TIME = "booked_in_time"
 # Capacities that are not fully used.
 NO_NEED_OF_TYPE = "no_need_of_type"
 NO_NEED_IN_SERVICE_AREA = "no_need_in_service_area"
 NO_NEED_IN_TIME_WINDOW = "no_need_in_time_window"
 NEEDS_ALREADY_MET = "needs_already_met"
 SURPLUS = "surplus"
+NOT_CLEARED = "not_cleared"
+THROUGHPUT = "throughput"
 
 NEED_REASONS: Mapping[str, str] = {
     NO_CAPACITY_OF_TYPE: "No partner offers {resource_type}.",
@@ -66,6 +71,12 @@ NEED_REASONS: Mapping[str, str] = {
     SIDE_CONSTRAINT: "The side constraints of the policy ({constraints}) leave no room for more.",
     TIMED_OUT: "The solver reached its time limit before finding more for this need.",
     INFEASIBLE: "No allocation satisfies every constraint of the policy, so only pinned assignments were kept.",
+    NO_ACCESS: "No capacity cleared for restricted access ({clearances}) could serve {area} ({pcode}) in {period}.",
+    NO_GO: "{area} ({pcode}) is a no-go area in {period}: nobody may serve it.",
+    BOOKED_IN_TIME: (
+        "The capacity that could serve it ({capacities}) is fully booked, by throughput or higher priorities, "
+        "in the periods from {start} to {end}."
+    ),
 }
 
 CAPACITY_REASONS: Mapping[str, str] = {
@@ -83,9 +94,18 @@ CAPACITY_REASONS: Mapping[str, str] = {
     SIDE_CONSTRAINT: "The side constraints of the policy ({constraints}) leave no room to use it more.",
     TIMED_OUT: "The solver reached its time limit before finding a use for it.",
     INFEASIBLE: "No allocation satisfies every constraint of the policy, so only pinned assignments were kept.",
+    NOT_CLEARED: "Access rules keep it out of every area where it could serve a need ({areas}).",
+    THROUGHPUT: (
+        "It can deliver at most {throughput} per period, and the needs it could serve can take it only "
+        "in periods where it is already fully used."
+    ),
 }
 
 OPEN_END = "ongoing"
+BETWEEN = "the time from {start} to {end}"
+WEEK_OF = "the week of {day}"
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
 AND_MORE = "{listed} and {more} more"
 NOT_GIVEN = "no reason given"
 TAKER = "{id} (priority {priority}, {quantity})"
@@ -110,6 +130,11 @@ PROGRESS_DONE = "Done"
 NOTE_TIME_LIMIT = "The solver stopped at the time limit of {seconds} s; the result is the best found so far."
 NOTE_INFEASIBLE = "The side constraints cannot all be met: {detail}."
 INFEASIBLE_BLOCK = "the {constraints} cannot hold together for {types}"
+NOTE_LATENESS_PER_UNIT = (
+    "Lateness is weighed per unit against cost (one period of delay of one unit outweighs any unit cost), "
+    "not strictly before cost: the costs are too large for the strict order."
+)
+NOTE_PLAN_UNSUPPORTED = "a plan over periods cannot yet be combined with {what}"
 NOTE_FLOW_OVER_TIME = "The min-cost flow cannot be interrupted and took {seconds} s, over the time limit."
 
 

@@ -33,6 +33,9 @@ class Need:
     quantity: units of ``resource_type``, > 0 (at most 6 decimals are kept).
     priority: 1 (lowest) .. 5 (highest).
     start, end: inclusive dates; ``end=None`` means open-ended (ongoing).
+    earliest_start, deadline: optional, for plans over time: delivery may not
+    begin before ``earliest_start`` nor end after ``deadline`` (each narrows
+    start/end; None leaves them as they are).
     """
 
     id: str
@@ -42,6 +45,8 @@ class Need:
     priority: int
     start: date
     end: date | None = None
+    earliest_start: date | None = None
+    deadline: date | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -54,6 +59,10 @@ class Capacity:
     (counted by the localisation share).  origin_pcode: where the capacity is
     dispatched from, for the distance cost; None means the matching service
     area.  start, end: inclusive dates, ``end=None`` open-ended.
+    throughput: units it can deliver per period of a plan (> 0; None means
+    no limit besides ``quantity``); ignored by runs without periods.
+    clearances: access clearances it holds (e.g. ``escort``,
+    ``un_security``); a local organisation holds ``local`` as well.
     """
 
     id: str
@@ -67,10 +76,66 @@ class Capacity:
     org_type: str = ""
     is_local: bool = False
     origin_pcode: str | None = None
+    throughput: float | None = None
+    clearances: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.service_pcodes, tuple):
             object.__setattr__(self, "service_pcodes", tuple(self.service_pcodes))
+        if not isinstance(self.clearances, tuple):
+            object.__setattr__(self, "clearances", tuple(self.clearances))
+
+    @property
+    def held_clearances(self) -> frozenset[str]:
+        """Its clearances, with ``local`` for a local/national organisation."""
+        return frozenset(self.clearances) | ({LOCAL_CLEARANCE} if self.is_local else frozenset())
+
+
+class AccessLevel(enum.StrEnum):
+    """Security access to an admin area: anybody, only cleared capacities, nobody."""
+
+    OPEN = "open"
+    RESTRICTED = "restricted"
+    NO_GO = "no_go"
+
+
+LOCAL_CLEARANCE = "local"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AccessRule:
+    """A security assessment: from ``start`` to ``end`` (inclusive, None =
+    until further notice) the area ``pcode`` and every area below it (unless a
+    lower area has its own rule for that time) is open, restricted to
+    capacities holding one of ``clearances``, or no-go.  When several rules
+    of the same area overlap a period, the strictest applies."""
+
+    pcode: str
+    level: AccessLevel
+    start: date
+    end: date | None = None
+    clearances: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.clearances, tuple):
+            object.__setattr__(self, "clearances", tuple(self.clearances))
+
+
+class PeriodKind(enum.StrEnum):
+    WEEK = "week"
+    MONTH = "month"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PlanSpec:
+    """A plan over time: periods of ``kind`` (weeks start on Monday, months on
+    the 1st) from the one holding ``start`` to the one holding ``horizon``.
+    None: start at the earliest need start, end at the latest need end or
+    deadline (or a year after the start when every need is open-ended)."""
+
+    kind: PeriodKind = PeriodKind.MONTH
+    start: date | None = None
+    horizon: date | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -141,6 +206,10 @@ class Policy:
       an overrun in the notes), and each solver call gets at least 0.05 s.
     relative_gap: MIP stopping gap (0.0001 = 0.01 %).
     threads: solver threads (LP/MIP only).
+    lateness_weight: plans only; currency per unit of priority weight per
+      period of delay (after the first period the need could be served in).
+      None (default) makes lateness rank strictly before cost: the weight is
+      then larger than any cost an exchange of deliveries can save.
     """
 
     priority_weights: Mapping[int, int] = field(default_factory=lambda: dict(DEFAULT_PRIORITY_WEIGHTS))
@@ -155,6 +224,7 @@ class Policy:
     min_local_share: float = 0.0
     single_provider: bool = False
     min_lot_size: float = 0.0
+    lateness_weight: float | None = None
 
     def side_constraints(self) -> list[str]:
         """Names (field names) of the side constraints this policy switches on."""
@@ -206,6 +276,10 @@ class Policy:
                 problems.append(f"{name.replace('_', ' ')} must be between 0 and 1")
         if not (math.isfinite(self.min_lot_size) and self.min_lot_size >= 0):
             problems.append("minimum lot size must be zero or positive")
+        if self.lateness_weight is not None and not (
+            math.isfinite(self.lateness_weight) and self.lateness_weight >= 0
+        ):
+            problems.append("lateness weight must be zero or positive")
         return problems
 
 
@@ -223,7 +297,8 @@ class Status(enum.StrEnum):
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Assignment:
     """``quantity`` units of a capacity delivered to a need.  unit_cost is per
-    unit including the distance cost; cost = quantity * unit_cost."""
+    unit including the distance cost; cost = quantity * unit_cost.  period:
+    in a plan, the first day of the period of delivery (None otherwise)."""
 
     need_id: str
     capacity_id: str
@@ -231,6 +306,7 @@ class Assignment:
     unit_cost: float
     cost: float
     pinned: bool = False
+    period: date | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -270,15 +346,28 @@ class CoverageFigure:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Coverage:
-    """Coverage of the needs: overall (plain units, all types added up),
-    weighted by priority weight, by resource type, by admin-1 area (all types),
-    and by (admin-1 pcode, resource type)."""
+    """Coverage of the needs: overall (plain units, all types added up: only
+    meaningful within one unit), weighted by priority weight (units times
+    weight, shares unit-free), by resource type (each in its own unit), by
+    admin-1 area (all types), and by (admin-1 pcode, resource type).
+
+    fully_met: needs counted (needed = number of needs, met = those met in
+    full).  priority_share: the unit-free headline: needed = the sum of the
+    needs' priority weights, met = the sum of weight * (met / quantity) of
+    each need, so its share is the priority-weighted average share met.  by_period (plans): per period start (ISO date), the weighted
+    figure delivered by the end of that period (cumulative);
+    by_period_and_type: the same per (period start, resource type) in units.
+    """
 
     overall: CoverageFigure
     weighted: CoverageFigure
     by_resource_type: Mapping[str, CoverageFigure]
     by_admin1: Mapping[str, CoverageFigure]
     by_admin1_and_type: Mapping[tuple[str, str], CoverageFigure]
+    fully_met: CoverageFigure = CoverageFigure(0.0, 0.0)
+    priority_share: CoverageFigure = CoverageFigure(0.0, 0.0)
+    by_period: Mapping[str, CoverageFigure] = field(default_factory=dict)
+    by_period_and_type: Mapping[tuple[str, str], CoverageFigure] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -294,6 +383,7 @@ class AllocationResult:
     id present).  timings: seconds per phase (compatibility, build, solve,
     explain).  engine: "min_cost_flow", "linear_program" or "mixed_integer".
     notes: remarks on rounding, unknown areas, time limits, infeasibility.
+    periods: plans only, the first day of every period, in order.
     """
 
     status: Status
@@ -312,14 +402,22 @@ class AllocationResult:
     engine: str
     fingerprint: str
     notes: tuple[str, ...] = ()
+    periods: tuple[date, ...] = ()
 
     def summary(self) -> dict[str, Any]:
         """The one-line JSON summary of the CLI: status, objective,
-        weighted_units, cost, seconds."""
+        weighted_units, cost, bound and gap (relative; 0 when proven
+        optimal), the unit-free headline (weighted_share_met: the
+        priority-weighted average share of each need met; share_fully_met),
+        seconds."""
         return {
             "status": str(self.status),
             "objective": self.objective,
             "weighted_units": self.weighted_units,
             "cost": self.cost,
+            "bound": self.bound,
+            "gap": self.gap,
+            "weighted_share_met": round(self.coverage.priority_share.share, 6),
+            "share_fully_met": round(self.coverage.fully_met.share, 6),
             "seconds": round(self.seconds, 4),
         }

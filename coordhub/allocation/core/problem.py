@@ -63,6 +63,7 @@ class Problem:
     cap_start: np.ndarray
     cap_end: np.ndarray
     cap_origin: np.ndarray
+    cap_throughput: np.ndarray
     service_cap: np.ndarray
     service_area: np.ndarray
     pin_need: np.ndarray
@@ -165,6 +166,14 @@ def build_problem(
     need_priority = np.array([n.priority if n.priority in PRIORITIES else 0 for n in needs], dtype=np.int64)
     need_start = np.array([_ordinal(n.start, f"need {n.id} start", problems) for n in needs], dtype=np.int64)
     need_end = np.array([_ordinal(n.end, f"need {n.id} end", problems) for n in needs], dtype=np.int64)
+    # An earliest start or a deadline narrows the window in which the need can be served.
+    need_start = np.maximum(need_start, np.array(
+        [_ordinal(n.earliest_start, f"need {n.id} earliest start", problems) if n.earliest_start else 0
+         for n in needs], dtype=np.int64))
+    need_end = np.minimum(need_end, np.array(
+        [_ordinal(n.deadline, f"need {n.id} deadline", problems) for n in needs], dtype=np.int64))
+    cap_throughput = np.array([np.nan if c.throughput is None else c.throughput for c in capacities],
+                              dtype=np.float64)
     cap_qty = np.array([c.quantity for c in capacities], dtype=np.float64)
     cap_cost = np.array([c.unit_cost for c in capacities], dtype=np.float64)
     cap_start = np.array([_ordinal(c.start, f"capacity {c.id} start", problems) for c in capacities], dtype=np.int64)
@@ -172,10 +181,12 @@ def build_problem(
     checks = [
         (need_ids, ~(np.isfinite(need_qty) & (need_qty > 0)), "need quantity must be greater than 0"),
         (need_ids, need_priority == 0, "need priority must be a whole number from 1 to 5"),
-        (need_ids, need_end < need_start, "need end date is before its start date"),
+        (need_ids, need_end < need_start, "need end date (or deadline) is before its start date (or earliest start)"),
         (cap_ids, ~(np.isfinite(cap_qty) & (cap_qty > 0)), "capacity quantity must be greater than 0"),
         (cap_ids, ~(np.isfinite(cap_cost) & (cap_cost >= 0)), "capacity unit cost must be zero or positive"),
         (cap_ids, cap_end < cap_start, "capacity end date is before its start date"),
+        (cap_ids, ~np.isnan(cap_throughput) & ~(np.isfinite(cap_throughput) & (cap_throughput > 0)),
+         "capacity throughput must be greater than 0"),
     ]
     for ids, mask, message in checks:
         if mask.any():
@@ -241,10 +252,13 @@ def build_problem(
             raise InvalidInput(problems)
     pin_qty = np.array([row[2] for row in pin_rows], dtype=np.float64)
     lot = np.array([policy.min_lot_size], dtype=np.float64)
-    qdec, q_rounded = decimals_needed(np.concatenate([need_qty, cap_qty, pin_qty, lot]))
+    throughput_given = cap_throughput[~np.isnan(cap_throughput)]
+    qdec, q_rounded = decimals_needed(np.concatenate([need_qty, cap_qty, pin_qty, lot, throughput_given]))
     cost_values = [cap_cost]
     if policy.value_per_weighted_unit is not None:
         cost_values.append(np.array([policy.value_per_weighted_unit]))
+    if policy.lateness_weight is not None:
+        cost_values.append(np.array([policy.lateness_weight]))
     cdec, c_rounded = decimals_needed(np.concatenate(cost_values))
     if policy.distance_cost_per_km > 0:
         cdec = max(cdec, 2)
@@ -308,6 +322,9 @@ def build_problem(
         cap_start=cap_start,
         cap_end=cap_end,
         cap_origin=np.array([index[c.origin_pcode] if c.origin_pcode else -1 for c in capacities], dtype=np.int64),
+        # -1: no limit per period
+        cap_throughput=np.where(np.isnan(cap_throughput), -1,
+                                np.rint(np.nan_to_num(cap_throughput) * quantity_scale)).astype(np.int64),
         service_cap=np.array(service_cap, dtype=np.int64),
         service_area=np.array(service_area, dtype=np.int64),
         pin_need=pin_need,
