@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from coordhub.allocation import core
 from coordhub.errors import ValidationError
 from coordhub.extensions import db
+from coordhub.monitoring.queries import delivered_by_need
 from coordhub.registry.models import (
     AdminArea, Capacity, Need, NeedStatus, Operation, Organisation, ResourceType, Sector, capacity_areas,
 )
@@ -62,6 +63,8 @@ class RunInput:
     need_facts: dict[int, NeedFacts] = field(default_factory=dict)
     capacity_organisation: dict[int, int] = field(default_factory=dict)
     organisation_keys: dict[int, str] = field(default_factory=dict)  # organisation id -> core `org`
+    delivered: float = 0.0      # units approved results already delivered against the needs (not asked again)
+    delivered_needs: int = 0    # needs with delivered units
 
     @property
     def pair_count(self) -> int:
@@ -106,11 +109,19 @@ def read_input(operation: Operation) -> RunInput:
         .where(Need.operation_id == operation.id, Need.archived_at.is_(None), Need.status.in_(OPEN_NEED_STATUSES))
         .order_by(Need.id)).all()
     needs, facts = [], {}
+    # Needs met by results: what approved reports delivered is no longer open (coordhub.monitoring).
+    delivered = delivered_by_need(operation.id)
+    counted = 0.0
     for row in need_rows:
         pcode = pcode_of[row.admin_area_id]
-        needs.append(core.Need(id=need_key(row.id), pcode=pcode, resource_type=row.code, quantity=float(row.quantity),
-                               priority=int(row.priority), start=row.start_date, end=row.end_date))
-        facts[row.id] = NeedFacts(float(row.quantity), int(row.priority), row.sector, row.code, pcode,
+        done = min(delivered.get(row.id, 0.0), float(row.quantity))
+        counted += done
+        if float(row.quantity) - done <= 1e-9:
+            continue
+        needs.append(core.Need(id=need_key(row.id), pcode=pcode, resource_type=row.code,
+                               quantity=float(row.quantity) - done, priority=int(row.priority), start=row.start_date,
+                               end=row.end_date))
+        facts[row.id] = NeedFacts(float(row.quantity) - done, int(row.priority), row.sector, row.code, pcode,
                                   admin1.get(row.admin_area_id, pcode))
 
     capacity_rows = db.session.execute(
@@ -136,7 +147,8 @@ def read_input(operation: Operation) -> RunInput:
         for row in capacity_rows]
     return RunInput(needs=needs, capacities=capacities, areas=areas, need_facts=facts,
                     capacity_organisation={row.id: row.organisation_id for row in capacity_rows},
-                    organisation_keys=keys)
+                    organisation_keys=keys, delivered=counted,
+                    delivered_needs=sum(1 for row in need_rows if delivered.get(row.id, 0.0) > 0))
 
 
 def _admin1_of(area_rows) -> dict[int, str]:
