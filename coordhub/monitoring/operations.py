@@ -292,10 +292,11 @@ def facts_of(indicators: Iterable[Indicator]) -> dict[int, core.IndicatorFacts]:
             for i in indicators}
 
 
-def check_values(project: Project, period: ReportingPeriod, entries: Sequence[core.Entry]) -> tuple[
-        list[core.Entry], list[core.Issue]]:
-    """The entries (with totals completed from their breakdowns) and every issue the checks find."""
-    targets = project_targets(project.id)
+def check_values(project: Project, period: ReportingPeriod, entries: Sequence[core.Entry],
+                 targets: dict[tuple[int, int, str], float] | None = None) -> tuple[list[core.Entry], list[core.Issue]]:
+    """The entries (with totals completed from their breakdowns) and every issue the checks find, against the
+    project's stored targets (or `targets`, e.g. those an import is about to save)."""
+    targets = project_targets(project.id) if targets is None else targets
     indicators = _indicators(project.operation, {k[0] for k in targets})
     area_ids = {a.id for a in project.areas}
     for entry in entries:

@@ -338,3 +338,63 @@ def delivered_by_need(operation_id: int) -> dict[int, float]:
 
 def state_label(state: str | None) -> str:
     return str({None: _("nothing entered"), "draft": _("draft"), "returned": _("returned")}.get(state, state))
+
+
+# --- IATI results ---------------------------------------------------------------------------------------------
+
+def iati_results(projects: list[Project]) -> dict[int, tuple]:
+    """Project id -> IATI results (one output result, one indicator per indicator with targets): the baseline,
+    one period over the whole project with its target and the approved achievement to date, and one period per
+    reporting period with approved values (its actual: the period's sum, or the running figure for latest-value
+    indicators)."""
+    from coordhub.interop.iati import IatiIndicator, IatiResult, IatiResultPeriod
+
+    ids = [p.id for p in projects]
+    if not ids:
+        return {}
+    targets: dict[tuple[int, int], list[float]] = {}
+    for project_id, indicator_id, value, baseline in db.session.execute(
+            sa.select(Target.project_id, Target.indicator_id, Target.value, Target.baseline)
+            .where(Target.project_id.in_(ids), Target.disaggregation == "")):
+        cell = targets.setdefault((project_id, indicator_id), [0.0, 0.0, 0, False])
+        cell[0] += value
+        cell[1] += baseline or 0.0
+        cell[2] += 1
+        cell[3] = cell[3] or baseline is not None
+    achieved: dict[tuple[int, int], dict[int, float]] = {}
+    for project_id, indicator_id, period_id, total in db.session.execute(
+            sa.select(ReportValue.project_id, ReportValue.indicator_id, ReportValue.period_id,
+                      sa.func.sum(ReportValue.value))
+            .where(ReportValue.project_id.in_(ids), ReportValue.approved.is_(True), ReportValue.disaggregation == "")
+            .group_by(ReportValue.project_id, ReportValue.indicator_id, ReportValue.period_id)):
+        achieved.setdefault((project_id, indicator_id), {})[period_id] = float(total)
+    indicators = {i.id: i for i in db.session.scalars(sa.select(Indicator).where(
+        Indicator.id.in_({k[1] for k in targets} or {0})))}
+    periods = {p.id: p for p in db.session.scalars(sa.select(ReportingPeriod).where(
+        ReportingPeriod.id.in_({pid for cells in achieved.values() for pid in cells} or {0})))}
+    results = {}
+    for project in projects:
+        entries = []
+        for (project_id, indicator_id), (target, baseline, count, has_baseline) in sorted(targets.items()):
+            if project_id != project.id:
+                continue
+            indicator = indicators[indicator_id]
+            average = indicator.type is not IndicatorType.count
+            by_period = sorted(achieved.get((project.id, indicator_id), {}).items(),
+                               key=lambda item: periods[item[0]].start_date)
+            latest = indicator.aggregation is Aggregation.latest
+            to_date = (by_period[-1][1] if latest else sum(v for _p, v in by_period)) if by_period else 0.0
+            if average:
+                target, baseline = target / count, baseline / count
+            end = project.end_date or (periods[by_period[-1][0]].end_date if by_period else project.start_date)
+            spans = [IatiResultPeriod(project.start_date, max(end, project.start_date), round(target, 6),
+                                      round(to_date, 6))]
+            spans += [IatiResultPeriod(periods[pid].start_date, periods[pid].end_date, None, round(value, 6))
+                      for pid, value in by_period]
+            entries.append(IatiIndicator(
+                title=f"{indicator.name} ({indicator.unit})", measure=2 if indicator.type is IndicatorType.percentage
+                else 1, baseline=round(baseline, 6) if has_baseline else None,
+                baseline_year=project.start_date.year if has_baseline else None, periods=tuple(spans)))
+        if entries:
+            results[project.id] = (IatiResult(title=project.title, indicators=tuple(entries)),)
+    return results

@@ -391,3 +391,15 @@ def progress_export(operation: Operation, fmt: str):
 
     rows = list(progress_rows(queries.progress(current_user, operation, progress_filters())))
     return export_response(rows, COLUMNS, fmt, f"progress-{date.today().isoformat()}", sheet_title="progress")
+
+
+@bp.route("/reports.<any(csv, xlsx):fmt>")
+@operation_required
+def reports_export(operation: Operation, fmt: str):
+    """Every report value the user may see in the import's layout (re-importable: the 5W results file)."""
+    from coordhub.interop.export import export_response
+    from coordhub.interop.writers import columns_for_kind
+    from coordhub.monitoring.importing import EXPORTED_FIELDS, export_rows
+
+    return export_response(export_rows(current_user, operation), columns_for_kind("reports", EXPORTED_FIELDS), fmt,
+                           f"results-{date.today().isoformat()}", sheet_title="results")
