@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from coordhub.allocation import core
 from coordhub.errors import ValidationError
 from coordhub.extensions import db
-from coordhub.monitoring.queries import delivered_by_need
+from coordhub.monitoring.queries import delivered_by_need, delivered_summary
 from coordhub.registry.models import (
     AdminArea, Capacity, Need, NeedStatus, Operation, Organisation, ResourceType, Sector, capacity_areas,
 )
@@ -111,11 +111,9 @@ def read_input(operation: Operation) -> RunInput:
     needs, facts = [], {}
     # Needs met by results: what approved reports delivered is no longer open (coordhub.monitoring).
     delivered = delivered_by_need(operation.id)
-    counted = 0.0
     for row in need_rows:
         pcode = pcode_of[row.admin_area_id]
         done = min(delivered.get(row.id, 0.0), float(row.quantity))
-        counted += done
         if float(row.quantity) - done <= 1e-9:
             continue
         needs.append(core.Need(id=need_key(row.id), pcode=pcode, resource_type=row.code,
@@ -147,8 +145,8 @@ def read_input(operation: Operation) -> RunInput:
         for row in capacity_rows]
     return RunInput(needs=needs, capacities=capacities, areas=areas, need_facts=facts,
                     capacity_organisation={row.id: row.organisation_id for row in capacity_rows},
-                    organisation_keys=keys, delivered=counted,
-                    delivered_needs=sum(1 for row in need_rows if delivered.get(row.id, 0.0) > 0))
+                    organisation_keys=keys, **dict(zip(("delivered", "delivered_needs"),
+                                                       delivered_summary(operation.id))))
 
 
 def _admin1_of(area_rows) -> dict[int, str]:

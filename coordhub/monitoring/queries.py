@@ -336,6 +336,21 @@ def delivered_by_need(operation_id: int) -> dict[int, float]:
         NeedDelivery.operation_id == operation_id)).all())
 
 
+def delivered_summary(operation_id: int) -> tuple[float, int]:
+    """(units, needs): what approved results delivered against the operation's current needs (each need counted up
+    to its quantity), as the next allocation run deducts it."""
+    from coordhub.monitoring.models import NeedDelivery
+    from coordhub.registry.models import Need
+
+    units, needs = db.session.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(sa.case((NeedDelivery.delivered < Need.quantity, NeedDelivery.delivered),
+                                                       else_=Need.quantity)), 0.0), sa.func.count())
+        .join(Need, Need.id == NeedDelivery.need_id)
+        .where(NeedDelivery.operation_id == operation_id, NeedDelivery.delivered > 0, Need.archived_at.is_(None),
+               Need.status != "closed")).one()
+    return float(units), int(needs)
+
+
 def state_label(state: str | None) -> str:
     return str({None: _("nothing entered"), "draft": _("draft"), "returned": _("returned")}.get(state, state))
 
