@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from coordhub.extensions import db
 from coordhub.monitoring.models import Aggregation, Indicator, IndicatorType
@@ -48,9 +47,6 @@ LIBRARY: list[tuple[str, str, str, str, str, str, list[str], str | None]] = [
     ("SSR-2", "Police posts rehabilitated", "SSR", "posts", "count", "sum", [], "SSR-POLICE-POST"),
     ("COORD-1", "Needs assessments completed", "COORD", "assessments", "count", "sum", [], "COORD-ASSESSMENT"),
 ]
-
-# Marked for extraction so the French catalogue translates the library's names.
-_NAMES_FOR_TRANSLATION = [_l(name) for _code, name, *_rest in LIBRARY]
 
 
 def ensure_indicator_library(operation: Operation) -> int:
