@@ -100,7 +100,7 @@ def read_input(operation: Operation) -> RunInput:
     pcode_of = {row.id: row.pcode for row in area_rows}
     areas = [core.AdminArea(pcode=row.pcode, parent_pcode=pcode_of.get(row.parent_id), name=row.name,
                             level=row.level, lat=row.latitude, lon=row.longitude) for row in area_rows]
-    admin1 = _admin1_of(area_rows)
+    admin1 = admin1_of(area_rows)
 
     need_rows = db.session.execute(
         sa.select(Need.id, Need.admin_area_id, ResourceType.code, Sector.code.label("sector"), Need.quantity,
@@ -149,7 +149,7 @@ def read_input(operation: Operation) -> RunInput:
                                                        delivered_summary(operation.id))))
 
 
-def _admin1_of(area_rows) -> dict[int, str]:
+def admin1_of(area_rows) -> dict[int, str]:
     """Area id -> P-code of its admin-1 area (itself at level 1 or above)."""
     by_id = {row.id: row for row in area_rows}
     found: dict[int, str] = {}

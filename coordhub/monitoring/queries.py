@@ -75,16 +75,12 @@ def area_subtree_ids(operation: Operation, area_id: int) -> list[int]:
 
 def _admin1_of(operation: Operation) -> dict[int, int]:
     """Area id -> id of its admin-1 ancestor (itself at level ≤ 1)."""
-    rows = db.session.execute(sa.select(AdminArea.id, AdminArea.parent_id, AdminArea.level).where(
+    from coordhub.allocation.inputs import admin1_of
+
+    rows = db.session.execute(sa.select(AdminArea.id, AdminArea.parent_id, AdminArea.level, AdminArea.pcode).where(
         AdminArea.operation_id == operation.id)).all()
-    by_id = {r.id: r for r in rows}
-    found = {}
-    for row in rows:
-        node = row
-        while node.level > 1 and node.parent_id in by_id:
-            node = by_id[node.parent_id]
-        found[row.id] = node.id
-    return found
+    id_of = {row.pcode: row.id for row in rows}
+    return {area_id: id_of[pcode] for area_id, pcode in admin1_of(rows).items()}
 
 
 def progress(user: User, operation: Operation, filters: ProgressFilters = ProgressFilters()) -> Progress:

@@ -304,9 +304,7 @@ def report(operation: Operation, project_id: int, period_id: int):
                            columns=_grid_columns, column_label=disaggregation_label, review_form=review_form,
                            may_review=report_obj is not None and report_obj.state.value == "submitted"
                            and can_review(current_user, report_obj),
-                           may_reopen=report_obj is not None and can_reopen(current_user, report_obj),
-                           may_submit=report_obj is not None and report_obj.editable and can_report(current_user, project)
-                           and not period.closed)
+                           may_reopen=report_obj is not None and can_reopen(current_user, report_obj))
 
 
 @bp.route("/reports/<id:report_id>/review", methods=["POST"])
@@ -315,27 +313,13 @@ def review(operation: Operation, report_id: int):
     report_obj = db.session.get(Report, report_id)
     if report_obj is None or report_obj.operation_id != operation.id:
         abort(404)
+    _project(report_obj.project_id, operation)   # sensitive projects: their organisation and coordinators only
     form = ReviewForm()
     if form.validate_on_submit():
         try:
             mops.review_report(current_user, report_obj, approve=bool(form.approve.data),
                                comment=form.review_comment.data or "")
             flash(_("The report is approved.") if form.approve.data else _("The report is returned."), "success")
-        except DomainError as error:
-            _fail(error)
-    return redirect(url_for("monitoring.report", project_id=report_obj.project_id, period_id=report_obj.period_id))
-
-
-@bp.route("/reports/<id:report_id>/submit", methods=["POST"])
-@operation_required
-def submit(operation: Operation, report_id: int):
-    report_obj = db.session.get(Report, report_id)
-    if report_obj is None or report_obj.operation_id != operation.id:
-        abort(404)
-    if ReviewForm().validate_on_submit():
-        try:
-            mops.submit_report(current_user, report_obj)
-            flash(_("The report is submitted for review."), "success")
         except DomainError as error:
             _fail(error)
     return redirect(url_for("monitoring.report", project_id=report_obj.project_id, period_id=report_obj.period_id))
