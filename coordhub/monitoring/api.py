@@ -15,7 +15,7 @@ from coordhub.monitoring import operations as mops
 from coordhub.monitoring import queries
 from coordhub.monitoring.core import Entry
 from coordhub.monitoring.models import Indicator, Report, ReportingPeriod, ReportState
-from coordhub.monitoring.rights import can_see_results
+from coordhub.monitoring.rights import can_see_draft, can_see_results
 from coordhub.registry.models import AdminArea, Project
 from coordhub.registry.queries import parse_id
 
@@ -109,6 +109,8 @@ def late(user):
 def read_report(project_id: int, period_id: int, user):
     project, period = _project_and_period(user, project_id, period_id)
     report = db.session.scalar(sa.select(Report).where(Report.project_id == project.id, Report.period_id == period.id))
+    if report is not None and report.state is ReportState.draft and not can_see_draft(user, project):
+        report = None    # another organisation's draft is not shown
     return jsonify(serialise_report(report, project, period))
 
 

@@ -189,11 +189,14 @@ def export_rows(user: Any, operation) -> list[dict[str, Any]]:
     """The reports the user may see, one row per project, indicator, area and period, in the import's layout
     (sensitive projects only for those who may see them)."""
     from coordhub.monitoring.models import ReportValue
-    from coordhub.monitoring.rights import can_see_results
+    from coordhub.monitoring.models import ReportState
+    from coordhub.monitoring.rights import can_see_draft, can_see_results
     from coordhub.registry.models import Organisation
 
     rows: dict[tuple, dict[str, Any]] = {}
-    query = (sa.select(ReportValue, Project, ReportingPeriod, Indicator.code, AdminArea.pcode, Organisation)
+    query = (sa.select(ReportValue, Project, ReportingPeriod, Indicator.code, AdminArea.pcode, Organisation,
+                       Report.state)
+             .join(Report, Report.id == ReportValue.report_id)
              .join(Project, Project.id == ReportValue.project_id)
              .join(ReportingPeriod, ReportingPeriod.id == ReportValue.period_id)
              .join(Indicator, Indicator.id == ReportValue.indicator_id)
@@ -204,10 +207,10 @@ def export_rows(user: Any, operation) -> list[dict[str, Any]]:
     targets = {(t.project_id, t.indicator_id, t.admin_area_id): t.value for t in db.session.scalars(
         sa.select(Target).join(Project).where(Project.operation_id == operation.id, Target.disaggregation == ""))}
     seen: dict[int, bool] = {}
-    for value, project, period, indicator_code, pcode, organisation in db.session.execute(query):
+    for value, project, period, indicator_code, pcode, organisation, state in db.session.execute(query):
         if project.id not in seen:
             seen[project.id] = can_see_results(user, project) and project.code is not None
-        if not seen[project.id]:
+        if not seen[project.id] or (state is ReportState.draft and not can_see_draft(user, project)):
             continue
         key = (project.id, period.id, value.indicator_id, value.admin_area_id)
         row = rows.setdefault(key, {

@@ -25,6 +25,11 @@ def can_see_results(user: User, project: Project) -> bool:
     return rights.can_access_operation(user, project.operation) and rights.can_see_details(user, project)
 
 
+def can_see_draft(user: User, project: Project) -> bool:
+    """Drafts (not yet submitted) are the organisation's own work: shown to it and to coordinators only."""
+    return user.role in MANAGERS or user.organisation_id == project.organisation_id
+
+
 def can_report(user: User, project: Project) -> bool:
     """Enter targets and results: administrators, or the project's own organisation's focal points and
     coordinators."""

@@ -20,8 +20,10 @@ from coordhub.monitoring.forms import (
     GridForm, IndicatorForm, PeriodsForm, PeriodStateForm, ReportForm, ReviewForm, SectorLeadForm, grid_entries,
 )
 from coordhub.monitoring.messages import disaggregation_label, issue_message
-from coordhub.monitoring.models import Indicator, Report, ReportingPeriod, SectorLead, Target
-from coordhub.monitoring.rights import can_manage_monitoring, can_reopen, can_report, can_review, can_see_results
+from coordhub.monitoring.models import Indicator, Report, ReportingPeriod, ReportState, SectorLead, Target
+from coordhub.monitoring.rights import (
+    can_manage_monitoring, can_reopen, can_report, can_review, can_see_draft, can_see_results,
+)
 from coordhub.registry.context import NAV_LINKS, operation_required
 from coordhub.registry.models import Need, Operation, Organisation, Project, ResourceType, Sector
 from coordhub.registry.queries import parse_id
@@ -264,7 +266,8 @@ def report(operation: Operation, project_id: int, period_id: int):
     _need_choices(form, project)
     editable = (can_report(current_user, project) and not period.closed
                 and (report_obj is None or report_obj.editable))
-    values = queries.report_values(report_obj)
+    hidden = report_obj is not None and report_obj.state is ReportState.draft and not can_see_draft(current_user, project)
+    values = {} if hidden else queries.report_values(report_obj)
     errors: dict[str, str] = {}
     warnings: dict[str, str] = {}
     general: list[str] = []
@@ -296,8 +299,11 @@ def report(operation: Operation, project_id: int, period_id: int):
         if errors and not general:
             general.append(_("Some values need correcting: see the marked fields."))
     previous = queries.previous_report(project, period)
+    if previous is not None and previous.state is ReportState.draft and not can_see_draft(current_user, project):
+        previous = None
     review_form = ReviewForm()
-    return render_template("monitoring/report.html", project=project, period=period, report=report_obj, form=form,
+    return render_template("monitoring/report.html", project=project, period=period,
+                           report=None if hidden else report_obj, form=form,
                            indicators=queries.project_indicators(project), targets=mops.project_targets(project.id),
                            values=values, previous=previous, previous_values=queries.report_values(previous),
                            errors=errors, warnings=warnings, general=general, editable=editable,

@@ -138,3 +138,19 @@ def test_progress_page_and_hxl_export(world, login):
     assert [(r[6], r[10], r[11]) for r in edu1] == [("2026-03-01", "4", "4"), ("2026-04-01", "5", "9"),
                                                     ("2026-05-01", "0", "9"), ("2026-06-01", "0", "9")]
     assert client.get("/monitoring/progress.xlsx").status_code == 200
+
+
+def test_drafts_are_shown_only_to_their_organisation_and_coordinators(world, login):
+    project, periods, area, classrooms, _ = setup(world)
+    project.code = "P-1"
+    db.session.commit()
+    mops.save_report(world.users["focal"], project, period(periods, 3), [entry(classrooms, area, 3)])
+    url = f"/monitoring/projects/{project.id}/periods/{period(periods, 3).id}"
+    name = f'name="v-{classrooms.id}-{area.id}-"'
+    for user, shown in (("focal", True), ("coordinator", True), ("other_focal", False), ("viewer", False)):
+        page = login(world.users[user]).get(url).get_data(as_text=True)
+        assert (f'{name} inputmode="decimal" size="7"' in page) and (('value="3.0"' in page) is shown), user
+    exported = login(world.users["viewer"]).get("/monitoring/reports.csv").get_data(as_text=True)
+    assert len(exported.strip().splitlines()) == 2      # header and hashtags only
+    exported = login(world.users["coordinator"]).get("/monitoring/reports.csv").get_data(as_text=True)
+    assert len(exported.strip().splitlines()) == 3 and "P-1" in exported
