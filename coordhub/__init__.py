@@ -71,10 +71,12 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     from coordhub.api.core import bp as api_bp
     from coordhub.interop.views import bp as interop_bp
     from coordhub.jobs.views import bp as jobs_bp
+    from coordhub.monitoring.views import bp as monitoring_bp
     from coordhub.overlap.views import bp as overlap_bp
     from coordhub.registry.views import bp as registry_bp
 
-    for blueprint in (auth_bp, registry_bp, audit_bp, jobs_bp, api_bp, overlap_bp, interop_bp, allocation_bp):
+    for blueprint in (auth_bp, registry_bp, audit_bp, jobs_bp, api_bp, overlap_bp, interop_bp, allocation_bp,
+                      monitoring_bp):
         app.register_blueprint(blueprint)
 
     from coordhub.registry.context import inject_globals

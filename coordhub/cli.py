@@ -63,12 +63,16 @@ def demo_command(password: str | None) -> None:
 @click.command("seed")
 @with_appcontext
 def seed_command() -> None:
-    """Create the reference lists (sectors, resource types) if missing."""
+    """Create the reference lists (sectors, resource types) and each operation's indicator library if missing."""
+    from coordhub.monitoring.library import ensure_indicator_library
+    from coordhub.registry.models import Operation
     from coordhub.registry.reference import ensure_reference_data
 
     sectors, types = ensure_reference_data()
+    indicators = sum(ensure_indicator_library(operation) for operation in db.session.scalars(sa.select(Operation)))
     db.session.commit()
     click.echo(f"{sectors} sectors and {types} resource types added.")
+    click.echo(f"{indicators} indicators added from the library.")
 
 
 @click.command("create-user")

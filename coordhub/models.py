@@ -11,3 +11,6 @@ from coordhub.overlap.models import AlertEvent, AlertRead, OverlapAlert, Overlap
 from coordhub.allocation.models import (  # noqa: F401
     AllocationAssignment, AllocationExplanation, AllocationForbiddenPair, AllocationPin, AllocationResponse, AllocationRun,
 )
+from coordhub.monitoring.models import (  # noqa: F401
+    Indicator, NeedDelivery, Report, ReportingPeriod, ReportValue, SectorLead, Target,
+)

@@ -14,6 +14,7 @@ from coordhub.allocation import core
 from coordhub.allocation.models import AreaAccess
 from coordhub.errors import ValidationError
 from coordhub.extensions import db
+from coordhub.monitoring.queries import delivered_by_need, delivered_summary
 from coordhub.registry.models import (
     AdminArea, Capacity, Need, NeedStatus, Operation, Organisation, ResourceType, Sector, capacity_areas,
 )
@@ -64,6 +65,8 @@ class RunInput:
     need_facts: dict[int, NeedFacts] = field(default_factory=dict)
     capacity_organisation: dict[int, int] = field(default_factory=dict)
     organisation_keys: dict[int, str] = field(default_factory=dict)  # organisation id -> core `org`
+    delivered: float = 0.0      # units approved results already delivered against the needs (not asked again)
+    delivered_needs: int = 0    # needs with delivered units
     access: list[core.AccessRule] = field(default_factory=list)
 
     @property
@@ -100,7 +103,7 @@ def read_input(operation: Operation) -> RunInput:
     pcode_of = {row.id: row.pcode for row in area_rows}
     areas = [core.AdminArea(pcode=row.pcode, parent_pcode=pcode_of.get(row.parent_id), name=row.name,
                             level=row.level, lat=row.latitude, lon=row.longitude) for row in area_rows]
-    admin1 = _admin1_of(area_rows)
+    admin1 = admin1_of(area_rows)
 
     need_rows = db.session.execute(
         sa.select(Need.id, Need.admin_area_id, ResourceType.code, Sector.code.label("sector"), Need.quantity,
@@ -109,11 +112,17 @@ def read_input(operation: Operation) -> RunInput:
         .where(Need.operation_id == operation.id, Need.archived_at.is_(None), Need.status.in_(OPEN_NEED_STATUSES))
         .order_by(Need.id)).all()
     needs, facts = [], {}
+    # Needs met by results: what approved reports delivered is no longer open (coordhub.monitoring).
+    delivered = delivered_by_need(operation.id)
     for row in need_rows:
         pcode = pcode_of[row.admin_area_id]
-        needs.append(core.Need(id=need_key(row.id), pcode=pcode, resource_type=row.code, quantity=float(row.quantity),
-                               priority=int(row.priority), start=row.start_date, end=row.end_date))
-        facts[row.id] = NeedFacts(float(row.quantity), int(row.priority), row.sector, row.code, pcode,
+        done = min(delivered.get(row.id, 0.0), float(row.quantity))
+        if float(row.quantity) - done <= 1e-9:
+            continue
+        needs.append(core.Need(id=need_key(row.id), pcode=pcode, resource_type=row.code,
+                               quantity=float(row.quantity) - done, priority=int(row.priority), start=row.start_date,
+                               end=row.end_date))
+        facts[row.id] = NeedFacts(float(row.quantity) - done, int(row.priority), row.sector, row.code, pcode,
                                   admin1.get(row.admin_area_id, pcode))
 
     capacity_rows = db.session.execute(
@@ -145,10 +154,11 @@ def read_input(operation: Operation) -> RunInput:
                                              .order_by(AreaAccess.id))]
     return RunInput(needs=needs, capacities=capacities, areas=areas, need_facts=facts,
                     capacity_organisation={row.id: row.organisation_id for row in capacity_rows},
-                    organisation_keys=keys, access=access)
+                    organisation_keys=keys, access=access,
+                    **dict(zip(("delivered", "delivered_needs"), delivered_summary(operation.id))))
 
 
-def _admin1_of(area_rows) -> dict[int, str]:
+def admin1_of(area_rows) -> dict[int, str]:
     """Area id -> P-code of its admin-1 area (itself at level 1 or above)."""
     by_id = {row.id: row for row in area_rows}
     found: dict[int, str] = {}

@@ -57,6 +57,10 @@ def run_allocation(user: User | None, operation: Operation, settings: Mapping[st
                                progress=progress, access=run_input.access, plan=core_plan(settings))
     except core.InvalidInput as error:
         raise ValidationError(_("The allocation cannot run: %(problems)s", problems="; ".join(error.problems)))
+    if run_input.delivered > 0:
+        notes.insert(0, _("Delivered work counted: %(units)s units that approved results delivered against "
+                          "%(needs)d needs were deducted from what is still open.",
+                          units=number(run_input.delivered), needs=run_input.delivered_needs))
     run = _store(user, operation, run_input, result, settings=settings, pins=pins, forbidden=forbidden,
                  notes=notes + list(result.notes), note=note, started=started, job_id=job_id)
     db.session.commit()

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from coordhub.allocation.operations import run_allocation
 from coordhub.auth.models import Role, User
 from coordhub.auth.operations import check_password_rule
+from coordhub.demo.results import load_results
 from coordhub.extensions import db
 from coordhub.overlap.detection import detect_operation
 from coordhub.registry.admin_areas import parse_admin_areas
@@ -253,5 +254,6 @@ def load_demo(password: str = DEMO_PASSWORD, seed: int = 2026) -> list[User] | N
             created_by=author(acronym), updated_by=author(acronym)))
     db.session.commit()
     detect_operation(operation)  # the demo starts with its overlap alerts and clusters
+    load_results(operation, users, rng)  # targets and three months of reports (coordhub.monitoring)
     run_allocation(None, operation, {}, "Demo: default policy")  # and one stored allocation run (about 0.1 s)
     return users

@@ -18,6 +18,7 @@ from coordhub.interop.iati import (
     annual_budgets, organisation_type_code,
 )
 from coordhub.interop.writers import ExportColumn, columns_for_kind, iter_csv, three_w_columns, write_xlsx
+from coordhub.monitoring.queries import iati_results
 from coordhub.registry.models import AdminArea, Capacity, Need, Operation, Organisation, Project, ResourceType
 
 FORMATS = {"csv": "text/csv; charset=utf-8",
@@ -191,10 +192,14 @@ def iati_activities(operation: Operation, organisation: Organisation, user, *,
     reporting = reporting_organisation(organisation)
     country = operation.country_code.upper() if len(operation.country_code) == 2 else None
     activities, left_out = [], 0
+    projects = []
     for project in iter_records(query, Project):
         if project.sensitive and not (include_sensitive and rights.can_see_details(user, project)):
             left_out += 1
             continue
+        projects.append(project)
+    results = iati_results(projects)   # indicators, baselines, targets and approved results (coordhub.monitoring)
+    for project in projects:
         participants = [IatiParticipant(organisation.name, ROLE_ACCOUNTABLE if project.partners else ROLE_IMPLEMENTING,
                                         reporting.ref, reporting.type_code)]
         participants += [IatiParticipant(partner.name, ROLE_IMPLEMENTING, partner.iati_identifier,
@@ -209,5 +214,5 @@ def iati_activities(operation: Operation, organisation: Organisation, user, *,
             recipient_country=country, dac_code=project.sector.dac_code, sector_name=project.sector.name,
             locations=tuple(IatiLocation(a.pcode, a.name, a.level, a.latitude, a.longitude) for a in project.areas),
             participants=tuple(participants), budgets=budgets, last_updated=project.updated_at,
-            default_currency=project.currency))
+            default_currency=project.currency, results=results.get(project.id, ())))
     return activities, left_out

@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 KIND_CHOICES = [("projects", _l("Projects and activities (3W/4W)")), ("needs", _l("Needs")),
                 ("capacities", _l("Capacities")), ("organisations", _l("Organisations")),
-                ("admin_areas", _l("Admin areas (P-codes)"))]
+                ("admin_areas", _l("Admin areas (P-codes)")), ("reports", _l("Results (monthly reports)"))]
 
 
 class UploadForm(FlaskForm):

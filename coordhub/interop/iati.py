@@ -118,6 +118,38 @@ class IatiDate:
 
 
 @dataclass(frozen=True)
+class IatiResultPeriod:
+    """One reporting period of an indicator: its target and actual values (None: not given)."""
+
+    start: date
+    end: date
+    target: float | None = None
+    actual: float | None = None
+
+
+@dataclass(frozen=True)
+class IatiIndicator:
+    """An indicator of a result: `measure` 1 unit / 2 percentage (IATI IndicatorMeasure), baseline value and
+    year, `ascending` when more is better, and its periods."""
+
+    title: str
+    measure: int = 1
+    baseline: float | None = None
+    baseline_year: int | None = None
+    ascending: bool = True
+    periods: tuple[IatiResultPeriod, ...] = ()
+
+
+@dataclass(frozen=True)
+class IatiResult:
+    """A result (`type` 1 output, 2 outcome, 3 impact: IATI ResultType) with its indicators."""
+
+    title: str
+    indicators: tuple[IatiIndicator, ...]
+    type: int = 1
+
+
+@dataclass(frozen=True)
 class IatiActivity:
     """One project as IATI needs it.
 
@@ -146,6 +178,7 @@ class IatiActivity:
     humanitarian: bool | None = None
     default_currency: str | None = None
     identifier: str | None = None
+    results: tuple[IatiResult, ...] = ()
 
 
 def organisation_type_code(organisation_type: str, overrides: dict[str, str] | None = None) -> str:
@@ -344,6 +377,37 @@ def _activity_element(reporting_org: IatiOrganisation, activity: IatiActivity, l
             line, "value", currency=budget.currency.upper(), **{"value-date": (budget.value_date or budget.period_start).isoformat()}
         )
         value.text = _decimal_text(budget.value)
+    for result in activity.results:
+        element.append(_result_element(result))
+    return element
+
+
+def _figure_text(value: float) -> str:
+    return format(Decimal(str(value)).normalize(), "f") if value != int(value) else str(int(value))
+
+
+def _result_element(result: IatiResult) -> etree._Element:
+    """A result with its indicators: baseline, then one period per reporting period with target and actual."""
+    element = etree.Element("result", type=str(result.type), **{"aggregation-status": "1"})
+    _narrative(element, "title", result.title)
+    for indicator in result.indicators:
+        if indicator.measure not in (1, 2):
+            raise IatiError(f"{indicator.measure!r} is not a numeric IATI indicator measure (1 or 2).")
+        node = etree.SubElement(element, "indicator", measure=str(indicator.measure),
+                                ascending="1" if indicator.ascending else "0")
+        _narrative(node, "title", indicator.title)
+        if indicator.baseline is not None and indicator.baseline_year:
+            etree.SubElement(node, "baseline", year=str(indicator.baseline_year), value=_figure_text(indicator.baseline))
+        for period in indicator.periods:
+            if period.end < period.start:
+                raise IatiError(f"A result period of {indicator.title!r} ends before it starts.")
+            line = etree.SubElement(node, "period")
+            etree.SubElement(line, "period-start", **{"iso-date": period.start.isoformat()})
+            etree.SubElement(line, "period-end", **{"iso-date": period.end.isoformat()})
+            if period.target is not None:
+                etree.SubElement(line, "target", value=_figure_text(period.target))
+            if period.actual is not None:
+                etree.SubElement(line, "actual", value=_figure_text(period.actual))
     return element
 
 

@@ -20,7 +20,7 @@ from rapidfuzz import fuzz
 
 from coordhub.audit.models import AuditAction, record
 from coordhub.auth import rights
-from coordhub.auth.models import User
+from coordhub.auth.models import Role, User
 from coordhub.errors import DomainError, PermissionDenied, ValidationError
 from coordhub.extensions import db
 from coordhub.interop import lookups
@@ -41,7 +41,7 @@ from coordhub.registry.models import (
 )
 
 RECORD_KINDS: dict[str, type] = {"projects": Project, "needs": Need, "capacities": Capacity}
-IMPORT_KINDS = ("projects", "needs", "capacities", "organisations", "admin_areas")
+IMPORT_KINDS = ("projects", "needs", "capacities", "organisations", "admin_areas", "reports")
 MAX_ROWS_KEPT = 1000       # row outcomes kept in a stored report (counts are always complete)
 MAX_PROBLEMS_KEPT = 5000
 
@@ -68,6 +68,8 @@ def can_import(user: User, kind: str) -> bool:
         return rights.can_manage_organisations(user)
     if kind == "admin_areas":
         return rights.can_manage_operations(user)
+    if kind == "reports":   # results of one's own organisation's projects (each row is checked again)
+        return user.role is not Role.viewer
     return False
 
 
@@ -261,7 +263,10 @@ def _run_import(user: User, operation: Operation, data: bytes, filename: str, se
         return report
     options = ExtractOptions(day_first=settings.day_first, default_start=settings.default_start,
                              default_end=settings.default_end)
-    planner_class = {"organisations": OrganisationPlanner, "admin_areas": AreaPlanner}.get(settings.kind, RecordPlanner)
+    from coordhub.monitoring.importing import ReportPlanner
+
+    planner_class = {"organisations": OrganisationPlanner, "admin_areas": AreaPlanner,
+                     "reports": ReportPlanner}.get(settings.kind, RecordPlanner)
     planner = planner_class(user, operation, settings.kind, report, mapping)
     total = max(len(table.rows), 1)
     for index, row_record in enumerate(iter_records(table, spec, mapping, options)):

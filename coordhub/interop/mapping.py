@@ -445,7 +445,50 @@ ADMIN_AREAS = KindSpec(
     key_fields=("adm3_code", "adm2_code", "adm1_code"),
 )
 
-KINDS: dict[str, KindSpec] = {spec.name: spec for spec in (PROJECTS, NEEDS, CAPACITIES, ORGANISATIONS, ADMIN_AREAS)}
+# Results by project, indicator, area and period (coordhub.monitoring.importing): the 5W/4W reporting layout.
+# Disaggregated "reached" columns (HXL attributes) and the category each fills.
+REPORT_BREAKDOWNS = (("f", "sex:female", "Reached, female"), ("m", "sex:male", "Reached, male"),
+                     ("children", "age:0-17", "Reached, children"), ("adults", "age:18-59", "Reached, adults"),
+                     ("elderly", "age:60+", "Reached, elderly"), ("idps", "displacement:idp", "Reached, IDPs"),
+                     ("refugees", "displacement:refugee", "Reached, refugees"),
+                     ("returnees", "displacement:returnee", "Reached, returnees"),
+                     ("host", "displacement:host", "Reached, host community"),
+                     ("disabled", "disability:with", "Reached, with disability"))
+_NOT_BROKEN_DOWN = "".join(f"-{attribute}" for attribute, _category, _label in REPORT_BREAKDOWNS)
+REPORTS = KindSpec(
+    name="reports",
+    label="Results (reports per indicator, area and period)",
+    fields=(
+        *_org_fields()[:2],
+        FieldSpec("project_code", "Project code", value_type="code", required=True,
+                  hashtags=("#activity+code", "#activity+id", "#meta+project"),
+                  headers=("project code", "activity code", "project id", "activity id", "code projet", "code activite")),
+        FieldSpec("indicator_code", "Indicator code", value_type="code", required=True,
+                  hashtags=("#indicator+code", "#indicator-name-unit"),
+                  headers=("indicator code", "indicator", "code indicateur", "indicateur")),
+        FieldSpec("pcode", "P-code (any level)", value_type="pcode", required=True,
+                  hashtags=("#loc+code", "#adm3+code", "#adm2+code", "#adm1+code"),
+                  headers=("pcode", "p code", "area pcode", "admin pcode", "location pcode", "code lieu")),
+        FieldSpec("start_date", "Period start", value_type="date_start",
+                  hashtags=("#date+start", "#date+reported", "#date-end-month-year"),
+                  headers=("period start", "period", "reporting period", "date", "start date", "debut de periode",
+                           "periode")),
+        *_date_fields()[2:],
+        FieldSpec("reached", "Reached", value_type="amount", hashtags=(f"#reached{_NOT_BROKEN_DOWN}",),
+                  headers=("reached", "achieved", "achievement", "actual", "value", "atteint", "realise", "valeur")),
+        FieldSpec("targeted", "Targeted", value_type="amount", hashtags=(f"#targeted{_NOT_BROKEN_DOWN}",),
+                  headers=("targeted", "target", "cible", "ciblé")),
+        *(FieldSpec(f"reached_{attribute}", label, value_type="amount", hashtags=(f"#reached+{attribute}",))
+          for attribute, _category, label in REPORT_BREAKDOWNS),
+        FieldSpec("comment", "Comment", hashtags=("#description", "#meta+comment"),
+                  headers=("comment", "comments", "remarks", "commentaire", "remarques")),
+    ),
+    one_of=(("organisation", "organisation_acronym"), ("start_date", "month")),
+    key_fields=("project_code", "indicator_code", "pcode", "start_date"),
+)
+
+KINDS: dict[str, KindSpec] = {spec.name: spec for spec in (PROJECTS, NEEDS, CAPACITIES, ORGANISATIONS, ADMIN_AREAS,
+                                                           REPORTS)}
 
 
 def get_kind(name: str) -> KindSpec:
