@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from coordhub.demo.loader import DEMO_OPERATION, load_demo
+from coordhub.demo.loader import DEMO_OPERATION, DEMO_PASSWORD, load_demo
 from coordhub.extensions import db
 from coordhub.monitoring.models import NeedDelivery, Report, ReportingPeriod, ReportState
 from coordhub.monitoring.queries import late_reports
@@ -11,7 +11,7 @@ from coordhub.registry.models import Operation
 
 
 def test_demo_has_closed_and_open_periods_with_realistic_reports(app):
-    load_demo("demo-password")
+    load_demo(DEMO_PASSWORD)
     operation = db.session.scalar(sa.select(Operation).where(Operation.name == DEMO_OPERATION))
     periods = db.session.scalars(sa.select(ReportingPeriod).where(ReportingPeriod.operation_id == operation.id)
                                  .order_by(ReportingPeriod.start_date)).all()
