@@ -446,8 +446,10 @@ def set_archived(user: User, record_obj, archived: bool):
 
 def save_organisation(user: User, data: dict[str, Any], organisation: Organisation | None = None, *,
                       commit: bool = True) -> Organisation:
-    """Create or update an organisation (administrators). Commits unless `commit` is False."""
-    if not rights.can_manage_organisations(user):
+    """Create or update an organisation (administrators; coordinators may create; `user` None is the command
+    line, trusted). Commits unless `commit` is False."""
+    if user is not None and not (rights.can_manage_organisations(user)
+                                 or (organisation is None and rights.can_register_organisations(user))):
         raise PermissionDenied(_("Only administrators manage organisations."))
     name = (data.get("name") or "").strip()
     _require(bool(name), _("This field is required."), "name")
