@@ -211,4 +211,21 @@ def test_coordinators_run_full_detection_as_a_background_job(world, client, logi
     job = db.session.scalar(sa.select(Job))
     assert job.status is JobStatus.finished and job.result["raised"] == 1 and job.result_url == "/overlaps/"
     assert len(alerts()) == 1
-    assert client.get(response.headers["Location"]).status_code == 200
+    opened = client.get(response.headers["Location"])  # the finished job opens its result
+    assert opened.status_code == 302 and opened.headers["Location"] == "/overlaps/"
+
+
+def test_the_alert_sentence_is_written_in_the_readers_language(world, client, login):
+    """Alerts keep their sentence as a reason code with parameters; each reader gets it in their language."""
+    a = save_project(world.users["focal"], world.operation, ("CF632",), title="NGOA classrooms")
+    b = save_project(world.users["other_focal"], world.operation, ("CF632",), title="NGOB classrooms")
+    alert = alert_between(a, b)
+    assert alert.explanation_reason["code"] == "overlap"
+    login(world.users["focal"])
+    english = client.get(f"/overlaps/{alert.id}").get_data(as_text=True)
+    assert "both active" in english and "tous deux actifs" not in english
+    world.users["focal"].locale = "fr"
+    db.session.commit()
+    french = client.get(f"/overlaps/{alert.id}").get_data(as_text=True)
+    assert "tous deux actifs" in french and "both active" not in french
+    assert "mars" in french  # month names too ('1 mars – 30 juin 2026')
