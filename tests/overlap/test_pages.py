@@ -187,10 +187,14 @@ def test_gap_matrix_colours_cells_and_links_to_the_lists_behind_them(world, clie
     bozoum, bocaranga, bria = (factories.area(world.operation, p).id for p in ("CF632", "CF633", "CF711"))
     assert 'class="need-covered"' in rows["Bozoum (CF632)"] and "2 org." in rows["Bozoum (CF632)"]  # NGOA + OCHA
     assert 'class="need-covered"' in rows["Bocaranga (CF633)"]  # OCHA works in all of Ouham-Pendé
-    assert 'class="need-gap gap"' in rows["Bria (CF711)"] and "1 needs" in rows["Bria (CF711)"]
+    assert 'class="need-gap gap"' in rows["Bria (CF711)"] and "1 need<" in rows["Bria (CF711)"]
     assert f"/projects/?sector={education}&amp;area={bozoum}" in page
     assert f"/needs/?sector={education}&amp;area={bocaranga}" in page
-    assert "1 gaps" in page
+    assert "1 gap<" in page and "1 gaps" not in page
+    world.users["viewer"].locale = "fr"
+    db.session.commit()
+    french = client.get("/gaps/?level=2").get_data(as_text=True)
+    assert "1 besoin<" in french and "1 lacune<" in french and "1 needs" not in french
     page = client.get("/gaps/?level=2&colour=organisations").get_data(as_text=True)
     assert 'class="orgs-2"' in page and 'class="orgs-1"' in page
     assert "Haute-Kotto (CF71)" in client.get("/gaps/?level=1").get_data(as_text=True)
