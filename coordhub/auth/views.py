@@ -6,6 +6,7 @@ from urllib.parse import urlparse
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from coordhub.audit.models import AuditAction, record
@@ -23,6 +24,7 @@ bp = Blueprint("auth", __name__)
 
 login_manager.login_view = "auth.login"
 login_manager.login_message_category = "warning"
+login_manager.login_message = _l("Sign in to open this page.")
 
 
 @login_manager.user_loader
