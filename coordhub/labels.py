@@ -16,7 +16,8 @@ NEED_STATUSES = [("open", _l("Open")), ("partially_met", _l("Partially met")), (
 IMPORT_STATUSES = [("uploaded", _l("uploaded")), ("previewed", _l("previewed")), ("committed", _l("imported")),
                    ("failed", _l("failed"))]
 AUDIT_ACTIONS = [("create", _l("created")), ("update", _l("changed")), ("archive", _l("archived")),
-                 ("restore", _l("restored")), ("delete", _l("deleted")), ("sign_in", _l("signed in"))]
+                 ("restore", _l("restored")), ("delete", _l("deleted")), ("sign_in", _l("signed in")),
+                 ("sign_in_failed", _l("sign-in failed")), ("sign_in_throttled", _l("sign-in throttled"))]
 
 LABELS: dict[str, dict[str, object]] = {
     "OrganisationType": dict(ORGANISATION_TYPES),
