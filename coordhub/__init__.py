@@ -82,6 +82,9 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     from coordhub.registry.context import inject_globals
 
     app.context_processor(inject_globals)
+    from coordhub.labels import label
+
+    app.jinja_env.filters["label"] = label
     from coordhub.cli import register_commands
 
     register_commands(app)

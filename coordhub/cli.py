@@ -78,29 +78,79 @@ def seed_command() -> None:
 @click.command("create-user")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--organisation", required=True, help="Name or acronym of an existing organisation.")
+@click.option("--organisation", required=True, help="Name or acronym of the user's organisation.")
+@click.option("--organisation-type", default=None,
+              help="Create the organisation when it does not exist, with this type ('un_agency', 'ONG Nat', "
+                   "'INGO', 'Gouvernement' …).")
+@click.option("--acronym", default=None, help="Acronym of the organisation created with --organisation-type.")
 @click.option("--role", type=click.Choice(["admin", "coordinator", "focal_point", "viewer"]), default="viewer",
               show_default=True)
 @click.option("--operation", "operations", multiple=True, help="Operation name the user works in (repeatable).")
 @click.password_option()
 @with_appcontext
-def create_user_command(email, name, organisation, role, operations, password) -> None:
-    """Create a user account."""
+def create_user_command(email, name, organisation, organisation_type, acronym, role, operations, password) -> None:
+    """Create a user account (and its organisation, given --organisation-type)."""
     from coordhub.errors import DomainError
     from coordhub.registry import operations as ops
     from coordhub.registry.models import Organisation
 
     org = db.session.scalar(sa.select(Organisation).where(
         sa.or_(Organisation.name == organisation, Organisation.acronym == organisation)))
-    if org is None:
-        raise click.ClickException(f"No organisation named '{organisation}'.")
     operation_ids = [_operation_by_name(name).id for name in operations]
+    if org is None and organisation_type is None:
+        raise click.ClickException(f"No organisation named '{organisation}' (give --organisation-type to create it).")
+    if org is None:
+        org = _create_organisation(organisation, acronym, organisation_type)
     try:
         user = ops.save_user(None, {"email": email, "name": name, "organisation_id": org.id, "role": role,
                                     "password": password, "operation_ids": operation_ids})
     except DomainError as error:
         raise click.ClickException(f"{error.field or 'error'}: {error.message}") from None
     click.echo(f"Created {user.email} ({user.role.value}, {org.label}).")
+
+
+def _create_organisation(name: str, acronym: str | None, type_label: str):
+    """An organisation created from the command line; the type as 3W files write it ('ONG Nat', 'UN agency')."""
+    from coordhub.errors import DomainError
+    from coordhub.interop.values import ValueParseError, parse_organisation_type
+    from coordhub.registry import operations as ops
+
+    try:
+        org_type = parse_organisation_type(type_label)
+    except ValueParseError as error:
+        raise click.ClickException(f"organisation-type: {error}") from None
+    try:
+        organisation = ops.save_organisation(None, {"name": name, "acronym": acronym, "type": org_type,
+                                                    "is_local": org_type in ("national_ngo", "local_authority")})
+    except DomainError as error:
+        raise click.ClickException(f"{error.field or 'organisation'}: {error.message}") from None
+    click.echo(f"Created the organisation {organisation.label} ({org_type}).")
+    return organisation
+
+
+@click.command("create-operation")
+@click.argument("name")
+@click.option("--country", "country_code", required=True, help="ISO country code of the operation (TD, TCD …).")
+@click.option("--currency", default="USD", show_default=True, help="Currency of budgets and costs (ISO 4217).")
+@click.option("--description", default="", help="One line on what the operation is.")
+@with_appcontext
+def create_operation_command(name: str, country_code: str, currency: str, description: str) -> None:
+    """Create an operation (and the reference lists, if missing): the first step of a real deployment."""
+    from coordhub.errors import DomainError
+    from coordhub.registry import operations as ops
+    from coordhub.registry.reference import ensure_reference_data
+
+    ensure_reference_data()
+    db.session.commit()
+    try:
+        operation = ops.save_operation(None, {"name": name, "country_code": country_code, "currency": currency,
+                                              "description": description})
+    except DomainError as error:
+        raise click.ClickException(f"{error.field or 'operation'}: {error.message}") from None
+    click.echo(f"Created the operation '{operation.name}' ({operation.country_code}, {operation.currency}).")
+    click.echo("Next: coordhub import-admin-areas COD.csv --operation '%s', then coordhub create-user ... "
+               "--role admin --operation '%s' (see the README, 'From an empty database to a real operation')."
+               % (operation.name, operation.name))
 
 
 @click.command("import-admin-areas")
@@ -136,7 +186,8 @@ def register_commands(app) -> None:
     from coordhub.overlap.cli import overlaps_command
     from coordhub.overlap.commands import detect_overlaps_command
 
-    for command in (demo_command, seed_command, create_user_command, import_admin_areas_command, import_command,
+    for command in (demo_command, seed_command, create_operation_command, create_user_command,
+                    import_admin_areas_command, import_command,
                     overlaps_command, detect_overlaps_command):
         app.cli.add_command(command)
     for command in (allocate_command, run_allocation_command):

@@ -8,10 +8,13 @@ from coordhub.extensions import db
 
 
 def show_domain_error(form, error: DomainError) -> None:
-    """Undo the failed write and show the error next to its field (or as a flash message when it has none)."""
+    """Undo the failed write and show every error next to its field (or as a flash message when it has none);
+    a field that already shows an error (of the form's own checks) keeps it alone."""
     db.session.rollback()
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [error.message]
-    else:
-        flash(error.message, "danger")
+    errors = error.errors or {error.field: error.message}
+    for name, message in errors.items():
+        field = getattr(form, name, None) if name else None
+        if field is None:
+            flash(message, "danger")
+        elif not field.errors:
+            field.errors = list(field.errors) + [message]

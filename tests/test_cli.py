@@ -57,3 +57,34 @@ def test_demo_loads_a_realistic_operation_once(app):
     assert client.post("/login", data={"email": admin.email, "password": DEMO_PASSWORD}).status_code == 302
     for url in ("/", "/projects/", "/needs/", "/capacities/", "/areas/"):
         assert client.get(url).status_code == 200, url
+
+
+def test_from_an_empty_database_to_a_real_operation(app):
+    """create-operation, the office's COD list, then the first administrator with their organisation."""
+    from pathlib import Path
+
+    from coordhub.registry.models import Operation, Organisation, OrganisationType
+
+    result = invoke(app, "create-operation", "Tchad 2027", "--country", "TD", "--currency", "XAF")
+    assert result.exit_code == 0, result.output
+    operation = db.session.scalar(sa.select(Operation).where(Operation.name == "Tchad 2027"))
+    assert (operation.country_code, operation.currency) == ("TD", "XAF")
+    assert invoke(app, "create-operation", "Tchad 2027", "--country", "TD").exit_code != 0  # names are unique
+    bad = invoke(app, "create-operation", "Nowhere", "--country", "T1")
+    assert bad.exit_code != 0 and "country_code" in bad.output
+
+    cod = Path(__file__).resolve().parent / "fixtures" / "interop" / "tcd_admin2_extract.csv"
+    assert invoke(app, "import-admin-areas", str(cod), "--operation", "Tchad 2027").exit_code == 0
+
+    result = invoke(app, "create-user", "--email", "im@ocha.example", "--name", "Information manager",
+                    "--organisation", "Bureau de la coordination", "--organisation-type", "Agence UN",
+                    "--acronym", "BCAH", "--role", "admin", "--operation", "Tchad 2027",
+                    input="Tchad-relevement-2027!\nTchad-relevement-2027!\n")
+    assert result.exit_code == 0, result.output
+    organisation = db.session.scalar(sa.select(Organisation).where(Organisation.acronym == "BCAH"))
+    assert organisation.type is OrganisationType.un_agency
+    user = db.session.scalar(sa.select(User).where(User.email == "im@ocha.example"))
+    assert user.role is Role.admin and user.organisation_id == organisation.id and user.operations == [operation]
+    missing = invoke(app, "create-user", "--email", "y@ocha.example", "--name", "Y", "--organisation", "Nobody",
+                     input="Tchad-relevement-2027!\nTchad-relevement-2027!\n")
+    assert missing.exit_code != 0 and "--organisation-type" in missing.output

@@ -26,6 +26,11 @@ def can_manage_organisations(user: User) -> bool:
     return user.role is Role.admin
 
 
+def can_register_organisations(user: User) -> bool:
+    """May `user` register new organisations (not edit existing ones), e.g. those an imported file names?"""
+    return user.role in (Role.admin, Role.coordinator)
+
+
 def can_manage_operations(user: User) -> bool:
     return user.role is Role.admin
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import (Blueprint, abort, current_app, flash, g, make_response, redirect, render_template, request, session,
                    url_for)
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
@@ -30,6 +31,7 @@ bp = Blueprint("auth", __name__)
 
 login_manager.login_view = "auth.login"
 login_manager.login_message_category = "warning"
+login_manager.login_message = _l("Sign in to open this page.")
 
 
 def _safe_next(target: str | None) -> str:

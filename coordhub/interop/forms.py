@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, SubmitField
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 KIND_CHOICES = [("projects", _l("Projects and activities (3W/4W)")), ("needs", _l("Needs")),
                 ("capacities", _l("Capacities")), ("organisations", _l("Organisations")),
@@ -42,3 +42,14 @@ class MappingForm(FlaskForm):
 class CommitForm(FlaskForm):
     skip_invalid = BooleanField(_l("Skip the rejected rows"))
     submit = SubmitField(_l("Import"))
+
+
+class TriageForm(FlaskForm):
+    """One action on a group of problems of the preview: register the missing organisations, skip (or
+    stop skipping) a whole cause, or read one file value as a chosen sector for the whole file."""
+
+    action = HiddenField(validators=[DataRequired(), AnyOf(("create_organisations", "skip", "unskip", "map_value"))])
+    key = HiddenField(validators=[Optional(), Length(max=1000)])
+    value = HiddenField(validators=[Optional(), Length(max=300)])
+    code = SelectField(_l("Read it as"), choices=[], validate_choice=False, validators=[Optional()])
+    submit = SubmitField(_l("Apply"))

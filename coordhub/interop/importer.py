@@ -87,6 +87,7 @@ class Problem:
     value: str = ""
     suggestions: list[str] = field(default_factory=list)
     severity: str = "error"
+    cause: str = ""   # what kind of problem, for the summary: 'organisation:not_found', 'value', 'rule:budget' …
 
     def __str__(self) -> str:
         where = f"Row {self.row}" if self.row is not None else "File"
@@ -96,7 +97,12 @@ class Problem:
 
     def to_json(self) -> dict[str, Any]:
         return {"row": self.row, "column": self.column, "message": self.message, "value": self.value,
-                "suggestions": self.suggestions, "severity": self.severity}
+                "suggestions": self.suggestions, "severity": self.severity, "cause": self.cause}
+
+    @property
+    def group_key(self) -> str:
+        """Problems of one cause in one column are one group of the summary."""
+        return f"{self.cause or self.message}|{self.column}"
 
 
 @dataclass
@@ -128,7 +134,10 @@ class ImportReport:
     problems: list[Problem] = field(default_factory=list)
     committed: bool = False
     skip_invalid: bool = False
+    skip_causes: frozenset[str] = frozenset()                     # group keys whose rows are skipped
     written: dict[str, int] = field(default_factory=dict)         # created / updated actually written
+    new_organisations: list[dict[str, Any]] = field(default_factory=list)  # registered by this import
+    area_prefixes: tuple[str, ...] = ()                           # the operation's P-code prefixes ('TD')
 
     @property
     def counts(self) -> dict[str, int]:
@@ -148,7 +157,47 @@ class ImportReport:
         """True when nothing may be written: the file or mapping is unusable, or rows were rejected and
         the person did not choose to skip them."""
         file_problem = any(problem.row is None and problem.severity == "error" for problem in self.problems)
-        return bool(self.mapping_problems) or file_problem or (self.counts["error"] > 0 and not self.skip_invalid)
+        if self.mapping_problems or file_problem:
+            return True
+        if self.counts["error"] == 0 or self.skip_invalid:
+            return False
+        return bool(self.blocking_rows())
+
+    def blocking_rows(self) -> set[int]:
+        """Rows rejected for a cause the person did not choose to skip."""
+        return {problem.row for problem in self.errors
+                if problem.row is not None and problem.group_key not in self.skip_causes}
+
+    @property
+    def writable(self) -> int:
+        """How many rows the import would write (create or update)."""
+        counts = self.counts
+        return counts["create"] + counts["update"]
+
+    def groups(self, examples: int = 3) -> list[dict[str, Any]]:
+        """The rejected rows' problems grouped by cause and column, the largest group first: how many rows,
+        how many distinct values, a few examples, and the first message (the whole file in one glance)."""
+        grouped: dict[str, dict[str, Any]] = {}
+        for problem in self.errors:
+            if problem.row is None:
+                continue
+            group = grouped.setdefault(problem.group_key, {
+                "key": problem.group_key, "cause": problem.cause, "column": problem.column,
+                "message": problem.message, "rows": set(), "values": Counter()})
+            group["rows"].add(problem.row)
+            group["values"][problem.value] += 1
+        result = []
+        for group in grouped.values():
+            values = [value for value, _count in group["values"].most_common() if value]
+            other_country = False
+            if group["cause"].startswith("area:") and self.area_prefixes and values:
+                other_country = not any(value[:2].upper() in self.area_prefixes for value in values)
+            result.append({"key": group["key"], "cause": group["cause"], "column": group["column"],
+                           "message": group["message"], "rows": len(group["rows"]), "distinct": len(values),
+                           "examples": values[:examples], "first_row": min(group["rows"]),
+                           "other_country": other_country, "skipped": group["key"] in self.skip_causes})
+        result.sort(key=lambda group: (-group["rows"], group["key"]))
+        return result
 
     def to_json(self, max_rows: int = MAX_ROWS_KEPT, max_problems: int = MAX_PROBLEMS_KEPT) -> dict[str, Any]:
         return {
@@ -157,6 +206,8 @@ class ImportReport:
             "counts": self.counts, "rows_total": len(self.rows), "committed": self.committed,
             "blocked": self.blocked, "skip_invalid": self.skip_invalid, "written": self.written,
             "error_count": len(self.errors), "warning_count": len(self.warnings),
+            "writable": self.writable, "groups": self.groups(), "skip_causes": sorted(self.skip_causes),
+            "new_organisations": self.new_organisations,
             "rows": [outcome.to_json() for outcome in self.rows[:max_rows]],
             "problems": [problem.to_json() for problem in self.problems[:max_problems]],
         }
@@ -180,11 +231,16 @@ class ImportSettings:
     default_end: date | None = None
     skip_invalid: bool = False
     day_first: bool = True
+    create_organisations: bool = False       # register the organisations the file names that are not known
+    skip_causes: tuple[str, ...] = ()        # problem groups (Problem.group_key) whose rows are skipped
+    value_maps: dict[str, dict[str, str]] = field(default_factory=dict)  # 'sector' → {file value: sector code}
 
     def to_json(self) -> dict[str, Any]:
         return {"default_start": self.default_start.isoformat() if self.default_start else None,
                 "default_end": self.default_end.isoformat() if self.default_end else None,
-                "skip_invalid": self.skip_invalid, "day_first": self.day_first}
+                "skip_invalid": self.skip_invalid, "day_first": self.day_first,
+                "create_organisations": self.create_organisations, "skip_causes": list(self.skip_causes),
+                "value_maps": self.value_maps}
 
     @classmethod
     def for_run(cls, run: ImportRun) -> "ImportSettings":
@@ -195,7 +251,9 @@ class ImportSettings:
 
         return cls(kind=run.kind, sheet=run.sheet, mapping={k: int(v) for k, v in (run.mapping or {}).items()} or None,
                    default_start=as_date(options.get("default_start")), default_end=as_date(options.get("default_end")),
-                   skip_invalid=bool(options.get("skip_invalid")), day_first=options.get("day_first", True))
+                   skip_invalid=bool(options.get("skip_invalid")), day_first=options.get("day_first", True),
+                   create_organisations=bool(options.get("create_organisations")),
+                   skip_causes=tuple(options.get("skip_causes") or ()), value_maps=dict(options.get("value_maps") or {}))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -245,7 +303,10 @@ def _run_import(user: User, operation: Operation, data: bytes, filename: str, se
         raise PermissionDenied(_("You are not a member of the operation %(name)s.", name=operation.name))
     if not can_import(user, settings.kind):
         raise PermissionDenied(_("You may not import %(kind)s.", kind=settings.kind.replace("_", " ")))
-    report = ImportReport(kind=settings.kind, filename=filename, skip_invalid=settings.skip_invalid)
+    if settings.create_organisations and not rights.can_register_organisations(user):
+        raise PermissionDenied(_("Only administrators and coordinators register organisations."))
+    report = ImportReport(kind=settings.kind, filename=filename, skip_invalid=settings.skip_invalid,
+                          skip_causes=frozenset(settings.skip_causes))
     progress = progress or (lambda fraction, message="": None)
     try:
         table = load_table(data, filename, settings.sheet)
@@ -268,6 +329,9 @@ def _run_import(user: User, operation: Operation, data: bytes, filename: str, se
     planner_class = {"organisations": OrganisationPlanner, "admin_areas": AreaPlanner,
                      "reports": ReportPlanner}.get(settings.kind, RecordPlanner)
     planner = planner_class(user, operation, settings.kind, report, mapping)
+    planner.settings = settings
+    # Organisations registered for this file exist only inside this savepoint until the import is written.
+    savepoint = db.session.begin_nested() if settings.create_organisations and settings.kind in RECORD_KINDS else None
     total = max(len(table.rows), 1)
     for index, row_record in enumerate(iter_records(table, spec, mapping, options)):
         if index % 2000 == 0:
@@ -281,7 +345,11 @@ def _run_import(user: User, operation: Operation, data: bytes, filename: str, se
     report.rows.sort(key=lambda outcome: outcome.row)
     report.problems.sort(key=lambda problem: (problem.row or 0, problem.severity != "error"))
     if not commit or report.blocked:
+        if savepoint is not None:
+            savepoint.rollback()
         return report
+    if savepoint is not None:
+        savepoint.commit()
     progress(0.9, "Writing")  # the last progress report: writes below stay in one uncommitted transaction
     try:
         created, updated = planner.write()
@@ -350,10 +418,18 @@ def _match_organisation(matcher: OrganisationMatcher, name: str | None, acronym:
                        message=f"no organisation named {name!r} in the registry; the acronym {acronym!r} is {label!r}'s")
 
 
+# The family of file fields a matching problem is about (its cause in the summary).
+FIELD_FAMILIES = {"organisation": "organisation", "organisation_acronym": "organisation", "sector": "sector",
+                  "sector_code": "sector", "resource_type": "resource_type", "resource_type_code": "resource_type",
+                  "implementing_partner": "partner", "pcode": "area", "pcodes": "area",
+                  **{f"adm{level}_{part}": "area" for level in range(4) for part in ("code", "name")}}
+
+
 class Planner:
     def __init__(self, user: User, operation: Operation, kind: str, report: ImportReport, mapping: dict[str, int]):
         self.user, self.operation, self.kind, self.report, self.mapping = user, operation, kind, report, mapping
         self.spec = kind_spec(kind)
+        self.settings = ImportSettings(kind=kind)
 
     def column(self, *fields: str) -> str:
         """The label of the first of `fields` that is mapped (the column a problem is reported against)."""
@@ -363,20 +439,22 @@ class Planner:
         return ""
 
     def problem(self, row: int | None, fields: Iterable[str] | str, message: str, value: Any = "",
-                suggestions: list[str] | None = None, severity: str = "error") -> None:
+                suggestions: list[str] | None = None, severity: str = "error", cause: str = "") -> None:
         fields = (fields,) if isinstance(fields, str) else tuple(fields)
         self.report.problems.append(Problem(row, self.column(*fields), message, "" if value is None else str(value),
-                                            suggestions or [], severity))
+                                            suggestions or [], severity, cause))
 
     def match_problem(self, row: int, fields: tuple[str, ...], result: MatchResult) -> None:
-        self.problem(row, fields, result.message, result.query, lookups.suggestion_labels(result))
+        cause = f"{FIELD_FAMILIES.get(fields[0], fields[0])}:{result.status.value}"
+        self.problem(row, fields, result.message, result.query, lookups.suggestion_labels(result), cause=cause)
 
     def cell_problems(self, row_record: RowRecord) -> bool:
         """Report the parse errors and warnings of a row; True when it has errors."""
         for cell in row_record.errors:
-            self.report.problems.append(Problem(cell.row, cell.column, cell.message, cell.value))
+            self.report.problems.append(Problem(cell.row, cell.column, cell.message, cell.value, cause="value"))
         for cell in row_record.warnings:
-            self.report.problems.append(Problem(cell.row, cell.column, cell.message, cell.value, severity="warning"))
+            self.report.problems.append(Problem(cell.row, cell.column, cell.message, cell.value, severity="warning",
+                                                cause="value"))
         return bool(row_record.errors)
 
     def outcome(self, row: int, action: str, label: str = "", record_id: int | None = None) -> None:
@@ -438,6 +516,9 @@ class RecordPlanner(Planner):
         self.rows: list[_Row] = []
         self.prepared: list[ops.PreparedRecord] = []
         self.answers: dict[tuple, MatchResult] = {}
+        self.report.area_prefixes = tuple(sorted({ref.pcode[:2].upper() for ref in self.areas.areas if ref.pcode}))
+        self.new_organisations: dict[str, dict[str, Any]] = {}   # name key → what to register, for create_organisations
+        self.deferred: list[RowRecord] = []                      # rows waiting for their organisation
 
     # -- one row ------------------------------------------------------------------------------
 
@@ -446,10 +527,14 @@ class RecordPlanner(Planner):
         failed = self.cell_problems(row_record)
         data: dict[str, Any] = {}
         organisation = match_organisation(self.organisations, values.get("organisation"), values.get("organisation_acronym"))
+        if not organisation.ok and self._defer_for_new_organisation(row_record, organisation):
+            return
         if organisation.ok or organisation.query:
             failed |= not self.resolve(number, data, "organisation_id", organisation, ("organisation", "organisation_acronym"))
         if self.model is not Capacity and ("sector" in values or "sector_code" in values):
-            sector = self.memo(self.sectors.match_any, values.get("sector_code"), values.get("sector"))
+            chosen = self._mapped_value("sector", values.get("sector_code"), values.get("sector"))
+            sector = (self.memo(self.sectors.match_any, chosen, None) if chosen else
+                      self.memo(self.sectors.match_any, values.get("sector_code"), values.get("sector")))
             failed |= not self.resolve(number, data, "sector_id", sector, ("sector_code", "sector"))
         if self.model is not Project and ("resource_type" in values or "resource_type_code" in values):
             resource_type = self.memo(self.resource_types.match_any, values.get("resource_type_code"),
@@ -508,6 +593,68 @@ class RecordPlanner(Planner):
                    "area_ids": ", ".join(pcodes), "admin_area_id": ", ".join(pcodes)}
         self.rows.append(_Row(number, data, key, str(data.get("title") or ""), not code, sources))
 
+    def _mapped_value(self, family: str, *texts: Any) -> str | None:
+        """The code the person chose for this file value (Settings.value_maps), if any."""
+        chosen = self.settings.value_maps.get(family) or {}
+        for text in texts:
+            if text and normalise_text(str(text)) in chosen:
+                return chosen[normalise_text(str(text))]
+        return None
+
+    def _defer_for_new_organisation(self, row_record: RowRecord, result: MatchResult) -> bool:
+        """With create_organisations, keep a row whose organisation is not registered until finish() has
+        registered it; True when the row waits. Ambiguous names are never registered again."""
+        if not self.settings.create_organisations or result.status not in (MatchStatus.not_found, MatchStatus.near_miss):
+            return False
+        values = row_record.values
+        name = values.get("organisation") or values.get("organisation_acronym")
+        if not name:
+            return False
+        entry = self.new_organisations.setdefault(name_key(name), {
+            "name": name, "acronym": values.get("organisation_acronym") if values.get("organisation") else None,
+            "type": None, "rows": 0, "similar": lookups.suggestion_labels(result), "first_row": row_record.row})
+        entry["type"] = entry["type"] or values.get("organisation_type")
+        entry["rows"] += 1
+        self.deferred.append(row_record)
+        return True
+
+    def _register_new_organisations(self) -> None:
+        """Register the organisations the deferred rows name (those whose type the file gives), then plan the
+        deferred rows again; rows of an organisation without a type are rejected, saying so."""
+        registered = set()
+        for key, entry in self.new_organisations.items():
+            if not entry["type"]:
+                continue
+            acronym = entry["acronym"] if entry["acronym"] and not self.organisations.match(None, entry["acronym"]).ok else None
+            try:
+                ops.save_organisation(self.user, {"name": entry["name"][:300], "acronym": (acronym or "")[:50] or None,
+                                                  "type": entry["type"],
+                                                  "is_local": entry["type"] in ("national_ngo", "local_authority")},
+                                      commit=False)
+            except DomainError as error:
+                entry["error"] = error.message
+                continue
+            registered.add(key)
+            self.report.new_organisations.append({"name": entry["name"], "acronym": acronym, "type": entry["type"],
+                                                  "rows": entry["rows"], "similar": entry["similar"]})
+        db.session.flush()
+        self.organisations = lookups.organisation_matcher()
+        settings, self.settings = self.settings, replace(self.settings, create_organisations=False)
+        for row_record in self.deferred:
+            values = row_record.values
+            entry = self.new_organisations[name_key(values.get("organisation") or values.get("organisation_acronym"))]
+            if name_key(entry["name"]) in registered:
+                self.add_row(row_record)
+                continue
+            message = entry.get("error") or _(
+                "%(name)s is not registered and no row of the file gives its organisation type (map a type column).",
+                name=entry["name"])
+            self.problem(row_record.row, ("organisation", "organisation_acronym"), message, entry["name"],
+                         cause="organisation:no_type")
+            self.outcome(row_record.row, "error", entry["name"])
+        self.settings = settings
+        self.deferred = []
+
     def memo(self, match: Callable[..., MatchResult], *arguments) -> MatchResult:
         """A matcher's answer for these exact cell values, computed once per file (the matchers normalise
         every value before their own cache: 50,000 rows hold a few hundred distinct values)."""
@@ -531,8 +678,13 @@ class RecordPlanner(Planner):
         if any(query.pcode or query.name for query in levels):
             result = self.memo(self.areas.match_path, tuple(levels))
             if not result.ok:
-                deepest = max(query.level for query in levels if query.pcode or query.name)
-                self.match_problem(number, (f"adm{deepest}_code", f"adm{deepest}_name"), result)
+                # Name the level whose value failed (the file's own text), else the deepest one given.
+                failed_level = next((query.level for query in levels if result.query and result.query in
+                                     (query.pcode, query.name)),
+                                    max(query.level for query in levels if query.pcode or query.name))
+                fields = ((f"adm{failed_level}_code", f"adm{failed_level}_name") if result.query != levels[failed_level - 1].name
+                          else (f"adm{failed_level}_name", f"adm{failed_level}_code"))
+                self.match_problem(number, fields, result)
                 return None
             found.append(result.record.id)
         listed = values.get("pcodes") or ([values["pcode"]] if values.get("pcode") else [])
@@ -556,6 +708,8 @@ class RecordPlanner(Planner):
     # -- all rows -----------------------------------------------------------------------------
 
     def finish(self) -> None:
+        if self.deferred:
+            self._register_new_organisations()
         existing, by_code, by_fingerprint = self._existing()
         merged: dict[tuple, _Row] = {}
         ordered: list[_Row] = []
@@ -608,7 +762,7 @@ class RecordPlanner(Planner):
                     message = _("%(field)s: %(message)s (no column of the file gives it; choose one, or a default "
                                 "date for dates)", field=error.field.replace("_id", "").replace("_", " ").capitalize(),
                                 message=error.message)
-                self.problem(row.number, sources, message, value)
+                self.problem(row.number, sources, message, value, cause=f"rule:{error.field or ''}")
                 self.outcome(row.number, "error", row.label, record_id)
                 continue
             if prepared.creating:

@@ -177,6 +177,12 @@ def _admin_fields(levels: Iterable[int] = (1, 2, 3)) -> tuple[FieldSpec, ...]:
         prefixes = (f"adm{level}", f"admin{level}", f"admin {level}", f"adm {level}")
         name_headers = tuple(f"{p} {suffix}" for p in prefixes for suffix in ("name", "fr", "en", "nom", "ref", "name fr", "name en")) + names[level]
         code_headers = tuple(f"{p} {suffix}" for p in prefixes for suffix in ("pcode", "p code", "code")) + codes[level]
+        # Every level word with a code word before or after it: 'Pcode région', 'Code préfecture', 'LGA P-code'.
+        code_headers += tuple(dict.fromkeys(
+            phrase for word in names[level] if not word.startswith("adm")
+            for code_word in ("pcode", "p code", "code")
+            for phrase in (f"{word} {code_word}", f"{code_word} {word}", f"{code_word} de la {word}",
+                           f"{code_word} du {word}") if phrase not in name_headers))
         specs.append(
             FieldSpec(
                 f"adm{level}_name", f"Admin {level} name", hashtags=(f"#adm{level}+name", f"#adm{level}-code-id"),

@@ -113,6 +113,51 @@ def commit_run(user: User, run: ImportRun, progress: Progress | None = None) -> 
     return report
 
 
+TRIAGE_ACTIONS = ("create_organisations", "skip", "unskip", "map_value")
+VALUE_MAP_FAMILIES = ("sector",)
+
+
+def triage(user: User, run: ImportRun, action: str, key: str = "", value: str = "", code: str = "") -> None:
+    """Change how the run's file is read after its preview, for a whole group of problems: register the
+    organisations it names that are not registered (administrators and coordinators), skip every row of
+    one cause (or stop skipping it), or read one file value as a chosen sector everywhere (kept with the
+    run's template, if any). Commits; the caller previews again."""
+    from coordhub.auth import rights
+    from coordhub.interop.values import normalise_text
+    from coordhub.registry.models import Sector
+
+    if run.status is ImportStatus.committed:
+        raise ValidationError(_("This file was already imported."))
+    options = dict(run.options or {})
+    if action == "create_organisations":
+        if not rights.can_register_organisations(user) or run.kind not in ("projects", "needs", "capacities"):
+            raise PermissionDenied(_("Only administrators and coordinators register organisations."))
+        options["create_organisations"] = True
+    elif action in ("skip", "unskip"):
+        if not key:
+            raise ValidationError(_("Choose the problems to skip."), "key")
+        causes = set(options.get("skip_causes") or ())
+        causes.add(key) if action == "skip" else causes.discard(key)
+        options["skip_causes"] = sorted(causes)
+    elif action == "map_value":
+        if not value or not code:
+            raise ValidationError(_("Choose the sector this value stands for."), "code")
+        if db.session.scalar(sa.select(Sector.id).where(Sector.code == code)) is None:
+            raise ValidationError(_("Unknown sector."), "code")
+        maps = {family: dict(values) for family, values in (options.get("value_maps") or {}).items()}
+        maps.setdefault("sector", {})[normalise_text(value)] = code
+        options["value_maps"] = maps
+        template_id = options.get("template_id")
+        template = db.session.get(MappingTemplate, template_id) if template_id else None
+        if template is not None and (template.organisation_id == user.organisation_id or (
+                template.operation_id == run.operation_id and user.role in (Role.admin, Role.coordinator))):
+            template.template = {**template.template, "values": maps}
+    else:
+        raise ValidationError(_("Unknown action."), "action")
+    run.options = options
+    db.session.commit()
+
+
 # --- mapping templates ------------------------------------------------------------------------
 
 def templates_for(user: User, operation: Operation, kind: str) -> list[MappingTemplate]:
@@ -154,5 +199,7 @@ def save_template(user: User, operation: Operation, run: ImportRun, name: str, s
         template = MappingTemplate(name=name, kind=run.kind, created_by_id=user.id, **owner)
         db.session.add(template)
     template.template = mapping_to_template(table, kind_spec(run.kind), {k: int(v) for k, v in run.mapping.items()})
+    if (run.options or {}).get("value_maps"):  # the values read as a chosen sector go with the mapping
+        template.template["values"] = run.options["value_maps"]
     db.session.commit()
     return template

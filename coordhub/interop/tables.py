@@ -95,11 +95,25 @@ def column_letter(index: int) -> str:
     return letters
 
 
+# What spreadsheets write in a cell whose formula failed (a broken VLOOKUP gives #N/A): no value.
+SPREADSHEET_ERRORS = frozenset({
+    "#N/A", "#N/A N/A", "#NA", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#SPILL!",
+    "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!", "#BUSY!",
+})
+
+
+def is_spreadsheet_error(value: CellValue) -> bool:
+    """True for an error value a spreadsheet left in a cell ('#N/A', '#REF!', '#DIV/0!' …)."""
+    return isinstance(value, str) and value.strip().upper() in SPREADSHEET_ERRORS
+
+
 def is_blank(value: CellValue) -> bool:
+    """True for an empty cell; spreadsheet error values (#N/A …) count as empty: they hold no data."""
     if value is None:
         return True
     if isinstance(value, str):
-        return value.strip() == ""
+        stripped = value.strip()
+        return stripped == "" or (stripped[:1] == "#" and stripped.upper() in SPREADSHEET_ERRORS)
     if isinstance(value, float):
         return math.isnan(value)
     return False

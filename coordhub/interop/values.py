@@ -402,18 +402,23 @@ PRIORITY_WORDS: dict[str, int] = {
     "very low": 1, "lowest": 1, "tres basse": 1, "tres faible": 1,
 }
 
-# coordhub OrganisationType values and the words 3W files use for them.
+# coordhub OrganisationType values and the words 3W files use for them, in English and French. Offices
+# abbreviate them in many ways ('ONG Int', 'Agence UN', 'Mouv. CR', "Int'l NGO"): parse_organisation_type
+# also accepts any label whose words abbreviate, in order, the words of one of these (see _abbreviates).
 ORGANISATION_TYPE_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "un_mission": ("un mission", "peacekeeping mission", "mission des nations unies", "mission onu"),
+    "un_mission": ("un mission", "peacekeeping mission", "mission des nations unies", "mission onu",
+                   "mission de maintien de la paix", "mission integree"),
     "un_agency": (
         "un agency", "un", "united nations", "un agencies", "un agency fund programme", "uno",
-        "agence des nations unies", "agence onu", "agence un", "nations unies", "onu", "snu",
-        "multilateral", "multilateral organisation", "multilateral organization",
+        "agence des nations unies", "agence onu", "agence un", "nations unies", "onu", "snu", "agence snu",
+        "systeme des nations unies", "agence du systeme des nations unies", "un fund", "un programme",
+        "multilateral", "multilateral organisation", "multilateral organization", "organisation multilaterale",
     ),
     "international_ngo": (
         "ingo", "international ngo", "international non governmental organisation",
         "international non governmental organization", "international organisation",
-        "international organization", "ong internationale", "ongi", "ong i", "oi",
+        "international organization", "ong internationale", "ongi", "ong i", "oi", "intl ngo",
+        "organisation internationale", "organisation non gouvernementale internationale",
     ),
     "national_ngo": (
         "nngo", "national ngo", "lngo", "local ngo", "ngo", "national non governmental organisation",
@@ -422,19 +427,74 @@ ORGANISATION_TYPE_SYNONYMS: dict[str, tuple[str, ...]] = {
         "ong", "ong nationale", "ong locale", "ongn", "osc", "association", "national organisation",
         "national organization", "local organisation", "local organization", "women led organisation",
         "women led organization", "wlo", "faith based organisation", "faith based organization",
+        "organisation non gouvernementale nationale", "organisation de la societe civile", "societe civile",
+        "organisation communautaire", "organisation communautaire de base", "ocb", "organisation confessionnelle",
     ),
-    "local_authority": ("local authority", "local government", "municipality", "autorite locale", "collectivite locale", "mairie", "commune"),
+    "local_authority": ("local authority", "local government", "municipality", "autorite locale", "collectivite locale",
+                        "collectivite territoriale", "mairie", "commune", "prefecture", "district authority"),
     "government_ministry": (
         "government", "govt", "gov", "government ministry", "ministry", "national government",
-        "gouvernement", "ministere", "etat", "public sector", "secteur public",
+        "gouvernement", "ministere", "etat", "public sector", "secteur public", "service technique de l etat",
+        "structure etatique", "gvt",
     ),
-    "donor": ("donor", "bailleur", "bailleur de fonds", "donateur", "foundation", "fondation"),
+    "donor": ("donor", "bailleur", "bailleur de fonds", "donateur", "foundation", "fondation", "bilateral donor",
+              "bailleur bilateral"),
     "red_cross": (
-        "red cross", "red crescent", "red cross red crescent", "rcrc", "icrc", "ifrc",
+        "red cross", "red crescent", "red cross red crescent", "rcrc", "icrc", "ifrc", "rc movement",
         "red cross red crescent movement", "croix rouge", "croissant rouge", "mouvement croix rouge",
+        "mouvement de la croix rouge", "mouvement croix rouge croissant rouge", "cicr", "ficr",
+        "societe nationale de la croix rouge", "national red cross society",
     ),
-    "private_sector": ("private sector", "private", "company", "business", "secteur prive", "prive", "entreprise"),
+    "private_sector": ("private sector", "private", "company", "business", "secteur prive", "prive", "entreprise",
+                       "societe privee"),
 }
+# Words that carry no meaning in a type label ('Agence du SNU', 'Organisation of the UN').
+_TYPE_FILLER_WORDS = frozenset({"de", "des", "du", "la", "le", "les", "l", "d", "of", "the", "and", "et"})
+
+
+def _type_words(text: str) -> list[str]:
+    """The label's meaningful words, singular ('Autorités locales' → ['autorite', 'locale'])."""
+    words = [word for word in normalise_text(text.replace("'", "")).split() if word not in _TYPE_FILLER_WORDS]
+    return [word[:-1] if len(word) > 3 and word.endswith("s") else word for word in words]
+
+
+def _abbreviates(short: list[str], full: list[str]) -> bool:
+    """True when the words of `short` abbreviate the words of `full` in order, each short word being either
+    the start of the next full word ('int' → 'internationale', at least 2 letters) or the initials of the next
+    few full words ('cr' → 'croix rouge'); every full word must be used."""
+    if not short:
+        return not full
+    if not full:
+        return False
+    word = short[0]
+    if len(word) >= 2 and full[0].startswith(word) and _abbreviates(short[1:], full[1:]):
+        return True
+    if len(word) >= 3 and _is_contraction(word, full[0]) and _abbreviates(short[1:], full[1:]):
+        return True  # 'intl' → 'international', 'govt' → 'government'
+    if word == full[0]:
+        return _abbreviates(short[1:], full[1:])
+    for count in range(2, min(len(word), len(full)) + 1):
+        if "".join(f[0] for f in full[:count]) == word and len(word) == count and _abbreviates(short[1:], full[count:]):
+            return True
+    return False
+
+
+def _is_contraction(short: str, full: str) -> bool:
+    """True when `short` keeps the first letter of `full` and some of its other letters, in order."""
+    if short[0] != full[0] or len(short) >= len(full):
+        return False
+    rest = iter(full[1:])
+    return all(letter in rest for letter in short[1:])
+
+
+def _abbreviated_organisation_type(text: str) -> str | None:
+    """The one organisation type whose synonyms the label abbreviates; None when none or several do."""
+    short = _type_words(text)
+    if not short:
+        return None
+    found = {canonical for canonical, words in ORGANISATION_TYPE_SYNONYMS.items()
+             for phrase in (canonical.replace("_", " "), *words) if _abbreviates(short, _type_words(phrase))}
+    return found.pop() if len(found) == 1 else None
 
 
 def _vocabulary_index(synonyms: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
@@ -462,7 +522,13 @@ def parse_need_status(value: CellValue) -> str | None:
 
 
 def parse_organisation_type(value: CellValue) -> str | None:
-    """'INGO', 'National NGO', 'UN Agency', 'Govt', 'ONG nationale' → coordhub organisation type values."""
+    """'INGO', 'National NGO', 'UN Agency', 'Govt', 'ONG nationale', and their abbreviations ('ONG Int',
+    'ONG Nat', 'Agence UN', 'Mouv. CR', "Int'l NGO") → coordhub organisation type values."""
+    text = parse_text(value)
+    if text is not None and normalise_text(text) not in _ORGANISATION_TYPE_INDEX:
+        abbreviated = _abbreviated_organisation_type(text)
+        if abbreviated is not None:
+            return abbreviated
     return _lookup(value, _ORGANISATION_TYPE_INDEX, ORGANISATION_TYPE_SYNONYMS, "organisation type")
 
 

@@ -6,6 +6,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -15,7 +16,7 @@ from coordhub.extensions import db
 from coordhub.interop import api as _api  # noqa: F401  (/api/v1/imports on the API blueprint)
 from coordhub.interop import export
 from coordhub.interop import operations as interop_ops
-from coordhub.interop.forms import KIND_CHOICES, CommitForm, MappingForm, SheetForm, UploadForm
+from coordhub.interop.forms import KIND_CHOICES, CommitForm, MappingForm, SheetForm, TriageForm, UploadForm
 from coordhub.interop.iati import IatiError, iati_activities_for
 from coordhub.interop.importer import can_import, kind_spec, load_table
 from coordhub.interop.jobs import JOB_KIND
@@ -81,7 +82,11 @@ def imports(operation: Operation):
             form.file.errors = list(form.file.errors) + [error.message]
         else:
             if form.template.data:
+                template = next((t for t in interop_ops.templates_for(current_user, operation, run.kind)
+                                 if str(t.id) == form.template.data), None)
                 run.options = {"template_id": int(form.template.data)}
+                if template is not None and template.template.get("values"):
+                    run.options["value_maps"] = template.template["values"]
                 db.session.commit()
             if len(run.sheets or []) > 1:
                 return redirect(url_for("interop.sheet", run_id=run.id))
@@ -154,7 +159,8 @@ def mapping(run_id: int, operation: Operation):
             value = request.form.get(f"map-{field.name}", "")
             if value.isdigit():
                 chosen[field.name] = int(value)
-        new_options = {**{k: v for k, v in options.items() if k == "template_id"},
+        new_options = {**{k: v for k, v in options.items()
+                          if k in ("template_id", "value_maps", "create_organisations", "skip_causes")},
                        "default_start": form.default_start.data.isoformat() if form.default_start.data else None,
                        "default_end": form.default_end.data.isoformat() if form.default_end.data else None,
                        "day_first": not form.month_first.data, "skip_invalid": bool(form.skip_invalid.data)}
@@ -211,8 +217,74 @@ def report(run_id: int, operation: Operation):
     form = CommitForm(skip_invalid=bool((run.options or {}).get("skip_invalid")))
     action = request.args.get("show", "")
     rows = [row for row in run.report.get("rows", []) if not action or row["action"] == action]
+    groups = [dict(group, sentence=describe_group(group)) for group in run.report.get("groups", [])]
+    from coordhub.auth import rights
+    from coordhub.registry.models import Sector
+
+    sectors = [(s.code, _(s.name)) for s in db.session.scalars(sa.select(Sector).order_by(Sector.name))]
     return render_template("interop/report.html", run=run, report=run.report, form=form, rows=rows, show=action,
-                           record_slug=run.kind if run.kind in RECORD_SLUGS else None)
+                           record_slug=run.kind if run.kind in RECORD_SLUGS else None, groups=groups,
+                           triage_form=TriageForm(), sectors=sectors,
+                           may_register=rights.can_register_organisations(current_user) and run.kind in RECORD_SLUGS,
+                           nothing_to_write=_nothing_to_write(run.report))
+
+
+def _nothing_to_write(report: dict) -> str | None:
+    """Why the Import button is disabled, or None when the import would write something."""
+    if report.get("mapping_problems"):
+        return _("The columns are not usable yet: change them first.")
+    counts = report.get("counts", {})
+    if counts.get("create", 0) + counts.get("update", 0) == 0:
+        if counts.get("error", 0):
+            return _("No row would be written: every row is rejected. Use the summary above to fix the causes.")
+        return _("No row would be written: every row is already in the registry as the file has it.")
+    return None
+
+
+def describe_group(group: dict) -> str:
+    """One sentence for a group of problems of the preview, in the reader's language."""
+    cause, rows, distinct = group.get("cause", ""), group["rows"], group["distinct"]
+    column = group.get("column") or _("the file")
+    if group.get("other_country"):
+        return _("Admin areas of another country in column %(column)s (%(examples)s) — %(rows)d rows: is this the "
+                 "right operation?", column=column, examples=", ".join(group["examples"]), rows=rows)
+    if cause in ("organisation:not_found", "organisation:near_miss"):
+        return ngettext("%(num)d organisation is not registered — %(rows)d rows",
+                        "%(num)d organisations are not registered — %(rows)d rows", distinct, rows=rows)
+    if cause == "organisation:no_type":
+        return ngettext("%(num)d new organisation has no type in the file — %(rows)d rows",
+                        "%(num)d new organisations have no type in the file — %(rows)d rows", distinct, rows=rows)
+    if cause.startswith("area:"):
+        return ngettext("%(num)d admin area is not found in this operation (column %(column)s) — %(rows)d rows",
+                        "%(num)d admin areas are not found in this operation (column %(column)s) — %(rows)d rows",
+                        distinct, column=column, rows=rows)
+    if cause.startswith("sector:"):
+        return ngettext("%(num)d sector value is not recognised — %(rows)d rows",
+                        "%(num)d sector values are not recognised — %(rows)d rows", distinct, rows=rows)
+    if cause == "value":
+        return ngettext("%(num)d value cannot be read in column %(column)s — %(rows)d rows",
+                        "%(num)d values cannot be read in column %(column)s — %(rows)d rows", distinct,
+                        column=column, rows=rows)
+    return ngettext("%(message)s (column %(column)s) — %(num)d row", "%(message)s (column %(column)s) — %(num)d rows",
+                    rows, message=group["message"], column=column)
+
+
+@bp.route("/imports/<id:run_id>/triage", methods=["POST"])
+@operation_required
+def triage(run_id: int, operation: Operation):
+    """Act on a whole group of the preview's problems, then preview again."""
+    run = _run(run_id, operation)
+    form = TriageForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        interop_ops.triage(current_user, run, form.action.data, form.key.data or "", form.value.data or "",
+                           form.code.data or "")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("interop.report", run_id=run.id))
+    return _start(run, operation, commit=False)
 
 
 @bp.route("/imports/<id:run_id>/commit", methods=["POST"])
@@ -222,6 +294,10 @@ def commit(run_id: int, operation: Operation):
     form = CommitForm()
     if not form.validate_on_submit():
         abort(400)
+    reason = _nothing_to_write(run.report or {}) if run.status is ImportStatus.previewed else None
+    if reason:
+        flash(reason, "danger")
+        return redirect(url_for("interop.report", run_id=run.id))
     run.options = {**(run.options or {}), "skip_invalid": bool(form.skip_invalid.data)}
     db.session.commit()
     return _start(run, operation, commit=True)

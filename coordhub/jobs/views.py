@@ -1,7 +1,7 @@
 """The job progress page and its JSON twin (polled by the page)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, render_template
+from flask import Blueprint, abort, jsonify, redirect, render_template
 from flask_login import current_user, login_required
 
 from coordhub.extensions import db
@@ -24,7 +24,11 @@ def _visible_job(job_id: str) -> Job:
 @bp.route("/jobs/<job_id>")
 @login_required
 def show(job_id: str):
-    return render_template("jobs/show.html", job=_visible_job(job_id))
+    """The progress page; a finished job with a result opens its result (with or without JavaScript)."""
+    job = _visible_job(job_id)
+    if job.status.value == "finished" and job.result_url:
+        return redirect(job.result_url)
+    return render_template("jobs/show.html", job=job)
 
 
 @bp.route("/jobs/<job_id>.json")

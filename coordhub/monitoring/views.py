@@ -80,7 +80,7 @@ def _indicator_choices(form: IndicatorForm) -> None:
     form.sector_id.choices = [("", _("— choose —"))] + [(s.id, _(s.name)) for s in db.session.scalars(
         sa.select(Sector).order_by(Sector.name))]
     types = db.session.scalars(sa.select(ResourceType).join(Sector).order_by(Sector.name, ResourceType.name)).all()
-    form.resource_type_id.choices = [("", _("— none —"))] + [(t.id, f"{_(t.sector.name)} › {t.name} ({t.unit})")
+    form.resource_type_id.choices = [("", _("— none —"))] + [(t.id, f"{_(t.sector.name)} › {t.display_name} ({t.display_unit})")
                                                              for t in types]
 
 
@@ -252,7 +252,7 @@ def _need_choices(form: ReportForm, project: Project) -> None:
         Need.operation_id == project.operation_id, Need.archived_at.is_(None), Need.sector_id == project.sector_id,
         Need.admin_area_id.in_(area_ids or [0])).order_by(Need.title)).all()
     form.need_id.choices = [("", _("— none —"))] + [(n.id, f"{n.title} ({n.area.pcode}, {n.quantity:g} "
-                                                           f"{n.resource_type.unit})") for n in needs]
+                                                           f"{n.resource_type.display_unit})") for n in needs]
 
 
 @bp.route("/projects/<id:project_id>/periods/<id:period_id>", methods=["GET", "POST"])

@@ -23,6 +23,7 @@ from coordhub.overlap.core import Activity, OverlapIndex, OverlapKind, detect_ov
 from coordhub.overlap.core import AdminArea as CoreArea
 from coordhub.overlap.core.areas import AreaTree as CoreAreaTree
 from coordhub.overlap.core import Cluster, Overlap
+from coordhub.overlap.core.explain import overlap_reason
 from coordhub.overlap.models import (
     ACTIVE_STATES, AlertEvent, AlertKind, AlertState, OverlapAlert, OverlapCluster,
 )
@@ -187,7 +188,7 @@ def _alert_values(overlap: Overlap, sectors: dict[int, int], tree: AreaTree) -> 
         "overlap_start": overlap.start, "overlap_end": overlap.end, "days": overlap.days,
         "title_similarity": overlap.title_similarity,
         "counted_project_id": int(counted) if counted is not None else None,
-        "explanation": overlap.explanation,
+        "explanation": overlap.explanation, "explanation_reason": overlap_reason(overlap),
     }
 
 

@@ -84,7 +84,10 @@ class OverlapAlert(db.Model):
     title_similarity: Mapped[float | None] = mapped_column(sa.Float)
     # Double counts: the report counted in coverage (the implementer's); the other is linked to it.
     counted_project_id: Mapped[int | None] = mapped_column(sa.ForeignKey("projects.id", ondelete="SET NULL"))
-    explanation: Mapped[str] = mapped_column(sa.Text, default="")  # full words; redacted when shown
+    explanation: Mapped[str] = mapped_column(sa.Text, default="")  # full words (English); redacted when shown
+    # The sentence's reason code and parameters (overlap.core.explain.overlap_reason), rendered in the reader's
+    # language; None for alerts written before it was kept.
+    explanation_reason: Mapped[dict | None] = mapped_column(sa.JSON)
     state: Mapped[AlertState] = mapped_column(enum_column(AlertState, "overlap_alert_state"),
                                               default=AlertState.open, index=True)
     resolution: Mapped[Resolution | None] = mapped_column(enum_column(Resolution, "overlap_resolution"))

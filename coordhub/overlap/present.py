@@ -4,11 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from flask_babel import gettext as _
 
 from coordhub.auth import rights
 from coordhub.auth.models import User
 from coordhub.extensions import db
+from coordhub.overlap.core.explain import render_overlap
 from coordhub.overlap.models import OverlapAlert, OverlapCluster
 from coordhub.registry.models import Project
 
@@ -37,7 +39,7 @@ def explanation(user: User, alert: OverlapAlert) -> str:
     """The alert's sentence; with a sensitive side the user may not see, only that it exists, where, in what."""
     a, b = sides(user, alert)
     if a.visible and b.visible:
-        return alert.explanation
+        return render_overlap(alert.explanation_reason, gettext) if alert.explanation_reason else alert.explanation
     values = {"sector": _(alert.sector.name), "area": alert.shared_area.label}
     if not a.visible and not b.visible:
         return _("Two sensitive entries (details restricted): %(sector)s, %(area)s", **values)

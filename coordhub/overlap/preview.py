@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import request
+from flask_babel import gettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,6 +14,7 @@ from wtforms import SubmitField
 from coordhub.auth import rights
 from coordhub.extensions import db
 from coordhub.overlap.core import Activity, InvalidInput, Overlap
+from coordhub.overlap.core.explain import explain_overlap
 from coordhub.overlap.detection import KINDS, activity_id, check_unsaved, project_signature
 from coordhub.overlap.models import KIND_LABELS, STATE_LABELS, AlertState, OverlapAlert
 from coordhub.registry.forms import ProjectForm
@@ -91,7 +93,7 @@ def preview(form, operation: Operation, record: Project | None) -> Preview:
         other_activity = overlap.b if overlap.a.id == activity.id else overlap.a
         other = db.session.get(Project, int(other_activity.id))
         visible = rights.can_see_details(current_user, other)
-        sentence = overlap.explanation if visible else _(
+        sentence = explain_overlap(overlap, gettext) if visible else _(
             "A sensitive entry (details restricted) in %(sector)s, %(area)s", sector=_(other.sector.name),
             area=overlap.shared_area.name or overlap.shared_pcode)
         item = PreviewItem(overlap, other, visible, sentence, str(KIND_LABELS[KINDS[overlap.kind]]))

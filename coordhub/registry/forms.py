@@ -41,7 +41,7 @@ class RecordForm(FlaskForm):
 
 
 class ProjectForm(RecordForm):
-    sector_id = SelectField(_l("Sector"), coerce=int, validators=[DataRequired()])
+    sector_id = SelectField(_l("Sector"), coerce=optional_int, validators=[DataRequired()])
     resource_type_id = SelectField(_l("Activity / resource type"), coerce=optional_int, validators=[Optional()])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10000)])
     area_ids = SelectMultipleField(_l("Admin areas"), coerce=int, validators=[DataRequired()])
@@ -57,7 +57,7 @@ class ProjectForm(RecordForm):
 
 class NeedForm(RecordForm):
     admin_area_id = SelectField(_l("Admin area"), coerce=int, validators=[DataRequired()])
-    sector_id = SelectField(_l("Sector"), coerce=int, validators=[DataRequired()])
+    sector_id = SelectField(_l("Sector"), coerce=optional_int, validators=[DataRequired()])
     resource_type_id = SelectField(_l("Resource type"), coerce=int, validators=[DataRequired()])
     quantity = FloatField(_l("Quantity (in the resource type's unit)"),
                           validators=[DataRequired(), NumberRange(min=0.001)])

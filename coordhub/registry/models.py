@@ -195,7 +195,20 @@ class ResourceType(db.Model):
 
     @property
     def label(self) -> str:
-        return f"{self.name} ({self.unit})"
+        return f"{self.display_name} ({self.display_unit})"
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language (reference names are in the message catalogues)."""
+        from flask_babel import gettext
+
+        return gettext(self.name)
+
+    @property
+    def display_unit(self) -> str:
+        from flask_babel import gettext
+
+        return gettext(self.unit)
 
 
 class RecordMixin:

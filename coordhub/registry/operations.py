@@ -50,6 +50,27 @@ def _require(condition: bool, message: str, field: str | None = None) -> None:
         raise ValidationError(str(message), field)  # lazy messages are translated only when raised
 
 
+class FieldProblems:
+    """Collects the first problem of each field, so that a form shows every problem in one submit."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+        self.first: tuple[str, str | None] | None = None
+
+    def require(self, condition: bool, message: str, field: str | None = None) -> None:
+        if condition:
+            return
+        if field is None:
+            raise ValidationError(str(message))  # a problem of the whole record stops the check
+        if field not in self.errors:
+            self.errors[field] = str(message)
+            self.first = self.first or (str(message), field)
+
+    def raise_if_any(self) -> None:
+        if self.first is not None:
+            raise ValidationError(self.first[0], self.first[1], errors=dict(self.errors))
+
+
 def _check_operation_access(user: User, operation: Operation) -> None:
     if not rights.can_access_operation(user, operation):
         raise PermissionDenied(_("You are not a member of the operation %(name)s.", name=operation.name))
@@ -137,7 +158,10 @@ class CachedLookups(DatabaseLookups):
 
 def _validate(kind: type, operation: Operation, values: dict[str, Any], area_ids: list[int] | None,
               partner_ids: list[int] | None, record_id: int | None, lookups: DatabaseLookups) -> None:
-    """Check meaning: references exist and belong together, dates and quantities make sense."""
+    """Check meaning: references exist and belong together, dates and quantities make sense. Every field's
+    first problem is reported at once (ValidationError.errors), not one per submit."""
+    problems = FieldProblems()
+    _require = problems.require  # noqa: N806  (the module's _require, collecting instead of raising)
     for field in REQUIRED[kind]:
         value = values.get(field)
         _require(value is not None and value != "", _l("This field is required."), field)
@@ -188,6 +212,7 @@ def _validate(kind: type, operation: Operation, values: dict[str, Any], area_ids
     if code:
         clash = lookups.code_used_elsewhere(kind, operation, values["organisation_id"], code, record_id)
         _require(not clash, _l("This organisation already uses the code %(code)s.", code=code), "code")
+    problems.raise_if_any()
 
 
 def _normalise(kind: type, data: dict[str, Any]) -> dict[str, Any]:
@@ -523,8 +548,10 @@ def set_archived(user: User, record_obj, archived: bool):
 
 def save_organisation(user: User, data: dict[str, Any], organisation: Organisation | None = None, *,
                       commit: bool = True) -> Organisation:
-    """Create or update an organisation (administrators). Commits unless `commit` is False."""
-    if not rights.can_manage_organisations(user):
+    """Create or update an organisation (administrators; coordinators may create; `user` None is the command
+    line, trusted). Commits unless `commit` is False."""
+    if user is not None and not (rights.can_manage_organisations(user)
+                                 or (organisation is None and rights.can_register_organisations(user))):
         raise PermissionDenied(_("Only administrators manage organisations."))
     name = (data.get("name") or "").strip()
     _require(bool(name), _("This field is required."), "name")

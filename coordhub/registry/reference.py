@@ -45,6 +45,11 @@ SECTORS: list[tuple[str, str, str, str, list[tuple[str, str, str]]]] = [
         ("LIVE-VOC-TRAIN", "Vocational training", "trainee-months"),
         ("LIVE-SEEDS", "Seed and tool kits", "kits"),
     ]),
+    ("SHELTER", "Housing and shelter", "Shelter", "16030", [
+        ("SHELTER-HOUSE", "House reconstruction", "houses"),
+        ("SHELTER-KIT", "Shelter kit", "kits"),
+        ("SHELTER-NFI", "Household items kit", "kits"),
+    ]),
     ("COHESION", "Social cohesion and reconciliation", "Early Recovery", "15220", [
         ("COHESION-DIALOGUE", "Inter-communal dialogue session", "sessions"),
         ("COHESION-RADIO", "Community radio programme", "broadcast-weeks"),

@@ -71,9 +71,9 @@ def _fill_choices(form, spec: KindSpec, operation: Operation) -> None:
         form.organisation_id.data = current_user.organisation_id
     sectors = db.session.scalars(sa.select(Sector).order_by(Sector.name)).all()
     types = db.session.scalars(sa.select(ResourceType).join(Sector).order_by(Sector.name, ResourceType.name)).all()
-    type_choices = [(t.id, f"{t.sector.name} › {t.name} ({t.unit})") for t in types]
-    if hasattr(form, "sector_id"):
-        form.sector_id.choices = [(s.id, s.name) for s in sectors]
+    type_choices = [(t.id, f"{_(t.sector.name)} › {t.display_name} ({t.display_unit})") for t in types]
+    if hasattr(form, "sector_id"):  # no sector chosen for the person: a hurried save must not file it wrongly
+        form.sector_id.choices = [("", _("Choose a sector…"))] + [(s.id, _(s.name)) for s in sectors]
     if spec.kind is Project:
         form.resource_type_id.choices = [("", _("— none —"))] + type_choices
         form.partner_ids.choices = [(o.id, o.name) for o in organisations]
@@ -173,6 +173,7 @@ def record_edit(slug: str, operation: Operation, record_id: int | None = None):
             flash(_("Saved."), "success")
             return redirect(url_for("registry.record_detail", slug=slug, record_id=saved.id))
     elif request.method == "POST" and extra is None:
+        _check_meaning_too(form, spec, operation, obj)
         flash(_("Please correct the fields marked below."), "danger")
     return render_template("registry/record_form.html", spec=spec, form=form, record=obj, **(extra or {}))
 
@@ -209,6 +210,17 @@ def conflict_rows(form, state: dict) -> list[tuple[str, str, str]]:
         if theirs != mine:
             rows.append((str(field.label.text), _shown(field, theirs), _shown(field, mine)))
     return rows
+
+
+def _check_meaning_too(form, spec: KindSpec, operation: Operation, obj) -> None:
+    """When the form's own checks failed, still check the meaning of the fields that did parse (dates in order,
+    resource type of the sector …), so that one submit shows every problem. Writes nothing."""
+    data = {name: value for name, value in form.data_for_operation().items() if not form[name].errors}
+    try:
+        ops.prepare_record(current_user, operation, spec.kind, data,
+                           None if obj is None else ops.record_state(obj))
+    except DomainError as error:
+        show_domain_error(form, error)
 
 
 @bp.route("/<any(projects, needs, capacities):slug>/<id:record_id>/<any(archive, restore):action>",

@@ -18,18 +18,22 @@ DIR=coordhub/translations
 LANGS=(fr)
 
 # pybabel only extracts literal strings, but reference.py passes the sector names to _l() as
-# variables. Write them out as literals so they reach messages.pot (file is never imported).
+# variables. Write them (and the resource types' names and units) out as literals so they reach
+# messages.pot (file is never imported).
 "$PY" - <<'EOF'
 import ast
 from pathlib import Path
 
 source = Path("coordhub/registry/reference.py")
 names = []
+resource_words = []
 for node in ast.parse(source.read_text(encoding="utf-8")).body:
     target = getattr(node, "target", None) or (node.targets[0] if isinstance(node, ast.Assign) else None)
     if isinstance(target, ast.Name) and target.id == "SECTORS":
         for row in node.value.elts:
             names.append(ast.literal_eval(row.elts[1]))
+            for _code, name, unit in ast.literal_eval(row.elts[4]):
+                resource_words += [name, unit]
 if not names:
     raise SystemExit(f"No SECTORS list found in {source}: update coordhub/translations/update.sh.")
 
@@ -40,6 +44,10 @@ lines = [
     "",
     "SECTOR_NAMES = (",
     *(f"    _l({name!r})," for name in names),
+    ")",
+    "",
+    "RESOURCE_TYPE_NAMES_AND_UNITS = (",
+    *(f"    _l({word!r})," for word in dict.fromkeys(resource_words)),
     ")",
     "",
 ]

@@ -101,7 +101,7 @@ def test_organisations_admin_areas_and_reference_lists(world, client, token_for)
     assert client.get("/api/v1/admin-areas?parent=CF63", headers=viewer).get_json()["total"] == 2
     assert client.get("/api/v1/admin-areas/CF632", headers=viewer).get_json()["parent_pcode"] == "CF63"
     assert client.get("/api/v1/admin-areas/NOPE", headers=viewer).status_code == 404
-    assert len(client.get("/api/v1/sectors", headers=viewer).get_json()["items"]) == 13
+    assert len(client.get("/api/v1/sectors", headers=viewer).get_json()["items"]) == 14
     assert client.post("/api/v1/organisations", headers=viewer, json={"name": "X", "type": "donor"}).status_code == 403
     admin = token_for(world.users["admin"])
     response = client.post("/api/v1/organisations", headers=admin, json={"name": "New donor", "type": "donor"})

@@ -188,4 +188,4 @@ def test_failed_and_throttled_sign_ins_are_in_the_audit_log_page(client, world, 
         attempt(client, "intruder-target@example.org")
     login(world.users["admin"])
     page = client.get("/admin/audit/").get_data(as_text=True)
-    assert "sign_in_failed" in page and "sign_in_throttled" in page and "intruder-target@example.org" in page
+    assert "sign-in failed" in page and "sign-in throttled" in page and "intruder-target@example.org" in page

@@ -37,7 +37,8 @@ def test_rejected_rows_block_the_commit_and_are_listed(world, client, token_for)
     body = response.get_json()
     assert response.status_code == 200 and body["blocked"] and not body["committed"]
     assert body["problems"][0] == {"row": 6, "column": "Organisation", "message": "You cannot register this for that organisation.",
-                                   "value": "NGOB organisation", "suggestions": [], "severity": "error"}
+                                   "value": "NGOB organisation", "suggestions": [], "severity": "error",
+                                   "cause": "rule:organisation_id"}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Project)) == 0
 
 

@@ -82,8 +82,13 @@ def test_progress_page_and_json_only_for_owner_and_coordinators(world, login, cl
     job = start_job("test-sum", {"numbers": [1]}, user=world.users["focal"], operation=world.operation)
     login(world.users["focal"])
     assert client.get(f"/jobs/{job.id}.json").get_json()["status"] == "finished"
-    page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
-    assert "100%" in page and "See the result" in page
+    opened = client.get(f"/jobs/{job.id}")  # a finished job opens its result
+    assert opened.status_code == 302 and opened.headers["Location"] == job.result_url
+    running = start_job("test-sum", {"numbers": [1]}, user=world.users["focal"], operation=world.operation)
+    running.status, running.progress = JobStatus.running, 0.4
+    db.session.commit()
+    page = client.get(f"/jobs/{running.id}").get_data(as_text=True)
+    assert "40%" in page and 'id="job-link" hidden' in page
     login(world.users["coordinator"])
     assert client.get(f"/jobs/{job.id}.json").status_code == 200
     login(world.users["other_focal"])

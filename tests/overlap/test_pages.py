@@ -187,10 +187,14 @@ def test_gap_matrix_colours_cells_and_links_to_the_lists_behind_them(world, clie
     bozoum, bocaranga, bria = (factories.area(world.operation, p).id for p in ("CF632", "CF633", "CF711"))
     assert 'class="need-covered"' in rows["Bozoum (CF632)"] and "2 org." in rows["Bozoum (CF632)"]  # NGOA + OCHA
     assert 'class="need-covered"' in rows["Bocaranga (CF633)"]  # OCHA works in all of Ouham-Pendé
-    assert 'class="need-gap gap"' in rows["Bria (CF711)"] and "1 needs" in rows["Bria (CF711)"]
+    assert 'class="need-gap gap"' in rows["Bria (CF711)"] and "1 need<" in rows["Bria (CF711)"]
     assert f"/projects/?sector={education}&amp;area={bozoum}" in page
     assert f"/needs/?sector={education}&amp;area={bocaranga}" in page
-    assert "1 gaps" in page
+    assert "1 gap<" in page and "1 gaps" not in page
+    world.users["viewer"].locale = "fr"
+    db.session.commit()
+    french = client.get("/gaps/?level=2").get_data(as_text=True)
+    assert "1 besoin<" in french and "1 lacune<" in french and "1 needs" not in french
     page = client.get("/gaps/?level=2&colour=organisations").get_data(as_text=True)
     assert 'class="orgs-2"' in page and 'class="orgs-1"' in page
     assert "Haute-Kotto (CF71)" in client.get("/gaps/?level=1").get_data(as_text=True)
@@ -211,4 +215,21 @@ def test_coordinators_run_full_detection_as_a_background_job(world, client, logi
     job = db.session.scalar(sa.select(Job))
     assert job.status is JobStatus.finished and job.result["raised"] == 1 and job.result_url == "/overlaps/"
     assert len(alerts()) == 1
-    assert client.get(response.headers["Location"]).status_code == 200
+    opened = client.get(response.headers["Location"])  # the finished job opens its result
+    assert opened.status_code == 302 and opened.headers["Location"] == "/overlaps/"
+
+
+def test_the_alert_sentence_is_written_in_the_readers_language(world, client, login):
+    """Alerts keep their sentence as a reason code with parameters; each reader gets it in their language."""
+    a = save_project(world.users["focal"], world.operation, ("CF632",), title="NGOA classrooms")
+    b = save_project(world.users["other_focal"], world.operation, ("CF632",), title="NGOB classrooms")
+    alert = alert_between(a, b)
+    assert alert.explanation_reason["code"] == "overlap"
+    login(world.users["focal"])
+    english = client.get(f"/overlaps/{alert.id}").get_data(as_text=True)
+    assert "both active" in english and "tous deux actifs" not in english
+    world.users["focal"].locale = "fr"
+    db.session.commit()
+    french = client.get(f"/overlaps/{alert.id}").get_data(as_text=True)
+    assert "tous deux actifs" in french and "both active" not in french
+    assert "mars" in french  # month names too ('1 mars – 30 juin 2026')

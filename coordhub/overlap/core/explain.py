@@ -7,6 +7,7 @@ and replace them; placeholders are named so word order can change between langua
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, Callable
 
 from coordhub.overlap.core.model import (
     AdminArea,
@@ -52,80 +53,112 @@ CLUSTER_FROM = _("active from %(start)s, ongoing")
 CLUSTER_OPEN = _("open dates")
 
 
-def format_date(day: date, *, with_year: bool = True) -> str:
-    """'1 Mar 2026' (English month abbreviations, independent of the machine's locale)."""
-    values = {"day": day.day, "month": MONTHS[day.month - 1], "year": day.year}
-    return (DATE if with_year else DATE_NO_YEAR) % values
+Translate = Callable[[str], str]
 
 
-def format_range(start: date, end: date) -> str:
+def _identity(message: str) -> str:
+    return message
+
+
+def format_date(day: date, *, with_year: bool = True, translate: Translate = _identity) -> str:
+    """'1 Mar 2026' (month abbreviations in the language of `translate`, not the machine's locale)."""
+    values = {"day": day.day, "month": translate(MONTHS[day.month - 1]), "year": day.year}
+    return translate(DATE if with_year else DATE_NO_YEAR) % values
+
+
+def format_range(start: date, end: date, translate: Translate = _identity) -> str:
     """'1 Mar – 30 Jun 2026', '1 Dec 2025 – 28 Feb 2026' or '30 Jun 2026' for a single day."""
     if start == end:
-        return format_date(start)
-    return RANGE % {"start": format_date(start, with_year=start.year != end.year),
-                    "end": format_date(end)}
+        return format_date(start, translate=translate)
+    return translate(RANGE) % {"start": format_date(start, with_year=start.year != end.year, translate=translate),
+                               "end": format_date(end, translate=translate)}
 
 
-def format_days(days: int) -> str:
-    return DAYS_ONE if days == 1 else DAYS_MANY % {"count": days}
+def format_days(days: int, translate: Translate = _identity) -> str:
+    return translate(DAYS_ONE) if days == 1 else translate(DAYS_MANY) % {"count": days}
 
 
-def format_area(area: AdminArea) -> str:
+def format_area(area: AdminArea, translate: Translate = _identity) -> str:
     """'Bozoum (CF632)', or just the P-code for an area not in the tree."""
     if not area.name:
         return area.pcode
-    return AREA % {"name": area.name, "pcode": area.pcode}
+    return translate(AREA) % {"name": area.name, "pcode": area.pcode}
 
 
-def _when(start: date | None, end: date | None, days: int | None) -> str:
+def _when(start: date | None, end: date | None, days: int | None, translate: Translate) -> str:
     if start is not None and end is not None:
-        return WHEN_RANGE % {"range": format_range(start, end), "days": format_days(days or 0)}
+        return translate(WHEN_RANGE) % {"range": format_range(start, end, translate),
+                                        "days": format_days(days or 0, translate)}
     if start is not None:
-        return WHEN_FROM % {"start": format_date(start)}
+        return translate(WHEN_FROM) % {"start": format_date(start, translate=translate)}
     if end is not None:
-        return WHEN_UNTIL % {"end": format_date(end)}
-    return WHEN_OPEN
+        return translate(WHEN_UNTIL) % {"end": format_date(end, translate=translate)}
+    return translate(WHEN_OPEN)
 
 
-def _what(overlap: Overlap) -> str:
+def overlap_reason(overlap: Overlap) -> dict[str, Any]:
+    """The facts of a pair's sentence as plain JSON-ready values (a reason code and its parameters), to be
+    stored and rendered in the reader's language by :func:`render_overlap`."""
     a, b = overlap.a, overlap.b
-    if overlap.kind is OverlapKind.COMPLEMENTARY:
-        return WHAT_COMPLEMENTARY % {"sector": a.sector, "type_a": a.activity_type,
-                                     "type_b": b.activity_type}
-    activity_type = a.activity_type or b.activity_type
-    if activity_type:
-        return WHAT_TYPE % {"sector": a.sector, "type": activity_type}
-    return a.sector
+    reason: dict[str, Any] = {
+        "code": "overlap", "org_a": a.organisation_label, "org_b": b.organisation_label, "sector": a.sector,
+        "complementary": overlap.kind is OverlapKind.COMPLEMENTARY, "type_a": a.activity_type,
+        "type_b": b.activity_type, "relation": overlap.relation.value,
+        "area_a": [overlap.area_a.name, overlap.area_a.pcode], "area_b": [overlap.area_b.name, overlap.area_b.pcode],
+        "start": overlap.start.isoformat() if overlap.start else None,
+        "end": overlap.end.isoformat() if overlap.end else None, "days": overlap.days,
+        "title_percent": (round(overlap.title_similarity * 100)
+                          if overlap.title_similarity is not None and a.title and b.title else None),
+    }
+    if overlap.kind is OverlapKind.DOUBLE_COUNT:
+        counted, funder = (a, b) if overlap.counted_activity_id == a.id else (b, a)
+        same = funder.organisation.casefold() == counted.organisation.casefold()
+        reason.update(code="double_count_self" if same else "double_count", funder=funder.organisation_label,
+                      partner=counted.organisation_label)
+    elif overlap.kind is OverlapKind.DUPLICATE_ENTRY:
+        reason["code"] = "duplicate_entry"
+    return reason
 
 
-def _where(overlap: Overlap) -> str:
-    area_a, area_b = format_area(overlap.area_a), format_area(overlap.area_b)
-    if overlap.relation is SpatialRelation.SAME:
-        return area_a
-    template = AREA_CONTAINS if overlap.relation is SpatialRelation.CONTAINS else AREA_WITHIN
-    return template % {"area_a": area_a, "area_b": area_b}
+SENTENCES = {"overlap": OVERLAP, "duplicate_entry": DUPLICATE_ENTRY, "double_count": DOUBLE_COUNT,
+             "double_count_self": DOUBLE_COUNT_SELF}
 
 
-def explain_overlap(overlap: Overlap) -> str:
+def render_overlap(reason: dict[str, Any], translate: Translate = _identity) -> str:
+    """The sentence of :func:`overlap_reason`'s facts; `translate` (gettext) gives the reader's language and is
+    also asked for the sector and activity-type names."""
+    sector = translate(reason["sector"]) if reason["sector"] else ""
+    type_a, type_b = reason.get("type_a"), reason.get("type_b")
+    if reason.get("complementary"):
+        what = translate(WHAT_COMPLEMENTARY) % {"sector": sector, "type_a": translate(type_a or ""),
+                                                "type_b": translate(type_b or "")}
+    elif type_a or type_b:
+        what = translate(WHAT_TYPE) % {"sector": sector, "type": translate(type_a or type_b)}
+    else:
+        what = sector
+    area_a = format_area(AdminArea(pcode=reason["area_a"][1], name=reason["area_a"][0]), translate)
+    area_b = format_area(AdminArea(pcode=reason["area_b"][1], name=reason["area_b"][0]), translate)
+    if reason["relation"] == SpatialRelation.SAME.value:
+        where = area_a
+    else:
+        template = AREA_CONTAINS if reason["relation"] == SpatialRelation.CONTAINS.value else AREA_WITHIN
+        where = translate(template) % {"area_a": area_a, "area_b": area_b}
+    start = date.fromisoformat(reason["start"]) if reason.get("start") else None
+    end = date.fromisoformat(reason["end"]) if reason.get("end") else None
+    values = {"org_a": reason["org_a"], "org_b": reason["org_b"], "what": what, "where": where,
+              "when": _when(start, end, reason.get("days"), translate),
+              "funder": reason.get("funder", ""), "partner": reason.get("partner", "")}
+    text = translate(SENTENCES[reason["code"]]) % values
+    if reason.get("title_percent") is not None:
+        text += "; " + translate(TITLES_ALIKE) % {"percent": reason["title_percent"]}
+    return text
+
+
+def explain_overlap(overlap: Overlap, translate: Translate = _identity) -> str:
     """One sentence on a pair, e.g. 'UNICEF and Save the Children: Education / teacher
     training, Ouham-Pendé (CF63) contains Bozoum (CF632), both active 1 Mar – 30 Jun 2026
     (122 days)'."""
-    a, b = overlap.a, overlap.b
-    values = {"org_a": a.organisation_label, "org_b": b.organisation_label, "what": _what(overlap),
-              "where": _where(overlap), "when": _when(overlap.start, overlap.end, overlap.days)}
-    if overlap.kind is OverlapKind.DOUBLE_COUNT:
-        counted, funder = (a, b) if overlap.counted_activity_id == a.id else (b, a)
-        values["funder"] = funder.organisation_label
-        values["partner"] = counted.organisation_label
-        same = funder.organisation.casefold() == counted.organisation.casefold()
-        text = (DOUBLE_COUNT_SELF if same else DOUBLE_COUNT) % values
-    elif overlap.kind is OverlapKind.DUPLICATE_ENTRY:
-        text = DUPLICATE_ENTRY % values
-    else:
-        text = OVERLAP % values
-    if overlap.title_similarity is not None and a.title and b.title:
-        text += "; " + TITLES_ALIKE % {"percent": round(overlap.title_similarity * 100)}
-    return text
+    return render_overlap(overlap_reason(overlap), translate)
 
 
 def explain_cluster(cluster: Cluster) -> str:
