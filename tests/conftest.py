@@ -85,5 +85,11 @@ def login(client):
     return sign_in
 
 
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The Redis database of this test run (.ci/test gives each run its own; see tests/services.py)."""
+    return os.environ.get("COORDHUB_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
 def database_is_postgresql() -> bool:
     return os.environ.get("DATABASE_URL", "").startswith("postgres")
