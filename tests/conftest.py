@@ -14,7 +14,8 @@ from coordhub import create_app
 from coordhub.extensions import db
 from tests import factories
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# The real files the tests read (copies of shared/data, with their provenance): a clone alone passes.
+REAL_FILES = Path(__file__).resolve().parent / "fixtures" / "real"
 
 
 class IsolatedClient(FlaskClient):
