@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -84,6 +85,23 @@ def login(client):
         assert response.status_code == 302, response.get_data(as_text=True)
         return client
     return sign_in
+
+
+@pytest.fixture
+def empty_database_url(app, tmp_path):
+    """A brand-new empty database of the suite's kind (a SQLite file, or a PostgreSQL database dropped after)."""
+    url = db.engine.url
+    if url.get_backend_name() != "postgresql":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    name = f"coordhub_empty_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")
