@@ -95,7 +95,7 @@ class Partner(HttpUser):
     def save_project(self):
         """A save with its overlap detection: new end date on one of the partner's own projects."""
         project = random.choice(self.me["projects"])
-        end = date(2026, 6, 1) + timedelta(days=random.randrange(0, 400))
+        end = date(2027, 1, 1) + timedelta(days=random.randrange(0, 365))  # the generated starts are in 2026
         self.client.patch(f"/api/v1/projects/{project}", json={"end_date": end.isoformat()}, headers=self.api,
                           name="PATCH /api/v1/projects/<id> (save + overlap detection)")
 
