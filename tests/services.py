@@ -220,9 +220,12 @@ def run_database(server_url: str) -> Iterator[str]:
     url = _postgres_url(parameters, name)
     try:
         yield url
-    finally:
+    finally:  # the run's database and those of its pytest-xdist workers (<name>_gw0 ..., see tests/conftest.py)
         with psycopg.connect(make_conninfo(**parameters), autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            names = [row[0] for row in connection.execute(
+                "SELECT datname FROM pg_database WHERE datname = %s OR datname LIKE %s", (name, name + "\\_gw%"))]
+            for database in names:
+                connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
 def _postgres_url(parameters: dict, database: str) -> str:
