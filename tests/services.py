@@ -314,7 +314,7 @@ def run(command: list[str], mode: str | None = None) -> int:
     def stop(signum, frame):  # a terminated run still drops its database and stops its servers
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, stop)
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
         with run_services(mode) as services:
             say(f"PostgreSQL ({services.postgres_from}): database {services.postgres_url.rsplit('/', 1)[1]}; "
@@ -327,6 +327,8 @@ def run(command: list[str], mode: str | None = None) -> int:
         return 3
     except KeyboardInterrupt:
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def main(argv: list[str] | None = None) -> int:
