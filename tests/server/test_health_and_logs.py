@@ -89,7 +89,8 @@ def test_json_lines_carry_the_request_fields():
 
 
 def test_production_logs_are_json_and_tests_are_quiet(app):
-    production = create_app({"LOG_FORMAT": "json", "LOG_LEVEL": "INFO", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    production = create_app({"LOG_FORMAT": "json", "LOG_LEVEL": "INFO", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                             "TESTING": True})
     handler = [h for h in logging.getLogger("coordhub").handlers if getattr(h, "_coordhub", False)]
     assert len(handler) == 1 and isinstance(handler[0].formatter, JsonFormatter)
     assert production.config["LOG_FORMAT"] == "json"
