@@ -54,6 +54,9 @@ class DefaultConfig:
     MAX_CONTENT_LENGTH = 50 * 1024 * 1024
     # Allocation runs larger than this many needs x capacities go to a background job.
     ALLOCATION_BACKGROUND_THRESHOLD = int(os.environ.get("COORDHUB_ALLOCATION_BACKGROUND", "2000"))
+    LOG_FORMAT = os.environ.get("COORDHUB_LOG_FORMAT", "text")  # "json": one JSON object per line
+    LOG_LEVEL = os.environ.get("COORDHUB_LOG_LEVEL", "INFO").upper()
+    PROXY_COUNT = int(os.environ.get("COORDHUB_PROXY_COUNT", "0"))  # reverse proxies in front (X-Forwarded-*)
 
 
 class DevelopmentConfig(DefaultConfig):
@@ -71,11 +74,14 @@ class TestingConfig(DefaultConfig):
     PAGE_SIZE = 10
     PASSWORD_HASH_CHEAP = True
     JOBS_MODE = "eager"  # run background jobs synchronously; tests of the thread and RQ paths switch it
+    LOG_LEVEL = "WARNING"  # quiet: no line per request in the test output
 
 
 class ProductionConfig(DefaultConfig):
     REQUIRE_SECRET_KEY = True
     HSTS = True
+    LOG_FORMAT = os.environ.get("COORDHUB_LOG_FORMAT", "json")
+    PROXY_COUNT = int(os.environ.get("COORDHUB_PROXY_COUNT", "1"))
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
 

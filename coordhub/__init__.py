@@ -40,6 +40,14 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///") and ":memory:" not in app.config[
             "SQLALCHEMY_DATABASE_URI"]:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    from coordhub.server.logs import configure_logging
+
+    configure_logging(app)  # first, so that the request id and timer start before any other hook
+    if app.config.get("PROXY_COUNT"):  # behind a reverse proxy: believe its X-Forwarded-* headers
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_prefix=count)
 
     from werkzeug.routing import IntegerConverter
 
@@ -74,9 +82,10 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     from coordhub.monitoring.views import bp as monitoring_bp
     from coordhub.overlap.views import bp as overlap_bp
     from coordhub.registry.views import bp as registry_bp
+    from coordhub.server.health import bp as health_bp
 
     for blueprint in (auth_bp, registry_bp, audit_bp, jobs_bp, api_bp, overlap_bp, interop_bp, allocation_bp,
-                      monitoring_bp):
+                      monitoring_bp, health_bp):
         app.register_blueprint(blueprint)
 
     from coordhub.registry.context import inject_globals

@@ -4,17 +4,40 @@ from __future__ import annotations
 
 import contextvars
 import os
+import uuid
 from pathlib import Path
 
-import pytest
-import sqlalchemy as sa
-from flask.testing import FlaskClient
 
-from coordhub import create_app
-from coordhub.extensions import db
-from tests import factories
+def _database_per_xdist_worker() -> None:
+    """`pytest -n N` on PostgreSQL: each worker process gets its own database (<database>_gw0, _gw1 ...), made
+    here on first use, so that workers never empty each other's tables. Runs before config.py reads
+    DATABASE_URL; tests/services.py drops these databases with the run's own."""
+    url, worker = os.environ.get("DATABASE_URL", ""), os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or not url.startswith("postgres"):
+        return
+    import psycopg
+    from sqlalchemy.engine import make_url
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+    server = make_url(url).set(drivername="postgresql")
+    name = f"{server.database}_{worker}"
+    with psycopg.connect(server.render_as_string(hide_password=False), autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            connection.execute(f'CREATE DATABASE "{name}"')
+    os.environ["DATABASE_URL"] = server.set(database=name).render_as_string(hide_password=False)
+
+
+_database_per_xdist_worker()
+
+import pytest  # noqa: E402  (imports after choosing the worker database)
+import sqlalchemy as sa  # noqa: E402
+from flask.testing import FlaskClient  # noqa: E402
+
+from coordhub import create_app  # noqa: E402
+from coordhub.extensions import db  # noqa: E402
+from tests import factories  # noqa: E402
+
+# The real files the tests read (copies of shared/data, with their provenance): a clone alone passes.
+REAL_FILES = Path(__file__).resolve().parent / "fixtures" / "real"
 
 
 class IsolatedClient(FlaskClient):
@@ -85,6 +108,29 @@ def login(client):
         assert response.status_code == 302, response.get_data(as_text=True)
         return client
     return sign_in
+
+
+@pytest.fixture
+def empty_database_url(app, tmp_path):
+    """A brand-new empty database of the suite's kind (a SQLite file, or a PostgreSQL database dropped after)."""
+    url = db.engine.url
+    if url.get_backend_name() != "postgresql":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    name = f"coordhub_empty_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The Redis database of this test run (.ci/test gives each run its own; see tests/services.py)."""
+    return os.environ.get("COORDHUB_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def database_is_postgresql() -> bool:

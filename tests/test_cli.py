@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from coordhub.auth.models import Role, User
 from coordhub.extensions import db
 from coordhub.registry.models import AdminArea, Capacity, Need, Project
-from tests.conftest import SHARED_DATA
+from tests.conftest import REAL_FILES
 
 
 def invoke(app, *args, input=None):
@@ -25,7 +25,7 @@ def test_create_user_and_import_admin_areas(world, app):
                     input="short\nshort\n")
     assert result.exit_code != 0 and "password" in result.output
 
-    result = invoke(app, "import-admin-areas", str(SHARED_DATA / "bfa_admin2_population_2023.csv"),
+    result = invoke(app, "import-admin-areas", str(REAL_FILES / "bfa_admin2_population_2023.csv"),
                     "--operation", "Elsewhere 2026")
     assert result.exit_code == 0, result.output
     assert "59 admin areas created" in result.output and "admin2: 45" in result.output

@@ -6,7 +6,7 @@ import pytest
 from coordhub.interop.matching import AdminAreaRef, OrganisationRef, SectorRef
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "interop"
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+REAL_FILES = Path(__file__).resolve().parents[1] / "fixtures" / "real"  # whole files, see PROVENANCE.md
 
 
 @pytest.fixture
@@ -19,10 +19,8 @@ def fixture_path():
 
 @pytest.fixture
 def shared_data():
-    """The full real files, when the shared folder sits beside the repository (skip otherwise)."""
-    if not SHARED_DATA.is_dir():
-        pytest.skip("shared/data is not beside the repository")
-    return SHARED_DATA
+    """The folder of the full real files (copies kept in the repository)."""
+    return REAL_FILES
 
 
 # coordhub's reconstruction sectors with the IASC cluster each sits closest to and its DAC code.

@@ -1,4 +1,4 @@
-"""The real OCHA 3W and COD files: extracts always, the full files when shared/data is beside the repository."""
+"""The real OCHA 3W and COD files: the extracts, and the full files (tests/fixtures/real)."""
 from collections import Counter
 from datetime import date
 

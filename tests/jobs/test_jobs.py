@@ -56,15 +56,15 @@ def test_thread_mode_runs_in_the_background(world, app):
     assert db.session.get(Job, job.id).result == {"total": 45, "result_url": "/"}
 
 
-def test_rq_mode_with_a_real_redis_worker(world, app):
+def test_rq_mode_with_a_real_redis_worker(world, app, redis_url):
     from redis import Redis
     from rq import Queue, SimpleWorker
 
-    redis = Redis.from_url("redis://127.0.0.1:6379/15")
+    redis = Redis.from_url(redis_url)
     redis.ping()  # .ci/services guarantees Redis; a failure here is a real failure, not a skip
     queue = Queue("coordhub", connection=redis)
     queue.empty()
-    app.config.update(REDIS_URL="redis://127.0.0.1:6379/15", JOBS_MODE="thread")
+    app.config.update(REDIS_URL=redis_url, JOBS_MODE="thread")
     try:
         job = start_job("test-sum", {"numbers": [5, 6]}, user=world.users["coordinator"])
         assert db.session.get(Job, job.id).status is JobStatus.queued

@@ -9,11 +9,11 @@ from coordhub.registry.admin_areas import AdminAreaFileError, parse_admin_areas
 from coordhub.registry.models import AdminArea
 from coordhub.registry.operations import load_admin_areas
 from tests import factories
-from tests.conftest import SHARED_DATA
+from tests.conftest import REAL_FILES
 
 
 def test_chad_cod_with_bom_and_french_names():
-    records = parse_admin_areas(SHARED_DATA / "tcd_admin2_population_2021.csv")
+    records = parse_admin_areas(REAL_FILES / "tcd_admin2_population_2021.csv")
     by_code = {r.pcode: r for r in records}
     assert by_code["TD"].level == 0 and by_code["TD"].name == "Tchad"
     assert len([r for r in records if r.level == 1]) == 23
@@ -23,14 +23,14 @@ def test_chad_cod_with_bom_and_french_names():
 
 
 def test_burkina_faso_cod():
-    records = parse_admin_areas(SHARED_DATA / "bfa_admin2_population_2023.csv")
+    records = parse_admin_areas(REAL_FILES / "bfa_admin2_population_2023.csv")
     levels = [r.level for r in records]
     assert levels.count(1) == 13 and levels.count(2) == 45
     assert {r.pcode: r.name for r in records}["BF4601"] == "Bale"
 
 
 def test_afghanistan_admin1_with_hxl_row():
-    records = parse_admin_areas(SHARED_DATA / "afg_admin1_population_2021.csv", language="en")
+    records = parse_admin_areas(REAL_FILES / "afg_admin1_population_2021.csv", language="en")
     admin1 = [r for r in records if r.level == 1]
     assert len(admin1) == 34
     assert {r.pcode: r.name for r in admin1}["AF01"] == "Kabul"
@@ -59,12 +59,12 @@ def test_broken_files_are_reported_with_row_and_column(content, message):
 
 def test_loading_builds_paths_and_updates_in_place(world):
     operation = factories.make_operation("Chad test", [])
-    created, updated = load_admin_areas(operation, parse_admin_areas(SHARED_DATA / "tcd_admin2_population_2021.csv"))
+    created, updated = load_admin_areas(operation, parse_admin_areas(REAL_FILES / "tcd_admin2_population_2021.csv"))
     assert (created, updated) == (94, 0)
     guera = db.session.scalar(sa.select(AdminArea).where(AdminArea.pcode == "TD0401",
                                                          AdminArea.operation_id == operation.id))
     assert guera.path == "/TD/TD04/TD0401/" and guera.parent.pcode == "TD04"
-    created, updated = load_admin_areas(operation, parse_admin_areas(SHARED_DATA / "tcd_admin2_population_2021.csv"))
+    created, updated = load_admin_areas(operation, parse_admin_areas(REAL_FILES / "tcd_admin2_population_2021.csv"))
     assert (created, updated) == (0, 0)
 
 
@@ -79,7 +79,7 @@ def test_admin_uploads_areas_through_the_ui_all_or_nothing(world, login, client)
         content_type="multipart/form-data")
     assert "Nothing was loaded" in response.get_data(as_text=True)
     assert factories.area(operation, "ZZ1") is None
-    good = (SHARED_DATA / "bfa_admin2_population_2023.csv").read_bytes()
+    good = (REAL_FILES / "bfa_admin2_population_2023.csv").read_bytes()
     response = client.post(f"/admin/operations/{operation.id}", data={
         "areas-file": (BytesIO(good), "bfa.csv"), "areas-language": "fr", "areas-submit": "y"},
         content_type="multipart/form-data", follow_redirects=True)
