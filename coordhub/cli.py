@@ -130,3 +130,7 @@ def register_commands(app) -> None:
         app.cli.add_command(command)
     for command in (allocate_command, run_allocation_command):
         app.cli.add_command(command)
+    from coordhub.notifications.cli import send_digests_command, send_mail_command
+
+    for command in (send_digests_command, send_mail_command):
+        app.cli.add_command(command)

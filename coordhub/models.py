@@ -11,3 +11,5 @@ from coordhub.overlap.models import AlertEvent, AlertRead, OverlapAlert, Overlap
 from coordhub.allocation.models import (  # noqa: F401
     AllocationAssignment, AllocationExplanation, AllocationForbiddenPair, AllocationPin, AllocationResponse, AllocationRun,
 )
+from coordhub.notifications.models import Notification, OutboxMessage, Subscription  # noqa: F401
+from coordhub.contacts.models import Contact, OwnerMessage  # noqa: F401

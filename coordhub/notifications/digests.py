@@ -1,0 +1,115 @@
+"""Daily and weekly digests: each user's pending notices grouped by kind, one line per thing, one e-mail per
+period (running the command twice sends it once)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from coordhub.auth.models import User
+from coordhub.extensions import db
+from coordhub.notifications.mail import _locale, _outbox_row, external_url, unsubscribe_token
+from coordhub.notifications.models import EVENT_LABELS, Event, Frequency, Notification, OutboxMessage
+from coordhub.notifications.present import Shown, Subjects, show
+from coordhub.registry.models import utcnow
+
+# Lines listed per kind of event in one digest; the rest are counted ("and 40 more") and on the page.
+MAX_LINES = 30
+USERS_PER_BATCH = 200
+
+
+@dataclass
+class DigestLine:
+    shown: Shown
+    updates: int     # notices about the same thing folded into this line
+    url: str
+
+
+@dataclass
+class DigestGroup:
+    label: str
+    lines: list[DigestLine]
+    more: int
+
+
+def period_key(period: Frequency, now: datetime) -> str:
+    if period is Frequency.daily:
+        return now.date().isoformat()
+    year, week, _day = now.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def group(user: User, notifications: list[Notification], subjects: Subjects) -> list[DigestGroup]:
+    """Notices grouped by event (in the order of Event), one line per thing (the latest notice about it,
+    with how many were folded into it), at most MAX_LINES lines a group."""
+    by_event: dict[Event, dict[tuple, list[Notification]]] = {}
+    for n in sorted(notifications, key=lambda n: (n.created_at, n.id)):
+        key = (n.subject_type, n.subject_id) if n.subject_id is not None else ("notice", n.id)
+        by_event.setdefault(n.event, {}).setdefault(key, []).append(n)
+    groups = []
+    for event in Event:
+        things = by_event.get(event)
+        if not things:
+            continue
+        latest = sorted(things.values(), key=lambda ns: ns[-1].created_at, reverse=True)
+        lines = [DigestLine(show(user, ns[-1], subjects), len(ns),
+                            external_url("notifications.open", notification_id=ns[-1].id))
+                 for ns in latest[:MAX_LINES]]
+        groups.append(DigestGroup(str(EVENT_LABELS[event]), lines, max(len(latest) - MAX_LINES, 0)))
+    return groups
+
+
+def send_digests(period: Frequency | str, now: datetime | None = None) -> dict:
+    """Put one digest e-mail per user with pending notices for `period` (daily or weekly) in the outbox and
+    mark those notices digested. Idempotent: a user who already has this period's digest (its dedupe key) gets
+    nothing more until the next period. Commits per batch of users. Returns {"users": n, "notices": n}."""
+    period = Frequency(period)
+    if period not in (Frequency.daily, Frequency.weekly):
+        raise ValueError("period must be daily or weekly")
+    now = now or utcnow()
+    key = period_key(period, now)
+    pending = sa.and_(Notification.email == period, Notification.digested_at.is_(None))
+    user_ids = db.session.scalars(sa.select(Notification.user_id).where(pending).distinct()
+                                  .order_by(Notification.user_id)).all()
+    counts = {"users": 0, "notices": 0, "skipped": 0}
+    for start in range(0, len(user_ids), USERS_PER_BATCH):
+        batch = user_ids[start:start + USERS_PER_BATCH]
+        keys = {uid: f"{period.value}:{uid}:{key}" for uid in batch}
+        done = set(db.session.scalars(sa.select(OutboxMessage.dedupe_key).where(
+            OutboxMessage.dedupe_key.in_(list(keys.values())))))
+        users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(batch)))}
+        notifications = db.session.scalars(sa.select(Notification).where(
+            pending, Notification.user_id.in_(batch), Notification.created_at <= now)).all()
+        subjects = Subjects(notifications)
+        mine: dict[int, list[Notification]] = {}
+        for n in notifications:
+            mine.setdefault(n.user_id, []).append(n)
+        rows, digested = [], []
+        for uid in batch:
+            if keys[uid] in done or uid not in mine:
+                counts["skipped"] += 1
+                continue
+            user = users[uid]
+            digested.extend(n.id for n in mine[uid])
+            if not user.active:
+                continue
+            with force_locale(_locale(user)):
+                groups = group(user, mine[uid], subjects)
+                subject = (_("Your daily coordhub digest: %(n)d notices", n=len(mine[uid]))
+                           if period is Frequency.daily else
+                           _("Your weekly coordhub digest: %(n)d notices", n=len(mine[uid])))
+                rows.append(_outbox_row(user, subject, "digest", {
+                    "groups": groups, "period": period, "inbox_url": external_url("notifications.inbox")},
+                    external_url("notifications.unsubscribe", token=unsubscribe_token(uid, None)), keys[uid]))
+            counts["users"] += 1
+            counts["notices"] += len(mine[uid])
+        if rows:
+            db.session.execute(sa.insert(OutboxMessage.__table__), rows)
+        for chunk_start in range(0, len(digested), 5000):
+            db.session.execute(sa.update(Notification).where(
+                Notification.id.in_(digested[chunk_start:chunk_start + 5000])).values(digested_at=now))
+        db.session.commit()
+    return counts
