@@ -186,7 +186,8 @@ def save_subscriptions(user: User, target: User, choices: dict[str, str], sector
         raise ValidationError(_("Unknown sector."), "sector_ids")
     if area_ids:
         found = db.session.scalars(sa.select(AdminArea).where(AdminArea.id.in_(area_ids))).all()
-        if len(found) != len(area_ids) or not all(target.can_access(a.operation) for a in found):
+        mine = {o.id for o in target.operations}
+        if len(found) != len(area_ids) or not (target.is_admin or all(a.operation_id in mine for a in found)):
             raise ValidationError(_("Unknown admin area."), "area_ids")
     old = {s.event: s.frequency for s in db.session.scalars(sa.select(Subscription).where(
         Subscription.user_id == target.id))}
