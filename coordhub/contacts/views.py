@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from coordhub.contacts import operations as ops
 from coordhub.contacts import rights
@@ -95,8 +96,10 @@ def export(operation: Operation):
     """The directory (with the page's filters) as a contact list: CSV with an HXL hashtag row."""
     if not rights.can_see_directory(current_user, operation):
         abort(403)
-    rows = db.session.scalars(_query(operation, _filters(operation))).all()
-    return export_response(rows, export_columns(current_user), "csv", f"contacts-{operation.name}")
+    rows = db.session.scalars(_query(operation, _filters(operation)).options(
+        selectinload(Contact.organisation), selectinload(Contact.sector), selectinload(Contact.area))).all()
+    return export_response(rows, export_columns(current_user._get_current_object()), "csv",
+                           f"contacts-{operation.name}")
 
 
 def _fill(form: ContactForm, operation: Operation) -> None:
@@ -122,6 +125,8 @@ def edit(operation: Operation, contact_id: int | None = None):
             and not current_user.is_admin:
         abort(403)
     form = ContactForm(obj=contact)
+    if contact is not None:
+        del form.consent  # recorded when the entry was created
     _fill(form, operation)
     if request.method == "GET" and contact is None:
         form.organisation_id.data = current_user.organisation_id
