@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from coordhub.auth.models import User
 from coordhub.extensions import db
-from coordhub.notifications.mail import _locale, _outbox_row, external_url, unsubscribe_token
+from coordhub.notifications.mail import _locale, _outbox_row, external_url, links, unsubscribe_token
 from coordhub.notifications.models import EVENT_LABELS, Event, Frequency, Notification, OutboxMessage
 from coordhub.notifications.present import Shown, Subjects, show
 from coordhub.registry.models import utcnow
@@ -19,6 +19,16 @@ from coordhub.registry.models import utcnow
 # Lines listed per kind of event in one digest; the rest are counted ("and 40 more") and on the page.
 MAX_LINES = 30
 USERS_PER_BATCH = 200
+
+
+class PendingNotice:
+    """What a digest needs of a notice (light: no ORM identity map for a hundred thousand rows)."""
+
+    __slots__ = ("id", "user_id", "event", "subject_type", "subject_id", "params", "actor_id", "created_at", "actor")
+
+    def __init__(self, *values) -> None:
+        for name, value in zip(self.__slots__, values):
+            setattr(self, name, value)
 
 
 @dataclass
@@ -42,10 +52,10 @@ def period_key(period: Frequency, now: datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
-def group(user: User, notifications: list[Notification], subjects: Subjects) -> list[DigestGroup]:
+def group(user: User, notifications: list, subjects: Subjects) -> list[DigestGroup]:
     """Notices grouped by event (in the order of Event), one line per thing (the latest notice about it,
     with how many were folded into it), at most MAX_LINES lines a group."""
-    by_event: dict[Event, dict[tuple, list[Notification]]] = {}
+    by_event: dict[Event, dict[tuple, list]] = {}
     for n in sorted(notifications, key=lambda n: (n.created_at, n.id)):
         key = (n.subject_type, n.subject_id) if n.subject_id is not None else ("notice", n.id)
         by_event.setdefault(n.event, {}).setdefault(key, []).append(n)
@@ -75,41 +85,53 @@ def send_digests(period: Frequency | str, now: datetime | None = None) -> dict:
     user_ids = db.session.scalars(sa.select(Notification.user_id).where(pending).distinct()
                                   .order_by(Notification.user_id)).all()
     counts = {"users": 0, "notices": 0, "skipped": 0}
-    for start in range(0, len(user_ids), USERS_PER_BATCH):
-        batch = user_ids[start:start + USERS_PER_BATCH]
-        keys = {uid: f"{period.value}:{uid}:{key}" for uid in batch}
-        done = set(db.session.scalars(sa.select(OutboxMessage.dedupe_key).where(
-            OutboxMessage.dedupe_key.in_(list(keys.values())))))
-        users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(batch)))}
-        notifications = db.session.scalars(sa.select(Notification).where(
-            pending, Notification.user_id.in_(batch), Notification.created_at <= now)).all()
-        subjects = Subjects(notifications)
-        mine: dict[int, list[Notification]] = {}
-        for n in notifications:
-            mine.setdefault(n.user_id, []).append(n)
-        rows, digested = [], []
-        for uid in batch:
-            if keys[uid] in done or uid not in mine:
-                counts["skipped"] += 1
-                continue
-            user = users[uid]
-            digested.extend(n.id for n in mine[uid])
-            if not user.active:
-                continue
-            with force_locale(_locale(user)):
-                groups = group(user, mine[uid], subjects)
-                subject = (_("Your daily coordhub digest: %(n)d notices", n=len(mine[uid]))
-                           if period is Frequency.daily else
-                           _("Your weekly coordhub digest: %(n)d notices", n=len(mine[uid])))
-                rows.append(_outbox_row(user, subject, "digest", {
-                    "groups": groups, "period": period, "inbox_url": external_url("notifications.inbox")},
-                    external_url("notifications.unsubscribe", token=unsubscribe_token(uid, None)), keys[uid]))
-            counts["users"] += 1
-            counts["notices"] += len(mine[uid])
-        if rows:
-            db.session.execute(sa.insert(OutboxMessage.__table__), rows)
-        for chunk_start in range(0, len(digested), 5000):
-            db.session.execute(sa.update(Notification).where(
-                Notification.id.in_(digested[chunk_start:chunk_start + 5000])).values(digested_at=now))
-        db.session.commit()
+    with links():
+        for start in range(0, len(user_ids), USERS_PER_BATCH):
+            _batch(user_ids[start:start + USERS_PER_BATCH], period, key, now, counts)
     return counts
+
+
+def _batch(batch: list[int], period: Frequency, key: str, now: datetime, counts: dict) -> None:
+    """The digests of some users, in one transaction."""
+    pending = sa.and_(Notification.email == period, Notification.digested_at.is_(None))
+    keys = {uid: f"{period.value}:{uid}:{key}" for uid in batch}
+    done = set(db.session.scalars(sa.select(OutboxMessage.dedupe_key).where(
+        OutboxMessage.dedupe_key.in_(list(keys.values())))))
+    users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(batch)))}
+    # Plain rows, not ORM objects: a batch may hold a hundred thousand notices.
+    rows = db.session.execute(sa.select(*[Notification.__table__.c[name] for name in PendingNotice.__slots__
+                                          if name != "actor"]).where(
+        pending, Notification.user_id.in_(batch), Notification.created_at <= now)).all()
+    actor_ids = {row.actor_id for row in rows if row.actor_id is not None}
+    actors = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(actor_ids)))} if actor_ids else {}
+    notifications = [PendingNotice(*row, actors.get(row.actor_id)) for row in rows]
+    subjects = Subjects(notifications)
+    mine: dict[int, list] = {}
+    for n in notifications:
+        mine.setdefault(n.user_id, []).append(n)
+    mails, digested = [], []
+    for uid in batch:
+        if keys[uid] in done or uid not in mine:
+            counts["skipped"] += 1
+            continue
+        user = users[uid]
+        digested.extend(n.id for n in mine[uid])
+        if not user.active:
+            continue
+        with force_locale(_locale(user)):
+            groups = group(user, mine[uid], subjects)
+            subject = (_("Your daily coordhub digest: %(n)d notices", n=len(mine[uid]))
+                       if period is Frequency.daily else
+                       _("Your weekly coordhub digest: %(n)d notices", n=len(mine[uid])))
+            mails.append(_outbox_row(user, subject, "digest", {
+                "groups": groups, "period": period, "inbox_url": external_url("notifications.inbox")},
+                external_url("notifications.unsubscribe", token=unsubscribe_token(uid, None)), keys[uid]))
+        counts["users"] += 1
+        counts["notices"] += len(mine[uid])
+    if mails:
+        db.session.execute(sa.insert(OutboxMessage.__table__), mails)
+    for chunk_start in range(0, len(digested), 5000):
+        db.session.execute(sa.update(Notification).where(
+            Notification.id.in_(digested[chunk_start:chunk_start + 5000])).values(digested_at=now)
+            .execution_options(synchronize_session=False))
+    db.session.commit()

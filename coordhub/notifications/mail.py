@@ -9,7 +9,9 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, url_for
+from contextlib import contextmanager
+
+from flask import current_app, g, has_request_context, url_for
 from flask_babel import force_locale, get_locale
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -26,12 +28,26 @@ ALL_EVENTS = "all"
 # --- links -------------------------------------------------------------------------------------------
 
 def external_url(endpoint: str, **values) -> str:
-    """An absolute link for an e-mail: MAIL_BASE_URL (the public address), else the current request's host."""
-    base = current_app.config.get("MAIL_BASE_URL")
-    if has_request_context() and not base:
+    """An absolute link for an e-mail, on MAIL_BASE_URL (the public address) when set, else on the current
+    request's host. Cheap inside links(), which e-mail building uses for a whole batch."""
+    if has_request_context() and (getattr(g, "_coordhub_links", False) or not current_app.config.get("MAIL_BASE_URL")):
         return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context("/", base_url=base or "http://localhost:5000"):
+    with links():
         return url_for(endpoint, _external=True, **values)
+
+
+@contextmanager
+def links():
+    """A request context on MAIL_BASE_URL in which external_url() is a plain url_for (e-mails are built in jobs
+    and commands, where there is no request, and must not carry the host of whoever triggered them)."""
+    base = current_app.config.get("MAIL_BASE_URL") or "http://localhost:5000"
+    with current_app.test_request_context("/", base_url=base):
+        previous = getattr(g, "_coordhub_links", False)
+        g._coordhub_links = True
+        try:
+            yield
+        finally:
+            g._coordhub_links = previous
 
 
 def _serializer() -> URLSafeSerializer:
@@ -85,12 +101,13 @@ def queue_immediate(pairs: list[tuple[User, Notification]]) -> None:
     """Store one e-mail per notice in the outbox, in its recipient's language (no commit)."""
     subjects = Subjects([n for _user, n in pairs])
     rows = []
-    for user, n in pairs:
-        with force_locale(_locale(user)):
-            shown = show(user, n, subjects)
-            rows.append(_outbox_row(user, shown.sentence, "notice", {
-                "shown": shown, "open_url": external_url("notifications.open", notification_id=n.id)},
-                external_url("notifications.unsubscribe", token=unsubscribe_token(user.id, n.event))))
+    with links():
+        for user, n in pairs:
+            with force_locale(_locale(user)):
+                shown = show(user, n, subjects)
+                rows.append(_outbox_row(user, shown.sentence, "notice", {
+                    "shown": shown, "open_url": external_url("notifications.open", notification_id=n.id)},
+                    external_url("notifications.unsubscribe", token=unsubscribe_token(user.id, n.event))))
     if rows:
         db.session.execute(sa.insert(OutboxMessage.__table__), rows)
 
@@ -128,52 +145,58 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
 
 
-def _due(now: datetime):
+def _due(now: datetime, size: int) -> list[OutboxMessage]:
     query = (sa.select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.pending,
                                             OutboxMessage.next_attempt_at <= now)
-             .order_by(OutboxMessage.id).limit(1))
+             .order_by(OutboxMessage.id).limit(size))
     if db.engine.dialect.name == "postgresql":  # two deliverers at once never send one message twice
         query = query.with_for_update(skip_locked=True)
-    return db.session.scalar(query)
+    return list(db.session.scalars(query))
 
 
-def deliver_due(now: datetime | None = None, limit: int = 10_000) -> dict:
-    """Send the outbox's due messages over one SMTP connection, committing after each. A failure (server down,
-    refused, timed out) keeps the message with its attempt count and error, due again after retry_delay;
-    after MAIL_MAX_ATTEMPTS it is marked failed. Returns {"sent": n, "retry": n, "failed": n}."""
+def deliver_due(now: datetime | None = None, limit: int = 100_000, batch: int = 50) -> dict:
+    """Send the outbox's due messages over one SMTP connection, `batch` messages per transaction (at least once:
+    a crash between sending and committing may send up to a batch again). A failure (server down, refusing,
+    timed out) keeps the message with its attempt count and error, due again after retry_delay, and stops the
+    run; after MAIL_MAX_ATTEMPTS the message is marked failed. Returns {"sent": n, "retry": n, "failed": n}."""
     counts = {"sent": 0, "retry": 0, "failed": 0}
     if not current_app.config.get("MAIL_SERVER"):
         return counts
     now = now or utcnow()
     server = None
     try:
-        for _index in range(limit):
-            row = _due(now)
-            if row is None:
+        while counts["sent"] + counts["failed"] < limit:
+            rows = _due(now, batch)
+            if not rows:
                 break
-            try:
-                if server is None:
-                    server = _connect()
-                server.send_message(build_message(row))
-            except (OSError, smtplib.SMTPException) as error:
-                row.attempts += 1
-                row.last_error = f"{type(error).__name__}: {error}"[:500]
-                if row.attempts >= int(current_app.config["MAIL_MAX_ATTEMPTS"]):
-                    row.status = OutboxStatus.failed
-                    counts["failed"] += 1
-                else:
-                    row.next_attempt_at = utcnow() + retry_delay(row.attempts)
-                    counts["retry"] += 1
-                db.session.commit()
-                log.warning("e-mail %s to %s not sent: %s", row.id, row.to_address, row.last_error)
-                _close(server)
-                server = None
-                if not isinstance(error, smtplib.SMTPRecipientsRefused):
-                    break  # the server is unwell: the rest waits for the next run
-                continue
-            row.status, row.sent_at, row.attempts = OutboxStatus.sent, utcnow(), row.attempts + 1
+            stop = False
+            for row in rows:
+                if stop:
+                    break
+                try:
+                    if server is None:
+                        server = _connect()
+                    server.send_message(build_message(row))
+                except (OSError, smtplib.SMTPException) as error:
+                    row.attempts += 1
+                    row.last_error = f"{type(error).__name__}: {error}"[:500]
+                    if row.attempts >= int(current_app.config["MAIL_MAX_ATTEMPTS"]):
+                        row.status = OutboxStatus.failed
+                        counts["failed"] += 1
+                    else:
+                        row.next_attempt_at = utcnow() + retry_delay(row.attempts)
+                        counts["retry"] += 1
+                    log.warning("e-mail %s to %s not sent: %s", row.id, row.to_address, row.last_error)
+                    _close(server)
+                    server = None
+                    # one address refused: go on with the others; the server unwell: the rest waits
+                    stop = not isinstance(error, smtplib.SMTPRecipientsRefused)
+                    continue
+                row.status, row.sent_at, row.attempts = OutboxStatus.sent, utcnow(), row.attempts + 1
+                counts["sent"] += 1
             db.session.commit()
-            counts["sent"] += 1
+            if stop:
+                break
     finally:
         _close(server)
     return counts

@@ -123,22 +123,24 @@ def notify_many(notices: list[Notice]) -> int:
         return 0
     frequencies, sectors, areas = _subscriptions(recipients)
     now = utcnow()
-    rows, immediate = [], []
+    rows = []
     for notice in notices:
         for user_id in sorted(notice.user_ids):
-            frequency = email_frequency(notice, user_id, frequencies, sectors, areas)
-            rows.append(Notification(user_id=user_id, operation_id=notice.operation_id, event=notice.event,
-                                     subject_type=notice.subject_type, subject_id=notice.subject_id,
-                                     params=notice.params, url=notice.url[:300], actor_id=notice.actor_id,
-                                     email=frequency, created_at=now))
-            if frequency is Frequency.immediate:
-                immediate.append(rows[-1])
-    db.session.add_all(rows)
+            rows.append({"user_id": user_id, "operation_id": notice.operation_id, "event": notice.event,
+                         "subject_type": notice.subject_type, "subject_id": notice.subject_id,
+                         "params": notice.params, "url": notice.url[:300], "actor_id": notice.actor_id,
+                         "email": email_frequency(notice, user_id, frequencies, sectors, areas),
+                         "digested_at": None, "created_at": now, "read_at": None})
+    # Written in bulk (an import or a detection may tell thousands); ids back in order for the e-mails.
+    table = Notification.__table__
+    ids = db.session.scalars(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).all()
+    immediate = [notification_id for notification_id, row in zip(ids, rows) if row["email"] is Frequency.immediate]
     if immediate and current_app.config.get("MAIL_SERVER"):
         from coordhub.notifications.mail import queue_immediate
 
-        db.session.flush()
-        queue_immediate([(users[n.user_id], n) for n in immediate])
+        written = db.session.scalars(sa.select(Notification).where(Notification.id.in_(immediate))
+                                     .order_by(Notification.id)).all()
+        queue_immediate([(users[n.user_id], n) for n in written])
         db.session.info[OUTBOX_WRITTEN] = True
     return len(rows)
 
