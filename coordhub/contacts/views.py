@@ -182,16 +182,16 @@ def contact_owner(alert_id: int, operation: Operation):
     alert = db.session.get(OverlapAlert, alert_id)
     if alert is None or alert.operation_id != operation.id or not can_see_alert(current_user, alert):
         abort(404)
+    if not rights.can_contact_owner(current_user, alert):
+        abort(403)
     form = OwnerMessageForm()
     if not form.validate_on_submit():
         flash(_("Write a message (at most 2,000 characters)."), "danger")
         return redirect(url_for("overlap.alert", alert_id=alert.id))
     try:
         ops.contact_owner(current_user, alert, form.body.data)
-    except DomainError as error:
+    except DomainError as error:  # (rights were checked above: a message the operation refuses)
         db.session.rollback()
-        if error.status_code == 403:
-            abort(403)
         flash(error.message, "danger")
     else:
         flash(_("Your message was sent to the focal points of the organisation behind the entry and to the "

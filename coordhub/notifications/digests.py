@@ -52,24 +52,27 @@ def period_key(period: Frequency, now: datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
-def group(user: User, notifications: list, subjects: Subjects) -> list[DigestGroup]:
-    """Notices grouped by event (in the order of Event), one line per thing (the latest notice about it,
-    with how many were folded into it), at most MAX_LINES lines a group."""
+def plan(notifications: list) -> list[tuple[Event, list[tuple[object, int]], int]]:
+    """Notices grouped by event (in the order of Event), one line per thing (the latest notice about it, with how
+    many were folded into it), newest first, at most MAX_LINES lines a group: [(event, [(notice, count)], more)]."""
     by_event: dict[Event, dict[tuple, list]] = {}
     for n in sorted(notifications, key=lambda n: (n.created_at, n.id)):
         key = (n.subject_type, n.subject_id) if n.subject_id is not None else ("notice", n.id)
         by_event.setdefault(n.event, {}).setdefault(key, []).append(n)
-    groups = []
+    planned = []
     for event in Event:
         things = by_event.get(event)
-        if not things:
-            continue
-        latest = sorted(things.values(), key=lambda ns: ns[-1].created_at, reverse=True)
-        lines = [DigestLine(show(user, ns[-1], subjects), len(ns),
-                            external_url("notifications.open", notification_id=ns[-1].id))
-                 for ns in latest[:MAX_LINES]]
-        groups.append(DigestGroup(str(EVENT_LABELS[event]), lines, max(len(latest) - MAX_LINES, 0)))
-    return groups
+        if things:
+            latest = sorted(things.values(), key=lambda ns: (ns[-1].created_at, ns[-1].id), reverse=True)
+            planned.append((event, [(ns[-1], len(ns)) for ns in latest[:MAX_LINES]], max(len(latest) - MAX_LINES, 0)))
+    return planned
+
+
+def groups(user: User, planned: list, subjects: Subjects) -> list[DigestGroup]:
+    """The planned lines as `user` may read them, in the current locale."""
+    return [DigestGroup(str(EVENT_LABELS[event]), [
+        DigestLine(show(user, n, subjects), count, external_url("notifications.open", notification_id=n.id))
+        for n, count in lines], more) for event, lines, more in planned]
 
 
 def send_digests(period: Frequency | str, now: datetime | None = None) -> dict:
@@ -85,13 +88,19 @@ def send_digests(period: Frequency | str, now: datetime | None = None) -> dict:
     user_ids = db.session.scalars(sa.select(Notification.user_id).where(pending).distinct()
                                   .order_by(Notification.user_id)).all()
     counts = {"users": 0, "notices": 0, "skipped": 0}
-    with links():
-        for start in range(0, len(user_ids), USERS_PER_BATCH):
-            _batch(user_ids[start:start + USERS_PER_BATCH], period, key, now, counts)
+    subjects = Subjects()  # shared by the batches: an alert in many users' digests is loaded once
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False  # (nor reloaded after each batch)
+    try:
+        with links():
+            for start in range(0, len(user_ids), USERS_PER_BATCH):
+                _batch(user_ids[start:start + USERS_PER_BATCH], period, key, now, counts, subjects)
+    finally:
+        session.expire_on_commit = expire
     return counts
 
 
-def _batch(batch: list[int], period: Frequency, key: str, now: datetime, counts: dict) -> None:
+def _batch(batch: list[int], period: Frequency, key: str, now: datetime, counts: dict, subjects: Subjects) -> None:
     """The digests of some users, in one transaction."""
     pending = sa.and_(Notification.email == period, Notification.digested_at.is_(None))
     keys = {uid: f"{period.value}:{uid}:{key}" for uid in batch}
@@ -104,11 +113,11 @@ def _batch(batch: list[int], period: Frequency, key: str, now: datetime, counts:
         pending, Notification.user_id.in_(batch), Notification.created_at <= now)).all()
     actor_ids = {row.actor_id for row in rows if row.actor_id is not None}
     actors = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(actor_ids)))} if actor_ids else {}
-    notifications = [PendingNotice(*row, actors.get(row.actor_id)) for row in rows]
-    subjects = Subjects(notifications)
     mine: dict[int, list] = {}
-    for n in notifications:
-        mine.setdefault(n.user_id, []).append(n)
+    for row in rows:
+        mine.setdefault(row.user_id, []).append(PendingNotice(*row, actors.get(row.actor_id)))
+    plans = {uid: plan(notices) for uid, notices in mine.items()}
+    subjects.add(n for planned in plans.values() for _event, lines, _more in planned for n, _count in lines)
     mails, digested = [], []
     for uid in batch:
         if keys[uid] in done or uid not in mine:
@@ -119,12 +128,12 @@ def _batch(batch: list[int], period: Frequency, key: str, now: datetime, counts:
         if not user.active:
             continue
         with force_locale(_locale(user)):
-            groups = group(user, mine[uid], subjects)
+            shown = groups(user, plans[uid], subjects)
             subject = (_("Your daily coordhub digest: %(n)d notices", n=len(mine[uid]))
                        if period is Frequency.daily else
                        _("Your weekly coordhub digest: %(n)d notices", n=len(mine[uid])))
             mails.append(_outbox_row(user, subject, "digest", {
-                "groups": groups, "period": period, "inbox_url": external_url("notifications.inbox")},
+                "groups": shown, "period": period, "inbox_url": external_url("notifications.inbox")},
                 external_url("notifications.unsubscribe", token=unsubscribe_token(uid, None)), keys[uid]))
         counts["users"] += 1
         counts["notices"] += len(mine[uid])

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import smtplib
 from datetime import datetime, timedelta
-from email.message import EmailMessage
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import formatdate, make_msgid
 
 import sqlalchemy as sa
@@ -125,18 +127,20 @@ def _connect() -> smtplib.SMTP:
     return server
 
 
-def build_message(row: OutboxMessage) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+def build_message(row: OutboxMessage) -> MIMEMultipart:
+    """The e-mail as sent: text and HTML alternatives in UTF-8 (the compat32 classes: several times faster to
+    build than EmailMessage, which matters for a digest run of thousands)."""
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    message = MIMEMultipart("alternative")
+    message["From"] = sender
     message["To"] = row.to_address
-    message["Subject"] = row.subject
+    message["Subject"] = Header(row.subject, "utf-8")
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain=current_app.config["MAIL_DEFAULT_SENDER"].rpartition("@")[2].strip(">")
-                                       or None)
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip(">") or "localhost")
     for name, value in (row.headers or {}).items():
         message[name] = value
-    message.set_content(row.text_body)
-    message.add_alternative(row.html_body, subtype="html")
+    message.attach(MIMEText(row.text_body, "plain", "utf-8"))
+    message.attach(MIMEText(row.html_body, "html", "utf-8"))
     return message
 
 

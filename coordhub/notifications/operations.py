@@ -131,11 +131,15 @@ def notify_many(notices: list[Notice]) -> int:
                          "params": notice.params, "url": notice.url[:300], "actor_id": notice.actor_id,
                          "email": email_frequency(notice, user_id, frequencies, sectors, areas),
                          "digested_at": None, "created_at": now, "read_at": None})
-    # Written in bulk (an import or a detection may tell thousands); ids back in order for the e-mails.
+    # Written in bulk (an import or a detection may tell thousands); ids back, in order, only for e-mail at once.
     table = Notification.__table__
+    mailing = current_app.config.get("MAIL_SERVER") and any(row["email"] is Frequency.immediate for row in rows)
+    if not mailing:
+        db.session.execute(sa.insert(table), rows)
+        return len(rows)
     ids = db.session.scalars(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).all()
     immediate = [notification_id for notification_id, row in zip(ids, rows) if row["email"] is Frequency.immediate]
-    if immediate and current_app.config.get("MAIL_SERVER"):
+    if immediate:
         from coordhub.notifications.mail import queue_immediate
 
         written = db.session.scalars(sa.select(Notification).where(Notification.id.in_(immediate))
@@ -195,6 +199,12 @@ def save_subscriptions(user: User, target: User, choices: dict[str, str], sector
         Subscription.user_id == target.id))}
     for event, frequency in parsed.items():
         _set_frequency(target.id, event, frequency)
+        # Notices waiting for a digest follow the new choice (at once: they stay on the page only).
+        db.session.execute(sa.update(Notification).where(
+            Notification.user_id == target.id, Notification.event == event, Notification.digested_at.is_(None),
+            Notification.email.in_([Frequency.daily, Frequency.weekly])).values(
+            email=frequency if frequency in (Frequency.daily, Frequency.weekly) else Frequency.off)
+            .execution_options(synchronize_session=False))
     db.session.execute(sa.delete(subscription_sectors).where(subscription_sectors.c.user_id == target.id))
     db.session.execute(sa.delete(subscription_areas).where(subscription_areas.c.user_id == target.id))
     if sector_ids:

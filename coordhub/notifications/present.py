@@ -22,15 +22,20 @@ RECORD_KINDS = {"project": Project, "need": Need, "capacity": Capacity}
 
 
 class Subjects:
-    """The things a batch of notices is about, loaded once (pages, e-mails and digests of many users)."""
+    """The things a batch of notices is about, loaded once (pages, e-mails and digests of many users); add()
+    loads only what is not loaded yet, so a digest run shares one load between its batches of users."""
 
-    def __init__(self, notifications: Iterable[Notification]):
+    def __init__(self, notifications: Iterable[Notification] = ()):
+        self.alerts: dict[int, OverlapAlert] = {}
+        self.records: dict[tuple[str, int], object] = {}
+        self.add(notifications)
+
+    def add(self, notifications: Iterable[Notification]) -> None:
         wanted: dict[str, set[int]] = {}
         for n in notifications:
             if n.subject_id is not None:
                 wanted.setdefault(n.subject_type, set()).add(n.subject_id)
-        self.alerts: dict[int, OverlapAlert] = {}
-        ids = sorted(wanted.get("alert", ()))
+        ids = sorted(wanted.get("alert", set()) - set(self.alerts))
         for start in range(0, len(ids), 5000):
             for alert in db.session.scalars(sa.select(OverlapAlert).where(OverlapAlert.id.in_(ids[start:start + 5000]))
                                             .options(selectinload(OverlapAlert.project_a).selectinload(Project.organisation),
@@ -38,10 +43,10 @@ class Subjects:
                                                      selectinload(OverlapAlert.sector),
                                                      selectinload(OverlapAlert.shared_area))):
                 self.alerts[alert.id] = alert
-        self.records: dict[tuple[str, int], object] = {}
         for kind, model in RECORD_KINDS.items():
-            if wanted.get(kind):
-                for row in db.session.scalars(sa.select(model).where(model.id.in_(sorted(wanted[kind])))):
+            missing = sorted(i for i in wanted.get(kind, ()) if (kind, i) not in self.records)
+            if missing:
+                for row in db.session.scalars(sa.select(model).where(model.id.in_(missing))):
                     self.records[(kind, row.id)] = row
 
 

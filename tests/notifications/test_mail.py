@@ -34,7 +34,7 @@ def test_an_email_has_text_and_html_a_settings_link_and_one_click_unsubscribe(wo
     (mail,) = smtp.messages
     assert mail["To"] == world.users["focal"].email and mail["Subject"].startswith("New overlap alert")
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    link = mail["List-Unsubscribe"].strip("<>")
+    link = mail["List-Unsubscribe"].strip().strip("<>")
     assert link.startswith("https://coordhub.example/notifications/unsubscribe/")
     text, html = text_part(mail), html_part(mail)
     assert "https://coordhub.example/notifications/settings" in text and link in text

@@ -26,7 +26,7 @@ def test_the_link_in_the_email_unsubscribes_without_signing_in(world, smtp, clie
     subscribe(focal, Event.alert_raised, Frequency.immediate)
     save_project(focal, world.operation, title="Classrooms Bozoum")
     save_project(world.users["other_focal"], world.operation, title="Bozoum schools")
-    link = smtp.messages[0]["List-Unsubscribe"].strip("<>").removeprefix("https://coordhub.example")
+    link = smtp.messages[0]["List-Unsubscribe"].strip().strip("<>").removeprefix("https://coordhub.example")
     page = client.get(link)
     assert page.status_code == 200 and "New or reopened overlap alerts" in page.get_data(as_text=True)
     assert _frequency(focal, Event.alert_raised) is Frequency.immediate  # a GET (link preview) changes nothing
@@ -124,9 +124,26 @@ def test_weekly_subscribers_get_only_the_weekly_digest_and_sector_filters_apply(
     db.session.execute(sa.update(Notification).values(digested_at=None))
     db.session.commit()
     client.post("/notifications/settings", data={f"event_{e.value}": "weekly" for e in Event})
+    assert {n.email for n in notices(focal)} == {Frequency.off}  # digested or outside the sectors back then
     save_project(world.users["other_focal"], world.operation, title="Yet another Bozoum school")
     assert notices(focal)[-1].email is Frequency.weekly
     send_digests("weekly")
     deliver_due()
     (mail,) = smtp.to(focal.email)
     assert "weekly" in mail["Subject"]
+
+
+def test_changing_the_settings_moves_waiting_notices_to_the_new_digest(world, client, login):
+    focal = world.users["focal"]
+    _day_of_alerts(world)
+    waiting = [n for n in notices(focal) if n.email is Frequency.daily]
+    assert waiting
+    login(focal)
+    client.post("/notifications/settings", data={**{f"event_{e.value}": "daily" for e in Event},
+                                                 "event_alert_raised": "weekly", "event_alert_changed": "off"})
+    db.session.expire_all()
+    after = {n.id: n for n in notices(focal)}
+    assert all(after[n.id].email is (Frequency.weekly if n.event is Event.alert_raised else Frequency.off)
+               for n in waiting)
+    assert send_digests("daily")["users"] >= 1 and focal.id not in {
+        n.user_id for n in db.session.scalars(sa.select(Notification).where(Notification.digested_at.is_not(None)))}
