@@ -22,13 +22,28 @@ USERS_PER_BATCH = 200
 
 
 class PendingNotice:
-    """What a digest needs of a notice (light: no ORM identity map for a hundred thousand rows)."""
+    """A notice shown in a digest, as present.show() reads it (light: no ORM identity map)."""
 
     __slots__ = ("id", "user_id", "event", "subject_type", "subject_id", "params", "actor_id", "created_at", "actor")
 
     def __init__(self, *values) -> None:
         for name, value in zip(self.__slots__, values):
             setattr(self, name, value)
+
+
+def _completed(plans: dict[int, list]) -> dict[int, list]:
+    """The plans with their shown notices completed (params, actor): two queries for the whole batch."""
+    ids = [n.id for planned in plans.values() for _event, lines, _more in planned for n, _count in lines]
+    table = Notification.__table__
+    full: dict[int, tuple] = {}
+    for start in range(0, len(ids), 5000):
+        for row in db.session.execute(sa.select(*[table.c[name] for name in PendingNotice.__slots__[:-1]]).where(
+                table.c.id.in_(ids[start:start + 5000]))):
+            full[row.id] = tuple(row)
+    actor_ids = {values[6] for values in full.values() if values[6] is not None}
+    actors = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(actor_ids)))} if actor_ids else {}
+    return {uid: [(event, [(PendingNotice(*full[n.id], actors.get(full[n.id][6])), count) for n, count in lines], more)
+                  for event, lines, more in planned] for uid, planned in plans.items()}
 
 
 @dataclass
@@ -53,18 +68,22 @@ def period_key(period: Frequency, now: datetime) -> str:
 
 
 def plan(notifications: list) -> list[tuple[Event, list[tuple[object, int]], int]]:
-    """Notices grouped by event (in the order of Event), one line per thing (the latest notice about it, with how
-    many were folded into it), newest first, at most MAX_LINES lines a group: [(event, [(notice, count)], more)]."""
+    """Notices (oldest first) grouped by event (in the order of Event), one line per thing (the latest notice
+    about it, with how many were folded into it), newest first, at most MAX_LINES lines a group:
+    [(event, [(notice, count)], more)]."""
     by_event: dict[Event, dict[tuple, list]] = {}
-    for n in sorted(notifications, key=lambda n: (n.created_at, n.id)):
+    for n in notifications:
         key = (n.subject_type, n.subject_id) if n.subject_id is not None else ("notice", n.id)
-        by_event.setdefault(n.event, {}).setdefault(key, []).append(n)
+        things = by_event.setdefault(n.event, {})
+        folded = things.pop(key, None) or [None, 0]
+        folded[0], folded[1] = n, folded[1] + 1
+        things[key] = folded  # (re-inserted: the dict ends ordered by latest notice)
     planned = []
     for event in Event:
         things = by_event.get(event)
         if things:
-            latest = sorted(things.values(), key=lambda ns: (ns[-1].created_at, ns[-1].id), reverse=True)
-            planned.append((event, [(ns[-1], len(ns)) for ns in latest[:MAX_LINES]], max(len(latest) - MAX_LINES, 0)))
+            latest = list(reversed(things.values()))
+            planned.append((event, [(n, count) for n, count in latest[:MAX_LINES]], max(len(latest) - MAX_LINES, 0)))
     return planned
 
 
@@ -107,16 +126,17 @@ def _batch(batch: list[int], period: Frequency, key: str, now: datetime, counts:
     done = set(db.session.scalars(sa.select(OutboxMessage.dedupe_key).where(
         OutboxMessage.dedupe_key.in_(list(keys.values())))))
     users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(batch)))}
-    # Plain rows, not ORM objects: a batch may hold a hundred thousand notices.
-    rows = db.session.execute(sa.select(*[Notification.__table__.c[name] for name in PendingNotice.__slots__
-                                          if name != "actor"]).where(
-        pending, Notification.user_id.in_(batch), Notification.created_at <= now)).all()
-    actor_ids = {row.actor_id for row in rows if row.actor_id is not None}
-    actors = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(actor_ids)))} if actor_ids else {}
+    # Plain rows, not ORM objects: a batch may hold a hundred thousand notices; the shown ones are completed below.
+    table = Notification.__table__
+    rows = db.session.execute(sa.select(table.c.id, table.c.user_id, table.c.event, table.c.subject_type,
+                                        table.c.subject_id, table.c.created_at).where(
+        pending, Notification.user_id.in_(batch), Notification.created_at <= now)
+        .order_by(table.c.user_id, table.c.created_at, table.c.id)).all()
     mine: dict[int, list] = {}
     for row in rows:
-        mine.setdefault(row.user_id, []).append(PendingNotice(*row, actors.get(row.actor_id)))
-    plans = {uid: plan(notices) for uid, notices in mine.items()}
+        mine.setdefault(row.user_id, []).append(row)
+    plans = {uid: plan(notices) for uid, notices in mine.items() if keys[uid] not in done}
+    plans = _completed(plans)
     subjects.add(n for planned in plans.values() for _event, lines, _more in planned for n, _count in lines)
     mails, digested = [], []
     for uid in batch:

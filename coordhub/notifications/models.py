@@ -84,7 +84,7 @@ class Notification(db.Model):
 
     __tablename__ = "notifications"
     __table_args__ = (sa.Index("ix_notifications_user_read", "user_id", "read_at"),
-                      sa.Index("ix_notifications_digest", "email", "digested_at"))
+                      sa.Index("ix_notifications_digest", "email", "digested_at", "user_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))

@@ -112,7 +112,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications'))
     )
     with op.batch_alter_table('notifications', schema=None) as batch_op:
-        batch_op.create_index('ix_notifications_digest', ['email', 'digested_at'], unique=False)
+        batch_op.create_index('ix_notifications_digest', ['email', 'digested_at', 'user_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_notifications_operation_id'), ['operation_id'], unique=False)
         batch_op.create_index('ix_notifications_user_read', ['user_id', 'read_at'], unique=False)
 

@@ -128,3 +128,23 @@ def test_a_hanging_server_does_not_slow_a_save(world, smtp, app):
     assert row.status is OutboxStatus.pending and row.attempts == 1 and "timed out" in row.last_error
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Job).where(
         Job.kind == "notifications-deliver")) == 1
+
+
+def test_with_redis_the_email_goes_through_an_rq_worker(world, smtp, app):
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    redis = Redis.from_url("redis://127.0.0.1:6379/8")
+    queue = Queue("coordhub", connection=redis)
+    queue.empty()
+    subscribe(world.users["focal"], Event.alert_raised, Frequency.immediate)
+    app.config.update(REDIS_URL="redis://127.0.0.1:6379/8", JOBS_MODE="thread")
+    try:
+        _raise_alert(world)
+        assert queue.count == 1 and not smtp.messages  # the save only queued the delivery
+        SimpleWorker([queue], connection=redis).work(burst=True)
+    finally:
+        app.config.update(REDIS_URL=None, JOBS_MODE="eager")
+        queue.empty()
+    assert len(smtp.to(world.users["focal"].email)) == 1
+    assert _outbox()[0].status is OutboxStatus.sent
