@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from coordhub.auth.models import User
 from coordhub.extensions import db
-from coordhub.notifications.mail import _locale, _outbox_row, external_url, links, unsubscribe_token
+from coordhub.notifications.mail import _locale, _outbox_row, external_url, links, open_url, unsubscribe_token
 from coordhub.notifications.models import EVENT_LABELS, Event, Frequency, Notification, OutboxMessage
 from coordhub.notifications.present import Shown, Subjects, show
 from coordhub.registry.models import utcnow
@@ -90,7 +90,7 @@ def plan(notifications: list) -> list[tuple[Event, list[tuple[object, int]], int
 def groups(user: User, planned: list, subjects: Subjects) -> list[DigestGroup]:
     """The planned lines as `user` may read them, in the current locale."""
     return [DigestGroup(str(EVENT_LABELS[event]), [
-        DigestLine(show(user, n, subjects), count, external_url("notifications.open", notification_id=n.id))
+        DigestLine(show(user, n, subjects), count, open_url(n.id))
         for n, count in lines], more) for event, lines, more in planned]
 
 

@@ -38,6 +38,16 @@ def external_url(endpoint: str, **values) -> str:
         return url_for(endpoint, _external=True, **values)
 
 
+def open_url(notification_id: int) -> str:
+    """The absolute link that opens a notice (marks it read, goes to the thing). A digest has thousands: inside
+    links() the route is built once and the id appended."""
+    if not getattr(g, "_coordhub_links", False):
+        return external_url("notifications.open", notification_id=notification_id)
+    if "_coordhub_open_base" not in g:
+        g._coordhub_open_base = external_url("notifications.open", notification_id=1)[:-1]  # ".../notifications/"
+    return g._coordhub_open_base + str(notification_id)
+
+
 @contextmanager
 def links():
     """A request context on MAIL_BASE_URL in which external_url() is a plain url_for (e-mails are built in jobs
@@ -50,6 +60,7 @@ def links():
             yield
         finally:
             g._coordhub_links = previous
+            g.pop("_coordhub_open_base", None)
 
 
 def _serializer() -> URLSafeSerializer:
@@ -108,7 +119,7 @@ def queue_immediate(pairs: list[tuple[User, Notification]]) -> None:
             with force_locale(_locale(user)):
                 shown = show(user, n, subjects)
                 rows.append(_outbox_row(user, shown.sentence, "notice", {
-                    "shown": shown, "open_url": external_url("notifications.open", notification_id=n.id)},
+                    "shown": shown, "open_url": open_url(n.id)},
                     external_url("notifications.unsubscribe", token=unsubscribe_token(user.id, n.event))))
     if rows:
         db.session.execute(sa.insert(OutboxMessage.__table__), rows)
