@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from coordhub.contacts import api as _api  # noqa: F401  (adds /api/v1/contacts)
 from coordhub.contacts import operations as ops
 from coordhub.contacts import rights
 from coordhub.contacts.forms import AnswerForm, ContactForm, OwnerMessageForm

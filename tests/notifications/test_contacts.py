@@ -62,6 +62,16 @@ def test_the_directory_hides_a_phone_kept_for_coordinators(world, client, login)
     assert "Awa" not in client.get("/contacts/").get_data(as_text=True)
 
 
+def test_the_api_lists_the_directory_with_the_same_phone_rule(world, client, login, token_for):
+    login(world.users["focal"])
+    _contact(client, organisation_id=world.ngo.id, phone_coordinators_only="y")
+    (item,) = client.get("/api/v1/contacts", headers=token_for(world.users["other_focal"])).get_json()["items"]
+    assert item["name"] == "Awa Traoré" and item["phone"] == "" and item["email"] == "awa@ngoa.example"
+    (item,) = client.get("/api/v1/contacts", headers=token_for(world.users["coordinator"])).get_json()["items"]
+    assert item["phone"] == "+236 70 00 00 01"
+    assert client.get("/api/v1/contacts", headers=token_for(world.users["outsider"])).get_json()["total"] == 0
+
+
 def test_directory_filters_by_area_include_areas_above_and_below(world, client, login):
     login(world.users["focal"])
     bozoum = factories.area(world.operation, "CF632")
