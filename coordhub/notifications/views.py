@@ -94,7 +94,7 @@ def settings():
             flash(_("Notification settings saved."), "success")
             return redirect(url_for("notifications.settings"))
     return render_template("notifications/settings.html", form=form,
-                           mail_enabled=bool(current_app.config.get("MAIL_SERVER")))
+                           mail_enabled=bool(current_app.config.get("MAIL_SERVER"))), 422 if form.errors else 200
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])

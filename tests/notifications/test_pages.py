@@ -58,7 +58,7 @@ def test_settings_are_saved_and_bad_choices_refused(world, client, login):
     assert db.session.get(Subscription, (world.users["focal"].id, Event.alert_changed)).frequency is Frequency.off
     data["event_alert_changed"] = "hourly"
     refused = client.post("/notifications/settings", data=data)
-    assert refused.status_code == 200 and "Not a valid choice" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Not a valid choice" in refused.get_data(as_text=True)
     data["event_alert_changed"] = "off"
     data["area_ids"] = ["999999"]
     assert "not a valid choice" in client.post("/notifications/settings", data=data).get_data(as_text=True)
