@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from coordhub.audit.models import AuditAction, audit_value, record
