@@ -175,7 +175,7 @@ def run(users: int, alerts: int, seed: int) -> dict:
         "load_average": [round(load_before, 1), round(load_after, 1)],
         "emails_sent": sent["sent"], "emails_failed": sent["failed"] + sent["retry"],
         "second_run_users": again["users"],
-        "mean_email_kb": round((db.session.scalar(sa.select(sa.func.avg(
+        "mean_email_kb": round(float(db.session.scalar(sa.select(sa.func.avg(
             sa.func.length(OutboxMessage.text_body) + sa.func.length(OutboxMessage.html_body)))) or 0) / 1024, 1),
     })
     return result
