@@ -57,6 +57,17 @@ class DefaultConfig:
     LOG_FORMAT = os.environ.get("COORDHUB_LOG_FORMAT", "text")  # "json": one JSON object per line
     LOG_LEVEL = os.environ.get("COORDHUB_LOG_LEVEL", "INFO").upper()
     PROXY_COUNT = int(os.environ.get("COORDHUB_PROXY_COUNT", "0"))  # reverse proxies in front (X-Forwarded-*)
+    # E-mail notifications (SMTP). Without MAIL_SERVER notices are in-app only.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes")   # STARTTLS
+    MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "").lower() in ("1", "true", "yes")   # SMTPS
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "coordhub <noreply@localhost>")
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))             # seconds per SMTP conversation step
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "10"))     # then the message is marked failed
+    MAIL_BASE_URL = os.environ.get("MAIL_BASE_URL")  # public address for links in e-mails, e.g. https://coordhub.org
 
 
 class DevelopmentConfig(DefaultConfig):
@@ -75,6 +86,7 @@ class TestingConfig(DefaultConfig):
     PASSWORD_HASH_CHEAP = True
     JOBS_MODE = "eager"  # run background jobs synchronously; tests of the thread and RQ paths switch it
     LOG_LEVEL = "WARNING"  # quiet: no line per request in the test output
+    MAIL_SERVER = None  # tests/notifications start a real SMTP server and set it
 
 
 class ProductionConfig(DefaultConfig):

@@ -83,9 +83,13 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     from coordhub.overlap.views import bp as overlap_bp
     from coordhub.registry.views import bp as registry_bp
     from coordhub.server.health import bp as health_bp
+    from coordhub.notifications.views import bp as notifications_bp
+    from coordhub.contacts.views import bp as contacts_bp
 
     for blueprint in (auth_bp, registry_bp, audit_bp, jobs_bp, api_bp, overlap_bp, interop_bp, allocation_bp,
                       monitoring_bp, health_bp):
+        app.register_blueprint(blueprint)
+    for blueprint in (notifications_bp, contacts_bp):
         app.register_blueprint(blueprint)
 
     from coordhub.registry.context import inject_globals

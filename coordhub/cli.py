@@ -192,8 +192,10 @@ def register_commands(app) -> None:
         app.cli.add_command(command)
     for command in (allocate_command, run_allocation_command):
         app.cli.add_command(command)
+    from coordhub.notifications.cli import send_digests_command, send_mail_command
     from coordhub.server.cli import (backup_command, collect_static_command, restore_command, serve_command,
                                      worker_command)
 
-    for command in (serve_command, worker_command, backup_command, restore_command, collect_static_command):
+    for command in (serve_command, worker_command, backup_command, restore_command, collect_static_command,
+                    send_digests_command, send_mail_command):
         app.cli.add_command(command)

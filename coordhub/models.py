@@ -14,3 +14,5 @@ from coordhub.allocation.models import (  # noqa: F401
 from coordhub.monitoring.models import (  # noqa: F401
     Indicator, NeedDelivery, Report, ReportingPeriod, ReportValue, SectorLead, Target,
 )
+from coordhub.notifications.models import Notification, OutboxMessage, Subscription  # noqa: F401
+from coordhub.contacts.models import Contact, OwnerMessage  # noqa: F401

@@ -22,6 +22,7 @@ from coordhub.auth.models import User
 from coordhub.errors import NotFound, PermissionDenied, ValidationError
 from coordhub.extensions import db
 from coordhub.locks import lock_operation
+from coordhub.notifications import events as notifications
 from coordhub.registry.models import AdminArea, Capacity, Need, Operation, utcnow
 
 Progress = Callable[[float, str], None]
@@ -198,6 +199,7 @@ def publish_run(user: User, run: AllocationRun) -> AllocationRun:
     run.published_at, run.published_by_id = utcnow(), user.id
     record(user, AuditAction.update, run, {"published": [False, True]},
            summary=_("Allocation run %(id)s published", id=run.id))
+    notifications.run_published(run, user)
     db.session.commit()
     return run
 
@@ -374,6 +376,8 @@ def respond(user: User, assignment: AllocationAssignment, decision: Decision | s
            {"decision": [old, decision.value], "reason": [None, reason]}, operation_id=operation.id,
            summary=_("%(org)s %(decision)s an assignment of run %(id)s", org=assignment.organisation.label,
                      decision=decision.value, id=run.id))
+    if decision is Decision.declined:
+        notifications.assignment_declined(assignment, user, reason)
     db.session.commit()
     return response
 

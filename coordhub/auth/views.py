@@ -23,6 +23,7 @@ from coordhub.auth.models import User
 from coordhub.errors import DomainError
 from coordhub.web import show_domain_error
 from coordhub.extensions import db, limiter, login_manager
+from coordhub.notifications.events import account_changed
 from coordhub.registry import operations as ops
 from coordhub.registry.admin_areas import AdminAreaFileError, parse_admin_areas
 from coordhub.registry.models import AdminArea, Operation, Organisation, utcnow
@@ -293,6 +294,7 @@ def tokens():
         db.session.flush()
         record(current_user, AuditAction.create, row, {"name": [None, row.name], "expires_at": [
             None, audit_value(row.expires_at)]}, summary=f"API token {row.hint}…")
+        account_changed(current_user, current_user, "token_created", name=row.name)
         db.session.commit()
         form = TokenForm(formdata=None)
     rows = db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == current_user.id)
@@ -314,6 +316,7 @@ def revoke_token(token_id: int):
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         record(current_user, AuditAction.update, row, {"revoked": [False, True]}, summary=f"API token {row.hint}…")
+        account_changed(current_user, current_user, "token_revoked", name=row.name)
         db.session.commit()
         flash(_("The token %(name)s is revoked.", name=row.name), "success")
     return redirect(url_for("auth.tokens"))

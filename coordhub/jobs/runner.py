@@ -90,10 +90,18 @@ def run_job(job_id: str) -> None:
         job = db.session.get(Job, job_id)
         job.status, job.error = JobStatus.failed, f"{type(error).__name__}: {error}"
         job.message, job.finished_at = "Failed", utcnow()
+        _tell_starter(job)
         db.session.commit()
         return
     job.result = result or {}
     job.status, job.progress, job.message, job.finished_at = JobStatus.finished, 1.0, "Finished", utcnow()
     if isinstance(result, dict) and result.get("result_url"):
         job.result_url = result["result_url"]
+    _tell_starter(job)
     db.session.commit()
+
+
+def _tell_starter(job: Job) -> None:
+    from coordhub.notifications.events import job_done
+
+    job_done(job)

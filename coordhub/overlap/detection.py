@@ -260,6 +260,12 @@ def reconcile(operation_id: int, found: Iterable[Overlap], existing: Iterable[Ov
             {"alert_id": alert_id, "at": now, "user_id": None, "from_state": None, "to_state": AlertState.open,
              "resolution": None, "comment": "raised"} for alert_id in new_ids])
         counts.raised += len(new_rows)
+    from coordhub.notifications.events import alerts_detected  # tell the organisations' users
+
+    changed_now = [alert for alert in by_pair.values() if alert.changed_at == now]
+    alerts_detected(new_ids if new_rows else [],
+                    reopened=[a.id for a in changed_now if a.state is AlertState.open],
+                    closed=[a.id for a in changed_now if a.state is AlertState.closed])
 
 
 def _cluster_key(sector_id, area_id, start, end, count, project_ids, linked_ids) -> tuple:

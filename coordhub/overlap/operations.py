@@ -8,6 +8,8 @@ from coordhub.audit.models import AuditAction, record
 from coordhub.auth.models import User
 from coordhub.errors import PermissionDenied, ValidationError
 from coordhub.extensions import db
+from coordhub.notifications import events as notifications
+from coordhub.notifications.models import Event
 from coordhub.overlap.detection import pair_signature
 from coordhub.overlap.models import AlertEvent, AlertRead, AlertState, OverlapAlert, Resolution
 from coordhub.overlap.queries import unread_clause
@@ -76,6 +78,7 @@ def change_state(user: User, alert: OverlapAlert, state: str | AlertState, resol
     if resolution is not None:
         changes["resolution"] = [None, resolution.value]
     record(user, AuditAction.update, alert, changes, summary=comment)
+    notifications.alerts_changed([alert.id], Event.alert_changed, user, {"state": state.value, "comment": comment})
     _mark_read(user, alert.id, now)
     db.session.commit()
     return alert

@@ -647,6 +647,10 @@ def save_user(actor: User | None, data: dict[str, Any], target: User | None = No
     if changes:
         record(actor, AuditAction.create if creating else AuditAction.update, user,
                {k: v for k, v in changes.items()}, summary=user.email)
+        if not creating:
+            from coordhub.notifications.events import account_changed
+
+            account_changed(user, actor, "account", fields=sorted(changes))
     db.session.commit()
     return user
 
