@@ -39,7 +39,7 @@ def serialise_alert(alert: OverlapAlert, user, with_events: bool = False) -> dic
             projects.append({"id": side.project.id, "sensitive": True, "details_restricted": True})
     body = {
         "id": alert.id, "operation_id": alert.operation_id, "kind": alert.kind.value, "state": alert.state.value,
-        "resolution": alert.resolution.value if alert.resolution else None, "score": round(alert.score, 6),
+        "resolution": alert.resolution.value if alert.resolution else None, "score": round(alert.score, 6) if full else None,
         "sector_id": alert.sector_id, "shared_area": _area(alert.shared_area), "projects": projects,
         # Dates would tell something about a sensitive entry the user may not see.
         "overlap_start": _day(alert.overlap_start) if full else None,
@@ -168,7 +168,8 @@ EXTRA_SCHEMAS.update({
                   "id": {"type": "integer"}, "operation_id": {"type": "integer"},
                   "kind": {"type": "string", "enum": [k.value for k in AlertKind]},
                   "state": {"type": "string", "enum": [s.value for s in AlertState]},
-                  "resolution": {"type": ["string", "null"]}, "score": {"type": "number", "minimum": 0, "maximum": 1},
+                  "resolution": {"type": ["string", "null"]},
+                  "score": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
                   "sector_id": {"type": "integer"}, "shared_area": AREA,
                   "projects": {"type": "array", "items": SIDE, "minItems": 2, "maxItems": 2},
                   "overlap_start": NULLABLE_DATE, "overlap_end": NULLABLE_DATE,

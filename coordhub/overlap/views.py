@@ -46,10 +46,12 @@ FORM_HOOKS[Project] = ProjectFormHook()
 @bp.app_context_processor
 def _overlap_helpers() -> dict:
     """For templates/registry/_project_modules.html: a project's alerts as the signed-in user may see them."""
-    def alerts_of(project: Project) -> list[tuple[OverlapAlert, str]]:
+    def alerts_of(project: Project) -> list[tuple[OverlapAlert, str, bool]]:
+        """(alert, sentence, whether the user sees both sides, and so its score)."""
         if not current_user.is_authenticated:
             return []
-        return [(alert, explanation(current_user, alert)) for alert in project_alerts(current_user, project)]
+        return [(alert, explanation(current_user, alert), all(side.visible for side in sides(current_user, alert)))
+                for alert in project_alerts(current_user, project)]
     return {"overlap_alerts_of": alerts_of}
 
 
