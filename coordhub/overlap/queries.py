@@ -62,6 +62,14 @@ def _side_visible(user: User, side_project, side_organisation):
     return sa.or_(side_project.sensitive.is_(False), side_organisation == user.organisation_id)
 
 
+# What a reader sees of an alert with a side they may not see: that it exists, where, in what, of which kind
+# and how it is handled. Its score, dates, title likeness, explanation and dismissal signature come from the
+# hidden side's fields (see registry.queries.PUBLIC_FIELDS) and are hidden fields themselves.
+ALERT_PUBLIC_FIELDS = frozenset({
+    "id", "operation_id", "project_a_id", "project_b_id", "organisation_a_id", "organisation_b_id", "sector_id",
+    "shared_area_id", "relation", "kind", "counted_project_id", "state", "resolution", "created_at", "changed_at"})
+
+
 def details_visible_clause(user: User):
     """SQL: the user may see both sides of the alert. Its score and dates come from both projects' fields
     (titles, target groups, dates), so with a side the user may not see they are hidden fields."""

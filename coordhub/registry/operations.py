@@ -16,6 +16,7 @@ from coordhub.auth.models import Role, User
 from coordhub.errors import PermissionDenied, ValidationError
 from coordhub.extensions import db
 from coordhub.registry.admin_areas import AreaRecord
+from coordhub.registry.limits import check_text_lengths, check_values
 from coordhub.registry.models import (
     AdminArea, Capacity, Need, NeedStatus, Operation, Organisation, OrganisationType, Project,
     ProjectStatus, ResourceType, Sector, capacity_areas, project_areas, project_partners, utcnow,
@@ -134,6 +135,7 @@ class CachedLookups(DatabaseLookups):
 def _validate(kind: type, operation: Operation, values: dict[str, Any], area_ids: list[int] | None,
               partner_ids: list[int] | None, record_id: int | None, lookups: DatabaseLookups) -> None:
     """Check meaning: references exist and belong together, dates and quantities make sense."""
+    check_values(kind, values)
     for field in REQUIRED[kind]:
         value = values.get(field)
         _require(value is not None and value != "", _l("This field is required."), field)
@@ -162,8 +164,6 @@ def _validate(kind: type, operation: Operation, values: dict[str, Any], area_ids
             _require(values[money] >= 0, _l("The amount cannot be negative."), money)
     if values.get("beneficiaries_targeted") is not None:
         _require(values["beneficiaries_targeted"] >= 0, _l("The number cannot be negative."), "beneficiaries_targeted")
-    if values.get("title") is not None:
-        _require(len(values["title"]) <= 300, _l("At most 300 characters."), "title")
     if "admin_area_id" in values:
         _require(bool(lookups.areas_in_operation(operation, [values["admin_area_id"]])),
                  _l("This admin area is not part of the operation."), "admin_area_id")
@@ -449,8 +449,12 @@ def save_organisation(user: User, data: dict[str, Any], organisation: Organisati
     """Create or update an organisation (administrators). Commits unless `commit` is False."""
     if not rights.can_manage_organisations(user):
         raise PermissionDenied(_("Only administrators manage organisations."))
+    for field in ("name", "acronym", "iati_identifier"):
+        _require(data.get(field) is None or isinstance(data[field], str), _("This must be text."), field)
     name = (data.get("name") or "").strip()
     _require(bool(name), _("This field is required."), "name")
+    check_text_lengths(Organisation, {field: (data.get(field) or "").strip() for field in
+                                      ("name", "acronym", "iati_identifier")})
     clash = db.session.scalar(sa.select(Organisation.id).where(
         sa.func.lower(Organisation.name) == name.lower(), Organisation.id != (organisation.id if organisation else 0)))
     _require(clash is None, _("An organisation with this name already exists."), "name")
@@ -541,8 +545,12 @@ def save_user(actor: User | None, data: dict[str, Any], target: User | None = No
 def save_operation(user: User | None, data: dict[str, Any], operation: Operation | None = None) -> Operation:
     if user is not None and not rights.can_manage_operations(user):
         raise PermissionDenied(_("Only administrators manage operations."))
+    for field in ("name", "acronym", "iati_identifier"):
+        _require(data.get(field) is None or isinstance(data[field], str), _("This must be text."), field)
     name = (data.get("name") or "").strip()
     _require(bool(name), _("This field is required."), "name")
+    check_text_lengths(Organisation, {field: (data.get(field) or "").strip() for field in
+                                      ("name", "acronym", "iati_identifier")})
     clash = db.session.scalar(sa.select(Operation.id).where(
         Operation.name == name, Operation.id != (operation.id if operation else 0)))
     _require(clash is None, _("An operation with this name already exists."), "name")
