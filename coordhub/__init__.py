@@ -89,6 +89,7 @@ def _refuse_pages_out_of_range():
     """Every list reads `page`: a page that is not a whole number from 1 to MAX_PAGE is a 400, not a 500 (an
     OFFSET beyond what the database takes) nor a silent first page."""
     from flask import abort
+    from flask_babel import gettext
 
     from coordhub.registry.limits import MAX_PAGE
 
@@ -100,7 +101,7 @@ def _refuse_pages_out_of_range():
     except ValueError:
         page = 0
     if not 1 <= page <= MAX_PAGE:
-        abort(400, f"page must be a whole number from 1 to {MAX_PAGE:,}.")
+        abort(400, gettext("The page must be a whole number from 1 to %(highest)s.", highest=f"{MAX_PAGE:,}"))
 
 
 def _refuse_nul_characters():
