@@ -18,8 +18,8 @@ from werkzeug.routing import AnyConverter
 from coordhub.allocation.models import AllocationRun
 from coordhub.api.models import ApiToken
 from coordhub.extensions import db
-from coordhub.overlap.models import AlertKind, AlertState, OverlapAlert
-from coordhub.overlap.queries import ALERT_PUBLIC_FIELDS, AlertFilters
+from coordhub.overlap.models import AlertKind, AlertState, OverlapAlert, OverlapCluster
+from coordhub.overlap.queries import ALERT_PUBLIC_FIELDS, CLUSTER_PUBLIC_FIELDS, AlertFilters
 from coordhub.registry.models import Need, NeedStatus, Project, ProjectStatus, project_partners
 from coordhub.registry.queries import PUBLIC_FIELDS, SORTS, RecordFilters
 from tests import factories
@@ -134,8 +134,8 @@ def hidden_changes(record, public: frozenset[str]) -> dict[str, object]:
         new = changed(getattr(record, column.key), column, record.id)
         if new != getattr(record, column.key):
             values[column.key] = new
-    if "end_date" in values or "start_date" in values:  # keep end >= start: move the window back as a whole
-        values["end_date"] = record.end_date + (values["start_date"] - record.start_date) if record.end_date else None
+    if getattr(record, "start_date", None) and getattr(record, "end_date", None):  # keep end >= start: move the window back as a whole
+        values["end_date"] = record.end_date + (values["start_date"] - record.start_date)
     return values
 
 
@@ -167,6 +167,7 @@ def scene(world, login, client):
         OverlapAlert.project_a_id.in_([h.id for h in hidden if isinstance(h, Project)]),
         OverlapAlert.project_b_id.in_([h.id for h in hidden if isinstance(h, Project)])))))
     assert alerts, "the scene needs alerts about sensitive projects"
+    assert any({h.id for h in hidden[:2]} & set(c.project_ids) for c in db.session.scalars(sa.select(OverlapCluster)))
     _, plain = ApiToken.issue(world.users["focal"], "side doors")
     db.session.commit()
     login(world.users["focal"])
@@ -191,6 +192,10 @@ def change_every_hidden_field(world, hidden, alerts) -> None:
         if alert.project_b_id in sensitive_ids:
             values["organisation_b_id"] = world.other_ngo.id
         db.session.execute(sa.update(OverlapAlert).where(OverlapAlert.id == alert.id).values(**values))
+    for cluster in db.session.scalars(sa.select(OverlapCluster)).all():
+        if sensitive_ids & set(cluster.project_ids):
+            values = hidden_changes(cluster, CLUSTER_PUBLIC_FIELDS)
+            db.session.execute(sa.update(OverlapCluster).where(OverlapCluster.id == cluster.id).values(**values))
     db.session.commit()
     db.session.expire_all()
 

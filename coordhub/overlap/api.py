@@ -14,7 +14,7 @@ from coordhub.overlap import operations as overlap_ops
 from coordhub.overlap.matrix import default_level, gap_matrix, levels_of
 from coordhub.overlap.models import AlertKind, AlertState, OverlapAlert, OverlapCluster, Resolution
 from coordhub.overlap.present import author_hidden, cluster_views, explanation, sides
-from coordhub.overlap.queries import AlertFilters, alert_query
+from coordhub.overlap.queries import AlertFilters, alert_query, cluster_order
 from coordhub.overlap.rights import can_see_alert
 from coordhub.registry.queries import parse_id
 
@@ -101,14 +101,15 @@ def list_clusters(user):
     query = sa.select(OverlapCluster).where(OverlapCluster.operation_id == operation.id)
     if sector_id := parse_id(request.args.get("sector")):
         query = query.where(OverlapCluster.sector_id == sector_id)
-    query = query.order_by(OverlapCluster.organisation_count.desc(), OverlapCluster.id)
+    query = query.order_by(*cluster_order(user))
 
     def serialise(cluster: OverlapCluster) -> dict[str, Any]:
         view = cluster_views(user, [cluster])[0]
         return {"id": cluster.id, "sector_id": cluster.sector_id, "area": _area(cluster.area),
-                "organisation_count": cluster.organisation_count, "organisations": view.organisations,
+                "organisation_count": view.organisation_count, "organisations": view.organisations,
                 "sensitive_entries": view.hidden_entries, "project_ids": [p.id for p in view.projects],
-                "start_date": _day(cluster.start_date), "end_date": _day(cluster.end_date),
+                "start_date": _day(view.window[0]) if view.window else None,
+                "end_date": _day(view.window[1]) if view.window else None,
                 "explanation": view.sentence}
     return paginate(query, serialise)
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased
 from coordhub.auth import rights
 from coordhub.auth.models import User
 from coordhub.extensions import db
-from coordhub.overlap.models import AlertKind, AlertRead, AlertState, OverlapAlert
+from coordhub.overlap.models import AlertKind, AlertRead, AlertState, OverlapAlert, OverlapCluster
 from coordhub.overlap.rights import SEES_ALL, about_organisation_clause, visible_clause
 from coordhub.registry.models import AdminArea, Operation, Project
 from coordhub.registry.queries import hidden_last_order, on_hidden_field, parse_id
@@ -68,6 +68,12 @@ def _side_visible(user: User, side_project, side_organisation):
 ALERT_PUBLIC_FIELDS = frozenset({
     "id", "operation_id", "project_a_id", "project_b_id", "organisation_a_id", "organisation_b_id", "sector_id",
     "shared_area_id", "relation", "kind", "counted_project_id", "state", "resolution", "created_at", "changed_at"})
+
+
+# Of a cluster with sensitive entries the user may not see: which cell, which entries (the others' count and
+# window depend on the hidden entries' organisations and dates: ClusterView shows them without).
+CLUSTER_PUBLIC_FIELDS = frozenset({"id", "operation_id", "sector_id", "admin_area_id", "project_ids",
+                                   "linked_project_ids"})
 
 
 def details_visible_clause(user: User):
@@ -130,6 +136,14 @@ def alert_query(operation: Operation, user: User, filters: AlertFilters, inbox: 
     pressing = sa.case((OverlapAlert.state == AlertState.open, 0), (OverlapAlert.state == AlertState.acknowledged, 1),
                        else_=2)
     return query.order_by(pressing, *hidden_last_order(visible, OverlapAlert.score, descending=True), OverlapAlert.id)
+
+
+def cluster_order(user: User) -> list:
+    """Clusters by organisations at work, most first, for those who see every entry; by id for others (the
+    count includes the organisations behind sensitive entries, a hidden field)."""
+    if user.role in SEES_ALL:
+        return [OverlapCluster.organisation_count.desc(), OverlapCluster.id]
+    return [OverlapCluster.id]
 
 
 def unread_count(user: User, operation: Operation | None) -> int:

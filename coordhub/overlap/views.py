@@ -18,7 +18,9 @@ from coordhub.overlap.matrix import default_level, gap_matrix, levels_of, need_s
 from coordhub.overlap.models import KIND_LABELS, RESOLUTION_LABELS, STATE_LABELS, OverlapAlert, OverlapCluster
 from coordhub.overlap.present import cluster_views, event_author, explanation, sides
 from coordhub.overlap.preview import ProjectFormHook
-from coordhub.overlap.queries import AlertFilters, alert_query, project_alerts, unread_count, unread_ids
+from coordhub.overlap.queries import (
+    AlertFilters, alert_query, cluster_order, project_alerts, unread_count, unread_ids,
+)
 from coordhub.overlap.rights import can_change_alert, can_run_detection, can_see_alert
 from coordhub.registry.context import NAV_BADGES, NAV_LINKS, current_operation, operation_required
 from coordhub.registry.forms import ArchiveForm
@@ -149,7 +151,7 @@ def clusters(operation: Operation):
     if area is not None and area.operation_id == operation.id:
         query = query.where(OverlapCluster.admin_area_id.in_(
             sa.select(AdminArea.id).where(AdminArea.path.like(area.path + "%"))))
-    query = query.order_by(OverlapCluster.organisation_count.desc(), OverlapCluster.id)
+    query = query.order_by(*cluster_order(current_user))
     page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("overlap/clusters.html", page=page, views=cluster_views(current_user, page.items),
                            choices=filter_choices(operation), sector_id=sector_id, area_id=area_id,
