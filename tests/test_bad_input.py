@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from coordhub.extensions import db
+from coordhub.interop.models import ImportRun
 from coordhub.registry.limits import NUMBER_RANGES
 from coordhub.registry.models import Capacity, Need, Organisation, Project
 from tests import factories
@@ -151,6 +152,7 @@ def test_nul_in_an_uploaded_file_name_is_refused_or_cleaned(world, client, login
     response = client.post("/imports/", data={"kind": "projects", "file": (io.BytesIO(data), "3w\x00.csv")},
                            content_type="multipart/form-data")
     assert response.status_code in (200, 302, 400)
+    assert db.session.scalar(sa.select(ImportRun.filename)) == "3w.csv"
     response = client.post("/api/v1/imports", headers=token_for(world.users["focal"]),
                            content_type="multipart/form-data",
                            data={"kind": "projects", "file": (io.BytesIO(data), "3w\x00.csv")})

@@ -18,6 +18,7 @@ from werkzeug.routing import AnyConverter
 from coordhub.allocation.models import AllocationRun
 from coordhub.api.models import ApiToken
 from coordhub.extensions import db
+from coordhub.overlap.detection import detect_operation
 from coordhub.overlap.models import AlertKind, AlertState, OverlapAlert, OverlapCluster
 from coordhub.overlap.queries import ALERT_PUBLIC_FIELDS, CLUSTER_PUBLIC_FIELDS, AlertFilters
 from coordhub.registry.models import Need, NeedStatus, Project, ProjectStatus, project_partners
@@ -156,18 +157,21 @@ def scene(world, login, client):
     hidden = [save_project(prefect, op, ("CF632",), title="Safe classrooms for survivors", sensitive=True,
                            start_date=date(2026, 3, 1), end_date=date(2026, 6, 30), budget=5000.0,
                            beneficiaries_targeted=40, target_group="survivors", description="names withheld",
-                           code="PREF-1", partner_ids=[world.other_ngo.id]),
+                           code="PREF-1"),
               save_project(prefect, op, ("CF63",), title="Discreet school repairs", sensitive=True,
                            start_date=date(2026, 1, 15), end_date=None, code="PREF-2")]
     hidden.append(s.sensitive)
     hidden.append(factories.make_need(op, world.local_authority, "CF632", title="Survivors' classroom",
                                       quantity=7.0, priority=2, sensitive=True, code="PREF-N2",
                                       start_date=date(2026, 2, 1), end_date=date(2026, 7, 31)))
+    detect_operation(op)  # clusters come from a full detection
+    db.session.commit()
     alerts = list(db.session.scalars(sa.select(OverlapAlert).where(sa.or_(
         OverlapAlert.project_a_id.in_([h.id for h in hidden if isinstance(h, Project)]),
         OverlapAlert.project_b_id.in_([h.id for h in hidden if isinstance(h, Project)])))))
     assert alerts, "the scene needs alerts about sensitive projects"
-    assert any({h.id for h in hidden[:2]} & set(c.project_ids) for c in db.session.scalars(sa.select(OverlapCluster)))
+    assert any({h.id for h in hidden[:2]} & set(c.project_ids + c.linked_project_ids)
+               for c in db.session.scalars(sa.select(OverlapCluster)))
     _, plain = ApiToken.issue(world.users["focal"], "side doors")
     db.session.commit()
     login(world.users["focal"])
@@ -193,7 +197,7 @@ def change_every_hidden_field(world, hidden, alerts) -> None:
             values["organisation_b_id"] = world.other_ngo.id
         db.session.execute(sa.update(OverlapAlert).where(OverlapAlert.id == alert.id).values(**values))
     for cluster in db.session.scalars(sa.select(OverlapCluster)).all():
-        if sensitive_ids & set(cluster.project_ids):
+        if sensitive_ids & set(cluster.project_ids + cluster.linked_project_ids):
             values = hidden_changes(cluster, CLUSTER_PUBLIC_FIELDS)
             db.session.execute(sa.update(OverlapCluster).where(OverlapCluster.id == cluster.id).values(**values))
     db.session.commit()

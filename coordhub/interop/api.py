@@ -9,7 +9,7 @@ from coordhub.api.core import api_route, operation_for
 from coordhub.api.openapi import EXTRA_PATHS, EXTRA_SCHEMAS, _error_responses, _json, _ref
 from coordhub.errors import ValidationError
 from coordhub.interop.importer import IMPORT_KINDS, ImportSettings, run_import
-from coordhub.interop.operations import find_template
+from coordhub.interop.operations import clean_filename, find_template
 
 TRUE = ("1", "true", "yes", "on")
 
@@ -58,7 +58,7 @@ def create_import(user):
         default_start=_date("default_start"), default_end=_date("default_end"), skip_invalid=_flag("skip_invalid"),
         day_first=not _flag("month_first"))
     commit = _flag("commit")
-    report = run_import(user, operation, data, (upload.filename or "upload")[:300], settings, commit=commit)
+    report = run_import(user, operation, data, clean_filename(upload.filename), settings, commit=commit)
     return jsonify(report.to_json()), 201 if report.committed else 200
 
 
