@@ -107,7 +107,27 @@ def create_app(config: str | type | dict | None = None) -> Flask:
 
     app.before_request(load_session)
     app.after_request(security.add_security_headers)
+    app.before_request(_refuse_pages_out_of_range)
     return app
+
+
+def _refuse_pages_out_of_range():
+    """Every list reads `page`: a page that is not a whole number from 1 to MAX_PAGE is a 400, not a 500 (an
+    OFFSET beyond what the database takes) nor a silent first page."""
+    from flask import abort
+    from flask_babel import gettext
+
+    from coordhub.registry.limits import MAX_PAGE
+
+    raw = request.args.get("page")
+    if raw is None:
+        return
+    try:
+        page = int(raw)
+    except ValueError:
+        page = 0
+    if not 1 <= page <= MAX_PAGE:
+        abort(400, gettext("The page must be a whole number from 1 to %(highest)s.", highest=f"{MAX_PAGE:,}"))
 
 
 def _refuse_nul_characters():
@@ -138,6 +158,7 @@ def _enable_sqlite_foreign_keys(app: Flask) -> None:
 
 def _register_error_pages(app: Flask) -> None:
     from flask_babel import gettext as _
+    from werkzeug.exceptions import BadRequest
 
     messages = {
         400: lambda: _("The request could not be understood (was the form's security token missing?)."),
@@ -158,7 +179,10 @@ def _register_error_pages(app: Flask) -> None:
             return jsonify(error={"status": code, "message": message}), code
         if code not in messages:
             raise error
-        return render_template("error.html", code=code, message=messages[code]()), code
+        message = messages[code]()
+        if code == 400 and getattr(error, "description", None) not in (None, BadRequest.description):
+            message = error.description
+        return render_template("error.html", code=code, message=message), code
 
     for code in messages:
         app.register_error_handler(code, handler)

@@ -8,8 +8,7 @@ import sqlalchemy as sa
 from flask import Response
 
 from coordhub.allocation.models import AllocationAssignment, AllocationResponse, AllocationRun
-from coordhub.extensions import db
-from coordhub.interop.export import REDACTED_TITLE, export_response
+from coordhub.interop.export import REDACTED_TITLE, export_response, stream_results
 from coordhub.interop.writers import ExportColumn
 from coordhub.registry.models import AdminArea, Capacity, Need, Organisation, ResourceType, Sector
 from coordhub.registry.queries import details_visible_clause
@@ -27,7 +26,8 @@ COLUMNS = [ExportColumn(header, hashtag, header) for header, hashtag in (
 
 
 def assignment_rows(run_id: int, user, organisation_id: int | None) -> Iterator[dict[str, Any]]:
-    """Rows of the run's assignments (one organisation's, or all), read in one streamed query when iterated."""
+    """Rows of the run's assignments (one organisation's, or all), read in one streamed query, in a session of
+    their own, when iterated (after the request has ended)."""
     visible = sa.case((details_visible_clause(Need, user), True), else_=False).label("visible")
     query = (
         sa.select(AllocationAssignment.need_id, AllocationAssignment.capacity_id, AllocationAssignment.quantity,
@@ -50,7 +50,11 @@ def assignment_rows(run_id: int, user, organisation_id: int | None) -> Iterator[
                   AllocationAssignment.period))
     if organisation_id is not None:
         query = query.where(AllocationAssignment.organisation_id == organisation_id)
-    for row in db.session.execute(query.execution_options(yield_per=2000)).mappings():
+    return _export_rows(stream_results(query, batch=2000))
+
+
+def _export_rows(rows: Iterator[Any]) -> Iterator[dict[str, Any]]:
+    for row in rows:
         item = dict(row)
         item["period"] = item["period"].isoformat() if item["period"] else None
         if not item.pop("visible"):

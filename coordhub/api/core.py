@@ -14,6 +14,7 @@ from coordhub.errors import Conflict, DomainError, NotFound, PermissionDenied, V
 from coordhub.extensions import csrf, db
 from coordhub.registry.context import accessible_operations
 from coordhub.registry.models import AdminArea, Operation, utcnow
+from coordhub.registry.limits import MAX_PAGE, check_number
 from coordhub.registry.queries import parse_id
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -133,7 +134,7 @@ def operation_for(user) -> Operation:
 
 
 def paginate(query, serialise: Callable[[Any], dict]) -> tuple[Any, int]:
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 10**9)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)  # create_app refuses others
     per_page = min(max(request.args.get("per_page", 50, type=int) or 50, 1), MAX_PER_PAGE)
     result = db.paginate(query, page=page, per_page=per_page, error_out=False)
     return jsonify(items=[serialise(item) for item in result.items], page=page, per_page=per_page,
@@ -154,7 +155,10 @@ def _reject_nul(value: Any, field: str | None) -> None:
 
 
 def json_body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        raise ValidationError("The JSON body is nested too deeply.") from None
     if not isinstance(body, dict):
         raise ValidationError("The request body must be a JSON object.")
     _reject_nul(body, None)
@@ -182,6 +186,9 @@ def parse_number(body: dict, field: str, kind: type = float):
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValidationError(f"{field} must be a number.", field)
+    check_number(field, value)
+    if field.endswith("_id") and parse_id(value) is None:
+        raise ValidationError(f"{field} is not a known id.", field)
     if kind is int and float(value) != int(value):
         raise ValidationError(f"{field} must be a whole number.", field)
     return kind(value)
@@ -191,7 +198,8 @@ def parse_id_list(body: dict, field: str) -> list[int] | None:
     value = body.get(field)
     if value is None:
         return None
-    if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+    if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool)
+                                              and parse_id(v) is not None for v in value):
         raise ValidationError(f"{field} must be a list of ids.", field)
     return value
 

@@ -6,6 +6,7 @@ from typing import Any
 from flask import jsonify
 
 from coordhub.api.core import bp
+from coordhub.registry.limits import MAX_PAGE
 
 # Other modules (allocation, overlap) add their paths and schemas here before the first request.
 EXTRA_PATHS: dict[str, Any] = {}
@@ -60,7 +61,7 @@ def _page(item: dict) -> dict:
 
 
 PAGING = [
-    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}},
     {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
     {"name": "operation", "in": "query", "schema": {"type": "integer"},
      "description": "Operation id (default: the user's current operation)"},

@@ -12,7 +12,7 @@ from coordhub.extensions import db
 from coordhub.interop import operations as interop_ops
 from coordhub.interop.importer import IMPORT_KINDS, ImportSettings, choose_mapping, load_table, run_import
 from coordhub.interop.jobs import JOB_KIND
-from coordhub.interop.operations import find_template
+from coordhub.interop.operations import clean_filename, find_template
 from coordhub.interop.tables import TableError
 from coordhub.jobs.api import ACCEPTED, job_accepted
 from coordhub.jobs.runner import start_job
@@ -64,7 +64,7 @@ def create_import(user):
         default_start=_date("default_start"), default_end=_date("default_end"), skip_invalid=_flag("skip_invalid"),
         day_first=not _flag("month_first"))
     commit = _flag("commit")
-    filename = (upload.filename or "upload")[:300]
+    filename = clean_filename(upload.filename)
     try:
         rows = len(load_table(data, filename, settings.sheet).rows)
     except TableError:

@@ -87,20 +87,28 @@ def _loaded(query: sa.Select, kind: type) -> sa.Select:
     return query.options(*options)
 
 
-def iter_records(query: sa.Select, kind: type, batch: int = 500) -> Iterator[Any]:
-    """The records of a record_query, read in batches with their relations (no query per row).
+def stream_results(statement: sa.Select, *, scalars: bool = False, batch: int = 500) -> Iterator[Any]:
+    """The rows (mappings, or objects with `scalars`) of `statement`, read in batches when iterated.
 
-    They are read in a database session of their own, as they are sent: a streamed response goes on after
-    the view has returned and its request (and session) are gone."""
+    They are read in a database session of their own: a streamed response goes on after the view has
+    returned and its request (and the request's session) are gone. Build `statement` in the view, so that
+    everything it needs from the request (the signed-in user) is read while the request lives."""
     engine = db.engine
 
     def generate() -> Iterator[Any]:
         with Session(engine) as session:
-            result = session.execute(_loaded(query, kind).execution_options(yield_per=batch))
-            for partition in result.scalars().partitions():
+            result = session.execute(statement.execution_options(yield_per=batch))
+            result = result.scalars() if scalars else result.mappings()
+            for partition in result.partitions():
                 yield from partition
 
     return generate()
+
+
+def iter_records(query: sa.Select, kind: type, batch: int = 500) -> Iterator[Any]:
+    """The records of a record_query, read in batches with their relations (no query per row), in a
+    session of their own (see stream_results)."""
+    return stream_results(_loaded(query, kind), scalars=True, batch=batch)
 
 
 def record_row(record, user) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """The only code that changes import runs and mapping templates (the wizard's steps, shared with the CLI and API)."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,9 +28,17 @@ def _check_kind(user: User, kind: str) -> None:
         raise PermissionDenied(_("You may not import %(kind)s.", kind=kind.replace("_", " ")), "kind")
 
 
+def clean_filename(filename: str | None) -> str:
+    """An uploaded file's name as it can be stored and shown: without NUL or other control characters (which
+    PostgreSQL refuses), within its column."""
+    name = re.sub(r"[\x00-\x1f\x7f]", "", filename or "").strip()
+    return name[:ImportRun.filename.type.length] or "upload"
+
+
 def create_run(user: User, operation: Operation, kind: str, filename: str, data: bytes) -> ImportRun:
     """Store an uploaded file for the wizard; checks that it reads as a table (or a workbook). Commits."""
     _check_kind(user, kind)
+    filename = clean_filename(filename)
     if not data:
         raise ValidationError(_("The file is empty."), "file")
     sheets: list[str] = []
@@ -39,7 +48,7 @@ def create_run(user: User, operation: Operation, kind: str, filename: str, data:
         load_table(data, filename, sheets[0] if sheets else None)
     except TableError as error:
         raise ValidationError(str(error), "file") from None
-    run = ImportRun(operation_id=operation.id, user_id=user.id, kind=kind, filename=(filename or "upload")[:300],
+    run = ImportRun(operation_id=operation.id, user_id=user.id, kind=kind, filename=filename,
                     content=data, sheets=sheets, sheet=sheets[0] if sheets else None, options={})
     db.session.add(run)
     db.session.commit()

@@ -15,7 +15,7 @@ from coordhub.overlap import operations as overlap_ops
 from coordhub.overlap.matrix import default_level, gap_matrix, levels_of
 from coordhub.overlap.models import AlertKind, AlertState, OverlapAlert, OverlapCluster, Resolution
 from coordhub.overlap.present import author_hidden, cluster_views, explanation, sides
-from coordhub.overlap.queries import AlertFilters, alert_query
+from coordhub.overlap.queries import AlertFilters, alert_query, cluster_order
 from coordhub.overlap.rights import can_see_alert
 from coordhub.registry.queries import parse_id
 
@@ -40,7 +40,7 @@ def serialise_alert(alert: OverlapAlert, user, with_events: bool = False) -> dic
             projects.append({"id": side.project.id, "sensitive": True, "details_restricted": True})
     body = {
         "id": alert.id, "operation_id": alert.operation_id, "kind": alert.kind.value, "state": alert.state.value,
-        "resolution": alert.resolution.value if alert.resolution else None, "score": round(alert.score, 6),
+        "resolution": alert.resolution.value if alert.resolution else None, "score": round(alert.score, 6) if full else None,
         "sector_id": alert.sector_id, "shared_area": _area(alert.shared_area), "projects": projects,
         # Dates would tell something about a sensitive entry the user may not see.
         "overlap_start": _day(alert.overlap_start) if full else None,
@@ -102,14 +102,15 @@ def list_clusters(user):
     query = sa.select(OverlapCluster).where(OverlapCluster.operation_id == operation.id)
     if sector_id := parse_id(request.args.get("sector")):
         query = query.where(OverlapCluster.sector_id == sector_id)
-    query = query.order_by(OverlapCluster.organisation_count.desc(), OverlapCluster.id)
+    query = query.order_by(*cluster_order(user))
 
     def serialise(cluster: OverlapCluster) -> dict[str, Any]:
         view = cluster_views(user, [cluster])[0]
         return {"id": cluster.id, "sector_id": cluster.sector_id, "area": _area(cluster.area),
-                "organisation_count": cluster.organisation_count, "organisations": view.organisations,
+                "organisation_count": view.organisation_count, "organisations": view.organisations,
                 "sensitive_entries": view.hidden_entries, "project_ids": [p.id for p in view.projects],
-                "start_date": _day(cluster.start_date), "end_date": _day(cluster.end_date),
+                "start_date": _day(view.window[0]) if view.window else None,
+                "end_date": _day(view.window[1]) if view.window else None,
                 "explanation": view.sentence}
     return paginate(query, serialise)
 
@@ -169,7 +170,8 @@ EXTRA_SCHEMAS.update({
                   "id": {"type": "integer"}, "operation_id": {"type": "integer"},
                   "kind": {"type": "string", "enum": [k.value for k in AlertKind]},
                   "state": {"type": "string", "enum": [s.value for s in AlertState]},
-                  "resolution": {"type": ["string", "null"]}, "score": {"type": "number", "minimum": 0, "maximum": 1},
+                  "resolution": {"type": ["string", "null"]},
+                  "score": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
                   "sector_id": {"type": "integer"}, "shared_area": AREA,
                   "projects": {"type": "array", "items": SIDE, "minItems": 2, "maxItems": 2},
                   "overlap_start": NULLABLE_DATE, "overlap_end": NULLABLE_DATE,

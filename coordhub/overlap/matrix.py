@@ -17,6 +17,7 @@ from coordhub.overlap.detection import activity_id, linked_project_ids, load_act
 from coordhub.registry.models import (
     AdminArea, Capacity, Need, NeedStatus, Operation, Project, ProjectStatus, ResourceType, Sector, capacity_areas,
 )
+from coordhub.registry.queries import details_visible_clause
 
 # Work that is planned or under way covers a place; completed or suspended work does not.
 PRESENT_STATUSES = (ProjectStatus.planned, ProjectStatus.ongoing)
@@ -77,7 +78,9 @@ def gap_matrix(operation: Operation, user: User, level: int) -> GapMatrix:
     sector_names = dict(db.session.execute(sa.select(Sector.id, Sector.name)).all())
     needs = [CoreNeed(id=str(need_id), sector=sector_names[sector_id], pcodes=(pcode_of[area_id],), quantity=quantity)
              for need_id, sector_id, area_id, quantity in db.session.execute(
-                 sa.select(Need.id, Need.sector_id, Need.admin_area_id, Need.quantity).where(
+                 # A sensitive need the user may not see counts as a need, its quantity (hidden) as nothing.
+                 sa.select(Need.id, Need.sector_id, Need.admin_area_id,
+                           sa.case((details_visible_clause(Need, user), Need.quantity), else_=0.0)).where(
                      Need.operation_id == operation.id, Need.archived_at.is_(None), Need.status.in_(UNMET_STATUSES)))]
     capacity_pcodes: dict[int, list[str]] = defaultdict(list)
     for capacity_id, area_id in db.session.execute(

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import gettext
@@ -75,6 +76,17 @@ class ClusterView:
     hidden_entries: int        # sensitive entries whose organisation the user may not see
     projects: list[Project]    # the entries the user may see in full
 
+    # With sensitive entries the user may not see, the stored count and window depend on their hidden fields
+    # (organisation, dates): the user gets the organisations they may see plus one per hidden entry, no window.
+    @property
+    def organisation_count(self) -> int:
+        return self.cluster.organisation_count if not self.hidden_entries else \
+            len(self.organisations) + self.hidden_entries
+
+    @property
+    def window(self) -> tuple[date | None, date | None] | None:
+        return None if self.hidden_entries else (self.cluster.start_date, self.cluster.end_date)
+
     @property
     def sentence(self) -> str:
         names = ", ".join(self.organisations)
@@ -83,7 +95,7 @@ class ClusterView:
                 _("a sensitive entry")
             names = f"{names}, {extra}" if names else extra
         return _("%(count)d organisations in %(sector)s, %(area)s: %(names)s",
-                 count=self.cluster.organisation_count, sector=_(self.cluster.sector.name),
+                 count=self.organisation_count, sector=_(self.cluster.sector.name),
                  area=self.cluster.area.label, names=names)
 
 

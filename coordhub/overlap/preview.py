@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from flask import request
 from flask_babel import gettext
 from flask_babel import gettext as _
@@ -18,7 +19,8 @@ from coordhub.overlap.core.explain import explain_overlap
 from coordhub.overlap.detection import KINDS, activity_id, check_unsaved, project_signature
 from coordhub.overlap.models import KIND_LABELS, STATE_LABELS, AlertState, OverlapAlert
 from coordhub.registry.forms import ProjectForm
-from coordhub.registry.models import AdminArea, Operation, Organisation, Project, ResourceType, Sector
+from coordhub.registry.models import AdminArea, Operation, Organisation, Project, ResourceType, Sector, project_areas
+from coordhub.registry.queries import details_visible_clause
 
 NEW_ID = "new"  # sorts after every zero-padded project id, like a project saved last
 
@@ -46,6 +48,10 @@ class PreviewItem:
 class Preview:
     items: list[PreviewItem] = field(default_factory=list)
     problem: str = ""          # why the check could not run (missing sector, areas, dates …)
+    # Sensitive entries the user may not see, in the sector and sharing an area, whatever their dates:
+    # whether an unsaved project overlaps one depends on its dates and title, and trying dates here must
+    # not reveal them.
+    sensitive: list[str] = field(default_factory=list)
 
 
 def _activity(form, operation: Operation, record: Project | None) -> tuple[Activity | None, int | None, str]:
@@ -84,7 +90,7 @@ def preview(form, operation: Operation, record: Project | None) -> Preview:
     activity, sector_id, problem = _activity(form, operation, record)
     if activity is None:
         return Preview(problem=problem)
-    result = Preview()
+    result = Preview(sensitive=_sensitive_nearby(operation, sector_id, form.area_ids.data or [], record))
     known = {}
     if record is not None:
         known = {(a.project_a_id, a.project_b_id): a for a in db.session.scalars(sa.select(OverlapAlert).where(
@@ -93,6 +99,8 @@ def preview(form, operation: Operation, record: Project | None) -> Preview:
         other_activity = overlap.b if overlap.a.id == activity.id else overlap.a
         other = db.session.get(Project, int(other_activity.id))
         visible = rights.can_see_details(current_user, other)
+        if not visible:
+            continue  # listed in result.sensitive, from public fields only
         sentence = explain_overlap(overlap, gettext) if visible else _(
             "A sensitive entry (details restricted) in %(sector)s, %(area)s", sector=_(other.sector.name),
             area=overlap.shared_area.name or overlap.shared_pcode)
@@ -120,3 +128,21 @@ class ProjectFormHook:
             return None
         form.validate()  # shape errors show next to their fields; the check runs on what is usable
         return {"overlap_preview": preview(form, operation, record)}
+
+
+def _sensitive_nearby(operation: Operation, sector_id: int, area_ids: list[int], record: Project | None) -> list[str]:
+    """One sentence per sensitive project the user may not see in the sector, in, above or below these areas."""
+    visible = details_visible_clause(Project, current_user)
+    if visible is sa.true():
+        return []
+    chosen = aliased(AdminArea)
+    related = sa.or_(AdminArea.path.like(chosen.path + "%"), chosen.path.like(AdminArea.path + "%"))
+    rows = db.session.execute(
+        sa.select(Project.id, sa.func.min(AdminArea.name)).join(project_areas, project_areas.c.project_id == Project.id)
+        .join(AdminArea, AdminArea.id == project_areas.c.admin_area_id).join(chosen, related)
+        .where(Project.operation_id == operation.id, Project.sector_id == sector_id, Project.archived_at.is_(None),
+               sa.not_(visible), chosen.id.in_(area_ids), Project.id != (record.id if record else 0))
+        .group_by(Project.id).order_by(Project.id)).all()
+    sector = db.session.get(Sector, sector_id)
+    return [_("A sensitive entry (details restricted) in %(sector)s, %(area)s", sector=_(sector.name), area=area)
+            for _project_id, area in rows]

@@ -10,10 +10,10 @@ from sqlalchemy.orm import aliased
 from coordhub.auth import rights
 from coordhub.auth.models import User
 from coordhub.extensions import db
-from coordhub.overlap.models import AlertKind, AlertRead, AlertState, OverlapAlert
+from coordhub.overlap.models import AlertKind, AlertRead, AlertState, OverlapAlert, OverlapCluster
 from coordhub.overlap.rights import SEES_ALL, about_organisation_clause, visible_clause
 from coordhub.registry.models import AdminArea, Operation, Project
-from coordhub.registry.queries import parse_id
+from coordhub.registry.queries import hidden_last_order, on_hidden_field, parse_id
 
 
 @dataclass
@@ -62,6 +62,34 @@ def _side_visible(user: User, side_project, side_organisation):
     return sa.or_(side_project.sensitive.is_(False), side_organisation == user.organisation_id)
 
 
+# What a reader sees of an alert with a side they may not see: that it exists, where, in what, of which kind
+# and how it is handled. Its score, dates, title likeness, explanation and dismissal signature come from the
+# hidden side's fields (see registry.queries.PUBLIC_FIELDS) and are hidden fields themselves.
+ALERT_PUBLIC_FIELDS = frozenset({
+    "id", "operation_id", "project_a_id", "project_b_id", "organisation_a_id", "organisation_b_id", "sector_id",
+    "shared_area_id", "relation", "kind", "counted_project_id", "state", "resolution", "created_at", "changed_at"})
+
+
+# Of a cluster with sensitive entries the user may not see: which cell, which entries (the others' count and
+# window depend on the hidden entries' organisations and dates: ClusterView shows them without).
+CLUSTER_PUBLIC_FIELDS = frozenset({"id", "operation_id", "sector_id", "admin_area_id", "project_ids",
+                                   "linked_project_ids"})
+
+
+def details_visible_clause(user: User):
+    """SQL: the user may see both sides of the alert. Its score and dates come from both projects' fields
+    (titles, target groups, dates), so with a side the user may not see they are hidden fields."""
+    if user.role in SEES_ALL:
+        return sa.true()
+
+    def side_hidden(project_column, organisation_column):
+        return sa.exists().where(Project.id == project_column, Project.sensitive.is_(True),
+                                 sa.not_(organisation_column == user.organisation_id))
+
+    return sa.not_(sa.or_(side_hidden(OverlapAlert.project_a_id, OverlapAlert.organisation_a_id),
+                          side_hidden(OverlapAlert.project_b_id, OverlapAlert.organisation_b_id)))
+
+
 def unread_clause(user: User):
     read = sa.select(AlertRead.read_at).where(AlertRead.alert_id == OverlapAlert.id,
                                              AlertRead.user_id == user.id).correlate(OverlapAlert).scalar_subquery()
@@ -100,13 +128,22 @@ def alert_query(operation: Operation, user: User, filters: AlertFilters, inbox: 
         query = query.where(OverlapAlert.state == AlertState(filters.state))
     if filters.kind:
         query = query.where(OverlapAlert.kind == AlertKind(filters.kind))
+    visible = details_visible_clause(user)
     if filters.min_score is not None:
-        query = query.where(OverlapAlert.score >= filters.min_score)
+        query = query.where(on_hidden_field(visible, OverlapAlert.score >= filters.min_score))
     if filters.unread:
         query = query.where(unread_clause(user))
     pressing = sa.case((OverlapAlert.state == AlertState.open, 0), (OverlapAlert.state == AlertState.acknowledged, 1),
                        else_=2)
-    return query.order_by(pressing, OverlapAlert.score.desc(), OverlapAlert.id)
+    return query.order_by(pressing, *hidden_last_order(visible, OverlapAlert.score, descending=True), OverlapAlert.id)
+
+
+def cluster_order(user: User) -> list:
+    """Clusters by organisations at work, most first, for those who see every entry; by id for others (the
+    count includes the organisations behind sensitive entries, a hidden field)."""
+    if user.role in SEES_ALL:
+        return [OverlapCluster.organisation_count.desc(), OverlapCluster.id]
+    return [OverlapCluster.id]
 
 
 def unread_count(user: User, operation: Operation | None) -> int:

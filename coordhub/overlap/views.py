@@ -18,7 +18,9 @@ from coordhub.overlap.matrix import default_level, gap_matrix, levels_of, need_s
 from coordhub.overlap.models import KIND_LABELS, RESOLUTION_LABELS, STATE_LABELS, OverlapAlert, OverlapCluster
 from coordhub.overlap.present import cluster_views, event_author, explanation, sides
 from coordhub.overlap.preview import ProjectFormHook
-from coordhub.overlap.queries import AlertFilters, alert_query, project_alerts, unread_count, unread_ids
+from coordhub.overlap.queries import (
+    AlertFilters, alert_query, cluster_order, project_alerts, unread_count, unread_ids,
+)
 from coordhub.overlap.rights import can_change_alert, can_run_detection, can_see_alert
 from coordhub.registry.context import NAV_BADGES, NAV_LINKS, current_operation, operation_required
 from coordhub.registry.forms import ArchiveForm
@@ -46,10 +48,12 @@ FORM_HOOKS[Project] = ProjectFormHook()
 @bp.app_context_processor
 def _overlap_helpers() -> dict:
     """For templates/registry/_project_modules.html: a project's alerts as the signed-in user may see them."""
-    def alerts_of(project: Project) -> list[tuple[OverlapAlert, str]]:
+    def alerts_of(project: Project) -> list[tuple[OverlapAlert, str, bool]]:
+        """(alert, sentence, whether the user sees both sides, and so its score)."""
         if not current_user.is_authenticated:
             return []
-        return [(alert, explanation(current_user, alert)) for alert in project_alerts(current_user, project)]
+        return [(alert, explanation(current_user, alert), all(side.visible for side in sides(current_user, alert)))
+                for alert in project_alerts(current_user, project)]
     return {"overlap_alerts_of": alerts_of}
 
 
@@ -147,7 +151,7 @@ def clusters(operation: Operation):
     if area is not None and area.operation_id == operation.id:
         query = query.where(OverlapCluster.admin_area_id.in_(
             sa.select(AdminArea.id).where(AdminArea.path.like(area.path + "%"))))
-    query = query.order_by(OverlapCluster.organisation_count.desc(), OverlapCluster.id)
+    query = query.order_by(*cluster_order(current_user))
     page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("overlap/clusters.html", page=page, views=cluster_views(current_user, page.items),
                            choices=filter_choices(operation), sector_id=sector_id, area_id=area_id,

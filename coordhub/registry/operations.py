@@ -20,6 +20,7 @@ from coordhub.auth.sessions import end_all_sessions, revoke_api_tokens
 from coordhub.errors import Conflict, PermissionDenied, ValidationError
 from coordhub.extensions import db
 from coordhub.registry.admin_areas import AreaRecord
+from coordhub.registry.limits import check_text_lengths, check_values
 from coordhub.registry.models import (
     AdminArea, Capacity, Need, NeedStatus, Operation, Organisation, OrganisationType, Project,
     ProjectStatus, ResourceType, Sector, capacity_areas, project_areas, project_partners, utcnow,
@@ -160,6 +161,7 @@ def _validate(kind: type, operation: Operation, values: dict[str, Any], area_ids
               partner_ids: list[int] | None, record_id: int | None, lookups: DatabaseLookups) -> None:
     """Check meaning: references exist and belong together, dates and quantities make sense. Every field's
     first problem is reported at once (ValidationError.errors), not one per submit."""
+    check_values(kind, values)
     problems = FieldProblems()
     _require = problems.require  # noqa: N806  (the module's _require, collecting instead of raising)
     for field in REQUIRED[kind]:
@@ -193,8 +195,6 @@ def _validate(kind: type, operation: Operation, values: dict[str, Any], area_ids
             _require(values[money] >= 0, _l("The amount cannot be negative."), money)
     if values.get("beneficiaries_targeted") is not None:
         _require(values["beneficiaries_targeted"] >= 0, _l("The number cannot be negative."), "beneficiaries_targeted")
-    if values.get("title") is not None:
-        _require(len(values["title"]) <= 300, _l("At most 300 characters."), "title")
     if "admin_area_id" in values:
         _require(bool(lookups.areas_in_operation(operation, [values["admin_area_id"]])),
                  _l("This admin area is not part of the operation."), "admin_area_id")
@@ -553,8 +553,12 @@ def save_organisation(user: User, data: dict[str, Any], organisation: Organisati
     if user is not None and not (rights.can_manage_organisations(user)
                                  or (organisation is None and rights.can_register_organisations(user))):
         raise PermissionDenied(_("Only administrators manage organisations."))
+    for field in ("name", "acronym", "iati_identifier"):
+        _require(data.get(field) is None or isinstance(data[field], str), _("This must be text."), field)
     name = (data.get("name") or "").strip()
     _require(bool(name), _("This field is required."), "name")
+    check_text_lengths(Organisation, {field: (data.get(field) or "").strip() for field in
+                                      ("name", "acronym", "iati_identifier")})
     clash = db.session.scalar(sa.select(Organisation.id).where(
         sa.func.lower(Organisation.name) == name.lower(), Organisation.id != (organisation.id if organisation else 0)))
     _require(clash is None, _("An organisation with this name already exists."), "name")
@@ -658,8 +662,12 @@ def save_user(actor: User | None, data: dict[str, Any], target: User | None = No
 def save_operation(user: User | None, data: dict[str, Any], operation: Operation | None = None) -> Operation:
     if user is not None and not rights.can_manage_operations(user):
         raise PermissionDenied(_("Only administrators manage operations."))
+    for field in ("name", "acronym", "iati_identifier"):
+        _require(data.get(field) is None or isinstance(data[field], str), _("This must be text."), field)
     name = (data.get("name") or "").strip()
     _require(bool(name), _("This field is required."), "name")
+    check_text_lengths(Organisation, {field: (data.get(field) or "").strip() for field in
+                                      ("name", "acronym", "iati_identifier")})
     clash = db.session.scalar(sa.select(Operation.id).where(
         Operation.name == name, Operation.id != (operation.id if operation else 0)))
     _require(clash is None, _("An operation with this name already exists."), "name")

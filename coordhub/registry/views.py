@@ -17,7 +17,7 @@ from coordhub.registry import operations as ops
 from coordhub.registry.context import accessible_operations, operation_required
 from coordhub.registry.forms import ArchiveForm, CapacityForm, NeedForm, ProjectForm
 from coordhub.registry.models import (
-    AdminArea, Capacity, Need, Operation, Organisation, Project, ResourceType, Sector,
+    AdminArea, Capacity, Need, Operation, Organisation, OrganisationType, Project, ResourceType, Sector,
 )
 from coordhub.registry.queries import RecordFilters, parse_id, record_query
 
@@ -281,8 +281,11 @@ def organisations():
         like = f"%{q.lower()}%"
         query = query.where(sa.or_(sa.func.lower(Organisation.name).like(like),
                                    sa.func.lower(sa.func.coalesce(Organisation.acronym, "")).like(like)))
-    if org_type:
-        query = query.where(Organisation.type == org_type)
+    if org_type in {t.value for t in OrganisationType}:
+        query = query.where(Organisation.type == OrganisationType(org_type))
+    elif org_type:
+        flash(_("There is no organisation type '%(value)s': the filter is ignored.", value=org_type[:50]), "warning")
+        org_type = ""
     page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("registry/organisations.html", page=page, q=q, org_type=org_type)
 

@@ -8,6 +8,7 @@ Bria CF711), with a known optimum:
 """
 from __future__ import annotations
 
+import contextvars
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -73,3 +74,9 @@ def run_from_form(client, **changes) -> AllocationRun:
     response = client.post("/allocations/new", data={**DEFAULT_FORM, **changes})
     assert response.status_code == 302, response.get_data(as_text=True)
     return latest_run()
+
+
+def body_after_request(response) -> str:
+    """A streamed response's body read as a server sends it: after the request, its app context and its
+    database session have ended (here: in a fresh context, where no app context exists)."""
+    return contextvars.Context().run(response.get_data, as_text=True).lstrip("\ufeff")

@@ -12,7 +12,9 @@ from coordhub.allocation.queries import pending_count
 from coordhub.auth.models import Role
 from coordhub.extensions import db
 from tests import factories
-from tests.allocation.helpers import DEFAULT_FORM, assignment, make_scenario, quantities, run_from_form
+from tests.allocation.helpers import (
+    DEFAULT_FORM, assignment, body_after_request, make_scenario, quantities, run_from_form,
+)
 from tests.allocation.test_runs import text_of
 
 
@@ -37,8 +39,7 @@ def test_partners_see_only_their_own_assignments_with_sensitive_needs_redacted(w
     assert "Survivors of the March attack" not in page and "Sensitive entry (details restricted)" in page
     assert "Bocaranga (CF633) · Victim assistance case management · P4" in page
     assert pending_count(world.users["focal"], world.operation) == 3
-    rows = list(csv.DictReader(io.StringIO(client.get("/allocations/mine.csv").get_data(as_text=True)
-                                           .lstrip("\ufeff"))))[1:]
+    rows = list(csv.DictReader(io.StringIO(body_after_request(client.get("/allocations/mine.csv")))))[1:]
     assert len(rows) == 3 and {r["organisation_acronym"] for r in rows} == {"NGOA"}
     assert "Survivors of the March attack" not in {r["need"] for r in rows}
     login(world.users["other_focal"])  # NGOB
