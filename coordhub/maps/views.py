@@ -246,3 +246,25 @@ def snapshot(operation: Operation):
     pdf = snapshot_pdf(operation, current_user, query)
     name = f"coordhub-3W-{date.today().isoformat()}.pdf"
     return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+@bp.route("/charts/<name>.csv")
+@operation_required
+def chart_csv(name: str, operation: Operation):
+    """A dashboard chart's numbers as CSV."""
+    import csv
+    import io
+
+    from coordhub.maps.dashboard import CHARTS
+
+    if name not in CHARTS:
+        abort(404)
+    chart = CHARTS[name](operation, current_user)
+    if chart is None:
+        abort(404)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["", *[label for label, _values in chart.series]])
+    writer.writerows(chart.rows())
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="coordhub-{name}.csv"'})
