@@ -96,3 +96,20 @@ def test_dashboard_counts_follow_the_lists(client, mapped, login):
     assert rows["Education"] == ["4", "2"]  # 4 unarchived education projects, 2 education needs
     assert client.get("/maps/charts/over_time.csv").status_code == 200
     assert client.get("/maps/charts/nothing.csv").status_code == 404
+
+
+def test_printable_3w_snapshot(client, mapped, login):
+    from coordhub.maps.queries import parse_map_query
+    from coordhub.maps.snapshot import sector_rows
+
+    login(mapped.users["viewer"])
+    response = client.get("/maps/snapshot.pdf?level=2")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF") and response.data.count(b"/Type /Page\n") + response.data.count(
+        b"/Type /Page ") >= 1
+    rows, partners, local = sector_rows(mapped.operation, mapped.users["viewer"],
+                                        parse_map_query("presence", mapped.operation, {}))
+    # NGOA, NGOB and the sensitive entry (PREF's, counted as one, unnamed).
+    assert partners == 3 and local == 0
+    assert dict((sector, projects) for sector, projects, _o in rows) == {"Education": 5, "Water and sanitation": 1}
+    assert client.get("/maps/snapshot.pdf?level=12").status_code == 422
