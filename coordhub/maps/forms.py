@@ -20,3 +20,23 @@ class BoundaryCommitForm(FlaskForm):
     level = HiddenField(validators=[DataRequired()])
     filename = HiddenField(validators=[Optional()])
     submit = SubmitField(_l("Load these boundaries"))
+
+
+def enhance_record_form(form, resource_types) -> None:
+    """Attributes for static/area-picker.js: the searchable area picker on the area fields, and the resource
+    types filtered by the chosen sector (the server still checks both)."""
+    import json
+
+    from flask import url_for
+    from flask_babel import gettext as _
+
+    labels = json.dumps({"search": _("Type a name or P-code"), "map": _("Pick on the map"), "in": _("in"),
+                         "remove": _("Remove"), "none": _("No area chosen yet.")})
+    for name in ("area_ids", "admin_area_id"):
+        field = getattr(form, name, None)
+        if field is not None:
+            field.render_kw = {**(field.render_kw or {}), "data-area-picker": url_for("maps.areas_json"),
+                               "data-picker-labels": labels}
+    if hasattr(form, "sector_id") and hasattr(form, "resource_type_id"):
+        form.resource_type_id.render_kw = {**(form.resource_type_id.render_kw or {}), "data-sector-of": json.dumps(
+            {str(t.id): t.sector_id for t in resource_types}), "data-sector-field": "sector_id"}

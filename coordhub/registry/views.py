@@ -83,6 +83,9 @@ def _fill_choices(form, spec: KindSpec, operation: Operation) -> None:
         form.area_ids.choices = area_choices(operation)
     if hasattr(form, "admin_area_id"):
         form.admin_area_id.choices = area_choices(operation)
+    from coordhub.maps.forms import enhance_record_form
+
+    enhance_record_form(form, types)
 
 
 # Other modules extend a kind's form (overlap: "Check for overlaps" on projects): kind -> hook with a

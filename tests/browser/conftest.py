@@ -122,3 +122,10 @@ def console_errors(driver) -> list[str]:
     """Errors the page's scripts logged (a failed script, a blocked resource)."""
     return [entry["message"] for entry in driver.get_log("browser")
             if entry["level"] == "SEVERE" and "favicon.ico" not in entry["message"]]
+
+
+def click(driver, element) -> None:
+    """Scroll the element to the middle of the screen at once (Bootstrap makes scrolling smooth, which
+    makes Selenium click where the element was), then click it as a user would."""
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", element)
+    element.click()
