@@ -7,6 +7,12 @@ from coordhub.auth.forms import ORGANISATION_TYPES
 from coordhub.maps.core.boundaries import RowProblem
 
 
+def project_status_label(value: str) -> str:
+    from coordhub.registry.forms import ProjectForm
+
+    return str(dict(ProjectForm.status.kwargs["choices"]).get(value, value))
+
+
 def organisation_type_label(value: str) -> str:
     return str(dict(ORGANISATION_TYPES).get(value, value))
 

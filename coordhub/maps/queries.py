@@ -298,7 +298,9 @@ def describe(query: MapQuery, operation: Operation) -> str:
 
             parts.append(organisation_type_label(filters.organisation_type))
         if filters.status:
-            parts.append(_(filters.status))
+            from coordhub.maps.present import project_status_label
+
+            parts.append(project_status_label(filters.status))
         if filters.date_from or filters.date_to:
             parts.append(_("active %(start)s – %(end)s", start=filters.date_from or "…", end=filters.date_to or "…"))
     if query.layer == "allocation" and query.run_id:

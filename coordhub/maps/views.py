@@ -21,11 +21,12 @@ from coordhub.extensions import db
 from coordhub.maps import operations as ops
 from coordhub.maps.core.layers import LAYERS, csv_text
 from coordhub.maps.forms import BoundaryCommitForm, BoundaryUploadForm
-from coordhub.maps.present import problem_message
+from coordhub.maps.present import problem_message, project_status_label
 from coordhub.maps.queries import CSV_COLUMNS, MapQuery, load_tree, map_layer, parse_map_query, presence_projects
 from coordhub.maps.rights import can_load_boundaries
 from coordhub.registry.context import NAV_LINKS, operation_required
-from coordhub.registry.models import AdminArea, Operation, Organisation, Project, ProjectStatus, Sector
+from coordhub.registry.forms import ProjectForm
+from coordhub.registry.models import AdminArea, Operation, Organisation, Project, Sector
 from coordhub.registry.queries import details_visible_clause
 from coordhub.web import show_domain_error
 
@@ -100,7 +101,8 @@ def show(layer: str, operation: Operation):
     collection = map_layer(query, operation, current_user)
     return render_template("maps/map.html", operation=operation, query=query, layer=layer, layers=LAYERS,
                            layer_titles=LAYER_TITLES, choices=filter_choices(operation), collection=collection,
-                           organisation_types=ORGANISATION_TYPES, statuses=[s.value for s in ProjectStatus],
+                           organisation_types=ORGANISATION_TYPES,
+                           statuses=ProjectForm.status.kwargs["choices"],
                            runs=runs, data_args=data_args, columns=CSV_COLUMNS[layer],
                            column_labels=COLUMN_LABELS), status
 
@@ -154,7 +156,7 @@ def presence_area(pcode: str, operation: Operation):
         for project_id, title, status, sector, organisation in rows:
             shown = bool(visible.get(project_id))
             projects.append({
-                "id": project_id, "sector": _(sector), "status": _(status.value),
+                "id": project_id, "sector": _(sector), "status": project_status_label(status.value),
                 "title": title if shown else _("Sensitive entry (details restricted)"),
                 "organisation": organisation if shown else None,
                 "url": url_for("registry.record_detail", slug="projects", record_id=project_id)})

@@ -107,10 +107,11 @@ def dashboard(operation: Operation):
     """The home page of the user's role (built by coordhub.maps.dashboard)."""
     from coordhub.maps.dashboard import build_dashboard
     from coordhub.maps.present import organisation_type_label
+    from coordhub.overlap.models import STATE_LABELS
 
     return render_template("registry/dashboard.html", operation=operation,
                            dashboard=build_dashboard(operation, current_user),
-                           organisation_type_label=organisation_type_label)
+                           organisation_type_label=organisation_type_label, state_labels=STATE_LABELS)
 
 
 @bp.route("/<any(projects, needs, capacities):slug>/")
