@@ -1,9 +1,10 @@
 """/api/v1/maps/<layer>: a map layer as a GeoJSON FeatureCollection, with the lists' filters and `level`."""
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import Response, request
 
 from coordhub.api.core import api_route, operation_for
+from coordhub.maps.core.layers import dumps
 from coordhub.maps.queries import map_layer, parse_map_query
 
 
@@ -11,6 +12,4 @@ from coordhub.maps.queries import map_layer, parse_map_query
 def map_layer_api(layer: str, user):
     operation = operation_for(user)
     query = parse_map_query(layer, operation, request.args)
-    response = jsonify(map_layer(query, operation, user))
-    response.mimetype = "application/geo+json"
-    return response
+    return Response(dumps(map_layer(query, operation, user)), mimetype="application/geo+json")

@@ -14,8 +14,8 @@ from coordhub.allocation.queries import coverage_rows, pending_count
 from coordhub.auth.models import Role, User
 from coordhub.extensions import db
 from coordhub.interop.models import ImportRun
-from coordhub.maps.queries import visible_run
-from coordhub.overlap.matrix import default_level, gap_matrix, levels_of
+from coordhub.maps.queries import gap_cells, visible_run
+from coordhub.overlap.matrix import default_level, levels_of
 from coordhub.overlap.models import AlertState, OverlapAlert
 from coordhub.overlap.queries import AlertFilters, alert_query
 from coordhub.registry.models import (
@@ -72,8 +72,9 @@ def _counts(operation: Operation, user: User) -> dict[str, int]:
 def by_sector_chart(operation: Operation, user: User) -> Chart:
     """Projects and needs per sector, as the lists count them (sensitive entries included, as rows)."""
     def per_sector(kind):
-        listed = record_query(kind, operation, user, RecordFilters()).with_only_columns(kind.sector_id).order_by(None)
-        return Counter(db.session.scalars(listed))
+        listed = record_query(kind, operation, user, RecordFilters()).order_by(None).with_only_columns(
+            kind.sector_id, sa.func.count()).group_by(kind.sector_id)
+        return Counter(dict(db.session.execute(listed).all()))
 
     projects, needs = per_sector(Project), per_sector(Need)
     sectors = db.session.execute(sa.select(Sector.id, Sector.name).order_by(Sector.name)).all()
@@ -93,8 +94,12 @@ def over_time_chart(operation: Operation, user: User, months: int = 18) -> Chart
         cursor = (cursor + timedelta(days=32)).replace(day=1)
 
     def per_month(kind):
-        listed = record_query(kind, operation, user, RecordFilters()).with_only_columns(kind.start_date).order_by(None)
-        return Counter(d.strftime("%Y-%m") for d in db.session.scalars(listed) if d is not None)
+        listed = record_query(kind, operation, user, RecordFilters()).order_by(None).with_only_columns(
+            kind.start_date, sa.func.count()).group_by(kind.start_date)
+        months: Counter = Counter()
+        for day, count in db.session.execute(listed):
+            months[day.strftime("%Y-%m")] += count
+        return months
 
     projects, needs = per_month(Project), per_month(Need)
     return Chart("over_time", _("Activities and needs by starting month"), "line", keys,
@@ -136,10 +141,10 @@ def _focal_blocks(operation: Operation, user: User) -> dict[str, Any]:
 
 
 def _coordinator_blocks(operation: Operation, user: User) -> dict[str, Any]:
-    levels = levels_of(operation)
-    matrix = gap_matrix(operation, user, default_level(levels))
+    matrix = gap_cells(operation, user, default_level(levels_of(operation)))
     gaps = Counter(sector_id for (sector_id, _area), cell in matrix.cells.items() if cell.is_gap)
-    gaps_by_sector = sorted(((s, gaps[s.id]) for s in matrix.sectors if gaps[s.id]), key=lambda x: -x[1])
+    gaps_by_sector = sorted(((sector_id, matrix.sectors[sector_id][1], count) for sector_id, count in gaps.items()),
+                            key=lambda row: (-row[2], row[1]))
     now = utcnow()
     by_state = Counter()
     ages = Counter()

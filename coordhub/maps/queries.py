@@ -103,7 +103,9 @@ def load_tree(operation: Operation, with_boundaries_at: int | None = None) -> Ar
     areas = {row.id: MapArea(row.id, row.pcode, row.name, row.level, row.parent_id, row.latitude, row.longitude)
              for row in db.session.execute(sa.select(*columns).where(AdminArea.operation_id == operation.id))}
     if with_boundaries_at is not None:
-        for area_id, geometry in db.session.execute(sa.select(AdminArea.id, AdminArea.boundary_web).where(
+        # As stored text: the polygons go out as they are (see core.layers.dumps), never parsed here.
+        for area_id, geometry in db.session.execute(sa.select(AdminArea.id, sa.cast(AdminArea.boundary_web,
+                                                                                    sa.Text)).where(
                 AdminArea.operation_id == operation.id, AdminArea.level == with_boundaries_at,
                 AdminArea.boundary_web.is_not(None))):
             area = areas[area_id]
@@ -118,19 +120,24 @@ def _hidden_expression(user: User):
 
 
 def presence_projects(operation: Operation, user: User, filters: RecordFilters, tree: AreaTree,
-                      level: int) -> dict[int, list[tuple[int, int, bool]]]:
+                      level: int) -> dict[int, set[tuple[int, int, bool]]]:
     """Projects of the list with these filters, grouped by area at `level`: [(project id, organisation id,
     hidden)]. A project counts in an area when one of its areas is that area or lies below it, as the
     list's area filter counts it; projects registered only above the level are in no area."""
-    listed = record_query(Project, operation, user, filters).with_only_columns(
-        Project.id, Project.organisation_id, _hidden_expression(user).label("hidden")).order_by(None).subquery()
-    rows = db.session.execute(sa.select(project_areas.c.admin_area_id, listed.c.id, listed.c.organisation_id,
-                                        listed.c.hidden).join(listed, listed.c.id == project_areas.c.project_id))
-    return fold(tree, level, ((area_id, (project_id, organisation_id, bool(hidden)))
-                              for area_id, project_id, organisation_id, hidden in rows))
+    listed = record_query(Project, operation, user, filters).order_by(None).with_only_columns(
+        project_areas.c.admin_area_id, Project.id, Project.organisation_id, _hidden_expression(user)).join(
+        project_areas, project_areas.c.project_id == Project.id)
+    # Plain rows through the connection: at 20,000 projects the ORM's per-row work costs more than the query.
+    targets = tree.targets(level)
+    grouped: dict[int, set] = defaultdict(set)
+    for area_id, project_id, organisation_id, hidden in db.session.connection().execute(listed):
+        target = targets.get(area_id)
+        if target is not None:   # a project in two districts of a province is one entry of the province
+            grouped[target].add((project_id, organisation_id, hidden == 1))
+    return grouped
 
 
-def presence_figures(grouped: dict[int, list[tuple[int, int, bool]]]) -> dict[int, dict[str, Any]]:
+def presence_figures(grouped: dict[int, set[tuple[int, int, bool]]]) -> dict[int, dict[str, Any]]:
     names = dict(db.session.execute(sa.select(Organisation.id, sa.func.coalesce(Organisation.acronym,
                                                                                Organisation.name))).all())
     figures = {}
@@ -152,13 +159,66 @@ def _presence(query: MapQuery, operation: Operation, user: User, tree: AreaTree)
                      "value": 0}, []
 
 
+@dataclass(frozen=True)
+class GapCells:
+    """The gap matrix's figures as plain data (kept between requests while the data do not change)."""
+
+    level: int
+    sectors: dict[int, tuple[str, str]]          # sector id -> (code, name)
+    cells: dict[tuple[int, int], Any]            # (sector id, area id) -> overlap.core GapCell
+
+    @property
+    def gap_count(self) -> int:
+        return sum(1 for cell in self.cells.values() if cell.is_gap)
+
+
+_GAP_CACHE: dict[tuple, GapCells] = {}
+_GAP_CACHE_SIZE = 32
+
+
+def _data_fingerprint(operation: Operation) -> tuple:
+    """Changes whenever a project, need, capacity or their areas and partners change (cheap aggregates)."""
+    from coordhub.registry.models import project_partners
+
+    row = []
+    for kind in (Project, Need, Capacity):
+        row.extend(db.session.execute(sa.select(sa.func.count(kind.id), sa.func.max(kind.updated_at),
+                                                sa.func.sum(kind.id * (1 + sa.func.coalesce(kind.organisation_id, 0))))
+                                      .where(kind.operation_id == operation.id)).one())
+    for link, key, other in ((project_areas, project_areas.c.project_id, project_areas.c.admin_area_id),
+                             (project_partners, project_partners.c.project_id, project_partners.c.organisation_id),
+                             (capacity_areas, capacity_areas.c.capacity_id, capacity_areas.c.admin_area_id)):
+        owner = Project if link is not capacity_areas else Capacity
+        row.extend(db.session.execute(sa.select(sa.func.count(), sa.func.sum(key * 7919 + other)).select_from(link)
+                                      .join(owner, owner.id == key).where(owner.operation_id == operation.id)).one())
+    return tuple(str(value) for value in row)
+
+
+def gap_cells(operation: Operation, user: User, level: int) -> GapCells:
+    """overlap.matrix.gap_matrix for this reader, remembered until the operation's data change: the matrix
+    itself is the counting rule, this only avoids computing it again for every map and home page."""
+    from coordhub.auth.models import Role
+
+    sees = "all" if user.role in (Role.admin, Role.coordinator) else f"organisation-{user.organisation_id}"
+    key = (operation.id, level, sees, _data_fingerprint(operation))
+    cached = _GAP_CACHE.get(key)
+    if cached is None:
+        matrix = gap_matrix(operation, user, level)
+        cached = GapCells(level=matrix.level, sectors={s.id: (s.code, s.name) for s in matrix.sectors},
+                          cells=dict(matrix.cells))
+        if len(_GAP_CACHE) >= _GAP_CACHE_SIZE:
+            _GAP_CACHE.pop(next(iter(_GAP_CACHE)))
+        _GAP_CACHE[key] = cached
+    return cached
+
+
 def _needs(query: MapQuery, operation: Operation, user: User, tree: AreaTree) -> tuple[dict, dict, list]:
-    matrix = gap_matrix(operation, user, query.level)
+    matrix = gap_cells(operation, user, query.level)
     figures: dict[int, dict[str, Any]] = {}
     for (sector_id, area_id), cell in matrix.cells.items():
         if query.filters.sector_id and sector_id != query.filters.sector_id:
             continue
-        sector = next(s for s in matrix.sectors if s.id == sector_id)
+        sector_code, sector_name = matrix.sectors[sector_id]
         values = figures.setdefault(area_id, {"need_count": 0, "need_quantity": 0.0, "activity_count": 0,
                                               "organisation_count": 0, "gap_sectors": [], "by_sector": {}})
         values["need_count"] += cell.need_count
@@ -166,8 +226,8 @@ def _needs(query: MapQuery, operation: Operation, user: User, tree: AreaTree) ->
         values["activity_count"] += cell.activity_count
         values["organisation_count"] += cell.organisation_count
         if cell.is_gap:
-            values["gap_sectors"].append(_(sector.name))
-        values["by_sector"][sector.code] = {"sector": _(sector.name), "needs": cell.need_count,
+            values["gap_sectors"].append(_(sector_name))
+        values["by_sector"][sector_code] = {"sector": _(sector_name), "needs": cell.need_count,
                                             "quantity": round(cell.need_quantity, 3),
                                             "activities": cell.activity_count,
                                             "organisations": cell.organisation_count, "gap": cell.is_gap}
@@ -273,6 +333,11 @@ def _overlaps(query: MapQuery, operation: Operation, user: User, tree: AreaTree)
     return figures, defaults, []
 
 
+def _boundary_count(operation: Operation, level: int) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(AdminArea).where(
+        AdminArea.operation_id == operation.id, AdminArea.level == level, AdminArea.boundary_web.is_not(None))) or 0
+
+
 BUILDERS = {"presence": _presence, "needs": _needs, "allocation": _allocation, "overlaps": _overlaps}
 
 
@@ -308,16 +373,17 @@ def describe(query: MapQuery, operation: Operation) -> str:
     return " · ".join([operation.name, *parts])
 
 
-def map_layer(query: MapQuery, operation: Operation, user: User) -> dict[str, Any]:
+def map_layer(query: MapQuery, operation: Operation, user: User, with_boundaries: bool = True) -> dict[str, Any]:
     """The layer as a GeoJSON FeatureCollection: one feature per area at the level (P-code, name, figures),
-    then any lines; `metadata` carries the title, the shading classes and the run shown."""
-    tree = load_tree(operation, with_boundaries_at=query.level)
+    then any lines; `metadata` carries the title, the shading classes and the run shown. Without
+    `with_boundaries` (a page's table), areas get their centroid only."""
+    tree = load_tree(operation, with_boundaries_at=query.level if with_boundaries else None)
     figures, defaults, extra = BUILDERS[query.layer](query, operation, user, tree)
     areas = tree.at_level(query.level)
     values = [figures.get(area.id, {}).get("value") or 0 for area in areas]
     meta = {"layer": query.layer, "level": query.level, "title": describe(query, operation),
             "filters": query.as_args(), "classes": classes(values) if query.layer != "allocation" else
-            [0.25, 0.5, 0.75, 1.0], "boundaries": sum(1 for a in areas if a.geometry is not None)}
+            [0.25, 0.5, 0.75, 1.0], "boundaries": _boundary_count(operation, query.level)}
     if query.layer == "allocation":
         run = visible_run(operation, user, query.run_id)
         meta["run"] = run.id if run is not None else None

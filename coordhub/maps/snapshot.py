@@ -14,6 +14,7 @@ from reportlab.pdfgen import canvas
 
 from coordhub.auth.models import User
 from coordhub.extensions import db
+from coordhub.maps.core.layers import geometry_of
 from coordhub.maps.queries import MapQuery, map_layer
 from coordhub.registry.models import Operation, Organisation, Project, Sector
 from coordhub.registry.queries import details_visible_clause, record_query
@@ -50,7 +51,8 @@ def _rings(geometry: dict) -> list[list[list[float]]]:
 
 
 def _draw_map(pdf: canvas.Canvas, collection: dict, x0: float, y0: float, width: float, height: float) -> None:
-    features = [f for f in collection["features"] if f.get("geometry") and "pcode" in f["properties"]]
+    features = [{**f, "geometry": geometry_of(f)} for f in collection["features"]
+                if f.get("geometry") and "pcode" in f["properties"]]
     points = []
     for feature in features:
         geometry = feature["geometry"]

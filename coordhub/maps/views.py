@@ -19,7 +19,7 @@ from coordhub.auth.forms import ORGANISATION_TYPES
 from coordhub.errors import DomainError, NotFound, ValidationError
 from coordhub.extensions import db
 from coordhub.maps import operations as ops
-from coordhub.maps.core.layers import LAYERS, csv_text
+from coordhub.maps.core.layers import LAYERS, csv_text, dumps
 from coordhub.maps.forms import BoundaryCommitForm, BoundaryUploadForm
 from coordhub.maps.present import problem_message, project_status_label
 from coordhub.maps.queries import CSV_COLUMNS, MapQuery, load_tree, map_layer, parse_map_query, presence_projects
@@ -98,7 +98,7 @@ def show(layer: str, operation: Operation):
 
         runs = db.session.scalars(runs_query(operation, published_only=not can_manage_allocations(
             current_user, operation)).limit(50)).all()
-    collection = map_layer(query, operation, current_user)
+    collection = map_layer(query, operation, current_user, with_boundaries=False)
     return render_template("maps/map.html", operation=operation, query=query, layer=layer, layers=LAYERS,
                            layer_titles=LAYER_TITLES, choices=filter_choices(operation), collection=collection,
                            organisation_types=ORGANISATION_TYPES,
@@ -122,8 +122,7 @@ def data(layer: str, operation: Operation):
     if wanted == "csv":
         return Response(csv_text(collection, CSV_COLUMNS[layer]), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{stamp}.csv"'})
-    response = jsonify(collection)
-    response.mimetype = "application/geo+json"
+    response = Response(dumps(collection), mimetype="application/geo+json")
     if wanted == "geojson":
         response.headers["Content-Disposition"] = f'attachment; filename="{stamp}.geojson"'
     return response

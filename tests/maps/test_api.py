@@ -128,3 +128,18 @@ def test_other_operation_is_not_reachable(client, mapped, bearer):
     assert set(by_pcode(collection)) == {"XX1"}
     response = client.get(f"/api/v1/maps/presence?operation={mapped.operation.id}", headers=headers)
     assert response.status_code == 404
+
+
+def test_needs_layer_follows_changes_at_once(client, mapped, bearer):
+    """The gap matrix is remembered between requests only while the data stay the same."""
+    headers = bearer(mapped.users["coordinator"])
+    before = by_pcode(client.get("/api/v1/maps/needs?level=2", headers=headers).get_json())
+    assert before["CF632"]["need_count"] == 1
+    factories.make_need(mapped.operation, mapped.local_authority, "CF632", type_code="WASH-TRUCKING", quantity=3)
+    after = by_pcode(client.get("/api/v1/maps/needs?level=2", headers=headers).get_json())
+    assert after["CF632"]["need_count"] == 2 and after["CF632"]["is_gap"] is True
+    project = mapped.projects["other_bocaranga"]
+    project.areas = [factories.area(mapped.operation, "CF632")]
+    db.session.commit()
+    moved = by_pcode(client.get("/api/v1/maps/needs?level=2", headers=headers).get_json())
+    assert moved["CF632"]["is_gap"] is False and moved["CF633"]["is_gap"] is True

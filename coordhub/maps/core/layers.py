@@ -21,7 +21,11 @@ class MapArea:
     parent_id: int | None
     latitude: float | None = None
     longitude: float | None = None
-    geometry: Mapping[str, Any] | None = None
+    geometry: Mapping[str, Any] | str | None = None   # GeoJSON geometry, or its JSON text as stored
+
+
+class RawJSON(str):
+    """JSON text kept as it was stored (a boundary), written out by `dumps` without parsing it again."""
 
 
 @dataclass
@@ -32,10 +36,20 @@ class AreaTree:
     children: dict[int, list[int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self._targets: dict[int, dict[int, int]] = {}
         self.children = {}
         for area in self.areas.values():
             if area.parent_id is not None:
                 self.children.setdefault(area.parent_id, []).append(area.id)
+
+    def targets(self, level: int) -> dict[int, int]:
+        """area id -> the id of the area at `level` that holds it, for every area at or below `level`."""
+        cached = self._targets.get(level)
+        if cached is None:
+            cached = {area_id: target for area_id in self.areas
+                      if (target := self.ancestor_at(area_id, level)) is not None}
+            self._targets[level] = cached
+        return cached
 
     def at_level(self, level: int) -> list[MapArea]:
         return sorted((a for a in self.areas.values() if a.level == level), key=lambda a: a.pcode)
@@ -61,8 +75,9 @@ def fold(tree: AreaTree, level: int, keyed: Iterable[tuple[int, Any]]) -> dict[i
     """Group (area id, item) pairs under their area at `level`; an item listed under several areas of one
     level-area appears once there (a project in two districts of a province counts once for it)."""
     grouped: dict[int, dict[Any, None]] = {}
+    targets = tree.targets(level)
     for area_id, item in keyed:
-        target = tree.ancestor_at(area_id, level)
+        target = targets.get(area_id)
         if target is not None:
             grouped.setdefault(target, {})[item] = None
     return {area_id: list(items) for area_id, items in grouped.items()}
@@ -87,7 +102,8 @@ def feature_collection(areas: Iterable[MapArea], figures: Mapping[int, Mapping[s
                       "has_boundary": area.geometry is not None}
         properties.update(defaults)
         properties.update(figures.get(area.id, {}))
-        features.append({"type": "Feature", "id": area.pcode, "geometry": area.geometry or point_of(area),
+        geometry = RawJSON(area.geometry) if isinstance(area.geometry, str) else area.geometry
+        features.append({"type": "Feature", "id": area.pcode, "geometry": geometry or point_of(area),
                          "properties": properties})
     features.extend(extra_features)
     return {"type": "FeatureCollection", "metadata": dict(meta), "features": features}
@@ -133,3 +149,25 @@ def csv_text(collection: Mapping[str, Any], columns: list[str]) -> str:
             row.append("" if value is None else value)
         writer.writerow(row)
     return out.getvalue()
+
+
+def dumps(collection: Mapping[str, Any]) -> str:
+    """The collection as compact JSON; stored boundaries (RawJSON) are copied in as they are: at 1,500
+    areas, parsing and writing the polygons again would cost more than everything else."""
+    def encode(value: Any) -> str:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+    parts = []
+    for feature in collection["features"]:
+        geometry = feature.get("geometry")
+        body = {key: value for key, value in feature.items() if key != "geometry"}
+        geometry_text = geometry if isinstance(geometry, RawJSON) else encode(geometry)
+        parts.append(encode(body)[:-1] + ',"geometry":' + geometry_text + "}")
+    head = {key: value for key, value in collection.items() if key != "features"}
+    return encode(head)[:-1] + ',"features":[' + ",".join(parts) + "]}"
+
+
+def geometry_of(feature: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A feature's geometry as a dict (parsing a stored boundary when needed)."""
+    geometry = feature.get("geometry")
+    return json.loads(geometry) if isinstance(geometry, RawJSON) else geometry
