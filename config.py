@@ -40,6 +40,9 @@ class DefaultConfig:
     MAX_CONTENT_LENGTH = 50 * 1024 * 1024
     # Allocation runs larger than this many needs x capacities go to a background job.
     ALLOCATION_BACKGROUND_THRESHOLD = int(os.environ.get("COORDHUB_ALLOCATION_BACKGROUND", "2000"))
+    # Base tiles under the maps, e.g. a mission's own tile server "https://tiles.example/{z}/{x}/{y}.png";
+    # empty (the default): no tiles, the boundaries are the map (offline and thin links).
+    MAP_TILE_URL = os.environ.get("COORDHUB_MAP_TILE_URL", "")
 
 
 class DevelopmentConfig(DefaultConfig):
