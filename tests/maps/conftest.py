@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from coordhub.api.models import ApiToken
 from coordhub.extensions import db
 from coordhub.registry.models import AdminArea, ProjectStatus
 from tests import factories
+from tests.api.conftest import token_for  # noqa: F401  (the fixture: a personal API token per user)
 
 
 @pytest.fixture
@@ -39,15 +39,6 @@ def mapped(world):
     }
     w.projects, w.needs = projects, needs
     return w
-
-
-@pytest.fixture
-def bearer(world):
-    def issue(user) -> dict[str, str]:
-        _, plain = ApiToken.issue(user, "tests")
-        db.session.commit()
-        return {"Authorization": f"Bearer {plain}"}
-    return issue
 
 
 def by_pcode(collection: dict) -> dict[str, dict]:

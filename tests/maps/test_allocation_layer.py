@@ -8,7 +8,7 @@ from tests.allocation.helpers import make_scenario, run_from_form
 from tests.maps.conftest import by_pcode
 
 
-def test_allocation_layer_matches_the_run(client, world, login, bearer):
+def test_allocation_layer_matches_the_run(client, world, login, token_for):
     for pcode, (lat, lon) in {"CF63": (7.0, 16.0), "CF632": (6.3, 16.4), "CF633": (7.1, 15.7),
                               "CF71": (6.5, 22.5), "CF711": (6.5, 22.0)}.items():
         area = factories.area(world.operation, pcode)
@@ -16,7 +16,7 @@ def test_allocation_layer_matches_the_run(client, world, login, bearer):
     make_scenario(world)
     login(world.users["coordinator"])
     run = run_from_form(client)
-    coordinator = bearer(world.users["coordinator"])
+    coordinator = token_for(world.users["coordinator"])
     collection = client.get("/api/v1/maps/allocation?level=2", headers=coordinator).get_json()
     features = by_pcode(collection)
     assert collection["metadata"]["run"] == run.id
@@ -32,7 +32,7 @@ def test_allocation_layer_matches_the_run(client, world, login, bearer):
     assert sum(line["properties"]["quantity"] for line in lines) == sum(a.quantity for a in run.assignments)
 
     # A partner sees nothing until the run is published, then its own lines only.
-    focal = bearer(world.users["focal"])
+    focal = token_for(world.users["focal"])
     assert client.get("/api/v1/maps/allocation?level=2", headers=focal).get_json()["metadata"]["run"] is None
     assert client.get(f"/api/v1/maps/allocation?run={run.id}", headers=focal).status_code == 404
     publish_run(world.users["coordinator"], run)

@@ -19,8 +19,8 @@ def list_total(client, headers, **args) -> int:
 @pytest.mark.parametrize("role", ["coordinator", "viewer", "focal"])
 @pytest.mark.parametrize("filters", [{}, {"status": "ongoing"}, {"organisation_type": "international_ngo"},
                                      {"date_from": "2026-07-01"}])
-def test_presence_counts_what_the_list_counts(client, mapped, bearer, role, filters):
-    headers = bearer(mapped.users[role])
+def test_presence_counts_what_the_list_counts(client, mapped, token_for, role, filters):
+    headers = token_for(mapped.users[role])
     for level in (1, 2):
         response = client.get("/api/v1/maps/presence", headers=headers, query_string={**filters, "level": level})
         assert response.status_code == 200
@@ -35,29 +35,29 @@ def test_presence_counts_what_the_list_counts(client, mapped, bearer, role, filt
                                                         **filters), (pcode, filters)
 
 
-def test_presence_figures_and_redaction(client, mapped, bearer):
-    viewer = by_pcode(client.get("/api/v1/maps/presence?level=2", headers=bearer(mapped.users["viewer"])).get_json())
+def test_presence_figures_and_redaction(client, mapped, token_for):
+    viewer = by_pcode(client.get("/api/v1/maps/presence?level=2", headers=token_for(mapped.users["viewer"])).get_json())
     # Bria: NGOA's two-district project and PREF's sensitive one; the viewer (NGOB) may not see who is behind it.
     assert viewer["CF711"]["projects"] == 2
     assert viewer["CF711"]["organisations"] == 2
     assert viewer["CF711"]["organisation_names"] == ["NGOA"]
     assert viewer["CF711"]["sensitive_entries"] == 1
     coordinator = by_pcode(client.get("/api/v1/maps/presence?level=2",
-                                      headers=bearer(mapped.users["coordinator"])).get_json())
+                                      headers=token_for(mapped.users["coordinator"])).get_json())
     assert coordinator["CF711"]["organisation_names"] == ["NGOA", "PREF"]
     assert coordinator["CF711"]["sensitive_entries"] == 0
     # Bozoum: NGOA twice and NGOB's completed project: 3 projects, 2 organisations.
     assert (coordinator["CF632"]["projects"], coordinator["CF632"]["organisations"]) == (3, 2)
     # The province-level project is in Haute-Kotto at level 1, in no district at level 2.
     level1 = by_pcode(client.get("/api/v1/maps/presence?level=1&measure=projects",
-                                 headers=bearer(mapped.users["coordinator"])).get_json())
+                                 headers=token_for(mapped.users["coordinator"])).get_json())
     assert level1["CF71"]["projects"] == 3 and level1["CF71"]["value"] == 3
     assert level1["CF63"]["projects"] == 4
 
 
-def test_no_coordinates_finer_than_the_area(client, mapped, bearer):
+def test_no_coordinates_finer_than_the_area(client, mapped, token_for):
     """A sensitive entry is placed at its area's centroid, as the list shows its area, never elsewhere."""
-    collection = client.get("/api/v1/maps/presence?level=2", headers=bearer(mapped.users["viewer"])).get_json()
+    collection = client.get("/api/v1/maps/presence?level=2", headers=token_for(mapped.users["viewer"])).get_json()
     for feature in collection["features"]:
         assert feature["geometry"]["type"] == "Point"
         lat, lon = feature["properties"]["centroid"]
@@ -65,11 +65,11 @@ def test_no_coordinates_finer_than_the_area(client, mapped, bearer):
 
 
 @pytest.mark.parametrize("role", ["coordinator", "viewer"])
-def test_needs_layer_is_the_gap_matrix(client, mapped, bearer, role):
+def test_needs_layer_is_the_gap_matrix(client, mapped, token_for, role):
     user = mapped.users[role]
     for level in (1, 2):
         matrix = gap_matrix(mapped.operation, user, level)
-        collection = client.get(f"/api/v1/maps/needs?level={level}", headers=bearer(user)).get_json()
+        collection = client.get(f"/api/v1/maps/needs?level={level}", headers=token_for(user)).get_json()
         features = by_pcode(collection)
         for area in matrix.areas:
             cells = [c for (s, a), c in matrix.cells.items() if a == area.id]
@@ -79,21 +79,21 @@ def test_needs_layer_is_the_gap_matrix(client, mapped, bearer, role):
             assert properties["is_gap"] == any(c.is_gap for c in cells)
         water = db.session.scalar(db.select(Sector).where(Sector.code == "WASH"))
         only_water = by_pcode(client.get(f"/api/v1/maps/needs?level={level}&sector={water.id}",
-                                         headers=bearer(user)).get_json())
+                                         headers=token_for(user)).get_json())
         for area in matrix.areas:
             cell = matrix.cells.get((water.id, area.id))
             assert only_water[area.pcode]["need_count"] == (cell.need_count if cell else 0)
 
 
-def test_needs_gaps_in_red(client, mapped, bearer):
-    features = by_pcode(client.get("/api/v1/maps/needs?level=2", headers=bearer(mapped.users["viewer"])).get_json())
+def test_needs_gaps_in_red(client, mapped, token_for):
+    features = by_pcode(client.get("/api/v1/maps/needs?level=2", headers=token_for(mapped.users["viewer"])).get_json())
     # Water needs in Bocaranga with NGOB's borehole project: covered; water in Bria (sensitive need): a gap.
     assert features["CF711"]["is_gap"] is True
     assert features["CF711"]["need_count"] == 2
     assert features["CF633"]["is_gap"] is False
 
 
-def test_overlaps_layer_counts_what_the_alerts_list_counts(client, mapped, bearer):
+def test_overlaps_layer_counts_what_the_alerts_list_counts(client, mapped, token_for):
     from coordhub.overlap.detection import detect_operation
     from coordhub.overlap.queries import AlertFilters, alert_query
 
@@ -103,7 +103,7 @@ def test_overlaps_layer_counts_what_the_alerts_list_counts(client, mapped, beare
     for role in ("coordinator", "viewer", "focal"):
         user = mapped.users[role]
         for level in (1, 2):
-            features = by_pcode(client.get(f"/api/v1/maps/overlaps?level={level}", headers=bearer(user)).get_json())
+            features = by_pcode(client.get(f"/api/v1/maps/overlaps?level={level}", headers=token_for(user)).get_json())
             for pcode, properties in features.items():
                 listed = db.session.scalars(alert_query(mapped.operation, user, AlertFilters(
                     area_id=area_id(mapped.operation, pcode)))).all()
@@ -113,8 +113,8 @@ def test_overlaps_layer_counts_what_the_alerts_list_counts(client, mapped, beare
     assert total > 0   # the fixture's projects do overlap
 
 
-def test_bad_input_names_the_field(client, mapped, bearer):
-    headers = bearer(mapped.users["viewer"])
+def test_bad_input_names_the_field(client, mapped, token_for):
+    headers = token_for(mapped.users["viewer"])
     response = client.get("/api/v1/maps/presence?level=7", headers=headers)
     assert response.status_code == 422 and response.get_json()["error"]["field"] == "level"
     response = client.get("/api/v1/maps/presence?level=x", headers=headers)
@@ -128,17 +128,17 @@ def test_bad_input_names_the_field(client, mapped, bearer):
     assert client.get("/api/v1/maps/presence").status_code == 401
 
 
-def test_other_operation_is_not_reachable(client, mapped, bearer):
-    headers = bearer(mapped.users["outsider"])
+def test_other_operation_is_not_reachable(client, mapped, token_for):
+    headers = token_for(mapped.users["outsider"])
     collection = client.get("/api/v1/maps/presence?level=1", headers=headers).get_json()
     assert set(by_pcode(collection)) == {"XX1"}
     response = client.get(f"/api/v1/maps/presence?operation={mapped.operation.id}", headers=headers)
     assert response.status_code == 404
 
 
-def test_needs_layer_follows_changes_at_once(client, mapped, bearer):
+def test_needs_layer_follows_changes_at_once(client, mapped, token_for):
     """The gap matrix is remembered between requests only while the data stay the same."""
-    headers = bearer(mapped.users["coordinator"])
+    headers = token_for(mapped.users["coordinator"])
     before = by_pcode(client.get("/api/v1/maps/needs?level=2", headers=headers).get_json())
     assert before["CF632"]["need_count"] == 1
     factories.make_need(mapped.operation, mapped.local_authority, "CF632", type_code="WASH-TRUCKING", quantity=3)
