@@ -64,9 +64,12 @@ def parse_map_query(layer: str, operation: Operation, args: Mapping[str, Any]) -
     levels = levels_of(operation)
     raw_level = (args.get("level") or "").strip()
     if raw_level:
-        if not raw_level.isdigit() or int(raw_level) not in levels:
-            raise ValidationError(_("level must be one of the operation's admin levels: %(levels)s.",
-                                    levels=", ".join(str(v) for v in levels)), "level")
+        message = _("level must be one of the operation's admin levels: %(levels)s.",
+                    levels=", ".join(str(v) for v in levels))
+        if not raw_level.isdigit():
+            raise ValidationError(message, "level")
+        if int(raw_level) not in levels:   # a well-formed level this operation does not have: no such map
+            raise NotFound(message, "level")
         level = int(raw_level)
     else:
         level = 1 if 1 in levels else (levels[0] if levels else 0)

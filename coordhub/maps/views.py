@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from coordhub.auth.forms import ORGANISATION_TYPES
-from coordhub.errors import DomainError, NotFound, ValidationError
+from coordhub.errors import DomainError, NotFound
 from coordhub.extensions import db
 from coordhub.maps import operations as ops
 from coordhub.maps.core.layers import LAYERS, csv_text, dumps
@@ -85,7 +85,7 @@ def show(layer: str, operation: Operation):
     status = 200
     try:
         query = parse_map_query(layer, operation, request.args)
-    except ValidationError as error:
+    except DomainError as error:
         flash(f"{error.field}: {error.message}", "danger")
         query, status = parse_map_query(layer, operation, {}), 400
     from coordhub.registry.views import filter_choices

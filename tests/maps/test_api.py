@@ -115,8 +115,8 @@ def test_overlaps_layer_counts_what_the_alerts_list_counts(client, mapped, token
 
 def test_bad_input_names_the_field(client, mapped, token_for):
     headers = token_for(mapped.users["viewer"])
-    response = client.get("/api/v1/maps/presence?level=7", headers=headers)
-    assert response.status_code == 422 and response.get_json()["error"]["field"] == "level"
+    response = client.get("/api/v1/maps/presence?level=7", headers=headers)   # well formed, no such level
+    assert response.status_code == 404 and response.get_json()["error"]["field"] == "level"
     response = client.get("/api/v1/maps/presence?level=x", headers=headers)
     assert response.status_code == 422 and response.get_json()["error"]["field"] == "level"
     response = client.get("/api/v1/maps/presence?date_from=2026-13-01", headers=headers)

@@ -40,6 +40,8 @@ def test_bad_level_on_the_page_is_a_clear_400(client, mapped, login):
     response = client.get("/maps/presence?level=9")
     assert response.status_code == 400 and "level" in response.get_data(as_text=True)
     data = client.get("/maps/presence/data?level=9")
+    assert data.status_code == 404 and data.get_json()["error"]["field"] == "level"
+    data = client.get("/maps/presence/data?level=two")
     assert data.status_code == 422 and data.get_json()["error"]["field"] == "level"
     assert client.get("/maps/nowhere").status_code == 404
 
@@ -112,4 +114,4 @@ def test_printable_3w_snapshot(client, mapped, login):
     # NGOA, NGOB and the sensitive entry (PREF's, counted as one, unnamed).
     assert partners == 3 and local == 0
     assert dict((sector, projects) for sector, projects, _o in rows) == {"Education": 5, "Water and sanitation": 1}
-    assert client.get("/maps/snapshot.pdf?level=12").status_code == 422
+    assert client.get("/maps/snapshot.pdf?level=12").status_code == 404
