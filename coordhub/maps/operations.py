@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from sqlalchemy.orm import undefer
 from flask_babel import gettext as _
 
 from coordhub.audit.models import AuditAction, record
@@ -65,7 +66,7 @@ def load_boundaries(user: User, operation: Operation, raw: bytes, filename: str,
         raise ValidationError(_("The file cannot be read as boundaries: %(reason)s.", reason=str(error)),
                               "file") from None
     areas = {a.pcode: a for a in db.session.scalars(sa.select(AdminArea).where(
-        AdminArea.operation_id == operation.id).options(sa.orm.undefer(AdminArea.boundary_web)))}
+        AdminArea.operation_id == operation.id).options(undefer(AdminArea.boundary_web)))}
     report = BoundaryReport(level=level, filename=filename, pcode_property=parsed.pcode_property,
                             problems=list(parsed.problems))
     in_file = set()

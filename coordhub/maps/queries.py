@@ -7,7 +7,6 @@ from typing import Any, Mapping
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import undefer
 
 from coordhub.allocation.models import AllocationAssignment, AllocationExplanation, AllocationRun
 from coordhub.allocation.queries import latest_published_run

@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from coordhub.extensions import db
 from coordhub.maps.core.boundaries import parse_boundaries
 from coordhub.registry.models import AdminArea
-from tests.maps.conftest import by_pcode
 
 
 def square(x: float, y: float, size: float = 1.0) -> dict:

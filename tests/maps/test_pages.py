@@ -8,7 +8,6 @@ import pytest
 
 from coordhub.extensions import db
 from coordhub.registry.models import Project
-from tests.maps.conftest import by_pcode
 
 
 @pytest.mark.parametrize("layer", ["presence", "needs", "allocation", "overlaps"])
