@@ -216,11 +216,12 @@ def gap_cells(operation: Operation, user: User, level: int) -> GapCells:
 
 def _needs(query: MapQuery, operation: Operation, user: User, tree: AreaTree) -> tuple[dict, dict, list]:
     matrix = gap_cells(operation, user, query.level)
+    names = {sector_id: _(name) for sector_id, (_code, name) in matrix.sectors.items()}  # translated once
     figures: dict[int, dict[str, Any]] = {}
     for (sector_id, area_id), cell in matrix.cells.items():
         if query.filters.sector_id and sector_id != query.filters.sector_id:
             continue
-        sector_code, sector_name = matrix.sectors[sector_id]
+        sector_code, sector_name = matrix.sectors[sector_id][0], names[sector_id]
         values = figures.setdefault(area_id, {"need_count": 0, "need_quantity": 0.0, "activity_count": 0,
                                               "organisation_count": 0, "gap_sectors": [], "by_sector": {}})
         values["need_count"] += cell.need_count
@@ -228,8 +229,8 @@ def _needs(query: MapQuery, operation: Operation, user: User, tree: AreaTree) ->
         values["activity_count"] += cell.activity_count
         values["organisation_count"] += cell.organisation_count
         if cell.is_gap:
-            values["gap_sectors"].append(_(sector_name))
-        values["by_sector"][sector_code] = {"sector": _(sector_name), "needs": cell.need_count,
+            values["gap_sectors"].append(sector_name)
+        values["by_sector"][sector_code] = {"sector": sector_name, "needs": cell.need_count,
                                             "quantity": round(cell.need_quantity, 3),
                                             "activities": cell.activity_count,
                                             "organisations": cell.organisation_count, "gap": cell.is_gap}
