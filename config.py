@@ -68,6 +68,9 @@ class DefaultConfig:
     MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))             # seconds per SMTP conversation step
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "10"))     # then the message is marked failed
     MAIL_BASE_URL = os.environ.get("MAIL_BASE_URL")  # public address for links in e-mails, e.g. https://coordhub.org
+    # Base tiles under the maps, e.g. a mission's own tile server "https://tiles.example/{z}/{x}/{y}.png";
+    # empty (the default): no tiles, the boundaries are the map (offline and thin links).
+    MAP_TILE_URL = os.environ.get("COORDHUB_MAP_TILE_URL", "")
 
 
 class DevelopmentConfig(DefaultConfig):

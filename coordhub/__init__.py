@@ -79,6 +79,8 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     from coordhub.api.core import bp as api_bp
     from coordhub.interop.views import bp as interop_bp
     from coordhub.jobs.views import bp as jobs_bp
+    from coordhub.maps import api as _maps_api  # noqa: F401  (routes on the API blueprint)
+    from coordhub.maps.views import bp as maps_bp
     from coordhub.monitoring.views import bp as monitoring_bp
     from coordhub.overlap.views import bp as overlap_bp
     from coordhub.registry.views import bp as registry_bp
@@ -87,7 +89,7 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     from coordhub.contacts.views import bp as contacts_bp
 
     for blueprint in (auth_bp, registry_bp, audit_bp, jobs_bp, api_bp, overlap_bp, interop_bp, allocation_bp,
-                      monitoring_bp, health_bp):
+                      monitoring_bp, health_bp, maps_bp):
         app.register_blueprint(blueprint)
     for blueprint in (notifications_bp, contacts_bp):
         app.register_blueprint(blueprint)

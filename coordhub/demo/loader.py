@@ -26,7 +26,12 @@ HERE = Path(__file__).resolve().parent
 
 # Approximate coordinates of the provincial capitals (for distance costs in allocations).
 CENTROIDS = {"TD14": (13.83, 20.83), "TD21": (12.22, 21.41), "TD17": (14.53, 20.92), "TD15": (10.98, 20.28),
-             "TD20": (16.07, 22.84), "TD01": (13.21, 18.34), "TD07": (13.46, 14.71), "TD18": (12.11, 15.04)}
+             "TD20": (16.07, 22.84), "TD01": (13.21, 18.34), "TD07": (13.46, 14.71), "TD18": (12.11, 15.04),
+             # The other provinces, approximate (to the tenth of a degree), so that the demo maps show all of Chad.
+             "TD02": (18.0, 18.5), "TD03": (11.4, 16.0), "TD04": (11.7, 18.8), "TD05": (12.6, 16.0),
+             "TD06": (14.8, 15.6), "TD08": (8.6, 15.9), "TD09": (8.0, 16.3), "TD10": (8.6, 17.6),
+             "TD11": (9.9, 15.3), "TD12": (9.6, 14.5), "TD13": (9.2, 18.6), "TD16": (9.4, 16.3),
+             "TD19": (14.3, 16.5), "TD22": (21.0, 17.5), "TD23": (18.5, 21.0)}
 EAST = ["TD14", "TD21", "TD17", "TD15", "TD20", "TD01"]
 
 ORGANISATIONS = [

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime, timezone
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, deferred, mapped_column, relationship
 
 from coordhub.extensions import db
 
@@ -149,6 +149,9 @@ class AdminArea(db.Model):
     path: Mapped[str] = mapped_column(sa.String(500), index=True)
     latitude: Mapped[float | None] = mapped_column(sa.Float)
     longitude: Mapped[float | None] = mapped_column(sa.Float)
+    # COD-AB boundary as a GeoJSON geometry (as loaded) and simplified once for the web (coordhub.maps).
+    boundary: Mapped[dict | None] = deferred(mapped_column(sa.JSON))
+    boundary_web: Mapped[dict | None] = deferred(mapped_column(sa.JSON))
 
     parent = relationship("AdminArea", remote_side=[id], back_populates="children")
     children = relationship("AdminArea", back_populates="parent", order_by="AdminArea.name")

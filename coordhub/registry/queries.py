@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from coordhub.auth.models import Role, User
 from coordhub.extensions import db
 from coordhub.registry.models import (
-    AdminArea, Capacity, Need, NeedStatus, Operation, Project, ProjectStatus, ResourceType,
+    AdminArea, Capacity, Need, NeedStatus, Operation, Organisation, OrganisationType, Project, ProjectStatus,
+    ResourceType,
     capacity_areas, project_areas,
 )
 
@@ -35,6 +36,7 @@ class RecordFilters:
     sector_id: int | None = None
     area_id: int | None = None
     organisation_id: int | None = None
+    organisation_type: str = ""
     resource_type_id: int | None = None
     status: str = ""
     priority: int | None = None
@@ -56,7 +58,9 @@ class RecordFilters:
 
         return cls(
             q=(args.get("q") or "").replace("\x00", "").strip()[:200], sector_id=as_int("sector"), area_id=as_int("area"),
-            organisation_id=as_int("organisation"), resource_type_id=as_int("resource_type"),
+            organisation_id=as_int("organisation"),
+            organisation_type=(args.get("organisation_type") or "").replace("\x00", "").strip()[:32],
+            resource_type_id=as_int("resource_type"),
             status=(args.get("status") or "").replace("\x00", "").strip(),
             priority=as_int("priority") if as_int("priority") in range(1, 6) else None,
             date_from=as_date("date_from"), date_to=as_date("date_to"),
@@ -66,6 +70,7 @@ class RecordFilters:
     def as_args(self) -> dict[str, Any]:
         """The non-empty filters as query-string arguments (for pagination and export links)."""
         pairs = {"q": self.q, "sector": self.sector_id, "area": self.area_id, "organisation": self.organisation_id,
+                 "organisation_type": self.organisation_type,
                  "resource_type": self.resource_type_id, "status": self.status, "priority": self.priority,
                  "date_from": self.date_from.isoformat() if self.date_from else None,
                  "date_to": self.date_to.isoformat() if self.date_to else None,
@@ -139,6 +144,7 @@ def _sort_field(kind: type, sort: str) -> tuple[str, bool]:
 
 # Filters: RecordFilters attribute -> the field it compares (for the side-door rule).
 FILTER_FIELDS = {"q": "title", "sector_id": "sector_id", "area_id": "areas", "organisation_id": "organisation_id",
+                 "organisation_type": "organisation_id",
                  "resource_type_id": "resource_type_id", "status": "status", "priority": "priority",
                  "date_from": "end_date", "date_to": "start_date", "archived": "archived_at", "sort": None}
 
@@ -163,6 +169,9 @@ def record_query(kind: type, operation: Operation, user: User, filters: RecordFi
         conditions["resource_type_id"] = kind.resource_type_id == filters.resource_type_id
     if filters.organisation_id:
         conditions["organisation_id"] = kind.organisation_id == filters.organisation_id
+    if filters.organisation_type in {t.value for t in OrganisationType}:
+        conditions["organisation_type"] = kind.organisation_id.in_(sa.select(Organisation.id).where(
+            Organisation.type == OrganisationType(filters.organisation_type)))
     if filters.area_id:
         area = db.session.get(AdminArea, filters.area_id)
         if area is not None and area.operation_id == operation.id:

@@ -83,6 +83,9 @@ def _fill_choices(form, spec: KindSpec, operation: Operation) -> None:
         form.area_ids.choices = area_choices(operation)
     if hasattr(form, "admin_area_id"):
         form.admin_area_id.choices = area_choices(operation)
+    from coordhub.maps.forms import enhance_record_form
+
+    enhance_record_form(form, types)
 
 
 # Other modules extend a kind's form (overlap: "Check for overlaps" on projects): kind -> hook with a
@@ -101,21 +104,14 @@ def _get_record(spec: KindSpec, record_id: int, operation: Operation):
 @bp.route("/")
 @operation_required
 def dashboard(operation: Operation):
-    counts = {}
-    for slug, spec in SPECS.items():
-        counts[slug] = db.session.scalar(sa.select(sa.func.count()).select_from(spec.kind).where(
-            spec.kind.operation_id == operation.id, spec.kind.archived_at.is_(None)))
-    by_sector = db.session.execute(
-        sa.select(Sector.name, sa.func.count(Project.id)).join(Project, Project.sector_id == Sector.id)
-        .where(Project.operation_id == operation.id, Project.archived_at.is_(None))
-        .group_by(Sector.name).order_by(sa.func.count(Project.id).desc())).all()
-    need_by_sector = dict(db.session.execute(
-        sa.select(Sector.name, sa.func.count(Need.id)).join(Need, Need.sector_id == Sector.id)
-        .where(Need.operation_id == operation.id, Need.archived_at.is_(None)).group_by(Sector.name)).all())
-    area_count = db.session.scalar(sa.select(sa.func.count()).select_from(AdminArea)
-                                   .where(AdminArea.operation_id == operation.id))
-    return render_template("registry/dashboard.html", operation=operation, counts=counts, by_sector=by_sector,
-                           need_by_sector=need_by_sector, area_count=area_count)
+    """The home page of the user's role (built by coordhub.maps.dashboard)."""
+    from coordhub.maps.dashboard import build_dashboard
+    from coordhub.maps.present import organisation_type_label
+    from coordhub.overlap.models import STATE_LABELS
+
+    return render_template("registry/dashboard.html", operation=operation,
+                           dashboard=build_dashboard(operation, current_user),
+                           organisation_type_label=organisation_type_label, state_labels=STATE_LABELS)
 
 
 @bp.route("/<any(projects, needs, capacities):slug>/")

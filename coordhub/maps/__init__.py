@@ -1,0 +1,1 @@
+"""Maps and dashboards: boundaries, the four map layers, role home pages, charts and the printable 3W."""
