@@ -29,6 +29,17 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
+def content_security_policy(tile_url: str | None = None) -> str:
+    """The policy; with a map tile server configured (MAP_TILE_URL), its origin may serve images too."""
+    if not tile_url:
+        return CONTENT_SECURITY_POLICY
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(tile_url.replace("{s}", "a"))
+    origin = f"{parts.scheme}://{parts.netloc.replace('a.', '*.', 1) if '{s}' in tile_url else parts.netloc}"
+    return CONTENT_SECURITY_POLICY.replace("img-src 'self' data:", f"img-src 'self' data: {origin}")
+
+
 class InsecureConfiguration(RuntimeError):
     """Raised at start-up when production settings are unsafe; the message says what to set."""
 
@@ -82,7 +93,7 @@ def add_security_headers(response):
 
     headers = response.headers
     headers.setdefault("Content-Security-Policy", current_app.config.get("CONTENT_SECURITY_POLICY")
-                       or CONTENT_SECURITY_POLICY)
+                       or content_security_policy(current_app.config.get("MAP_TILE_URL")))
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")

@@ -114,3 +114,14 @@ def test_hsts_only_in_production(monkeypatch):
     response = create_app(production).test_client().get("/login")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     assert "Strict-Transport-Security" not in create_app(TestingConfig).test_client().get("/login").headers
+
+
+def test_a_configured_tile_server_may_serve_map_images_and_nothing_else():
+    from coordhub.security import CONTENT_SECURITY_POLICY, content_security_policy
+
+    assert content_security_policy("") == CONTENT_SECURITY_POLICY
+    policy = content_security_policy("https://tiles.mission.example/{z}/{x}/{y}.png")
+    assert "img-src 'self' data: https://tiles.mission.example;" in policy
+    assert "script-src 'self';" in policy and "connect-src 'self';" in policy
+    assert "img-src 'self' data: https://*.tile.example.org" in content_security_policy(
+        "https://{s}.tile.example.org/{z}/{x}/{y}.png")
