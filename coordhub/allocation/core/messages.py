@@ -116,6 +116,7 @@ CAPACITY_REASONS: Mapping[str, str] = {
 
 OPEN_END = _("ongoing")
 BETWEEN = _("the time from {start} to {end}")
+BETWEEN_OPEN = _("the time from {start} to ongoing")
 WEEK_OF = _("the week of {day}")
 MONTHS = (_("January"), _("February"), _("March"), _("April"), _("May"), _("June"), _("July"), _("August"),
           _("September"), _("October"), _("November"), _("December"))
@@ -184,7 +185,9 @@ def period(kind: str, start: str, end: str | None, translate: Translate = _) -> 
         return translate(MONTH_YEAR).format(month=translate(MONTHS[day.month - 1]), year=day.year)
     if kind == "week":
         return translate(WEEK_OF).format(day=start)
-    return translate(BETWEEN).format(start=start, end=end or translate(OPEN_END))
+    if end is None:
+        return translate(BETWEEN_OPEN).format(start=start)
+    return translate(BETWEEN).format(start=start, end=end)
 
 
 def _key(kind: str, key: str) -> str:
