@@ -6,10 +6,12 @@ import re
 import string
 from pathlib import Path
 
+import sqlalchemy as sa
 from click.testing import CliRunner
 
 from coordhub.allocation.cli import allocate
 from coordhub.allocation.core import messages as m
+from coordhub.allocation.models import AllocationExplanation
 from coordhub.extensions import db
 from tests.allocation.helpers import make_scenario, run_from_form
 from tests.allocation.test_runs import text_of
@@ -77,3 +79,20 @@ def test_the_file_command_prints_the_same_english_as_before():
         assert result.exit_code == 0, result.output
         printed.extend(result.output.splitlines()[:-1])  # the last line is the JSON summary with timings
     assert printed == (FIXTURES / "explain_output.txt").read_text(encoding="utf-8").splitlines()
+
+
+def test_runs_stored_before_keep_their_english_sentences(world, login, client):
+    make_scenario(world)
+    coordinator = world.users["coordinator"]
+    login(coordinator)
+    run = run_from_form(client)
+    old = run.explanations[0]
+    legacy = {**old.params, "shortfall" if old.subject == "need" else "unused": "4"}  # quantities as text
+    db.session.execute(sa.update(AllocationExplanation.__table__).where(AllocationExplanation.id == old.id)
+                       .values(params=legacy, text="A sentence stored in English by an earlier version."))
+    db.session.expire_all()
+    coordinator.locale = "fr"
+    db.session.commit()
+    page = text_of(client.get(f"/allocations/{run.id}"))
+    assert "A sentence stored in English by an earlier version." in page
+    assert "La capacité qui pourrait le couvrir" in page or "Aucune capacité" in page
