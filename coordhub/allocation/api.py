@@ -9,7 +9,7 @@ from flask import current_app, jsonify, url_for
 
 from coordhub.allocation import jobs as allocation_jobs
 from coordhub.allocation import operations as allocation_ops
-from coordhub.allocation import queries
+from coordhub.allocation import present, queries
 from coordhub.allocation.inputs import (
     MAX_AMOUNT, MAX_DISTANCE_COST, MAX_QUANTITY, MAX_TIME_LIMIT, MAX_WEIGHT, clean_settings, pair_count,
 )
@@ -88,9 +88,10 @@ def serialise_run(run: AllocationRun, user, full: bool = False) -> dict[str, Any
         body["assignments"] = [serialise_assignment(a, user) for a in db.session.scalars(
             queries.assignments_query(run, organisation_id))]
         if manager:
-            body["explanations"] = [serialise_explanation(e) for e in db.session.scalars(
-                sa.select(AllocationExplanation).where(AllocationExplanation.run_id == run.id)
-                .order_by(AllocationExplanation.id))]
+            explanations = list(db.session.scalars(sa.select(AllocationExplanation).where(
+                AllocationExplanation.run_id == run.id).order_by(AllocationExplanation.id)))
+            texts = present.explanation_texts(run.operation, explanations)
+            body["explanations"] = [serialise_explanation(e, texts[e.id]) for e in explanations]
     return body
 
 
@@ -114,10 +115,11 @@ def serialise_assignment(a: AllocationAssignment, user) -> dict[str, Any]:
                 "responded_at": _stamp(response.responded_at)}}
 
 
-def serialise_explanation(e: AllocationExplanation) -> dict[str, Any]:
+def serialise_explanation(e: AllocationExplanation, text: str) -> dict[str, Any]:
+    """text: the sentence in the reader's language; reason and params: the stored facts behind it."""
     return {"id": e.id, "subject": e.subject, "need_id": e.need_id, "capacity_id": e.capacity_id,
-            "reason": e.reason, "text": e.text, "quantity": e.quantity, "related_need_ids": e.related_need_ids,
-            "related_capacity_ids": e.related_capacity_ids}
+            "reason": e.reason, "params": e.params, "text": text, "quantity": e.quantity,
+            "related_need_ids": e.related_need_ids, "related_capacity_ids": e.related_capacity_ids}
 
 
 def _visible_run(run_id: int, user) -> AllocationRun:
@@ -262,7 +264,12 @@ EXTRA_SCHEMAS.update({
         "type": "object", "required": ["subject", "reason", "text", "quantity"], "properties": {
             "id": {"type": "integer"}, "subject": {"type": "string", "enum": ["need", "capacity"]},
             "need_id": {"type": ["integer", "null"]}, "capacity_id": {"type": ["integer", "null"]},
-            "reason": {"type": "string"}, "text": {"type": "string"}, "quantity": {"type": "number"},
+            "reason": {"type": "string", "description": "stable reason code"},
+            "params": {"type": "object", "description": "the facts filled into the sentence (ids, numbers, ISO "
+                                                        "dates, lists)"},
+            "text": {"type": "string", "description": "the sentence in the reader's language (Accept-Language "
+                                                      "or the account's language)"},
+            "quantity": {"type": "number"},
             "related_need_ids": {"type": "array", "items": {"type": "integer"}},
             "related_capacity_ids": {"type": "array", "items": {"type": "integer"}}}},
     "AllocationResponseInput": {

@@ -207,8 +207,9 @@ class AllocationAssignment(db.Model):
 
 
 class AllocationExplanation(db.Model):
-    """Why a need is not fully met (subject 'need') or a capacity not fully used (subject 'capacity'), in the
-    core's words: a stable reason code, the sentence, its parameters, and the needs or capacities it names."""
+    """Why a need is not fully met (subject 'need') or a capacity not fully used (subject 'capacity'): a stable
+    reason code and its facts (`params`: ids, numbers, ISO dates, lists), rendered in the reader's language by
+    allocation/present.py; the English sentence of the core (`text`); the needs or capacities it names."""
 
     __tablename__ = "allocation_explanations"
     __table_args__ = (

@@ -172,8 +172,7 @@ def _store(user: User | None, operation: Operation, run_input: RunInput, result:
             "run_id": run.id, "subject": e.subject, "need_id": subject_id if e.subject == "need" else None,
             "capacity_id": subject_id if e.subject == "capacity" else None, "reason": e.reason, "text": e.text,
             "quantity": e.quantity, "related_need_ids": related_needs, "related_capacity_ids": related_capacities,
-            "params": {key: value if isinstance(value, (int, float, str, bool)) or value is None else str(value)
-                       for key, value in e.params.items()}})
+            "params": dict(e.params)})  # the core gives JSON-ready facts: rendered in the reader's language
     if explanations:
         db.session.execute(sa.insert(AllocationExplanation.__table__), explanations)
     record(user, AuditAction.create, run, {

@@ -1,8 +1,7 @@
 """Reading allocation runs for pages, exports and the API: lists, the latest published run, a run's figures
-with names, a partner's assignments, explanations in people's words, and the comparison of two runs."""
+with names, a partner's assignments, explanations, and the comparison of two runs."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -111,53 +110,6 @@ def coverage_rows(run: AllocationRun, group: str) -> list[CoverageRow]:
     labels = group_labels(run.operation, group, cells)
     rows = [CoverageRow(key, labels.get(key, key), needed, met) for key, (needed, met) in cells.items()]
     return sorted(rows, key=lambda row: (row.share, row.label))
-
-
-_TOKEN = re.compile(r"\b([NC])(\d+)\b")
-
-
-def need_label(need: Need) -> str:
-    return f"“{need.title}”"
-
-
-def capacity_label(capacity: Capacity) -> str:
-    return f"“{capacity.title}” ({capacity.organisation.label})"
-
-
-def explanation_texts(operation: Operation, explanations: list[AllocationExplanation]) -> dict[int, str]:
-    """Explanation id -> its sentence for people: the needs and capacities it names by title instead of by id,
-    resource types by name and the admin area by name (for coordinators, who see every detail)."""
-    tokens = [match for e in explanations for match in _TOKEN.finditer(e.text)]
-    need_ids = {int(m.group(2)) for m in tokens if m.group(1) == "N"}
-    capacity_ids = {int(m.group(2)) for m in tokens if m.group(1) == "C"}
-    needs = {n.id: n for n in db.session.scalars(sa.select(Need).where(
-        Need.id.in_(need_ids), Need.operation_id == operation.id))} if need_ids else {}
-    capacities = {c.id: c for c in db.session.scalars(sa.select(Capacity).where(
-        Capacity.id.in_(capacity_ids), Capacity.operation_id == operation.id)
-        .options(selectinload(Capacity.organisation)))} if capacity_ids else {}
-    type_names = dict(db.session.execute(sa.select(ResourceType.code, ResourceType.name)).all())
-    area_names = dict(db.session.execute(sa.select(AdminArea.pcode, AdminArea.name).where(
-        AdminArea.operation_id == operation.id)).all())
-
-    def name(match: re.Match) -> str:
-        number = int(match.group(2))
-        if match.group(1) == "N" and number in needs:
-            return need_label(needs[number])
-        if match.group(1) == "C" and number in capacities:
-            return capacity_label(capacities[number])
-        return match.group(0)
-
-    texts = {}
-    for e in explanations:
-        text = e.text
-        code = e.params.get("resource_type")
-        if isinstance(code, str) and code in type_names:
-            text = re.sub(rf"\b{re.escape(code)}\b", type_names[code], text)
-        pcode = e.params.get("pcode")
-        if isinstance(pcode, str) and pcode in area_names and f"({pcode})" not in text:
-            text = re.sub(rf"\b{re.escape(pcode)}\b", f"{area_names[pcode]} ({pcode})", text)
-        texts[e.id] = _TOKEN.sub(name, text)
-    return texts
 
 
 def explanations_of(run: AllocationRun, subject: str, limit: int | None = None) -> tuple[list, int]:

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from coordhub.allocation import api as _api  # noqa: F401  (adds /api/v1/allocation-runs)
-from coordhub.allocation import export, queries
+from coordhub.allocation import export, present, queries
 from coordhub.allocation import jobs as allocation_jobs
 from coordhub.allocation import operations as allocation_ops
 from coordhub.allocation.changes import changes_since
@@ -156,7 +156,7 @@ def run(run_id: int, operation: Operation):
     return render_template(
         "allocation/run.html", run=found, operation=operation, assignments=assignments, partner_id=partner_id,
         partners=queries.partner_totals(found), unmet=unmet, unmet_total=unmet_total, unused=unused,
-        unused_total=unused_total, texts=queries.explanation_texts(operation, unmet + unused), shown=SHOWN_ROWS,
+        unused_total=unused_total, texts=present.explanation_texts(operation, unmet + unused), shown=SHOWN_ROWS,
         coverage={group: queries.coverage_rows(found, group) for group in queries.COVERAGE_GROUPS},
         latest=queries.latest_published_run(operation), others=others, action_form=ArchiveForm(),
         forbid_form=ForbidForm(), pinned={(p.need_id, p.capacity_id) for p in queries.pins_and_exclusions(operation)[0]},

@@ -148,7 +148,7 @@ def allowed(access: AccessIndex, rows: WindowAccess, row: np.ndarray, cap: np.nd
     return ok
 
 
-def describe(access: AccessIndex, rule: int) -> tuple[str, str]:
-    """(level, clearances as text) of a governing rule, for explanations."""
+def describe(access: AccessIndex, rule: int) -> tuple[str, list[str]]:
+    """(level, clearances in name order) of a governing rule, for explanations."""
     r = access.rules[rule]
-    return str(AccessLevel(r.level)), " or ".join(sorted(set(r.clearances)))
+    return str(AccessLevel(r.level)), sorted(set(r.clearances))

@@ -280,13 +280,6 @@ def _plan_assignments(problem: Problem, compat: Compatibility, deliveries, perio
     )
 
 
-def period_label(day: date, periods: Periods | None) -> str:
-    """'March 2027', 'week of 2027-03-01'."""
-    if periods is not None and periods.kind == "week":
-        return m.WEEK_OF.format(day=day.isoformat())
-    return m.MONTHS[day.month - 1] + f" {day.year}"
-
-
 def _access_params(problem: Problem, access: AccessIndex, rows: WindowAccess, areas: Sequence[AdminArea] | None,
                    periods: Periods | None) -> dict[int, tuple[str, dict]]:
     """For each need that access restricts somewhere in its window: the reason
@@ -305,12 +298,13 @@ def _access_params(problem: Problem, access: AccessIndex, rows: WindowAccess, ar
             day = date.fromordinal(int(periods.start[row % n_periods]))
             if problem.need_start[i] > periods.end[row % n_periods] or problem.need_end[i] < periods.start[row % n_periods]:
                 continue
-            when = period_label(day, periods)
+            when = {"period_kind": "week" if periods.kind == "week" else "month", "period_start": day.isoformat(),
+                    "period_end": None}
         else:
             end = problem.need_end[i]
-            when = m.BETWEEN.format(start=date.fromordinal(int(problem.need_start[i])).isoformat(),
-                                    end=m.OPEN_END if end >= OPEN_END else date.fromordinal(int(end)).isoformat())
+            when = {"period_kind": "window", "period_start": date.fromordinal(int(problem.need_start[i])).isoformat(),
+                    "period_end": None if end >= OPEN_END else date.fromordinal(int(end)).isoformat()}
         out[i] = (m.NO_GO if level == "no_go" else m.NO_ACCESS, {
-            "area": names.get(need.pcode) or need.pcode, "pcode": need.pcode, "period": when,
+            "area": names.get(need.pcode) or need.pcode, "pcode": need.pcode, **when,
             "clearances": clearances, "level": level})
     return out

@@ -78,15 +78,18 @@ def _expand(sorted_keys: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, n
     return query, position
 
 
-def _day(ordinal: int) -> str:
-    return m.OPEN_END if ordinal >= OPEN_END else date.fromordinal(int(ordinal)).isoformat()
+def _day(ordinal: int) -> str | None:
+    """ISO date, or None for an open end."""
+    return None if ordinal >= OPEN_END else date.fromordinal(int(ordinal)).isoformat()
 
 
 def explain(
     problem: Problem, compat: Compatibility, flow: np.ndarray, context: ExplainContext
 ) -> tuple[Explanation, ...]:
     """One Explanation per need with a shortfall and per capacity with spare
-    units, in id order (needs first).  flow: scaled units per compatible pair."""
+    units, in id order (needs first).  flow: scaled units per compatible pair.
+    Each carries its reason code and parameters as JSON-ready values (ids,
+    numbers, ISO dates, lists; see messages.render) and the English text."""
     p, c = problem, compat
     n_needs, n_caps = p.need_count, p.cap_count
     met = np.bincount(c.need, weights=flow, minlength=n_needs).astype(np.int64)
@@ -96,15 +99,15 @@ def explain(
     blocked = c.blocked if c.blocked is not None else np.zeros(c.size, dtype=bool)
     open_pair = ~c.forbidden & ~blocked
     policy = p.policy
-    constraints = m.constraint_list(policy.side_constraints())
+    constraints = list(policy.side_constraints())
     weight = p.need_weight
     scale = p.quantity_scale
 
-    def qty(value: float) -> str:
-        return m.number(value / scale)
+    def qty(value: float) -> float:
+        return float(value) / scale
 
-    def cap_list(indices: list[int], total: int) -> str:
-        return m.listing([p.capacities[j].id for j in indices], total)
+    def cap_list(indices: list[int], total: int) -> dict:
+        return {"capacities": [p.capacities[j].id for j in indices], "capacities_total": int(total)}
 
     # Positive flows grouped by capacity and by need, for "who took it".
     positive = np.flatnonzero(flow > 0)
@@ -138,8 +141,8 @@ def explain(
     stage_forbidden &= ~blocked_need
     for i in np.flatnonzero(stage_forbidden):
         pairs = np.flatnonzero(c.need == i)
-        reasons = sorted({p.forbidden_reason.get((i, int(c.cap[k])), "") or m.NOT_GIVEN for k in pairs})
-        need_reason[i] = (m.EXCLUDED_BY_FORBIDDEN_PAIRS, {"reasons": "; ".join(reasons)})
+        reasons = sorted({p.forbidden_reason.get((i, int(c.cap[k])), "") for k in pairs})
+        need_reason[i] = (m.EXCLUDED_BY_FORBIDDEN_PAIRS, {"reasons": reasons})
     if context.status == Status.INFEASIBLE:
         for i in np.flatnonzero(rest):
             need_reason[i] = (m.INFEASIBLE, {})
@@ -166,16 +169,15 @@ def explain(
     has_equal = np.bincount(t_need[weight[taker] == weight[t_need]], minlength=n_needs) > 0
     for i in np.flatnonzero(exhausted):
         caps = caps_top.items.get(i, [])
-        caps_text = cap_list([j for j, _ in caps], int(caps_top.count[i]))
+        caps_params = cap_list([j for j, _ in caps], int(caps_top.count[i]))
         tops = takers_top.items.get(i, [])
         if not tops:
-            need_reason[i] = (m.NOT_ENOUGH_CAPACITY, {"capacities": caps_text, "met": qty(met[i])})
+            need_reason[i] = (m.NOT_ENOUGH_CAPACITY, caps_params | {"met": qty(met[i])})
             continue
-        takers = m.listing(
-            [m.TAKER.format(id=p.needs[k].id, priority=int(p.need_priority[k]), quantity=qty(q)) for k, q in tops],
-            int(takers_top.count[i]),
-        )
-        params = {"capacities": caps_text, "takers": takers, "taker_ids": [p.needs[k].id for k, _ in tops]}
+        params = caps_params | {
+            "takers": [[p.needs[k].id, int(p.need_priority[k]), qty(q)] for k, q in tops],
+            "takers_total": int(takers_top.count[i]),
+        }
         if context.status == Status.TIMED_OUT and has_lower[i]:
             reason = m.TIMED_OUT
         elif has_lower[i] and not has_lower_free[i]:
@@ -203,29 +205,28 @@ def explain(
     providers = np.bincount(c.need[by_need], minlength=n_needs)
     for i in np.flatnonzero(rest & has_spare):
         caps = spare_top.items.get(i, [])
-        caps_text = cap_list([j for j, _ in caps], int(spare_top.count[i]))
-        params: dict = {"capacities": caps_text}
+        params: dict = cap_list([j for j, _ in caps], int(spare_top.count[i]))
         if context.unit_value is not None and min_cost[i] >= context.unit_value[i]:
             reason = m.NOT_WORTH_COST
             params.update(
-                unit_cost=m.number(min_cost[i] / p.cost_scale),
+                unit_cost=float(min_cost[i]) / p.cost_scale,
                 priority=int(p.need_priority[i]),
-                value=m.number(context.unit_value[i] / p.cost_scale),
+                value=float(context.unit_value[i]) / p.cost_scale,
             )
         elif context.saturated_org is not None and not any_budget_free[i]:
             orgs = sorted({p.capacities[j].org for j in np.unique(sp_cap[sp_need == i]).tolist()})
             reason = m.BUDGET_CAP
-            params["orgs"] = m.listing(orgs[:TOP], len(orgs))
+            params.update(orgs=orgs[:TOP], orgs_total=len(orgs))
         elif policy.single_provider and providers[i] >= 1:
             reason = m.SINGLE_PROVIDER
             served = np.unique(c.cap[by_need][c.need[by_need] == i]).tolist()
-            params["capacities"] = cap_list(served[:TOP], len(served))
+            params.update(cap_list(served[:TOP], len(served)))
         elif policy.min_lot_size > 0 and short[i] < round(policy.min_lot_size * scale):
             reason = m.MIN_LOT_SIZE
-            params.update(shortfall=qty(short[i]), lot=m.number(policy.min_lot_size))
+            params.update(shortfall=qty(short[i]), lot=float(policy.min_lot_size))
         elif policy.min_local_share > 0 and not any_local[i]:
             reason = m.LOCAL_SHARE
-            params["share"] = f"{policy.min_local_share:.0%}"
+            params["share"] = float(policy.min_local_share)
         elif context.status == Status.TIMED_OUT:
             reason = m.TIMED_OUT
         elif context.plan:
@@ -238,8 +239,8 @@ def explain(
 
     for i in sorted(need_reason):
         reason, params = need_reason[i]
-        params = {k: v for k, v in params.items() if k != "taker_ids"} | {"shortfall": qty(short[i])}
-        related = tuple(need_reason[i][1].get("taker_ids", ()))
+        params = params | {"shortfall": qty(short[i])}
+        related = tuple(taker[0] for taker in params.get("takers", ()))
         out.append(Explanation(
             subject="need", subject_id=p.needs[i].id, reason=reason,
             text=m.render("need", reason, params), quantity=float(short[i]) / scale,
@@ -260,18 +261,18 @@ def explain(
             m.NO_NEED_OF_TYPE if c_type[j] else m.NO_NEED_IN_SERVICE_AREA if c_area[j] else m.NO_NEED_IN_TIME_WINDOW
         )
         cap_reason[j] = (reason, {
-            "resource_type": cap.resource_type, "areas": ", ".join(cap.service_pcodes) or "none",
+            "resource_type": cap.resource_type, "areas": list(cap.service_pcodes),
             "start": _day(p.cap_start[j]), "end": _day(p.cap_end[j]),
         })
     blocked_cap = np.bincount(c.cap[blocked & ~c.forbidden], minlength=n_caps) > 0
     for j in np.flatnonzero(c_forbidden & blocked_cap):
         areas = sorted({p.needs[int(i)].pcode for i in c.need[(c.cap == j) & blocked].tolist()})
-        cap_reason[j] = (m.NOT_CLEARED, {"areas": m.listing(areas[:TOP], len(areas))})
+        cap_reason[j] = (m.NOT_CLEARED, {"areas": areas[:TOP], "areas_total": len(areas)})
     c_forbidden &= ~blocked_cap
     for j in np.flatnonzero(c_forbidden):
         pairs = np.flatnonzero(c.cap == j)
-        reasons = sorted({p.forbidden_reason.get((int(c.need[k]), j), "") or m.NOT_GIVEN for k in pairs})
-        cap_reason[j] = (m.EXCLUDED_BY_FORBIDDEN_PAIRS, {"reasons": "; ".join(reasons)})
+        reasons = sorted({p.forbidden_reason.get((int(c.need[k]), j), "") for k in pairs})
+        cap_reason[j] = (m.EXCLUDED_BY_FORBIDDEN_PAIRS, {"reasons": reasons})
     if context.status == Status.INFEASIBLE:
         for j in np.flatnonzero(c_rest):
             cap_reason[j] = (m.INFEASIBLE, {})
@@ -295,10 +296,7 @@ def explain(
         if not tops:  # it met its needs itself: what is left is simply more than they ask for
             cap_reason[j] = (m.SURPLUS, {})
             continue
-        cap_reason[j] = (m.NEEDS_ALREADY_MET, {
-            "capacities": cap_list([k for k, _ in tops], int(providers_top.count[j])),
-            "provider_ids": [p.capacities[k].id for k, _ in tops],
-        })
+        cap_reason[j] = (m.NEEDS_ALREADY_MET, cap_list([k for k, _ in tops], int(providers_top.count[j])))
     nd = np.flatnonzero(needy_pair)
     worth = np.ones(n_caps, dtype=bool)
     if context.unit_value is not None:
@@ -308,18 +306,18 @@ def explain(
         params: dict = {}
         if not worth[j]:
             reason = m.NOT_WORTH_COST
-            params["unit_cost"] = m.number(p.cap_unit_cost[j] / p.cost_scale)
+            params["unit_cost"] = float(p.cap_unit_cost[j]) / p.cost_scale
         elif context.saturated_org is not None and context.saturated_org[p.cap_org[j]]:
             reason = m.BUDGET_CAP
-            params.update(org=cap.org, cap=m.number(policy.budget_caps.get(cap.org, 0.0)))
+            params.update(org=cap.org, cap=float(policy.budget_caps.get(cap.org, 0.0)))
         elif policy.single_provider:
             reason = m.SINGLE_PROVIDER
         elif policy.min_lot_size > 0:
             reason = m.MIN_LOT_SIZE
-            params["lot"] = m.number(policy.min_lot_size)
+            params["lot"] = float(policy.min_lot_size)
         elif policy.min_local_share > 0 and not p.cap_local[j]:
             reason = m.LOCAL_SHARE
-            params["share"] = f"{policy.min_local_share:.0%}"
+            params["share"] = float(policy.min_local_share)
         elif context.status == Status.TIMED_OUT:
             reason = m.TIMED_OUT
         elif context.plan:
@@ -333,8 +331,8 @@ def explain(
 
     for j in sorted(cap_reason):
         reason, params = cap_reason[j]
-        related = tuple(params.get("provider_ids", ()))
-        params = {k: v for k, v in params.items() if k != "provider_ids"} | {"unused": qty(spare[j])}
+        related = tuple(params.get("capacities", ())) if reason == m.NEEDS_ALREADY_MET else ()
+        params = params | {"unused": qty(spare[j])}
         out.append(Explanation(
             subject="capacity", subject_id=p.capacities[j].id, reason=reason,
             text=m.render("capacity", reason, params), quantity=float(spare[j]) / scale,

@@ -25,7 +25,7 @@ def test_need_outside_every_time_window():
     e = explanation(result, "N")
     assert e.reason == "no_capacity_in_time_window"
     assert e.text == "The tent capacity serving XX11 is not available between 2025-06-01 and 2025-06-30."
-    assert e.quantity == 5 and e.params["shortfall"] == "5"
+    assert e.quantity == 5 and e.params["shortfall"] == 5.0
     assert reasons(result, "capacity") == {"C": "no_need_in_time_window"}
 
 
@@ -81,7 +81,7 @@ def test_capacity_not_worth_its_cost():
     result = allocate([need("N", 5, priority=1)], [cap("DEAR", 5, unit_cost=3)], areas=AREAS,
                       policy=Policy(value_per_weighted_unit=2))
     assert reasons(result, "capacity") == {"DEAR": "not_worth_cost"}
-    assert explanation(result, "N").params["value"] == "2"
+    assert explanation(result, "N").params["value"] == 2.0
 
 
 def test_side_constraint_reasons_for_capacities():
