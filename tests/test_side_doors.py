@@ -248,7 +248,10 @@ def test_partners_learn_nothing_of_hidden_fields_from_any_list_filter_sort_or_pa
 
     # Reading changes what the next pages show (flashed messages, unread alerts, the token's last use):
     # read them once first.
-    for url in ["/"] + [f"/overlaps/{i}" for i in db.session.scalars(sa.select(OverlapAlert.id))]:
+    from coordhub.notifications.models import Notification
+
+    for url in (["/"] + [f"/overlaps/{i}" for i in db.session.scalars(sa.select(OverlapAlert.id))]
+                + [f"/notifications/{i}" for i in db.session.scalars(sa.select(Notification.id))]):
         client.get(url)
     client.get("/api/v1/sectors", headers=token)
 
