@@ -14,7 +14,7 @@ from coordhub.interop.importer import (
 )
 from coordhub.interop.mapping import mapping_to_template, validate_mapping
 from coordhub.interop.models import ImportRun, ImportStatus, MappingTemplate
-from coordhub.interop.tables import TableError, list_sheets
+from coordhub.reading.tables import TableError, list_sheets
 from coordhub.registry.models import Operation, utcnow
 
 TEMPLATE_SCOPES = ("organisation", "operation")
