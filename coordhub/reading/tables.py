@@ -105,7 +105,7 @@ class Table:
             source=self.source_name if source is None else source,
             headers=tuple(self.headers),
             hashtags=tuple("" if tag is None else str(tag) for tag in (self.hashtags or [None] * self.width)),
-            rows=[tuple(cell_text(cell) for cell in row.cells) for row in self.rows],
+            rows=[tuple(map(cell_text, row.cells)) for row in self.rows],
             row_numbers=[row.number for row in self.rows],
             table=self,
         )
@@ -142,6 +142,8 @@ def normalise_header(text: str) -> str:
 def cell_text(value: CellValue) -> str:
     """A cell as text: '' for empty, dates as YYYY-MM-DD (with the time only when not midnight),
     whole floats without '.0' (spreadsheets store 12 as 12.0)."""
+    if type(value) is str:  # most cells: CSV gives nothing else
+        return value
     if value is None:
         return ""
     if isinstance(value, datetime):
