@@ -169,13 +169,13 @@ def _read(source: str | os.PathLike | io.TextIOBase, label: str | None) -> tuple
     data: str | os.PathLike | bytes
     if isinstance(source, str | os.PathLike):
         label = label or os.path.basename(os.fspath(source))
-        data = source
+        data, filename = source, os.fspath(source)  # the path's suffix says CSV or .xlsx
     else:
         label = label or getattr(source, "name", "input")
         content = source.read()
-        data = content.encode("utf-8") if isinstance(content, str) else content
+        data, filename = (content.encode("utf-8") if isinstance(content, str) else content), label
     try:
-        return label, read_table(data, filename=label)
+        return label, read_table(data, filename=filename)
     except TableError as error:
         message = str(error).rstrip(".")
         raise FileError([FileProblem(label, 1, "-", message[:1].lower() + message[1:])]) from None
