@@ -11,7 +11,7 @@ import re
 #   and livelihoods, whose resource types (seeds and tools, cash-for-work) are what those clusters do.
 # - Nutrition goes to Health: the registry has no nutrition sector and nutrition services run
 #   through health facilities.
-# - Shelter/NFI goes to the housing and shelter sector (SHELTER), CCCM to coordination (COORD).
+# - Shelter/NFI and CCCM have no reconstruction sector: their rows are reported, not guessed.
 SECTOR_ALIASES: dict[str, tuple[str, ...]] = {
     "GOV": ("governance", "good governance", "local governance", "elections", "electoral support",
             "public administration", "civil administration", "decentralisation", "decentralization",
@@ -30,11 +30,6 @@ SECTOR_ALIASES: dict[str, tuple[str, ...]] = {
              "food security & agriculture", "food security and livelihoods", "fsac", "fsc", "fss", "fsl",
              "agriculture", "cash for work", "relevement precoce", "relevement economique", "moyens d existence",
              "moyens de subsistance", "securite alimentaire", "securite alimentaire et moyens d existence"),
-    "SHELTER": ("shelter", "shl", "esnfi", "emergency shelter", "emergency shelter and nfi",
-                "emergency shelter and non food items", "emergency shelter & non-food items", "shelter and nfi",
-                "shelter nfi", "nfi", "non food items", "housing", "housing reconstruction", "abri", "abris",
-                "abris et ame", "abris ame", "ame", "articles menagers essentiels", "logement",
-                "reconstruction de logements"),
     "COHESION": ("social cohesion", "cohesion", "reconciliation", "peacebuilding", "peace building",
                  "community dialogue", "cohesion sociale", "reconciliation et cohesion sociale", "consolidation de la paix"),
     "PROT": ("protection", "pro", "prot", "general protection", "child protection", "cp",
@@ -44,10 +39,7 @@ SECTOR_ALIASES: dict[str, tuple[str, ...]] = {
     "DDR": ("ddr", "disarmament demobilisation and reintegration", "disarmament demobilization and reintegration",
             "reintegration", "demobilisation", "ddrr", "desarmement demobilisation et reintegration"),
     "SSR": ("ssr", "security sector reform", "security", "police", "rss", "reforme du secteur de la securite"),
-    # Camp coordination and camp management coordinates sites and services: the coordination sector.
     "COORD": ("coordination", "coordination and m&e", "coordination and common services", "ccs", "m&e",
-              "cccm", "camp coordination and camp management", "camp management", "cccm et abris",
-              "gestion des sites", "coordination et gestion des camps", "cccm/shelter",
               "monitoring and evaluation", "information management", "im", "suivi et evaluation",
               "coordination et suivi evaluation", "services communs"),
 }
