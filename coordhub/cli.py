@@ -112,7 +112,7 @@ def create_user_command(email, name, organisation, organisation_type, acronym, r
 def _create_organisation(name: str, acronym: str | None, type_label: str):
     """An organisation created from the command line; the type as 3W files write it ('ONG Nat', 'UN agency')."""
     from coordhub.errors import DomainError
-    from coordhub.interop.values import ValueParseError, parse_organisation_type
+    from coordhub.reading.values import ValueParseError, parse_organisation_type
     from coordhub.registry import operations as ops
 
     try:

@@ -13,7 +13,7 @@ from coordhub.interop import operations as interop_ops
 from coordhub.interop.importer import IMPORT_KINDS, ImportSettings, choose_mapping, load_table, run_import
 from coordhub.interop.jobs import JOB_KIND
 from coordhub.interop.operations import clean_filename, find_template
-from coordhub.interop.tables import TableError
+from coordhub.reading.tables import TableError
 from coordhub.jobs.api import ACCEPTED, job_accepted
 from coordhub.jobs.runner import start_job
 

@@ -26,13 +26,14 @@ from coordhub.extensions import db
 from coordhub.interop import lookups
 from coordhub.interop.mapping import KindSpec, apply_template, get_kind, propose_mapping, validate_mapping
 from coordhub.interop.matching import (
-    AreaQuery, MatchResult, MatchStatus, OrganisationMatcher, Suggestion, clean_sector_text, name_key,
+    AreaQuery, MatchResult, MatchStatus, OrganisationMatcher, Suggestion, name_key,
 )
-from coordhub.interop.values import normalise_text
+from coordhub.reading.values import normalise_text
+from coordhub.reading.vocabulary import clean_sector_text
 from coordhub.locks import exclusive
 from coordhub.interop.models import ImportRun, ImportStatus
 from coordhub.interop.records import ExtractOptions, RowRecord, iter_records, row_fingerprint
-from coordhub.interop.tables import Table, TableError, read_table
+from coordhub.reading.tables import Table, TableError, read_table
 from coordhub.registry import operations as ops
 from coordhub.registry.admin_areas import AreaRecord
 from coordhub.registry.models import (

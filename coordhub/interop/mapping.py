@@ -7,9 +7,9 @@ from typing import Any, Iterable
 
 from rapidfuzz import fuzz
 
-from coordhub.interop.hxl import Hashtag, TagPattern
-from coordhub.interop.tables import Table
-from coordhub.interop.values import normalise_text
+from coordhub.reading.hxl import Hashtag, TagPattern
+from coordhub.reading.tables import Table
+from coordhub.reading.values import normalise_text
 
 # Value types the record extractor knows (see coordhub.interop.records.parse_cell).
 VALUE_TYPES = (

@@ -9,7 +9,8 @@ from typing import Generic, Iterable, Sequence, TypeVar
 
 from rapidfuzz import fuzz, process
 
-from coordhub.interop.values import normalise_text
+from coordhub.reading.values import normalise_text
+from coordhub.reading.vocabulary import clean_sector_text
 
 T = TypeVar("T")
 
@@ -271,19 +272,6 @@ CLUSTER_ALIASES: dict[str, tuple[str, ...]] = {
     "ETC": ("etc", "emergency telecommunications", "emergency telecommunications cluster", "telecommunications", "telecommunications d urgence"),
     "Coordination": ("coordination", "coordination and common services", "ccs", "coordination and m&e", "services communs"),
 }
-
-# "Operational Presence: Education …" (and its misspelling "Operatioanl Presence") and the
-# "_OP" code suffix of the Afghanistan 3W are packaging, not part of the sector.
-_PRESENCE_PREFIX = re.compile(r"^\s*op\w*\s+presen\w*\s*[:\-–]\s*", re.IGNORECASE)
-_PRESENCE_SUFFIX = re.compile(r"[_\s-]+op\s*$", re.IGNORECASE)
-
-
-def clean_sector_text(text: str) -> str:
-    """Strip presence packaging: 'Operatioanl Presence: Water, Sanitation & Hygiene' → 'Water, Sanitation & Hygiene', 'EiE_OP' → 'EiE'."""
-    cleaned = _PRESENCE_PREFIX.sub("", text)
-    cleaned = _PRESENCE_SUFFIX.sub("", cleaned)
-    return cleaned.strip() or text.strip()
-
 
 @dataclass(frozen=True)
 class SectorRef:

@@ -15,7 +15,7 @@ from coordhub.interop.importer import (
 )
 from coordhub.interop.mapping import mapping_to_template, validate_mapping
 from coordhub.interop.models import ImportRun, ImportStatus, MappingTemplate
-from coordhub.interop.tables import TableError, list_sheets
+from coordhub.reading.tables import TableError, list_sheets
 from coordhub.registry.models import Operation, utcnow
 
 TEMPLATE_SCOPES = ("organisation", "operation")
@@ -132,7 +132,7 @@ def triage(user: User, run: ImportRun, action: str, key: str = "", value: str = 
     one cause (or stop skipping it), or read one file value as a chosen sector everywhere (kept with the
     run's template, if any). Commits; the caller previews again."""
     from coordhub.auth import rights
-    from coordhub.interop.values import normalise_text
+    from coordhub.reading.values import normalise_text
     from coordhub.registry.models import Sector
 
     if run.status is ImportStatus.committed:

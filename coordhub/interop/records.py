@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable, Iterator
 
-from coordhub.interop import values as v
+from coordhub.reading import values as v
 from coordhub.interop.mapping import KindSpec, get_kind
-from coordhub.interop.tables import CellValue, Table, column_letter, is_blank
+from coordhub.reading.tables import CellValue, Table, column_letter, is_blank
 
 
 @dataclass(frozen=True)

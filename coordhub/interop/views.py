@@ -22,7 +22,7 @@ from coordhub.interop.importer import can_import, kind_spec, load_table
 from coordhub.interop.jobs import JOB_KIND
 from coordhub.interop.mapping import propose_mapping
 from coordhub.interop.models import ImportRun, ImportStatus, MappingTemplate
-from coordhub.interop.tables import TableError, is_blank
+from coordhub.reading.tables import TableError, is_blank
 from coordhub.jobs.runner import start_job
 from coordhub.registry.context import NAV_LINKS, NAV_VISIBLE, operation_required
 from coordhub.registry.models import Capacity, Need, Operation, Organisation, Project

@@ -44,9 +44,9 @@ from pathlib import Path
 import click
 
 from coordhub.overlap.core.detect import detect_overlaps
-from coordhub.overlap.core.files import Table, read_table
 from coordhub.overlap.core.model import Activity, AdminArea, InvalidInput
 from coordhub.overlap.core.three_w import read_three_w
+from coordhub.reading.tables import TextTable, read_text_table
 
 OUTPUT_COLUMNS = ("activity_a", "activity_b", "score", "kind", "shared_pcode", "days", "explanation")
 
@@ -72,7 +72,7 @@ class InputError(click.ClickException):
     exit_code = 2
 
 
-def _where(table: Table, number: int | None, column: str | None) -> str:
+def _where(table: TextTable, number: int | None, column: str | None) -> str:
     parts = [table.source]
     if number is not None:
         parts.append(f"row {number}")
@@ -81,7 +81,7 @@ def _where(table: Table, number: int | None, column: str | None) -> str:
     return ", ".join(parts)
 
 
-def _unique_key(value: str, seen: dict[str, int], table: Table, number: int, column: str,
+def _unique_key(value: str, seen: dict[str, int], table: TextTable, number: int, column: str,
                 what: str) -> str:
     """``value`` if it is filled in and not used on an earlier row (recorded in ``seen``)."""
     if not value:
@@ -93,7 +93,7 @@ def _unique_key(value: str, seen: dict[str, int], table: Table, number: int, col
     return value
 
 
-def _parse_date(text: str, table: Table, number: int, column: str) -> date | None:
+def _parse_date(text: str, table: TextTable, number: int, column: str) -> date | None:
     if not text:
         return None
     try:
@@ -115,15 +115,15 @@ def _parse_period(text: str | None) -> tuple[date, date] | None:
     return first, last
 
 
-def _admin_code_columns(table: Table) -> list[int]:
+def _admin_code_columns(table: TextTable) -> list[int]:
     """Columns #adm1+code … #adm5+code present, deepest last."""
     found = [table.find(hashtags=(f"#adm{k}+code",)) for k in range(1, 6)]
     return [i for i in found if i is not None]
 
 
-def read_activities(path: Path, table: Table | None = None) -> list[Activity]:
+def read_activities(path: Path, table: TextTable | None = None) -> list[Activity]:
     """Activities from a file in the CLI's column layout; raises :class:`InputError` (exit 2)."""
-    table = table or read_table(path)
+    table = table or read_text_table(path)
     columns = {name: table.find(*spec) for name, spec in ACTIVITY_COLUMNS.items()}
     admin_columns = _admin_code_columns(table) if columns["pcodes"] is None else []
     missing = [c for c in REQUIRED if columns[c] is None and not (c == "pcodes" and admin_columns)]
@@ -157,7 +157,7 @@ def read_activities(path: Path, table: Table | None = None) -> list[Activity]:
 
 def read_areas(path: Path) -> list[AdminArea]:
     """Admin areas from a file with pcode, parent_pcode, name, level; raises :class:`InputError`."""
-    table = read_table(path)
+    table = read_text_table(path)
     pcode_col = table.find(("pcode", "admin_pcode"), ("#loc+code", "#adm+code"))
     if pcode_col is None:
         raise InputError(f"{table.source}: missing column pcode")

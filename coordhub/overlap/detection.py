@@ -21,7 +21,7 @@ from sqlalchemy.orm import aliased
 from coordhub.extensions import db
 from coordhub.overlap.core import Activity, OverlapIndex, OverlapKind, detect_overlaps
 from coordhub.overlap.core import AdminArea as CoreArea
-from coordhub.overlap.core.areas import AreaTree as CoreAreaTree
+from coordhub.reading.areas import AreaTree as CoreAreaTree
 from coordhub.overlap.core import Cluster, Overlap
 from coordhub.overlap.core.explain import overlap_reason
 from coordhub.overlap.models import (

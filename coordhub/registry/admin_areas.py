@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from coordhub.reading.tables import decode_bytes, sniff_delimiter
+
 PCODE_HEADER = re.compile(r"^adm(?:in)?\s*(\d)\s*_?\s*p?code$", re.IGNORECASE)
 NAME_HEADER = re.compile(r"^adm(?:in)?\s*(\d)\s*_?\s*(?:name)?\s*_?\s*(en|fr|es|pt|ar|ref)?$", re.IGNORECASE)
 LAT_HEADERS = {"lat", "latitude", "center_lat", "centroid_lat", "y"}
@@ -37,12 +39,13 @@ class AreaRecord:
 
 
 def _read_rows(source: str | Path | bytes) -> list[list[str]]:
+    """The file's rows as text, decoded and split as the reading layer does (encoding, delimiter)."""
     raw = Path(source).read_bytes() if isinstance(source, (str, Path)) else source
+    text, _ = decode_bytes(raw)
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252")
-    return list(csv.reader(io.StringIO(text)))
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text)))
+    except csv.Error as error:
+        raise AdminAreaFileError(f"the file cannot be read as CSV: {error}") from None
 
 
 def _float(value: str, row: int, column: str) -> float | None:

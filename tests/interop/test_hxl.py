@@ -1,6 +1,6 @@
 from hypothesis import given, strategies as st
 
-from coordhub.interop.hxl import Hashtag, TagPattern, is_hashtag_row
+from coordhub.reading.hxl import Hashtag, TagPattern, is_hashtag_row
 
 
 def test_spaced_and_upper_case_hashtags_are_normalised():

@@ -76,7 +76,7 @@ def test_cli_uses_a_saved_template(world, invoke, tmp_path):
     path = write(tmp_path, "odd.csv", data)
     assert invoke("projects", path, "--operation", world.operation.name, "--dry-run").exit_code == 2
     from coordhub.interop.mapping import mapping_to_template
-    from coordhub.interop.tables import read_table
+    from coordhub.reading.tables import read_table
 
     template = mapping_to_template(read_table(data, filename="odd.csv"), "projects",
                                    {"organisation": 0, "sector": 1, "title": 2, "pcodes": 3, "start_date": 4})

@@ -5,7 +5,7 @@ import pytest
 from coordhub.interop.mapping import (
     KINDS, apply_template, get_kind, header_key, mapping_to_template, propose_mapping, template_to_json, validate_mapping,
 )
-from coordhub.interop.tables import read_table
+from coordhub.reading.tables import read_table
 
 
 def table_from(text: str):

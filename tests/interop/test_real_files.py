@@ -9,7 +9,7 @@ from coordhub.interop.matching import (
     AdminAreaMatcher, AdminAreaRef, AreaQuery, MatchStatus, OrganisationMatcher, OrganisationRef, SectorMatcher, name_key,
 )
 from coordhub.interop.records import ExtractOptions, extract_records
-from coordhub.interop.tables import read_table
+from coordhub.reading.tables import read_table
 
 
 def areas_from_admin_records(records) -> list[AdminAreaRef]:

@@ -2,7 +2,7 @@ from datetime import date
 
 from coordhub.interop.mapping import propose_mapping
 from coordhub.interop.records import ExtractOptions, extract_records, row_fingerprint
-from coordhub.interop.tables import read_table
+from coordhub.reading.tables import read_table
 
 
 def records_of(text: str, kind: str = "projects", options: ExtractOptions = ExtractOptions()):

@@ -4,7 +4,7 @@ import io
 import openpyxl
 import pytest
 
-from coordhub.interop.tables import TableError, column_letter, decode_bytes, list_sheets, read_table, sniff_delimiter
+from coordhub.reading.tables import TableError, column_letter, decode_bytes, list_sheets, read_table, sniff_delimiter
 
 
 def test_utf8_bom_and_hashtag_row(fixture_path):

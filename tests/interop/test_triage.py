@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from coordhub.extensions import db
 from coordhub.interop.importer import ImportReport, Problem, RowOutcome
-from coordhub.interop.tables import is_blank
-from coordhub.interop.values import ValueParseError, parse_organisation_type, parse_text
+from coordhub.reading.tables import is_blank
+from coordhub.reading.values import ValueParseError, parse_organisation_type, parse_text
 from coordhub.registry.models import Organisation, OrganisationType, Project
 from tests.interop.helpers import latest_run, preview, upload, xlsx_bytes
 

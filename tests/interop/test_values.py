@@ -3,7 +3,7 @@ from datetime import date, datetime
 import pytest
 from hypothesis import given, strategies as st
 
-from coordhub.interop.values import (
+from coordhub.reading.values import (
     ValueParseError, month_period, normalise_text, parse_amount, parse_boolean, parse_currency, parse_date,
     parse_integer, parse_month, parse_need_status, parse_number, parse_organisation_type, parse_priority,
     parse_project_status, parse_text, parse_year,

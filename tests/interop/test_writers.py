@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from coordhub.interop.mapping import propose_mapping
 from coordhub.interop.records import extract_records
-from coordhub.interop.tables import read_table
+from coordhub.reading.tables import read_table
 from coordhub.interop.writers import ExportColumn, columns_for_kind, iter_csv, three_w_columns, write_csv, write_xlsx
 
 PROJECTS = [

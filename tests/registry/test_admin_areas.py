@@ -85,3 +85,11 @@ def test_admin_uploads_areas_through_the_ui_all_or_nothing(world, login, client)
         content_type="multipart/form-data", follow_redirects=True)
     assert "59 admin areas created" in response.get_data(as_text=True)
     assert factories.area(operation, "BF4601").name == "Bale"
+
+
+def test_semicolon_cp1252_file_is_read_through_the_reading_layer():
+    from coordhub.registry.admin_areas import parse_admin_areas
+
+    text = "pcode;parent_pcode;name;level\r\nXX;;Pays;0\r\nXX01;XX;Région Nord;1\r\n"
+    records = parse_admin_areas(text.encode("cp1252"))
+    assert [(r.pcode, r.parent_pcode, r.name) for r in records] == [("XX", None, "Pays"), ("XX01", "XX", "Région Nord")]

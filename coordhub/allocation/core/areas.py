@@ -1,4 +1,7 @@
-"""Admin-area tree as arrays: ancestors, admin-1 of every area, centroid distances."""
+"""The admin-area tree as the solver's arrays: ancestors, admin-1 of every area, centroid distances.
+
+Containment comes from the shared tree (:class:`coordhub.reading.areas.AreaTree`).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from coordhub.reading.areas import AreaTree
+from coordhub.reading.areas import InvalidInput as TreeError
 
 from .model import AdminArea, InvalidInput
 
@@ -59,7 +65,19 @@ def build_area_index(areas: Sequence[AdminArea] | None, extra_codes: Iterable[st
     codes = sorted(set(by_code) | set(extra_codes))
     index = {code: i for i, code in enumerate(codes)}
     count = len(codes)
-    parent = np.full(count, -1, dtype=np.int64)
+    try:
+        tree = AreaTree(areas)
+    except TreeError as error:
+        raise InvalidInput(str(error)) from None
+    nodes = np.array([tree.locate(code) for code in codes], dtype=np.int64)
+    node_ancestors = tree.ancestor_table(nodes)
+    if node_ancestors.shape[1] > MAX_DEPTH:
+        deep = [codes[i] for i in np.flatnonzero(node_ancestors[:, MAX_DEPTH] >= 0)[:5]]
+        raise InvalidInput(f"the area tree has a cycle or is deeper than {MAX_DEPTH} levels (at {', '.join(deep)})")
+    # The tree numbers its nodes depth first; this index numbers codes in sorted order.
+    index_of_node = np.full(len(tree), -1, dtype=np.int64)
+    index_of_node[nodes] = np.arange(count)
+    ancestors = np.where(node_ancestors >= 0, index_of_node[np.maximum(node_ancestors, 0)], -1)
     lat = np.full(count, np.nan)
     lon = np.full(count, np.nan)
     level = np.full(count, -1, dtype=np.int64)
@@ -67,24 +85,11 @@ def build_area_index(areas: Sequence[AdminArea] | None, extra_codes: Iterable[st
     for area in areas:
         i = index[area.pcode]
         known[i] = True
-        if area.parent_pcode:
-            parent[i] = index[area.parent_pcode]
         if area.lat is not None and area.lon is not None:
             lat[i], lon[i] = area.lat, area.lon
         if area.level is not None:
             level[i] = area.level
 
-    columns = [np.arange(count, dtype=np.int64)]
-    while True:
-        last = columns[-1]
-        nxt = np.where(last >= 0, parent[np.maximum(last, 0)], -1)
-        if not (nxt >= 0).any():
-            break
-        if len(columns) >= MAX_DEPTH:
-            looping = [codes[i] for i in np.flatnonzero(nxt >= 0)[:5]]
-            raise InvalidInput(f"the area tree has a cycle or is deeper than {MAX_DEPTH} levels (at {', '.join(looping)})")
-        columns.append(nxt)
-    ancestors = np.stack(columns, axis=1)
     depth = (ancestors >= 0).sum(axis=1) - 1
     level = np.where(level >= 0, level, depth)
     ancestor_level = np.where(ancestors >= 0, level[np.maximum(ancestors, 0)], -1)

@@ -1,4 +1,7 @@
-"""Needs, capacities and admin areas from CSV files (plain headers or HXL hashtags), and assignments to CSV.
+"""Needs, capacities and admin areas from CSV or .xlsx files (plain headers or HXL hashtags), and assignments to CSV.
+
+Files are read by the shared reading layer (:mod:`coordhub.reading.tables`: encoding, delimiter,
+header and hashtag rows); this module locates its fields and checks their values.
 
 Columns by header name (case and surrounding spaces ignored):
 
@@ -15,7 +18,7 @@ Optional columns for plans over time: needs ``earliest_start``,
 ``deadline``; capacities ``throughput`` (units per period) and
 ``clearance`` (the access clearances it holds, separated by ``;``).
 
-When the second row holds HXL hashtags (every filled cell starts with ``#``),
+When a row under the header holds HXL hashtags (most of its filled cells are hashtags),
 columns are found by hashtag instead, and the header names are ignored.  A
 pattern matches a column with the same tag and at least the pattern's
 attributes (``#adm`` stands for any of ``#adm1`` .. ``#adm5``); more specific
@@ -65,6 +68,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+
+from coordhub.reading.hxl import Hashtag
+from coordhub.reading.tables import Table, TableError, cell_text, read_table
 
 from .model import AccessLevel, AccessRule, AdminArea, Assignment, Capacity, Need
 
@@ -146,84 +152,69 @@ AREA_FIELDS = (
 )
 
 
-def _hashtag(text: str) -> tuple[str, frozenset[str]] | None:
-    """'#adm1 +code +Service' -> ('#adm1', {'code', 'service'})."""
-    parts = [p for p in re.split(r"\s*\+\s*", text.strip().lower()) if p]
-    if not parts or not parts[0].startswith("#"):
-        return None
-    return parts[0].replace(" ", ""), frozenset(parts[1:])
-
-
-def _matches(pattern: str, column: tuple[str, frozenset[str]]) -> bool:
-    tag, attributes = _hashtag(pattern)  # type: ignore[misc]
-    column_tag, column_attributes = column
-    if tag == "#adm":
-        same = re.fullmatch(r"#adm[1-5]?", column_tag) is not None
+def _matches(pattern: str, hashtag: Hashtag | None) -> bool:
+    """The pattern's tag (``#adm`` standing for ``#adm1`` .. ``#adm5``) and at least its attributes."""
+    wanted = Hashtag.parse(pattern)
+    if hashtag is None or wanted is None:
+        return False
+    if wanted.tag == "#adm":
+        same = re.fullmatch(r"#adm[1-5]?", hashtag.tag) is not None
     else:
-        same = tag == column_tag
-    return same and attributes <= column_attributes
+        same = wanted.tag == hashtag.tag
+    return same and wanted.attributes <= hashtag.attributes
+
+
+def _read(source: str | os.PathLike | io.TextIOBase, label: str | None) -> tuple[str, Table]:
+    """The file's label and its table, read by the shared reading layer (CSV or .xlsx)."""
+    data: str | os.PathLike | bytes
+    if isinstance(source, str | os.PathLike):
+        label = label or os.path.basename(os.fspath(source))
+        data, filename = source, os.fspath(source)  # the path's suffix says CSV or .xlsx
+    else:
+        label = label or getattr(source, "name", "input")
+        content = source.read()
+        data, filename = (content.encode("utf-8") if isinstance(content, str) else content), label
+    try:
+        return label, read_table(data, filename=filename)
+    except TableError as error:
+        message = str(error).rstrip(".")
+        raise FileError([FileProblem(label, 1, "-", message[:1].lower() + message[1:])]) from None
 
 
 class _Table:
-    """Rows of one CSV file with the columns of its fields located."""
+    """Rows of one file with the columns of its fields located (by header name, else by hashtag)."""
 
     def __init__(self, source: str | os.PathLike | io.TextIOBase, label: str | None, fields: Sequence[_Field]):
-        if isinstance(source, str | os.PathLike):
-            self.label = label or os.path.basename(os.fspath(source))
-            with open(source, newline="", encoding="utf-8-sig") as handle:
-                text = handle.read()
-        else:
-            self.label = label or getattr(source, "name", "input")
-            text = source.read()
-        sample = text.split("\n", 1)[0]
-        delimiter = max([",", ";", "\t"], key=sample.count) if sample else ","
-        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-        while rows and not any(cell.strip() for cell in rows[-1]):
-            rows.pop()
-        if not rows:
-            raise FileError([FileProblem(self.label, 1, "-", "the file is empty")])
-        header = [cell.strip() for cell in rows[0]]
-        hashtags = None
-        if len(rows) > 1:
-            second = [cell.strip() for cell in rows[1]]
-            filled = [cell for cell in second if cell]
-            if filled and all(cell.startswith("#") for cell in filled):
-                hashtags = [_hashtag(cell) for cell in second]
-        self.first_row = 3 if hashtags else 2
-        self.rows = rows[self.first_row - 1:]
+        self.label, self.table = _read(source, label)
+        table = self.table
         self.columns: dict[str, int] = {}
-        self.titles: dict[str, str] = {}
         problems = []
         claimed: set[int] = set()
+        names = [header.lower() for header in table.headers]
         for f in fields:
             index = None
-            if hashtags:
+            if table.has_hashtags:
                 for pattern in f.hxl:
-                    index = next((i for i, tag in enumerate(hashtags)
-                                  if tag and i not in claimed and _matches(pattern, tag)), None)
+                    index = next((i for i in range(table.width)
+                                  if i not in claimed and _matches(pattern, table.hashtag(i))), None)
                     if index is not None:
                         break
             else:
-                names = [h.lower() for h in header]
                 index = names.index(f.name) if f.name in names else None
             if index is None:
                 if f.required:
-                    wanted = " or ".join(f.hxl) if hashtags else f.name
-                    problems.append(FileProblem(self.label, 2 if hashtags else 1, f.name,
-                                                f"missing column ({wanted})"))
+                    wanted = " or ".join(f.hxl) if table.has_hashtags else f.name
+                    row = (table.hashtag_row_number if table.has_hashtags else table.header_row_number) or 1
+                    problems.append(FileProblem(self.label, row, f.name, f"missing column ({wanted})"))
                 continue
             claimed.add(index)
             self.columns[f.name] = index
-            self.titles[f.name] = f.name
         if problems:
             raise FileError(problems)
 
     def cells(self) -> Iterable[tuple[int, dict[str, str]]]:
-        for offset, row in enumerate(self.rows):
-            if not any(cell.strip() for cell in row):
-                continue
-            values = {name: (row[i].strip() if i < len(row) else "") for name, i in self.columns.items()}
-            yield self.first_row + offset, values
+        for row in self.table.rows:
+            yield row.number, {name: cell_text(row.get(i)).strip() for name, i in self.columns.items()}
 
 
 class _Reader:
@@ -317,7 +308,7 @@ def _records(source: str | os.PathLike | io.TextIOBase, label: str | None, field
 
 
 def read_needs(source: str | os.PathLike | io.TextIOBase, label: str | None = None) -> list[Need]:
-    """Needs from a CSV file (path or open text file).  Raises FileError."""
+    """Needs from a CSV or .xlsx file (path or open file).  Raises FileError."""
     needs: list[Need] = []
     for reader, row, values, need_id in _records(source, label, NEED_FIELDS, "need_id"):
         priority_raw = values.get("priority", "")
@@ -356,7 +347,7 @@ def _is_local(reader: _Reader, row: int, values: dict[str, str]) -> bool:
 
 
 def read_capacities(source: str | os.PathLike | io.TextIOBase, label: str | None = None) -> list[Capacity]:
-    """Capacities from a CSV file (path or open text file).  Raises FileError."""
+    """Capacities from a CSV or .xlsx file (path or open file).  Raises FileError."""
     capacities: list[Capacity] = []
     for reader, row, values, capacity_id in _records(source, label, CAPACITY_FIELDS, "capacity_id"):
         service = tuple(code.strip() for code in values.get("service_pcodes", "").split(";") if code.strip())
@@ -381,7 +372,7 @@ def _split(text: str) -> tuple[str, ...]:
 
 
 def read_access(source: str | os.PathLike | io.TextIOBase, label: str | None = None) -> list[AccessRule]:
-    """Access rules (security assessments) from a CSV file.  Raises FileError."""
+    """Access rules (security assessments) from a CSV or .xlsx file.  Raises FileError."""
     table = _Table(source, label, ACCESS_FIELDS)
     reader = _Reader(table.label)
     rules: list[AccessRule] = []
@@ -403,7 +394,7 @@ def read_access(source: str | os.PathLike | io.TextIOBase, label: str | None = N
 
 
 def read_areas(source: str | os.PathLike | io.TextIOBase, label: str | None = None) -> list[AdminArea]:
-    """The admin-area tree from a CSV file.  Raises FileError, also for a
+    """The admin-area tree from a CSV or .xlsx file.  Raises FileError, also for a
     parent P-code that is not in the file."""
     table = _Table(source, label, AREA_FIELDS)
     reader = _Reader(table.label)

@@ -10,7 +10,7 @@ from typing import overload
 
 import numpy as np
 
-from coordhub.overlap.core.areas import AreaTree
+from coordhub.reading.areas import AreaTree
 from coordhub.overlap.core.clusters import find_clusters
 from coordhub.overlap.core.model import (
     Activity,

@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from coordhub.overlap.core.areas import AreaTree
+from coordhub.reading.areas import AreaTree
 from coordhub.overlap.core.detect import detect_overlaps
 from coordhub.overlap.core.model import Activity, AdminArea, Capacity, GapCell, InvalidInput, Need
 from coordhub.overlap.core.table import normalise_key

@@ -7,7 +7,7 @@ from datetime import date
 
 import numpy as np
 
-from coordhub.overlap.core.areas import AreaTree
+from coordhub.reading.areas import AreaTree
 from coordhub.overlap.core.clusters import find_clusters
 from coordhub.overlap.core.detect import DetectionResult, build_overlaps, detect_overlaps, scored_pairs
 from coordhub.overlap.core.model import Activity, AdminArea, Cluster, InvalidInput, Overlap

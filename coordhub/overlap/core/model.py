@@ -8,18 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from coordhub.reading.areas import AdminArea, InvalidInput  # noqa: F401 (overlap code imports them from here)
 
-class InvalidInput(ValueError):
-    """An input record breaks its contract; ``record`` and ``field`` say where.
-
-    ``record`` is the activity id (or area P-code, need id…), ``field`` the attribute name,
-    so callers that read files can turn it into "row 12, column start".
-    """
-
-    def __init__(self, message: str, *, record: str = "", field: str = "") -> None:
-        super().__init__(message)
-        self.record = record
-        self.field = field
 
 
 def _as_tuple(value: Iterable[str] | str | None, record: str, field_name: str) -> tuple[str, ...]:
@@ -39,26 +29,6 @@ def _as_tuple(value: Iterable[str] | str | None, record: str, field_name: str) -
         if item and item not in out:
             out.append(item)
     return tuple(out)
-
-
-@dataclass(frozen=True, slots=True)
-class AdminArea:
-    """One node of the admin-area tree.
-
-    ``level`` is the administrative level as published (0 = country, 1 = admin-1, …); it is
-    used to pick the rows of a gap matrix. Containment is taken from ``parent_pcode`` alone.
-    An empty ``parent_pcode`` (or one not in the tree) makes the area a root.
-    """
-
-    pcode: str
-    parent_pcode: str | None = None
-    name: str = ""
-    level: int = 0
-
-    @property
-    def label(self) -> str:
-        """The name for people, falling back to the P-code."""
-        return self.name or self.pcode
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from datetime import date
 import numpy as np
 from rapidfuzz.utils import default_process
 
-from coordhub.overlap.core.areas import AreaTree
+from coordhub.reading.areas import AreaTree
 from coordhub.overlap.core.model import Activity, InvalidInput
 
 #: ordinal used for an unknown start when no reporting period is given ("always")

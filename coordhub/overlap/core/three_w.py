@@ -9,16 +9,15 @@ Every quirk met is counted in ``notes`` rather than fixed silently.
 from __future__ import annotations
 
 import calendar
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from coordhub.overlap.core.files import Table, read_table
 from coordhub.overlap.core.model import Activity, AdminArea
+from coordhub.reading.tables import TextTable, read_text_table
+from coordhub.reading.vocabulary import clean_sector_text
 
-_PRESENCE_PREFIX = re.compile(r"^\s*\w+\s+presence\s*:\s*", re.IGNORECASE)
 _MONTHS = {name.casefold(): i for i, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.casefold(): i for i, name in enumerate(calendar.month_abbr) if name})
 MAX_ADMIN_LEVEL = 4
@@ -53,7 +52,7 @@ class _Columns:
     admin_names: tuple[int | None, ...]
 
     @classmethod
-    def of(cls, table: Table) -> _Columns:
+    def of(cls, table: TextTable) -> _Columns:
         find = table.find
         return cls(
             org=find(hashtags=("#org+acronym", "#org-type-name")),
@@ -77,7 +76,7 @@ class _Columns:
 
 def sector_label(name: str) -> str:
     """'Operatioanl Presence: Water, Sanitation & Hygiene' → 'Water, Sanitation & Hygiene'."""
-    return " ".join(_PRESENCE_PREFIX.sub("", name).split())
+    return " ".join(clean_sector_text(name).split())
 
 
 def _month(text: str) -> int | None:
@@ -94,7 +93,7 @@ def _iso(text: str) -> date | None:
         return None
 
 
-def activities_from_three_w(table: Table, *, period: tuple[date, date] | None = None) -> ThreeWImport:
+def activities_from_three_w(table: TextTable, *, period: tuple[date, date] | None = None) -> ThreeWImport:
     """Read a 3W table tagged with HXL into activities and admin areas.
 
     One activity per data row, id ``<file stem>:<row number>`` unless an ``#activity+id``
@@ -252,4 +251,4 @@ class _Quirks:
 def read_three_w(path: str | Path, *, period: tuple[date, date] | None = None,
                  sheet: str | None = None) -> ThreeWImport:
     """Read a 3W .csv or .xlsx file (see :func:`activities_from_three_w`)."""
-    return activities_from_three_w(read_table(path, sheet), period=period)
+    return activities_from_three_w(read_text_table(path, sheet), period=period)

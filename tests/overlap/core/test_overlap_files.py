@@ -8,7 +8,10 @@ from pathlib import Path
 import openpyxl
 
 from coordhub.overlap.core import OverlapKind, detect_overlaps
-from coordhub.overlap.core.files import HashtagQuery, normalise_hashtag, read_csv_text, read_table
+from coordhub.reading.hxl import TagPattern as HashtagQuery
+from coordhub.reading.hxl import normalise_hashtag
+from coordhub.reading.tables import read_csv_text
+from coordhub.reading.tables import read_text_table as read_table
 from coordhub.overlap.core.three_w import read_three_w, sector_label
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "overlap"

@@ -6,13 +6,14 @@ import csv
 import io
 import math
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import BinaryIO, Union
 
-from coordhub.interop.hxl import Hashtag, is_hashtag_row
+from coordhub.reading.hxl import Hashtag, TagPattern, is_hashtag_row
 
 CellValue = Union[str, int, float, bool, date, datetime, time, None]
 Source = Union[str, os.PathLike, bytes, BinaryIO]
@@ -83,6 +84,75 @@ class Table:
 
     def column_values(self, index: int) -> list[CellValue]:
         return [row.get(index) for row in self.rows]
+
+    def find(self, names: tuple[str, ...] = (), hashtags: tuple[str, ...] = ()) -> int | None:
+        """Index of the first column whose header is one of `names` (compared normalised), else of
+        the first column matching one of the `hashtags` tag patterns, the patterns tried in order."""
+        normalised = [normalise_header(header) for header in self.headers]
+        for name in names:
+            if name in normalised:
+                return normalised.index(name)
+        for text in hashtags:
+            pattern = TagPattern.parse(text)
+            for index in range(self.width):
+                if pattern.matches(self.hashtag(index)):
+                    return index
+        return None
+
+    def text(self, source: str | None = None) -> TextTable:
+        """The same table with every cell as text (see `cell_text`), for readers that parse text."""
+        return TextTable(
+            source=self.source_name if source is None else source,
+            headers=tuple(self.headers),
+            hashtags=tuple("" if tag is None else str(tag) for tag in (self.hashtags or [None] * self.width)),
+            rows=[tuple(map(cell_text, row.cells)) for row in self.rows],
+            row_numbers=[row.number for row in self.rows],
+            table=self,
+        )
+
+
+@dataclass(frozen=True)
+class TextTable:
+    """A `Table` as text cells, spaces kept as written (`''` for empty).
+
+    `hashtags` are the normalised HXL hashtags (`''` per column without one) and
+    `row_numbers[i]` the spreadsheet row number of `rows[i]`.
+    """
+
+    source: str
+    headers: tuple[str, ...]
+    hashtags: tuple[str, ...]
+    rows: list[tuple[str, ...]]
+    row_numbers: list[int]
+    table: Table = field(repr=False, compare=False)
+
+    def find(self, names: tuple[str, ...] = (), hashtags: tuple[str, ...] = ()) -> int | None:
+        """See `Table.find`."""
+        return self.table.find(names, hashtags)
+
+
+_HEADER_JUNK = re.compile(r"[^0-9a-z]+")
+
+
+def normalise_header(text: str) -> str:
+    """'Start Date ' → 'start_date': case folded, runs of other characters become '_'."""
+    return _HEADER_JUNK.sub("_", text.strip().casefold()).strip("_")
+
+
+def cell_text(value: CellValue) -> str:
+    """A cell as text: '' for empty, dates as YYYY-MM-DD (with the time only when not midnight),
+    whole floats without '.0' (spreadsheets store 12 as 12.0)."""
+    if type(value) is str:  # most cells: CSV gives nothing else
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def column_letter(index: int) -> str:
@@ -208,6 +278,16 @@ def read_xlsx(
     table.source_name = source_name
     table.sheet = title
     return table
+
+
+def read_text_table(path: str | os.PathLike, sheet: str | None = None) -> TextTable:
+    """Read a .csv or .xlsx file (see `read_table`) as text cells, named by its file name."""
+    return read_table(path, sheet=sheet).text(Path(path).name)
+
+
+def read_csv_text(text: str, source: str = "<text>") -> TextTable:
+    """Parse CSV text (see `read_csv`) as text cells."""
+    return read_csv(text.encode("utf-8"), encoding="utf-8", source_name=source).text()
 
 
 def list_sheets(source: Source) -> list[str]:

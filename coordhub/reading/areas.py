@@ -1,13 +1,60 @@
-"""The admin-area tree as numbered nodes: ancestors, subtrees, depth, and areas not in the tree."""
+"""The one admin-area tree ("area A covers area B"): numbered nodes, ancestors, subtrees, depth, areas not in the tree.
+
+Pure (no Flask, no SQLAlchemy): overlap detection, gap matrices and the allocation core's
+compatibility all decide containment here, from the areas a file or the registry describes.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
-from coordhub.overlap.core.model import AdminArea, InvalidInput
+
+class InvalidInput(ValueError):
+    """An input record breaks its contract; ``record`` and ``field`` say where.
+
+    ``record`` is the activity id (or area P-code, need id…), ``field`` the attribute name,
+    so callers that read files can turn it into "row 12, column start".
+    """
+
+    def __init__(self, message: str, *, record: str = "", field: str = "") -> None:
+        super().__init__(message)
+        self.record = record
+        self.field = field
+
+
+@dataclass(frozen=True, slots=True)
+class AdminArea:
+    """One node of the admin-area tree.
+
+    ``level`` is the administrative level as published (0 = country, 1 = admin-1, …); it is
+    used to pick the rows of a gap matrix. Containment is taken from ``parent_pcode`` alone.
+    An empty ``parent_pcode`` (or one not in the tree) makes the area a root.
+    """
+
+    pcode: str
+    parent_pcode: str | None = None
+    name: str = ""
+    level: int = 0
+
+    @property
+    def label(self) -> str:
+        """The name for people, falling back to the P-code."""
+        return self.name or self.pcode
+
+
+class AreaLike(Protocol):
+    """What the tree reads of an area (any core's own area record will do)."""
+
+    @property
+    def pcode(self) -> str: ...
+
+    @property
+    def parent_pcode(self) -> str | None: ...
 
 
 def pcode_rank(pcode: str) -> int:
@@ -26,8 +73,8 @@ class AreaTree:
     Raises :class:`InvalidInput` for an empty or repeated P-code or a cycle of parents.
     """
 
-    def __init__(self, areas: Iterable[AdminArea] = ()) -> None:
-        given: dict[str, AdminArea] = {}
+    def __init__(self, areas: Iterable[AreaLike] = ()) -> None:
+        given: dict[str, AreaLike] = {}
         for area in areas:
             pcode = (area.pcode or "").strip()
             if not pcode:
@@ -45,7 +92,7 @@ class AreaTree:
                 self.missing_parents[pcode] = parent
                 parent = None
             children.setdefault(parent, []).append(pcode)
-        self.areas: list[AdminArea] = []
+        self.areas: list[AreaLike] = []
         self.parent: list[int] = []
         self.depth: list[int] = []
         self._end: list[int] = []  # subtree of i is range(i, _end[i])
@@ -69,7 +116,7 @@ class AreaTree:
                 self._ancestors[i, d] = p
                 p = self.parent[p]
 
-    def _number(self, root: str, parent: int, given: dict[str, AdminArea],
+    def _number(self, root: str, parent: int, given: dict[str, AreaLike],
                 children: dict[str | None, list[str]]) -> None:
         # iterative depth-first numbering (trees can be deep enough to hit recursion limits)
         stack: list[tuple[str, int, bool]] = [(root, parent, False)]
@@ -133,7 +180,22 @@ class AreaTree:
             i = self.parent[i]
         return None
 
-    def find(self, pcode: str) -> AdminArea | None:
+    def ancestor_table(self, nodes: Sequence[int] | np.ndarray) -> np.ndarray:
+        """``out[r, k]`` = the k-th ancestor of ``nodes[r]`` (k = 0: the node itself), -1 past its root."""
+        nodes = np.asarray(nodes, dtype=np.int64)
+        depth = np.asarray(self.depth, dtype=np.int64)[nodes] if len(nodes) else np.zeros(0, dtype=np.int64)
+        width = int(depth.max(initial=0)) + 1
+        by_depth = self.ancestor_matrix(nodes)  # column d = ancestor at depth d, root first
+        out = np.full((len(nodes), width), -1, dtype=np.int64)
+        out[:, 0] = nodes
+        rows = np.arange(len(nodes))
+        for k in range(1, width):
+            column = depth - k
+            valid = column >= 0
+            out[rows[valid], k] = by_depth[rows[valid], column[valid]]
+        return out
+
+    def find(self, pcode: str) -> AreaLike | None:
         """The area of a P-code in the tree (``None`` if unknown)."""
         i = self.index.get(pcode)
         return None if i is None or i >= self.known_count else self.areas[i]

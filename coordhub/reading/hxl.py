@@ -66,7 +66,10 @@ class TagPattern:
             (include if sign == "+" else exclude).add(name)
         return cls(tag="#" + match.group(1), include=frozenset(include), exclude=frozenset(exclude))
 
-    def matches(self, hashtag: Hashtag | None) -> bool:
+    def matches(self, hashtag: Hashtag | str | None) -> bool:
+        """True when `hashtag` (a Hashtag, or its text as written in a file) fits the pattern."""
+        if isinstance(hashtag, str):
+            hashtag = Hashtag.parse(hashtag)
         return (
             hashtag is not None
             and hashtag.tag == self.tag
@@ -84,6 +87,12 @@ class TagPattern:
             + "".join("+" + name for name in sorted(self.include))
             + "".join("-" + name for name in sorted(self.exclude))
         )
+
+
+def normalise_hashtag(text: object) -> str:
+    """'#org +acronym' → '#org+acronym' (attributes sorted, lower case); '' when not a hashtag."""
+    hashtag = Hashtag.parse(text)
+    return "" if hashtag is None else str(hashtag)
 
 
 def is_hashtag_row(cells: list[object], *, threshold: float = 0.5) -> bool:

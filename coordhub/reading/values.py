@@ -8,7 +8,7 @@ import unicodedata
 from datetime import date, datetime, timedelta
 from typing import Mapping
 
-from coordhub.interop.tables import CellValue, is_blank
+from coordhub.reading.tables import CellValue, is_blank
 
 
 class ValueParseError(ValueError):
