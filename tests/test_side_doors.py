@@ -31,7 +31,7 @@ ARG_NAMES = re.compile(r"""(?:request\.args\.get\(|request\.args\[|clean_arg\()\
 # the IATI file's generation time.
 CLOCK = re.compile(rb'name="csrf_token" value="[^"]*"|generated-datetime="[^"]*"')
 SKIPPED_FORMATS = {"xlsx"}  # the same rows as the CSV (one export path); the workbook carries its build time
-SKIPPED_PAGES = {"/account/tokens"}  # the reader's own tokens, last used at the time of the walk
+SKIPPED_PAGES = {"/account/tokens", "/account/", "/healthz"}  # the reader's own tokens and sessions (last used at the time of the walk); the health check's timings
 
 
 def filter_parameters(filters: type) -> dict[str, type]:

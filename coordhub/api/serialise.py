@@ -40,8 +40,9 @@ def admin_area(a: AdminArea) -> dict[str, Any]:
 
 
 def _redacted(record, areas: list[AdminArea]) -> dict[str, Any]:
+    # No version: how often a hidden entry was edited is itself a hidden detail (and such readers cannot edit it).
     return {"id": record.id, "sensitive": True, "details_restricted": True, "sector_id": record.sector_id,
-            "areas": [_area(a) for a in areas], "version": record.version}
+            "areas": [_area(a) for a in areas]}
 
 
 def project(p: Project, user) -> dict[str, Any]:

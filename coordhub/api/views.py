@@ -88,9 +88,11 @@ def list_records(slug: str, user):
 
 
 def _record_response(kind: type, record, user, status: int = 200):
-    """A record as JSON with its version as the ETag."""
-    response = jsonify(serialise.RECORD_SERIALISERS[kind](record, user))
-    response.headers["ETag"] = etag(record.version)
+    """A record as JSON with its version as the ETag (none for a redacted record: its edits are hidden too)."""
+    body = serialise.RECORD_SERIALISERS[kind](record, user)
+    response = jsonify(body)
+    if not body.get("details_restricted"):
+        response.headers["ETag"] = etag(record.version)
     return response, status
 
 

@@ -107,7 +107,7 @@ def snapshot_pdf(operation: Operation, user: User, query: MapQuery) -> bytes:
     rows, partners, local = sector_rows(operation, user, query)
     buffer = io.BytesIO()
     page_width, page_height = landscape(A4)
-    pdf = canvas.Canvas(buffer, pagesize=landscape(A4))
+    pdf = canvas.Canvas(buffer, pagesize=landscape(A4), invariant=True)  # no timestamp: same data, same file
     pdf.setTitle(f"3W {operation.name}")
     now = datetime.now(timezone.utc)
     pdf.setFont("Helvetica-Bold", 16)
