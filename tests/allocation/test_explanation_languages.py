@@ -46,7 +46,7 @@ def test_run_page_in_french_shows_french_explanations(world, login, client):
     page = text_of(client.get(f"/allocations/{run.id}"))
     assert ("La capacité qui pourrait le couvrir (“NGOA classroom teams” (NGOA)) est allée à des besoins plus "
             "prioritaires : “Classrooms Bozoum” (priorité") in page
-    assert "Aucune capacité de Classroom rehabilitation ne dessert Bria (CF711) ni une zone qui la contient." in page
+    assert "Aucune capacité de Réhabilitation de salles de classe ne dessert Bria (CF711) ni une zone qui la contient." in page
     assert_no_english(page)
     assert any(fragment in english for fragment in english_fragments())  # the check does see English
 
@@ -63,7 +63,7 @@ def test_api_gives_the_readers_language_and_the_facts(world, client, token_for):
     assert far["text"] == "No Classroom rehabilitation capacity serves Bria (CF711) or an area above it."
     assert far["reason"] == "no_capacity_in_area" and far["params"]["pcode"] == "CF711"
     assert {e["need_id"]: e for e in french}[s.far.id]["text"] == (
-        "Aucune capacité de Classroom rehabilitation ne dessert Bria (CF711) ni une zone qui la contient.")
+        "Aucune capacité de Réhabilitation de salles de classe ne dessert Bria (CF711) ni une zone qui la contient.")
     assert [e["reason"] for e in french] == [e["reason"] for e in english]
     for e in french:
         assert_no_english(e["text"])
