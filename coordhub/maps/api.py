@@ -50,7 +50,7 @@ EXTRA_PATHS["/maps/{layer}"] = {"get": {
         {"name": "date_from", "in": "query", "schema": {"type": "string", "format": "date"}},
         {"name": "date_to", "in": "query", "schema": {"type": "string", "format": "date"}},
         {"name": "measure", "in": "query", "schema": {"type": "string", "enum": ["organisations", "projects"]}},
-        {"name": "run", "in": "query", "schema": {"type": "integer", "minimum": 1},
+        {"name": "run", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647},
          "description": "Allocation run (allocation layer; default: the latest you may see)"},
         PAGING[2]],
     "responses": {"200": {"description": "GeoJSON FeatureCollection",
