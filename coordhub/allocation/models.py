@@ -87,8 +87,8 @@ class RunImmutable(RuntimeError):
 
 class AllocationRun(db.Model):
     """One allocation of an operation's capacities to its needs, as computed: never changed afterwards
-    (only publishing and withdrawing stamp it). `policy`, `pins` and `forbidden` are what the run was given; `coverage`
-    holds its figures by sector, resource type, admin-1 area and need area as {key: [needed, met]}."""
+    (only publishing and withdrawing stamp it). `policy`, `pins` and `forbidden` are what the run was given;
+    `coverage` holds its figures by sector, resource type, admin-1 area and need area as {key: [needed, met]}."""
 
     __tablename__ = "allocation_runs"
     __table_args__ = (sa.CheckConstraint("units_met >= 0", name="units_met_non_negative"),)
