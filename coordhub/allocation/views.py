@@ -15,6 +15,7 @@ from coordhub.allocation import export, queries
 from coordhub.allocation import jobs as allocation_jobs
 from coordhub.allocation import operations as allocation_ops
 from coordhub.allocation.changes import changes_since
+from coordhub.allocation.differences import input_differences
 from coordhub.allocation.forms import (
     AccessForm, AccessImportForm, ForbidForm, PinForm, PolicyForm, ResponseForm, WithdrawForm,
 )
@@ -232,7 +233,11 @@ def compare(operation: Operation):
     if first is None or second is None:
         abort(404)
     comparison = queries.compare_runs(_run(first, operation), _run(second, operation), limit=SHOWN_ROWS)
-    return render_template("allocation/compare.html", comparison=comparison, operation=operation, shown=SHOWN_ROWS)
+    codes = {code for run in (comparison.a, comparison.b) for code in run.coverage.get("by_resource_type", {})}
+    inputs = input_differences(comparison.a, comparison.b,
+                               queries.group_labels(operation, "by_resource_type", sorted(codes)))
+    return render_template("allocation/compare.html", comparison=comparison, operation=operation, shown=SHOWN_ROWS,
+                           inputs=inputs)
 
 
 @bp.route("/<id:run_id>/assignments/<id:assignment_id>/<any(pin, forbid):action>", methods=["POST"])

@@ -130,3 +130,32 @@ def test_allocations_link_only_for_those_who_run_them(world, login, client):
     login(world.users["coordinator"])
     html = client.get("/").get_data(as_text=True)
     assert 'href="/allocations/"' in html and 'href="/allocations/mine"' in html
+
+
+def test_compare_says_what_differs_in_the_inputs(world, login, client):
+    s = make_scenario(world)
+    login(world.users["coordinator"])
+    first = run_from_form(client)
+    same = text_of(client.get(f"/allocations/compare?a={first.id}&b={run_from_form(client).id}"))
+    assert "exactly the same input" in same and "differs" not in same.split("What the runs were given")[1]
+    client.post(f"/allocations/{first.id}/assignments/{assignment(first, s.high, s.ngo_classrooms).id}/pin",
+                data={"quantity": "5"})
+    second = run_from_form(client, min_admin1_coverage="20", weight_5="20")
+    page = text_of(client.get(f"/allocations/compare?a={first.id}&b={second.id}"))
+    assert "The input differs: the policy, pins changed between the runs" in page
+    assert "Minimum coverage in every admin-1 area (%) differs 0 20" in page
+    assert "Weights of priorities 5 to 1 differs 16 / 8 / 4 / 2 / 1 20 / 8 / 4 / 2 / 1" in page
+    assert "Distance cost per unit and km 0 0" in page  # the same: not marked
+    assert "Pins 0 1 1 added, 0 removed, 0 changed" in page and "Exclusions 0 0 the same" in page
+    assert "Needs allocated 4 4 the same" in page
+    assert "Classroom rehabilitation (classrooms) 25 25 0" in page
+    assert "cannot be listed here" in page
+    assert "1,440.00 USD" in page  # costs carry the currency
+    # A need added between runs shows in the counts and totals.
+    from tests import factories
+    factories.make_need(world.operation, world.local_authority, "CF632", title="More classrooms", quantity=3.0,
+                        priority=2)
+    third = run_from_form(client, min_admin1_coverage="20", weight_5="20")
+    page = text_of(client.get(f"/allocations/compare?a={second.id}&b={third.id}"))
+    assert "The input differs: the needs or capacities changed" in page
+    assert "Needs allocated 4 5 +1" in page and "Classroom rehabilitation (classrooms) 25 28 +3" in page
