@@ -159,3 +159,16 @@ def test_compare_says_what_differs_in_the_inputs(world, login, client):
     page = text_of(client.get(f"/allocations/compare?a={second.id}&b={third.id}"))
     assert "The input differs: the needs or capacities changed" in page
     assert "Needs allocated 4 5 +1" in page and "Classroom rehabilitation (classrooms) 25 28 +3" in page
+
+
+def test_publication_and_comparison_pages_in_french(world, login, client):
+    make_scenario(world)
+    login(world.users["coordinator"])
+    client.post("/language/fr", data={"next": "/"})
+    run = run_from_form(client)
+    confirm = text_of(client.get(f"/allocations/{run.id}/publish"))
+    assert "2 partenaires verront leurs attributions (4 en tout)" in confirm and "Publier maintenant" in confirm
+    client.post(f"/allocations/{run.id}/publish")
+    assert "Retirer maintenant" in text_of(client.get(f"/allocations/{run.id}/withdraw"))
+    page = text_of(client.get(f"/allocations/compare?a={run.id}&b={run_from_form(client, weight_5='20').id}"))
+    assert "Poids des priorités 5 à 1 diffère" in page and "Ce que les calculs ont reçu" in page
