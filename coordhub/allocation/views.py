@@ -197,9 +197,7 @@ def publish(run_id: int, operation: Operation):
         else:
             flash(_("Run %(id)s is published: each partner now sees its assignments.", id=found.id), "success")
         return redirect(url_for("allocation.run", run_id=found.id))
-    return render_template("allocation/confirm.html", run=found, operation=operation, action="publish", form=form,
-                           partners=queries.publication_summary(found),
-                           current=queries.latest_published_run(operation))
+    return _confirmation(found, operation, "publish", form)
 
 
 @bp.route("/<id:run_id>/withdraw", methods=["GET", "POST"])
@@ -220,8 +218,13 @@ def withdraw(run_id: int, operation: Operation):
             return redirect(url_for("allocation.run", run_id=found.id))
     elif request.method == "POST":
         flash(_("Please correct the fields marked below."), "danger")
-    return render_template("allocation/confirm.html", run=found, operation=operation, action="withdraw", form=form,
-                           partners=queries.publication_summary(found),
+    return _confirmation(found, operation, "withdraw", form)
+
+
+def _confirmation(run: AllocationRun, operation: Operation, action: str, form):
+    """The page that says what publishing or withdrawing will do, with its form."""
+    return render_template("allocation/confirm.html", run=run, operation=operation, action=action, form=form,
+                           partners=queries.publication_summary(run),
                            current=queries.latest_published_run(operation))
 
 

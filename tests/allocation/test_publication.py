@@ -10,6 +10,7 @@ from coordhub.allocation.queries import latest_published_run, pending_count
 from coordhub.audit.models import AuditEntry
 from coordhub.extensions import db
 from tests.allocation.helpers import assignment, make_scenario, run_from_form
+from tests.allocation.test_partners import published_run
 from tests.allocation.test_runs import text_of
 from tests.api.conftest import token_for  # noqa: F401  (fixture)
 
@@ -34,10 +35,7 @@ def test_publish_asks_for_confirmation_naming_partners_and_counts(world, login, 
 
 
 def test_withdraw_keeps_answers_and_stops_partners_answering(world, login, client):
-    s = make_scenario(world)
-    login(world.users["coordinator"])
-    run = run_from_form(client)
-    client.post(f"/allocations/{run.id}/publish")
+    s, run = published_run(world, login, client)
     login(world.users["focal"])
     accepted = assignment(run, s.high, s.ngo_classrooms)
     client.post(f"/allocations/mine/{accepted.id}/respond", data={"decision": "accepted"})
@@ -106,10 +104,7 @@ def test_withdraw_through_the_api(world, client, token_for):
 
 
 def test_answer_replaces_the_buttons_and_can_be_changed(world, login, client):
-    s = make_scenario(world)
-    login(world.users["coordinator"])
-    run = run_from_form(client)
-    client.post(f"/allocations/{run.id}/publish")
+    s, run = published_run(world, login, client)
     login(world.users["focal"])
     one = assignment(run, s.high, s.ngo_classrooms)
     client.post(f"/allocations/mine/{one.id}/respond", data={"decision": "accepted"})
