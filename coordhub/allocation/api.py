@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, jsonify, url_for
+from flask import current_app, jsonify, request, url_for
 
 from coordhub.allocation import jobs as allocation_jobs
 from coordhub.allocation import operations as allocation_ops
@@ -66,7 +66,9 @@ def serialise_run(run: AllocationRun, user, full: bool = False) -> dict[str, Any
         "id": run.id, "operation_id": run.operation_id, "status": run.status.value, "engine": run.engine,
         "note": run.note, "started_at": _stamp(run.started_at), "created_at": _stamp(run.created_at),
         "created_by_id": run.created_by_id, "published": run.published, "published_at": _stamp(run.published_at),
-        "fingerprint": run.fingerprint, "policy": _policy_out(run.policy), "objective": run.objective,
+        "withdrawn": run.withdrawn, "withdrawn_at": _stamp(run.withdrawn_at),
+        "withdrawal_reason": run.withdrawal_reason, "fingerprint": run.fingerprint,
+        "policy": _policy_out(run.policy), "objective": run.objective,
         "weighted_units": run.weighted_units, "cost": run.cost, "bound": run.bound, "gap": run.gap,
         "need_count": run.need_count, "capacity_count": run.capacity_count, "seconds": run.seconds,
         "weighted_share_met": run.priority_share_met, "share_fully_met": run.share_fully_met,
@@ -172,6 +174,19 @@ def publish_run(run_id: int, user):
     return jsonify(serialise_run(allocation_ops.publish_run(user, run), user))
 
 
+@api_route("/allocation-runs/<id:run_id>/withdraw", methods=["POST"])
+def withdraw_run(run_id: int, user):
+    run = _visible_run(run_id, user)
+    body = json_body() if request.get_data() else {}
+    unknown = sorted(set(body) - {"reason"})
+    if unknown:
+        raise ValidationError(f"Unknown field(s): {', '.join(unknown)}.", unknown[0])
+    reason = body.get("reason", "")
+    if not isinstance(reason, str):
+        raise ValidationError("reason must be text.", "reason")
+    return jsonify(serialise_run(allocation_ops.withdraw_publication(user, run, reason), user))
+
+
 @api_route("/allocation-runs/<id:run_id>/assignments/<id:assignment_id>/response", methods=["POST"])
 def respond(run_id: int, assignment_id: int, user):
     run = _visible_run(run_id, user)
@@ -227,6 +242,8 @@ RUN_PROPERTIES = {
     "note": {"type": "string"}, "started_at": {"type": "string"}, "created_at": {"type": "string"},
     "created_by_id": {"type": ["integer", "null"]}, "published": {"type": "boolean"},
     "published_at": {"type": ["string", "null"]}, "fingerprint": {"type": "string"},
+    "withdrawn": {"type": "boolean", "description": "the publication was withdrawn: partners no longer answer"},
+    "withdrawn_at": {"type": ["string", "null"]}, "withdrawal_reason": {"type": "string"},
     "policy": {"type": "object", "properties": POLICY_PROPERTIES}, "objective": {"type": "number"},
     "weighted_units": {"type": "number"}, "cost": {"type": "number"}, "bound": {"type": ["number", "null"]},
     "gap": {"type": ["number", "null"]}, "need_count": {"type": "integer"}, "capacity_count": {"type": "integer"},
@@ -272,6 +289,9 @@ EXTRA_SCHEMAS.update({
             "quantity": {"type": "number"},
             "related_need_ids": {"type": "array", "items": {"type": "integer"}},
             "related_capacity_ids": {"type": "array", "items": {"type": "integer"}}}},
+    "AllocationWithdrawalInput": {
+        "type": "object", "additionalProperties": False, "properties": {
+            "reason": {"type": "string", "maxLength": 500, "description": "shown to the partners"}}},
     "AllocationResponseInput": {
         "type": "object", "additionalProperties": False, "required": ["decision"], "properties": {
             "decision": {"type": "string", "enum": [d.value for d in Decision]},
@@ -303,6 +323,14 @@ EXTRA_PATHS.update({
         "parameters": [RUN_ID, PAGING[2]],
         "post": {"summary": "Publish a run to the partners (coordinators, administrators)", "tags": TAGS,
                  "responses": {"200": _json(_ref("AllocationRun")), **_error_responses(401, 403, 404, 422)}}},
+    "/allocation-runs/{run_id}/withdraw": {
+        "parameters": [RUN_ID, PAGING[2]],
+        "post": {"summary": "Withdraw the publication of the current run (coordinators, administrators): partners "
+                            "no longer answer it; their answers are kept", "tags": TAGS,
+                 "requestBody": {"required": False, "content": {"application/json": {
+                     "schema": _ref("AllocationWithdrawalInput")}}},
+                 "responses": {"200": _json(_ref("AllocationRun")),
+                               **_error_responses(400, 401, 403, 404, 422)}}},
     "/allocation-runs/{run_id}/assignments/{assignment_id}/response": {
         "parameters": [RUN_ID, ASSIGNMENT_ID, PAGING[2]],
         "post": {"summary": "Accept or decline (with a reason) one of your organisation's assignments in the "

@@ -160,3 +160,8 @@ class ResponseForm(FlaskForm):
     def validate_reason(self, field) -> None:
         if self.decision.data == "declined" and not (field.data or "").strip():
             raise FieldError(str(_l("Say why you decline.")))
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(_l("Why (partners see it)"), validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("Withdraw now"))

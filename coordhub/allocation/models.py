@@ -87,8 +87,8 @@ class RunImmutable(RuntimeError):
 
 class AllocationRun(db.Model):
     """One allocation of an operation's capacities to its needs, as computed: never changed afterwards
-    (only publishing stamps it). `policy`, `pins` and `forbidden` are what the run was given; `coverage`
-    holds its figures by sector, resource type, admin-1 area and need area as {key: [needed, met]}."""
+    (only publishing and withdrawing stamp it). `policy`, `pins` and `forbidden` are what the run was given;
+    `coverage` holds its figures by sector, resource type, admin-1 area and need area as {key: [needed, met]}."""
 
     __tablename__ = "allocation_runs"
     __table_args__ = (sa.CheckConstraint("units_met >= 0", name="units_met_non_negative"),)
@@ -128,21 +128,32 @@ class AllocationRun(db.Model):
     access: Mapped[list] = mapped_column(sa.JSON, default=list)
     published_at: Mapped[datetime | None] = mapped_column(default=None)
     published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # A coordinator may withdraw a publication: partners no longer see the run; their answers stay.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(default=None)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    withdrawal_reason: Mapped[str] = mapped_column(sa.String(500), default="")
 
     operation = relationship("Operation")
     created_by = relationship("User", foreign_keys=[created_by_id])
     published_by = relationship("User", foreign_keys=[published_by_id])
+    withdrawn_by = relationship("User", foreign_keys=[withdrawn_by_id])
     assignments = relationship("AllocationAssignment", back_populates="run", passive_deletes=True,
                                order_by="AllocationAssignment.id")
     explanations = relationship("AllocationExplanation", back_populates="run", passive_deletes=True,
                                 order_by="AllocationExplanation.id")
 
     # The only columns that change after the run is stored.
-    PUBLISHING = frozenset({"published_at", "published_by_id"})
+    PUBLISHING = frozenset({"published_at", "published_by_id", "withdrawn_at", "withdrawn_by_id",
+                            "withdrawal_reason"})
 
     @property
     def published(self) -> bool:
+        """Published at some time (a withdrawn run stays published, and `withdrawn`)."""
         return self.published_at is not None
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
     @property
     def share_met(self) -> float:

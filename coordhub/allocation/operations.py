@@ -193,12 +193,39 @@ def publish_run(user: User, run: AllocationRun) -> AllocationRun:
     lock_operation(run.operation_id)
     if run.status is RunStatus.infeasible:
         raise ValidationError(_("An infeasible run cannot be published: relax the policy and run again."))
+    if run.withdrawn:
+        raise ValidationError(_("This run's publication was withdrawn: it cannot be published again. Run again "
+                                "and publish the new run."))
     if run.published:
         return run
     run.published_at, run.published_by_id = utcnow(), user.id
     record(user, AuditAction.update, run, {"published": [False, True]},
            summary=_("Allocation run %(id)s published", id=run.id))
     notifications.run_published(run, user)
+    db.session.commit()
+    return run
+
+
+def withdraw_publication(user: User, run: AllocationRun, reason: str = "") -> AllocationRun:
+    """Take back the publication of the current run: partners no longer see it nor answer it, and no run is
+    current until another is published. Partners' answers are kept (shown as given before the withdrawal), and
+    so are the exclusions their declines created. Commits."""
+    from coordhub.allocation.queries import latest_published_run
+
+    require_manager(user, run.operation)
+    lock_operation(run.operation_id)
+    reason = (reason or "").strip()
+    if len(reason) > MAX_REASON:
+        raise ValidationError(_("At most %(n)d characters.", n=MAX_REASON), "reason")
+    if not run.published:
+        raise ValidationError(_("This run is not published."))
+    if run.withdrawn:
+        return run
+    if latest_published_run(run.operation) is not run:
+        raise ValidationError(_("Only the current publication can be withdrawn: a later run was published since."))
+    run.withdrawn_at, run.withdrawn_by_id, run.withdrawal_reason = utcnow(), user.id, reason
+    record(user, AuditAction.update, run, {"withdrawn": [False, True], "withdrawal_reason": [None, reason]},
+           operation_id=run.operation_id, summary=_("Publication of allocation run %(id)s withdrawn", id=run.id))
     db.session.commit()
     return run
 

@@ -21,17 +21,38 @@ COVERAGE_GROUPS = ("by_sector", "by_admin1", "by_area", "by_resource_type")
 
 
 def runs_query(operation: Operation, published_only: bool = False) -> sa.Select:
+    """The operation's runs, newest first; `published_only`: those ever published (withdrawn ones say so)."""
     query = sa.select(AllocationRun).where(AllocationRun.operation_id == operation.id)
     if published_only:
         query = query.where(AllocationRun.published_at.is_not(None))
     return query.order_by(AllocationRun.created_at.desc(), AllocationRun.id.desc())
 
 
-def latest_published_run(operation: Operation) -> AllocationRun | None:
-    """The run partners see and answer: the one published last."""
+def last_published_run(operation: Operation) -> AllocationRun | None:
+    """The run published last, withdrawn or not."""
     return db.session.scalar(sa.select(AllocationRun).where(
         AllocationRun.operation_id == operation.id, AllocationRun.published_at.is_not(None))
         .order_by(AllocationRun.published_at.desc(), AllocationRun.id.desc()).limit(1))
+
+
+def latest_published_run(operation: Operation) -> AllocationRun | None:
+    """The run partners see and answer: the one published last, unless its publication was withdrawn (then
+    none is current until a coordinator publishes another)."""
+    run = last_published_run(operation)
+    return None if run is None or run.withdrawn else run
+
+
+def publication_summary(run: AllocationRun) -> list[tuple[Organisation, int, int]]:
+    """Per partner of the run: (organisation, assignments, of them answered), by partner name."""
+    rows = db.session.execute(
+        sa.select(AllocationAssignment.organisation_id, sa.func.count(AllocationAssignment.id),
+                  sa.func.count(AllocationResponse.id))
+        .outerjoin(AllocationResponse, AllocationResponse.assignment_id == AllocationAssignment.id)
+        .where(AllocationAssignment.run_id == run.id).group_by(AllocationAssignment.organisation_id)).all()
+    organisations = {o.id: o for o in db.session.scalars(
+        sa.select(Organisation).where(Organisation.id.in_([row[0] for row in rows])))} if rows else {}
+    return sorted(((organisations[oid], count, answered) for oid, count, answered in rows),
+                  key=lambda row: row[0].label.lower())
 
 
 def assignments_query(run: AllocationRun, organisation_id: int | None = None) -> sa.Select:

@@ -15,17 +15,21 @@ from coordhub.allocation import export, present, queries
 from coordhub.allocation import jobs as allocation_jobs
 from coordhub.allocation import operations as allocation_ops
 from coordhub.allocation.changes import changes_since
-from coordhub.allocation.forms import AccessForm, AccessImportForm, ForbidForm, PinForm, PolicyForm, ResponseForm
+from coordhub.allocation.differences import input_differences
+from coordhub.allocation.forms import (
+    AccessForm, AccessImportForm, ForbidForm, PinForm, PolicyForm, ResponseForm, WithdrawForm,
+)
 from coordhub.allocation.inputs import clean_settings, pair_count
 from coordhub.allocation.models import (
     ACCESS_LABELS, DECISION_LABELS, AllocationAssignment, AllocationForbiddenPair, AllocationPin, AllocationRun,
     AreaAccess,
 )
 from coordhub.allocation.rights import can_manage_allocations, can_respond
+from coordhub.auth import rights
 from coordhub.errors import DomainError
 from coordhub.extensions import db
 from coordhub.jobs.runner import start_job
-from coordhub.registry.context import NAV_BADGES, NAV_LINKS, current_operation, operation_required
+from coordhub.registry.context import NAV_BADGES, NAV_LINKS, NAV_VISIBLE, current_operation, operation_required
 from coordhub.registry.forms import ArchiveForm
 from coordhub.registry.models import Operation, Organisation
 from coordhub.registry.queries import parse_id
@@ -46,6 +50,8 @@ if not any(link[0] == "allocation.runs" for link in NAV_LINKS):
         ("allocation.mine", {}, _l("My assignments"), "allocation_pending"),
     ])
 NAV_BADGES["allocation_pending"] = _pending_badge
+# Focal points and viewers have only their assignments: "Allocations" would lead there a second time.
+NAV_VISIBLE["allocation.runs"] = rights.can_run_allocation
 
 
 def _require_manager(operation: Operation) -> None:
@@ -174,20 +180,52 @@ def export_run(run_id: int, operation: Operation):
                                        f"allocation-{found.id}-{date.today().isoformat()}")
 
 
-@bp.route("/<id:run_id>/publish", methods=["POST"])
+@bp.route("/<id:run_id>/publish", methods=["GET", "POST"])
 @operation_required
 def publish(run_id: int, operation: Operation):
+    """GET: what publishing will do (which partners get how many assignments); POST: publish."""
     _require_manager(operation)
     found = _run(run_id, operation)
-    if not ArchiveForm().validate_on_submit():
-        abort(400)
-    try:
-        allocation_ops.publish_run(current_user, found)
-    except DomainError as error:
-        _flash_error(error)
-    else:
-        flash(_("Run %(id)s is published: each partner now sees its assignments.", id=found.id), "success")
-    return redirect(url_for("allocation.run", run_id=found.id))
+    form = ArchiveForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            allocation_ops.publish_run(current_user, found)
+        except DomainError as error:
+            _flash_error(error)
+        else:
+            flash(_("Run %(id)s is published: each partner now sees its assignments.", id=found.id), "success")
+        return redirect(url_for("allocation.run", run_id=found.id))
+    return _confirmation(found, operation, "publish", form)
+
+
+@bp.route("/<id:run_id>/withdraw", methods=["GET", "POST"])
+@operation_required
+def withdraw(run_id: int, operation: Operation):
+    """GET: what withdrawing the publication will do; POST: withdraw it (with an optional reason)."""
+    _require_manager(operation)
+    found = _run(run_id, operation)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        try:
+            allocation_ops.withdraw_publication(current_user, found, form.reason.data or "")
+        except DomainError as error:
+            _flash_error(error, form)
+        else:
+            flash(_("The publication of run %(id)s is withdrawn: partners no longer see it; their answers are kept.",
+                    id=found.id), "success")
+            return redirect(url_for("allocation.run", run_id=found.id))
+    elif request.method == "POST":
+        flash(_("Please correct the fields marked below."), "danger")
+    return _confirmation(found, operation, "withdraw", form)
+
+
+def _confirmation(run: AllocationRun, operation: Operation, action: str, form):
+    """The page that says what publishing or withdrawing will do, with its form."""
+    return render_template("allocation/confirm.html", run=run, operation=operation, action=action, form=form,
+                           partners=queries.publication_summary(run),
+                           current=queries.latest_published_run(operation))
 
 
 @bp.route("/compare")
@@ -198,7 +236,11 @@ def compare(operation: Operation):
     if first is None or second is None:
         abort(404)
     comparison = queries.compare_runs(_run(first, operation), _run(second, operation), limit=SHOWN_ROWS)
-    return render_template("allocation/compare.html", comparison=comparison, operation=operation, shown=SHOWN_ROWS)
+    codes = {code for run in (comparison.a, comparison.b) for code in run.coverage.get("by_resource_type", {})}
+    inputs = input_differences(comparison.a, comparison.b,
+                               queries.group_labels(operation, "by_resource_type", sorted(codes)))
+    return render_template("allocation/compare.html", comparison=comparison, operation=operation, shown=SHOWN_ROWS,
+                           inputs=inputs)
 
 
 @bp.route("/<id:run_id>/assignments/<id:assignment_id>/<any(pin, forbid):action>", methods=["POST"])
@@ -326,12 +368,14 @@ def import_access(operation: Operation):
 @bp.route("/mine")
 @operation_required
 def mine(operation: Operation):
-    """The user's organisation's assignments in the latest published run, with their answers."""
-    published = queries.latest_published_run(operation)
+    """The user's organisation's assignments in the latest published run, with their answers (read only, once
+    its publication is withdrawn)."""
+    published = queries.last_published_run(operation)
     organisation_id = current_user.organisation_id
     assignments = db.session.scalars(queries.assignments_query(published, organisation_id)).all() if published else []
     return render_template("allocation/mine.html", run=published, assignments=assignments, operation=operation,
-                           can_answer=can_respond(current_user, operation, organisation_id),
+                           can_answer=published is not None and not published.withdrawn
+                           and can_respond(current_user, operation, organisation_id),
                            decisions=DECISION_LABELS, form=ResponseForm())
 
 

@@ -50,12 +50,12 @@ def test_run_page_shows_coverage_unmet_needs_with_reasons_and_partners(world, lo
     assert "optimal" in page and "66.7%" in page and "1,440.00" in page
     assert "Education 25 16 64.0%" in page and "Haute-Kotto (CF71) 5 0 0.0%" in page
     # Unmet needs, with reasons that name the needs that took the capacity.
-    assert ("Classrooms Bocaranga Bocaranga (CF633) · Classroom rehabilitation · P1 4 The capacity that could "
-            "serve it (“NGOA classroom teams” (NGOA)) went to higher-priority needs: “Classrooms Bozoum”") in page
+    assert ("Classrooms Bocaranga Bocaranga (CF633) · Classroom rehabilitation · P1 4 classrooms The capacity "
+            "that could serve it (“NGOA classroom teams” (NGOA)) went to higher-priority needs: “Classrooms Bozoum”") in page
     assert "No Classroom rehabilitation capacity serves Bria (CF711) or an area above it." in page
     # Unused capacity, and assignments per partner.
-    assert "NGOA case workers NGOA 1" in page
-    assert "NGOA organisation 3 14 1,240.00" in page and "NGOB organisation 1 4 200.00" in page
+    assert "NGOA case workers NGOA 1 cases" in page
+    assert "NGOA organisation 3 14 1,240.00 USD" in page and "NGOB organisation 1 4 200.00 USD" in page
     only_ngob = text_of(client.get(f"/allocations/{run.id}?partner={world.other_ngo.id}"))
     assert "NGOB classroom team" in only_ngob.split("Assignments (all partners)")[1]
     assert "NGOA case workers" not in only_ngob.split("Assignments (all partners)")[1]
