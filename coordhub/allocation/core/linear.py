@@ -206,6 +206,10 @@ def solve_with_side_constraints(
     """Optimise under the policy's side constraints within its time limit
     (counted from ``started``, a perf_counter value).  Never raises for an
     infeasible policy: returns status INFEASIBLE with the pins only."""
+    from .single import applies, solve_single_provider
+
+    if applies(problem):  # one provider per need alone: a search with a proven bound does better
+        return solve_single_provider(problem, compat, arcs, started, tell)
     p, c, policy = problem, compat, problem.policy
     build_started = time.perf_counter()
     timings = {"build": 0.0, "solve": 0.0}
