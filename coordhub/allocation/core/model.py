@@ -381,8 +381,7 @@ class AllocationResult:
     optimal, None when unknown); gap: (bound - objective) / max(|bound|, 1e-9).
     met / used: need id -> units met, capacity id -> units used (every input
     id present).  timings: seconds per phase (compatibility, build, solve,
-    explain).  engine: "min_cost_flow", "linear_program", "mixed_integer" or
-    "single_provider_search".
+    explain).  engine: "min_cost_flow", "linear_program" or "mixed_integer".
     notes: remarks on rounding, unknown areas, time limits, infeasibility.
     periods: plans only, the first day of every period, in order.
     """

@@ -1,7 +1,7 @@
-"""One provider per need (no other side constraint): greedy assignment, local search, exact quantities, proven bound.
+"""One provider per need: a greedy assignment improved by local search, the incumbent the MIP starts from.
 
 With only the single-provider rule, resource types never interact, so each
-type is solved on its own.  For one type the rule means choosing, for each
+type is searched on its own.  For one type the rule means choosing, for each
 need, at most one capacity; once the choice is made, the best quantities
 are a min-cost flow over the chosen pairs only (each capacity then fills
 its needs by priority weight, cheapest first among equals).  So the search
@@ -17,29 +17,22 @@ is over assignments:
 3. A min-cost flow over the chosen pairs gives the quantities (weighted
    units first, then cost).
 
-The proven upper bound is the plain min-cost-flow optimum (the same problem
-without the rule, a relaxation), so the gap reported is true.  Measured on
-10,000 needs x 5,000 capacities: about 2.8 % from the bound (the MIP over the
-LP support it replaces stopped at 5.5 % after 30 s), see docs/readme/single.md.
+``linear._solve_block`` hands this solution to the MIP as its start when it
+beats the LP optimum's rounding (about 2.8 % instead of 5.5 % from the LP
+bound on 10,000 needs x 5,000 capacities, see docs/readme/single.md); the
+MIP keeps the proof (optimal on small instances, the LP bound otherwise).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 import numpy as np
 
-from . import messages as m
-from .arcs import Arcs, blocks_by_type
+from .arcs import Arcs
 from .compatibility import Compatibility
 from .flow import solve_min_cost_flow
-from .linear import LinearOutcome
-from .model import Status
 from .problem import Problem
-
-Progress = Callable[[float, str], None]
-RESERVE_SECONDS = 1.0  # of the time limit, left for explanations and the result
 
 
 def applies(problem: Problem) -> bool:
@@ -128,65 +121,22 @@ def assign(weight: np.ndarray, quantity: np.ndarray, room: np.ndarray, arc_need:
             return np.array(owner, dtype=np.int64), True
 
 
-def solve_single_provider(problem: Problem, compat: Compatibility, arcs: Arcs, started: float,
-                          tell: Progress) -> LinearOutcome:
-    """One provider per need within the policy's time limit (counted from
-    ``started``, a perf_counter value); flow per compatible pair (pins
-    included) and the proven bound in real weighted units."""
-    p, c, policy = problem, compat, problem.policy
-    deadline = started + policy.time_limit_seconds - min(RESERVE_SECONDS, 0.05 * policy.time_limit_seconds)
-    timings = {"build": 0.0, "solve": 0.0}
-    flow = arcs.pinned_flow.copy()
-    bound_total = 0.0
-    reached_local_optimum = True
-    blocks = blocks_by_type(p, c, arcs.pair)
-    for number, pair in enumerate(blocks):
-        tell(0.25 + 0.6 * number / max(len(blocks), 1), m.PROGRESS_SOLVING_BLOCK.format(
-            index=number + 1, count=len(blocks), types=p.type_names[int(p.need_type[c.need[pair[0]]])]))
-        needs, need_local = np.unique(c.need[pair], return_inverse=True)
-        caps, cap_local = np.unique(c.cap[pair], return_inverse=True)
-        weight = p.need_weight[needs].astype(np.int64)
-        demand, supply, cost = arcs.demand[needs], arcs.supply[caps], c.unit_cost[pair]
-
-        def best_flow(arc_index: np.ndarray) -> np.ndarray:
-            out = solve_min_cost_flow(supply=supply, demand=demand, arc_cap=cap_local[arc_index],
-                                      arc_need=need_local[arc_index], arc_cost=cost[arc_index],
-                                      need_rank=weight, unit_value=None)
-            for key in timings:
-                timings[key] += out.timings[key]
-            result = np.zeros(pair.size, dtype=np.int64)
-            result[arc_index] = out.flow
-            return result
-
-        relaxed = best_flow(np.arange(pair.size))
-        bound = float(relaxed @ weight[need_local])
-        bound_total += bound
-        split = np.bincount(need_local, weights=relaxed > 0, minlength=needs.size) > 1
-        if not split.any():
-            flow[pair] += relaxed  # the relaxation already obeys the rule: optimal
-            continue
-        # Share the time left among the remaining blocks by size.
-        remaining = sum(b.size for b in blocks[number:])
-        block_deadline = time.perf_counter() + (deadline - time.perf_counter()) * pair.size / remaining
-        t0 = time.perf_counter()
-        owner, local_optimum = assign(weight, demand, supply, need_local, cap_local, block_deadline)
-        timings["solve"] += time.perf_counter() - t0
-        reached_local_optimum &= local_optimum
-        code = need_local.astype(np.int64) * caps.size + cap_local  # pairs are sorted by (need, capacity)
-        served = np.flatnonzero(owner >= 0)
-        chosen = np.searchsorted(code, served * caps.size + owner[served])
-        flow[pair] += best_flow(np.sort(chosen))
-
-    pinned_weighted = float(arcs.pinned_flow @ p.need_weight[c.need].astype(np.float64))
-    bound = (bound_total + pinned_weighted) / p.quantity_scale
-    weighted = float(flow @ p.need_weight[c.need].astype(np.float64)) / p.quantity_scale
-    notes: list[str] = []
-    if weighted >= bound - 1e-9 * max(1.0, bound):
-        status = Status.OPTIMAL
-    elif reached_local_optimum:
-        status = Status.FEASIBLE
-    else:
-        status = Status.TIMED_OUT
-        notes.append(m.NOTE_TIME_LIMIT.format(seconds=m.number(policy.time_limit_seconds)))
-    return LinearOutcome(flow, status, "single_provider_search", bound, np.zeros(len(p.org_names), dtype=bool),
-                         notes, timings)
+def search(problem: Problem, compat: Compatibility, arcs: Arcs, pair: np.ndarray, deadline: float) -> np.ndarray:
+    """Scaled units per pair of ``pair`` (one resource type, in canonical
+    (need, capacity) order) obeying one provider per need: greedy, local
+    search until ``deadline`` (a perf_counter value), then the min-cost flow
+    over the chosen pairs."""
+    p, c = problem, compat
+    needs, need_local = np.unique(c.need[pair], return_inverse=True)
+    caps, cap_local = np.unique(c.cap[pair], return_inverse=True)
+    weight = p.need_weight[needs].astype(np.int64)
+    demand, supply = arcs.demand[needs], arcs.supply[caps]
+    owner, _ = assign(weight, demand, supply, need_local, cap_local, deadline)
+    code = need_local.astype(np.int64) * caps.size + cap_local
+    served = np.flatnonzero(owner >= 0)
+    chosen = np.sort(np.searchsorted(code, served * caps.size + owner[served]))
+    out = solve_min_cost_flow(supply=supply, demand=demand, arc_cap=cap_local[chosen], arc_need=need_local[chosen],
+                              arc_cost=c.unit_cost[pair][chosen], need_rank=weight, unit_value=None)
+    flow = np.zeros(pair.size, dtype=np.int64)
+    flow[chosen] = out.flow
+    return flow
