@@ -708,10 +708,12 @@ def _solve_block(p: Problem, c: Compatibility, arcs: Arcs, pair: np.ndarray, cap
             support |= searched > 0
         better, mip_status, bound = _mixed_integer(block, phases, support, start_x, penalty, bound,
                                                    deadline, timings)
-        if better is not None:
+        start_ok = bool((block.slack_needed(start_x) <= ARTIFICIAL_TOLERANCE).all())
+        # A MIP stopped early may return worse than the start it was given.
+        if better is not None and not (start_ok and phases[0] @ better < phases[0] @ start_x):
             x, status = better, mip_status
-        elif (block.slack_needed(start_x) <= ARTIFICIAL_TOLERANCE).all():
-            x, status = start_x, Status.TIMED_OUT  # the LP optimum without its rule-breaking pairs
+        elif start_ok:
+            x, status = start_x, Status.TIMED_OUT  # the rounded LP optimum or the search's incumbent
         else:
             x, status = None, Status.TIMED_OUT
     if x is None:

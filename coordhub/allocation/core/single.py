@@ -11,9 +11,9 @@ is over assignments:
    each to the compatible capacity with the least room that can still serve
    it in full, else to the one with the most room left.
 2. Local search: move a need to another compatible capacity (or give an
-   unserved need one) whenever the weighted units delivered by the two
-   capacities, each filled by weight, grow; sweep until no move helps or
-   the time is up.
+   unserved need one), possibly handing the room it leaves to a need nobody
+   serves yet, whenever the weighted units delivered by the two capacities,
+   each filled by weight, grow; sweep until no move helps or the time is up.
 3. A min-cost flow over the chosen pairs gives the quantities (weighted
    units first, then cost).
 
@@ -99,22 +99,40 @@ def assign(weight: np.ndarray, quantity: np.ndarray, room: np.ndarray, arc_need:
         for j in range(n_caps):
             if time.perf_counter() >= deadline:
                 return np.array(owner, dtype=np.int64), False
+            # A full capacity gains nothing from a need no heavier than those it serves.
+            full = sum(q[i] for i in members[j]) >= s[j]
+            lightest = min((w[i] for i in members[j]), default=0)
             for i in needs_of_cap[j]:
                 k = owner[i]
-                if k == j:
+                if k == j or (full and w[i] <= lightest):
                     continue
                 gained = fill_value(members[j] | {i}, w, q, s[j])
+                refill = -1
                 if k >= 0:
-                    kept = fill_value(members[k] - {i}, w, q, s[k])
+                    rest = members[k] - {i}
+                    kept = fill_value(rest, w, q, s[k])
                     delta = gained + kept - value[j] - value[k]
+                    if delta <= 0:
+                        # The room i leaves at k may serve a need nobody serves yet.
+                        for u in needs_of_cap[k]:
+                            if owner[u] == -1 and u != i:
+                                refilled = fill_value(rest | {u}, w, q, s[k])
+                                if gained + refilled - value[j] - value[k] > delta:
+                                    refill, kept = u, refilled
+                                    delta = gained + refilled - value[j] - value[k]
                 else:
                     kept, delta = 0, gained - value[j]
                 if delta > 0:
                     members[j].add(i)
                     value[j] = gained
+                    full = sum(q[m] for m in members[j]) >= s[j]
+                    lightest = min(w[m] for m in members[j])
                     if k >= 0:
                         members[k].discard(i)
                         value[k] = kept
+                    if refill >= 0:
+                        members[k].add(refill)
+                        owner[refill] = k
                     owner[i] = j
                     moved += 1
         if not moved:
