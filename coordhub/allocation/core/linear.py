@@ -710,7 +710,9 @@ def _solve_block(p: Problem, c: Compatibility, arcs: Arcs, pair: np.ndarray, cap
                                                    deadline, timings)
         start_ok = bool((block.slack_needed(start_x) <= ARTIFICIAL_TOLERANCE).all())
         # A MIP stopped early may return worse than the start it was given.
-        if better is not None and not (start_ok and phases[0] @ better < phases[0] @ start_x):
+        start_value = float(phases[0] @ start_x)
+        worse = better is not None and phases[0] @ better < start_value - 1e-6 * max(1.0, abs(start_value))
+        if better is not None and not (start_ok and worse):
             x, status = better, mip_status
         elif start_ok:
             x, status = start_x, Status.TIMED_OUT  # the rounded LP optimum or the search's incumbent
