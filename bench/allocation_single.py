@@ -15,7 +15,8 @@ one provider per need as its only side constraint:
   rows, maximise weighted units) with the same time limit: its best
   solution, its dual bound and gap.
 The machine is shared: CPU seconds of this process are printed beside wall
-seconds.  Results go to bench/results/allocation_single.{json,md}.
+seconds.  Results go to bench/results/allocation_single.{json,md} (other
+time limits: allocation_single_<limit>s.{json,md}).
 """
 
 from __future__ import annotations
@@ -126,7 +127,9 @@ def write_results(row: dict) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     meta = {"python": platform.python_version(), "cpus": os.cpu_count(), "load_average": os.getloadavg(),
             "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
-    (RESULTS / "allocation_single.json").write_text(json.dumps({"meta": meta, "row": row}, indent=2) + "\n")
+    # The default 30 s run is allocation_single.*; other time limits get their own files.
+    stem = "allocation_single" if row["time_limit_s"] == 30 else f"allocation_single_{row['time_limit_s']:.0f}s"
+    (RESULTS / f"{stem}.json").write_text(json.dumps({"meta": meta, "row": row}, indent=2) + "\n")
     c, s = row["coordhub"], row["search"]
     lines = [
         "# One provider per need, 10,000 needs x 5,000 capacities",
@@ -150,7 +153,7 @@ def write_results(row: dict) -> None:
         lines.append(f"| HiGHS MIP (scipy milp), same model | {h['message']} | {h['wall_s']} | {h['cpu_s']} "
                      f"| {wu} | {bound} | {gap} |")
     lines += ["", f"Bound without the rule (plain min-cost flow optimum): {row['without_rule_bound']:,.0f}."]
-    (RESULTS / "allocation_single.md").write_text("\n".join(lines) + "\n")
+    (RESULTS / f"{stem}.md").write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,8 @@ is over assignments:
    unserved need one), possibly handing the room it leaves to a need nobody
    serves yet, or swap two needs between their capacities, whenever the
    weighted units delivered by the two capacities, each filled by weight,
-   grow; sweep until no change helps or the time is up.
+   grow; sweep until no change helps.  Then, in the time left, also chains:
+   the room left is taken by a need served at a third capacity.
 3. A min-cost flow over the chosen pairs gives the quantities (weighted
    units first, then cost).
 
@@ -100,6 +101,7 @@ def assign(weight: np.ndarray, quantity: np.ndarray, room: np.ndarray, arc_need:
     def fill(members_of: set[int], cap: int) -> int:
         return fill_value(members_of, w, q, s[cap])
 
+    chains = False  # first to a local optimum of the cheap changes, then with the dearer chains too
     while True:
         moved = 0
         for j in range(n_caps):
@@ -114,6 +116,7 @@ def assign(weight: np.ndarray, quantity: np.ndarray, room: np.ndarray, arc_need:
                     continue
                 # Candidate changes: (gain, new value at j, new value at k, need j gives to k, need k takes in).
                 gained = fill(members[j] | {i}, j)
+                chain = None
                 if k < 0:
                     best = (gained - value[j], gained, 0, -1, -1)
                 else:
@@ -125,6 +128,18 @@ def assign(weight: np.ndarray, quantity: np.ndarray, room: np.ndarray, arc_need:
                         if owner[u] == -1 and u != i:
                             refilled = fill(rest | {u}, k)
                             best = max(best, (gained + refilled - value[j] - value[k], gained, refilled, -1, u))
+                    # Or (second stage) a need served at a third capacity moves into that room.
+                    for u in needs_of_cap[k] if chains else ():
+                        third = owner[u]
+                        if third < 0 or third == j or third == k or u == i:
+                            continue
+                        refilled = fill(rest | {u}, k)
+                        if gained + refilled - value[j] - value[k] <= best[0]:
+                            continue
+                        left_behind = fill(members[third] - {u}, third)
+                        gain = gained + refilled + left_behind - value[j] - value[k] - value[third]
+                        if gain > best[0]:
+                            best, chain = (gain, gained, refilled, -1, u), (third, left_behind)
                     # Or i and a need of j that k can serve trade places.
                     for other in members[j]:
                         if (other, k) in compatible:
@@ -140,6 +155,9 @@ def assign(weight: np.ndarray, quantity: np.ndarray, room: np.ndarray, arc_need:
                 if k >= 0:
                     members[k].discard(i)
                     value[k] = value_k
+                if chain is not None and taken >= 0 and owner[taken] == chain[0]:
+                    members[chain[0]].discard(taken)
+                    value[chain[0]] = chain[1]
                 for extra in (given, taken):
                     if extra >= 0:
                         members[j].discard(extra)
@@ -149,7 +167,9 @@ def assign(weight: np.ndarray, quantity: np.ndarray, room: np.ndarray, arc_need:
                 lightest = min(w[m] for m in members[j])
                 moved += 1
         if not moved:
-            return np.array(owner, dtype=np.int64), True
+            if chains:
+                return np.array(owner, dtype=np.int64), True
+            chains = True
 
 
 def search(problem: Problem, compat: Compatibility, arcs: Arcs, pair: np.ndarray, deadline: float) -> np.ndarray:

@@ -108,7 +108,12 @@ def test_search_obeys_the_rule_and_never_loses_to_greedy_alone(data):
         assert j == -1 or (i, j) in pairs
     w, q, s = weight.tolist(), quantity.tolist(), room.tolist()
     value = sum(fill_value({i for i, o in enumerate(owner.tolist()) if o == j}, w, q, s[j]) for j in range(n_caps))
-    # Never below the best single pair, never above the relaxation without the rule.
+    # Never below the greedy alone (a deadline already past stops before the search), never below the
+    # best single pair, never above the relaxation without the rule.
+    greedy, _ = assign(weight, quantity, room, arc_need, arc_cap, time.perf_counter() - 1)
+    greedy_value = sum(fill_value({i for i, o in enumerate(greedy.tolist()) if o == j}, w, q, s[j])
+                       for j in range(n_caps))
+    assert value >= greedy_value
     best_pair = max((w[i] * min(q[i], s[j]) for i, j in pairs), default=0)
     assert value >= best_pair
     assert value <= sum(sorted(w)[-1] * r for r in s)
