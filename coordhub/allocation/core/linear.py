@@ -23,7 +23,9 @@ Phases (hierarchical): maximise weighted units (lexicographic: each priority
 level in turn), keep that value in a row, minimise cost; trade-off mode has
 one phase.  Discrete rules: the LP bound first, then a MIP (SCIP: it keeps
 its time limit) over the LP optimum's support and the plain optimum's pairs,
-started from the LP optimum made to obey the rules; phases as MIPs, then an
+started from the better of the LP optimum made to obey the rules and,
+for one provider per need alone, a greedy + local search (single.py);
+phases as MIPs, then an
 LP polishes the cost over the pairs chosen.  The reported gap is against the
 full LP bound.  LP values become whole quanta (rounded when within 1e-4,
 else down), so a fractional LP optimum can lose a little (reported as gap).
@@ -43,6 +45,7 @@ from ortools.math_opt.core.python import solver as mathopt_solver
 from ortools.math_opt.python import callback, init_arguments, parameters
 
 from . import messages as m
+from . import single
 from .arcs import Arcs, plain_flow
 from .compatibility import Compatibility
 from .model import Status
@@ -61,6 +64,7 @@ PENALTY = 1e4  # price of an artificial slack unit, times the largest objective 
 ARTIFICIAL_TOLERANCE = 1e-6
 INITIAL_PER_NEED = 4  # cheapest pairs of each need in the first restricted LP
 MIP_FIRST_PHASE_SHARE = 0.7
+SEARCH_SHARE = 0.8  # of a block's time left after the LP, for the single-provider search
 POLISH_SHARE = 0.15  # of a MIP's time, kept for the cost phase
 RESERVE_SECONDS = 1.0  # of the time limit, left for explanations and the result
 TR = result_pb2.TerminationReasonProto
@@ -694,12 +698,24 @@ def _solve_block(p: Problem, c: Compatibility, arcs: Arcs, pair: np.ndarray, cap
     if discrete and x is not None and bound is not None:
         support = (x > NEAR_WHOLE) | (hint > 0)
         start_x = _discrete_start(block, x, phases[0], penalty, deadline, timings)
+        if single.applies(p):
+            # A greedy + local search incumbent, usually far better than the rounded LP optimum.
+            t0 = time.perf_counter()
+            searched = single.search(p, c, arcs, pair, t0 + SEARCH_SHARE * (deadline - t0)).astype(np.float64)
+            timings["solve"] += time.perf_counter() - t0
+            if phases[0] @ searched > phases[0] @ start_x:
+                start_x = searched
+            support |= searched > 0
         better, mip_status, bound = _mixed_integer(block, phases, support, start_x, penalty, bound,
                                                    deadline, timings)
-        if better is not None:
+        start_ok = bool((block.slack_needed(start_x) <= ARTIFICIAL_TOLERANCE).all())
+        # A MIP stopped early may return worse than the start it was given.
+        start_value = float(phases[0] @ start_x)
+        worse = better is not None and phases[0] @ better < start_value - 1e-6 * max(1.0, abs(start_value))
+        if better is not None and not (start_ok and worse):
             x, status = better, mip_status
-        elif (block.slack_needed(start_x) <= ARTIFICIAL_TOLERANCE).all():
-            x, status = start_x, Status.TIMED_OUT  # the LP optimum without its rule-breaking pairs
+        elif start_ok:
+            x, status = start_x, Status.TIMED_OUT  # the rounded LP optimum or the search's incumbent
         else:
             x, status = None, Status.TIMED_OUT
     if x is None:
