@@ -153,7 +153,7 @@ def snapshot_pdf(operation: Operation, user: User, query: MapQuery) -> bytes:
         pdf.drawRightString(page_width - 30, y, str(organisations))
     pdf.setFont("Helvetica-Oblique", 7)
     source = _("Source: coordhub registry of %(operation)s, as partners reported it, on %(date)s UTC. Boundaries: %(boundaries)s.",
-               operation=operation.name, date=now.strftime("%Y-%m-%d %H:%M"),
+               operation=operation.name, date=now.strftime("%Y-%m-%d"),
                boundaries=_("COD-AB loaded by the administrators") if collection["metadata"]["boundaries"]
                else _("none loaded, areas drawn at their centroids"))
     pdf.drawString(30, 24, source)
