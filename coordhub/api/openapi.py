@@ -21,9 +21,9 @@ VERSION = {"type": "integer", "minimum": 1,
            "description": "Optimistic concurrency: the record's version, +1 at every write (also the ETag)"}
 STAMPS = {"created_at": {"type": "string"}, "updated_at": {"type": "string"}, "archived": {"type": "boolean"},
           "version": VERSION}
-REDACTED = {"type": "object", "required": ["id", "sensitive", "details_restricted", "version"], "properties": {
+REDACTED = {"type": "object", "required": ["id", "sensitive", "details_restricted"], "properties": {
     "id": {"type": "integer"}, "sensitive": {"const": True}, "details_restricted": {"const": True},
-    "sector_id": {"type": "integer"}, "areas": {"type": "array", "items": AREA}, "version": VERSION}}
+    "sector_id": {"type": "integer"}, "areas": {"type": "array", "items": AREA}}}
 ETAG = {"ETag": {"description": "The record's version as an entity tag (`\"3\"`): send it back in If-Match",
                  "schema": {"type": "string"}}}
 IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
