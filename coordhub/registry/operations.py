@@ -559,8 +559,10 @@ def save_organisation(user: User, data: dict[str, Any], organisation: Organisati
     _require(bool(name), _("This field is required."), "name")
     check_text_lengths(Organisation, {field: (data.get(field) or "").strip() for field in
                                       ("name", "acronym", "iati_identifier")})
+    # SQLite's lower() folds ASCII letters only: the exact name is compared too (the column is unique).
     clash = db.session.scalar(sa.select(Organisation.id).where(
-        sa.func.lower(Organisation.name) == name.lower(), Organisation.id != (organisation.id if organisation else 0)))
+        sa.or_(sa.func.lower(Organisation.name) == name.lower(), Organisation.name == name),
+        Organisation.id != (organisation.id if organisation else 0)))
     _require(clash is None, _("An organisation with this name already exists."), "name")
     org_type = data.get("type")
     if isinstance(org_type, str):

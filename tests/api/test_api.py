@@ -127,3 +127,12 @@ def test_nul_characters_are_refused_with_the_field_name(world, client, token_for
     assert response.status_code == 422 and response.get_json()["error"]["field"] == "area_pcodes"
     assert client.get("/api/v1/admin-areas/%00", headers=headers).status_code == 404
     assert client.get("/api/v1/projects?q=%00", headers=headers).status_code == 200
+
+
+def test_an_organisation_name_with_accented_capitals_is_refused_twice_not_a_500(world, client, token_for):
+    """SQLite's lower() leaves 'Ü' as it is: the duplicate check must still find the same name."""
+    headers = token_for(world.users["admin"])
+    body = {"name": "ÜNION DES FEMMES ÉLUES", "type": "national_ngo"}
+    assert client.post("/api/v1/organisations", json=body, headers=headers).status_code == 201
+    again = client.post("/api/v1/organisations", json=body, headers=headers)
+    assert again.status_code == 422 and again.get_json()["error"]["field"] == "name"
