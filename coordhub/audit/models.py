@@ -55,6 +55,18 @@ def audit_value(value: Any) -> Any:
     return str(label if label is not None else value)
 
 
+def apply_changes(entity, values: dict[str, Any], creating: bool) -> dict[str, list]:
+    """Set `values` on `entity` and return the audit changes (field -> [old, new]) of the fields that differ
+    (every field when creating)."""
+    changes: dict[str, list] = {}
+    for field, value in values.items():
+        old = None if creating else getattr(entity, field)
+        if creating or old != value:
+            changes[field] = [audit_value(old), audit_value(value)]
+            setattr(entity, field, value)
+    return changes
+
+
 def record(user, action: AuditAction, entity, changes: dict | None = None, summary: str = "",
            operation_id: int | None = None) -> AuditEntry:
     """Add an audit entry to the current transaction (the caller commits)."""

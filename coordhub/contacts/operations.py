@@ -5,7 +5,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from coordhub.audit.models import AuditAction, audit_value, record
+from coordhub.audit.models import AuditAction, apply_changes, record
 from coordhub.auth.models import Role, User
 from coordhub.contacts import rights
 from coordhub.contacts.models import Contact, OwnerMessage
@@ -64,12 +64,7 @@ def save_contact(user: User, operation: Operation, data: dict[str, Any], contact
     if creating:
         contact = Contact(operation_id=operation.id, consent_at=utcnow(), consent_recorded_by_id=user.id)
         db.session.add(contact)
-    changes = {}
-    for field, value in values.items():
-        old = None if creating else getattr(contact, field)
-        if creating or old != value:
-            changes[field] = [audit_value(old), audit_value(value)]
-            setattr(contact, field, value)
+    changes = apply_changes(contact, values, creating)
     contact.updated_at = utcnow()
     db.session.flush()
     if changes:

@@ -8,7 +8,7 @@ from typing import Any, Iterable, Sequence
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from coordhub.audit.models import AuditAction, audit_value, record
+from coordhub.audit.models import AuditAction, apply_changes, audit_value, record
 from coordhub.auth.models import User
 from coordhub.errors import DomainError, PermissionDenied, ValidationError
 from coordhub.extensions import db
@@ -111,12 +111,7 @@ def save_indicator(user: User, operation: Operation, data: dict[str, Any], indic
                               disaggregation=[])
         if indicator.type is IndicatorType.count and "type" not in values:
             values["type"] = IndicatorType.count
-    changes = {}
-    for field, value in values.items():
-        old = None if creating else getattr(indicator, field)
-        if creating or old != value:
-            changes[field] = [audit_value(old), audit_value(value)]
-            setattr(indicator, field, value)
+    changes = apply_changes(indicator, values, creating)
     _require(not (indicator.aggregation is Aggregation.sum and indicator.type is not IndicatorType.count),
              _("Percentages and yes/no answers do not add up: use the latest value."), "aggregation")
     db.session.add(indicator)

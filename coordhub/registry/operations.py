@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
-from coordhub.audit.models import AuditAction, AuditEntry, audit_value, record
+from coordhub.audit.models import AuditAction, AuditEntry, apply_changes, audit_value, record
 from coordhub.auth import rights
 from coordhub.auth.models import Role, User
 from coordhub.auth.operations import check_password_rule
@@ -578,12 +578,7 @@ def save_organisation(user: User, data: dict[str, Any], organisation: Organisati
               "iati_identifier": (data.get("iati_identifier") or "").strip() or None}
     if "archived" in data:
         values["archived"] = bool(data["archived"])
-    changes = {}
-    for field, value in values.items():
-        old = None if creating else getattr(organisation, field)
-        if creating or old != value:
-            changes[field] = [audit_value(old), audit_value(value)]
-            setattr(organisation, field, value)
+    changes = apply_changes(organisation, values, creating)
     db.session.add(organisation)
     db.session.flush()
     if changes:
@@ -619,13 +614,8 @@ def save_user(actor: User | None, data: dict[str, Any], target: User | None = No
     if creating or password:
         check_password_rule(password, email, name)
     user = target or User()
-    changes: dict[str, list] = {}
-    for field, value in {"email": email, "name": name, "role": role, "organisation_id": organisation_id,
-                         "active": bool(data.get("active", True if creating else target.active))}.items():
-        old = None if creating else getattr(user, field)
-        if creating or old != value:
-            changes[field] = [audit_value(old), audit_value(value)]
-            setattr(user, field, value)
+    changes = apply_changes(user, {"email": email, "name": name, "role": role, "organisation_id": organisation_id,
+                                   "active": bool(data.get("active", True if creating else target.active))}, creating)
     if password:
         user.set_password(password)
         changes["password"] = ["", "(changed)"]
@@ -678,14 +668,9 @@ def save_operation(user: User | None, data: dict[str, Any], operation: Operation
              "country_code")
     creating = operation is None
     operation = operation or Operation()
-    changes = {}
-    for field, value in {"name": name, "country_code": country,
-                         "description": (data.get("description") or "").strip(),
-                         "currency": (data.get("currency") or "USD").strip().upper()}.items():
-        old = None if creating else getattr(operation, field)
-        if creating or old != value:
-            changes[field] = [audit_value(old), value]
-            setattr(operation, field, value)
+    changes = apply_changes(operation, {"name": name, "country_code": country,
+                                        "description": (data.get("description") or "").strip(),
+                                        "currency": (data.get("currency") or "USD").strip().upper()}, creating)
     db.session.add(operation)
     db.session.flush()
     if changes:
