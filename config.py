@@ -1,4 +1,5 @@
 """Configuration classes for coordhub, read from the environment."""
+
 from __future__ import annotations
 
 import os
@@ -12,9 +13,9 @@ def database_url(raw: str | None, default: str) -> str:
     """Normalise a DATABASE_URL so SQLAlchemy uses the psycopg 3 driver for PostgreSQL."""
     url = raw or default
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 
@@ -60,13 +61,13 @@ class DefaultConfig:
     # E-mail notifications (SMTP). Without MAIL_SERVER notices are in-app only.
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
-    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes")   # STARTTLS
-    MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "").lower() in ("1", "true", "yes")   # SMTPS
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes")  # STARTTLS
+    MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "").lower() in ("1", "true", "yes")  # SMTPS
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "coordhub <noreply@localhost>")
-    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))             # seconds per SMTP conversation step
-    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "10"))     # then the message is marked failed
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))  # seconds per SMTP conversation step
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "10"))  # then the message is marked failed
     MAIL_BASE_URL = os.environ.get("MAIL_BASE_URL")  # public address for links in e-mails, e.g. https://coordhub.org
     # Base tiles under the maps, e.g. a mission's own tile server "https://tiles.example/{z}/{x}/{y}.png";
     # empty (the default): no tiles, the boundaries are the map (offline and thin links).
@@ -80,9 +81,7 @@ class DevelopmentConfig(DefaultConfig):
 class TestingConfig(DefaultConfig):
     TESTING = True
     WTF_CSRF_ENABLED = False  # tests/auth/test_csrf.py switches it back on to prove protection
-    SQLALCHEMY_DATABASE_URI = database_url(
-        os.environ.get("DATABASE_URL"), "sqlite:///:memory:"
-    )
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"), "sqlite:///:memory:")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     REDIS_URL = None
     PAGE_SIZE = 10

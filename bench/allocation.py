@@ -61,10 +61,16 @@ def make_areas(rng: np.random.Generator, admin1: int = 20, admin2: int = 15, adm
             areas.append(AdminArea(pcode=p2, parent_pcode=p1, name=f"District {p2}", level=2, lat=lat2, lon=lon2))
             for c in range(admin3):
                 p3 = f"{p2}{c + 1:02d}"
-                areas.append(AdminArea(
-                    pcode=p3, parent_pcode=p2, name=f"Sub-district {p3}", level=3,
-                    lat=lat2 + rng.uniform(-0.15, 0.15), lon=lon2 + rng.uniform(-0.15, 0.15),
-                ))
+                areas.append(
+                    AdminArea(
+                        pcode=p3,
+                        parent_pcode=p2,
+                        name=f"Sub-district {p3}",
+                        level=3,
+                        lat=lat2 + rng.uniform(-0.15, 0.15),
+                        lon=lon2 + rng.uniform(-0.15, 0.15),
+                    )
+                )
     return areas
 
 
@@ -96,8 +102,11 @@ def make_instance(n_needs: int, n_caps: int, seed: int = 7, target_compatible: f
     need_open = rng.random(n_needs) < 0.2
     needs = [
         Need(
-            id=f"N{i:06d}", pcode=level3[need_area[i]], resource_type=types[need_type[i]],
-            quantity=float(need_qty[i]), priority=int(need_priority[i]),
+            id=f"N{i:06d}",
+            pcode=level3[need_area[i]],
+            resource_type=types[need_type[i]],
+            quantity=float(need_qty[i]),
+            priority=int(need_priority[i]),
             start=base + timedelta(days=int(need_start[i])),
             end=None if need_open[i] else base + timedelta(days=int(need_start[i] + need_len[i])),
         )
@@ -121,13 +130,20 @@ def make_instance(n_needs: int, n_caps: int, seed: int = 7, target_compatible: f
     for j in range(n_caps):
         pool = (["XY"], level1, level2)[cap_level[j]]
         chosen = sorted({pool[k] for k in rng.integers(0, len(pool), cap_areas[j])})
-        capacities.append(Capacity(
-            id=f"C{j:06d}", org=f"ORG{cap_org[j]:04d}", org_type="NGO" if cap_local[j] else "INGO",
-            is_local=bool(cap_local[j]), resource_type=types[cap_type[j]], quantity=float(cap_qty[j]),
-            unit_cost=float(cap_cost[j]), service_pcodes=chosen,
-            start=base + timedelta(days=int(cap_start[j])),
-            end=None if cap_open[j] else base + timedelta(days=int(cap_start[j] + cap_len[j])),
-        ))
+        capacities.append(
+            Capacity(
+                id=f"C{j:06d}",
+                org=f"ORG{cap_org[j]:04d}",
+                org_type="NGO" if cap_local[j] else "INGO",
+                is_local=bool(cap_local[j]),
+                resource_type=types[cap_type[j]],
+                quantity=float(cap_qty[j]),
+                unit_cost=float(cap_cost[j]),
+                service_pcodes=chosen,
+                start=base + timedelta(days=int(cap_start[j])),
+                end=None if cap_open[j] else base + timedelta(days=int(cap_start[j] + cap_len[j])),
+            )
+        )
     return needs, capacities, areas
 
 
@@ -159,8 +175,9 @@ def highs_same_lp(needs, capacities, areas, policy: Policy, time_limit: float) -
     limits = np.concatenate([arcs.demand, arcs.supply]).astype(np.float64)
     objective = cost.astype(np.float64) - (problem.need_weight[need] * float(big))
     started = time.perf_counter()
-    solved = linprog(objective, A_ub=matrix, b_ub=limits, bounds=(0, None), method=HIGHS_METHOD,
-                     options={"time_limit": time_limit})
+    solved = linprog(
+        objective, A_ub=matrix, b_ub=limits, bounds=(0, None), method=HIGHS_METHOD, options={"time_limit": time_limit}
+    )
     seconds = time.perf_counter() - started
     out = {"seconds": seconds, "status": int(solved.status), "message": str(solved.message), "pairs": int(n)}
     if solved.x is not None and solved.status == 0:
@@ -202,16 +219,24 @@ def run_one(label: str, highs: bool, side: bool) -> dict:
     assert all(r.assignments == result.assignments for r in runs)
     t = result.timings
     row = {
-        "size": label, "needs": n_needs, "capacities": n_caps, "generate_s": round(generated, 2),
-        "status": str(result.status), "engine": result.engine,
+        "size": label,
+        "needs": n_needs,
+        "capacities": n_caps,
+        "generate_s": round(generated, 2),
+        "status": str(result.status),
+        "engine": result.engine,
         "timings": {k: round(v, 4) for k, v in t.items()},
         "end_to_end_s": round(result.seconds, 4),
-        "end_to_end_median_s": round(float(np.median([r.seconds for r in runs])), 4), "runs": len(runs),
+        "end_to_end_median_s": round(float(np.median([r.seconds for r in runs])), 4),
+        "runs": len(runs),
         "core_s": round(t["compatibility"] + t["build"] + t["solve"] + t["explain"], 4),
-        "weighted_units": result.weighted_units, "cost": round(result.cost, 2),
-        "coverage": round(result.coverage.overall.share, 4), "explanations": len(result.explanations),
+        "weighted_units": result.weighted_units,
+        "cost": round(result.cost, 2),
+        "coverage": round(result.coverage.overall.share, 4),
+        "explanations": len(result.explanations),
         "assignments": len(result.assignments),
-        "rss_before_mb": round(rss_before, 1), "peak_rss_mb": round(rss_peak, 1),
+        "rss_before_mb": round(rss_before, 1),
+        "peak_rss_mb": round(rss_peak, 1),
     }
     from coordhub.allocation.core.compatibility import find_compatible_pairs
     from coordhub.allocation.core.problem import build_problem
@@ -227,7 +252,8 @@ def run_one(label: str, highs: bool, side: bool) -> dict:
             row["highs_weighted_units"] = h["weighted_units"]
             row["highs_cost"] = round(h["cost"], 2)
             row["same_weighted_units"] = abs(h["weighted_units"] - result.weighted_units) <= 1e-6 * max(
-                1.0, result.weighted_units)
+                1.0, result.weighted_units
+            )
             row["highs_over_flow_solve"] = round(h["seconds"] / max(t["solve"], 1e-9), 1)
             row["highs_over_end_to_end"] = round(h["seconds"] / result.seconds, 1)
         else:
@@ -236,12 +262,19 @@ def run_one(label: str, highs: bool, side: bool) -> dict:
         row["side"] = []
         for name, side_policy in side_policies(capacities).items():
             r = allocate(needs, capacities, areas=areas, policy=side_policy)
-            row["side"].append({
-                "constraints": name, "status": str(r.status), "engine": r.engine, "seconds": round(r.seconds, 2),
-                "weighted_units": r.weighted_units, "lp_bound": None if r.bound is None else round(r.bound, 2),
-                "gap_to_lp_bound": None if r.gap is None else r.gap, "cost": round(r.cost, 2),
-                "timings": {k: round(v, 3) for k, v in r.timings.items()},
-            })
+            row["side"].append(
+                {
+                    "constraints": name,
+                    "status": str(r.status),
+                    "engine": r.engine,
+                    "seconds": round(r.seconds, 2),
+                    "weighted_units": r.weighted_units,
+                    "lp_bound": None if r.bound is None else round(r.bound, 2),
+                    "gap_to_lp_bound": None if r.gap is None else r.gap,
+                    "cost": round(r.cost, 2),
+                    "timings": {k: round(v, 3) for k, v in r.timings.items()},
+                }
+            )
     return row
 
 
@@ -278,11 +311,15 @@ def write_results(rows: list[dict]) -> None:
             kept.setdefault(r["size"], {}).update(r)
             if "highs_weighted_units" in kept[r["size"]]:
                 kept[r["size"]]["highs_over_end_to_end"] = round(
-                    kept[r["size"]]["highs_s"] / kept[r["size"]]["end_to_end_s"], 1)
+                    kept[r["size"]]["highs_s"] / kept[r["size"]]["end_to_end_s"], 1
+                )
         rows = [kept[label] for label in SIZES if label in kept]
     meta = {
-        "python": platform.python_version(), "cpus": os.cpu_count(), "machine": platform.machine(),
-        "load_average": os.getloadavg(), "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "machine": platform.machine(),
+        "load_average": os.getloadavg(),
+        "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
     (RESULTS / "allocation.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2) + "\n")
     lines = [
@@ -320,8 +357,10 @@ def write_results(rows: list[dict]) -> None:
         ]
         for s_ in side:
             gap = "-" if s_["gap_to_lp_bound"] is None else f"{100 * s_['gap_to_lp_bound']:.3f} %"
-            lines.append(f"| {s_['constraints']} | {s_['engine']} | {s_['status']} | {s_['seconds']} "
-                         f"| {s_['weighted_units']:,.0f} | {s_['lp_bound']} | {gap} |")
+            lines.append(
+                f"| {s_['constraints']} | {s_['engine']} | {s_['status']} | {s_['seconds']} "
+                f"| {s_['weighted_units']:,.0f} | {s_['lp_bound']} | {gap} |"
+            )
     (RESULTS / "allocation.md").write_text("\n".join(lines) + "\n")
 
 

@@ -52,19 +52,29 @@ def make_plan_instance(seed: int = 11):
     rng = np.random.default_rng(seed)
     share = rng.uniform(0.1, 0.25, len(capacities))
     clearance = rng.choice(["", "escort", "un_security"], len(capacities), p=[0.6, 0.25, 0.15])
-    capacities = [replace(c, throughput=float(max(1, round(c.quantity * s))), clearances=(k,) if k else ())
-                  for c, s, k in zip(capacities, share, clearance)]
+    capacities = [
+        replace(c, throughput=float(max(1, round(c.quantity * s))), clearances=(k,) if k else ())
+        for c, s, k in zip(capacities, share, clearance)
+    ]
     level2 = [a.pcode for a in areas if a.level == 2]
     level1 = [a.pcode for a in areas if a.level == 1]
     rules = []
     for code in rng.choice(level2, 30, replace=False)[:20]:
         month = int(rng.integers(1, 11))
-        rules.append(AccessRule(pcode=str(code), level="restricted", start=date(2025, month, 1),
-                                end=date(2025, month + 2, 28), clearances=("escort",)))
+        rules.append(
+            AccessRule(
+                pcode=str(code),
+                level="restricted",
+                start=date(2025, month, 1),
+                end=date(2025, month + 2, 28),
+                clearances=("escort",),
+            )
+        )
     for code in rng.choice(level2, 10, replace=False):
         month = int(rng.integers(1, 12))
-        rules.append(AccessRule(pcode=str(code), level="no_go", start=date(2025, month, 1),
-                                end=date(2025, month + 1, 28)))
+        rules.append(
+            AccessRule(pcode=str(code), level="no_go", start=date(2025, month, 1), end=date(2025, month + 1, 28))
+        )
     rules.append(AccessRule(pcode=str(level1[0]), level="restricted", start=date(2025, 1, 1), clearances=("local",)))
     return needs, capacities, areas, rules
 
@@ -102,10 +112,21 @@ def highs_same_lp(needs, capacities, areas, rules, policy: Policy, time_limit: f
     limits = np.concatenate([arcs.demand, arcs.supply, timed.room[slot // n_periods, slot % n_periods]])
     objective = per_unit - problem.need_weight[need] * premium
     started = time.perf_counter()
-    solved = linprog(objective, A_ub=matrix, b_ub=limits.astype(np.float64), bounds=(0, None), method=HIGHS_METHOD,
-                     options={"time_limit": time_limit})
-    out = {"seconds": time.perf_counter() - started, "status": int(solved.status), "message": str(solved.message),
-           "arcs": int(n), "rows": int(shape[0])}
+    solved = linprog(
+        objective,
+        A_ub=matrix,
+        b_ub=limits.astype(np.float64),
+        bounds=(0, None),
+        method=HIGHS_METHOD,
+        options={"time_limit": time_limit},
+    )
+    out = {
+        "seconds": time.perf_counter() - started,
+        "status": int(solved.status),
+        "message": str(solved.message),
+        "arcs": int(n),
+        "rows": int(shape[0]),
+    }
     if solved.x is not None and solved.status == 0:
         out["weighted_units"] = float(solved.x @ problem.need_weight[need]) / problem.quantity_scale
     return out
@@ -130,17 +151,27 @@ def run_one(highs: bool) -> dict:
     plain = allocate(needs, capacities, areas=areas, policy=policy)
     plain_cpu = time.process_time() - cpu_started
     row = {
-        "size": "10000x5000x12", "status": str(result.status), "engine": result.engine,
-        "generate_s": round(generated, 2), "timings": {k: round(v, 4) for k, v in result.timings.items()},
+        "size": "10000x5000x12",
+        "status": str(result.status),
+        "engine": result.engine,
+        "generate_s": round(generated, 2),
+        "timings": {k: round(v, 4) for k, v in result.timings.items()},
         "end_to_end_s": round(result.seconds, 4),
-        "end_to_end_median_s": round(float(np.median([r.seconds for r in runs])), 4), "runs": len(runs),
-        "cpu_s": round(min(cpu), 3), "plain_cpu_s": round(plain_cpu, 3), "load_before": os.getloadavg()[0],
-        "peak_rss_mb": round(rss_peak, 1), "weighted_units": result.weighted_units, "cost": round(result.cost, 2),
+        "end_to_end_median_s": round(float(np.median([r.seconds for r in runs])), 4),
+        "runs": len(runs),
+        "cpu_s": round(min(cpu), 3),
+        "plain_cpu_s": round(plain_cpu, 3),
+        "load_before": os.getloadavg()[0],
+        "peak_rss_mb": round(rss_peak, 1),
+        "weighted_units": result.weighted_units,
+        "cost": round(result.cost, 2),
         "weighted_share_met": round(result.coverage.priority_share.share, 4),
         "share_fully_met": round(result.coverage.fully_met.share, 4),
-        "assignments": len(result.assignments), "explanations": len(result.explanations),
+        "assignments": len(result.assignments),
+        "explanations": len(result.explanations),
         "access_explanations": sum(e.reason in ("no_access", "no_go", "not_cleared") for e in result.explanations),
-        "plain_weighted_share_met": round(plain.coverage.priority_share.share, 4), "plain_s": round(plain.seconds, 4),
+        "plain_weighted_share_met": round(plain.coverage.priority_share.share, 4),
+        "plain_s": round(plain.seconds, 4),
         "access_rules": len(rules),
     }
     if highs:
@@ -149,7 +180,8 @@ def run_one(highs: bool) -> dict:
         if "weighted_units" in h:
             row["highs_weighted_units"] = h["weighted_units"]
             row["same_weighted_units"] = abs(h["weighted_units"] - result.weighted_units) <= 1e-6 * max(
-                1.0, result.weighted_units)
+                1.0, result.weighted_units
+            )
             row["highs_over_end_to_end"] = round(h["seconds"] / result.seconds, 1)
     return row
 
@@ -175,22 +207,34 @@ def write_results(row: dict) -> None:
     if "highs_s" not in row and previous.exists():  # a run without HiGHS keeps the last HiGHS figures
         old = json.loads(previous.read_text())["row"]
         row.update({k: v for k, v in old.items() if k.startswith("highs") or k in ("arcs", "lp_rows")})
-    meta = {"python": platform.python_version(), "cpus": os.cpu_count(), "load_average": os.getloadavg(),
-            "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    meta = {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "load_average": os.getloadavg(),
+        "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
     (RESULTS / "allocation_plan.json").write_text(json.dumps({"meta": meta, "row": row}, indent=2) + "\n")
     t = row["timings"]
-    highs = (f"{row['highs_s']} s ({row['highs_status']}); HiGHS / end to end {row.get('highs_over_end_to_end', '-')}; "
-             f"same weighted units: {row.get('same_weighted_units', '-')}" if "highs_s" in row else "not run")
+    highs = (
+        f"{row['highs_s']} s ({row['highs_status']}); HiGHS / end to end {row.get('highs_over_end_to_end', '-')}; "
+        f"same weighted units: {row.get('same_weighted_units', '-')}"
+        if "highs_s" in row
+        else "not run"
+    )
     lines = [
-        "# Plan benchmark (time-expanded min-cost flow)", "",
+        "# Plan benchmark (time-expanded min-cost flow)",
+        "",
         f"{meta['when']}, {meta['cpus']} CPUs, Python {meta['python']}, load average at the end "
         f"{', '.join(f'{x:.1f}' for x in meta['load_average'])} (the machine is shared by several engineers).  "
         "Produced by `bench/allocation_plan.py`: 10,000 needs x 5,000 capacities x 12 monthly periods, "
         f"{row['access_rules']} access rules, throughput on every capacity; fastest of {row['runs']} runs, "
-        "median in brackets; peak RSS of the whole process.", "",
-        "| phase | seconds |", "|---|---|",
+        "median in brackets; peak RSS of the whole process.",
+        "",
+        "| phase | seconds |",
+        "|---|---|",
         *[f"| {k} | {v} |" for k, v in t.items()],
-        f"| **end to end** | **{row['end_to_end_s']}** ({row['end_to_end_median_s']}) |", "",
+        f"| **end to end** | **{row['end_to_end_s']}** ({row['end_to_end_median_s']}) |",
+        "",
         f"- CPU seconds of the process for the fastest plan: {row['cpu_s']} (the plain allocation of the same "
         f"instance: {row['plain_cpu_s']}; ratio {row['cpu_s'] / max(row['plain_cpu_s'], 1e-9):.1f})",
         f"- peak RSS: {row['peak_rss_mb']} MB",

@@ -7,6 +7,7 @@ Default database: a fresh SQLite file in /tmp; pass a PostgreSQL URL to measure 
 created again: use a scratch database). The instances are those of bench/allocation.py (the core's benchmark),
 written into an operation. Prints the figures and saves them to bench/results/allocation_runs_<database>.{json,md}.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,7 +34,15 @@ from coordhub.auth.models import Role, User  # noqa: E402
 from coordhub.extensions import db  # noqa: E402
 from coordhub.registry.admin_areas import AreaRecord  # noqa: E402
 from coordhub.registry.models import (  # noqa: E402
-    AdminArea, Capacity, Need, Operation, Organisation, OrganisationType, ResourceType, capacity_areas, utcnow,
+    AdminArea,
+    Capacity,
+    Need,
+    Operation,
+    Organisation,
+    OrganisationType,
+    ResourceType,
+    capacity_areas,
+    utcnow,
 )
 from coordhub.registry.operations import load_admin_areas  # noqa: E402
 from coordhub.registry.reference import ensure_reference_data  # noqa: E402
@@ -52,7 +61,7 @@ def _timed(function, *args, **kwargs):
 
 def _chunks(rows: list, size: int = 5000):
     for start in range(0, len(rows), size):
-        yield rows[start:start + size]
+        yield rows[start : start + size]
 
 
 def _setup(n_needs: int, n_caps: int) -> tuple[Operation, User, User]:
@@ -62,46 +71,101 @@ def _setup(n_needs: int, n_caps: int) -> tuple[Operation, User, User]:
     db.session.add(operation)
     db.session.flush()
     load_admin_areas(operation, [AreaRecord(a.pcode, a.name, a.level, a.parent_pcode, a.lat, a.lon) for a in areas])
-    area_id = dict(db.session.execute(sa.select(AdminArea.pcode, AdminArea.id).where(
-        AdminArea.operation_id == operation.id)).all())
-    types = db.session.execute(sa.select(ResourceType.code, ResourceType.id, ResourceType.sector_id)
-                               .order_by(ResourceType.code)).all()
+    area_id = dict(
+        db.session.execute(sa.select(AdminArea.pcode, AdminArea.id).where(AdminArea.operation_id == operation.id)).all()
+    )
+    types = db.session.execute(
+        sa.select(ResourceType.code, ResourceType.id, ResourceType.sector_id).order_by(ResourceType.code)
+    ).all()
     type_of = {f"item{t:02d}": types[t % len(types)] for t in range(100)}
     org_names = sorted({c.org for c in capacities})
-    organisations = [Organisation(name=f"{name} ({operation.name})", acronym=name, is_local=False,
-                                  type=OrganisationType.international_ngo) for name in org_names]
-    local = Organisation(name=f"Prefecture ({operation.name})", acronym="PREF", type=OrganisationType.local_authority,
-                         is_local=True)
+    organisations = [
+        Organisation(
+            name=f"{name} ({operation.name})", acronym=name, is_local=False, type=OrganisationType.international_ngo
+        )
+        for name in org_names
+    ]
+    local = Organisation(
+        name=f"Prefecture ({operation.name})", acronym="PREF", type=OrganisationType.local_authority, is_local=True
+    )
     db.session.add_all([*organisations, local])
     db.session.flush()
     org_id = {o.acronym: o.id for o in organisations}
     now = utcnow()
-    need_rows = [{"operation_id": operation.id, "organisation_id": local.id, "admin_area_id": area_id[n.pcode],
-                  "sector_id": type_of[n.resource_type].sector_id, "resource_type_id": type_of[n.resource_type].id,
-                  "title": f"Need {n.id}", "description": "", "quantity": n.quantity, "priority": n.priority,
-                  "start_date": n.start, "end_date": n.end, "source": "bench", "status": "open",
-                  "sensitive": False, "code": n.id, "created_at": now, "updated_at": now} for n in needs]
+    need_rows = [
+        {
+            "operation_id": operation.id,
+            "organisation_id": local.id,
+            "admin_area_id": area_id[n.pcode],
+            "sector_id": type_of[n.resource_type].sector_id,
+            "resource_type_id": type_of[n.resource_type].id,
+            "title": f"Need {n.id}",
+            "description": "",
+            "quantity": n.quantity,
+            "priority": n.priority,
+            "start_date": n.start,
+            "end_date": n.end,
+            "source": "bench",
+            "status": "open",
+            "sensitive": False,
+            "code": n.id,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for n in needs
+    ]
     for chunk in _chunks(need_rows):
         db.session.execute(sa.insert(Need.__table__), chunk)
-    cap_rows = [{"operation_id": operation.id, "organisation_id": org_id[c.org],
-                 "resource_type_id": type_of[c.resource_type].id, "title": f"Capacity {c.id}",
-                 "quantity": c.quantity, "start_date": c.start, "end_date": c.end, "unit_cost": c.unit_cost,
-                 "currency": "USD", "notes": "", "code": c.id, "created_at": now, "updated_at": now}
-                for c in capacities]
+    cap_rows = [
+        {
+            "operation_id": operation.id,
+            "organisation_id": org_id[c.org],
+            "resource_type_id": type_of[c.resource_type].id,
+            "title": f"Capacity {c.id}",
+            "quantity": c.quantity,
+            "start_date": c.start,
+            "end_date": c.end,
+            "unit_cost": c.unit_cost,
+            "currency": "USD",
+            "notes": "",
+            "code": c.id,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for c in capacities
+    ]
     ids = []
     for chunk in _chunks(cap_rows):
-        ids += db.session.execute(sa.insert(Capacity.__table__).returning(
-            Capacity.__table__.c.id, sort_by_parameter_order=True), chunk).scalars().all()
-    links = [{"capacity_id": cid, "admin_area_id": area_id[p]} for cid, c in zip(ids, capacities)
-             for p in c.service_pcodes]
+        ids += (
+            db.session.execute(
+                sa.insert(Capacity.__table__).returning(Capacity.__table__.c.id, sort_by_parameter_order=True), chunk
+            )
+            .scalars()
+            .all()
+        )
+    links = [
+        {"capacity_id": cid, "admin_area_id": area_id[p]} for cid, c in zip(ids, capacities) for p in c.service_pcodes
+    ]
     for chunk in _chunks(links):
         db.session.execute(sa.insert(capacity_areas), chunk)
-    coordinator = User(email=f"coordinator@{n_needs}x{n_caps}.bench", name="Coordinator", role=Role.coordinator,
-                       organisation_id=local.id, password_hash="x", operations=[operation],
-                       current_operation=operation)
-    partner = User(email=f"partner@{n_needs}x{n_caps}.bench", name="Partner", role=Role.focal_point,
-                   organisation_id=organisations[0].id, password_hash="x", operations=[operation],
-                   current_operation=operation)
+    coordinator = User(
+        email=f"coordinator@{n_needs}x{n_caps}.bench",
+        name="Coordinator",
+        role=Role.coordinator,
+        organisation_id=local.id,
+        password_hash="x",
+        operations=[operation],
+        current_operation=operation,
+    )
+    partner = User(
+        email=f"partner@{n_needs}x{n_caps}.bench",
+        name="Partner",
+        role=Role.focal_point,
+        organisation_id=organisations[0].id,
+        password_hash="x",
+        operations=[operation],
+        current_operation=operation,
+    )
     db.session.add_all([coordinator, partner])
     db.session.commit()
     return operation, coordinator, partner
@@ -127,10 +191,12 @@ def run(app, n_needs: int, n_caps: int, time_limit: float) -> dict:
     first, total = _timed(run_allocation, coordinator, operation, settings, "bench")
     second, second_total = _timed(run_allocation, coordinator, operation, {**settings, "lexicographic": True})
     publish_run(coordinator, second)
-    assignments = db.session.scalar(sa.select(sa.func.count()).select_from(AllocationAssignment).where(
-        AllocationAssignment.run_id == first.id))
-    explanations = db.session.scalar(sa.select(sa.func.count()).select_from(AllocationExplanation).where(
-        AllocationExplanation.run_id == first.id))
+    assignments = db.session.scalar(
+        sa.select(sa.func.count()).select_from(AllocationAssignment).where(AllocationAssignment.run_id == first.id)
+    )
+    explanations = db.session.scalar(
+        sa.select(sa.func.count()).select_from(AllocationExplanation).where(AllocationExplanation.run_id == first.id)
+    )
     _, compare_seconds = _timed(compare_runs, first, second, limit=300)  # as the page does
     _, badge_seconds = _timed(pending_count, partner, operation)
     page_status, page_seconds, _ = _page(app, coordinator, f"/allocations/{first.id}")
@@ -138,32 +204,49 @@ def run(app, n_needs: int, n_caps: int, time_limit: float) -> dict:
     mine_status, mine_seconds, _ = _page(app, partner, "/allocations/mine")
     assert (page_status, csv_status, mine_status) == (200, 200, 200), (page_status, csv_status, mine_status)
     return {
-        "size": f"{n_needs}x{n_caps}", "needs": n_needs, "capacities": n_caps, "setup_seconds": round(setup_seconds, 2),
-        "status": first.status.value, "engine": first.engine, "assignments": assignments,
-        "explanations": explanations, "read_seconds": round(read_seconds, 3),
+        "size": f"{n_needs}x{n_caps}",
+        "needs": n_needs,
+        "capacities": n_caps,
+        "setup_seconds": round(setup_seconds, 2),
+        "status": first.status.value,
+        "engine": first.engine,
+        "assignments": assignments,
+        "explanations": explanations,
+        "read_seconds": round(read_seconds, 3),
         "core_seconds": round(first.seconds, 3),
         "store_seconds": round(total - read_seconds - first.seconds, 3),
-        "run_seconds": round(total, 3), "lexicographic_run_seconds": round(second_total, 3),
-        "run_page_seconds": round(page_seconds, 3), "csv_seconds": round(csv_seconds, 3),
-        "csv_megabytes": round(csv_bytes / 2**20, 2), "compare_seconds": round(compare_seconds, 3),
-        "badge_seconds": round(badge_seconds, 4), "my_assignments_seconds": round(mine_seconds, 3),
+        "run_seconds": round(total, 3),
+        "lexicographic_run_seconds": round(second_total, 3),
+        "run_page_seconds": round(page_seconds, 3),
+        "csv_seconds": round(csv_seconds, 3),
+        "csv_megabytes": round(csv_bytes / 2**20, 2),
+        "compare_seconds": round(compare_seconds, 3),
+        "badge_seconds": round(badge_seconds, 4),
+        "my_assignments_seconds": round(mine_seconds, 3),
     }
 
 
 def markdown(results: list[dict], database: str) -> str:
-    lines = [f"# Stored allocation runs on {database}", "",
-             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs, Python "
-             f"{platform.python_version()}, load average {', '.join(f'{x:.1f}' for x in os.getloadavg())} (shared "
-             "machine). Produced by `bench/allocation_runs.py` on the instances of `bench/allocation.py` (plain "
-             "policy with a distance cost); seconds. *run* = read the operation + solve + store the run, its "
-             "assignments and explanations in one transaction (*store* is what remains after reading and the core).",
-             "", "| size | assignments | explanations | read | core | store | run | run page | CSV (MB) | compare "
-             "| partner page | badge |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"# Stored allocation runs on {database}",
+        "",
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs, Python "
+        f"{platform.python_version()}, load average {', '.join(f'{x:.1f}' for x in os.getloadavg())} (shared "
+        "machine). Produced by `bench/allocation_runs.py` on the instances of `bench/allocation.py` (plain "
+        "policy with a distance cost); seconds. *run* = read the operation + solve + store the run, its "
+        "assignments and explanations in one transaction (*store* is what remains after reading and the core).",
+        "",
+        "| size | assignments | explanations | read | core | store | run | run page | CSV (MB) | compare "
+        "| partner page | badge |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in results:
-        lines.append(f"| {r['size']} | {r['assignments']:,} | {r['explanations']:,} | {r['read_seconds']} | "
-                     f"{r['core_seconds']} | {r['store_seconds']} | {r['run_seconds']} | {r['run_page_seconds']} | "
-                     f"{r['csv_seconds']} ({r['csv_megabytes']}) | {r['compare_seconds']} | "
-                     f"{r['my_assignments_seconds']} | {r['badge_seconds']} |")
+        lines.append(
+            f"| {r['size']} | {r['assignments']:,} | {r['explanations']:,} | {r['read_seconds']} | "
+            f"{r['core_seconds']} | {r['store_seconds']} | {r['run_seconds']} | {r['run_page_seconds']} | "
+            f"{r['csv_seconds']} ({r['csv_megabytes']}) | {r['compare_seconds']} | "
+            f"{r['my_assignments_seconds']} | {r['badge_seconds']} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -174,9 +257,10 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=60.0)
     args = parser.parse_args()
     if args.database.startswith("sqlite:////"):
-        Path(args.database[len("sqlite:///"):]).unlink(missing_ok=True)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": args.database, "SQLALCHEMY_ENGINE_OPTIONS": {},
-                      "WTF_CSRF_ENABLED": False})
+        Path(args.database[len("sqlite:///") :]).unlink(missing_ok=True)
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": args.database, "SQLALCHEMY_ENGINE_OPTIONS": {}, "WTF_CSRF_ENABLED": False}
+    )
     database = sa.make_url(args.database).get_backend_name()
     results = []
     with app.app_context():

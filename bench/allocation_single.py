@@ -63,16 +63,23 @@ def highs_mip(problem, compat, arcs, seconds: float) -> dict:
     u = np.minimum(arcs.demand[need], arcs.supply[cap]).astype(np.float64)
     n_needs, n_caps = problem.need_count, problem.cap_count
     ones, idx = np.ones(n), np.arange(n)
-    rows_x = coo_matrix((np.r_[ones, ones], (np.r_[need, n_needs + cap], np.r_[idx, idx])),
-                        shape=(n_needs + n_caps, 2 * n))
+    rows_x = coo_matrix(
+        (np.r_[ones, ones], (np.r_[need, n_needs + cap], np.r_[idx, idx])), shape=(n_needs + n_caps, 2 * n)
+    )
     rows_y = coo_matrix((ones, (need, n + idx)), shape=(n_needs, 2 * n))
     link = coo_matrix((np.r_[ones, -u], (np.r_[idx, idx], np.r_[idx, n + idx])), shape=(n, 2 * n))
     matrix = vstack([rows_x, rows_y, link]).tocsr()
     upper = np.r_[arcs.demand, arcs.supply, np.ones(n_needs), np.zeros(n)].astype(np.float64)
     objective = np.r_[-problem.need_weight[need].astype(np.float64), np.zeros(n)]
-    solved, wall, cpu = timed(lambda: milp(
-        objective, constraints=LinearConstraint(matrix, -np.inf, upper), integrality=np.ones(2 * n),
-        bounds=Bounds(np.zeros(2 * n), np.r_[u, np.ones(n)]), options={"time_limit": seconds}))
+    solved, wall, cpu = timed(
+        lambda: milp(
+            objective,
+            constraints=LinearConstraint(matrix, -np.inf, upper),
+            integrality=np.ones(2 * n),
+            bounds=Bounds(np.zeros(2 * n), np.r_[u, np.ones(n)]),
+            options={"time_limit": seconds},
+        )
+    )
     out = {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "message": str(solved.message)}
     if solved.x is not None:
         out["weighted_units"] = float(-solved.fun) / problem.quantity_scale
@@ -91,14 +98,22 @@ def main() -> None:
     parser.add_argument("--no-highs", action="store_true")
     args = parser.parse_args()
     needs, capacities, areas = make_instance(10_000, 5_000)
-    policy = Policy(distance_cost_per_km=DISTANCE_COST_PER_KM, time_limit_seconds=args.time_limit,
-                    single_provider=True)
+    policy = Policy(distance_cost_per_km=DISTANCE_COST_PER_KM, time_limit_seconds=args.time_limit, single_provider=True)
     allocate(needs[:200], capacities[:100], areas=areas, policy=policy)  # imports and first calls
     result, wall, cpu = timed(lambda: allocate(needs, capacities, areas=areas, policy=policy))
-    row = {"size": "10000x5000", "time_limit_s": args.time_limit,
-           "coordhub": {"status": str(result.status), "engine": result.engine, "wall_s": round(wall, 2),
-                        "cpu_s": round(cpu, 2), "weighted_units": result.weighted_units, "bound": result.bound,
-                        "gap": result.gap}}
+    row = {
+        "size": "10000x5000",
+        "time_limit_s": args.time_limit,
+        "coordhub": {
+            "status": str(result.status),
+            "engine": result.engine,
+            "wall_s": round(wall, 2),
+            "cpu_s": round(cpu, 2),
+            "weighted_units": result.weighted_units,
+            "bound": result.bound,
+            "gap": result.gap,
+        },
+    }
     print(json.dumps(row["coordhub"]), flush=True)
 
     problem = build_problem(needs, capacities, areas, policy, (), ())
@@ -107,13 +122,19 @@ def main() -> None:
     weight = problem.need_weight[compat.need].astype(np.float64)
 
     def search_all() -> float:
-        return sum(float(search(problem, compat, arcs, pair, time.perf_counter() + 600) @ weight[pair])
-                   for pair in blocks_by_type(problem, compat, arcs.pair))
+        return sum(
+            float(search(problem, compat, arcs, pair, time.perf_counter() + 600) @ weight[pair])
+            for pair in blocks_by_type(problem, compat, arcs.pair)
+        )
 
     found, wall, cpu = timed(search_all)
     found /= problem.quantity_scale
-    row["search"] = {"weighted_units": found, "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
-                     "gap": max(0.0, result.bound - found) / result.bound}
+    row["search"] = {
+        "weighted_units": found,
+        "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),
+        "gap": max(0.0, result.bound - found) / result.bound,
+    }
     relaxed, _, _ = plain_flow(problem, compat, arcs, lambda f, msg: None)
     row["without_rule_bound"] = float(relaxed @ weight) / problem.quantity_scale
     print(json.dumps(row["search"]), flush=True)
@@ -125,8 +146,12 @@ def main() -> None:
 
 def write_results(row: dict) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    meta = {"python": platform.python_version(), "cpus": os.cpu_count(), "load_average": os.getloadavg(),
-            "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    meta = {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "load_average": os.getloadavg(),
+        "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
     # The default 30 s run is allocation_single.*; other time limits get their own files.
     stem = "allocation_single" if row["time_limit_s"] == 30 else f"allocation_single_{row['time_limit_s']:.0f}s"
     (RESULTS / f"{stem}.json").write_text(json.dumps({"meta": meta, "row": row}, indent=2) + "\n")
@@ -150,8 +175,10 @@ def write_results(row: dict) -> None:
         wu = f"{h['weighted_units']:,.0f}" if "weighted_units" in h else "none"
         bound = f"{h['bound']:,.0f}" if "bound" in h else "-"
         gap = f"{100 * h['gap']:.2f} %" if "gap" in h else "-"
-        lines.append(f"| HiGHS MIP (scipy milp), same model | {h['message']} | {h['wall_s']} | {h['cpu_s']} "
-                     f"| {wu} | {bound} | {gap} |")
+        lines.append(
+            f"| HiGHS MIP (scipy milp), same model | {h['message']} | {h['wall_s']} | {h['cpu_s']} "
+            f"| {wu} | {bound} | {gap} |"
+        )
     lines += ["", f"Bound without the rule (plain min-cost flow optimum): {row['without_rule_bound']:,.0f}."]
     (RESULTS / f"{stem}.md").write_text("\n".join(lines) + "\n")
 

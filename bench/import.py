@@ -12,6 +12,7 @@ project and one per batch, and whatever listens to saved projects (overlap detec
 is installed), in one transaction. It is timed twice: as the application runs, and with the
 project-saved listeners switched off, so that the importer's own share is visible.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,11 +34,40 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy as sa  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
-SECTORS = ["Education", "EDU", "Health", "HEALTH", "WASH", "Water and sanitation", "Protection", "PROT",
-           "Food Security & Agriculture", "Early Recovery", "Governance and elections", "Rule of law", "Transport",
-           "Energy", "Social cohesion", "DDR", "Security sector reform", "Coordination"]
-MONTHS = ["January", "February", "March", "April", "May", "June", "July ", "August", "September", "October ",
-          "November", "December"]
+SECTORS = [
+    "Education",
+    "EDU",
+    "Health",
+    "HEALTH",
+    "WASH",
+    "Water and sanitation",
+    "Protection",
+    "PROT",
+    "Food Security & Agriculture",
+    "Early Recovery",
+    "Governance and elections",
+    "Rule of law",
+    "Transport",
+    "Energy",
+    "Social cohesion",
+    "DDR",
+    "Security sector reform",
+    "Coordination",
+]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July ",
+    "August",
+    "September",
+    "October ",
+    "November",
+    "December",
+]
 STATUSES = ["Ongoing", "Ongoing ", "Completed", "Closed ", "Planned", "Suspended"]
 
 
@@ -47,8 +77,11 @@ def organisations(count: int = 300) -> list[tuple[str, str]]:
 
 def areas(provinces: int = 34, districts: int = 12) -> list[tuple[str, str, str, str]]:
     """(province P-code, province name, district P-code, district name)."""
-    return [(f"XX{p:02d}", f"Province {p}", f"XX{p:02d}{d:02d}", f"District {p}-{d}")
-            for p in range(1, provinces + 1) for d in range(1, districts + 1)]
+    return [
+        (f"XX{p:02d}", f"Province {p}", f"XX{p:02d}{d:02d}", f"District {p}-{d}")
+        for p in range(1, provinces + 1)
+        for d in range(1, districts + 1)
+    ]
 
 
 def three_w_file(rows: int, seed: int = 5) -> bytes:
@@ -56,18 +89,62 @@ def three_w_file(rows: int, seed: int = 5) -> bytes:
     orgs, places = organisations(), areas()
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["Organisation", "Acronym", "Sector/Cluster", "Province", "Province P-code", "District",
-                     "District P-code", "Activity", "Activity code", "Month", "Year", "Status", "Targeted"])
-    writer.writerow(["#org+name", "#org+acronym", "#sector", "#adm1+name", "#adm1+code", "#adm2+name", "#adm2+code",
-                     "#activity+name", "#activity+code", "#date+month", "#date+year", "#status", "#targeted"])
+    writer.writerow(
+        [
+            "Organisation",
+            "Acronym",
+            "Sector/Cluster",
+            "Province",
+            "Province P-code",
+            "District",
+            "District P-code",
+            "Activity",
+            "Activity code",
+            "Month",
+            "Year",
+            "Status",
+            "Targeted",
+        ]
+    )
+    writer.writerow(
+        [
+            "#org+name",
+            "#org+acronym",
+            "#sector",
+            "#adm1+name",
+            "#adm1+code",
+            "#adm2+name",
+            "#adm2+code",
+            "#activity+name",
+            "#activity+code",
+            "#date+month",
+            "#date+year",
+            "#status",
+            "#targeted",
+        ]
+    )
     for n in range(rows):
         name, acronym = orgs[rng.randrange(len(orgs))]
         if n % 17 == 0:
             name = name.upper() + " "
         province_code, province, district_code, district = places[rng.randrange(len(places))]
-        writer.writerow([name, acronym, SECTORS[rng.randrange(len(SECTORS))], province, province_code, district,
-                         district_code, f"Activity {n} in {district}", f"ACT-{n:06d}", MONTHS[rng.randrange(12)],
-                         rng.choice([2025, 2026]), STATUSES[rng.randrange(len(STATUSES))], rng.randrange(50, 5000)])
+        writer.writerow(
+            [
+                name,
+                acronym,
+                SECTORS[rng.randrange(len(SECTORS))],
+                province,
+                province_code,
+                district,
+                district_code,
+                f"Activity {n} in {district}",
+                f"ACT-{n:06d}",
+                MONTHS[rng.randrange(12)],
+                rng.choice([2025, 2026]),
+                STATUSES[rng.randrange(len(STATUSES))],
+                rng.randrange(50, 5000),
+            ]
+        )
     return buffer.getvalue().encode("utf-8")
 
 
@@ -88,8 +165,10 @@ def prepare_database(url: str):
         ensure_reference_data()
         coordination = Organisation(name="Coordination office", acronym="COORD", type=OrganisationType.un_agency)
         db.session.add(coordination)
-        db.session.add_all(Organisation(name=name, acronym=acronym, type=OrganisationType.national_ngo)
-                           for name, acronym in organisations())
+        db.session.add_all(
+            Organisation(name=name, acronym=acronym, type=OrganisationType.national_ngo)
+            for name, acronym in organisations()
+        )
         operation = Operation(name="Benchmark operation", country_code="XX")
         db.session.add(operation)
         db.session.flush()
@@ -118,7 +197,7 @@ def run(url: str, label: str, data: bytes, listeners: bool) -> dict:
 
     app = prepare_database(url)
     figures: dict = {"database": label, "listeners": listeners}
-    with app.app_context(), (contextlib.nullcontext() if listeners else project_saved.muted()):
+    with app.app_context(), contextlib.nullcontext() if listeners else project_saved.muted():
         try:
             user = db.session.scalar(sa.select(User))
             operation = db.session.scalar(sa.select(Operation))
@@ -144,7 +223,9 @@ def run(url: str, label: str, data: bytes, listeners: bool) -> dict:
 
 
 def postgres_scratch(admin_url: str) -> tuple[str, callable]:
-    engine = sa.create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+    engine = sa.create_engine(
+        admin_url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
     name = f"coordhub_bench_{uuid.uuid4().hex[:8]}"
     with engine.connect() as connection:
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
@@ -154,6 +235,7 @@ def postgres_scratch(admin_url: str) -> tuple[str, callable]:
         with engine.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         engine.dispose()
+
     return url, drop
 
 
@@ -161,12 +243,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--databases", default="sqlite,postgresql")
-    parser.add_argument("--postgres", default=os.environ.get("COORDHUB_TEST_POSTGRES_URL",
-                                                             "postgresql://postgres@127.0.0.1:5432/test"))
+    parser.add_argument(
+        "--postgres", default=os.environ.get("COORDHUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    )
     args = parser.parse_args()
     data = three_w_file(args.rows)
-    results = {"rows": args.rows, "file_bytes": len(data), "machine": {"cpus": os.cpu_count(),
-               "python": platform.python_version(), "platform": platform.platform()}, "runs": []}
+    results = {
+        "rows": args.rows,
+        "file_bytes": len(data),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "runs": [],
+    }
     print(f"3W file: {args.rows} rows, {len(data) / 1e6:.1f} MB")
     for database in args.databases.split(","):
         for listeners in (True, False):
@@ -185,29 +272,42 @@ def main() -> None:
                     finally:
                         drop()
             except Exception as error:  # a failed run is a figure too: say what failed, go on with the others
-                figures = {"database": label, "listeners": listeners,
-                           "error": f"{type(error).__name__}: {str(error).splitlines()[0][:300]}"}
+                figures = {
+                    "database": label,
+                    "listeners": listeners,
+                    "error": f"{type(error).__name__}: {str(error).splitlines()[0][:300]}",
+                }
                 print(f"{label:<14} listeners {'on ' if listeners else 'off'}: FAILED {figures['error']}")
                 results["runs"].append(figures)
                 continue
             results["runs"].append(figures)
-            print(f"{figures['database']:<14} listeners {'on ' if listeners else 'off'}: preview {figures['preview_s']:6.2f} s, "
-                  f"commit {figures['commit_s']:6.2f} s ({figures['written']}), re-import {figures['reimport_s']:6.2f} s "
-                  f"({figures['reimport_counts']['unchanged']} unchanged)")
+            print(
+                f"{figures['database']:<14} listeners {'on ' if listeners else 'off'}: preview {figures['preview_s']:6.2f} s, "
+                f"commit {figures['commit_s']:6.2f} s ({figures['written']}), re-import {figures['reimport_s']:6.2f} s "
+                f"({figures['reimport_counts']['unchanged']} unchanged)"
+            )
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "import.json").write_text(json.dumps(results, indent=2) + "\n")
-    lines = [f"# Import benchmark: {args.rows:,}-row 3W file", "",
-             f"{results['machine']['cpus']} CPUs, Python {results['machine']['python']}; file {len(data) / 1e6:.1f} MB. "
-             "Target: preview and commit each under 30 s.", "",
-             "| database | project-saved listeners (overlap detection) | preview (s) | commit (s) | re-import, nothing changes (s) | created |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        f"# Import benchmark: {args.rows:,}-row 3W file",
+        "",
+        f"{results['machine']['cpus']} CPUs, Python {results['machine']['python']}; file {len(data) / 1e6:.1f} MB. "
+        "Target: preview and commit each under 30 s.",
+        "",
+        "| database | project-saved listeners (overlap detection) | preview (s) | commit (s) | re-import, nothing changes (s) | created |",
+        "|---|---|---|---|---|---|",
+    ]
     for figures in results["runs"]:
         if "error" in figures:
-            lines.append(f"| {figures['database']} | {'on' if figures['listeners'] else 'off'} | failed: "
-                         f"{figures['error'][:160]} | | | |")
+            lines.append(
+                f"| {figures['database']} | {'on' if figures['listeners'] else 'off'} | failed: "
+                f"{figures['error'][:160]} | | | |"
+            )
             continue
-        lines.append(f"| {figures['database']} | {'on' if figures['listeners'] else 'off'} | {figures['preview_s']} | "
-                     f"{figures['commit_s']} | {figures['reimport_s']} | {figures['written'].get('created', 0)} |")
+        lines.append(
+            f"| {figures['database']} | {'on' if figures['listeners'] else 'off'} | {figures['preview_s']} | "
+            f"{figures['commit_s']} | {figures['reimport_s']} | {figures['written'].get('created', 0)} |"
+        )
     (RESULTS / "import.md").write_text("\n".join(lines) + "\n")
     print(f"Saved {RESULTS / 'import.json'} and {RESULTS / 'import.md'}")
 

@@ -13,6 +13,7 @@ Run: ``.venv/bin/python bench/load.py --database postgresql://postgres@127.0.0.1
 4. Stops everything and writes bench/results/load.json and load.md: throughput, p50/p95/p99 per route, errors,
    the background jobs' durations, and the machine's load average (the machine is shared).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -72,12 +73,17 @@ def fill(app, projects: int, needs: int, capacities: int, seed: int = 9) -> None
     began = time.perf_counter()
     operation, users, refs = _bench_module("overlap_alerts")._setup(projects, rng)
     operation.name = OPERATION
-    local = Organisation(name="Prefecture (load)", acronym="PREF", type=OrganisationType.local_authority,
-                         is_local=True)
+    local = Organisation(name="Prefecture (load)", acronym="PREF", type=OrganisationType.local_authority, is_local=True)
     db.session.add(local)
     db.session.flush()
-    coordinator = User(email="coordinator@load.bench", name="Coordinator", role=Role.coordinator,
-                       organisation_id=local.id, operations=[operation], current_operation=operation)
+    coordinator = User(
+        email="coordinator@load.bench",
+        name="Coordinator",
+        role=Role.coordinator,
+        organisation_id=local.id,
+        operations=[operation],
+        current_operation=operation,
+    )
     db.session.add(coordinator)
     coordinator.set_password(PASSWORD)
     for user in users:
@@ -87,26 +93,63 @@ def fill(app, projects: int, needs: int, capacities: int, seed: int = 9) -> None
     for number in range(needs):
         type_id, sector_id = rng.choice(types)
         start = date(2026, 1, 1) + timedelta(days=rng.randrange(0, 300))
-        need_rows.append({"operation_id": operation.id, "organisation_id": local.id,
-                          "admin_area_id": rng.choice(areas[rng.choice((2, 3))]), "sector_id": sector_id,
-                          "resource_type_id": type_id, "title": f"Need {number}", "description": "",
-                          "quantity": rng.randint(10, 500), "priority": rng.randint(1, 5), "start_date": start,
-                          "end_date": start + timedelta(days=90), "source": "load", "status": "open",
-                          "sensitive": False, "code": f"N{number}", "created_at": now, "updated_at": now})
+        need_rows.append(
+            {
+                "operation_id": operation.id,
+                "organisation_id": local.id,
+                "admin_area_id": rng.choice(areas[rng.choice((2, 3))]),
+                "sector_id": sector_id,
+                "resource_type_id": type_id,
+                "title": f"Need {number}",
+                "description": "",
+                "quantity": rng.randint(10, 500),
+                "priority": rng.randint(1, 5),
+                "start_date": start,
+                "end_date": start + timedelta(days=90),
+                "source": "load",
+                "status": "open",
+                "sensitive": False,
+                "code": f"N{number}",
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
     db.session.execute(sa.insert(Need.__table__), need_rows)
     organisation_ids = sorted({user.organisation_id for user in users})
-    capacity_rows = [{"operation_id": operation.id, "organisation_id": rng.choice(organisation_ids),
-                      "resource_type_id": rng.choice(types)[0], "title": f"Capacity {number}",
-                      "quantity": rng.randint(100, 5000), "start_date": date(2026, 1, 1),
-                      "end_date": date(2026, 12, 31), "unit_cost": rng.randint(1, 50), "currency": "USD",
-                      "notes": "", "code": f"C{number}", "created_at": now, "updated_at": now}
-                     for number in range(capacities)]
-    ids = db.session.execute(sa.insert(Capacity.__table__).returning(Capacity.__table__.c.id,
-                                                                    sort_by_parameter_order=True),
-                             capacity_rows).scalars().all()
-    db.session.execute(sa.insert(capacity_areas), [
-        {"capacity_id": capacity_id, "admin_area_id": area} for capacity_id in ids
-        for area in rng.sample(areas[rng.choice((1, 2))], rng.randint(1, 3))])
+    capacity_rows = [
+        {
+            "operation_id": operation.id,
+            "organisation_id": rng.choice(organisation_ids),
+            "resource_type_id": rng.choice(types)[0],
+            "title": f"Capacity {number}",
+            "quantity": rng.randint(100, 5000),
+            "start_date": date(2026, 1, 1),
+            "end_date": date(2026, 12, 31),
+            "unit_cost": rng.randint(1, 50),
+            "currency": "USD",
+            "notes": "",
+            "code": f"C{number}",
+            "created_at": now,
+            "updated_at": now,
+        }
+        for number in range(capacities)
+    ]
+    ids = (
+        db.session.execute(
+            sa.insert(Capacity.__table__).returning(Capacity.__table__.c.id, sort_by_parameter_order=True),
+            capacity_rows,
+        )
+        .scalars()
+        .all()
+    )
+    db.session.execute(
+        sa.insert(capacity_areas),
+        [
+            {"capacity_id": capacity_id, "admin_area_id": area}
+            for capacity_id in ids
+            for area in rng.sample(areas[rng.choice((1, 2))], rng.randint(1, 3))
+        ],
+    )
     db.session.commit()
     print(f"  records written in {time.perf_counter() - began:.1f} s; full overlap detection ...", flush=True)
     began = time.perf_counter()
@@ -126,29 +169,49 @@ def accounts(app, folder: Path, run_id: str) -> Path:
     users = db.session.scalars(sa.select(User).order_by(User.id)).all()
     tokens = {user.id: ApiToken.issue(user, f"load {run_id}")[1] for user in users}
     db.session.commit()
-    project_ids = db.session.execute(sa.select(Project.id, Project.organisation_id).where(
-        Project.operation_id == operation.id)).all()
+    project_ids = db.session.execute(
+        sa.select(Project.id, Project.organisation_id).where(Project.operation_id == operation.id)
+    ).all()
     by_organisation: dict[int, list[int]] = {}
     for project_id, organisation_id in project_ids:
         by_organisation.setdefault(organisation_id, []).append(project_id)
-    focal = [{"email": u.email, "token": tokens[u.id], "projects": rng.sample(
-        by_organisation[u.organisation_id], min(50, len(by_organisation[u.organisation_id])))}
-        for u in users if u.role is Role.focal_point and by_organisation.get(u.organisation_id)]
+    focal = [
+        {
+            "email": u.email,
+            "token": tokens[u.id],
+            "projects": rng.sample(
+                by_organisation[u.organisation_id], min(50, len(by_organisation[u.organisation_id]))
+            ),
+        }
+        for u in users
+        if u.role is Role.focal_point and by_organisation.get(u.organisation_id)
+    ]
     coordinator = next(u for u in users if u.role is Role.coordinator)
     needs = db.session.scalars(sa.select(Need.id).where(Need.operation_id == operation.id)).all()
-    areas = db.session.execute(sa.select(AdminArea.id, AdminArea.pcode, AdminArea.name, AdminArea.level).where(
-        AdminArea.operation_id == operation.id, AdminArea.level.in_((1, 2)))).all()
+    areas = db.session.execute(
+        sa.select(AdminArea.id, AdminArea.pcode, AdminArea.name, AdminArea.level).where(
+            AdminArea.operation_id == operation.id, AdminArea.level.in_((1, 2))
+        )
+    ).all()
     sectors = db.session.execute(sa.select(Sector.id, Sector.name)).all()
-    organisations = db.session.execute(sa.select(Organisation.name, Organisation.acronym).where(
-        Organisation.id.in_(by_organisation))).all()
+    organisations = db.session.execute(
+        sa.select(Organisation.name, Organisation.acronym).where(Organisation.id.in_(by_organisation))
+    ).all()
     import_file = folder / "load-3w.csv"
-    import_file.write_bytes(three_w_file(1000, organisations, [a for a in areas if a.level == 2],
-                                         [name for _, name in sectors]))
-    data = {"password": PASSWORD, "run_id": run_id, "focal_points": focal, "import_file": str(import_file),
-            "coordinator": {"email": coordinator.email, "token": tokens[coordinator.id]},
-            "projects": rng.sample([p for p, _ in project_ids], min(2000, len(project_ids))),
-            "needs": rng.sample(needs, min(2000, len(needs))),
-            "areas": [a.id for a in areas], "sectors": [s for s, _ in sectors]}
+    import_file.write_bytes(
+        three_w_file(1000, organisations, [a for a in areas if a.level == 2], [name for _, name in sectors])
+    )
+    data = {
+        "password": PASSWORD,
+        "run_id": run_id,
+        "focal_points": focal,
+        "import_file": str(import_file),
+        "coordinator": {"email": coordinator.email, "token": tokens[coordinator.id]},
+        "projects": rng.sample([p for p, _ in project_ids], min(2000, len(project_ids))),
+        "needs": rng.sample(needs, min(2000, len(needs))),
+        "areas": [a.id for a in areas],
+        "sectors": [s for s, _ in sectors],
+    }
     path = folder / "users.json"
     path.write_text(json.dumps(data))
     return path
@@ -159,15 +222,36 @@ def three_w_file(rows: int, organisations, districts, sectors: list[str]) -> byt
     rng = random.Random(11)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["Organisation", "Acronym", "Sector", "District P-code", "Activity", "Activity code",
-                     "Start", "End"])
-    writer.writerow(["#org+name", "#org+acronym", "#sector", "#adm2+code", "#activity+name", "#activity+code",
-                     "#date+start", "#date+end"])
+    writer.writerow(
+        ["Organisation", "Acronym", "Sector", "District P-code", "Activity", "Activity code", "Start", "End"]
+    )
+    writer.writerow(
+        [
+            "#org+name",
+            "#org+acronym",
+            "#sector",
+            "#adm2+code",
+            "#activity+name",
+            "#activity+code",
+            "#date+start",
+            "#date+end",
+        ]
+    )
     for number in range(rows):
         name, acronym = rng.choice(organisations)
         start = date(2026, 1, 1) + timedelta(days=rng.randrange(0, 300))
-        writer.writerow([name, acronym, rng.choice(sectors), rng.choice(districts).pcode, f"Imported activity {number}",
-                         f"LOADRUN-{number:05d}", start.isoformat(), (start + timedelta(days=120)).isoformat()])
+        writer.writerow(
+            [
+                name,
+                acronym,
+                rng.choice(sectors),
+                rng.choice(districts).pcode,
+                f"Imported activity {number}",
+                f"LOADRUN-{number:05d}",
+                start.isoformat(),
+                (start + timedelta(days=120)).isoformat(),
+            ]
+        )
     return buffer.getvalue().encode()
 
 
@@ -195,10 +279,19 @@ def start_stack(environment: dict, port: int, web_workers: int, folder: Path) ->
     python = sys.executable
     log = open(folder / "stack.log", "ab")
     coordhub = str(Path(python).parent / "coordhub")
-    web = subprocess.Popen([coordhub, "serve", "--bind", f"127.0.0.1:{port}", "--workers",
-                            str(web_workers)], env=environment, stdout=log, stderr=log, cwd=ROOT)
-    workers = [subprocess.Popen([coordhub, "worker", "--name", f"load-{os.getpid()}-{n}"],
-                                env=environment, stdout=log, stderr=log, cwd=ROOT) for n in (1, 2)]
+    web = subprocess.Popen(
+        [coordhub, "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(web_workers)],
+        env=environment,
+        stdout=log,
+        stderr=log,
+        cwd=ROOT,
+    )
+    workers = [
+        subprocess.Popen(
+            [coordhub, "worker", "--name", f"load-{os.getpid()}-{n}"], env=environment, stdout=log, stderr=log, cwd=ROOT
+        )
+        for n in (1, 2)
+    ]
     return [web, *workers]
 
 
@@ -217,26 +310,65 @@ def run_step(users: int, seconds: int, url: str, users_file: Path, folder: Path)
     prefix = folder / f"step{users}"
     environment = dict(os.environ, COORDHUB_LOAD_USERS=str(users_file))
     load_before = os.getloadavg()
-    subprocess.run([sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
-                    "-u", str(users), "-r", str(max(1, users // 4)), "-t", f"{seconds}s", "--stop-timeout", "10",
-                    "--host", url, "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING"],
-                   env=environment, check=True, timeout=seconds + 120, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(ROOT / "bench" / "locustfile.py"),
+            "--headless",
+            "-u",
+            str(users),
+            "-r",
+            str(max(1, users // 4)),
+            "-t",
+            f"{seconds}s",
+            "--stop-timeout",
+            "10",
+            "--host",
+            url,
+            "--csv",
+            str(prefix),
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+        ],
+        env=environment,
+        check=True,
+        timeout=seconds + 120,
+        stdout=subprocess.DEVNULL,
+    )
     routes = []
     with open(f"{prefix}_stats.csv", newline="") as file:
         for row in csv.DictReader(file):
-            routes.append({"route": row["Name"] if row["Type"] != "" else "Aggregated",
-                           "requests": int(row["Request Count"]), "failures": int(row["Failure Count"]),
-                           "rps": round(float(row["Requests/s"]), 2), "p50": float(row["50%"] or 0),
-                           "p95": float(row["95%"] or 0), "p99": float(row["99%"] or 0),
-                           "max": round(float(row["Max Response Time"] or 0), 1)})
+            routes.append(
+                {
+                    "route": row["Name"] if row["Type"] != "" else "Aggregated",
+                    "requests": int(row["Request Count"]),
+                    "failures": int(row["Failure Count"]),
+                    "rps": round(float(row["Requests/s"]), 2),
+                    "p50": float(row["50%"] or 0),
+                    "p95": float(row["95%"] or 0),
+                    "p99": float(row["99%"] or 0),
+                    "max": round(float(row["Max Response Time"] or 0), 1),
+                }
+            )
     failures = []
     if Path(f"{prefix}_failures.csv").exists():
         with open(f"{prefix}_failures.csv", newline="") as file:
-            failures = [{"route": row["Name"], "error": row["Error"][:300], "count": int(row["Occurrences"])}
-                        for row in csv.DictReader(file)]
-    return {"users": users, "seconds": seconds, "routes": routes, "failures": failures,
-            "load_average_before": [round(x, 2) for x in load_before],
-            "load_average_after": [round(x, 2) for x in os.getloadavg()]}
+            failures = [
+                {"route": row["Name"], "error": row["Error"][:300], "count": int(row["Occurrences"])}
+                for row in csv.DictReader(file)
+            ]
+    return {
+        "users": users,
+        "seconds": seconds,
+        "routes": routes,
+        "failures": failures,
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+    }
 
 
 def background_jobs(app, since) -> list[dict]:
@@ -245,37 +377,65 @@ def background_jobs(app, since) -> list[dict]:
 
     db.session.remove()
     jobs = db.session.scalars(sa.select(Job).where(Job.created_at >= since).order_by(Job.created_at)).all()
-    return [{"kind": job.kind, "status": job.status.value, "queued_s": round(
-        ((job.started_at or job.created_at) - job.created_at).total_seconds(), 1),
-        "run_s": round(((job.finished_at or job.started_at or job.created_at) - (job.started_at or job.created_at))
-                       .total_seconds(), 1)} for job in jobs]
+    return [
+        {
+            "kind": job.kind,
+            "status": job.status.value,
+            "queued_s": round(((job.started_at or job.created_at) - job.created_at).total_seconds(), 1),
+            "run_s": round(
+                (
+                    (job.finished_at or job.started_at or job.created_at) - (job.started_at or job.created_at)
+                ).total_seconds(),
+                1,
+            ),
+        }
+        for job in jobs
+    ]
 
 
 def markdown(report: dict) -> str:
     lines = [
-        "# Load benchmark: the production stack under the daily mix", "",
+        "# Load benchmark: the production stack under the daily mix",
+        "",
         f"Machine: {report['machine']}. Stack on loopback: gunicorn with {report['web_workers']} sync workers, "
         f"PostgreSQL ({report['postgres']}), Redis, 2 RQ workers, Locust in the same machine. Operation: "
-        f"{report['data']}. Command: `{report['command']}`. Date: {report['date']}.", "",
+        f"{report['data']}. Command: `{report['command']}`. Date: {report['date']}.",
+        "",
         "**The machine is shared**: other engineers' test suites and benchmarks ran at the same time (load "
-        "averages below), so these figures are a lower bound of what a dedicated 2-core machine does.", "",
-        "| users | req/s | p50 ms | p95 ms | p99 ms | errors | load avg before → after |", "|---|---|---|---|---|---|---|"]
+        "averages below), so these figures are a lower bound of what a dedicated 2-core machine does.",
+        "",
+        "| users | req/s | p50 ms | p95 ms | p99 ms | errors | load avg before → after |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for step in report["steps"]:
         total = next(r for r in step["routes"] if r["route"] == "Aggregated")
-        lines.append(f"| {step['users']} | {total['rps']} | {total['p50']:.0f} | {total['p95']:.0f} | "
-                     f"{total['p99']:.0f} | {total['failures']} of {total['requests']} | "
-                     f"{step['load_average_before'][0]} → {step['load_average_after'][0]} |")
+        lines.append(
+            f"| {step['users']} | {total['rps']} | {total['p50']:.0f} | {total['p95']:.0f} | "
+            f"{total['p99']:.0f} | {total['failures']} of {total['requests']} | "
+            f"{step['load_average_before'][0]} → {step['load_average_after'][0]} |"
+        )
     for step in report["steps"]:
-        lines += ["", f"## {step['users']} concurrent users, {step['seconds']} s", "",
-                  "| route | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | errors |",
-                  "|---|---|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            f"## {step['users']} concurrent users, {step['seconds']} s",
+            "",
+            "| route | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | errors |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
         for route in step["routes"]:
-            lines.append(f"| {route['route']} | {route['requests']} | {route['rps']} | {route['p50']:.0f} | "
-                         f"{route['p95']:.0f} | {route['p99']:.0f} | {route['max']:.0f} | {route['failures']} |")
+            lines.append(
+                f"| {route['route']} | {route['requests']} | {route['rps']} | {route['p50']:.0f} | "
+                f"{route['p95']:.0f} | {route['p99']:.0f} | {route['max']:.0f} | {route['failures']} |"
+            )
         for failure in step["failures"]:
             lines.append(f"\nError on {failure['route']} ({failure['count']}×): {failure['error']}")
-    lines += ["", "## Background jobs during the run", "", "| kind | status | waited in queue s | ran s |",
-              "|---|---|---|---|"]
+    lines += [
+        "",
+        "## Background jobs during the run",
+        "",
+        "| kind | status | waited in queue s | ran s |",
+        "|---|---|---|---|",
+    ]
     lines += [f"| {job['kind']} | {job['status']} | {job['queued_s']} | {job['run_s']} |" for job in report["jobs"]]
     return "\n".join(lines) + "\n"
 
@@ -300,22 +460,34 @@ def main() -> None:
     from coordhub.registry.models import Operation, utcnow
 
     folder = Path(tempfile.mkdtemp(prefix="coordhub-load-"))
-    environment = dict(os.environ, DATABASE_URL=arguments.database, REDIS_URL=arguments.redis,
-                       SECRET_KEY=secrets.token_urlsafe(32), COORDHUB_CONFIG="default", COORDHUB_LOG_FORMAT="json",
-                       COORDHUB_LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT), COORDHUB_PROXY_COUNT="0")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url(arguments.database, arguments.database),
-                      "LOG_LEVEL": "WARNING"})
+    environment = dict(
+        os.environ,
+        DATABASE_URL=arguments.database,
+        REDIS_URL=arguments.redis,
+        SECRET_KEY=secrets.token_urlsafe(32),
+        COORDHUB_CONFIG="default",
+        COORDHUB_LOG_FORMAT="json",
+        COORDHUB_LOG_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT),
+        COORDHUB_PROXY_COUNT="0",
+    )
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": database_url(arguments.database, arguments.database), "LOG_LEVEL": "WARNING"}
+    )
     with app.app_context():
         exists = sa.inspect(db.engine).has_table("operations") and db.session.scalar(
-            sa.select(Operation.id).where(Operation.name == OPERATION))
+            sa.select(Operation.id).where(Operation.name == OPERATION)
+        )
         if not (arguments.reuse and exists):
             print(f"Filling {arguments.database} ...", flush=True)
             fill(app, arguments.projects, arguments.needs, arguments.capacities)
         run_id = secrets.token_hex(3)
         users_file = accounts(app, folder, run_id)
         postgres = db.session.scalar(sa.text("SHOW server_version")).split()[0]
-        counts = {name: db.session.scalar(sa.text(f"SELECT count(*) FROM {name}")) for name in
-                  ("projects", "needs", "capacities", "overlap_alerts")}
+        counts = {
+            name: db.session.scalar(sa.text(f"SELECT count(*) FROM {name}"))
+            for name in ("projects", "needs", "capacities", "overlap_alerts")
+        }
         started_at = utcnow()
     processes = start_stack(environment, arguments.port, arguments.web_workers, folder)
     url = f"http://127.0.0.1:{arguments.port}"
@@ -327,8 +499,11 @@ def main() -> None:
             print(f"Step: {users} users for {arguments.step_seconds} s ...", flush=True)
             steps.append(run_step(users, arguments.step_seconds, url, users_file, folder))
             total = next(r for r in steps[-1]["routes"] if r["route"] == "Aggregated")
-            print(f"  {total['rps']} req/s, p50 {total['p50']:.0f} ms, p95 {total['p95']:.0f} ms, "
-                  f"p99 {total['p99']:.0f} ms, {total['failures']} errors of {total['requests']}", flush=True)
+            print(
+                f"  {total['rps']} req/s, p50 {total['p50']:.0f} ms, p95 {total['p95']:.0f} ms, "
+                f"p99 {total['p99']:.0f} ms, {total['failures']} errors of {total['requests']}",
+                flush=True,
+            )
         time.sleep(5)
     finally:
         stop_stack(processes)
@@ -336,11 +511,15 @@ def main() -> None:
         jobs = background_jobs(app, started_at)
     report = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        "postgres": postgres, "web_workers": arguments.web_workers, "date": time.strftime("%Y-%m-%d %H:%M UTC",
-                                                                                          time.gmtime()),
+        "postgres": postgres,
+        "web_workers": arguments.web_workers,
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "data": f"{counts['projects']:,} projects, {counts['needs']:,} needs, {counts['capacities']:,} capacities, "
-                f"{counts['overlap_alerts']:,} overlap alerts",
-        "command": "bench/load.py " + " ".join(sys.argv[1:]), "steps": steps, "jobs": jobs}
+        f"{counts['overlap_alerts']:,} overlap alerts",
+        "command": "bench/load.py " + " ".join(sys.argv[1:]),
+        "steps": steps,
+        "jobs": jobs,
+    }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "load.json").write_text(json.dumps(report, indent=1))
     (RESULTS / "load.md").write_text(markdown(report))

@@ -3,6 +3,7 @@
 Started by bench/load.py (headless, bounded in time, loopback only), which writes the users' accounts,
 API tokens and record ids to the JSON file named by COORDHUB_LOAD_USERS.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -23,9 +24,12 @@ _steps = itertools.count(1)
 def sign_in(user: HttpUser, email: str) -> None:
     page = user.client.get("/login", name="GET /login")
     token = CSRF.search(page.text)
-    response = user.client.post("/login", data={"email": email, "password": DATA["password"],
-                                                "csrf_token": token.group(1) if token else ""},
-                                name="POST /login", allow_redirects=False)
+    response = user.client.post(
+        "/login",
+        data={"email": email, "password": DATA["password"], "csrf_token": token.group(1) if token else ""},
+        name="POST /login",
+        allow_redirects=False,
+    )
     if response.status_code != 302:
         raise RuntimeError(f"sign-in of {email} failed: {response.status_code}")
 
@@ -83,21 +87,30 @@ class Partner(HttpUser):
 
     @task(4)
     def api_list(self):
-        self.client.get("/api/v1/projects", params={"sector": random.choice(DATA["sectors"]), "per_page": 50},
-                        headers=self.api, name="GET /api/v1/projects?sector")
+        self.client.get(
+            "/api/v1/projects",
+            params={"sector": random.choice(DATA["sectors"]), "per_page": 50},
+            headers=self.api,
+            name="GET /api/v1/projects?sector",
+        )
 
     @task(3)
     def api_record(self):
-        self.client.get(f"/api/v1/needs/{random.choice(DATA['needs'])}", headers=self.api,
-                        name="GET /api/v1/needs/<id>")
+        self.client.get(
+            f"/api/v1/needs/{random.choice(DATA['needs'])}", headers=self.api, name="GET /api/v1/needs/<id>"
+        )
 
     @task(3)
     def save_project(self):
         """A save with its overlap detection: new end date on one of the partner's own projects."""
         project = random.choice(self.me["projects"])
         end = date(2027, 1, 1) + timedelta(days=random.randrange(0, 365))  # the generated starts are in 2026
-        self.client.patch(f"/api/v1/projects/{project}", json={"end_date": end.isoformat()}, headers=self.api,
-                          name="PATCH /api/v1/projects/<id> (save + overlap detection)")
+        self.client.patch(
+            f"/api/v1/projects/{project}",
+            json={"end_date": end.isoformat()},
+            headers=self.api,
+            name="PATCH /api/v1/projects/<id> (save + overlap detection)",
+        )
 
 
 class Coordinator(HttpUser):
@@ -112,16 +125,22 @@ class Coordinator(HttpUser):
         step = next(_steps)
         form = self.client.get("/allocations/new", name="GET /allocations/new")
         fields = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form.text))
-        fields.update(re.findall(r'<select[^>]*name="([^"]+)"[^>]*>\s*<option[^>]*value="([^"]*)"[^>]*selected',
-                                 form.text))
+        fields.update(
+            re.findall(r'<select[^>]*name="([^"]+)"[^>]*>\s*<option[^>]*value="([^"]*)"[^>]*selected', form.text)
+        )
         fields["note"] = f"load test {DATA['run_id']}"
-        self.client.post("/allocations/new", data=fields, name="POST /allocations/new (starts a job)",
-                         allow_redirects=False)
+        self.client.post(
+            "/allocations/new", data=fields, name="POST /allocations/new (starts a job)", allow_redirects=False
+        )
         with open(DATA["import_file"], "rb") as file:
             data = file.read().replace(b"LOADRUN", f"{DATA['run_id']}-{step}".encode())
-        self.client.post("/api/v1/imports", headers={"Authorization": f"Bearer {DATA['coordinator']['token']}"},
-                         data={"kind": "projects", "commit": "true", "skip_invalid": "true"},
-                         files={"file": ("load-3w.csv", data, "text/csv")}, name="POST /api/v1/imports (commit)")
+        self.client.post(
+            "/api/v1/imports",
+            headers={"Authorization": f"Bearer {DATA['coordinator']['token']}"},
+            data={"kind": "projects", "commit": "true", "skip_invalid": "true"},
+            files={"file": ("load-3w.csv", data, "text/csv")},
+            name="POST /api/v1/imports (commit)",
+        )
 
     @task(2)
     def alerts(self):

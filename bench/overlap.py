@@ -28,10 +28,29 @@ from coordhub.overlap.core.three_w import read_three_w  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 RESULTS = ROOT / "bench" / "results"
-SECTORS = ("Education", "Health", "WASH", "Protection", "Food Security", "Shelter", "Nutrition",
-           "Livelihoods", "Logistics", "Early Recovery", "Mine Action")
-VERBS = ("Support to", "Rehabilitation of", "Training on", "Distribution for", "Mobile",
-         "Community", "Emergency", "Improved")
+SECTORS = (
+    "Education",
+    "Health",
+    "WASH",
+    "Protection",
+    "Food Security",
+    "Shelter",
+    "Nutrition",
+    "Livelihoods",
+    "Logistics",
+    "Early Recovery",
+    "Mine Action",
+)
+VERBS = (
+    "Support to",
+    "Rehabilitation of",
+    "Training on",
+    "Distribution for",
+    "Mobile",
+    "Community",
+    "Emergency",
+    "Improved",
+)
 
 
 def synthetic_areas(provinces: int = 30, districts: int = 12, communes: int = 8) -> list[AdminArea]:
@@ -99,13 +118,19 @@ def synthetic_activities(n: int, areas: list[AdminArea], seed: int) -> list[Acti
             start = None
         org = orgs[int(rng.choice(len(orgs), p=org_weight))]
         title = f"{VERBS[int(rng.integers(len(VERBS)))]} {activity_type} {pcodes[0][-2:]}"
-        base = dict(sector=sector, pcodes=pcodes, activity_type=activity_type, start=start,
-                    end=end, title=title, beneficiaries=int(rng.integers(50, 5000)))
+        base = dict(
+            sector=sector,
+            pcodes=pcodes,
+            activity_type=activity_type,
+            start=start,
+            end=end,
+            title=title,
+            beneficiaries=int(rng.integers(50, 5000)),
+        )
         partner = orgs[int(rng.integers(len(orgs)))]
         roll = rng.random()
         if roll < 0.03 and partner != org:
-            out.append(Activity(id=f"A{len(out)}", organisation=org,
-                                implementing_partners=[partner], **base))
+            out.append(Activity(id=f"A{len(out)}", organisation=org, implementing_partners=[partner], **base))
             out.append(Activity(id=f"A{len(out)}", organisation=partner, **base))
         elif roll < 0.04:
             out.append(Activity(id=f"A{len(out)}", organisation=org, **base))
@@ -135,8 +160,7 @@ def bench_full(activities, areas, repeats: int) -> dict:
         "pairs": len(result.overlaps),
         "pairs_by_kind": {k.value: v for k, v in result.overlaps.count_by_kind().items()},
         "clusters": len(result.clusters),
-        "largest_cluster_organisations": max((c.organisation_count for c in result.clusters),
-                                             default=0),
+        "largest_cluster_organisations": max((c.organisation_count for c in result.clusters), default=0),
         "linked_double_counts": len(result.linked_activity_ids),
         "seconds_full_detection": round(min(seconds), 3),
         "seconds_full_detection_runs": [round(s, 3) for s in seconds],
@@ -149,9 +173,16 @@ def bench_index(activities, areas, checks: int, seed: int) -> dict:
     index, build_seconds = timed(OverlapIndex, activities, areas)
     probes = synthetic_activities(checks, areas, seed + 1)
     probes = [Activity(**{**_fields(p), "id": f"new{i}"}) for i, p in enumerate(probes)]
-    country = Activity(id="new-country", organisation="ORG000", sector="Health", pcodes=["XX"],
-                       activity_type="health type 1", start=date(2025, 1, 1), end=None,
-                       title="Mobile health type 1 XX")
+    country = Activity(
+        id="new-country",
+        organisation="ORG000",
+        sector="Health",
+        pcodes=["XX"],
+        activity_type="health type 1",
+        start=date(2025, 1, 1),
+        end=None,
+        title="Mobile health type 1 XX",
+    )
     times, found = [], []
     for probe in probes:
         pairs, seconds = timed(index.check, probe)
@@ -189,8 +220,10 @@ def _fields(activity: Activity) -> dict:
 def bench_real() -> dict:
     out = {}
     files = {
-        "afghanistan_3w_2024q1": (DATA / "afg_3w_operational_presence_2024q1.csv",
-                                  (date(2024, 1, 1), date(2024, 3, 31))),
+        "afghanistan_3w_2024q1": (
+            DATA / "afg_3w_operational_presence_2024q1.csv",
+            (date(2024, 1, 1), date(2024, 3, 31)),
+        ),
         "nigeria_3w_2023q4": (DATA / "nga_3w_2023q4.xlsx", None),
     }
     for name, (path, period) in files.items():
@@ -234,17 +267,16 @@ def markdown(figures: dict) -> str:
         "< 50 ms |",
         f"| check of a countrywide activity ({index['pairs_countrywide_activity']:,} pairs) | "
         f"{index['check_ms_countrywide_activity']} ms | < 50 ms |",
-        f"| add / remove one activity, median | {index['add_ms_median']} / "
-        f"{index['remove_ms_median']} ms | |",
-        f"| building 100,000 explanations (lazy, on demand) | "
-        f"{full['seconds_per_100k_explanations']} s | |",
+        f"| add / remove one activity, median | {index['add_ms_median']} / {index['remove_ms_median']} ms | |",
+        f"| building 100,000 explanations (lazy, on demand) | {full['seconds_per_100k_explanations']} s | |",
     ]
     for name, real in figures.get("real", {}).items():
-        lines.append(f"| {name}: {real['activities']:,} activities → {real['pairs']:,} pairs, "
-                     f"{real['clusters']:,} clusters | read {real['seconds_read']} s, detect "
-                     f"{real['seconds_detect']} s | |")
-    lines += ["", "Pairs by kind (synthetic): " + ", ".join(
-        f"{k} {v:,}" for k, v in full["pairs_by_kind"].items()), ""]
+        lines.append(
+            f"| {name}: {real['activities']:,} activities → {real['pairs']:,} pairs, "
+            f"{real['clusters']:,} clusters | read {real['seconds_read']} s, detect "
+            f"{real['seconds_detect']} s | |"
+        )
+    lines += ["", "Pairs by kind (synthetic): " + ", ".join(f"{k} {v:,}" for k, v in full["pairs_by_kind"].items()), ""]
     return "\n".join(lines)
 
 
@@ -259,7 +291,7 @@ def main() -> None:
     activities, generate_seconds = timed(synthetic_activities, args.activities, areas, args.seed)
     figures = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
-                   f"{platform.python_version()}, numpy {np.__version__}",
+        f"{platform.python_version()}, numpy {np.__version__}",
         "seed": args.seed,
         "areas": len(areas),
         "seconds_generate": round(generate_seconds, 2),

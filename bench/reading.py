@@ -49,8 +49,10 @@ def country(provinces: int = 20, districts: int = 50, communes: int = 20) -> lis
         areas.append(AdminArea(pcode=f"C{p:02d}", parent_pcode="C", level=1))
         for d in range(districts):
             areas.append(AdminArea(pcode=f"C{p:02d}{d:02d}", parent_pcode=f"C{p:02d}", level=2))
-            areas.extend(AdminArea(pcode=f"C{p:02d}{d:02d}{c:02d}", parent_pcode=f"C{p:02d}{d:02d}", level=3)
-                         for c in range(communes))
+            areas.extend(
+                AdminArea(pcode=f"C{p:02d}{d:02d}{c:02d}", parent_pcode=f"C{p:02d}{d:02d}", level=3)
+                for c in range(communes)
+            )
     return areas
 
 
@@ -58,30 +60,57 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    figures: dict = {"machine": platform.platform(), "python": platform.python_version(), "repeat": args.repeat,
-                     "files": []}
+    figures: dict = {
+        "machine": platform.platform(),
+        "python": platform.python_version(),
+        "repeat": args.repeat,
+        "files": [],
+    }
     for name, period in FILES:
         path = DATA / name
         if not path.exists():
             continue
         table, table_seconds = best_of(args.repeat, read_table, path)
         imported, seconds = best_of(args.repeat, read_three_w, path, period=period)
-        figures["files"].append({"file": name, "rows": len(table.rows), "read_table_seconds": round(table_seconds, 3),
-                                 "read_three_w_seconds": round(seconds, 3), "activities": len(imported.activities),
-                                 "areas": len(imported.areas), "skipped": len(imported.skipped)})
+        figures["files"].append(
+            {
+                "file": name,
+                "rows": len(table.rows),
+                "read_table_seconds": round(table_seconds, 3),
+                "read_three_w_seconds": round(seconds, 3),
+                "activities": len(imported.activities),
+                "areas": len(imported.areas),
+                "skipped": len(imported.skipped),
+            }
+        )
     areas = country()
     index, seconds = best_of(args.repeat, build_area_index, areas, ["UNKNOWN"])
-    figures["area_tree"] = {"areas": len(areas), "build_area_index_seconds": round(seconds, 3),
-                            "depth": int(index.ancestors.shape[1])}
+    figures["area_tree"] = {
+        "areas": len(areas),
+        "build_area_index_seconds": round(seconds, 3),
+        "depth": int(index.ancestors.shape[1]),
+    }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "reading.json").write_text(json.dumps(figures, indent=2) + "\n")
-    lines = ["# Reading layer", "", f"{figures['machine']}, Python {figures['python']}, best of {args.repeat}", "",
-             "| file | rows | read_table (s) | read_three_w (s) | activities | areas | skipped |", "|---|---:|---:|---:|---:|---:|---:|"]
-    lines += [f"| {f['file']} | {f['rows']} | {f['read_table_seconds']} | {f['read_three_w_seconds']} | "
-              f"{f['activities']} | {f['areas']} | {f['skipped']} |" for f in figures["files"]]
+    lines = [
+        "# Reading layer",
+        "",
+        f"{figures['machine']}, Python {figures['python']}, best of {args.repeat}",
+        "",
+        "| file | rows | read_table (s) | read_three_w (s) | activities | areas | skipped |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {f['file']} | {f['rows']} | {f['read_table_seconds']} | {f['read_three_w_seconds']} | "
+        f"{f['activities']} | {f['areas']} | {f['skipped']} |"
+        for f in figures["files"]
+    ]
     tree = figures["area_tree"]
-    lines += ["", f"Allocation ancestors table from the shared area tree: {tree['areas']} areas, "
-                  f"{tree['build_area_index_seconds']} s, depth {tree['depth']}."]
+    lines += [
+        "",
+        f"Allocation ancestors table from the shared area tree: {tree['areas']} areas, "
+        f"{tree['build_area_index_seconds']} s, depth {tree['depth']}.",
+    ]
     text = "\n".join(lines) + "\n"
     (RESULTS / "reading.md").write_text(text)
     print(text)

@@ -1,4 +1,5 @@
 """The `coordhub` command: Flask's CLI group (run, db …) plus coordhub's own commands."""
+
 from __future__ import annotations
 
 import sys
@@ -26,14 +27,19 @@ def _operation_by_name(name: str):
 
     operation = db.session.scalar(sa.select(Operation).where(Operation.name == name))
     if operation is None:
-        raise click.ClickException(f"No operation named '{name}'. Existing: " + ", ".join(
-            db.session.scalars(sa.select(Operation.name))) or "none")
+        raise click.ClickException(
+            f"No operation named '{name}'. Existing: " + ", ".join(db.session.scalars(sa.select(Operation.name)))
+            or "none"
+        )
     return operation
 
 
 @click.command("demo")
-@click.option("--password", default=None, help="Password of every demo user (must pass the password rule). "
-              "[default: sahel-wells-2026]")
+@click.option(
+    "--password",
+    default=None,
+    help="Password of every demo user (must pass the password rule). [default: sahel-wells-2026]",
+)
 @with_appcontext
 def demo_command(password: str | None) -> None:
     """Create the tables (migrations) and load the demo operation, if not loaded yet."""
@@ -79,12 +85,16 @@ def seed_command() -> None:
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 @click.option("--organisation", required=True, help="Name or acronym of the user's organisation.")
-@click.option("--organisation-type", default=None,
-              help="Create the organisation when it does not exist, with this type ('un_agency', 'ONG Nat', "
-                   "'INGO', 'Gouvernement' …).")
+@click.option(
+    "--organisation-type",
+    default=None,
+    help="Create the organisation when it does not exist, with this type ('un_agency', 'ONG Nat', "
+    "'INGO', 'Gouvernement' …).",
+)
 @click.option("--acronym", default=None, help="Acronym of the organisation created with --organisation-type.")
-@click.option("--role", type=click.Choice(["admin", "coordinator", "focal_point", "viewer"]), default="viewer",
-              show_default=True)
+@click.option(
+    "--role", type=click.Choice(["admin", "coordinator", "focal_point", "viewer"]), default="viewer", show_default=True
+)
 @click.option("--operation", "operations", multiple=True, help="Operation name the user works in (repeatable).")
 @click.password_option()
 @with_appcontext
@@ -94,16 +104,26 @@ def create_user_command(email, name, organisation, organisation_type, acronym, r
     from coordhub.registry import operations as ops
     from coordhub.registry.models import Organisation
 
-    org = db.session.scalar(sa.select(Organisation).where(
-        sa.or_(Organisation.name == organisation, Organisation.acronym == organisation)))
+    org = db.session.scalar(
+        sa.select(Organisation).where(sa.or_(Organisation.name == organisation, Organisation.acronym == organisation))
+    )
     operation_ids = [_operation_by_name(name).id for name in operations]
     if org is None and organisation_type is None:
         raise click.ClickException(f"No organisation named '{organisation}' (give --organisation-type to create it).")
     if org is None:
         org = _create_organisation(organisation, acronym, organisation_type)
     try:
-        user = ops.save_user(None, {"email": email, "name": name, "organisation_id": org.id, "role": role,
-                                    "password": password, "operation_ids": operation_ids})
+        user = ops.save_user(
+            None,
+            {
+                "email": email,
+                "name": name,
+                "organisation_id": org.id,
+                "role": role,
+                "password": password,
+                "operation_ids": operation_ids,
+            },
+        )
     except DomainError as error:
         raise click.ClickException(f"{error.field or 'error'}: {error.message}") from None
     click.echo(f"Created {user.email} ({user.role.value}, {org.label}).")
@@ -120,8 +140,15 @@ def _create_organisation(name: str, acronym: str | None, type_label: str):
     except ValueParseError as error:
         raise click.ClickException(f"organisation-type: {error}") from None
     try:
-        organisation = ops.save_organisation(None, {"name": name, "acronym": acronym, "type": org_type,
-                                                    "is_local": org_type in ("national_ngo", "local_authority")})
+        organisation = ops.save_organisation(
+            None,
+            {
+                "name": name,
+                "acronym": acronym,
+                "type": org_type,
+                "is_local": org_type in ("national_ngo", "local_authority"),
+            },
+        )
     except DomainError as error:
         raise click.ClickException(f"{error.field or 'organisation'}: {error.message}") from None
     click.echo(f"Created the organisation {organisation.label} ({org_type}).")
@@ -143,14 +170,17 @@ def create_operation_command(name: str, country_code: str, currency: str, descri
     ensure_reference_data()
     db.session.commit()
     try:
-        operation = ops.save_operation(None, {"name": name, "country_code": country_code, "currency": currency,
-                                              "description": description})
+        operation = ops.save_operation(
+            None, {"name": name, "country_code": country_code, "currency": currency, "description": description}
+        )
     except DomainError as error:
         raise click.ClickException(f"{error.field or 'operation'}: {error.message}") from None
     click.echo(f"Created the operation '{operation.name}' ({operation.country_code}, {operation.currency}).")
-    click.echo("Next: coordhub import-admin-areas COD.csv --operation '%s', then coordhub create-user ... "
-               "--role admin --operation '%s' (see the README, 'From an empty database to a real operation')."
-               % (operation.name, operation.name))
+    click.echo(
+        "Next: coordhub import-admin-areas COD.csv --operation '%s', then coordhub create-user ... "
+        "--role admin --operation '%s' (see the README, 'From an empty database to a real operation')."
+        % (operation.name, operation.name)
+    )
 
 
 @click.command("import-admin-areas")
@@ -174,8 +204,11 @@ def import_admin_areas_command(file: str, operation_name: str, language: str) ->
     levels: dict[int, int] = {}
     for record in records:
         levels[record.level] = levels.get(record.level, 0) + 1
-    click.echo(f"{created} admin areas created, {updated} updated in '{operation.name}' (" + ", ".join(
-        f"admin{level}: {count}" for level, count in sorted(levels.items())) + ").")
+    click.echo(
+        f"{created} admin areas created, {updated} updated in '{operation.name}' ("
+        + ", ".join(f"admin{level}: {count}" for level, count in sorted(levels.items()))
+        + ")."
+    )
 
 
 def register_commands(app) -> None:
@@ -186,16 +219,35 @@ def register_commands(app) -> None:
     from coordhub.overlap.cli import overlaps_command
     from coordhub.overlap.commands import detect_overlaps_command
 
-    for command in (demo_command, seed_command, create_operation_command, create_user_command,
-                    import_admin_areas_command, import_command,
-                    overlaps_command, detect_overlaps_command):
+    for command in (
+        demo_command,
+        seed_command,
+        create_operation_command,
+        create_user_command,
+        import_admin_areas_command,
+        import_command,
+        overlaps_command,
+        detect_overlaps_command,
+    ):
         app.cli.add_command(command)
     for command in (allocate_command, run_allocation_command):
         app.cli.add_command(command)
     from coordhub.notifications.cli import send_digests_command, send_mail_command
-    from coordhub.server.cli import (backup_command, collect_static_command, restore_command, serve_command,
-                                     worker_command)
+    from coordhub.server.cli import (
+        backup_command,
+        collect_static_command,
+        restore_command,
+        serve_command,
+        worker_command,
+    )
 
-    for command in (serve_command, worker_command, backup_command, restore_command, collect_static_command,
-                    send_digests_command, send_mail_command):
+    for command in (
+        serve_command,
+        worker_command,
+        backup_command,
+        restore_command,
+        collect_static_command,
+        send_digests_command,
+        send_mail_command,
+    ):
         app.cli.add_command(command)

@@ -1,4 +1,5 @@
 """Domain errors raised by operations, with a message meant for people and the field it concerns."""
+
 from __future__ import annotations
 
 

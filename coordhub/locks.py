@@ -3,11 +3,12 @@
 Two kinds: the operation's row lock for short writes that must see each other's results (publishing a run,
 answering an assignment, pins), held until the transaction ends; and a named advisory lock for long work that
 commits progress on the way (an import), held on its own connection until the block ends."""
+
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import sqlalchemy as sa
 

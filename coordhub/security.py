@@ -1,4 +1,5 @@
 """The application's secret key, the sign-in throttle's storage and the security headers of every response."""
+
 from __future__ import annotations
 
 import os
@@ -10,23 +11,37 @@ from flask import Flask, request
 from coordhub.extensions import limiter
 
 # Keys published in code, documentation or tutorials: signing sessions with one lets anyone forge a cookie.
-KNOWN_KEYS = {"dev-only-change-me", "testing", "dev", "development", "secret", "secret-key", "changeme",
-              "change-me", "change-this", "your-secret-key", "super-secret", "please-change"}
+KNOWN_KEYS = {
+    "dev-only-change-me",
+    "testing",
+    "dev",
+    "development",
+    "secret",
+    "secret-key",
+    "changeme",
+    "change-me",
+    "change-this",
+    "your-secret-key",
+    "super-secret",
+    "please-change",
+}
 MIN_KEY_LENGTH = 24
 KEY_FILE = "secret_key"
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",  # no inline scripts and no inline event handlers: JS lives in coordhub/static/js
-    "style-src 'self' 'unsafe-inline'",  # Bootstrap's components and progress bars set style attributes
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",  # no inline scripts and no inline event handlers: JS lives in coordhub/static/js
+        "style-src 'self' 'unsafe-inline'",  # Bootstrap's components and progress bars set style attributes
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 
 def content_security_policy(tile_url: str | None = None) -> str:
@@ -53,11 +68,13 @@ def configure_secret_key(app: Flask) -> None:
             raise InsecureConfiguration(
                 "SECRET_KEY is not set. Production needs its own secret key: set the SECRET_KEY environment "
                 "variable to a long random value, e.g. the output of "
-                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`.")
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+            )
         if key.strip().lower() in KNOWN_KEYS or len(key) < MIN_KEY_LENGTH:
             raise InsecureConfiguration(
                 f"SECRET_KEY is a published default or shorter than {MIN_KEY_LENGTH} characters: anyone could "
-                "forge a session cookie with it. Set SECRET_KEY to a long random value.")
+                "forge a session cookie with it. Set SECRET_KEY to a long random value."
+            )
         return
     if key:
         return
@@ -92,8 +109,11 @@ def add_security_headers(response):
     from flask import current_app
 
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", current_app.config.get("CONTENT_SECURITY_POLICY")
-                       or content_security_policy(current_app.config.get("MAP_TILE_URL")))
+    headers.setdefault(
+        "Content-Security-Policy",
+        current_app.config.get("CONTENT_SECURITY_POLICY")
+        or content_security_policy(current_app.config.get("MAP_TILE_URL")),
+    )
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")

@@ -1,4 +1,5 @@
 """Helpers shared by the HTML views of every module."""
+
 from __future__ import annotations
 
 from flask import flash

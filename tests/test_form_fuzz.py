@@ -1,6 +1,7 @@
 """Every form of every page, fuzzed: the forms are found by reading the pages (each GET page the URL map has,
 with the world's ids), their fields by reading the HTML, and hypothesis fills them with odd text, numbers
 (infinite, not a number, huge), dates and choices. Whatever is sent, the answer is never a server error."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -93,8 +94,18 @@ def test_no_form_answers_a_server_error_whatever_it_is_sent(app, world, client, 
     project = save_project(world.users["focal"], world.operation, ("CF632",), title="Mine")
     save_project(world.users["other_focal"], world.operation, ("CF632",), title="Theirs")
     login(world.users[role])
-    ids = sorted({project.id, s.high.id, s.ngo_classrooms.id, run.id, world.ngo.id, world.users["viewer"].id,
-                  world.operation.id, factories.area(world.operation, "CF632").id})
+    ids = sorted(
+        {
+            project.id,
+            s.high.id,
+            s.ngo_classrooms.id,
+            run.id,
+            world.ngo.id,
+            world.users["viewer"].id,
+            world.operation.id,
+            factories.area(world.operation, "CF632").id,
+        }
+    )
     forms = forms_of_the_application(app, client, ids)
     assert len(forms) >= (10 if role == "admin" else 6), [f.action for f in forms]
     for form in forms:

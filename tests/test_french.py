@@ -1,5 +1,6 @@
 """The interface in French is French: every catalogue entry is translated, and a crawl of every page reachable
 by following links, as each role, finds no English sentence left in text, titles, labels or placeholders."""
+
 from __future__ import annotations
 
 import html
@@ -19,11 +20,15 @@ from tests import factories
 CATALOGUE = Path(__file__).resolve().parents[1] / "coordhub" / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
 # Words of English sentences that no French sentence of the interface contains (user data in the crawl's
 # operation is French or a proper name).
-ENGLISH = re.compile(r"\b(the|and|with|your|this|these|which|must|cannot|should|there|were|been|have|has|will|"
-                     r"would|is|are|from|into|when|what|who|only|nothing|yet|click|please|choose|select|none)\b",
-                     re.IGNORECASE)
-SKIP_LINKS = re.compile(r"\.(csv|xlsx|xml|json|png|pdf|geojson)(\?|$)|^/(logout|api/|static/|bootstrap/|xstatic/)|"
-                        r"/(export|download)")
+ENGLISH = re.compile(
+    r"\b(the|and|with|your|this|these|which|must|cannot|should|there|were|been|have|has|will|"
+    r"would|is|are|from|into|when|what|who|only|nothing|yet|click|please|choose|select|none)\b",
+    re.IGNORECASE,
+)
+SKIP_LINKS = re.compile(
+    r"\.(csv|xlsx|xml|json|png|pdf|geojson)(\?|$)|^/(logout|api/|static/|bootstrap/|xstatic/)|"
+    r"/(export|download)"
+)
 MAX_PAGES = 250
 MAX_PER_PATH = 2  # the same page with other filters adds nothing
 
@@ -31,8 +36,12 @@ MAX_PER_PATH = 2  # the same page with other filters adds nothing
 def test_every_catalogue_entry_has_a_french_translation():
     with open(CATALOGUE, "rb") as f:
         catalogue = read_po(f)
-    missing = [message.id for message in catalogue if message.id and (
-        message.fuzzy or not all(message.string if isinstance(message.string, tuple) else (message.string,)))]
+    missing = [
+        message.id
+        for message in catalogue
+        if message.id
+        and (message.fuzzy or not all(message.string if isinstance(message.string, tuple) else (message.string,)))
+    ]
     assert missing == []
 
 
@@ -47,10 +56,23 @@ def visible_text(page: str) -> list[str]:
 
 def french_operation(world) -> None:
     """Records named in French in the test operation, with an overlap alert, so that detail pages exist."""
-    first = factories.make_project(world.operation, world.ngo, ("CF632",), title="Réhabilitation d'écoles à Bozoum",
-                                   start_date=date(2026, 2, 1), end_date=date(2026, 7, 31))
-    factories.make_project(world.operation, world.other_ngo, ("CF632",), title="Salles de classe à Bozoum",
-                           start_date=date(2026, 3, 1), end_date=date(2026, 8, 31), sensitive=True)
+    first = factories.make_project(
+        world.operation,
+        world.ngo,
+        ("CF632",),
+        title="Réhabilitation d'écoles à Bozoum",
+        start_date=date(2026, 2, 1),
+        end_date=date(2026, 7, 31),
+    )
+    factories.make_project(
+        world.operation,
+        world.other_ngo,
+        ("CF632",),
+        title="Salles de classe à Bozoum",
+        start_date=date(2026, 3, 1),
+        end_date=date(2026, 8, 31),
+        sensitive=True,
+    )
     factories.make_need(world.operation, world.local_authority, "CF633", title="Écoles détruites de Bocaranga")
     factories.make_capacity(world.operation, world.ngo, title="Équipes de maçons")
     detect_operation(world.operation)

@@ -1,4 +1,5 @@
 """Stored enumeration values are shown as words in the reader's language, never raw."""
+
 from __future__ import annotations
 
 import enum

@@ -1,4 +1,5 @@
 """The Alembic chain: `upgrade` on an empty database gives exactly the models' schema (no drift)."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -11,8 +12,9 @@ from coordhub.extensions import db
 
 
 def test_upgrade_gives_the_models_schema_and_downgrade_empties(empty_database_url):
-    migrated = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url, "TESTING": True,
-                           "SQLALCHEMY_ENGINE_OPTIONS": {}})
+    migrated = create_app(
+        {"SQLALCHEMY_DATABASE_URI": empty_database_url, "TESTING": True, "SQLALCHEMY_ENGINE_OPTIONS": {}}
+    )
     with migrated.app_context():
         upgrade()
         with db.engine.connect() as connection:

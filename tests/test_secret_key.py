@@ -1,4 +1,5 @@
 """The secret key: production refuses to start without a real one; elsewhere one is generated per instance."""
+
 from __future__ import annotations
 
 import stat
@@ -16,8 +17,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def production(key):
-    return type("ProductionTesting", (ProductionConfig,), {
-        "SECRET_KEY": key, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SQLALCHEMY_ENGINE_OPTIONS": {}})
+    return type(
+        "ProductionTesting",
+        (ProductionConfig,),
+        {"SECRET_KEY": key, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SQLALCHEMY_ENGINE_OPTIONS": {}},
+    )
 
 
 @pytest.mark.parametrize("key", [None, ""])

@@ -1,4 +1,5 @@
 """Every route of the URL map answers with the security headers; no page carries an inline script."""
+
 from __future__ import annotations
 
 import itertools
@@ -108,9 +109,16 @@ def test_a_running_jobs_page_polls_through_a_static_script(world, login, client)
 
 def test_hsts_only_in_production(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "x" * 48)
-    production = type("ProductionTesting", (ProductionConfig,), {
-        "SECRET_KEY": "a-long-random-production-key-0123456789", "SQLALCHEMY_DATABASE_URI": "sqlite://",
-        "SQLALCHEMY_ENGINE_OPTIONS": {}, "TESTING": True})
+    production = type(
+        "ProductionTesting",
+        (ProductionConfig,),
+        {
+            "SECRET_KEY": "a-long-random-production-key-0123456789",
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "SQLALCHEMY_ENGINE_OPTIONS": {},
+            "TESTING": True,
+        },
+    )
     response = create_app(production).test_client().get("/login")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     assert "Strict-Transport-Security" not in create_app(TestingConfig).test_client().get("/login").headers
@@ -124,4 +132,5 @@ def test_a_configured_tile_server_may_serve_map_images_and_nothing_else():
     assert "img-src 'self' data: https://tiles.mission.example;" in policy
     assert "script-src 'self';" in policy and "connect-src 'self';" in policy
     assert "img-src 'self' data: https://*.tile.example.org" in content_security_policy(
-        "https://{s}.tile.example.org/{z}/{x}/{y}.png")
+        "https://{s}.tile.example.org/{z}/{x}/{y}.png"
+    )

@@ -2,6 +2,7 @@
 its URL map), every query parameter its view reads (discovered from the source and the filter classes) and
 every id page, what a partner receives is the same, byte for byte, before and after every hidden field of the
 sensitive entries they may not see (and of the alerts about them) has changed."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -31,7 +32,11 @@ ARG_NAMES = re.compile(r"""(?:request\.args\.get\(|request\.args\[|clean_arg\()\
 # the IATI file's generation time.
 CLOCK = re.compile(rb'name="csrf_token" value="[^"]*"|generated-datetime="[^"]*"')
 SKIPPED_FORMATS = {"xlsx"}  # the same rows as the CSV (one export path); the workbook carries its build time
-SKIPPED_PAGES = {"/account/tokens", "/account/", "/healthz"}  # the reader's own tokens and sessions (last used at the time of the walk); the health check's timings
+SKIPPED_PAGES = {
+    "/account/tokens",
+    "/account/",
+    "/healthz",
+}  # the reader's own tokens and sessions (last used at the time of the walk); the health check's timings
 
 
 def filter_parameters(filters: type) -> dict[str, type]:
@@ -95,8 +100,11 @@ def id_urls(app, ids: list[int]) -> list[str]:
         converters = rule._converters
         id_args = [n for n, c in converters.items() if type(c).__name__ == "IdConverter"]
         others = {n: c for n, c in converters.items() if n not in id_args}
-        if "GET" not in rule.methods or len(id_args) != 1 or not all(isinstance(c, AnyConverter)
-                                                                      for c in others.values()):
+        if (
+            "GET" not in rule.methods
+            or len(id_args) != 1
+            or not all(isinstance(c, AnyConverter) for c in others.values())
+        ):
             continue
         choices = [{}]
         for name, converter in others.items():
@@ -111,7 +119,7 @@ def changed(value, column, record_id: int):
         return value - timedelta(days=500)
     if isinstance(value, date):
         return value - timedelta(days=400)
-    if isinstance(value, bool) or value is None and not isinstance(column.type, sa.String):
+    if isinstance(value, bool) or (value is None and not isinstance(column.type, sa.String)):
         return value
     if isinstance(value, (int, float)) and column.foreign_keys:
         return value
@@ -133,7 +141,9 @@ def hidden_changes(record, public: frozenset[str]) -> dict[str, object]:
         new = changed(getattr(record, column.key), column, record.id)
         if new != getattr(record, column.key):
             values[column.key] = new
-    if getattr(record, "start_date", None) and getattr(record, "end_date", None):  # keep end >= start: move the window back as a whole
+    if getattr(record, "start_date", None) and getattr(
+        record, "end_date", None
+    ):  # keep end >= start: move the window back as a whole
         values["end_date"] = record.end_date + (values["start_date"] - record.start_date)
     return values
 
@@ -148,28 +158,80 @@ def scene(world, login, client):
     assert client.post(f"/allocations/{run.id}/publish").status_code == 302
     prefect = world.users["local_focal"]
     op = world.operation
-    save_project(world.users["focal"], op, ("CF632",), title="NGOA classrooms Bozoum",
-                 start_date=date(2026, 2, 1), end_date=date(2026, 8, 31))
-    save_project(world.users["other_focal"], op, ("CF632",), title="NGOB classrooms",
-                 start_date=date(2026, 4, 1), end_date=date(2026, 5, 31))
-    hidden = [save_project(prefect, op, ("CF632",), title="Safe classrooms for survivors", sensitive=True,
-                           start_date=date(2026, 3, 1), end_date=date(2026, 6, 30), budget=5000.0,
-                           beneficiaries_targeted=40, target_group="survivors", description="names withheld",
-                           code="PREF-1"),
-              save_project(prefect, op, ("CF63",), title="Discreet school repairs", sensitive=True,
-                           start_date=date(2026, 1, 15), end_date=None, code="PREF-2")]
+    save_project(
+        world.users["focal"],
+        op,
+        ("CF632",),
+        title="NGOA classrooms Bozoum",
+        start_date=date(2026, 2, 1),
+        end_date=date(2026, 8, 31),
+    )
+    save_project(
+        world.users["other_focal"],
+        op,
+        ("CF632",),
+        title="NGOB classrooms",
+        start_date=date(2026, 4, 1),
+        end_date=date(2026, 5, 31),
+    )
+    hidden = [
+        save_project(
+            prefect,
+            op,
+            ("CF632",),
+            title="Safe classrooms for survivors",
+            sensitive=True,
+            start_date=date(2026, 3, 1),
+            end_date=date(2026, 6, 30),
+            budget=5000.0,
+            beneficiaries_targeted=40,
+            target_group="survivors",
+            description="names withheld",
+            code="PREF-1",
+        ),
+        save_project(
+            prefect,
+            op,
+            ("CF63",),
+            title="Discreet school repairs",
+            sensitive=True,
+            start_date=date(2026, 1, 15),
+            end_date=None,
+            code="PREF-2",
+        ),
+    ]
     hidden.append(s.sensitive)
-    hidden.append(factories.make_need(op, world.local_authority, "CF632", title="Survivors' classroom",
-                                      quantity=7.0, priority=2, sensitive=True, code="PREF-N2",
-                                      start_date=date(2026, 2, 1), end_date=date(2026, 7, 31)))
+    hidden.append(
+        factories.make_need(
+            op,
+            world.local_authority,
+            "CF632",
+            title="Survivors' classroom",
+            quantity=7.0,
+            priority=2,
+            sensitive=True,
+            code="PREF-N2",
+            start_date=date(2026, 2, 1),
+            end_date=date(2026, 7, 31),
+        )
+    )
     detect_operation(op)  # clusters come from a full detection
     db.session.commit()
-    alerts = list(db.session.scalars(sa.select(OverlapAlert).where(sa.or_(
-        OverlapAlert.project_a_id.in_([h.id for h in hidden if isinstance(h, Project)]),
-        OverlapAlert.project_b_id.in_([h.id for h in hidden if isinstance(h, Project)])))))
+    alerts = list(
+        db.session.scalars(
+            sa.select(OverlapAlert).where(
+                sa.or_(
+                    OverlapAlert.project_a_id.in_([h.id for h in hidden if isinstance(h, Project)]),
+                    OverlapAlert.project_b_id.in_([h.id for h in hidden if isinstance(h, Project)]),
+                )
+            )
+        )
+    )
     assert alerts, "the scene needs alerts about sensitive projects"
-    assert any({h.id for h in hidden[:2]} & set(c.project_ids + c.linked_project_ids)
-               for c in db.session.scalars(sa.select(OverlapCluster)))
+    assert any(
+        {h.id for h in hidden[:2]} & set(c.project_ids + c.linked_project_ids)
+        for c in db.session.scalars(sa.select(OverlapCluster))
+    )
     _, plain = ApiToken.issue(world.users["focal"], "side doors")
     db.session.commit()
     login(world.users["focal"])
@@ -180,13 +242,17 @@ def change_every_hidden_field(world, hidden, alerts) -> None:
     sensitive_ids = {h.id for h in hidden if isinstance(h, Project)}
     for record in hidden:
         values = hidden_changes(record, PUBLIC_FIELDS[type(record)])
-        values.update(organisation_id=world.other_ngo.id, created_by_id=world.users["other_focal"].id,
-                      updated_by_id=world.users["other_focal"].id)
+        values.update(
+            organisation_id=world.other_ngo.id,
+            created_by_id=world.users["other_focal"].id,
+            updated_by_id=world.users["other_focal"].id,
+        )
         db.session.execute(sa.update(type(record)).where(type(record).id == record.id).values(**values))
         if isinstance(record, Project):
             db.session.execute(sa.delete(project_partners).where(project_partners.c.project_id == record.id))
-            db.session.execute(sa.insert(project_partners).values(project_id=record.id,
-                                                                  organisation_id=world.coordination.id))
+            db.session.execute(
+                sa.insert(project_partners).values(project_id=record.id, organisation_id=world.coordination.id)
+            )
     for alert in alerts:
         values = hidden_changes(alert, ALERT_PUBLIC_FIELDS)
         if alert.project_a_id in sensitive_ids:
@@ -212,8 +278,11 @@ def parameter_values(kind: type, hidden, alerts, world) -> list[str]:
         return sorted({str(a.score) for a in alerts} | {str(round(1 - a.score, 3)) for a in alerts})
     if kind is bool:
         return ["1"]
-    ids = {h.id for h in hidden} | {h.sector_id for h in hidden} | {world.local_authority.id, world.other_ngo.id,
-                                                                    world.ngo.id}
+    ids = (
+        {h.id for h in hidden}
+        | {h.sector_id for h in hidden}
+        | {world.local_authority.id, world.other_ngo.id, world.ngo.id}
+    )
     ids |= {a.id for h in hidden for a in h.areas} | {h.resource_type_id for h in hidden if h.resource_type_id}
     ids |= {1, 3, 5}
     if kind is int:
@@ -250,8 +319,11 @@ def test_partners_learn_nothing_of_hidden_fields_from_any_list_filter_sort_or_pa
     # read them once first.
     from coordhub.notifications.models import Notification
 
-    for url in (["/"] + [f"/overlaps/{i}" for i in db.session.scalars(sa.select(OverlapAlert.id))]
-                + [f"/notifications/{i}" for i in db.session.scalars(sa.select(Notification.id))]):
+    for url in (
+        ["/"]
+        + [f"/overlaps/{i}" for i in db.session.scalars(sa.select(OverlapAlert.id))]
+        + [f"/notifications/{i}" for i in db.session.scalars(sa.select(Notification.id))]
+    ):
         client.get(url)
     client.get("/api/v1/sectors", headers=token)
 

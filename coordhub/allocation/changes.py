@@ -1,5 +1,6 @@
 """What changed since an allocation run was computed: needs, capacities, pins, exclusions, access (and any source
 another feature registers, e.g. monitoring results), so that a run's page can say "run again"."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -33,36 +34,59 @@ def register_change_source(key: str, label, count: Callable[[AllocationRun], int
 
 def _updated_since(model) -> Callable[[AllocationRun], int]:
     def count(run: AllocationRun) -> int:
-        return int(db.session.scalar(sa.select(sa.func.count()).select_from(model).where(
-            model.operation_id == run.operation_id,
-            sa.or_(model.updated_at > run.created_at, model.created_at > run.created_at))) or 0)
+        return int(
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(model)
+                .where(
+                    model.operation_id == run.operation_id,
+                    sa.or_(model.updated_at > run.created_at, model.created_at > run.created_at),
+                )
+            )
+            or 0
+        )
+
     return count
 
 
 def _pairs_changed(model, stored: Callable[[AllocationRun], set]) -> Callable[[AllocationRun], int]:
     def count(run: AllocationRun) -> int:
-        now = {tuple(row) for row in db.session.execute(
-            sa.select(model.need_id, model.capacity_id, *( [model.quantity] if model is AllocationPin else []))
-            .where(model.operation_id == run.operation_id))}
+        now = {
+            tuple(row)
+            for row in db.session.execute(
+                sa.select(
+                    model.need_id, model.capacity_id, *([model.quantity] if model is AllocationPin else [])
+                ).where(model.operation_id == run.operation_id)
+            )
+        }
         return len(now ^ stored(run))
+
     return count
 
 
 def _access_changed(run: AllocationRun) -> int:
     rows = db.session.execute(
         sa.select(AdminArea.pcode, AreaAccess.level, AreaAccess.start_date, AreaAccess.end_date, AreaAccess.clearances)
-        .join(AdminArea, AdminArea.id == AreaAccess.admin_area_id).where(AreaAccess.operation_id == run.operation_id))
-    now = {(pcode, level.value, start.isoformat(), end.isoformat() if end else None, clearances)
-           for pcode, level, start, end, clearances in rows}
+        .join(AdminArea, AdminArea.id == AreaAccess.admin_area_id)
+        .where(AreaAccess.operation_id == run.operation_id)
+    )
+    now = {
+        (pcode, level.value, start.isoformat(), end.isoformat() if end else None, clearances)
+        for pcode, level, start, end, clearances in rows
+    }
     return len(now ^ {tuple(rule) for rule in run.access})
 
 
 register_change_source("needs", _l("%(n)d needs"), _updated_since(Need))
 register_change_source("capacities", _l("%(n)d capacities"), _updated_since(Capacity))
-register_change_source("pins", _l("%(n)d pins"), _pairs_changed(
-    AllocationPin, lambda run: {(n, c, q) for n, c, q in run.pins}))
-register_change_source("exclusions", _l("%(n)d exclusions"), _pairs_changed(
-    AllocationForbiddenPair, lambda run: {(n, c) for n, c in run.forbidden}))
+register_change_source(
+    "pins", _l("%(n)d pins"), _pairs_changed(AllocationPin, lambda run: {(n, c, q) for n, c, q in run.pins})
+)
+register_change_source(
+    "exclusions",
+    _l("%(n)d exclusions"),
+    _pairs_changed(AllocationForbiddenPair, lambda run: {(n, c) for n, c in run.forbidden}),
+)
 register_change_source("access", _l("%(n)d access assessments"), _access_changed)
 
 

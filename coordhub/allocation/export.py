@@ -1,8 +1,10 @@
 """A run's assignments as CSV with an HXL hashtag row (through interop's export helper), sensitive needs
 redacted for those who may not see their details."""
+
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Response
@@ -15,14 +17,31 @@ from coordhub.registry.queries import details_visible_clause
 
 # The first columns and their names are those of `coordhub allocate --out` (need_id, capacity_id, quantity,
 # unit_cost, and period for a plan), so scripts read both the same way.
-COLUMNS = [ExportColumn(header, hashtag, header) for header, hashtag in (
-    ("need_id", "#need+id"), ("capacity_id", "#capacity+id"), ("quantity", "#quantity"),
-    ("unit_cost", "#value+cost"), ("period", "#date+period"), ("cost", "#value+cost+total"), ("need_code", "#need+code"),
-    ("need", "#need+name"), ("pcode", "#adm+code"), ("area", "#adm+name"), ("sector", "#sector"),
-    ("resource_type", "#item+code"), ("unit", "#item+unit"), ("priority", "#priority"),
-    ("capacity", "#capacity+name"), ("organisation", "#org+name"), ("organisation_acronym", "#org+acronym"),
-    ("pinned", "#indicator+pinned"), ("response", "#status+response"), ("response_reason", "#description+response"),
-)]
+COLUMNS = [
+    ExportColumn(header, hashtag, header)
+    for header, hashtag in (
+        ("need_id", "#need+id"),
+        ("capacity_id", "#capacity+id"),
+        ("quantity", "#quantity"),
+        ("unit_cost", "#value+cost"),
+        ("period", "#date+period"),
+        ("cost", "#value+cost+total"),
+        ("need_code", "#need+code"),
+        ("need", "#need+name"),
+        ("pcode", "#adm+code"),
+        ("area", "#adm+name"),
+        ("sector", "#sector"),
+        ("resource_type", "#item+code"),
+        ("unit", "#item+unit"),
+        ("priority", "#priority"),
+        ("capacity", "#capacity+name"),
+        ("organisation", "#org+name"),
+        ("organisation_acronym", "#org+acronym"),
+        ("pinned", "#indicator+pinned"),
+        ("response", "#status+response"),
+        ("response_reason", "#description+response"),
+    )
+]
 
 
 def assignment_rows(run_id: int, user, organisation_id: int | None) -> Iterator[dict[str, Any]]:
@@ -30,14 +49,29 @@ def assignment_rows(run_id: int, user, organisation_id: int | None) -> Iterator[
     their own, when iterated (after the request has ended)."""
     visible = sa.case((details_visible_clause(Need, user), True), else_=False).label("visible")
     query = (
-        sa.select(AllocationAssignment.need_id, AllocationAssignment.capacity_id, AllocationAssignment.quantity,
-                  AllocationAssignment.unit_cost, AllocationAssignment.period, AllocationAssignment.cost,
-                  AllocationAssignment.pinned,
-                  Need.code.label("need_code"), Need.title.label("need"), Need.priority, visible,
-                  AdminArea.pcode, AdminArea.name.label("area"), Sector.name.label("sector"),
-                  ResourceType.code.label("resource_type"), ResourceType.unit, Capacity.title.label("capacity"),
-                  Organisation.name.label("organisation"), Organisation.acronym.label("organisation_acronym"),
-                  AllocationResponse.decision, AllocationResponse.reason)
+        sa.select(
+            AllocationAssignment.need_id,
+            AllocationAssignment.capacity_id,
+            AllocationAssignment.quantity,
+            AllocationAssignment.unit_cost,
+            AllocationAssignment.period,
+            AllocationAssignment.cost,
+            AllocationAssignment.pinned,
+            Need.code.label("need_code"),
+            Need.title.label("need"),
+            Need.priority,
+            visible,
+            AdminArea.pcode,
+            AdminArea.name.label("area"),
+            Sector.name.label("sector"),
+            ResourceType.code.label("resource_type"),
+            ResourceType.unit,
+            Capacity.title.label("capacity"),
+            Organisation.name.label("organisation"),
+            Organisation.acronym.label("organisation_acronym"),
+            AllocationResponse.decision,
+            AllocationResponse.reason,
+        )
         .join(Need, Need.id == AllocationAssignment.need_id)
         .join(AdminArea, AdminArea.id == Need.admin_area_id)
         .join(ResourceType, ResourceType.id == Need.resource_type_id)
@@ -46,8 +80,13 @@ def assignment_rows(run_id: int, user, organisation_id: int | None) -> Iterator[
         .join(Organisation, Organisation.id == AllocationAssignment.organisation_id)
         .outerjoin(AllocationResponse, AllocationResponse.assignment_id == AllocationAssignment.id)
         .where(AllocationAssignment.run_id == run_id)
-        .order_by(AllocationAssignment.organisation_id, AllocationAssignment.need_id, AllocationAssignment.capacity_id,
-                  AllocationAssignment.period))
+        .order_by(
+            AllocationAssignment.organisation_id,
+            AllocationAssignment.need_id,
+            AllocationAssignment.capacity_id,
+            AllocationAssignment.period,
+        )
+    )
     if organisation_id is not None:
         query = query.where(AllocationAssignment.organisation_id == organisation_id)
     return _export_rows(stream_results(query, batch=2000))
@@ -66,5 +105,6 @@ def _export_rows(rows: Iterator[Any]) -> Iterator[dict[str, Any]]:
 
 
 def assignments_response(run: AllocationRun, user, organisation_id: int | None, filename: str) -> Response:
-    return export_response(assignment_rows(run.id, user, organisation_id), COLUMNS, "csv", filename,
-                           sheet_title="assignments")
+    return export_response(
+        assignment_rows(run.id, user, organisation_id), COLUMNS, "csv", filename, sheet_title="assignments"
+    )

@@ -1,5 +1,6 @@
 """Forms of the allocation pages: the policy of a new run, pins, exclusions and partners' answers (shape only;
 coordhub.allocation.inputs and operations check meaning)."""
+
 from __future__ import annotations
 
 import re
@@ -9,8 +10,18 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    BooleanField, DateField, FloatField, IntegerField, RadioField, SelectField, StringField, SubmitField,
-    TextAreaField, ValidationError as FieldError,
+    BooleanField,
+    DateField,
+    FloatField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms import (
+    ValidationError as FieldError,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -34,42 +45,76 @@ def parse_budget_caps(text: str) -> list[tuple[str, float]]:
 
 class PolicyForm(FlaskForm):
     note = StringField(_l("Note (what this run tries)"), validators=[Optional(), Length(max=300)])
-    mode = RadioField(_l("How priorities count"), default="weights", choices=[
-        ("weights", _l("Weights: a priority-5 unit counts as much as the weights say")),
-        ("lexicographic", _l("Strict order: one priority-5 unit outranks any number of lower ones"))])
-    weight_5 = IntegerField(_l("Weight of priority 5"), default=16,
-                            validators=[InputRequired(), NumberRange(min=1, max=MAX_WEIGHT)])
-    weight_4 = IntegerField(_l("Weight of priority 4"), default=8,
-                            validators=[InputRequired(), NumberRange(min=1, max=MAX_WEIGHT)])
-    weight_3 = IntegerField(_l("Weight of priority 3"), default=4,
-                            validators=[InputRequired(), NumberRange(min=1, max=MAX_WEIGHT)])
-    weight_2 = IntegerField(_l("Weight of priority 2"), default=2,
-                            validators=[InputRequired(), NumberRange(min=1, max=MAX_WEIGHT)])
-    weight_1 = IntegerField(_l("Weight of priority 1"), default=1,
-                            validators=[InputRequired(), NumberRange(min=1, max=MAX_WEIGHT)])
-    distance_cost_per_km = FloatField(_l("Distance cost per unit and km"), default=0,
-                                      validators=[Optional(), NumberRange(min=0)],
-                                      description=_l("Added to the unit cost, from the admin areas' centroids."))
-    budget_caps = TextAreaField(_l("Budget cap per organisation"), validators=[Optional(), Length(max=10000)],
-                                description=_l("One line per organisation: acronym or name, '=' and the most it "
-                                               "may spend, e.g. NRC = 50000."))
-    min_admin1_coverage = FloatField(_l("Minimum coverage in every admin-1 area (%)"), default=0,
-                                     validators=[Optional(), NumberRange(min=0, max=100)],
-                                     description=_l("Of what the capacities that can reach the area could deliver."))
-    min_local_share = FloatField(_l("Minimum share delivered by national and local organisations (%)"), default=0,
-                                 validators=[Optional(), NumberRange(min=0, max=100)])
-    min_lot_size = FloatField(_l("Minimum lot size (units per assignment)"), default=0,
-                              validators=[Optional(), NumberRange(min=0)])
+    mode = RadioField(
+        _l("How priorities count"),
+        default="weights",
+        choices=[
+            ("weights", _l("Weights: a priority-5 unit counts as much as the weights say")),
+            ("lexicographic", _l("Strict order: one priority-5 unit outranks any number of lower ones")),
+        ],
+    )
+    weight_5 = IntegerField(
+        _l("Weight of priority 5"), default=16, validators=[InputRequired(), NumberRange(min=1, max=MAX_WEIGHT)]
+    )
+    weight_4 = IntegerField(
+        _l("Weight of priority 4"), default=8, validators=[InputRequired(), NumberRange(min=1, max=MAX_WEIGHT)]
+    )
+    weight_3 = IntegerField(
+        _l("Weight of priority 3"), default=4, validators=[InputRequired(), NumberRange(min=1, max=MAX_WEIGHT)]
+    )
+    weight_2 = IntegerField(
+        _l("Weight of priority 2"), default=2, validators=[InputRequired(), NumberRange(min=1, max=MAX_WEIGHT)]
+    )
+    weight_1 = IntegerField(
+        _l("Weight of priority 1"), default=1, validators=[InputRequired(), NumberRange(min=1, max=MAX_WEIGHT)]
+    )
+    distance_cost_per_km = FloatField(
+        _l("Distance cost per unit and km"),
+        default=0,
+        validators=[Optional(), NumberRange(min=0)],
+        description=_l("Added to the unit cost, from the admin areas' centroids."),
+    )
+    budget_caps = TextAreaField(
+        _l("Budget cap per organisation"),
+        validators=[Optional(), Length(max=10000)],
+        description=_l("One line per organisation: acronym or name, '=' and the most it may spend, e.g. NRC = 50000."),
+    )
+    min_admin1_coverage = FloatField(
+        _l("Minimum coverage in every admin-1 area (%)"),
+        default=0,
+        validators=[Optional(), NumberRange(min=0, max=100)],
+        description=_l("Of what the capacities that can reach the area could deliver."),
+    )
+    min_local_share = FloatField(
+        _l("Minimum share delivered by national and local organisations (%)"),
+        default=0,
+        validators=[Optional(), NumberRange(min=0, max=100)],
+    )
+    min_lot_size = FloatField(
+        _l("Minimum lot size (units per assignment)"), default=0, validators=[Optional(), NumberRange(min=0)]
+    )
     single_provider = BooleanField(_l("One provider per need"))
-    periods = SelectField(_l("Plan over time"), default="", choices=[
-        ("", _l("No: one allocation for the whole time")), ("month", _l("Month by month")),
-        ("week", _l("Week by week"))],
-        description=_l("A plan says when each partner delivers, within their throughput per period, the needs' "
-                       "start and end dates and the access of each area in each period."))
-    horizon = DateField(_l("Plan until"), validators=[Optional()],
-                        description=_l("Last day of the plan; empty: the latest end date of the needs."))
-    time_limit_seconds = FloatField(_l("Time limit (seconds)"), default=30,
-                                    validators=[InputRequired(), NumberRange(min=0.1, max=MAX_TIME_LIMIT)])
+    periods = SelectField(
+        _l("Plan over time"),
+        default="",
+        choices=[
+            ("", _l("No: one allocation for the whole time")),
+            ("month", _l("Month by month")),
+            ("week", _l("Week by week")),
+        ],
+        description=_l(
+            "A plan says when each partner delivers, within their throughput per period, the needs' "
+            "start and end dates and the access of each area in each period."
+        ),
+    )
+    horizon = DateField(
+        _l("Plan until"),
+        validators=[Optional()],
+        description=_l("Last day of the plan; empty: the latest end date of the needs."),
+    )
+    time_limit_seconds = FloatField(
+        _l("Time limit (seconds)"), default=30, validators=[InputRequired(), NumberRange(min=0.1, max=MAX_TIME_LIMIT)]
+    )
     submit = SubmitField(_l("Run the allocation"))
 
     def validate_budget_caps(self, field) -> None:
@@ -107,8 +152,10 @@ class PolicyForm(FlaskForm):
         for priority, weight in settings.get("priority_weights", {}).items():
             getattr(self, f"weight_{priority}").data = weight
         self.distance_cost_per_km.data = settings.get("distance_cost_per_km", 0.0)
-        self.budget_caps.data = "\n".join(f"{organisation_labels.get(int(oid), oid)} = {amount:g}"
-                                          for oid, amount in settings.get("budget_caps", {}).items())
+        self.budget_caps.data = "\n".join(
+            f"{organisation_labels.get(int(oid), oid)} = {amount:g}"
+            for oid, amount in settings.get("budget_caps", {}).items()
+        )
         self.min_admin1_coverage.data = round(settings.get("min_admin1_coverage", 0.0) * 100, 4)
         self.min_local_share.data = round(settings.get("min_local_share", 0.0) * 100, 4)
         self.min_lot_size.data = settings.get("min_lot_size", 0.0)
@@ -121,15 +168,23 @@ class PolicyForm(FlaskForm):
 class AccessForm(FlaskForm):
     """A security assessment of an admin area for a time."""
 
-    admin_area_id = SelectField(_l("Admin area (and every area below it)"), coerce=int,
-                                validators=[DataRequired()])
-    level = SelectField(_l("Access"), choices=[
-        ("open", _l("Open: anybody may serve it")),
-        ("restricted", _l("Restricted: only capacities with one of the clearances below")),
-        ("no_go", _l("No-go: nobody may serve it"))], validators=[DataRequired()])
-    clearances = StringField(_l("Clearances that may serve it"), validators=[Optional(), Length(max=200)],
-                             description=_l("Separated by ; e.g. escort; un_security; local (national and local "
-                                            "organisations hold “local”)."))
+    admin_area_id = SelectField(_l("Admin area (and every area below it)"), coerce=int, validators=[DataRequired()])
+    level = SelectField(
+        _l("Access"),
+        choices=[
+            ("open", _l("Open: anybody may serve it")),
+            ("restricted", _l("Restricted: only capacities with one of the clearances below")),
+            ("no_go", _l("No-go: nobody may serve it")),
+        ],
+        validators=[DataRequired()],
+    )
+    clearances = StringField(
+        _l("Clearances that may serve it"),
+        validators=[Optional(), Length(max=200)],
+        description=_l(
+            "Separated by ; e.g. escort; un_security; local (national and local organisations hold “local”)."
+        ),
+    )
     start_date = DateField(_l("From"), validators=[DataRequired()])
     end_date = DateField(_l("Until"), validators=[Optional()], description=_l("Empty: until further notice."))
     note = StringField(_l("Source or note"), validators=[Optional(), Length(max=300)])
@@ -152,8 +207,9 @@ class ForbidForm(FlaskForm):
 
 
 class ResponseForm(FlaskForm):
-    decision = RadioField(_l("Answer"), choices=[("accepted", _l("Accept")), ("declined", _l("Decline"))],
-                          validators=[InputRequired()])
+    decision = RadioField(
+        _l("Answer"), choices=[("accepted", _l("Accept")), ("declined", _l("Decline"))], validators=[InputRequired()]
+    )
     reason = TextAreaField(_l("Reason (required to decline)"), validators=[Optional(), Length(max=500)])
     submit = SubmitField(_l("Send"))
 

@@ -1,11 +1,13 @@
 """What an allocation run is given: the operation's needs, capacities and admin-area tree read from the database
 as the core's plain types, and the policy settings (as stored with a run) turned into the core's Policy."""
+
 from __future__ import annotations
 
 import math
-from datetime import date
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -16,7 +18,15 @@ from coordhub.errors import ValidationError
 from coordhub.extensions import db
 from coordhub.monitoring.queries import delivered_by_need, delivered_summary
 from coordhub.registry.models import (
-    AdminArea, Capacity, Need, NeedStatus, Operation, Organisation, ResourceType, Sector, capacity_areas,
+    AdminArea,
+    Capacity,
+    Need,
+    NeedStatus,
+    Operation,
+    Organisation,
+    ResourceType,
+    Sector,
+    capacity_areas,
 )
 
 # Needs that still ask for something (met and closed needs are left out of allocations).
@@ -24,9 +34,9 @@ OPEN_NEED_STATUSES = (NeedStatus.open, NeedStatus.partially_met)
 DEFAULT_WEIGHTS = {str(priority): weight for priority, weight in core.DEFAULT_PRIORITY_WEIGHTS.items()}
 MAX_TIME_LIMIT = 600.0
 MAX_WEIGHT = 1_000_000
-MAX_AMOUNT = 1e12          # currency (budget caps)
-MAX_DISTANCE_COST = 1e6    # currency per unit and km
-MAX_QUANTITY = 1e9         # units (minimum lot size)
+MAX_AMOUNT = 1e12  # currency (budget caps)
+MAX_DISTANCE_COST = 1e6  # currency per unit and km
+MAX_QUANTITY = 1e9  # units (minimum lot size)
 
 
 def need_key(need_id: int) -> str:
@@ -49,7 +59,7 @@ class NeedFacts:
 
     quantity: float
     priority: int
-    sector: str        # sector code
+    sector: str  # sector code
     resource_type: str  # resource type code
     pcode: str
     admin1: str
@@ -65,8 +75,8 @@ class RunInput:
     need_facts: dict[int, NeedFacts] = field(default_factory=dict)
     capacity_organisation: dict[int, int] = field(default_factory=dict)
     organisation_keys: dict[int, str] = field(default_factory=dict)  # organisation id -> core `org`
-    delivered: float = 0.0      # units approved results already delivered against the needs (not asked again)
-    delivered_needs: int = 0    # needs with delivered units
+    delivered: float = 0.0  # units approved results already delivered against the needs (not asked again)
+    delivered_needs: int = 0  # needs with delivered units
     access: list[core.AccessRule] = field(default_factory=list)
 
     @property
@@ -76,10 +86,16 @@ class RunInput:
 
 def pair_count(operation: Operation) -> int:
     """Needs x capacities an allocation of the operation would consider (to choose inline or background)."""
-    needs = db.session.scalar(sa.select(sa.func.count()).select_from(Need).where(
-        Need.operation_id == operation.id, Need.archived_at.is_(None), Need.status.in_(OPEN_NEED_STATUSES)))
-    capacities = db.session.scalar(sa.select(sa.func.count()).select_from(Capacity).where(
-        Capacity.operation_id == operation.id, Capacity.archived_at.is_(None)))
+    needs = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Need)
+        .where(Need.operation_id == operation.id, Need.archived_at.is_(None), Need.status.in_(OPEN_NEED_STATUSES))
+    )
+    capacities = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Capacity)
+        .where(Capacity.operation_id == operation.id, Capacity.archived_at.is_(None))
+    )
     return int(needs) * int(capacities)
 
 
@@ -98,19 +114,46 @@ def read_input(operation: Operation) -> RunInput:
     """The operation's open, non-archived needs and non-archived capacities with their service areas, and its
     admin-area tree (with centroids), read in a few queries."""
     area_rows = db.session.execute(
-        sa.select(AdminArea.id, AdminArea.pcode, AdminArea.parent_id, AdminArea.name, AdminArea.level,
-                  AdminArea.latitude, AdminArea.longitude).where(AdminArea.operation_id == operation.id)).all()
+        sa.select(
+            AdminArea.id,
+            AdminArea.pcode,
+            AdminArea.parent_id,
+            AdminArea.name,
+            AdminArea.level,
+            AdminArea.latitude,
+            AdminArea.longitude,
+        ).where(AdminArea.operation_id == operation.id)
+    ).all()
     pcode_of = {row.id: row.pcode for row in area_rows}
-    areas = [core.AdminArea(pcode=row.pcode, parent_pcode=pcode_of.get(row.parent_id), name=row.name,
-                            level=row.level, lat=row.latitude, lon=row.longitude) for row in area_rows]
+    areas = [
+        core.AdminArea(
+            pcode=row.pcode,
+            parent_pcode=pcode_of.get(row.parent_id),
+            name=row.name,
+            level=row.level,
+            lat=row.latitude,
+            lon=row.longitude,
+        )
+        for row in area_rows
+    ]
     admin1 = admin1_of(area_rows)
 
     need_rows = db.session.execute(
-        sa.select(Need.id, Need.admin_area_id, ResourceType.code, Sector.code.label("sector"), Need.quantity,
-                  Need.priority, Need.start_date, Need.end_date)
-        .join(ResourceType, ResourceType.id == Need.resource_type_id).join(Sector, Sector.id == Need.sector_id)
+        sa.select(
+            Need.id,
+            Need.admin_area_id,
+            ResourceType.code,
+            Sector.code.label("sector"),
+            Need.quantity,
+            Need.priority,
+            Need.start_date,
+            Need.end_date,
+        )
+        .join(ResourceType, ResourceType.id == Need.resource_type_id)
+        .join(Sector, Sector.id == Need.sector_id)
         .where(Need.operation_id == operation.id, Need.archived_at.is_(None), Need.status.in_(OPEN_NEED_STATUSES))
-        .order_by(Need.id)).all()
+        .order_by(Need.id)
+    ).all()
     needs, facts = [], {}
     # Needs met by results: what approved reports delivered is no longer open (coordhub.monitoring).
     delivered = delivered_by_need(operation.id)
@@ -119,43 +162,99 @@ def read_input(operation: Operation) -> RunInput:
         done = min(delivered.get(row.id, 0.0), float(row.quantity))
         if float(row.quantity) - done <= 1e-9:
             continue
-        needs.append(core.Need(id=need_key(row.id), pcode=pcode, resource_type=row.code,
-                               quantity=float(row.quantity) - done, priority=int(row.priority), start=row.start_date,
-                               end=row.end_date))
-        facts[row.id] = NeedFacts(float(row.quantity) - done, int(row.priority), row.sector, row.code, pcode,
-                                  admin1.get(row.admin_area_id, pcode))
+        needs.append(
+            core.Need(
+                id=need_key(row.id),
+                pcode=pcode,
+                resource_type=row.code,
+                quantity=float(row.quantity) - done,
+                priority=int(row.priority),
+                start=row.start_date,
+                end=row.end_date,
+            )
+        )
+        facts[row.id] = NeedFacts(
+            float(row.quantity) - done,
+            int(row.priority),
+            row.sector,
+            row.code,
+            pcode,
+            admin1.get(row.admin_area_id, pcode),
+        )
 
     capacity_rows = db.session.execute(
-        sa.select(Capacity.id, Capacity.organisation_id, ResourceType.code, Capacity.quantity, Capacity.unit_cost,
-                  Capacity.start_date, Capacity.end_date, Organisation.type, Organisation.is_local,
-                  Capacity.throughput, Capacity.clearances)
+        sa.select(
+            Capacity.id,
+            Capacity.organisation_id,
+            ResourceType.code,
+            Capacity.quantity,
+            Capacity.unit_cost,
+            Capacity.start_date,
+            Capacity.end_date,
+            Organisation.type,
+            Organisation.is_local,
+            Capacity.throughput,
+            Capacity.clearances,
+        )
         .join(ResourceType, ResourceType.id == Capacity.resource_type_id)
         .join(Organisation, Organisation.id == Capacity.organisation_id)
-        .where(Capacity.operation_id == operation.id, Capacity.archived_at.is_(None)).order_by(Capacity.id)).all()
+        .where(Capacity.operation_id == operation.id, Capacity.archived_at.is_(None))
+        .order_by(Capacity.id)
+    ).all()
     served: dict[int, list[str]] = {}
     for capacity_id, area_id in db.session.execute(
-            sa.select(capacity_areas.c.capacity_id, capacity_areas.c.admin_area_id)
-            .join(Capacity, Capacity.id == capacity_areas.c.capacity_id)
-            .where(Capacity.operation_id == operation.id, Capacity.archived_at.is_(None))):
+        sa.select(capacity_areas.c.capacity_id, capacity_areas.c.admin_area_id)
+        .join(Capacity, Capacity.id == capacity_areas.c.capacity_id)
+        .where(Capacity.operation_id == operation.id, Capacity.archived_at.is_(None))
+    ):
         served.setdefault(capacity_id, []).append(pcode_of[area_id])
     org_ids = sorted({row.organisation_id for row in capacity_rows})
-    keys = organisation_keys(db.session.execute(
-        sa.select(Organisation.id, Organisation.name, Organisation.acronym).where(Organisation.id.in_(org_ids))).all()
-        if org_ids else [])
-    capacities = [core.Capacity(
-        id=capacity_key(row.id), org=keys[row.organisation_id], resource_type=row.code, quantity=float(row.quantity),
-        start=row.start_date, end=row.end_date, unit_cost=float(row.unit_cost or 0),
-        service_pcodes=tuple(sorted(served.get(row.id, ()))), org_type=row.type.value, is_local=bool(row.is_local),
-        throughput=row.throughput, clearances=tuple(c for c in (row.clearances or "").split(";") if c))
-        for row in capacity_rows]
-    access = [core.AccessRule(pcode=pcode_of[rule.admin_area_id], level=core.AccessLevel(rule.level.value),
-                              start=rule.start_date, end=rule.end_date, clearances=tuple(rule.clearance_list))
-              for rule in db.session.scalars(sa.select(AreaAccess).where(AreaAccess.operation_id == operation.id)
-                                             .order_by(AreaAccess.id))]
-    return RunInput(needs=needs, capacities=capacities, areas=areas, need_facts=facts,
-                    capacity_organisation={row.id: row.organisation_id for row in capacity_rows},
-                    organisation_keys=keys, access=access,
-                    **dict(zip(("delivered", "delivered_needs"), delivered_summary(operation.id))))
+    keys = organisation_keys(
+        db.session.execute(
+            sa.select(Organisation.id, Organisation.name, Organisation.acronym).where(Organisation.id.in_(org_ids))
+        ).all()
+        if org_ids
+        else []
+    )
+    capacities = [
+        core.Capacity(
+            id=capacity_key(row.id),
+            org=keys[row.organisation_id],
+            resource_type=row.code,
+            quantity=float(row.quantity),
+            start=row.start_date,
+            end=row.end_date,
+            unit_cost=float(row.unit_cost or 0),
+            service_pcodes=tuple(sorted(served.get(row.id, ()))),
+            org_type=row.type.value,
+            is_local=bool(row.is_local),
+            throughput=row.throughput,
+            clearances=tuple(c for c in (row.clearances or "").split(";") if c),
+        )
+        for row in capacity_rows
+    ]
+    access = [
+        core.AccessRule(
+            pcode=pcode_of[rule.admin_area_id],
+            level=core.AccessLevel(rule.level.value),
+            start=rule.start_date,
+            end=rule.end_date,
+            clearances=tuple(rule.clearance_list),
+        )
+        for rule in db.session.scalars(
+            sa.select(AreaAccess).where(AreaAccess.operation_id == operation.id).order_by(AreaAccess.id)
+        )
+    ]
+    return RunInput(
+        needs=needs,
+        capacities=capacities,
+        areas=areas,
+        need_facts=facts,
+        capacity_organisation={row.id: row.organisation_id for row in capacity_rows},
+        organisation_keys=keys,
+        access=access,
+        **dict(zip(("delivered", "delivered_needs"), delivered_summary(operation.id))),
+    )
 
 
 def admin1_of(area_rows) -> dict[int, str]:
@@ -172,15 +271,25 @@ def admin1_of(area_rows) -> dict[int, str]:
 
 # --- policy settings ------------------------------------------------------------------------------
 
+
 def default_settings() -> dict[str, Any]:
     """The policy settings of a run nobody changed (as stored in AllocationRun.policy)."""
-    return {"lexicographic": False, "priority_weights": dict(DEFAULT_WEIGHTS), "distance_cost_per_km": 0.0,
-            "budget_caps": {}, "min_admin1_coverage": 0.0, "min_local_share": 0.0, "single_provider": False,
-            "min_lot_size": 0.0, "time_limit_seconds": 30.0, "periods": "", "horizon": ""}
+    return {
+        "lexicographic": False,
+        "priority_weights": dict(DEFAULT_WEIGHTS),
+        "distance_cost_per_km": 0.0,
+        "budget_caps": {},
+        "min_admin1_coverage": 0.0,
+        "min_local_share": 0.0,
+        "single_provider": False,
+        "min_lot_size": 0.0,
+        "time_limit_seconds": 30.0,
+        "periods": "",
+        "horizon": "",
+    }
 
 
-def _number(value: Any, field: str, low: float, high: float, *, low_open: bool = False,
-            whole: bool = False) -> float:
+def _number(value: Any, field: str, low: float, high: float, *, low_open: bool = False, whole: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ValidationError(str(_l("Enter a number.")), field)
     if whole and float(value) != int(value):
@@ -223,11 +332,14 @@ def clean_settings(data: Mapping[str, Any], operation: Operation) -> dict[str, A
         if not isinstance(weights, Mapping) or set(map(str, weights)) - set(DEFAULT_WEIGHTS):
             raise ValidationError(str(_l("Give weights for priorities 1 to 5.")), "priority_weights")
         for priority, weight in weights.items():
-            settings["priority_weights"][str(priority)] = _number(weight, "priority_weights", 1, MAX_WEIGHT,
-                                                                  whole=True)
-    limits = {"distance_cost_per_km": (0, MAX_DISTANCE_COST, False), "min_admin1_coverage": (0, 1, False),
-              "min_local_share": (0, 1, False), "min_lot_size": (0, MAX_QUANTITY, False),
-              "time_limit_seconds": (0, MAX_TIME_LIMIT, True)}
+            settings["priority_weights"][str(priority)] = _number(weight, "priority_weights", 1, MAX_WEIGHT, whole=True)
+    limits = {
+        "distance_cost_per_km": (0, MAX_DISTANCE_COST, False),
+        "min_admin1_coverage": (0, 1, False),
+        "min_local_share": (0, 1, False),
+        "min_lot_size": (0, MAX_QUANTITY, False),
+        "time_limit_seconds": (0, MAX_TIME_LIMIT, True),
+    }
     for name, (low, high, low_open) in limits.items():
         if name in data:
             settings[name] = _number(data[name], name, low, high, low_open=low_open)
@@ -242,8 +354,11 @@ def clean_settings(data: Mapping[str, Any], operation: Operation) -> dict[str, A
             except (TypeError, ValueError):
                 raise ValidationError(str(_l("Unknown organisation %(key)s.", key=key)), "budget_caps") from None
             wanted[organisation_id] = _number(amount, "budget_caps", 0, MAX_AMOUNT)
-        known = set(db.session.scalars(sa.select(Organisation.id).where(
-            Organisation.id.in_([oid for oid in wanted if 0 < oid < 2**31]))))
+        known = set(
+            db.session.scalars(
+                sa.select(Organisation.id).where(Organisation.id.in_([oid for oid in wanted if 0 < oid < 2**31]))
+            )
+        )
         missing = sorted(set(wanted) - known)
         if missing:
             raise ValidationError(str(_l("Unknown organisation %(key)s.", key=missing[0])), "budget_caps")
@@ -253,9 +368,11 @@ def clean_settings(data: Mapping[str, Any], operation: Operation) -> dict[str, A
 
 def core_policy(settings: Mapping[str, Any], run_input: RunInput) -> core.Policy:
     """The core Policy of stored settings; budget caps of organisations without capacity are left out."""
-    caps = {run_input.organisation_keys[int(oid)]: float(amount)
-            for oid, amount in settings.get("budget_caps", {}).items()
-            if int(oid) in run_input.organisation_keys}
+    caps = {
+        run_input.organisation_keys[int(oid)]: float(amount)
+        for oid, amount in settings.get("budget_caps", {}).items()
+        if int(oid) in run_input.organisation_keys
+    }
     return core.Policy(
         priority_weights={int(p): int(w) for p, w in settings["priority_weights"].items()},
         lexicographic=bool(settings["lexicographic"]),
@@ -274,5 +391,6 @@ def core_plan(settings: Mapping[str, Any]) -> core.PlanSpec | None:
     if not settings.get("periods"):
         return None
     horizon = settings.get("horizon")
-    return core.PlanSpec(kind=core.PeriodKind(settings["periods"]),
-                         horizon=date.fromisoformat(horizon) if horizon else None)
+    return core.PlanSpec(
+        kind=core.PeriodKind(settings["periods"]), horizon=date.fromisoformat(horizon) if horizon else None
+    )

@@ -1,4 +1,5 @@
 """Allocation runs on large operations as background jobs, with the core's progress on the job page."""
+
 from __future__ import annotations
 
 from coordhub.allocation.operations import run_allocation
@@ -19,6 +20,7 @@ def allocation_job(job: Job, progress) -> dict:
     if operation is None:
         raise LookupError(f"operation {job.params['operation_id']} no longer exists")
     user = db.session.get(User, job.user_id) if job.user_id is not None else None
-    run = run_allocation(user, operation, job.params["settings"], job.params.get("note", ""), progress=progress,
-                         job_id=job.id)
+    run = run_allocation(
+        user, operation, job.params["settings"], job.params.get("note", ""), progress=progress, job_id=job.id
+    )
     return {"run_id": run.id, "status": run.status.value, "result_url": f"{job.params['runs_url']}{run.id}"}

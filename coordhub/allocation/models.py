@@ -1,5 +1,6 @@
 """Stored allocation runs (immutable once written), their assignments and explanations, coordinators' pins and
 forbidden pairs, and partners' responses to published assignments."""
+
 from __future__ import annotations
 
 import enum
@@ -18,13 +19,17 @@ class RunStatus(enum.Enum):
     """How the solver ended (the core's Status)."""
 
     optimal = "optimal"
-    feasible = "feasible"      # a solution with a gap to the best bound
+    feasible = "feasible"  # a solution with a gap to the best bound
     infeasible = "infeasible"  # the side constraints cannot all hold: only pins were kept
-    timed_out = "timed_out"    # the best solution found before the time limit
+    timed_out = "timed_out"  # the best solution found before the time limit
 
 
-STATUS_LABELS = {RunStatus.optimal: _l("optimal"), RunStatus.feasible: _l("feasible (with a gap)"),
-                 RunStatus.infeasible: _l("infeasible"), RunStatus.timed_out: _l("timed out (best found so far)")}
+STATUS_LABELS = {
+    RunStatus.optimal: _l("optimal"),
+    RunStatus.feasible: _l("feasible (with a gap)"),
+    RunStatus.infeasible: _l("infeasible"),
+    RunStatus.timed_out: _l("timed out (best found so far)"),
+}
 
 
 class Decision(enum.Enum):
@@ -43,8 +48,7 @@ class AccessLevel(enum.Enum):
     no_go = "no_go"
 
 
-ACCESS_LABELS = {AccessLevel.open: _l("open"), AccessLevel.restricted: _l("restricted"),
-                 AccessLevel.no_go: _l("no-go")}
+ACCESS_LABELS = {AccessLevel.open: _l("open"), AccessLevel.restricted: _l("restricted"), AccessLevel.no_go: _l("no-go")}
 
 
 class AreaAccess(db.Model):
@@ -100,8 +104,8 @@ class AllocationRun(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # when the result was stored
     note: Mapped[str] = mapped_column(sa.String(300), default="")
     policy: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    pins: Mapped[list] = mapped_column(sa.JSON, default=list)        # [[need_id, capacity_id, quantity]]
-    forbidden: Mapped[list] = mapped_column(sa.JSON, default=list)   # [[need_id, capacity_id]]
+    pins: Mapped[list] = mapped_column(sa.JSON, default=list)  # [[need_id, capacity_id, quantity]]
+    forbidden: Mapped[list] = mapped_column(sa.JSON, default=list)  # [[need_id, capacity_id]]
     fingerprint: Mapped[str] = mapped_column(sa.String(64))
     status: Mapped[RunStatus] = mapped_column(enum_column(RunStatus, "allocation_run_status"))
     engine: Mapped[str] = mapped_column(sa.String(30), default="")
@@ -137,14 +141,15 @@ class AllocationRun(db.Model):
     created_by = relationship("User", foreign_keys=[created_by_id])
     published_by = relationship("User", foreign_keys=[published_by_id])
     withdrawn_by = relationship("User", foreign_keys=[withdrawn_by_id])
-    assignments = relationship("AllocationAssignment", back_populates="run", passive_deletes=True,
-                               order_by="AllocationAssignment.id")
-    explanations = relationship("AllocationExplanation", back_populates="run", passive_deletes=True,
-                                order_by="AllocationExplanation.id")
+    assignments = relationship(
+        "AllocationAssignment", back_populates="run", passive_deletes=True, order_by="AllocationAssignment.id"
+    )
+    explanations = relationship(
+        "AllocationExplanation", back_populates="run", passive_deletes=True, order_by="AllocationExplanation.id"
+    )
 
     # The only columns that change after the run is stored.
-    PUBLISHING = frozenset({"published_at", "published_by_id", "withdrawn_at", "withdrawn_by_id",
-                            "withdrawal_reason"})
+    PUBLISHING = frozenset({"published_at", "published_by_id", "withdrawn_at", "withdrawn_by_id", "withdrawal_reason"})
 
     @property
     def published(self) -> bool:
@@ -213,8 +218,7 @@ class AllocationAssignment(db.Model):
     need = relationship("Need")
     capacity = relationship("Capacity")
     organisation = relationship("Organisation")
-    response = relationship("AllocationResponse", back_populates="assignment", uselist=False,
-                            passive_deletes=True)
+    response = relationship("AllocationResponse", back_populates="assignment", uselist=False, passive_deletes=True)
 
 
 class AllocationExplanation(db.Model):
@@ -224,16 +228,17 @@ class AllocationExplanation(db.Model):
 
     __tablename__ = "allocation_explanations"
     __table_args__ = (
-        sa.CheckConstraint("(subject = 'need' AND need_id IS NOT NULL) OR "
-                           "(subject = 'capacity' AND capacity_id IS NOT NULL)", name="subject_reference"),
+        sa.CheckConstraint(
+            "(subject = 'need' AND need_id IS NOT NULL) OR (subject = 'capacity' AND capacity_id IS NOT NULL)",
+            name="subject_reference",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(sa.ForeignKey("allocation_runs.id", ondelete="CASCADE"), index=True)
     subject: Mapped[str] = mapped_column(sa.String(10))
     need_id: Mapped[int | None] = mapped_column(sa.ForeignKey("needs.id", ondelete="CASCADE"), index=True)
-    capacity_id: Mapped[int | None] = mapped_column(sa.ForeignKey("capacities.id", ondelete="CASCADE"),
-                                                    index=True)
+    capacity_id: Mapped[int | None] = mapped_column(sa.ForeignKey("capacities.id", ondelete="CASCADE"), index=True)
     reason: Mapped[str] = mapped_column(sa.String(40))
     text: Mapped[str] = mapped_column(sa.Text, default="")
     quantity: Mapped[float] = mapped_column(sa.Float, default=0.0)  # shortfall or unused units
@@ -301,7 +306,8 @@ class AllocationResponse(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("allocation_assignments.id", ondelete="CASCADE"), unique=True)
+        sa.ForeignKey("allocation_assignments.id", ondelete="CASCADE"), unique=True
+    )
     decision: Mapped[Decision] = mapped_column(enum_column(Decision, "allocation_decision"))
     reason: Mapped[str] = mapped_column(sa.String(500), default="")
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
@@ -319,8 +325,9 @@ class AllocationResponse(db.Model):
 def _run_stays_as_computed(mapper, connection, run: AllocationRun) -> None:
     changed = _changed_columns(mapper, run) - AllocationRun.PUBLISHING
     if changed:
-        raise RunImmutable(f"allocation run {run.id} is stored as computed and cannot change "
-                           f"({', '.join(sorted(changed))})")
+        raise RunImmutable(
+            f"allocation run {run.id} is stored as computed and cannot change ({', '.join(sorted(changed))})"
+        )
 
 
 def _changed_columns(mapper, target) -> set[str]:

@@ -1,5 +1,6 @@
 """Allocation explanations in the reader's language: the stored reason code and parameters rendered with
 gettext, needs and capacities named by title, resource types by name and admin areas by name and P-code."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -39,14 +40,32 @@ def explanation_texts(operation: Operation, explanations: list[AllocationExplana
     current = [e for e in explanations if structured(e.params)]
     need_ids = {record_id(taker[0]) for e in current for taker in e.params.get("takers", ())}
     capacity_ids = {record_id(key) for e in current for key in e.params.get("capacities", ())}
-    needs = {n.id: n for n in db.session.scalars(sa.select(Need).where(
-        Need.id.in_(need_ids), Need.operation_id == operation.id))} if need_ids else {}
-    capacities = {c.id: c for c in db.session.scalars(sa.select(Capacity).where(
-        Capacity.id.in_(capacity_ids), Capacity.operation_id == operation.id)
-        .options(selectinload(Capacity.organisation)))} if capacity_ids else {}
+    needs = (
+        {
+            n.id: n
+            for n in db.session.scalars(sa.select(Need).where(Need.id.in_(need_ids), Need.operation_id == operation.id))
+        }
+        if need_ids
+        else {}
+    )
+    capacities = (
+        {
+            c.id: c
+            for c in db.session.scalars(
+                sa.select(Capacity)
+                .where(Capacity.id.in_(capacity_ids), Capacity.operation_id == operation.id)
+                .options(selectinload(Capacity.organisation))
+            )
+        }
+        if capacity_ids
+        else {}
+    )
     type_names = dict(db.session.execute(sa.select(ResourceType.code, ResourceType.name)).all())
-    area_names = dict(db.session.execute(sa.select(AdminArea.pcode, AdminArea.name).where(
-        AdminArea.operation_id == operation.id)).all())
+    area_names = dict(
+        db.session.execute(
+            sa.select(AdminArea.pcode, AdminArea.name).where(AdminArea.operation_id == operation.id)
+        ).all()
+    )
 
     def label(kind: str, key: str) -> str:
         if kind == "need" and record_id(key) in needs:
@@ -59,5 +78,9 @@ def explanation_texts(operation: Operation, explanations: list[AllocationExplana
             return f"{area_names[key]} ({key})"
         return key
 
-    return {e.id: render(e.subject, e.reason, e.params, gettext, label=label, number=number)
-            if structured(e.params) else e.text for e in explanations}
+    return {
+        e.id: render(e.subject, e.reason, e.params, gettext, label=label, number=number)
+        if structured(e.params)
+        else e.text
+        for e in explanations
+    }

@@ -1,15 +1,20 @@
 """Reading allocation runs for pages, exports and the API: lists, the latest published run, a run's figures
 with names, a partner's assignments, explanations, and the comparison of two runs."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from coordhub.allocation.models import (
-    AllocationAssignment, AllocationExplanation, AllocationForbiddenPair, AllocationPin, AllocationResponse,
+    AllocationAssignment,
+    AllocationExplanation,
+    AllocationForbiddenPair,
+    AllocationPin,
+    AllocationResponse,
     AllocationRun,
 )
 from coordhub.auth.models import User
@@ -30,9 +35,12 @@ def runs_query(operation: Operation, published_only: bool = False) -> sa.Select:
 
 def last_published_run(operation: Operation) -> AllocationRun | None:
     """The run published last, withdrawn or not."""
-    return db.session.scalar(sa.select(AllocationRun).where(
-        AllocationRun.operation_id == operation.id, AllocationRun.published_at.is_not(None))
-        .order_by(AllocationRun.published_at.desc(), AllocationRun.id.desc()).limit(1))
+    return db.session.scalar(
+        sa.select(AllocationRun)
+        .where(AllocationRun.operation_id == operation.id, AllocationRun.published_at.is_not(None))
+        .order_by(AllocationRun.published_at.desc(), AllocationRun.id.desc())
+        .limit(1)
+    )
 
 
 def latest_published_run(operation: Operation) -> AllocationRun | None:
@@ -45,28 +53,46 @@ def latest_published_run(operation: Operation) -> AllocationRun | None:
 def publication_summary(run: AllocationRun) -> list[tuple[Organisation, int, int]]:
     """Per partner of the run: (organisation, assignments, of them answered), by partner name."""
     rows = db.session.execute(
-        sa.select(AllocationAssignment.organisation_id, sa.func.count(AllocationAssignment.id),
-                  sa.func.count(AllocationResponse.id))
+        sa.select(
+            AllocationAssignment.organisation_id,
+            sa.func.count(AllocationAssignment.id),
+            sa.func.count(AllocationResponse.id),
+        )
         .outerjoin(AllocationResponse, AllocationResponse.assignment_id == AllocationAssignment.id)
-        .where(AllocationAssignment.run_id == run.id).group_by(AllocationAssignment.organisation_id)).all()
-    organisations = {o.id: o for o in db.session.scalars(
-        sa.select(Organisation).where(Organisation.id.in_([row[0] for row in rows])))} if rows else {}
-    return sorted(((organisations[oid], count, answered) for oid, count, answered in rows),
-                  key=lambda row: row[0].label.lower())
+        .where(AllocationAssignment.run_id == run.id)
+        .group_by(AllocationAssignment.organisation_id)
+    ).all()
+    organisations = (
+        {
+            o.id: o
+            for o in db.session.scalars(sa.select(Organisation).where(Organisation.id.in_([row[0] for row in rows])))
+        }
+        if rows
+        else {}
+    )
+    return sorted(
+        ((organisations[oid], count, answered) for oid, count, answered in rows), key=lambda row: row[0].label.lower()
+    )
 
 
 def assignments_query(run: AllocationRun, organisation_id: int | None = None) -> sa.Select:
     """A run's assignments (of one organisation) with their need, capacity and response loaded."""
-    query = sa.select(AllocationAssignment).where(AllocationAssignment.run_id == run.id).options(
-        selectinload(AllocationAssignment.need).selectinload(Need.area),
-        selectinload(AllocationAssignment.need).selectinload(Need.resource_type),
-        selectinload(AllocationAssignment.capacity),
-        selectinload(AllocationAssignment.organisation),
-        selectinload(AllocationAssignment.response))
+    query = (
+        sa.select(AllocationAssignment)
+        .where(AllocationAssignment.run_id == run.id)
+        .options(
+            selectinload(AllocationAssignment.need).selectinload(Need.area),
+            selectinload(AllocationAssignment.need).selectinload(Need.resource_type),
+            selectinload(AllocationAssignment.capacity),
+            selectinload(AllocationAssignment.organisation),
+            selectinload(AllocationAssignment.response),
+        )
+    )
     if organisation_id is not None:
         query = query.where(AllocationAssignment.organisation_id == organisation_id)
-    return query.order_by(AllocationAssignment.organisation_id, AllocationAssignment.need_id,
-                          AllocationAssignment.capacity_id)
+    return query.order_by(
+        AllocationAssignment.organisation_id, AllocationAssignment.need_id, AllocationAssignment.capacity_id
+    )
 
 
 def pending_count(user: User, operation: Operation | None) -> int:
@@ -76,26 +102,39 @@ def pending_count(user: User, operation: Operation | None) -> int:
     run = latest_published_run(operation)
     if run is None:
         return 0
-    return db.session.scalar(sa.select(sa.func.count()).select_from(AllocationAssignment)
-                             .outerjoin(AllocationResponse,
-                                        AllocationResponse.assignment_id == AllocationAssignment.id)
-                             .where(AllocationAssignment.run_id == run.id,
-                                    AllocationAssignment.organisation_id == user.organisation_id,
-                                    AllocationResponse.id.is_(None))) or 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(AllocationAssignment)
+            .outerjoin(AllocationResponse, AllocationResponse.assignment_id == AllocationAssignment.id)
+            .where(
+                AllocationAssignment.run_id == run.id,
+                AllocationAssignment.organisation_id == user.organisation_id,
+                AllocationResponse.id.is_(None),
+            )
+        )
+        or 0
+    )
 
 
 def pins_and_exclusions(operation: Operation) -> tuple[list[AllocationPin], list[AllocationForbiddenPair]]:
-    pins = db.session.scalars(sa.select(AllocationPin).where(AllocationPin.operation_id == operation.id)
-                              .options(selectinload(AllocationPin.need), selectinload(AllocationPin.capacity))
-                              .order_by(AllocationPin.id)).all()
-    pairs = db.session.scalars(sa.select(AllocationForbiddenPair).where(
-        AllocationForbiddenPair.operation_id == operation.id).options(
-        selectinload(AllocationForbiddenPair.need), selectinload(AllocationForbiddenPair.capacity))
-        .order_by(AllocationForbiddenPair.id)).all()
+    pins = db.session.scalars(
+        sa.select(AllocationPin)
+        .where(AllocationPin.operation_id == operation.id)
+        .options(selectinload(AllocationPin.need), selectinload(AllocationPin.capacity))
+        .order_by(AllocationPin.id)
+    ).all()
+    pairs = db.session.scalars(
+        sa.select(AllocationForbiddenPair)
+        .where(AllocationForbiddenPair.operation_id == operation.id)
+        .options(selectinload(AllocationForbiddenPair.need), selectinload(AllocationForbiddenPair.capacity))
+        .order_by(AllocationForbiddenPair.id)
+    ).all()
     return list(pins), list(pairs)
 
 
 # --- names ----------------------------------------------------------------------------------------------
+
 
 def group_labels(operation: Operation, group: str, keys: Iterable[str]) -> dict[str, str]:
     """Names for the keys of a coverage group: sector names, resource types with units, admin areas."""
@@ -106,11 +145,15 @@ def group_labels(operation: Operation, group: str, keys: Iterable[str]) -> dict[
         rows = db.session.execute(sa.select(Sector.code, Sector.name).where(Sector.code.in_(keys)))
         return {code: name for code, name in rows}
     if group == "by_resource_type":
-        rows = db.session.execute(sa.select(ResourceType.code, ResourceType.name, ResourceType.unit)
-                                  .where(ResourceType.code.in_(keys)))
+        rows = db.session.execute(
+            sa.select(ResourceType.code, ResourceType.name, ResourceType.unit).where(ResourceType.code.in_(keys))
+        )
         return {code: f"{name} ({unit})" for code, name, unit in rows}
-    rows = db.session.execute(sa.select(AdminArea.pcode, AdminArea.name).where(
-        AdminArea.operation_id == operation.id, AdminArea.pcode.in_(keys)))
+    rows = db.session.execute(
+        sa.select(AdminArea.pcode, AdminArea.name).where(
+            AdminArea.operation_id == operation.id, AdminArea.pcode.in_(keys)
+        )
+    )
     return {pcode: f"{name} ({pcode})" for pcode, name in rows}
 
 
@@ -136,9 +179,12 @@ def coverage_rows(run: AllocationRun, group: str) -> list[CoverageRow]:
 def explanations_of(run: AllocationRun, subject: str, limit: int | None = None) -> tuple[list, int]:
     """(explanations of needs or capacities, largest shortfall first, with their subject loaded; total count)."""
     target = AllocationExplanation.need if subject == "need" else AllocationExplanation.capacity
-    query = (sa.select(AllocationExplanation).where(AllocationExplanation.run_id == run.id,
-                                                    AllocationExplanation.subject == subject)
-             .options(selectinload(target)).order_by(AllocationExplanation.quantity.desc(), AllocationExplanation.id))
+    query = (
+        sa.select(AllocationExplanation)
+        .where(AllocationExplanation.run_id == run.id, AllocationExplanation.subject == subject)
+        .options(selectinload(target))
+        .order_by(AllocationExplanation.quantity.desc(), AllocationExplanation.id)
+    )
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
     if limit is not None:
         query = query.limit(limit)
@@ -159,20 +205,35 @@ def partner_totals(run: AllocationRun) -> list[PartnerTotals]:
     from coordhub.allocation.models import Decision
 
     rows = db.session.execute(
-        sa.select(AllocationAssignment.organisation_id, sa.func.count(), sa.func.sum(AllocationAssignment.quantity),
-                  sa.func.sum(AllocationAssignment.cost),
-                  sa.func.count(sa.case((AllocationResponse.decision == Decision.accepted, 1))),
-                  sa.func.count(sa.case((AllocationResponse.decision == Decision.declined, 1))))
+        sa.select(
+            AllocationAssignment.organisation_id,
+            sa.func.count(),
+            sa.func.sum(AllocationAssignment.quantity),
+            sa.func.sum(AllocationAssignment.cost),
+            sa.func.count(sa.case((AllocationResponse.decision == Decision.accepted, 1))),
+            sa.func.count(sa.case((AllocationResponse.decision == Decision.declined, 1))),
+        )
         .outerjoin(AllocationResponse, AllocationResponse.assignment_id == AllocationAssignment.id)
-        .where(AllocationAssignment.run_id == run.id).group_by(AllocationAssignment.organisation_id)).all()
-    organisations = {o.id: o for o in db.session.scalars(sa.select(Organisation).where(
-        Organisation.id.in_([row[0] for row in rows])))} if rows else {}
-    totals = [PartnerTotals(organisations[oid], count, units or 0.0, cost or 0.0, accepted, declined)
-              for oid, count, units, cost, accepted, declined in rows]
+        .where(AllocationAssignment.run_id == run.id)
+        .group_by(AllocationAssignment.organisation_id)
+    ).all()
+    organisations = (
+        {
+            o.id: o
+            for o in db.session.scalars(sa.select(Organisation).where(Organisation.id.in_([row[0] for row in rows])))
+        }
+        if rows
+        else {}
+    )
+    totals = [
+        PartnerTotals(organisations[oid], count, units or 0.0, cost or 0.0, accepted, declined)
+        for oid, count, units, cost, accepted, declined in rows
+    ]
     return sorted(totals, key=lambda t: t.organisation.label.lower())
 
 
 # --- comparing two runs ---------------------------------------------------------------------------------
+
 
 @dataclass
 class CoverageChange:
@@ -235,30 +296,59 @@ def compare_runs(a: AllocationRun, b: AllocationRun, limit: int = 500) -> Compar
         cells_a, cells_b = a.coverage.get(group, {}), b.coverage.get(group, {})
         keys = sorted(set(cells_a) | set(cells_b))
         labels = group_labels(a.operation, group, keys)
-        rows = [CoverageChange(key, labels.get(key, key), *cells_a.get(key, [0.0, 0.0]), *cells_b.get(key, [0.0, 0.0]))
-                for key in keys]
+        rows = [
+            CoverageChange(key, labels.get(key, key), *cells_a.get(key, [0.0, 0.0]), *cells_b.get(key, [0.0, 0.0]))
+            for key in keys
+        ]
         comparison.coverage[group] = sorted(rows, key=lambda row: (-abs(row.gained), row.label))
 
     def quantities(run: AllocationRun) -> dict[tuple[int, int], float]:
         """Per (need, capacity), summed over the periods of a plan."""
-        return {(need, capacity): quantity for need, capacity, quantity in db.session.execute(
-            sa.select(AllocationAssignment.need_id, AllocationAssignment.capacity_id,
-                      sa.func.sum(AllocationAssignment.quantity))
-            .where(AllocationAssignment.run_id == run.id)
-            .group_by(AllocationAssignment.need_id, AllocationAssignment.capacity_id))}
+        return {
+            (need, capacity): quantity
+            for need, capacity, quantity in db.session.execute(
+                sa.select(
+                    AllocationAssignment.need_id,
+                    AllocationAssignment.capacity_id,
+                    sa.func.sum(AllocationAssignment.quantity),
+                )
+                .where(AllocationAssignment.run_id == run.id)
+                .group_by(AllocationAssignment.need_id, AllocationAssignment.capacity_id)
+            )
+        }
 
     before, after = quantities(a), quantities(b)
-    changed = sorted(pair for pair in set(before) | set(after)
-                     if abs(before.get(pair, 0.0) - after.get(pair, 0.0)) > 1e-9)
+    changed = sorted(
+        pair for pair in set(before) | set(after) if abs(before.get(pair, 0.0) - after.get(pair, 0.0)) > 1e-9
+    )
     comparison.changed = len(changed)
     comparison.unchanged = len(set(before) | set(after)) - len(changed)
     shown = changed[:limit]
-    needs = {n.id: n for n in db.session.scalars(sa.select(Need).where(Need.id.in_({p[0] for p in shown}))
-                                                 .options(selectinload(Need.area)))} if shown else {}
-    capacities = {c.id: c for c in db.session.scalars(sa.select(Capacity).where(
-        Capacity.id.in_({p[1] for p in shown})).options(selectinload(Capacity.organisation)))} if shown else {}
-    comparison.changes = [AssignmentChange(needs[n], capacities[c], before.get((n, c), 0.0), after.get((n, c), 0.0))
-                          for n, c in shown]
+    needs = (
+        {
+            n.id: n
+            for n in db.session.scalars(
+                sa.select(Need).where(Need.id.in_({p[0] for p in shown})).options(selectinload(Need.area))
+            )
+        }
+        if shown
+        else {}
+    )
+    capacities = (
+        {
+            c.id: c
+            for c in db.session.scalars(
+                sa.select(Capacity)
+                .where(Capacity.id.in_({p[1] for p in shown}))
+                .options(selectinload(Capacity.organisation))
+            )
+        }
+        if shown
+        else {}
+    )
+    comparison.changes = [
+        AssignmentChange(needs[n], capacities[c], before.get((n, c), 0.0), after.get((n, c), 0.0)) for n, c in shown
+    ]
     return comparison
 
 
@@ -289,19 +379,27 @@ def timeline(run: AllocationRun, by: str, user: User) -> list[TimelineRow]:
     index = {day: k for k, day in enumerate(run.periods)}
     if by == "area":
         key, label = AdminArea.id, AdminArea.name
-        query = sa.select(key, label, AllocationAssignment.period, sa.func.sum(AllocationAssignment.quantity)) \
-            .join(Need, Need.id == AllocationAssignment.need_id).join(AdminArea, AdminArea.id == Need.admin_area_id)
+        query = (
+            sa.select(key, label, AllocationAssignment.period, sa.func.sum(AllocationAssignment.quantity))
+            .join(Need, Need.id == AllocationAssignment.need_id)
+            .join(AdminArea, AdminArea.id == Need.admin_area_id)
+        )
     elif by == "sector":
         key, label = Sector.id, Sector.name
-        query = sa.select(key, label, AllocationAssignment.period, sa.func.sum(AllocationAssignment.quantity)) \
-            .join(Need, Need.id == AllocationAssignment.need_id).join(Sector, Sector.id == Need.sector_id)
+        query = (
+            sa.select(key, label, AllocationAssignment.period, sa.func.sum(AllocationAssignment.quantity))
+            .join(Need, Need.id == AllocationAssignment.need_id)
+            .join(Sector, Sector.id == Need.sector_id)
+        )
     else:
         key, label = Organisation.id, Organisation.name
-        query = sa.select(key, label, AllocationAssignment.period, sa.func.sum(AllocationAssignment.quantity)) \
-            .join(Organisation, Organisation.id == AllocationAssignment.organisation_id)
+        query = sa.select(key, label, AllocationAssignment.period, sa.func.sum(AllocationAssignment.quantity)).join(
+            Organisation, Organisation.id == AllocationAssignment.organisation_id
+        )
     rows: dict[int, TimelineRow] = {}
     for group_id, name, period, units in db.session.execute(
-            query.where(AllocationAssignment.run_id == run.id).group_by(key, label, AllocationAssignment.period)):
+        query.where(AllocationAssignment.run_id == run.id).group_by(key, label, AllocationAssignment.period)
+    ):
         row = rows.setdefault(group_id, TimelineRow(name, [0.0] * len(run.periods)))
         position = index.get(period.isoformat()) if period else None
         if position is not None:
@@ -312,10 +410,14 @@ def timeline(run: AllocationRun, by: str, user: User) -> list[TimelineRow]:
 
 def coverage_by_period(run: AllocationRun) -> tuple[list[tuple[str, float]], list[tuple[str, list[float]]]]:
     """([(period, weighted share met by its end)], [(resource type label, [share by the end of each period])])."""
-    weighted = [(day, met / needed if needed else 1.0)
-                for day, (needed, met) in sorted(run.coverage.get("by_period", {}).items())]
+    weighted = [
+        (day, met / needed if needed else 1.0)
+        for day, (needed, met) in sorted(run.coverage.get("by_period", {}).items())
+    ]
     by_type = run.coverage.get("by_period_and_type", {})
     labels = group_labels(run.operation, "by_resource_type", by_type)
-    typed = [(labels.get(code, code), [met / needed if needed else 1.0 for _day, (needed, met) in sorted(cells.items())])
-             for code, cells in sorted(by_type.items())]
+    typed = [
+        (labels.get(code, code), [met / needed if needed else 1.0 for _day, (needed, met) in sorted(cells.items())])
+        for code, cells in sorted(by_type.items())
+    ]
     return weighted, typed

@@ -1,5 +1,6 @@
 """Rights over allocations (built on coordhub.auth.rights): coordinators and administrators run, pin, forbid,
 publish and see every run; each partner sees and answers its own organisation's published assignments."""
+
 from __future__ import annotations
 
 from coordhub.auth import rights
@@ -24,5 +25,8 @@ def can_see_assignments_of(user: User, operation: Operation, organisation_id: in
 
 def can_respond(user: User, operation: Operation, organisation_id: int) -> bool:
     """Accept or decline an assignment on behalf of the organisation that offered the capacity."""
-    return (rights.can_access_operation(user, operation) and user.organisation_id == organisation_id
-            and user.role in RESPONDING_ROLES)
+    return (
+        rights.can_access_operation(user, operation)
+        and user.organisation_id == organisation_id
+        and user.role in RESPONDING_ROLES
+    )

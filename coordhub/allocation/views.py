@@ -1,5 +1,6 @@
 """Allocation pages: runs, a new run (inline or as a background job), a run's result, comparison, pins and
 exclusions, publishing, CSV export, and each partner's published assignments with their answers."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -17,11 +18,22 @@ from coordhub.allocation import operations as allocation_ops
 from coordhub.allocation.changes import changes_since
 from coordhub.allocation.differences import input_differences
 from coordhub.allocation.forms import (
-    AccessForm, AccessImportForm, ForbidForm, PinForm, PolicyForm, ResponseForm, WithdrawForm,
+    AccessForm,
+    AccessImportForm,
+    ForbidForm,
+    PinForm,
+    PolicyForm,
+    ResponseForm,
+    WithdrawForm,
 )
 from coordhub.allocation.inputs import clean_settings, pair_count
 from coordhub.allocation.models import (
-    ACCESS_LABELS, DECISION_LABELS, AllocationAssignment, AllocationForbiddenPair, AllocationPin, AllocationRun,
+    ACCESS_LABELS,
+    DECISION_LABELS,
+    AllocationAssignment,
+    AllocationForbiddenPair,
+    AllocationPin,
+    AllocationRun,
     AreaAccess,
 )
 from coordhub.allocation.rights import can_manage_allocations, can_respond
@@ -45,10 +57,12 @@ def _pending_badge() -> int:
 
 
 if not any(link[0] == "allocation.runs" for link in NAV_LINKS):
-    NAV_LINKS.extend([
-        ("allocation.runs", {}, _l("Allocations"), None),
-        ("allocation.mine", {}, _l("My assignments"), "allocation_pending"),
-    ])
+    NAV_LINKS.extend(
+        [
+            ("allocation.runs", {}, _l("Allocations"), None),
+            ("allocation.mine", {}, _l("My assignments"), "allocation_pending"),
+        ]
+    )
 NAV_BADGES["allocation_pending"] = _pending_badge
 # Focal points and viewers have only their assignments: "Allocations" would lead there a second time.
 NAV_VISIBLE["allocation.runs"] = rights.can_run_allocation
@@ -92,9 +106,14 @@ def runs(operation: Operation):
     if not can_manage_allocations(current_user, operation):
         return redirect(url_for("allocation.mine"))
     page = db.paginate(queries.runs_query(operation), per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    return render_template("allocation/runs.html", page=page, operation=operation,
-                           latest=queries.latest_published_run(operation), pairs=pair_count(operation),
-                           threshold=current_app.config["ALLOCATION_BACKGROUND_THRESHOLD"])
+    return render_template(
+        "allocation/runs.html",
+        page=page,
+        operation=operation,
+        latest=queries.latest_published_run(operation),
+        pairs=pair_count(operation),
+        threshold=current_app.config["ALLOCATION_BACKGROUND_THRESHOLD"],
+    )
 
 
 def _organisation_lookup() -> tuple[dict[str, int], dict[int, str]]:
@@ -129,10 +148,17 @@ def new_run(operation: Operation):
             _flash_error(error)
         else:
             if pairs > threshold:
-                job = start_job(allocation_jobs.JOB_KIND, {"operation_id": operation.id, "settings": settings,
-                                                           "note": form.note.data or "",
-                                                           "runs_url": url_for("allocation.runs")},
-                                user=current_user, operation=operation)
+                job = start_job(
+                    allocation_jobs.JOB_KIND,
+                    {
+                        "operation_id": operation.id,
+                        "settings": settings,
+                        "note": form.note.data or "",
+                        "runs_url": url_for("allocation.runs"),
+                    },
+                    user=current_user,
+                    operation=operation,
+                )
                 return redirect(url_for("jobs.show", job_id=job.id))
             try:
                 run = allocation_ops.run_allocation(current_user, operation, settings, form.note.data or "")
@@ -143,8 +169,9 @@ def new_run(operation: Operation):
                 return redirect(url_for("allocation.run", run_id=run.id))
     elif request.method == "POST":
         flash(_("Please correct the fields marked below."), "danger")
-    return render_template("allocation/new.html", form=form, operation=operation, pairs=pairs, threshold=threshold,
-                           start_from=start_from)
+    return render_template(
+        "allocation/new.html", form=form, operation=operation, pairs=pairs, threshold=threshold, start_from=start_from
+    )
 
 
 @bp.route("/<id:run_id>")
@@ -157,18 +184,33 @@ def run(run_id: int, operation: Operation):
     unmet, unmet_total = queries.explanations_of(found, "need", SHOWN_ROWS)
     unused, unused_total = queries.explanations_of(found, "capacity", SHOWN_ROWS)
     others = db.session.scalars(queries.runs_query(operation).where(AllocationRun.id != found.id).limit(50)).all()
-    timeline_by = request.args.get("timeline") if request.args.get("timeline") in queries.TIMELINE_GROUPS \
-        else "partner"
+    timeline_by = request.args.get("timeline") if request.args.get("timeline") in queries.TIMELINE_GROUPS else "partner"
     return render_template(
-        "allocation/run.html", run=found, operation=operation, assignments=assignments, partner_id=partner_id,
-        partners=queries.partner_totals(found), unmet=unmet, unmet_total=unmet_total, unused=unused,
-        unused_total=unused_total, texts=present.explanation_texts(operation, unmet + unused), shown=SHOWN_ROWS,
+        "allocation/run.html",
+        run=found,
+        operation=operation,
+        assignments=assignments,
+        partner_id=partner_id,
+        partners=queries.partner_totals(found),
+        unmet=unmet,
+        unmet_total=unmet_total,
+        unused=unused,
+        unused_total=unused_total,
+        texts=present.explanation_texts(operation, unmet + unused),
+        shown=SHOWN_ROWS,
         coverage={group: queries.coverage_rows(found, group) for group in queries.COVERAGE_GROUPS},
-        latest=queries.latest_published_run(operation), others=others, action_form=ArchiveForm(),
-        forbid_form=ForbidForm(), pinned={(p.need_id, p.capacity_id) for p in queries.pins_and_exclusions(operation)[0]},
-        decisions=DECISION_LABELS, changes=changes_since(found), timeline_by=timeline_by,
-        timeline=queries.timeline(found, timeline_by, current_user), by_period=queries.coverage_by_period(found),
-        access_labels={level.value: label for level, label in ACCESS_LABELS.items()})
+        latest=queries.latest_published_run(operation),
+        others=others,
+        action_form=ArchiveForm(),
+        forbid_form=ForbidForm(),
+        pinned={(p.need_id, p.capacity_id) for p in queries.pins_and_exclusions(operation)[0]},
+        decisions=DECISION_LABELS,
+        changes=changes_since(found),
+        timeline_by=timeline_by,
+        timeline=queries.timeline(found, timeline_by, current_user),
+        by_period=queries.coverage_by_period(found),
+        access_labels={level.value: label for level, label in ACCESS_LABELS.items()},
+    )
 
 
 @bp.route("/<id:run_id>/assignments.csv")
@@ -176,8 +218,9 @@ def run(run_id: int, operation: Operation):
 def export_run(run_id: int, operation: Operation):
     _require_manager(operation)
     found = _run(run_id, operation)
-    return export.assignments_response(found, current_user._get_current_object(), None,
-                                       f"allocation-{found.id}-{date.today().isoformat()}")
+    return export.assignments_response(
+        found, current_user._get_current_object(), None, f"allocation-{found.id}-{date.today().isoformat()}"
+    )
 
 
 @bp.route("/<id:run_id>/publish", methods=["GET", "POST"])
@@ -213,8 +256,13 @@ def withdraw(run_id: int, operation: Operation):
         except DomainError as error:
             _flash_error(error, form)
         else:
-            flash(_("The publication of run %(id)s is withdrawn: partners no longer see it; their answers are kept.",
-                    id=found.id), "success")
+            flash(
+                _(
+                    "The publication of run %(id)s is withdrawn: partners no longer see it; their answers are kept.",
+                    id=found.id,
+                ),
+                "success",
+            )
             return redirect(url_for("allocation.run", run_id=found.id))
     elif request.method == "POST":
         flash(_("Please correct the fields marked below."), "danger")
@@ -223,9 +271,15 @@ def withdraw(run_id: int, operation: Operation):
 
 def _confirmation(run: AllocationRun, operation: Operation, action: str, form):
     """The page that says what publishing or withdrawing will do, with its form."""
-    return render_template("allocation/confirm.html", run=run, operation=operation, action=action, form=form,
-                           partners=queries.publication_summary(run),
-                           current=queries.latest_published_run(operation))
+    return render_template(
+        "allocation/confirm.html",
+        run=run,
+        operation=operation,
+        action=action,
+        form=form,
+        partners=queries.publication_summary(run),
+        current=queries.latest_published_run(operation),
+    )
 
 
 @bp.route("/compare")
@@ -237,10 +291,12 @@ def compare(operation: Operation):
         abort(404)
     comparison = queries.compare_runs(_run(first, operation), _run(second, operation), limit=SHOWN_ROWS)
     codes = {code for run in (comparison.a, comparison.b) for code in run.coverage.get("by_resource_type", {})}
-    inputs = input_differences(comparison.a, comparison.b,
-                               queries.group_labels(operation, "by_resource_type", sorted(codes)))
-    return render_template("allocation/compare.html", comparison=comparison, operation=operation, shown=SHOWN_ROWS,
-                           inputs=inputs)
+    inputs = input_differences(
+        comparison.a, comparison.b, queries.group_labels(operation, "by_resource_type", sorted(codes))
+    )
+    return render_template(
+        "allocation/compare.html", comparison=comparison, operation=operation, shown=SHOWN_ROWS, inputs=inputs
+    )
 
 
 @bp.route("/<id:run_id>/assignments/<id:assignment_id>/<any(pin, forbid):action>", methods=["POST"])
@@ -256,12 +312,18 @@ def constrain(run_id: int, assignment_id: int, action: str, operation: Operation
         return redirect(url_for("allocation.run", run_id=found.id))
     try:
         if action == "pin":
-            allocation_ops.pin_pair(current_user, operation, assignment.need_id, assignment.capacity_id,
-                                    form.quantity.data or assignment.quantity)
+            allocation_ops.pin_pair(
+                current_user,
+                operation,
+                assignment.need_id,
+                assignment.capacity_id,
+                form.quantity.data or assignment.quantity,
+            )
             flash(_("Pinned: the next runs keep this assignment."), "success")
         else:
-            allocation_ops.forbid_pair(current_user, operation, assignment.need_id, assignment.capacity_id,
-                                       form.reason.data or "")
+            allocation_ops.forbid_pair(
+                current_user, operation, assignment.need_id, assignment.capacity_id, form.reason.data or ""
+            )
             flash(_("Forbidden: the next runs will not use this pair."), "success")
     except DomainError as error:
         _flash_error(error)
@@ -273,8 +335,9 @@ def constrain(run_id: int, assignment_id: int, action: str, operation: Operation
 def constraints(operation: Operation):
     _require_manager(operation)
     pins, pairs = queries.pins_and_exclusions(operation)
-    return render_template("allocation/constraints.html", pins=pins, pairs=pairs, operation=operation,
-                           action_form=ArchiveForm())
+    return render_template(
+        "allocation/constraints.html", pins=pins, pairs=pairs, operation=operation, action_form=ArchiveForm()
+    )
 
 
 # Removable items of the next runs' input: (model, operation that removes it, page to return to).
@@ -306,6 +369,7 @@ def remove_constraint(kind: str, item_id: int, operation: Operation):
 
 # --- access (security assessments) ------------------------------------------------------------------
 
+
 def _area_choices(operation: Operation) -> list[tuple[int, str]]:
     from coordhub.registry.views import area_choices
 
@@ -321,9 +385,16 @@ def access(operation: Operation):
     form.admin_area_id.choices = _area_choices(operation)
     if form.validate_on_submit():
         try:
-            allocation_ops.set_area_access(current_user, operation, form.admin_area_id.data, form.level.data,
-                                           form.start_date.data, form.end_date.data, form.clearances.data or "",
-                                           form.note.data or "")
+            allocation_ops.set_area_access(
+                current_user,
+                operation,
+                form.admin_area_id.data,
+                form.level.data,
+                form.start_date.data,
+                form.end_date.data,
+                form.clearances.data or "",
+                form.note.data or "",
+            )
         except DomainError as error:
             _flash_error(error, form)
         else:
@@ -331,10 +402,19 @@ def access(operation: Operation):
             return redirect(url_for("allocation.access"))
     elif request.method == "POST":
         flash(_("Please correct the fields marked below."), "danger")
-    rules = db.session.scalars(sa.select(AreaAccess).where(AreaAccess.operation_id == operation.id)
-                               .order_by(AreaAccess.start_date.desc(), AreaAccess.id.desc())).all()
-    return render_template("allocation/access.html", form=form, import_form=AccessImportForm(), rules=rules,
-                           operation=operation, action_form=ArchiveForm())
+    rules = db.session.scalars(
+        sa.select(AreaAccess)
+        .where(AreaAccess.operation_id == operation.id)
+        .order_by(AreaAccess.start_date.desc(), AreaAccess.id.desc())
+    ).all()
+    return render_template(
+        "allocation/access.html",
+        form=form,
+        import_form=AccessImportForm(),
+        rules=rules,
+        operation=operation,
+        action_form=ArchiveForm(),
+    )
 
 
 @bp.route("/access/import", methods=["POST"])
@@ -354,8 +434,9 @@ def import_access(operation: Operation):
     import io
 
     try:
-        added = allocation_ops.import_area_access(current_user, operation, io.StringIO(text),
-                                                  upload.filename or "access.csv")
+        added = allocation_ops.import_area_access(
+            current_user, operation, io.StringIO(text), upload.filename or "access.csv"
+        )
     except DomainError as error:
         _flash_error(error)
     else:
@@ -365,6 +446,7 @@ def import_access(operation: Operation):
 
 # --- partners -----------------------------------------------------------------------------------------
 
+
 @bp.route("/mine")
 @operation_required
 def mine(operation: Operation):
@@ -373,10 +455,17 @@ def mine(operation: Operation):
     published = queries.last_published_run(operation)
     organisation_id = current_user.organisation_id
     assignments = db.session.scalars(queries.assignments_query(published, organisation_id)).all() if published else []
-    return render_template("allocation/mine.html", run=published, assignments=assignments, operation=operation,
-                           can_answer=published is not None and not published.withdrawn
-                           and can_respond(current_user, operation, organisation_id),
-                           decisions=DECISION_LABELS, form=ResponseForm())
+    return render_template(
+        "allocation/mine.html",
+        run=published,
+        assignments=assignments,
+        operation=operation,
+        can_answer=published is not None
+        and not published.withdrawn
+        and can_respond(current_user, operation, organisation_id),
+        decisions=DECISION_LABELS,
+        form=ResponseForm(),
+    )
 
 
 @bp.route("/mine.csv")
@@ -385,8 +474,12 @@ def export_mine(operation: Operation):
     published = queries.latest_published_run(operation)
     if published is None:
         abort(404)
-    return export.assignments_response(published, current_user._get_current_object(), current_user.organisation_id,
-                                       f"assignments-{current_user.organisation.label}-{date.today().isoformat()}")
+    return export.assignments_response(
+        published,
+        current_user._get_current_object(),
+        current_user.organisation_id,
+        f"assignments-{current_user.organisation.label}-{date.today().isoformat()}",
+    )
 
 
 @bp.route("/mine/<id:assignment_id>/respond", methods=["POST"])
@@ -406,6 +499,10 @@ def respond(assignment_id: int, operation: Operation):
     except DomainError as error:
         _flash_error(error)
     else:
-        flash(_("Thank you: your answer is recorded.") if form.decision.data == "accepted" else
-              _("Declined: the coordinators will not assign this again."), "success")
+        flash(
+            _("Thank you: your answer is recorded.")
+            if form.decision.data == "accepted"
+            else _("Declined: the coordinators will not assign this again."),
+            "success",
+        )
     return redirect(url_for("allocation.mine"))

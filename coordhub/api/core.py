@@ -1,9 +1,11 @@
 """What every API endpoint shares: token authentication, JSON errors, the operation, pagination, input parsing."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, g, jsonify, request
@@ -13,8 +15,8 @@ from coordhub.api.models import ApiToken, hash_token
 from coordhub.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationError
 from coordhub.extensions import csrf, db
 from coordhub.registry.context import accessible_operations
-from coordhub.registry.models import AdminArea, Operation, utcnow
 from coordhub.registry.limits import MAX_PAGE, check_number
+from coordhub.registry.models import AdminArea, Operation, utcnow
 from coordhub.registry.queries import parse_id
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -68,8 +70,7 @@ def if_match_version() -> int | None:
         return None
     tags = request.if_match.as_set(include_weak=True)
     if len(tags) != 1:
-        raise ValidationError("Send one version in If-Match, as the ETag of your last read (e.g. \"3\").",
-                              "If-Match")
+        raise ValidationError("Send one version in If-Match, as the ETag of your last read (e.g. \"3\").", "If-Match")
     from coordhub.registry.operations import parse_version
 
     try:
@@ -103,13 +104,16 @@ class Unauthorised(DomainError):
 
 def api_route(rule: str, **options) -> Callable:
     """Register an authenticated JSON endpoint; the view receives `user`."""
+
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args, **kwargs):
             authenticate()
             return view(*args, user=g.api_user, **kwargs)
+
         bp.add_url_rule(rule, view.__name__, wrapper, **options)
         return wrapper
+
     return decorator
 
 
@@ -137,8 +141,13 @@ def paginate(query, serialise: Callable[[Any], dict]) -> tuple[Any, int]:
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)  # create_app refuses others
     per_page = min(max(request.args.get("per_page", 50, type=int) or 50, 1), MAX_PER_PAGE)
     result = db.paginate(query, page=page, per_page=per_page, error_out=False)
-    return jsonify(items=[serialise(item) for item in result.items], page=page, per_page=per_page,
-                   total=result.total, pages=result.pages), 200
+    return jsonify(
+        items=[serialise(item) for item in result.items],
+        page=page,
+        per_page=per_page,
+        total=result.total,
+        pages=result.pages,
+    ), 200
 
 
 def _reject_nul(value: Any, field: str | None) -> None:
@@ -198,8 +207,9 @@ def parse_id_list(body: dict, field: str) -> list[int] | None:
     value = body.get(field)
     if value is None:
         return None
-    if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool)
-                                              and parse_id(v) is not None for v in value):
+    if not isinstance(value, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and parse_id(v) is not None for v in value
+    ):
         raise ValidationError(f"{field} must be a list of ids.", field)
     return value
 
@@ -207,8 +217,13 @@ def parse_id_list(body: dict, field: str) -> list[int] | None:
 def areas_from_pcodes(operation: Operation, pcodes: Any, field: str) -> list[int]:
     if not isinstance(pcodes, list) or not all(isinstance(p, str) for p in pcodes):
         raise ValidationError(f"{field} must be a list of P-codes.", field)
-    found = dict(db.session.execute(sa.select(AdminArea.pcode, AdminArea.id).where(
-        AdminArea.operation_id == operation.id, AdminArea.pcode.in_(pcodes))).all())
+    found = dict(
+        db.session.execute(
+            sa.select(AdminArea.pcode, AdminArea.id).where(
+                AdminArea.operation_id == operation.id, AdminArea.pcode.in_(pcodes)
+            )
+        ).all()
+    )
     missing = [p for p in pcodes if p not in found]
     if missing:
         raise ValidationError(f"Unknown P-code(s) in this operation: {', '.join(missing)}.", field)

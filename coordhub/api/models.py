@@ -1,4 +1,5 @@
 """Personal API tokens, stored hashed."""
+
 from __future__ import annotations
 
 import hashlib
@@ -36,12 +37,17 @@ class ApiToken(db.Model):
     user = relationship("User")
 
     @classmethod
-    def issue(cls, user, name: str, days: int = 90) -> tuple["ApiToken", str]:
+    def issue(cls, user, name: str, days: int = 90) -> tuple[ApiToken, str]:
         """Create a token for `user` valid `days` days; returns the row and the plain token (shown once, never
         stored)."""
         plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        token = cls(user_id=user.id, name=name, token_hash=hash_token(plain), hint=plain[:10],
-                    expires_at=utcnow() + timedelta(days=days))
+        token = cls(
+            user_id=user.id,
+            name=name,
+            token_hash=hash_token(plain),
+            hint=plain[:10],
+            expires_at=utcnow() + timedelta(days=days),
+        )
         db.session.add(token)
         return token, plain
 

@@ -1,4 +1,5 @@
 """/api/v1 endpoints for projects, needs, capacities, organisations, admin areas and reference lists."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -8,8 +9,17 @@ from flask import jsonify, request
 
 from coordhub.api import serialise
 from coordhub.api.core import (
-    api_route, areas_from_pcodes, bp, clean_arg, etag, if_match_version, json_body, operation_for, paginate, parse_date,
-    parse_id_list, parse_number,
+    api_route,
+    areas_from_pcodes,
+    clean_arg,
+    etag,
+    if_match_version,
+    json_body,
+    operation_for,
+    paginate,
+    parse_date,
+    parse_id_list,
+    parse_number,
 )
 from coordhub.errors import NotFound, ValidationError
 from coordhub.extensions import db
@@ -18,12 +28,19 @@ from coordhub.registry.models import AdminArea, Capacity, Need, Organisation, Pr
 from coordhub.registry.queries import RecordFilters, parse_id, record_query
 
 KINDS = {"projects": Project, "needs": Need, "capacities": Capacity}
-TEXT_FIELDS = ("code", "title", "description", "status", "currency", "target_group", "source", "notes",
-               "clearances")
-NUMBER_FIELDS = {"budget": float, "quantity": float, "unit_cost": float, "beneficiaries_targeted": int,
-                 "throughput": float,
-                 "priority": int, "organisation_id": int, "sector_id": int, "resource_type_id": int,
-                 "admin_area_id": int}
+TEXT_FIELDS = ("code", "title", "description", "status", "currency", "target_group", "source", "notes", "clearances")
+NUMBER_FIELDS = {
+    "budget": float,
+    "quantity": float,
+    "unit_cost": float,
+    "beneficiaries_targeted": int,
+    "throughput": float,
+    "priority": int,
+    "organisation_id": int,
+    "sector_id": int,
+    "resource_type_id": int,
+    "admin_area_id": int,
+}
 
 
 def record_input(kind: type, operation, body: dict[str, Any]) -> dict[str, Any]:
@@ -83,8 +100,9 @@ def list_records(slug: str, user):
     kind = _kind(slug)
     operation = operation_for(user)
     filters = RecordFilters.from_args(request.args)
-    return paginate(record_query(kind, operation, user, filters),
-                    lambda record: serialise.RECORD_SERIALISERS[kind](record, user))
+    return paginate(
+        record_query(kind, operation, user, filters), lambda record: serialise.RECORD_SERIALISERS[kind](record, user)
+    )
 
 
 def _record_response(kind: type, record, user, status: int = 200):
@@ -125,8 +143,7 @@ def update_record(slug: str, record_id: int, user):
     return _record_response(kind, ops.save_record(user, operation, kind, data, record), user)
 
 
-@api_route("/<any(projects, needs, capacities):slug>/<id:record_id>/<any(archive, restore):action>",
-           methods=["POST"])
+@api_route("/<any(projects, needs, capacities):slug>/<id:record_id>/<any(archive, restore):action>", methods=["POST"])
 def archive_record(slug: str, record_id: int, action: str, user):
     kind = _kind(slug)
     record = ops.set_archived(user, _record(kind, record_id, operation_for(user)), action == "archive")
@@ -138,8 +155,12 @@ def list_organisations(user):
     query = sa.select(Organisation).order_by(Organisation.name)
     if q := clean_arg("q"):
         like = f"%{q.lower()}%"
-        query = query.where(sa.or_(sa.func.lower(Organisation.name).like(like),
-                                   sa.func.lower(sa.func.coalesce(Organisation.acronym, "")).like(like)))
+        query = query.where(
+            sa.or_(
+                sa.func.lower(Organisation.name).like(like),
+                sa.func.lower(sa.func.coalesce(Organisation.acronym, "")).like(like),
+            )
+        )
     return paginate(query, serialise.organisation)
 
 
@@ -192,8 +213,9 @@ def list_admin_areas(user):
     if (level := parse_id(request.args.get("level"))) is not None and 0 <= level <= 20:
         query = query.where(AdminArea.level == level)
     if parent := clean_arg("parent"):
-        parent_area = db.session.scalar(sa.select(AdminArea).where(
-            AdminArea.operation_id == operation.id, AdminArea.pcode == parent))
+        parent_area = db.session.scalar(
+            sa.select(AdminArea).where(AdminArea.operation_id == operation.id, AdminArea.pcode == parent)
+        )
         if parent_area is None:
             raise NotFound(f"No admin area {parent} in this operation.")
         query = query.where(AdminArea.parent_id == parent_area.id)
@@ -207,8 +229,9 @@ def list_admin_areas(user):
 def read_admin_area(pcode: str, user):
     operation = operation_for(user)
     pcode = pcode.replace("\x00", "")
-    area = db.session.scalar(sa.select(AdminArea).where(AdminArea.operation_id == operation.id,
-                                                        AdminArea.pcode == pcode))
+    area = db.session.scalar(
+        sa.select(AdminArea).where(AdminArea.operation_id == operation.id, AdminArea.pcode == pcode)
+    )
     if area is None:
         raise NotFound(f"No admin area {pcode} in this operation.")
     return jsonify(serialise.admin_area(area))
@@ -221,5 +244,8 @@ def list_sectors(user):
 
 @api_route("/resource-types", methods=["GET"])
 def list_resource_types(user):
-    return jsonify(items=[serialise.resource_type(t) for t in db.session.scalars(
-        sa.select(ResourceType).order_by(ResourceType.code))])
+    return jsonify(
+        items=[
+            serialise.resource_type(t) for t in db.session.scalars(sa.select(ResourceType).order_by(ResourceType.code))
+        ]
+    )

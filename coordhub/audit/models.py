@@ -1,4 +1,5 @@
 """The audit log table and the one function that writes to it."""
+
 from __future__ import annotations
 
 import enum
@@ -67,8 +68,9 @@ def apply_changes(entity, values: dict[str, Any], creating: bool) -> dict[str, l
     return changes
 
 
-def record(user, action: AuditAction, entity, changes: dict | None = None, summary: str = "",
-           operation_id: int | None = None) -> AuditEntry:
+def record(
+    user, action: AuditAction, entity, changes: dict | None = None, summary: str = "", operation_id: int | None = None
+) -> AuditEntry:
     """Add an audit entry to the current transaction (the caller commits)."""
     entry = AuditEntry(
         user_id=getattr(user, "id", None),

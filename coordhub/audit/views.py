@@ -1,4 +1,5 @@
 """The audit log browser (administrators only)."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta

@@ -1,4 +1,5 @@
 """Sign-in and administration forms."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -8,13 +9,22 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, Select
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 ORGANISATION_TYPES = [
-    ("un_mission", _l("UN mission")), ("un_agency", _l("UN agency")),
-    ("international_ngo", _l("International NGO")), ("national_ngo", _l("National NGO")),
-    ("local_authority", _l("Local authority")), ("government_ministry", _l("Government ministry")),
-    ("donor", _l("Donor")), ("red_cross", _l("Red Cross / Red Crescent")), ("private_sector", _l("Private sector")),
+    ("un_mission", _l("UN mission")),
+    ("un_agency", _l("UN agency")),
+    ("international_ngo", _l("International NGO")),
+    ("national_ngo", _l("National NGO")),
+    ("local_authority", _l("Local authority")),
+    ("government_ministry", _l("Government ministry")),
+    ("donor", _l("Donor")),
+    ("red_cross", _l("Red Cross / Red Crescent")),
+    ("private_sector", _l("Private sector")),
 ]
-ROLES = [("admin", _l("Administrator")), ("coordinator", _l("Coordinator")),
-         ("focal_point", _l("Focal point")), ("viewer", _l("Viewer"))]
+ROLES = [
+    ("admin", _l("Administrator")),
+    ("coordinator", _l("Coordinator")),
+    ("focal_point", _l("Focal point")),
+    ("viewer", _l("Viewer")),
+]
 
 
 class LoginForm(FlaskForm):
@@ -30,10 +40,15 @@ class UserForm(FlaskForm):
     organisation_id = SelectField(_l("Organisation"), coerce=int, validators=[DataRequired()])
     role = SelectField(_l("Role"), choices=ROLES)
     operation_ids = SelectMultipleField(_l("Operations"), coerce=int, validators=[Optional()])
-    password = PasswordField(_l("Password"), validators=[Optional(), Length(max=200)],
-                             description=_l("At least 12 characters, hard to guess, without the user's name or "
-                                            "e-mail. Leave empty to keep the current one. A new password signs "
-                                            "the user out everywhere."))
+    password = PasswordField(
+        _l("Password"),
+        validators=[Optional(), Length(max=200)],
+        description=_l(
+            "At least 12 characters, hard to guess, without the user's name or "
+            "e-mail. Leave empty to keep the current one. A new password signs "
+            "the user out everywhere."
+        ),
+    )
     active = BooleanField(_l("Active"), default=True)
     submit = SubmitField(_l("Save"))
 
@@ -58,13 +73,20 @@ class OperationForm(FlaskForm):
 
 class AdminAreaUploadForm(FlaskForm):
     file = FileField(_l("COD admin-area CSV"), validators=[FileRequired()])
-    language = SelectField(_l("Names in"), choices=[("fr", "Français"), ("en", "English"), ("es", "Español"),
-                                                    ("pt", "Português"), ("ar", "العربية")])
+    language = SelectField(
+        _l("Names in"),
+        choices=[("fr", "Français"), ("en", "English"), ("es", "Español"), ("pt", "Português"), ("ar", "العربية")],
+    )
     submit = SubmitField(_l("Load admin areas"))
 
 
-TOKEN_LIFETIMES = [(7, _l("7 days")), (30, _l("30 days")), (90, _l("90 days")), (180, _l("180 days")),
-                   (365, _l("1 year"))]
+TOKEN_LIFETIMES = [
+    (7, _l("7 days")),
+    (30, _l("30 days")),
+    (90, _l("90 days")),
+    (180, _l("180 days")),
+    (365, _l("1 year")),
+]
 
 
 class TokenForm(FlaskForm):
@@ -75,9 +97,15 @@ class TokenForm(FlaskForm):
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
-    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)],
-                                 description=_l("At least 12 characters, hard to guess, without your name or "
-                                                "e-mail: a few unrelated words work well."))
-    confirm = PasswordField(_l("New password again"), validators=[
-        DataRequired(), EqualTo("new_password", message=_l("The two new passwords differ."))])
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=200)],
+        description=_l(
+            "At least 12 characters, hard to guess, without your name or e-mail: a few unrelated words work well."
+        ),
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The two new passwords differ."))],
+    )
     submit = SubmitField(_l("Change my password"))

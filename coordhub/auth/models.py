@@ -1,4 +1,5 @@
 """Users and their roles."""
+
 from __future__ import annotations
 
 import enum
@@ -113,6 +114,7 @@ class User(UserMixin, db.Model):
 class UserSession(db.Model):
     """A signed-in browser: its cookie (and remember-me cookie) carry a random token whose hash is kept here,
     so the server can end a session, or all of a user's, and refuse every copy of the cookie afterwards."""
+
     __tablename__ = "user_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,4 +1,5 @@
 """Account security operations: the password rule, changing one's password, signing out everywhere."""
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -16,8 +17,10 @@ def password_message(problem: str) -> str:
         "too_short": _("Use at least %(count)d characters.", count=MIN_LENGTH),
         "too_long": _("Use at most %(count)d characters.", count=MAX_LENGTH),
         "personal": _("Do not use your e-mail address or name in your password."),
-        "guessable": _("This password is too easy to guess (repeats, sequences, common words or passwords). "
-                       "Try a few unrelated words."),
+        "guessable": _(
+            "This password is too easy to guess (repeats, sequences, common words or passwords). "
+            "Try a few unrelated words."
+        ),
     }[problem]
 
 
@@ -37,8 +40,7 @@ def change_own_password(user: User, current: str, new: str, session: UserSession
     check_password_rule(new or "", user.email, user.name, "new_password")
     user.set_password(new)
     ended = end_all_sessions(user)
-    record(user, AuditAction.update, user, {"password": ["", "(changed)"], "sessions": [ended, 0]},
-           summary=user.email)
+    record(user, AuditAction.update, user, {"password": ["", "(changed)"], "sessions": [ended, 0]}, summary=user.email)
     fresh = sign_in(user, remember=session.remember) if session is not None else None
     db.session.commit()
     return fresh
@@ -47,7 +49,6 @@ def change_own_password(user: User, current: str, new: str, session: UserSession
 def sign_out_everywhere(user: User) -> int:
     """End every session of `user`, this one included; returns how many were ended."""
     ended = end_all_sessions(user)
-    record(user, AuditAction.update, user, {"sessions": [ended, 0]},
-           summary=user.email)
+    record(user, AuditAction.update, user, {"sessions": [ended, 0]}, summary=user.email)
     db.session.commit()
     return ended

@@ -2,10 +2,11 @@
 
 Pure: returns a reason code, or None when the password is acceptable; callers turn the code into a sentence in
 the reader's language (coordhub.auth.operations.password_message)."""
+
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from zxcvbn import zxcvbn
 

@@ -5,6 +5,7 @@ focal point: write only their own organisation's projects and capacities; a foca
 local authority or ministry also registers their own organisation's needs.
 viewer: read. Sensitive records show details only to their own organisation and coordinators.
 """
+
 from __future__ import annotations
 
 from coordhub.auth.models import Role, User
@@ -46,8 +47,11 @@ def can_create(user: User, kind: type, organisation_id: int) -> bool:
     if kind is Need:
         if user.role is Role.coordinator:
             return True
-        return (user.role is Role.focal_point and organisation_id == user.organisation_id
-                and user.organisation.type in NEED_REPORTING_TYPES)
+        return (
+            user.role is Role.focal_point
+            and organisation_id == user.organisation_id
+            and user.organisation.type in NEED_REPORTING_TYPES
+        )
     if kind in (Project, Capacity):
         if user.role is Role.coordinator:
             return organisation_id == user.organisation_id

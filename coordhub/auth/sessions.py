@@ -3,6 +3,7 @@
 The session cookie and the remember-me cookie hold only a random token (User.get_id); its hash is a row
 of `user_sessions` in the database, which every web process shares. Ending the row (sign-out, password
 change, account disabled, "sign out everywhere") refuses every copy of both cookies from then on."""
+
 from __future__ import annotations
 
 import secrets
@@ -33,13 +34,23 @@ def sign_in(user: User, remember: bool = False) -> UserSession:
     token = secrets.token_urlsafe(32)
     now = utcnow()
     # Forget this user's sessions that ended long ago (the list on the account page shows only open ones).
-    db.session.execute(sa.delete(UserSession).where(
-        UserSession.user_id == user.id, UserSession.expires_at < now - KEEP_ENDED,
-        sa.or_(UserSession.revoked_at.is_not(None), UserSession.expires_at < now)))
-    row = UserSession(user_id=user.id, token_hash=hash_token(token), remember=remember, created_at=now,
-                      last_seen_at=now, expires_at=now + _lifetime(remember),
-                      address=(request.remote_addr or "")[:45],
-                      user_agent=(request.user_agent.string or "")[:200])
+    db.session.execute(
+        sa.delete(UserSession).where(
+            UserSession.user_id == user.id,
+            UserSession.expires_at < now - KEEP_ENDED,
+            sa.or_(UserSession.revoked_at.is_not(None), UserSession.expires_at < now),
+        )
+    )
+    row = UserSession(
+        user_id=user.id,
+        token_hash=hash_token(token),
+        remember=remember,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + _lifetime(remember),
+        address=(request.remote_addr or "")[:45],
+        user_agent=(request.user_agent.string or "")[:200],
+    )
     db.session.add(row)
     db.session.flush()
     user.session_token = token
@@ -68,22 +79,30 @@ def end_all_sessions(user: User, keep: UserSession | None = None) -> int:
     query = sa.update(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
     if keep is not None:
         query = query.where(UserSession.id != keep.id)
-    return db.session.execute(query.values(revoked_at=utcnow()), execution_options={"synchronize_session": False}
-                              ).rowcount
+    return db.session.execute(
+        query.values(revoked_at=utcnow()), execution_options={"synchronize_session": False}
+    ).rowcount
 
 
 def revoke_api_tokens(user: User) -> int:
     """Revoke every API token of `user` (account disabled); the caller commits."""
     return db.session.execute(
-        sa.update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow()), execution_options={"synchronize_session": False}).rowcount
+        sa.update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    ).rowcount
 
 
 def open_sessions(user: User) -> list[UserSession]:
     now = utcnow()
-    return list(db.session.scalars(sa.select(UserSession).where(
-        UserSession.user_id == user.id, UserSession.revoked_at.is_(None), UserSession.expires_at > now)
-        .order_by(UserSession.last_seen_at.desc())))
+    return list(
+        db.session.scalars(
+            sa.select(UserSession)
+            .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None), UserSession.expires_at > now)
+            .order_by(UserSession.last_seen_at.desc())
+        )
+    )
 
 
 @login_manager.user_loader

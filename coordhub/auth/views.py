@@ -1,4 +1,5 @@
 """Sign-in, language, and the administrators' pages for users, organisations and operations."""
+
 from __future__ import annotations
 
 import math
@@ -6,8 +7,19 @@ import time
 from urllib.parse import urlparse
 
 import sqlalchemy as sa
-from flask import (Blueprint, abort, current_app, flash, g, make_response, redirect, render_template, request, session,
-                   url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -17,16 +29,22 @@ from flask_login import current_user, login_required
 from coordhub.audit.models import AuditAction, audit_value, record
 from coordhub.auth import operations as account_operations
 from coordhub.auth import rights, sessions
-from coordhub.auth.forms import (AdminAreaUploadForm, ChangePasswordForm, LoginForm, OperationForm, OrganisationForm,
-                                 UserForm)
+from coordhub.auth.forms import (
+    AdminAreaUploadForm,
+    ChangePasswordForm,
+    LoginForm,
+    OperationForm,
+    OrganisationForm,
+    UserForm,
+)
 from coordhub.auth.models import User
 from coordhub.errors import DomainError
-from coordhub.web import show_domain_error
 from coordhub.extensions import db, limiter, login_manager
 from coordhub.notifications.events import account_changed
 from coordhub.registry import operations as ops
 from coordhub.registry.admin_areas import AdminAreaFileError, parse_admin_areas
 from coordhub.registry.models import AdminArea, Operation, Organisation, utcnow
+from coordhub.web import show_domain_error
 
 bp = Blueprint("auth", __name__)
 
@@ -42,6 +60,7 @@ def _safe_next(target: str | None) -> str:
 
 
 # --- sign-in, throttled per e-mail address and per client address (failures only) ------------------------
+
 
 def _attempted_email() -> str:
     return User.normalise_email(request.form.get("email") or "")[:254]
@@ -59,16 +78,25 @@ def _throttled(limit) -> object:
     db.session.commit()
     retry_after = max(1, math.ceil(limit.reset_at - time.time()))
     minutes = max(1, round(retry_after / 60))
-    message = ngettext("Too many failed sign-ins. Try again in %(num)d minute.",
-                       "Too many failed sign-ins. Try again in %(num)d minutes.", minutes)
+    message = ngettext(
+        "Too many failed sign-ins. Try again in %(num)d minute.",
+        "Too many failed sign-ins. Try again in %(num)d minutes.",
+        minutes,
+    )
     response = make_response(render_template("error.html", code=429, message=message), 429)
     response.headers["Retry-After"] = str(retry_after)
     return response
 
 
 def _sign_in_limit(setting: str, key_func, scope: str):
-    return limiter.limit(lambda: current_app.config[setting], key_func=key_func, methods=["POST"], scope=scope,
-                         deduct_when=_sign_in_failed, on_breach=_throttled)
+    return limiter.limit(
+        lambda: current_app.config[setting],
+        key_func=key_func,
+        methods=["POST"],
+        scope=scope,
+        deduct_when=_sign_in_failed,
+        on_breach=_throttled,
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -108,13 +136,18 @@ def logout():
 
 # --- the signed-in user's own account: password, sessions ----------------------------------------------
 
+
 @bp.route("/account/", methods=["GET"])
 @login_required
 def account():
     from coordhub.registry.forms import ArchiveForm
 
-    return render_template("auth/account.html", rows=sessions.open_sessions(current_user),
-                           this_session=sessions.current_session(), everywhere_form=ArchiveForm())
+    return render_template(
+        "auth/account.html",
+        rows=sessions.open_sessions(current_user),
+        this_session=sessions.current_session(),
+        everywhere_form=ArchiveForm(),
+    )
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -123,8 +156,12 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            account_operations.change_own_password(current_user._get_current_object(), form.current_password.data,
-                                                   form.new_password.data, sessions.current_session())
+            account_operations.change_own_password(
+                current_user._get_current_object(),
+                form.current_password.data,
+                form.new_password.data,
+                sessions.current_session(),
+            )
         except DomainError as error:
             show_domain_error(form, error)
         else:
@@ -143,8 +180,14 @@ def sign_out_everywhere():
     ended = account_operations.sign_out_everywhere(current_user)
     sessions.sign_out()
     db.session.commit()
-    flash(ngettext("%(num)d session ended: you are signed out everywhere.",
-                   "%(num)d sessions ended: you are signed out everywhere.", ended), "info")
+    flash(
+        ngettext(
+            "%(num)d session ended: you are signed out everywhere.",
+            "%(num)d sessions ended: you are signed out everywhere.",
+            ended,
+        ),
+        "info",
+    )
     return redirect(url_for("auth.login"))
 
 
@@ -165,6 +208,7 @@ def _admin_only(check) -> None:
 
 
 # --- users -----------------------------------------------------------------------------------------
+
 
 @bp.route("/admin/users/")
 @login_required
@@ -188,10 +232,12 @@ def user_edit(user_id: int | None = None):
     if user_id and target is None:
         abort(404)
     form = UserForm(obj=target)
-    form.organisation_id.choices = [(o.id, o.name) for o in db.session.scalars(
-        sa.select(Organisation).order_by(Organisation.name))]
-    form.operation_ids.choices = [(o.id, o.name) for o in db.session.scalars(
-        sa.select(Operation).order_by(Operation.name))]
+    form.organisation_id.choices = [
+        (o.id, o.name) for o in db.session.scalars(sa.select(Organisation).order_by(Organisation.name))
+    ]
+    form.operation_ids.choices = [
+        (o.id, o.name) for o in db.session.scalars(sa.select(Operation).order_by(Operation.name))
+    ]
     if request.method == "GET" and target is not None:
         form.role.data = target.role.value
         form.operation_ids.data = [o.id for o in target.operations]
@@ -208,6 +254,7 @@ def user_edit(user_id: int | None = None):
 
 
 # --- organisations -----------------------------------------------------------------------------------
+
 
 @bp.route("/admin/organisations/new", methods=["GET", "POST"])
 @bp.route("/admin/organisations/<id:organisation_id>", methods=["GET", "POST"])
@@ -234,13 +281,17 @@ def organisation_edit(organisation_id: int | None = None):
 
 # --- operations and their admin areas --------------------------------------------------------------
 
+
 @bp.route("/admin/operations/")
 @login_required
 def operations():
     _admin_only(rights.can_manage_operations)
     rows = db.session.execute(
-        sa.select(Operation, sa.func.count(AdminArea.id)).outerjoin(AdminArea, AdminArea.operation_id == Operation.id)
-        .group_by(Operation.id).order_by(Operation.name)).all()
+        sa.select(Operation, sa.func.count(AdminArea.id))
+        .outerjoin(AdminArea, AdminArea.operation_id == Operation.id)
+        .group_by(Operation.id)
+        .order_by(Operation.name)
+    ).all()
     return render_template("auth/operations.html", rows=rows)
 
 
@@ -272,13 +323,15 @@ def operation_edit(operation_id: int | None = None):
             upload.file.errors = [str(getattr(error, "message", error))]
             flash(_("Nothing was loaded: %(error)s", error=str(getattr(error, "message", error))), "danger")
         else:
-            flash(_("%(created)d admin areas created, %(updated)d updated.", created=created, updated=updated),
-                  "success")
+            flash(
+                _("%(created)d admin areas created, %(updated)d updated.", created=created, updated=updated), "success"
+            )
             return redirect(url_for("auth.operation_edit", operation_id=operation.id))
     return render_template("auth/operation_form.html", form=form, upload=upload, operation=operation)
 
 
 # --- personal API tokens ---------------------------------------------------------------------------
+
 
 @bp.route("/account/tokens", methods=["GET", "POST"])
 @login_required
@@ -292,13 +345,19 @@ def tokens():
     if form.validate_on_submit():
         row, new_token = ApiToken.issue(current_user, form.name.data.strip(), days=form.days.data)
         db.session.flush()
-        record(current_user, AuditAction.create, row, {"name": [None, row.name], "expires_at": [
-            None, audit_value(row.expires_at)]}, summary=f"API token {row.hint}…")
+        record(
+            current_user,
+            AuditAction.create,
+            row,
+            {"name": [None, row.name], "expires_at": [None, audit_value(row.expires_at)]},
+            summary=f"API token {row.hint}…",
+        )
         account_changed(current_user, current_user, "token_created", name=row.name)
         db.session.commit()
         form = TokenForm(formdata=None)
-    rows = db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == current_user.id)
-                              .order_by(ApiToken.created_at.desc())).all()
+    rows = db.session.scalars(
+        sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc())
+    ).all()
     return render_template("auth/tokens.html", form=form, rows=rows, new_token=new_token, revoke_form=ArchiveForm())
 
 

@@ -1,5 +1,6 @@
 """The contacts directory (focal points per organisation, sector and admin area) and messages to the owner of a
 hidden (sensitive) entry of an overlap alert."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -19,7 +20,7 @@ class Contact(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     operation_id: Mapped[int] = mapped_column(sa.ForeignKey("operations.id", ondelete="CASCADE"), index=True)
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
-    sector_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sectors.id"))       # None: every sector
+    sector_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sectors.id"))  # None: every sector
     admin_area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("admin_areas.id", ondelete="SET NULL"))
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     name: Mapped[str] = mapped_column(sa.String(200))

@@ -1,10 +1,11 @@
 """Who sees and keeps the contacts directory, and who may write to or answer for the owner of a hidden entry."""
+
 from __future__ import annotations
 
 from coordhub.auth import rights
 from coordhub.auth.models import Role, User
-from coordhub.overlap.rights import can_change_alert
 from coordhub.overlap.present import sides
+from coordhub.overlap.rights import can_change_alert
 from coordhub.registry.models import Operation
 
 KEEPERS = (Role.focal_point, Role.coordinator)
@@ -23,7 +24,7 @@ def can_keep(user: User, operation: Operation, organisation_id: int) -> bool:
 
 
 def can_see_phone(user: User, contact) -> bool:
-    """"Only coordinators see my phone": then the person's own organisation and coordinators only."""
+    """ "Only coordinators see my phone": then the person's own organisation and coordinators only."""
     if not contact.phone_coordinators_only:
         return True
     return user.role in (Role.admin, Role.coordinator) or user.organisation_id == contact.organisation_id

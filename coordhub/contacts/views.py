@@ -1,5 +1,6 @@
 """Contacts pages: the directory (list, CSV export with HXL #contact hashtags, new/edit/archive) and messages to
 the owner of a hidden entry (sent from the alert page, answered on the message page)."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -42,10 +43,13 @@ def _filters(operation: Operation) -> SimpleNamespace:
     area = db.session.get(AdminArea, area_id) if area_id else None
     if area is not None and area.operation_id != operation.id:
         area = None
-    return SimpleNamespace(q=(request.args.get("q") or "").strip()[:100],
-                           sector_id=parse_id(request.args.get("sector")),
-                           organisation_id=parse_id(request.args.get("organisation")),
-                           area_id=area.id if area else None, area=area)
+    return SimpleNamespace(
+        q=(request.args.get("q") or "").strip()[:100],
+        sector_id=parse_id(request.args.get("sector")),
+        organisation_id=parse_id(request.args.get("organisation")),
+        area_id=area.id if area else None,
+        area=area,
+    )
 
 
 def _query(operation: Operation, filters: SimpleNamespace):
@@ -59,9 +63,15 @@ def directory(operation: Operation):
         abort(403)
     filters = _filters(operation)
     page = db.paginate(_query(operation, filters), per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    return render_template("contacts/directory.html", page=page, filters=filters, choices=filter_choices(operation),
-                           can_add=rights.can_keep(current_user, operation, current_user.organisation_id),
-                           action_form=ArchiveForm(), args={k: v for k, v in request.args.items() if k != "page"})
+    return render_template(
+        "contacts/directory.html",
+        page=page,
+        filters=filters,
+        choices=filter_choices(operation),
+        can_add=rights.can_keep(current_user, operation, current_user.organisation_id),
+        action_form=ArchiveForm(),
+        args={k: v for k, v in request.args.items() if k != "page"},
+    )
 
 
 @bp.app_template_global()
@@ -97,19 +107,26 @@ def export(operation: Operation):
     """The directory (with the page's filters) as a contact list: CSV with an HXL hashtag row."""
     if not rights.can_see_directory(current_user, operation):
         abort(403)
-    rows = db.session.scalars(_query(operation, _filters(operation)).options(
-        selectinload(Contact.organisation), selectinload(Contact.sector), selectinload(Contact.area))).all()
-    return export_response(rows, export_columns(current_user._get_current_object()), "csv",
-                           f"contacts-{operation.name}")
+    rows = db.session.scalars(
+        _query(operation, _filters(operation)).options(
+            selectinload(Contact.organisation), selectinload(Contact.sector), selectinload(Contact.area)
+        )
+    ).all()
+    return export_response(
+        rows, export_columns(current_user._get_current_object()), "csv", f"contacts-{operation.name}"
+    )
 
 
 def _fill(form: ContactForm, operation: Operation) -> None:
-    organisations = db.session.scalars(sa.select(Organisation).where(Organisation.archived.is_(False))
-                                       .order_by(Organisation.name)).all()
-    form.organisation_id.choices = [(o.id, o.name) for o in organisations
-                                    if rights.can_keep(current_user, operation, o.id)]
+    organisations = db.session.scalars(
+        sa.select(Organisation).where(Organisation.archived.is_(False)).order_by(Organisation.name)
+    ).all()
+    form.organisation_id.choices = [
+        (o.id, o.name) for o in organisations if rights.can_keep(current_user, operation, o.id)
+    ]
     form.sector_id.choices = [(0, _("— every sector —"))] + [
-        (s.id, _(s.name)) for s in db.session.scalars(sa.select(Sector).order_by(Sector.name))]
+        (s.id, _(s.name)) for s in db.session.scalars(sa.select(Sector).order_by(Sector.name))
+    ]
     form.admin_area_id.choices = [(0, _("— the whole operation —"))] + area_choices(operation)
 
 
@@ -122,8 +139,11 @@ def edit(operation: Operation, contact_id: int | None = None):
         abort(404)
     if contact is not None and not rights.can_keep(current_user, operation, contact.organisation_id):
         abort(403)
-    if contact is None and not rights.can_keep(current_user, operation, current_user.organisation_id) \
-            and not current_user.is_admin:
+    if (
+        contact is None
+        and not rights.can_keep(current_user, operation, current_user.organisation_id)
+        and not current_user.is_admin
+    ):
         abort(403)
     form = ContactForm(obj=contact)
     if contact is not None:
@@ -161,19 +181,23 @@ def archive(contact_id: int, operation: Operation):
 
 # --- the owner of a hidden entry --------------------------------------------------------------------------
 
+
 @bp.app_context_processor
 def _owner_contact_helpers() -> dict:
     """For templates/overlap/alert.html: the 'Contact the owner' box and the messages about the alert."""
+
     def owner_contact(alert: OverlapAlert) -> dict | None:
         if not current_user.is_authenticated:
             return None
-        messages = db.session.scalars(sa.select(OwnerMessage).where(OwnerMessage.alert_id == alert.id)
-                                      .order_by(OwnerMessage.id)).all()
+        messages = db.session.scalars(
+            sa.select(OwnerMessage).where(OwnerMessage.alert_id == alert.id).order_by(OwnerMessage.id)
+        ).all()
         mine = [m for m in messages if rights.can_read_message(current_user, m)]
         can_send = rights.can_contact_owner(current_user, alert)
         if not can_send and not mine:
             return None
         return {"form": OwnerMessageForm() if can_send else None, "messages": mine}
+
     return {"owner_contact": owner_contact}
 
 
@@ -195,8 +219,13 @@ def contact_owner(alert_id: int, operation: Operation):
         db.session.rollback()
         flash(error.message, "danger")
     else:
-        flash(_("Your message was sent to the focal points of the organisation behind the entry and to the "
-                "coordinators. Their answer will appear in this alert's history."), "success")
+        flash(
+            _(
+                "Your message was sent to the focal points of the organisation behind the entry and to the "
+                "coordinators. Their answer will appear in this alert's history."
+            ),
+            "success",
+        )
     return redirect(url_for("overlap.alert", alert_id=alert.id))
 
 

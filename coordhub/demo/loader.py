@@ -1,4 +1,5 @@
 """Loads a realistic demo operation (eastern Chad recovery 2026) with partners, projects, needs, capacities."""
+
 from __future__ import annotations
 
 import random
@@ -15,8 +16,18 @@ from coordhub.extensions import db
 from coordhub.overlap.detection import detect_operation
 from coordhub.registry.admin_areas import parse_admin_areas
 from coordhub.registry.models import (
-    AdminArea, Capacity, Need, NeedStatus, Operation, Organisation, OrganisationType as T, Project,
-    ProjectStatus, ResourceType,
+    AdminArea,
+    Capacity,
+    Need,
+    NeedStatus,
+    Operation,
+    Organisation,
+    Project,
+    ProjectStatus,
+    ResourceType,
+)
+from coordhub.registry.models import (
+    OrganisationType as T,
 )
 from coordhub.registry.operations import load_admin_areas
 from coordhub.registry.reference import ensure_reference_data
@@ -25,13 +36,32 @@ DEMO_OPERATION = "Tchad – relèvement de l'Est 2026"
 HERE = Path(__file__).resolve().parent
 
 # Approximate coordinates of the provincial capitals (for distance costs in allocations).
-CENTROIDS = {"TD14": (13.83, 20.83), "TD21": (12.22, 21.41), "TD17": (14.53, 20.92), "TD15": (10.98, 20.28),
-             "TD20": (16.07, 22.84), "TD01": (13.21, 18.34), "TD07": (13.46, 14.71), "TD18": (12.11, 15.04),
-             # The other provinces, approximate (to the tenth of a degree), so that the demo maps show all of Chad.
-             "TD02": (18.0, 18.5), "TD03": (11.4, 16.0), "TD04": (11.7, 18.8), "TD05": (12.6, 16.0),
-             "TD06": (14.8, 15.6), "TD08": (8.6, 15.9), "TD09": (8.0, 16.3), "TD10": (8.6, 17.6),
-             "TD11": (9.9, 15.3), "TD12": (9.6, 14.5), "TD13": (9.2, 18.6), "TD16": (9.4, 16.3),
-             "TD19": (14.3, 16.5), "TD22": (21.0, 17.5), "TD23": (18.5, 21.0)}
+CENTROIDS = {
+    "TD14": (13.83, 20.83),
+    "TD21": (12.22, 21.41),
+    "TD17": (14.53, 20.92),
+    "TD15": (10.98, 20.28),
+    "TD20": (16.07, 22.84),
+    "TD01": (13.21, 18.34),
+    "TD07": (13.46, 14.71),
+    "TD18": (12.11, 15.04),
+    # The other provinces, approximate (to the tenth of a degree), so that the demo maps show all of Chad.
+    "TD02": (18.0, 18.5),
+    "TD03": (11.4, 16.0),
+    "TD04": (11.7, 18.8),
+    "TD05": (12.6, 16.0),
+    "TD06": (14.8, 15.6),
+    "TD08": (8.6, 15.9),
+    "TD09": (8.0, 16.3),
+    "TD10": (8.6, 17.6),
+    "TD11": (9.9, 15.3),
+    "TD12": (9.6, 14.5),
+    "TD13": (9.2, 18.6),
+    "TD16": (9.4, 16.3),
+    "TD19": (14.3, 16.5),
+    "TD22": (21.0, 17.5),
+    "TD23": (18.5, 21.0),
+}
 EAST = ["TD14", "TD21", "TD17", "TD15", "TD20", "TD01"]
 
 ORGANISATIONS = [
@@ -157,9 +187,13 @@ def load_demo(password: str = DEMO_PASSWORD, seed: int = 2026) -> list[User] | N
     check_demo_password(password)
     rng = random.Random(seed)
     ensure_reference_data()
-    operation = Operation(name=DEMO_OPERATION, country_code="TD", currency="USD",
-                          description="Relèvement et stabilisation dans l'Est du Tchad (Ouaddaï, Sila, Wadi Fira, "
-                                      "Salamat, Ennedi Est, Batha) après les déplacements de 2023–2025.")
+    operation = Operation(
+        name=DEMO_OPERATION,
+        country_code="TD",
+        currency="USD",
+        description="Relèvement et stabilisation dans l'Est du Tchad (Ouaddaï, Sila, Wadi Fira, "
+        "Salamat, Ennedi Est, Batha) après les déplacements de 2023–2025.",
+    )
     db.session.add(operation)
     db.session.flush()
     load_admin_areas(operation, parse_admin_areas(HERE / "tcd_admin2.csv", language="fr"))
@@ -171,8 +205,7 @@ def load_demo(password: str = DEMO_PASSWORD, seed: int = 2026) -> list[User] | N
     existing = {o.acronym: o for o in db.session.scalars(sa.select(Organisation))}
     orgs = {}
     for name, acronym, org_type, local in ORGANISATIONS:
-        orgs[acronym] = existing.get(acronym) or Organisation(name=name, acronym=acronym, type=org_type,
-                                                              is_local=local)
+        orgs[acronym] = existing.get(acronym) or Organisation(name=name, acronym=acronym, type=org_type, is_local=local)
         db.session.add(orgs[acronym])
     db.session.flush()
 
@@ -210,53 +243,106 @@ def load_demo(password: str = DEMO_PASSWORD, seed: int = 2026) -> list[User] | N
             start, end = window(4, 14)
             status = ProjectStatus.ongoing if start <= date(2026, 6, 1) else ProjectStatus.planned
             project = Project(
-                operation=operation, organisation=orgs[acronym], code=f"{acronym.upper()[:6]}-{counter:03d}",
-                sector=rtype.sector, resource_type=rtype, title=title.format(area=area.name),
-                description=f"{rtype.name} ({rtype.unit}) à {area.name}.", start_date=start, end_date=end,
-                status=status, budget=float(rng.randrange(50, 900) * 1000), currency="USD",
-                beneficiaries_targeted=rng.randrange(500, 25000), target_group="Déplacés et communautés hôtes",
-                sensitive=sensitive, created_by=author(acronym), updated_by=author(acronym), areas=[area])
+                operation=operation,
+                organisation=orgs[acronym],
+                code=f"{acronym.upper()[:6]}-{counter:03d}",
+                sector=rtype.sector,
+                resource_type=rtype,
+                title=title.format(area=area.name),
+                description=f"{rtype.name} ({rtype.unit}) à {area.name}.",
+                start_date=start,
+                end_date=end,
+                status=status,
+                budget=float(rng.randrange(50, 900) * 1000),
+                currency="USD",
+                beneficiaries_targeted=rng.randrange(500, 25000),
+                target_group="Déplacés et communautés hôtes",
+                sensitive=sensitive,
+                created_by=author(acronym),
+                updated_by=author(acronym),
+                areas=[area],
+            )
             db.session.add(project)
     # A funding chain: UNHCR funds SECADEV, and both report the same intervention.
     assoungha = areas["TD1403"]
     for acronym, partners in (("UNHCR", ["SECADEV"]), ("SECADEV", [])):
-        db.session.add(Project(
-            operation=operation, organisation=orgs[acronym], code=f"{acronym}-CHAIN-1",
-            sector=types["COHESION-DIALOGUE"].sector, resource_type=types["COHESION-DIALOGUE"],
-            title="Dialogue intercommunautaire autour des points d'eau – Assoungha",
-            description="Comités de gestion des points d'eau et médiation.", start_date=date(2026, 2, 1),
-            end_date=date(2026, 11, 30), status=ProjectStatus.ongoing, budget=180000.0, currency="USD",
-            beneficiaries_targeted=12000, target_group="Réfugiés et communautés hôtes",
-            partners=[orgs[p] for p in partners], areas=[assoungha],
-            created_by=author(acronym), updated_by=author(acronym)))
+        db.session.add(
+            Project(
+                operation=operation,
+                organisation=orgs[acronym],
+                code=f"{acronym}-CHAIN-1",
+                sector=types["COHESION-DIALOGUE"].sector,
+                resource_type=types["COHESION-DIALOGUE"],
+                title="Dialogue intercommunautaire autour des points d'eau – Assoungha",
+                description="Comités de gestion des points d'eau et médiation.",
+                start_date=date(2026, 2, 1),
+                end_date=date(2026, 11, 30),
+                status=ProjectStatus.ongoing,
+                budget=180000.0,
+                currency="USD",
+                beneficiaries_targeted=12000,
+                target_group="Réfugiés et communautés hôtes",
+                partners=[orgs[p] for p in partners],
+                areas=[assoungha],
+                created_by=author(acronym),
+                updated_by=author(acronym),
+            )
+        )
 
     # Needs from the (invented) 2026 multi-sector needs assessment, reported by local authorities and OCHA.
     for index, area in enumerate(east_admin2):
         for type_code, label, (low, high) in rng.sample(NEED_TEMPLATES, 4):
             rtype = types[type_code]
             start, end = window(3, 9)
-            reporter = "DPS Ouaddaï" if area.parent.pcode == "TD14" and rtype.sector.code == "HEALTH" else (
-                "Gouv. Sila" if area.parent.pcode == "TD21" else "OCHA")
-            db.session.add(Need(
-                operation=operation, organisation=orgs[reporter], area=area,
-                sector=rtype.sector, resource_type=rtype, title=f"{label} – {area.name}",
-                description=f"Relevé par l'évaluation multisectorielle des besoins, {area.parent.name}.",
-                quantity=float(rng.randint(low, high)), priority=rng.choices([1, 2, 3, 4, 5], [1, 2, 4, 3, 2])[0],
-                start_date=start, end_date=end, source="MSNA Est du Tchad 2026",
-                status=NeedStatus.open, sensitive=type_code in ("PROT-VICTIM-CASE", "DDR-REINTEGRATION-KIT"),
-                code=f"MSNA26-{index:03d}-{type_code}", created_by=author(reporter), updated_by=author(reporter)))
+            reporter = (
+                "DPS Ouaddaï"
+                if area.parent.pcode == "TD14" and rtype.sector.code == "HEALTH"
+                else ("Gouv. Sila" if area.parent.pcode == "TD21" else "OCHA")
+            )
+            db.session.add(
+                Need(
+                    operation=operation,
+                    organisation=orgs[reporter],
+                    area=area,
+                    sector=rtype.sector,
+                    resource_type=rtype,
+                    title=f"{label} – {area.name}",
+                    description=f"Relevé par l'évaluation multisectorielle des besoins, {area.parent.name}.",
+                    quantity=float(rng.randint(low, high)),
+                    priority=rng.choices([1, 2, 3, 4, 5], [1, 2, 4, 3, 2])[0],
+                    start_date=start,
+                    end_date=end,
+                    source="MSNA Est du Tchad 2026",
+                    status=NeedStatus.open,
+                    sensitive=type_code in ("PROT-VICTIM-CASE", "DDR-REINTEGRATION-KIT"),
+                    code=f"MSNA26-{index:03d}-{type_code}",
+                    created_by=author(reporter),
+                    updated_by=author(reporter),
+                )
+            )
 
     for number, (acronym, type_code, (qlow, qhigh), (clow, chigh)) in enumerate(CAPACITY_TEMPLATES, start=1):
         rtype = types[type_code]
         served = [areas[p] for p in rng.sample(EAST, rng.randint(1, 3))]
         start = start_of_year + timedelta(days=rng.randrange(0, 120))
-        db.session.add(Capacity(
-            operation=operation, organisation=orgs[acronym], resource_type=rtype, code=f"CAP-{number:03d}",
-            title=f"{rtype.name} – {orgs[acronym].acronym}", quantity=float(rng.randint(qlow, qhigh)),
-            start_date=start, end_date=start + timedelta(days=30 * rng.randint(6, 12)),
-            unit_cost=float(round(rng.uniform(clow, chigh), -1)), currency="USD",
-            notes="Capacité annoncée à la réunion de coordination de janvier 2026.", areas=served,
-            created_by=author(acronym), updated_by=author(acronym)))
+        db.session.add(
+            Capacity(
+                operation=operation,
+                organisation=orgs[acronym],
+                resource_type=rtype,
+                code=f"CAP-{number:03d}",
+                title=f"{rtype.name} – {orgs[acronym].acronym}",
+                quantity=float(rng.randint(qlow, qhigh)),
+                start_date=start,
+                end_date=start + timedelta(days=30 * rng.randint(6, 12)),
+                unit_cost=float(round(rng.uniform(clow, chigh), -1)),
+                currency="USD",
+                notes="Capacité annoncée à la réunion de coordination de janvier 2026.",
+                areas=served,
+                created_by=author(acronym),
+                updated_by=author(acronym),
+            )
+        )
     db.session.commit()
     detect_operation(operation)  # the demo starts with its overlap alerts and clusters
     load_results(operation, users, rng)  # targets and three months of reports (coordhub.monitoring)

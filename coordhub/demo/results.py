@@ -1,5 +1,6 @@
 """The demo's results: the indicator library, sector leads, two closed monthly periods and an open one, targets
 and reports of the projects (some late, one returned), reviewed through the monitoring operations."""
+
 from __future__ import annotations
 
 import random
@@ -35,9 +36,15 @@ def load_results(operation: Operation, users: list[User], rng: random.Random) ->
     indicators = list(db.session.scalars(sa.select(Indicator).where(Indicator.operation_id == operation.id)))
     by_type = {i.resource_type_id: i for i in indicators if i.resource_type_id}
     people = {i.sector_id: i for i in indicators if i.unit == "people" and i.aggregation.value == "sum"}
-    projects = db.session.scalars(sa.select(Project).where(
-        Project.operation_id == operation.id, Project.start_date <= periods[-1].end_date,
-        sa.or_(Project.end_date.is_(None), Project.end_date >= periods[0].start_date)).order_by(Project.id)).all()
+    projects = db.session.scalars(
+        sa.select(Project)
+        .where(
+            Project.operation_id == operation.id,
+            Project.start_date <= periods[-1].end_date,
+            sa.or_(Project.end_date.is_(None), Project.end_date >= periods[0].start_date),
+        )
+        .order_by(Project.id)
+    ).all()
     plans = []
     for project in projects:
         chosen = [i for i in (by_type.get(project.resource_type_id), people.get(project.sector_id)) if i]
@@ -68,15 +75,28 @@ def load_results(operation: Operation, users: list[User], rng: random.Random) ->
                 entries.append(Entry(indicator.id, area_id, "", value))
                 if "sex" in (indicator.disaggregation or []):
                     female = round(value * rng.uniform(0.45, 0.6))
-                    entries += [Entry(indicator.id, area_id, "sex:female", female),
-                                Entry(indicator.id, area_id, "sex:male", value - female)]
+                    entries += [
+                        Entry(indicator.id, area_id, "sex:female", female),
+                        Entry(indicator.id, area_id, "sex:male", value - female),
+                    ]
             submit = index < 2 or rng.random() < 0.5
-            report, _warnings = mops.save_report(author, project, period, entries, confirm=True, submit=submit,
-                                                 comment="Activités conduites comme prévu." if submit else "")
+            report, _warnings = mops.save_report(
+                author,
+                project,
+                period,
+                entries,
+                confirm=True,
+                submit=submit,
+                comment="Activités conduites comme prévu." if submit else "",
+            )
             if index < 2:
                 if not returned_one and index == 1:
-                    mops.review_report(coordinator, report, approve=False,
-                                       comment="Les chiffres de mai semblent inclure ceux d'avril : merci de vérifier.")
+                    mops.review_report(
+                        coordinator,
+                        report,
+                        approve=False,
+                        comment="Les chiffres de mai semblent inclure ceux d'avril : merci de vérifier.",
+                    )
                     returned_one = True
                 else:
                     mops.review_report(coordinator, report, approve=True)

@@ -1,4 +1,5 @@
 """`coordhub import KIND FILE`: the import wizard's code path from the command line, with its row report."""
+
 from __future__ import annotations
 
 import sys
@@ -39,8 +40,11 @@ def _operation(name: str | None, user):
     options = accessible_operations(user)
     current = user.current_operation if user.current_operation in options else None
     if current is None and len(options) != 1:
-        raise click.ClickException("Give --operation NAME (the user works in " + (
-            ", ".join(f"'{o.name}'" for o in options) or "no operation") + ").")
+        raise click.ClickException(
+            "Give --operation NAME (the user works in "
+            + (", ".join(f"'{o.name}'" for o in options) or "no operation")
+            + ")."
+        )
     return current or options[0]
 
 
@@ -70,16 +74,34 @@ def print_report(report: ImportReport, limit: int) -> None:
 @click.option("--user", "email", help="Who imports, for rights and the audit log (default: the first administrator).")
 @click.option("--template", "template_name", help="Name of a saved column-mapping template.")
 @click.option("--sheet", help="Sheet of an .xlsx workbook (default: the first).")
-@click.option("--start", "default_start", type=click.DateTime(["%Y-%m-%d"]),
-              help="Start date for rows without dates (e.g. a quarter's operational presence).")
+@click.option(
+    "--start",
+    "default_start",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Start date for rows without dates (e.g. a quarter's operational presence).",
+)
 @click.option("--end", "default_end", type=click.DateTime(["%Y-%m-%d"]), help="End date for rows without dates.")
 @click.option("--month-first", is_flag=True, help="Read 01/03/2026 as 3 January (default: 1 March).")
-@click.option("--skip-invalid", is_flag=True, help="Import the valid rows and skip the rejected ones (default: all or nothing).")
+@click.option(
+    "--skip-invalid", is_flag=True, help="Import the valid rows and skip the rejected ones (default: all or nothing)."
+)
 @click.option("--dry-run", is_flag=True, help="Only print the row report; write nothing.")
 @click.option("--max-problems", default=200, show_default=True, help="How many problems to print.")
 @with_appcontext
-def import_command(kind, file, operation_name, email, template_name, sheet, default_start, default_end, month_first,
-                   skip_invalid, dry_run, max_problems) -> None:
+def import_command(
+    kind,
+    file,
+    operation_name,
+    email,
+    template_name,
+    sheet,
+    default_start,
+    default_end,
+    month_first,
+    skip_invalid,
+    dry_run,
+    max_problems,
+) -> None:
     """Import KIND (projects, needs, capacities, organisations, admin_areas) from a CSV or .xlsx FILE.
 
     Prints every problem by row and column. Exit code 2 when rows are rejected or the file cannot be
@@ -91,17 +113,24 @@ def import_command(kind, file, operation_name, email, template_name, sheet, defa
     operation = _operation(operation_name, user)
     try:
         template = find_template(user, operation, kind, template_name).template if template_name else None
-        settings = ImportSettings(kind=kind, sheet=sheet, template=template,
-                                  default_start=default_start.date() if default_start else None,
-                                  default_end=default_end.date() if default_end else None,
-                                  skip_invalid=skip_invalid, day_first=not month_first)
+        settings = ImportSettings(
+            kind=kind,
+            sheet=sheet,
+            template=template,
+            default_start=default_start.date() if default_start else None,
+            default_end=default_end.date() if default_end else None,
+            skip_invalid=skip_invalid,
+            day_first=not month_first,
+        )
         report = run_import(user, operation, Path(file).read_bytes(), Path(file).name, settings, commit=not dry_run)
     except DomainError as error:
         raise click.ClickException(error.message) from None
     print_report(report, max_problems)
     if report.committed:
-        click.echo(f"Imported into '{operation.name}': {report.written.get('created', 0)} created, "
-                   f"{report.written.get('updated', 0)} updated.")
+        click.echo(
+            f"Imported into '{operation.name}': {report.written.get('created', 0)} created, "
+            f"{report.written.get('updated', 0)} updated."
+        )
     elif report.blocked:
         click.echo("Nothing was written.", err=True)
         sys.exit(2)

@@ -1,4 +1,5 @@
 """Forms of the import wizard (shape only; the importer checks meaning)."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -7,16 +8,25 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, SubmitField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
-KIND_CHOICES = [("projects", _l("Projects and activities (3W/4W)")), ("needs", _l("Needs")),
-                ("capacities", _l("Capacities")), ("organisations", _l("Organisations")),
-                ("admin_areas", _l("Admin areas (P-codes)")), ("reports", _l("Results (monthly reports)"))]
+KIND_CHOICES = [
+    ("projects", _l("Projects and activities (3W/4W)")),
+    ("needs", _l("Needs")),
+    ("capacities", _l("Capacities")),
+    ("organisations", _l("Organisations")),
+    ("admin_areas", _l("Admin areas (P-codes)")),
+    ("reports", _l("Results (monthly reports)")),
+]
 
 
 class UploadForm(FlaskForm):
     kind = SelectField(_l("What the file holds"), choices=KIND_CHOICES, validators=[DataRequired()])
     file = FileField(_l("CSV or Excel (.xlsx) file"), validators=[FileRequired()])
-    template = SelectField(_l("Column mapping"), choices=[], validate_choice=False,
-                           description=_l("A saved template, or let coordhub recognise the columns."))
+    template = SelectField(
+        _l("Column mapping"),
+        choices=[],
+        validate_choice=False,
+        description=_l("A saved template, or let coordhub recognise the columns."),
+    )
     submit = SubmitField(_l("Upload and read the columns"))
 
 
@@ -33,9 +43,12 @@ class MappingForm(FlaskForm):
     month_first = BooleanField(_l("Dates are written month first (03/01/2026 is 1 March)"))
     skip_invalid = BooleanField(_l("Import the valid rows and skip the rejected ones (default: all rows or none)"))
     template_name = StringField(_l("Save this mapping as a template named"), validators=[Optional(), Length(max=100)])
-    template_scope = SelectField(_l("Template for"), choices=[("organisation", _l("my organisation")),
-                                                              ("operation", _l("the whole operation"))],
-                                 default="organisation", validate_choice=False)
+    template_scope = SelectField(
+        _l("Template for"),
+        choices=[("organisation", _l("my organisation")), ("operation", _l("the whole operation"))],
+        default="organisation",
+        validate_choice=False,
+    )
     submit = SubmitField(_l("Preview the import"))
 
 

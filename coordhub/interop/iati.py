@@ -1,13 +1,15 @@
 """IATI activity XML 2.03 for an organisation's projects, built from plain dataclasses, and its schema check."""
+
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO, Iterable, Sequence
+from typing import BinaryIO
 
 from lxml import etree
 
@@ -270,7 +272,7 @@ def build_iati_activities(
     Raises IatiError when an activity lacks what the schema requires (a code, a title, a start
     or end date) so that the export view can say which project to fix.
     """
-    generated = generated or datetime.now(timezone.utc)
+    generated = generated or datetime.now(UTC)
     root = etree.Element("iati-activities", version=IATI_VERSION)
     root.set("generated-datetime", _datetime_text(generated))
     for activity in activities:
@@ -297,8 +299,8 @@ def write_iati_activities(
 
 def _datetime_text(moment: datetime) -> str:
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _narrative(parent: etree._Element, tag: str, text: str, **attributes: str) -> etree._Element:
@@ -319,7 +321,11 @@ def _activity_element(reporting_org: IatiOrganisation, activity: IatiActivity, l
         raise IatiError(f"The project {activity.title!r} has no activity code, which IATI needs for its identifier.")
     if not activity.title.strip():
         raise IatiError(f"The project {activity.code!r} has no title.")
-    dates = activity.dates if activity.dates is not None else activity_dates(activity.status, activity.start_date, activity.end_date)
+    dates = (
+        activity.dates
+        if activity.dates is not None
+        else activity_dates(activity.status, activity.start_date, activity.end_date)
+    )
     if not dates:
         raise IatiError(f"The project {activity.code!r} has no start or end date; IATI needs at least one.")
 
@@ -332,7 +338,9 @@ def _activity_element(reporting_org: IatiOrganisation, activity: IatiActivity, l
     if activity.humanitarian is not None:
         element.set("humanitarian", "1" if activity.humanitarian else "0")
 
-    etree.SubElement(element, "iati-identifier").text = activity.identifier or iati_identifier(reporting_org.ref, activity.code)
+    etree.SubElement(element, "iati-identifier").text = activity.identifier or iati_identifier(
+        reporting_org.ref, activity.code
+    )
     reporting = _narrative(element, "reporting-org", reporting_org.name, ref=reporting_org.ref)
     if reporting_org.type_code:
         reporting.set("type", reporting_org.type_code)
@@ -340,7 +348,9 @@ def _activity_element(reporting_org: IatiOrganisation, activity: IatiActivity, l
     _narrative(element, "description", (activity.description or activity.title).strip(), type="1")
 
     participants = activity.participants or (
-        IatiParticipant(name=reporting_org.name, role=ROLE_IMPLEMENTING, ref=reporting_org.ref, type_code=reporting_org.type_code),
+        IatiParticipant(
+            name=reporting_org.name, role=ROLE_IMPLEMENTING, ref=reporting_org.ref, type_code=reporting_org.type_code
+        ),
     )
     for participant in participants:
         if participant.role not in (ROLE_FUNDING, ROLE_ACCOUNTABLE, ROLE_EXTENDING, ROLE_IMPLEMENTING):
@@ -354,7 +364,12 @@ def _activity_element(reporting_org: IatiOrganisation, activity: IatiActivity, l
 
     etree.SubElement(element, "activity-status", code=str(activity_status_code(activity.status)))
     for activity_date in sorted(dates, key=lambda item: item.type_code):
-        etree.SubElement(element, "activity-date", type=str(activity_date.type_code), **{"iso-date": activity_date.iso_date.isoformat()})
+        etree.SubElement(
+            element,
+            "activity-date",
+            type=str(activity_date.type_code),
+            **{"iso-date": activity_date.iso_date.isoformat()},
+        )
 
     if activity.recipient_country:
         etree.SubElement(element, "recipient-country", code=activity.recipient_country.upper(), percentage="100")
@@ -364,7 +379,9 @@ def _activity_element(reporting_org: IatiOrganisation, activity: IatiActivity, l
         code = activity.dac_code.strip()
         if not code.isdigit() or len(code) not in (3, 5):
             raise IatiError(f"{code!r} is not an OECD DAC purpose code (5 digits, or 3 for the category).")
-        sector = etree.SubElement(element, "sector", vocabulary="1" if len(code) == 5 else "2", code=code, percentage="100")
+        sector = etree.SubElement(
+            element, "sector", vocabulary="1" if len(code) == 5 else "2", code=code, percentage="100"
+        )
         if activity.sector_name:
             etree.SubElement(sector, "narrative").text = activity.sector_name
     for budget in activity.budgets:
@@ -374,7 +391,10 @@ def _activity_element(reporting_org: IatiOrganisation, activity: IatiActivity, l
         etree.SubElement(line, "period-start", **{"iso-date": budget.period_start.isoformat()})
         etree.SubElement(line, "period-end", **{"iso-date": budget.period_end.isoformat()})
         value = etree.SubElement(
-            line, "value", currency=budget.currency.upper(), **{"value-date": (budget.value_date or budget.period_start).isoformat()}
+            line,
+            "value",
+            currency=budget.currency.upper(),
+            **{"value-date": (budget.value_date or budget.period_start).isoformat()},
         )
         value.text = _decimal_text(budget.value)
     for result in activity.results:
@@ -393,11 +413,14 @@ def _result_element(result: IatiResult) -> etree._Element:
     for indicator in result.indicators:
         if indicator.measure not in (1, 2):
             raise IatiError(f"{indicator.measure!r} is not a numeric IATI indicator measure (1 or 2).")
-        node = etree.SubElement(element, "indicator", measure=str(indicator.measure),
-                                ascending="1" if indicator.ascending else "0")
+        node = etree.SubElement(
+            element, "indicator", measure=str(indicator.measure), ascending="1" if indicator.ascending else "0"
+        )
         _narrative(node, "title", indicator.title)
         if indicator.baseline is not None and indicator.baseline_year:
-            etree.SubElement(node, "baseline", year=str(indicator.baseline_year), value=_figure_text(indicator.baseline))
+            etree.SubElement(
+                node, "baseline", year=str(indicator.baseline_year), value=_figure_text(indicator.baseline)
+            )
         for period in indicator.periods:
             if period.end < period.start:
                 raise IatiError(f"A result period of {indicator.title!r} ends before it starts.")
@@ -471,9 +494,7 @@ def validate_iati_activities(document: bytes | str | etree._Element | etree._Ele
     return [f"line {error.line}: {error.message}" for error in schema.error_log]
 
 
-def iati_activities_for(
-    reporting_org: IatiOrganisation, activities: Sequence[IatiActivity]
-) -> tuple[bytes, list[str]]:
+def iati_activities_for(reporting_org: IatiOrganisation, activities: Sequence[IatiActivity]) -> tuple[bytes, list[str]]:
     """Build, serialise and validate in one call: (xml bytes, schema errors)."""
     data = write_iati_activities(reporting_org, activities)
     return data, validate_iati_activities(data)

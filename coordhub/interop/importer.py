@@ -7,12 +7,14 @@ by row and column) → COMMIT in one transaction: every row or none (unless the 
 the rejected rows). Re-importing the same file changes nothing: records are found again by the
 partner's code, else by a fingerprint of the matched values stored as the code ('auto:…').
 """
+
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -26,24 +28,38 @@ from coordhub.extensions import db
 from coordhub.interop import lookups
 from coordhub.interop.mapping import KindSpec, apply_template, get_kind, propose_mapping, validate_mapping
 from coordhub.interop.matching import (
-    AreaQuery, MatchResult, MatchStatus, OrganisationMatcher, Suggestion, name_key,
+    AreaQuery,
+    MatchResult,
+    MatchStatus,
+    OrganisationMatcher,
+    Suggestion,
+    name_key,
 )
-from coordhub.reading.values import normalise_text
-from coordhub.reading.vocabulary import clean_sector_text
-from coordhub.locks import exclusive
 from coordhub.interop.models import ImportRun, ImportStatus
 from coordhub.interop.records import ExtractOptions, RowRecord, iter_records, row_fingerprint
+from coordhub.locks import exclusive
 from coordhub.reading.tables import Table, TableError, read_table
+from coordhub.reading.values import normalise_text
+from coordhub.reading.vocabulary import clean_sector_text
 from coordhub.registry import operations as ops
 from coordhub.registry.admin_areas import AreaRecord
 from coordhub.registry.models import (
-    AdminArea, Capacity, Need, Operation, Organisation, OrganisationType, Project, capacity_areas, project_areas,
-    project_partners, utcnow,
+    AdminArea,
+    Capacity,
+    Need,
+    Operation,
+    Organisation,
+    OrganisationType,
+    Project,
+    capacity_areas,
+    project_areas,
+    project_partners,
+    utcnow,
 )
 
 RECORD_KINDS: dict[str, type] = {"projects": Project, "needs": Need, "capacities": Capacity}
 IMPORT_KINDS = ("projects", "needs", "capacities", "organisations", "admin_areas", "reports")
-MAX_ROWS_KEPT = 1000       # row outcomes kept in a stored report (counts are always complete)
+MAX_ROWS_KEPT = 1000  # row outcomes kept in a stored report (counts are always complete)
 MAX_PROBLEMS_KEPT = 5000
 
 Progress = Callable[[float, str], None]
@@ -69,7 +85,7 @@ def can_import(user: User, kind: str) -> bool:
         return rights.can_manage_organisations(user)
     if kind == "admin_areas":
         return rights.can_manage_operations(user)
-    if kind == "reports":   # results of one's own organisation's projects (each row is checked again)
+    if kind == "reports":  # results of one's own organisation's projects (each row is checked again)
         return user.role is not Role.viewer
     return False
 
@@ -88,7 +104,7 @@ class Problem:
     value: str = ""
     suggestions: list[str] = field(default_factory=list)
     severity: str = "error"
-    cause: str = ""   # what kind of problem, for the summary: 'organisation:not_found', 'value', 'rule:budget' …
+    cause: str = ""  # what kind of problem, for the summary: 'organisation:not_found', 'value', 'rule:budget' …
 
     def __str__(self) -> str:
         where = f"Row {self.row}" if self.row is not None else "File"
@@ -97,8 +113,15 @@ class Problem:
         return f"{where}: {self.message}"
 
     def to_json(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "message": self.message, "value": self.value,
-                "suggestions": self.suggestions, "severity": self.severity, "cause": self.cause}
+        return {
+            "row": self.row,
+            "column": self.column,
+            "message": self.message,
+            "value": self.value,
+            "suggestions": self.suggestions,
+            "severity": self.severity,
+            "cause": self.cause,
+        }
 
     @property
     def group_key(self) -> str:
@@ -128,17 +151,17 @@ class ImportReport:
     filename: str
     sheet: str | None = None
     mapping: dict[str, int] = field(default_factory=dict)
-    columns: dict[str, str] = field(default_factory=dict)        # field → column label
+    columns: dict[str, str] = field(default_factory=dict)  # field → column label
     mapping_problems: list[str] = field(default_factory=list)
     template_notes: list[str] = field(default_factory=list)
     rows: list[RowOutcome] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     committed: bool = False
     skip_invalid: bool = False
-    skip_causes: frozenset[str] = frozenset()                     # group keys whose rows are skipped
-    written: dict[str, int] = field(default_factory=dict)         # created / updated actually written
+    skip_causes: frozenset[str] = frozenset()  # group keys whose rows are skipped
+    written: dict[str, int] = field(default_factory=dict)  # created / updated actually written
     new_organisations: list[dict[str, Any]] = field(default_factory=list)  # registered by this import
-    area_prefixes: tuple[str, ...] = ()                           # the operation's P-code prefixes ('TD')
+    area_prefixes: tuple[str, ...] = ()  # the operation's P-code prefixes ('TD')
 
     @property
     def counts(self) -> dict[str, int]:
@@ -166,8 +189,11 @@ class ImportReport:
 
     def blocking_rows(self) -> set[int]:
         """Rows rejected for a cause the person did not choose to skip."""
-        return {problem.row for problem in self.errors
-                if problem.row is not None and problem.group_key not in self.skip_causes}
+        return {
+            problem.row
+            for problem in self.errors
+            if problem.row is not None and problem.group_key not in self.skip_causes
+        }
 
     @property
     def writable(self) -> int:
@@ -182,9 +208,17 @@ class ImportReport:
         for problem in self.errors:
             if problem.row is None:
                 continue
-            group = grouped.setdefault(problem.group_key, {
-                "key": problem.group_key, "cause": problem.cause, "column": problem.column,
-                "message": problem.message, "rows": set(), "values": Counter()})
+            group = grouped.setdefault(
+                problem.group_key,
+                {
+                    "key": problem.group_key,
+                    "cause": problem.cause,
+                    "column": problem.column,
+                    "message": problem.message,
+                    "rows": set(),
+                    "values": Counter(),
+                },
+            )
             group["rows"].add(problem.row)
             group["values"][problem.value] += 1
         result = []
@@ -193,21 +227,43 @@ class ImportReport:
             other_country = False
             if group["cause"].startswith("area:") and self.area_prefixes and values:
                 other_country = not any(value[:2].upper() in self.area_prefixes for value in values)
-            result.append({"key": group["key"], "cause": group["cause"], "column": group["column"],
-                           "message": group["message"], "rows": len(group["rows"]), "distinct": len(values),
-                           "examples": values[:examples], "first_row": min(group["rows"]),
-                           "other_country": other_country, "skipped": group["key"] in self.skip_causes})
+            result.append(
+                {
+                    "key": group["key"],
+                    "cause": group["cause"],
+                    "column": group["column"],
+                    "message": group["message"],
+                    "rows": len(group["rows"]),
+                    "distinct": len(values),
+                    "examples": values[:examples],
+                    "first_row": min(group["rows"]),
+                    "other_country": other_country,
+                    "skipped": group["key"] in self.skip_causes,
+                }
+            )
         result.sort(key=lambda group: (-group["rows"], group["key"]))
         return result
 
     def to_json(self, max_rows: int = MAX_ROWS_KEPT, max_problems: int = MAX_PROBLEMS_KEPT) -> dict[str, Any]:
         return {
-            "kind": self.kind, "filename": self.filename, "sheet": self.sheet, "mapping": self.mapping,
-            "columns": self.columns, "mapping_problems": self.mapping_problems, "template_notes": self.template_notes,
-            "counts": self.counts, "rows_total": len(self.rows), "committed": self.committed,
-            "blocked": self.blocked, "skip_invalid": self.skip_invalid, "written": self.written,
-            "error_count": len(self.errors), "warning_count": len(self.warnings),
-            "writable": self.writable, "groups": self.groups(), "skip_causes": sorted(self.skip_causes),
+            "kind": self.kind,
+            "filename": self.filename,
+            "sheet": self.sheet,
+            "mapping": self.mapping,
+            "columns": self.columns,
+            "mapping_problems": self.mapping_problems,
+            "template_notes": self.template_notes,
+            "counts": self.counts,
+            "rows_total": len(self.rows),
+            "committed": self.committed,
+            "blocked": self.blocked,
+            "skip_invalid": self.skip_invalid,
+            "written": self.written,
+            "error_count": len(self.errors),
+            "warning_count": len(self.warnings),
+            "writable": self.writable,
+            "groups": self.groups(),
+            "skip_causes": sorted(self.skip_causes),
             "new_organisations": self.new_organisations,
             "rows": [outcome.to_json() for outcome in self.rows[:max_rows]],
             "problems": [problem.to_json() for problem in self.problems[:max_problems]],
@@ -215,8 +271,10 @@ class ImportReport:
 
     def summary(self) -> str:
         counts = self.counts
-        return (f"{len(self.rows)} rows: {counts['create']} to create, {counts['update']} to update, "
-                f"{counts['unchanged']} unchanged, {counts['duplicate']} duplicates, {counts['error']} rejected")
+        return (
+            f"{len(self.rows)} rows: {counts['create']} to create, {counts['update']} to update, "
+            f"{counts['unchanged']} unchanged, {counts['duplicate']} duplicates, {counts['error']} rejected"
+        )
 
 
 @dataclass
@@ -232,29 +290,40 @@ class ImportSettings:
     default_end: date | None = None
     skip_invalid: bool = False
     day_first: bool = True
-    create_organisations: bool = False       # register the organisations the file names that are not known
-    skip_causes: tuple[str, ...] = ()        # problem groups (Problem.group_key) whose rows are skipped
+    create_organisations: bool = False  # register the organisations the file names that are not known
+    skip_causes: tuple[str, ...] = ()  # problem groups (Problem.group_key) whose rows are skipped
     value_maps: dict[str, dict[str, str]] = field(default_factory=dict)  # 'sector' → {file value: sector code}
 
     def to_json(self) -> dict[str, Any]:
-        return {"default_start": self.default_start.isoformat() if self.default_start else None,
-                "default_end": self.default_end.isoformat() if self.default_end else None,
-                "skip_invalid": self.skip_invalid, "day_first": self.day_first,
-                "create_organisations": self.create_organisations, "skip_causes": list(self.skip_causes),
-                "value_maps": self.value_maps}
+        return {
+            "default_start": self.default_start.isoformat() if self.default_start else None,
+            "default_end": self.default_end.isoformat() if self.default_end else None,
+            "skip_invalid": self.skip_invalid,
+            "day_first": self.day_first,
+            "create_organisations": self.create_organisations,
+            "skip_causes": list(self.skip_causes),
+            "value_maps": self.value_maps,
+        }
 
     @classmethod
-    def for_run(cls, run: ImportRun) -> "ImportSettings":
+    def for_run(cls, run: ImportRun) -> ImportSettings:
         options = run.options or {}
 
         def as_date(text):
             return date.fromisoformat(text) if text else None
 
-        return cls(kind=run.kind, sheet=run.sheet, mapping={k: int(v) for k, v in (run.mapping or {}).items()} or None,
-                   default_start=as_date(options.get("default_start")), default_end=as_date(options.get("default_end")),
-                   skip_invalid=bool(options.get("skip_invalid")), day_first=options.get("day_first", True),
-                   create_organisations=bool(options.get("create_organisations")),
-                   skip_causes=tuple(options.get("skip_causes") or ()), value_maps=dict(options.get("value_maps") or {}))
+        return cls(
+            kind=run.kind,
+            sheet=run.sheet,
+            mapping={k: int(v) for k, v in (run.mapping or {}).items()} or None,
+            default_start=as_date(options.get("default_start")),
+            default_end=as_date(options.get("default_end")),
+            skip_invalid=bool(options.get("skip_invalid")),
+            day_first=options.get("day_first", True),
+            create_organisations=bool(options.get("create_organisations")),
+            skip_causes=tuple(options.get("skip_causes") or ()),
+            value_maps=dict(options.get("value_maps") or {}),
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -276,8 +345,17 @@ def choose_mapping(table: Table, settings: ImportSettings) -> tuple[dict[str, in
     return propose_mapping(table, spec).mapping, []
 
 
-def run_import(user: User, operation: Operation, data: bytes, filename: str, settings: ImportSettings, *,
-               commit: bool, progress: Progress | None = None, run: ImportRun | None = None) -> ImportReport:
+def run_import(
+    user: User,
+    operation: Operation,
+    data: bytes,
+    filename: str,
+    settings: ImportSettings,
+    *,
+    commit: bool,
+    progress: Progress | None = None,
+    run: ImportRun | None = None,
+) -> ImportReport:
     """Preview (commit False) or import a file; returns the row report. With `commit`, writes every
     row in one transaction, or nothing when the report is blocked; records the batch as an ImportRun
     (the given `run`, else a new one) with the report and one audit entry. Raises PermissionDenied
@@ -296,8 +374,17 @@ def run_import(user: User, operation: Operation, data: bytes, filename: str, set
         return _run_import(user, operation, data, filename, settings, commit=True, progress=progress, run=run)
 
 
-def _run_import(user: User, operation: Operation, data: bytes, filename: str, settings: ImportSettings, *,
-                commit: bool, progress: Progress | None, run: ImportRun | None) -> ImportReport:
+def _run_import(
+    user: User,
+    operation: Operation,
+    data: bytes,
+    filename: str,
+    settings: ImportSettings,
+    *,
+    commit: bool,
+    progress: Progress | None,
+    run: ImportRun | None,
+) -> ImportReport:
     if settings.kind not in IMPORT_KINDS:
         raise ValidationError(_("Unknown import kind '%(kind)s'.", kind=settings.kind), "kind")
     if not rights.can_access_operation(user, operation):
@@ -306,8 +393,12 @@ def _run_import(user: User, operation: Operation, data: bytes, filename: str, se
         raise PermissionDenied(_("You may not import %(kind)s.", kind=settings.kind.replace("_", " ")))
     if settings.create_organisations and not rights.can_register_organisations(user):
         raise PermissionDenied(_("Only administrators and coordinators register organisations."))
-    report = ImportReport(kind=settings.kind, filename=filename, skip_invalid=settings.skip_invalid,
-                          skip_causes=frozenset(settings.skip_causes))
+    report = ImportReport(
+        kind=settings.kind,
+        filename=filename,
+        skip_invalid=settings.skip_invalid,
+        skip_causes=frozenset(settings.skip_causes),
+    )
     progress = progress or (lambda fraction, message="": None)
     try:
         table = load_table(data, filename, settings.sheet)
@@ -318,17 +409,18 @@ def _run_import(user: User, operation: Operation, data: bytes, filename: str, se
     spec = kind_spec(settings.kind)
     mapping, report.template_notes = choose_mapping(table, settings)
     report.mapping = mapping
-    report.columns = {name: table.column_label(column) for name, column in mapping.items()
-                      if 0 <= column < table.width}
+    report.columns = {name: table.column_label(column) for name, column in mapping.items() if 0 <= column < table.width}
     report.mapping_problems = validate_mapping(table, spec, mapping)
     if report.mapping_problems:
         return report
-    options = ExtractOptions(day_first=settings.day_first, default_start=settings.default_start,
-                             default_end=settings.default_end)
+    options = ExtractOptions(
+        day_first=settings.day_first, default_start=settings.default_start, default_end=settings.default_end
+    )
     from coordhub.monitoring.importing import ReportPlanner
 
-    planner_class = {"organisations": OrganisationPlanner, "admin_areas": AreaPlanner,
-                     "reports": ReportPlanner}.get(settings.kind, RecordPlanner)
+    planner_class = {"organisations": OrganisationPlanner, "admin_areas": AreaPlanner, "reports": ReportPlanner}.get(
+        settings.kind, RecordPlanner
+    )
     planner = planner_class(user, operation, settings.kind, report, mapping)
     planner.settings = settings
     # Organisations registered for this file exist only inside this savepoint until the import is written.
@@ -366,12 +458,26 @@ def _run_import(user: User, operation: Operation, data: bytes, filename: str, se
     return report
 
 
-def _record_batch(user: User, operation: Operation, data: bytes, filename: str, settings: ImportSettings,
-                  report: ImportReport, run: ImportRun | None) -> ImportRun:
+def _record_batch(
+    user: User,
+    operation: Operation,
+    data: bytes,
+    filename: str,
+    settings: ImportSettings,
+    report: ImportReport,
+    run: ImportRun | None,
+) -> ImportRun:
     """The import run (the batch) with its report, and one audit entry naming it, in the current transaction."""
     if run is None:
-        run = ImportRun(operation_id=operation.id, user_id=user.id, kind=settings.kind, filename=filename[:300],
-                        content=data, sheet=report.sheet, options=settings.to_json())
+        run = ImportRun(
+            operation_id=operation.id,
+            user_id=user.id,
+            kind=settings.kind,
+            filename=filename[:300],
+            content=data,
+            sheet=report.sheet,
+            options=settings.to_json(),
+        )
         db.session.add(run)
     run.mapping = report.mapping
     run.status = ImportStatus.committed
@@ -380,11 +486,21 @@ def _record_batch(user: User, operation: Operation, data: bytes, filename: str, 
     run.report = report.to_json()
     db.session.flush()
     counts = report.counts
-    record(user, AuditAction.create, run, {
-        "import": [None, f"{report.written.get('created', 0)} created, {report.written.get('updated', 0)} updated, "
-                         f"{counts['unchanged']} unchanged, {counts['duplicate']} duplicates, "
-                         f"{counts['error']} rejected rows skipped"]},
-        summary=f"Import of {settings.kind.replace('_', ' ')} from {filename}"[:300], operation_id=operation.id)
+    record(
+        user,
+        AuditAction.create,
+        run,
+        {
+            "import": [
+                None,
+                f"{report.written.get('created', 0)} created, {report.written.get('updated', 0)} updated, "
+                f"{counts['unchanged']} unchanged, {counts['duplicate']} duplicates, "
+                f"{counts['error']} rejected rows skipped",
+            ]
+        },
+        summary=f"Import of {settings.kind.replace('_', ' ')} from {filename}"[:300],
+        operation_id=operation.id,
+    )
     return run
 
 
@@ -415,15 +531,27 @@ def _match_organisation(matcher: OrganisationMatcher, name: str | None, acronym:
     if fuzz.WRatio(normalise_text(name), normalise_text(found.name)) >= ACRONYM_NAME_SCORE:
         return result
     label = f"{found.name} ({found.acronym})" if found.acronym else found.name
-    return MatchResult(query=result.query, status=MatchStatus.near_miss, suggestions=(Suggestion(found, 50.0, "acronym"),),
-                       message=f"no organisation named {name!r} in the registry; the acronym {acronym!r} is {label!r}'s")
+    return MatchResult(
+        query=result.query,
+        status=MatchStatus.near_miss,
+        suggestions=(Suggestion(found, 50.0, "acronym"),),
+        message=f"no organisation named {name!r} in the registry; the acronym {acronym!r} is {label!r}'s",
+    )
 
 
 # The family of file fields a matching problem is about (its cause in the summary).
-FIELD_FAMILIES = {"organisation": "organisation", "organisation_acronym": "organisation", "sector": "sector",
-                  "sector_code": "sector", "resource_type": "resource_type", "resource_type_code": "resource_type",
-                  "implementing_partner": "partner", "pcode": "area", "pcodes": "area",
-                  **{f"adm{level}_{part}": "area" for level in range(4) for part in ("code", "name")}}
+FIELD_FAMILIES = {
+    "organisation": "organisation",
+    "organisation_acronym": "organisation",
+    "sector": "sector",
+    "sector_code": "sector",
+    "resource_type": "resource_type",
+    "resource_type_code": "resource_type",
+    "implementing_partner": "partner",
+    "pcode": "area",
+    "pcodes": "area",
+    **{f"adm{level}_{part}": "area" for level in range(4) for part in ("code", "name")},
+}
 
 
 class Planner:
@@ -439,11 +567,28 @@ class Planner:
                 return self.report.columns[name]
         return ""
 
-    def problem(self, row: int | None, fields: Iterable[str] | str, message: str, value: Any = "",
-                suggestions: list[str] | None = None, severity: str = "error", cause: str = "") -> None:
+    def problem(
+        self,
+        row: int | None,
+        fields: Iterable[str] | str,
+        message: str,
+        value: Any = "",
+        suggestions: list[str] | None = None,
+        severity: str = "error",
+        cause: str = "",
+    ) -> None:
         fields = (fields,) if isinstance(fields, str) else tuple(fields)
-        self.report.problems.append(Problem(row, self.column(*fields), message, "" if value is None else str(value),
-                                            suggestions or [], severity, cause))
+        self.report.problems.append(
+            Problem(
+                row,
+                self.column(*fields),
+                message,
+                "" if value is None else str(value),
+                suggestions or [],
+                severity,
+                cause,
+            )
+        )
 
     def match_problem(self, row: int, fields: tuple[str, ...], result: MatchResult) -> None:
         cause = f"{FIELD_FAMILIES.get(fields[0], fields[0])}:{result.status.value}"
@@ -454,8 +599,9 @@ class Planner:
         for cell in row_record.errors:
             self.report.problems.append(Problem(cell.row, cell.column, cell.message, cell.value, cause="value"))
         for cell in row_record.warnings:
-            self.report.problems.append(Problem(cell.row, cell.column, cell.message, cell.value, severity="warning",
-                                                cause="value"))
+            self.report.problems.append(
+                Problem(cell.row, cell.column, cell.message, cell.value, severity="warning", cause="value")
+            )
         return bool(row_record.errors)
 
     def outcome(self, row: int, action: str, label: str = "", record_id: int | None = None) -> None:
@@ -483,11 +629,29 @@ FIELD_SOURCES: dict[str, tuple[str, ...]] = {
 }
 # Registry fields copied from the file as they are (when their column is mapped); blank text becomes "".
 PLAIN_FIELDS: dict[type, tuple[str, ...]] = {
-    Project: ("title", "description", "start_date", "end_date", "status", "budget", "currency",
-              "beneficiaries_targeted", "target_group"),
+    Project: (
+        "title",
+        "description",
+        "start_date",
+        "end_date",
+        "status",
+        "budget",
+        "currency",
+        "beneficiaries_targeted",
+        "target_group",
+    ),
     Need: ("title", "description", "quantity", "priority", "start_date", "end_date", "source", "status"),
-    Capacity: ("title", "quantity", "start_date", "end_date", "unit_cost", "currency", "notes", "throughput",
-               "clearances"),
+    Capacity: (
+        "title",
+        "quantity",
+        "start_date",
+        "end_date",
+        "unit_cost",
+        "currency",
+        "notes",
+        "throughput",
+        "clearances",
+    ),
 }
 TEXT_FIELDS = {"description", "target_group", "source", "notes", "clearances"}
 NULLABLE_FIELDS = {"end_date", "budget", "beneficiaries_targeted", "throughput"}
@@ -518,8 +682,8 @@ class RecordPlanner(Planner):
         self.prepared: list[ops.PreparedRecord] = []
         self.answers: dict[tuple, MatchResult] = {}
         self.report.area_prefixes = tuple(sorted({ref.pcode[:2].upper() for ref in self.areas.areas if ref.pcode}))
-        self.new_organisations: dict[str, dict[str, Any]] = {}   # name key → what to register, for create_organisations
-        self.deferred: list[RowRecord] = []                      # rows waiting for their organisation
+        self.new_organisations: dict[str, dict[str, Any]] = {}  # name key → what to register, for create_organisations
+        self.deferred: list[RowRecord] = []  # rows waiting for their organisation
 
     # -- one row ------------------------------------------------------------------------------
 
@@ -527,20 +691,30 @@ class RecordPlanner(Planner):
         number, values = row_record.row, row_record.values
         failed = self.cell_problems(row_record)
         data: dict[str, Any] = {}
-        organisation = match_organisation(self.organisations, values.get("organisation"), values.get("organisation_acronym"))
+        organisation = match_organisation(
+            self.organisations, values.get("organisation"), values.get("organisation_acronym")
+        )
         if not organisation.ok and self._defer_for_new_organisation(row_record, organisation):
             return
         if organisation.ok or organisation.query:
-            failed |= not self.resolve(number, data, "organisation_id", organisation, ("organisation", "organisation_acronym"))
+            failed |= not self.resolve(
+                number, data, "organisation_id", organisation, ("organisation", "organisation_acronym")
+            )
         if self.model is not Capacity and ("sector" in values or "sector_code" in values):
             chosen = self._mapped_value("sector", values.get("sector_code"), values.get("sector"))
-            sector = (self.memo(self.sectors.match_any, chosen, None) if chosen else
-                      self.memo(self.sectors.match_any, values.get("sector_code"), values.get("sector")))
+            sector = (
+                self.memo(self.sectors.match_any, chosen, None)
+                if chosen
+                else self.memo(self.sectors.match_any, values.get("sector_code"), values.get("sector"))
+            )
             failed |= not self.resolve(number, data, "sector_id", sector, ("sector_code", "sector"))
         if self.model is not Project and ("resource_type" in values or "resource_type_code" in values):
-            resource_type = self.memo(self.resource_types.match_any, values.get("resource_type_code"),
-                                      values.get("resource_type"))
-            failed |= not self.resolve(number, data, "resource_type_id", resource_type, ("resource_type_code", "resource_type"))
+            resource_type = self.memo(
+                self.resource_types.match_any, values.get("resource_type_code"), values.get("resource_type")
+            )
+            failed |= not self.resolve(
+                number, data, "resource_type_id", resource_type, ("resource_type_code", "resource_type")
+            )
             if resource_type.ok and self.model is Need:
                 data.setdefault("sector_id", resource_type.record.sector_id)
         area_ids = self._areas(number, values)
@@ -548,8 +722,11 @@ class RecordPlanner(Planner):
             failed = True
         elif self.model is Need:
             if len(area_ids) > 1:
-                self.problem(number, FIELD_SOURCES["admin_area_id"], _("A need is in one admin area; this row names %(n)d.",
-                                                                        n=len(area_ids)))
+                self.problem(
+                    number,
+                    FIELD_SOURCES["admin_area_id"],
+                    _("A need is in one admin area; this row names %(n)d.", n=len(area_ids)),
+                )
                 failed = True
             elif area_ids:
                 data["admin_area_id"] = area_ids[0]
@@ -587,11 +764,14 @@ class RecordPlanner(Planner):
             data["code"] = str(code)
         else:
             key = (data.get("organisation_id"), self.fingerprint(data, pcodes))
-        sources = {"organisation_id": values.get("organisation") or values.get("organisation_acronym"),
-                   "sector_id": values.get("sector_code") or values.get("sector"),
-                   "resource_type_id": values.get("resource_type_code") or values.get("resource_type"),
-                   "partner_ids": "; ".join(values.get("implementing_partner") or []),
-                   "area_ids": ", ".join(pcodes), "admin_area_id": ", ".join(pcodes)}
+        sources = {
+            "organisation_id": values.get("organisation") or values.get("organisation_acronym"),
+            "sector_id": values.get("sector_code") or values.get("sector"),
+            "resource_type_id": values.get("resource_type_code") or values.get("resource_type"),
+            "partner_ids": "; ".join(values.get("implementing_partner") or []),
+            "area_ids": ", ".join(pcodes),
+            "admin_area_id": ", ".join(pcodes),
+        }
         self.rows.append(_Row(number, data, key, str(data.get("title") or ""), not code, sources))
 
     def _mapped_value(self, family: str, *texts: Any) -> str | None:
@@ -605,15 +785,26 @@ class RecordPlanner(Planner):
     def _defer_for_new_organisation(self, row_record: RowRecord, result: MatchResult) -> bool:
         """With create_organisations, keep a row whose organisation is not registered until finish() has
         registered it; True when the row waits. Ambiguous names are never registered again."""
-        if not self.settings.create_organisations or result.status not in (MatchStatus.not_found, MatchStatus.near_miss):
+        if not self.settings.create_organisations or result.status not in (
+            MatchStatus.not_found,
+            MatchStatus.near_miss,
+        ):
             return False
         values = row_record.values
         name = values.get("organisation") or values.get("organisation_acronym")
         if not name:
             return False
-        entry = self.new_organisations.setdefault(name_key(name), {
-            "name": name, "acronym": values.get("organisation_acronym") if values.get("organisation") else None,
-            "type": None, "rows": 0, "similar": lookups.suggestion_labels(result), "first_row": row_record.row})
+        entry = self.new_organisations.setdefault(
+            name_key(name),
+            {
+                "name": name,
+                "acronym": values.get("organisation_acronym") if values.get("organisation") else None,
+                "type": None,
+                "rows": 0,
+                "similar": lookups.suggestion_labels(result),
+                "first_row": row_record.row,
+            },
+        )
         entry["type"] = entry["type"] or values.get("organisation_type")
         entry["rows"] += 1
         self.deferred.append(row_record)
@@ -626,18 +817,35 @@ class RecordPlanner(Planner):
         for key, entry in self.new_organisations.items():
             if not entry["type"]:
                 continue
-            acronym = entry["acronym"] if entry["acronym"] and not self.organisations.match(None, entry["acronym"]).ok else None
+            acronym = (
+                entry["acronym"]
+                if entry["acronym"] and not self.organisations.match(None, entry["acronym"]).ok
+                else None
+            )
             try:
-                ops.save_organisation(self.user, {"name": entry["name"][:300], "acronym": (acronym or "")[:50] or None,
-                                                  "type": entry["type"],
-                                                  "is_local": entry["type"] in ("national_ngo", "local_authority")},
-                                      commit=False)
+                ops.save_organisation(
+                    self.user,
+                    {
+                        "name": entry["name"][:300],
+                        "acronym": (acronym or "")[:50] or None,
+                        "type": entry["type"],
+                        "is_local": entry["type"] in ("national_ngo", "local_authority"),
+                    },
+                    commit=False,
+                )
             except DomainError as error:
                 entry["error"] = error.message
                 continue
             registered.add(key)
-            self.report.new_organisations.append({"name": entry["name"], "acronym": acronym, "type": entry["type"],
-                                                  "rows": entry["rows"], "similar": entry["similar"]})
+            self.report.new_organisations.append(
+                {
+                    "name": entry["name"],
+                    "acronym": acronym,
+                    "type": entry["type"],
+                    "rows": entry["rows"],
+                    "similar": entry["similar"],
+                }
+            )
         db.session.flush()
         self.organisations = lookups.organisation_matcher()
         settings, self.settings = self.settings, replace(self.settings, create_organisations=False)
@@ -649,9 +857,15 @@ class RecordPlanner(Planner):
                 continue
             message = entry.get("error") or _(
                 "%(name)s is not registered and no row of the file gives its organisation type (map a type column).",
-                name=entry["name"])
-            self.problem(row_record.row, ("organisation", "organisation_acronym"), message, entry["name"],
-                         cause="organisation:no_type")
+                name=entry["name"],
+            )
+            self.problem(
+                row_record.row,
+                ("organisation", "organisation_acronym"),
+                message,
+                entry["name"],
+                cause="organisation:no_type",
+            )
             self.outcome(row_record.row, "error", entry["name"])
         self.settings = settings
         self.deferred = []
@@ -664,7 +878,9 @@ class RecordPlanner(Planner):
             self.answers[key] = match(*arguments)
         return self.answers[key]
 
-    def resolve(self, number: int, data: dict[str, Any], name: str, result: MatchResult, fields: tuple[str, ...]) -> bool:
+    def resolve(
+        self, number: int, data: dict[str, Any], name: str, result: MatchResult, fields: tuple[str, ...]
+    ) -> bool:
         """Put the matched record's id in data[name], or report why there is none; True when matched."""
         if result.ok:
             data[name] = result.record.id
@@ -675,16 +891,22 @@ class RecordPlanner(Planner):
     def _areas(self, number: int, values: dict[str, Any]) -> list[int] | None:
         """Area ids of a row (admin levels by P-code or by name within the parent, and/or P-code lists); None on error."""
         found: list[int] = []
-        levels = [AreaQuery(level, values.get(f"adm{level}_code"), values.get(f"adm{level}_name")) for level in (1, 2, 3)]
+        levels = [
+            AreaQuery(level, values.get(f"adm{level}_code"), values.get(f"adm{level}_name")) for level in (1, 2, 3)
+        ]
         if any(query.pcode or query.name for query in levels):
             result = self.memo(self.areas.match_path, tuple(levels))
             if not result.ok:
                 # Name the level whose value failed (the file's own text), else the deepest one given.
-                failed_level = next((query.level for query in levels if result.query and result.query in
-                                     (query.pcode, query.name)),
-                                    max(query.level for query in levels if query.pcode or query.name))
-                fields = ((f"adm{failed_level}_code", f"adm{failed_level}_name") if result.query != levels[failed_level - 1].name
-                          else (f"adm{failed_level}_name", f"adm{failed_level}_code"))
+                failed_level = next(
+                    (query.level for query in levels if result.query and result.query in (query.pcode, query.name)),
+                    max(query.level for query in levels if query.pcode or query.name),
+                )
+                fields = (
+                    (f"adm{failed_level}_code", f"adm{failed_level}_name")
+                    if result.query != levels[failed_level - 1].name
+                    else (f"adm{failed_level}_name", f"adm{failed_level}_code")
+                )
                 self.match_problem(number, fields, result)
                 return None
             found.append(result.record.id)
@@ -702,9 +924,16 @@ class RecordPlanner(Planner):
     def fingerprint(self, data: dict[str, Any], pcodes: tuple[str, ...]) -> str:
         """The stable key of a record without a code: who, what, where, when, by matched ids."""
         resource_type_id = data.get("resource_type_id") if self.model is not Project else None  # not in project files
-        return row_fingerprint(self.kind, data.get("organisation_id"), data.get("sector_id"),
-                               resource_type_id, ";".join(pcodes), data.get("title"),
-                               data.get("start_date"), data.get("end_date"))
+        return row_fingerprint(
+            self.kind,
+            data.get("organisation_id"),
+            data.get("sector_id"),
+            resource_type_id,
+            ";".join(pcodes),
+            data.get("title"),
+            data.get("start_date"),
+            data.get("end_date"),
+        )
 
     # -- all rows -----------------------------------------------------------------------------
 
@@ -720,29 +949,47 @@ class RecordPlanner(Planner):
                 merged[row.key] = row
                 ordered.append(row)
                 continue
-            differ = sorted(name for name in set(row.data) | set(first.data)
-                            if name != "area_ids" and row.data.get(name) != first.data.get(name))
+            differ = sorted(
+                name
+                for name in set(row.data) | set(first.data)
+                if name != "area_ids" and row.data.get(name) != first.data.get(name)
+            )
             if differ:
                 fields = ", ".join(differ)
                 if row.by_fingerprint:
-                    message = _("Row %(row)d has the same organisation, sector, area, activity and dates but other "
-                                "values (%(fields)s): give each row its own code, or remove one.", row=first.number,
-                                fields=fields)
+                    message = _(
+                        "Row %(row)d has the same organisation, sector, area, activity and dates but other "
+                        "values (%(fields)s): give each row its own code, or remove one.",
+                        row=first.number,
+                        fields=fields,
+                    )
                 else:
-                    message = _("The code %(code)s is also on row %(row)d, with other values (%(fields)s).",
-                                code=row.data.get("code"), row=first.number, fields=fields)
+                    message = _(
+                        "The code %(code)s is also on row %(row)d, with other values (%(fields)s).",
+                        code=row.data.get("code"),
+                        row=first.number,
+                        fields=fields,
+                    )
                 self.problem(row.number, ("code",) + tuple(differ), message, row.data.get("code"))
                 self.outcome(row.number, "error", row.label)
             elif "area_ids" in row.data and set(row.data["area_ids"]) - set(first.data["area_ids"]):
                 # 3W files list one row per area: the rows of one code are one record in several areas.
                 first.data["area_ids"] = list(dict.fromkeys(first.data["area_ids"] + row.data["area_ids"]))
                 self.outcome(row.number, "duplicate", row.label)
-                self.problem(row.number, ("code",), _("Same record as row %(row)d; its admin area is added there.",
-                                                      row=first.number), severity="warning")
+                self.problem(
+                    row.number,
+                    ("code",),
+                    _("Same record as row %(row)d; its admin area is added there.", row=first.number),
+                    severity="warning",
+                )
             else:
                 self.outcome(row.number, "duplicate", row.label)
-                self.problem(row.number, ("code", "title"), _("Same record as row %(row)d: skipped.", row=first.number),
-                             severity="warning")
+                self.problem(
+                    row.number,
+                    ("code", "title"),
+                    _("Same record as row %(row)d: skipped.", row=first.number),
+                    severity="warning",
+                )
         cache = ops.CachedLookups(self.operation, self.model)
         for row in ordered:
             organisation_id, code = row.key
@@ -760,9 +1007,12 @@ class RecordPlanner(Planner):
                 value = row.sources[error.field] if error.field in row.sources else _value_of(data, error.field)
                 message = error.message
                 if error.field and not self.column(*sources):  # no column of the file gives this field
-                    message = _("%(field)s: %(message)s (no column of the file gives it; choose one, or a default "
-                                "date for dates)", field=error.field.replace("_id", "").replace("_", " ").capitalize(),
-                                message=error.message)
+                    message = _(
+                        "%(field)s: %(message)s (no column of the file gives it; choose one, or a default "
+                        "date for dates)",
+                        field=error.field.replace("_id", "").replace("_", " ").capitalize(),
+                        message=error.message,
+                    )
                 self.problem(row.number, sources, message, value, cause=f"rule:{error.field or ''}")
                 self.outcome(row.number, "error", row.label, record_id)
                 continue
@@ -779,16 +1029,26 @@ class RecordPlanner(Planner):
         for records without a code, by (organisation, fingerprint)."""
         table = self.model.__table__
         columns = [table.c.id, table.c.operation_id, table.c.version] + [table.c[f] for f in ops.FIELDS[self.model]]
-        states = {row["id"]: dict(row) for row in db.session.execute(
-            sa.select(*columns).where(table.c.operation_id == self.operation.id)).mappings()}
-        links = {Project: {"area_ids": (project_areas, "project_id", "admin_area_id"),
-                           "partner_ids": (project_partners, "project_id", "organisation_id")},
-                 Capacity: {"area_ids": (capacity_areas, "capacity_id", "admin_area_id")}}.get(self.model, {})
+        states = {
+            row["id"]: dict(row)
+            for row in db.session.execute(
+                sa.select(*columns).where(table.c.operation_id == self.operation.id)
+            ).mappings()
+        }
+        links = {
+            Project: {
+                "area_ids": (project_areas, "project_id", "admin_area_id"),
+                "partner_ids": (project_partners, "project_id", "organisation_id"),
+            },
+            Capacity: {"area_ids": (capacity_areas, "capacity_id", "admin_area_id")},
+        }.get(self.model, {})
         for name, (link, key, other) in links.items():
             for state in states.values():
                 state[name] = []
             owners = sa.select(table.c.id).where(table.c.operation_id == self.operation.id)
-            for owner, linked in db.session.execute(sa.select(link.c[key], link.c[other]).where(link.c[key].in_(owners))):
+            for owner, linked in db.session.execute(
+                sa.select(link.c[key], link.c[other]).where(link.c[key].in_(owners))
+            ):
                 states[owner][name].append(linked)
         by_code = {(s["organisation_id"], s["code"]): rid for rid, s in states.items() if s["code"]}
         by_fingerprint = {}
@@ -816,8 +1076,8 @@ class OrganisationPlanner(Planner):
         super().__init__(*args)
         self.matcher = lookups.organisation_matcher(include_archived=True)
         self.registry = {o.id: o for o in db.session.scalars(sa.select(Organisation))}
-        self.entries: dict[Any, dict[str, Any]] = {}      # key → {"row", "id", "values"}
-        self.keys: dict[str, Any] = {}                   # name_key of names and acronyms → entry key
+        self.entries: dict[Any, dict[str, Any]] = {}  # key → {"row", "id", "values"}
+        self.keys: dict[str, Any] = {}  # name_key of names and acronyms → entry key
         self.plan: list[tuple[int | None, dict[str, Any]]] = []
 
     def add_row(self, row_record: RowRecord) -> None:
@@ -827,13 +1087,21 @@ class OrganisationPlanner(Planner):
             return
         if not values.get("name"):
             values["name"] = values["acronym"]
-            self.problem(number, ("name",), _("No name: the acronym %(acronym)s is used as the name.",
-                                              acronym=values["acronym"]), severity="warning")
+            self.problem(
+                number,
+                ("name",),
+                _("No name: the acronym %(acronym)s is used as the name.", acronym=values["acronym"]),
+                severity="warning",
+            )
         name = values["name"]
         label = name if not values.get("acronym") else f"{name} ({values['acronym']})"
         if len(name) > 300 or len(values.get("acronym") or "") > 50 or len(values.get("iati_identifier") or "") > 100:
-            self.problem(number, ("name", "acronym"), _("Too long: at most 300 characters for a name, 50 for an acronym, "
-                                                        "100 for an IATI identifier."), name)
+            self.problem(
+                number,
+                ("name", "acronym"),
+                _("Too long: at most 300 characters for a name, 50 for an acronym, 100 for an IATI identifier."),
+                name,
+            )
             self.outcome(number, "error", label)
             return
         key = self.keys.get(name_key(name))
@@ -848,9 +1116,17 @@ class OrganisationPlanner(Planner):
             else:
                 key = ("new", name_key(name))
                 if match.suggestions:
-                    self.problem(number, ("name",), _("New organisation; similar to %(names)s: check it is not the same one.",
-                                                      names=", ".join(lookups.suggestion_labels(match))),
-                                 name, lookups.suggestion_labels(match), severity="warning")
+                    self.problem(
+                        number,
+                        ("name",),
+                        _(
+                            "New organisation; similar to %(names)s: check it is not the same one.",
+                            names=", ".join(lookups.suggestion_labels(match)),
+                        ),
+                        name,
+                        lookups.suggestion_labels(match),
+                        severity="warning",
+                    )
         entry = self.entries.get(key)
         if entry is not None:
             for name_field in ("acronym", "type", "iati_identifier", "is_local"):
@@ -858,8 +1134,12 @@ class OrganisationPlanner(Planner):
                     entry["values"][name_field] = values[name_field]
             self.outcome(number, "duplicate", label)
             return
-        self.entries[key] = {"row": number, "id": key[1] if key[0] == "registry" else None, "values": values,
-                             "label": label}
+        self.entries[key] = {
+            "row": number,
+            "id": key[1] if key[0] == "registry" else None,
+            "values": values,
+            "label": label,
+        }
         self.keys[name_key(name)] = key
         if values.get("acronym") and key[0] == "new":
             self.keys.setdefault(name_key(values["acronym"]), key)
@@ -873,15 +1153,27 @@ class OrganisationPlanner(Planner):
                     self.problem(number, ("type",), _("The organisation type is required for a new organisation."))
                     self.outcome(number, "error", label)
                     continue
-                data = {"name": values["name"], "acronym": values.get("acronym"), "type": values["type"],
-                        "is_local": bool(values.get("is_local")), "iati_identifier": values.get("iati_identifier")}
+                data = {
+                    "name": values["name"],
+                    "acronym": values.get("acronym"),
+                    "type": values["type"],
+                    "is_local": bool(values.get("is_local")),
+                    "iati_identifier": values.get("iati_identifier"),
+                }
                 self.plan.append((None, data))
                 self.outcome(number, "create", label)
                 continue
-            current = {"name": existing.name, "acronym": existing.acronym, "type": existing.type.value,
-                       "is_local": existing.is_local, "iati_identifier": existing.iati_identifier}
+            current = {
+                "name": existing.name,
+                "acronym": existing.acronym,
+                "type": existing.type.value,
+                "is_local": existing.is_local,
+                "iati_identifier": existing.iati_identifier,
+            }
             data = dict(current)
-            data.update({k: values[k] for k in ("acronym", "type", "iati_identifier", "is_local") if values.get(k) is not None})
+            data.update(
+                {k: values[k] for k in ("acronym", "type", "iati_identifier", "is_local") if values.get(k) is not None}
+            )
             if data == current:
                 self.outcome(number, "unchanged", label, existing.id)
             else:
@@ -892,8 +1184,9 @@ class OrganisationPlanner(Planner):
         created = updated = 0
         for organisation_id, data in self.plan:
             organisation = self.registry.get(organisation_id) if organisation_id is not None else None
-            ops.save_organisation(self.user, {**data, "type": OrganisationType(data["type"]).value}, organisation,
-                                  commit=False)
+            ops.save_organisation(
+                self.user, {**data, "type": OrganisationType(data["type"]).value}, organisation, commit=False
+            )
             created += organisation is None
             updated += organisation is not None
         return created, updated
@@ -906,12 +1199,29 @@ class AreaPlanner(Planner):
 
     def __init__(self, *args) -> None:
         super().__init__(*args)
-        rows = db.session.execute(sa.select(AdminArea.id, AdminArea.pcode, AdminArea.name, AdminArea.level,
-                                            AdminArea.parent_id, AdminArea.latitude, AdminArea.longitude)
-                                  .where(AdminArea.operation_id == self.operation.id)).all()
+        rows = db.session.execute(
+            sa.select(
+                AdminArea.id,
+                AdminArea.pcode,
+                AdminArea.name,
+                AdminArea.level,
+                AdminArea.parent_id,
+                AdminArea.latitude,
+                AdminArea.longitude,
+            ).where(AdminArea.operation_id == self.operation.id)
+        ).all()
         pcodes = {row.id: row.pcode for row in rows}
-        self.existing = {row.pcode: {"name": row.name, "level": row.level, "parent": pcodes.get(row.parent_id),
-                                     "latitude": row.latitude, "longitude": row.longitude, "id": row.id} for row in rows}
+        self.existing = {
+            row.pcode: {
+                "name": row.name,
+                "level": row.level,
+                "parent": pcodes.get(row.parent_id),
+                "latitude": row.latitude,
+                "longitude": row.longitude,
+                "id": row.id,
+            }
+            for row in rows
+        }
         self.found: dict[str, dict[str, Any]] = {}
         self.changes: list[AreaRecord] = []
 
@@ -931,17 +1241,35 @@ class AreaPlanner(Planner):
                 self.found[pcode] = {"name": name, "level": level, "parent": parent, "row": number}
                 new_here = True
             elif parent is not None and known["parent"] not in (None, parent):
-                self.problem(number, (f"adm{level}_code",), _("P-code %(pcode)s is under %(first)s on row %(row)d and "
-                                                              "under %(second)s here.", pcode=pcode, first=known["parent"],
-                                                              row=known["row"], second=parent), pcode)
+                self.problem(
+                    number,
+                    (f"adm{level}_code",),
+                    _(
+                        "P-code %(pcode)s is under %(first)s on row %(row)d and under %(second)s here.",
+                        pcode=pcode,
+                        first=known["parent"],
+                        row=known["row"],
+                        second=parent,
+                    ),
+                    pcode,
+                )
                 failed = True
             else:
                 if known["parent"] is None and parent is not None:
                     known["parent"] = parent
                 if name != known["name"] and name_key(name) != name_key(known["name"]):
-                    self.problem(number, (f"adm{level}_name",), _("P-code %(pcode)s is named %(first)s on row %(row)d; "
-                                                                  "that name is kept.", pcode=pcode, first=known["name"],
-                                                                  row=known["row"]), name, severity="warning")
+                    self.problem(
+                        number,
+                        (f"adm{level}_name",),
+                        _(
+                            "P-code %(pcode)s is named %(first)s on row %(row)d; that name is kept.",
+                            pcode=pcode,
+                            first=known["name"],
+                            row=known["row"],
+                        ),
+                        name,
+                        severity="warning",
+                    )
             parent = deepest = pcode
         if failed:
             self.outcome(number, "error", deepest or "")
@@ -964,7 +1292,12 @@ class AreaPlanner(Planner):
             if known is None:
                 actions[pcode] = "create"
             elif (known["name"], known["level"], known["parent"], known["latitude"], known["longitude"]) != (
-                    wanted.name, wanted.level, wanted.parent_pcode, latitude, longitude):
+                wanted.name,
+                wanted.level,
+                wanted.parent_pcode,
+                latitude,
+                longitude,
+            ):
                 actions[pcode] = "update"
             else:
                 actions[pcode] = "unchanged"
@@ -975,8 +1308,11 @@ class AreaPlanner(Planner):
             if outcome.action == "create" and outcome.label in actions:
                 outcome.action = actions[outcome.label]
                 if outcome.action == "error":
-                    self.problem(outcome.row, ("adm1_code", "adm2_code", "adm3_code"),
-                                 _("The parent of %(pcode)s is neither in the file nor in the operation.", pcode=outcome.label))
+                    self.problem(
+                        outcome.row,
+                        ("adm1_code", "adm2_code", "adm3_code"),
+                        _("The parent of %(pcode)s is neither in the file nor in the operation.", pcode=outcome.label),
+                    )
 
     def write(self) -> tuple[int, int]:
         if not self.changes:

@@ -1,4 +1,5 @@
 """Large imports run as background jobs (preview or commit), with progress on the job page."""
+
 from __future__ import annotations
 
 from coordhub.auth.models import User

@@ -1,4 +1,5 @@
 """The registry as the importer's matchers see it: organisations, sectors (with their aliases), resource types, areas."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,12 +9,21 @@ from rapidfuzz import fuzz, process
 
 from coordhub.extensions import db
 from coordhub.interop.matching import (
-    AdminAreaMatcher, AdminAreaRef, MatchResult, MatchStatus, OrganisationMatcher, OrganisationRef, SectorMatcher,
-    SectorRef, Suggestion, name_key,
+    AdminAreaMatcher,
+    AdminAreaRef,
+    MatchResult,
+    MatchStatus,
+    OrganisationMatcher,
+    OrganisationRef,
+    SectorMatcher,
+    SectorRef,
+    Suggestion,
+    name_key,
 )
 from coordhub.reading.values import normalise_text
 from coordhub.reading.vocabulary import SECTOR_ALIASES
 from coordhub.registry.models import AdminArea, Operation, Organisation, ResourceType, Sector
+
 
 def organisation_matcher(include_archived: bool = False) -> OrganisationMatcher:
     query = sa.select(Organisation.id, Organisation.name, Organisation.acronym)
@@ -24,16 +34,21 @@ def organisation_matcher(include_archived: bool = False) -> OrganisationMatcher:
 
 def sector_matcher() -> SectorMatcher:
     rows = db.session.execute(sa.select(Sector.id, Sector.code, Sector.name, Sector.iasc_cluster, Sector.dac_code))
-    return SectorMatcher(SectorRef(sid, code, name, cluster, dac, SECTOR_ALIASES.get(code, ()))
-                         for sid, code, name, cluster, dac in rows)
+    return SectorMatcher(
+        SectorRef(sid, code, name, cluster, dac, SECTOR_ALIASES.get(code, ())) for sid, code, name, cluster, dac in rows
+    )
 
 
 def area_matcher(operation: Operation) -> AdminAreaMatcher:
-    rows = db.session.execute(sa.select(AdminArea.id, AdminArea.pcode, AdminArea.name, AdminArea.level,
-                                        AdminArea.parent_id).where(AdminArea.operation_id == operation.id)).all()
+    rows = db.session.execute(
+        sa.select(AdminArea.id, AdminArea.pcode, AdminArea.name, AdminArea.level, AdminArea.parent_id).where(
+            AdminArea.operation_id == operation.id
+        )
+    ).all()
     pcodes = {aid: pcode for aid, pcode, _, _, _ in rows}
-    return AdminAreaMatcher(AdminAreaRef(aid, pcode, name, level, pcodes.get(parent))
-                            for aid, pcode, name, level, parent in rows)
+    return AdminAreaMatcher(
+        AdminAreaRef(aid, pcode, name, level, pcodes.get(parent)) for aid, pcode, name, level, parent in rows
+    )
 
 
 @dataclass(frozen=True)
@@ -78,18 +93,24 @@ class ResourceTypeMatcher:
         if len(found) == 1:
             return MatchResult(query=query, status=MatchStatus.exact, record=found[0])
         best: dict[int, Suggestion[ResourceTypeRef]] = {}
-        for _, score, index in process.extract(normalise_text(query), self._choices, scorer=fuzz.WRatio, limit=6,
-                                               score_cutoff=self.suggest_score):
+        for _, score, index in process.extract(
+            normalise_text(query), self._choices, scorer=fuzz.WRatio, limit=6, score_cutoff=self.suggest_score
+        ):
             owner = self._owners[index]
             if owner.id not in best:
                 best[owner.id] = Suggestion(owner, round(score, 1), "name or code")
         suggestions = tuple(list(best.values())[:3])
         if suggestions:
             names = " or ".join(f"'{s.record.name} ({s.record.code})'" for s in suggestions)
-            return MatchResult(query=query, status=MatchStatus.near_miss, suggestions=suggestions,
-                               message=f"no resource type called {query!r}; did you mean {names}?")
-        return MatchResult(query=query, status=MatchStatus.not_found,
-                           message=f"no resource type called {query!r} in the registry")
+            return MatchResult(
+                query=query,
+                status=MatchStatus.near_miss,
+                suggestions=suggestions,
+                message=f"no resource type called {query!r}; did you mean {names}?",
+            )
+        return MatchResult(
+            query=query, status=MatchStatus.not_found, message=f"no resource type called {query!r} in the registry"
+        )
 
 
 def resource_type_matcher() -> ResourceTypeMatcher:

@@ -1,9 +1,11 @@
 """Column mapping: which file column feeds which field, per import kind, by HXL hashtag or header name."""
+
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -13,8 +15,23 @@ from coordhub.reading.values import normalise_text
 
 # Value types the record extractor knows (see coordhub.interop.records.parse_cell).
 VALUE_TYPES = (
-    "text", "code", "pcode", "pcode_list", "date_start", "date_end", "month", "year", "integer", "number", "amount",
-    "currency", "project_status", "need_status", "priority", "organisation_type", "boolean",
+    "text",
+    "code",
+    "pcode",
+    "pcode_list",
+    "date_start",
+    "date_end",
+    "month",
+    "year",
+    "integer",
+    "number",
+    "amount",
+    "currency",
+    "project_status",
+    "need_status",
+    "priority",
+    "organisation_type",
+    "boolean",
 )
 
 
@@ -98,8 +115,13 @@ class KindSpec:
             "label": self.label,
             "fields": [
                 {
-                    "name": spec.name, "label": spec.label, "type": spec.value_type, "required": spec.required,
-                    "hashtags": list(spec.hashtags), "headers": list(spec.headers), "help": spec.help,
+                    "name": spec.name,
+                    "label": spec.label,
+                    "type": spec.value_type,
+                    "required": spec.required,
+                    "hashtags": list(spec.hashtags),
+                    "headers": list(spec.headers),
+                    "help": spec.help,
                 }
                 for spec in self.fields
             ],
@@ -111,36 +133,94 @@ class KindSpec:
 # ---------------------------------------------------------------------------------------------
 # Shared field definitions
 
+
 def _org_fields() -> tuple[FieldSpec, ...]:
     return (
         FieldSpec(
-            "organisation", "Organisation", hashtags=("#org+name-impl-partner-funder-donor-type-acronym-code-id", "#org-impl-partner-funder-donor-type-acronym-code-id"),
-            headers=("organisation", "organization", "organisation name", "organization name", "org", "org name",
-                     "reporting organisation", "reporting organization", "agency", "agency name", "partner name",
-                     "organisme", "organisation nom", "nom de l organisation", "acteur", "partenaire", "structure"),
+            "organisation",
+            "Organisation",
+            hashtags=(
+                "#org+name-impl-partner-funder-donor-type-acronym-code-id",
+                "#org-impl-partner-funder-donor-type-acronym-code-id",
+            ),
+            headers=(
+                "organisation",
+                "organization",
+                "organisation name",
+                "organization name",
+                "org",
+                "org name",
+                "reporting organisation",
+                "reporting organization",
+                "agency",
+                "agency name",
+                "partner name",
+                "organisme",
+                "organisation nom",
+                "nom de l organisation",
+                "acteur",
+                "partenaire",
+                "structure",
+            ),
             help="Name of the organisation that reports the record.",
         ),
         FieldSpec(
-            "organisation_acronym", "Acronym", hashtags=("#org+acronym-impl-partner-funder-donor",),
-            headers=("acronym", "org acronym", "organisation acronym", "organization acronym", "abbreviation",
-                     "short name", "sigle", "acronyme", "sigle organisation"),
+            "organisation_acronym",
+            "Acronym",
+            hashtags=("#org+acronym-impl-partner-funder-donor",),
+            headers=(
+                "acronym",
+                "org acronym",
+                "organisation acronym",
+                "organization acronym",
+                "abbreviation",
+                "short name",
+                "sigle",
+                "acronyme",
+                "sigle organisation",
+            ),
         ),
         FieldSpec(
-            "organisation_type", "Organisation type", value_type="organisation_type",
+            "organisation_type",
+            "Organisation type",
+            value_type="organisation_type",
             hashtags=("#org+type-impl-partner-funder-donor",),
-            headers=("organisation type", "organization type", "org type", "type of organisation",
-                     "type of organization", "type", "agency type", "type d organisation", "type de structure",
-                     "type organisation", "type d acteur", "categorie"),
+            headers=(
+                "organisation type",
+                "organization type",
+                "org type",
+                "type of organisation",
+                "type of organization",
+                "type",
+                "agency type",
+                "type d organisation",
+                "type de structure",
+                "type organisation",
+                "type d acteur",
+                "categorie",
+            ),
         ),
     )
 
 
 def _partner_field() -> FieldSpec:
     return FieldSpec(
-        "implementing_partner", "Implementing partner", hashtags=("#org+impl-acronym-type", "#org+partner-acronym-type"),
-        headers=("implementing partner", "implementing partners", "implementing organisation",
-                 "implementing organization", "partner", "partners", "ip", "partenaire de mise en oeuvre",
-                 "partenaire d execution", "partenaires de mise en oeuvre", "partenaire operationnel"),
+        "implementing_partner",
+        "Implementing partner",
+        hashtags=("#org+impl-acronym-type", "#org+partner-acronym-type"),
+        headers=(
+            "implementing partner",
+            "implementing partners",
+            "implementing organisation",
+            "implementing organization",
+            "partner",
+            "partners",
+            "ip",
+            "partenaire de mise en oeuvre",
+            "partenaire d execution",
+            "partenaires de mise en oeuvre",
+            "partenaire operationnel",
+        ),
         help="Implementing partner(s); several may be separated by ';' or ','.",
     )
 
@@ -148,12 +228,28 @@ def _partner_field() -> FieldSpec:
 def _sector_fields() -> tuple[FieldSpec, ...]:
     return (
         FieldSpec(
-            "sector", "Sector", hashtags=("#sector-code-id",),
-            headers=("sector", "sector name", "cluster", "cluster name", "sector cluster", "project sector",
-                     "cluster sector name", "secteur", "cluster secteur", "nom du secteur", "domaine"),
+            "sector",
+            "Sector",
+            hashtags=("#sector-code-id",),
+            headers=(
+                "sector",
+                "sector name",
+                "cluster",
+                "cluster name",
+                "sector cluster",
+                "project sector",
+                "cluster sector name",
+                "secteur",
+                "cluster secteur",
+                "nom du secteur",
+                "domaine",
+            ),
         ),
         FieldSpec(
-            "sector_code", "Sector code", value_type="code", hashtags=("#sector+code", "#sector+id"),
+            "sector_code",
+            "Sector code",
+            value_type="code",
+            hashtags=("#sector+code", "#sector+id"),
             headers=("sector code", "cluster code", "cluster sector code", "code secteur", "code du secteur"),
         ),
     )
@@ -175,24 +271,44 @@ def _admin_fields(levels: Iterable[int] = (1, 2, 3)) -> tuple[FieldSpec, ...]:
     specs = []
     for level in levels:
         prefixes = (f"adm{level}", f"admin{level}", f"admin {level}", f"adm {level}")
-        name_headers = tuple(f"{p} {suffix}" for p in prefixes for suffix in ("name", "fr", "en", "nom", "ref", "name fr", "name en")) + names[level]
+        name_headers = (
+            tuple(
+                f"{p} {suffix}" for p in prefixes for suffix in ("name", "fr", "en", "nom", "ref", "name fr", "name en")
+            )
+            + names[level]
+        )
         code_headers = tuple(f"{p} {suffix}" for p in prefixes for suffix in ("pcode", "p code", "code")) + codes[level]
         # Every level word with a code word before or after it: 'Pcode région', 'Code préfecture', 'LGA P-code'.
-        code_headers += tuple(dict.fromkeys(
-            phrase for word in names[level] if not word.startswith("adm")
-            for code_word in ("pcode", "p code", "code")
-            for phrase in (f"{word} {code_word}", f"{code_word} {word}", f"{code_word} de la {word}",
-                           f"{code_word} du {word}") if phrase not in name_headers))
+        code_headers += tuple(
+            dict.fromkeys(
+                phrase
+                for word in names[level]
+                if not word.startswith("adm")
+                for code_word in ("pcode", "p code", "code")
+                for phrase in (
+                    f"{word} {code_word}",
+                    f"{code_word} {word}",
+                    f"{code_word} de la {word}",
+                    f"{code_word} du {word}",
+                )
+                if phrase not in name_headers
+            )
+        )
         specs.append(
             FieldSpec(
-                f"adm{level}_name", f"Admin {level} name", hashtags=(f"#adm{level}+name", f"#adm{level}-code-id"),
+                f"adm{level}_name",
+                f"Admin {level} name",
+                hashtags=(f"#adm{level}+name", f"#adm{level}-code-id"),
                 headers=name_headers,
             )
         )
         specs.append(
             FieldSpec(
-                f"adm{level}_code", f"Admin {level} P-code", value_type="pcode",
-                hashtags=(f"#adm{level}+code", f"#adm{level}+id", f"#adm{level}+pcode"), headers=code_headers,
+                f"adm{level}_code",
+                f"Admin {level} P-code",
+                value_type="pcode",
+                hashtags=(f"#adm{level}+code", f"#adm{level}+id", f"#adm{level}+pcode"),
+                headers=code_headers,
             )
         )
     return tuple(specs)
@@ -220,23 +336,60 @@ def _any_level_pcode_field(many: bool) -> FieldSpec:
 def _date_fields() -> tuple[FieldSpec, ...]:
     return (
         FieldSpec(
-            "start_date", "Start date", value_type="date_start", hashtags=("#date+start",),
-            headers=("start date", "start", "date start", "starting date", "begin date", "from", "date from",
-                     "planned start date", "actual start date", "date de debut", "debut", "date debut",
-                     "date de demarrage"),
+            "start_date",
+            "Start date",
+            value_type="date_start",
+            hashtags=("#date+start",),
+            headers=(
+                "start date",
+                "start",
+                "date start",
+                "starting date",
+                "begin date",
+                "from",
+                "date from",
+                "planned start date",
+                "actual start date",
+                "date de debut",
+                "debut",
+                "date debut",
+                "date de demarrage",
+            ),
         ),
         FieldSpec(
-            "end_date", "End date", value_type="date_end", hashtags=("#date+end",),
-            headers=("end date", "end", "date end", "ending date", "finish date", "to", "date to",
-                     "planned end date", "actual end date", "date de fin", "fin", "date fin", "date d achevement"),
+            "end_date",
+            "End date",
+            value_type="date_end",
+            hashtags=("#date+end",),
+            headers=(
+                "end date",
+                "end",
+                "date end",
+                "ending date",
+                "finish date",
+                "to",
+                "date to",
+                "planned end date",
+                "actual end date",
+                "date de fin",
+                "fin",
+                "date fin",
+                "date d achevement",
+            ),
         ),
         FieldSpec(
-            "month", "Month", value_type="month", hashtags=("#date+month",),
+            "month",
+            "Month",
+            value_type="month",
+            hashtags=("#date+month",),
             headers=("month", "reporting month", "mois", "mois de rapportage"),
             help="With a year column, gives the first and last day of the month when there are no start/end dates.",
         ),
         FieldSpec(
-            "year", "Year", value_type="year", hashtags=("#date+year",),
+            "year",
+            "Year",
+            value_type="year",
+            hashtags=("#date+year",),
             headers=("year", "reporting year", "annee", "an"),
         ),
     )
@@ -244,10 +397,23 @@ def _date_fields() -> tuple[FieldSpec, ...]:
 
 def _code_field(*extra_hashtags: str, extra_headers: tuple[str, ...] = ()) -> FieldSpec:
     return FieldSpec(
-        "code", "Code", value_type="code",
+        "code",
+        "Code",
+        value_type="code",
         hashtags=extra_hashtags + ("#meta+id", "#meta+code"),
-        headers=extra_headers + ("code", "id", "reference", "ref", "identifier", "unique id", "record id",
-                                 "code unique", "identifiant", "reference interne"),
+        headers=extra_headers
+        + (
+            "code",
+            "id",
+            "reference",
+            "ref",
+            "identifier",
+            "unique id",
+            "record id",
+            "code unique",
+            "identifiant",
+            "reference interne",
+        ),
         help="The partner's own stable key: re-importing a file with the same codes updates, never duplicates.",
     )
 
@@ -255,12 +421,26 @@ def _code_field(*extra_hashtags: str, extra_headers: tuple[str, ...] = ()) -> Fi
 def _resource_fields() -> tuple[FieldSpec, ...]:
     return (
         FieldSpec(
-            "resource_type", "Resource type", hashtags=("#item+name", "#item-code-id", "#resource+type-code", "#resource-code-id"),
-            headers=("resource type", "resource", "item", "item name", "type of resource", "resource_type",
-                     "type de ressource", "ressource", "article", "intrant"),
+            "resource_type",
+            "Resource type",
+            hashtags=("#item+name", "#item-code-id", "#resource+type-code", "#resource-code-id"),
+            headers=(
+                "resource type",
+                "resource",
+                "item",
+                "item name",
+                "type of resource",
+                "resource_type",
+                "type de ressource",
+                "ressource",
+                "article",
+                "intrant",
+            ),
         ),
         FieldSpec(
-            "resource_type_code", "Resource type code", value_type="code",
+            "resource_type_code",
+            "Resource type code",
+            value_type="code",
             hashtags=("#item+code", "#resource+code", "#item+id"),
             headers=("resource type code", "resource code", "item code", "code ressource", "code article"),
         ),
@@ -271,20 +451,62 @@ PROJECTS = KindSpec(
     name="projects",
     label="Projects and activities (3W/4W)",
     fields=(
-        _code_field("#activity+code", "#activity+id", "#project+code", "#project+id",
-                    extra_headers=("activity code", "activity id", "project code", "project id", "code activite",
-                                   "code projet", "project number", "numero du projet")),
+        _code_field(
+            "#activity+code",
+            "#activity+id",
+            "#project+code",
+            "#project+id",
+            extra_headers=(
+                "activity code",
+                "activity id",
+                "project code",
+                "project id",
+                "code activite",
+                "code projet",
+                "project number",
+                "numero du projet",
+            ),
+        ),
         FieldSpec(
-            "title", "Activity",
-            hashtags=("#activity+name", "#activity-code-id-description-type", "#project+name", "#project-code-id-description"),
-            headers=("activity", "activities", "activity name", "activity title", "title", "project", "project name",
-                     "project title", "activite", "activites", "titre", "intitule", "nom du projet", "titre du projet",
-                     "intitule du projet", "projet"),
+            "title",
+            "Activity",
+            hashtags=(
+                "#activity+name",
+                "#activity-code-id-description-type",
+                "#project+name",
+                "#project-code-id-description",
+            ),
+            headers=(
+                "activity",
+                "activities",
+                "activity name",
+                "activity title",
+                "title",
+                "project",
+                "project name",
+                "project title",
+                "activite",
+                "activites",
+                "titre",
+                "intitule",
+                "nom du projet",
+                "titre du projet",
+                "intitule du projet",
+                "projet",
+            ),
             help="When there is no activity column (operational-presence 3W files), the sector text is used as the title.",
         ),
         FieldSpec(
-            "description", "Description", hashtags=("#activity+description", "#project+description", "#description"),
-            headers=("description", "activity description", "project description", "details", "description de l activite"),
+            "description",
+            "Description",
+            hashtags=("#activity+description", "#project+description", "#description"),
+            headers=(
+                "description",
+                "activity description",
+                "project description",
+                "details",
+                "description de l activite",
+            ),
         ),
         *_org_fields(),
         _partner_field(),
@@ -293,30 +515,74 @@ PROJECTS = KindSpec(
         _any_level_pcode_field(many=True),
         *_date_fields(),
         FieldSpec(
-            "status", "Status", value_type="project_status", hashtags=("#status",),
+            "status",
+            "Status",
+            value_type="project_status",
+            hashtags=("#status",),
             headers=("status", "activity status", "project status", "statut", "etat d avancement", "statut du projet"),
         ),
         FieldSpec(
-            "beneficiaries_targeted", "Beneficiaries targeted", value_type="integer", hashtags=("#targeted",),
-            headers=("targeted", "beneficiaries targeted", "targeted beneficiaries", "target", "people targeted",
-                     "beneficiaries", "cibles", "beneficiaires cibles", "personnes ciblees", "beneficiaires"),
+            "beneficiaries_targeted",
+            "Beneficiaries targeted",
+            value_type="integer",
+            hashtags=("#targeted",),
+            headers=(
+                "targeted",
+                "beneficiaries targeted",
+                "targeted beneficiaries",
+                "target",
+                "people targeted",
+                "beneficiaries",
+                "cibles",
+                "beneficiaires cibles",
+                "personnes ciblees",
+                "beneficiaires",
+            ),
         ),
         FieldSpec(
-            "beneficiaries_reached", "Beneficiaries reached", value_type="integer", hashtags=("#reached",),
-            headers=("reached", "beneficiaries reached", "people reached", "atteints", "beneficiaires atteints",
-                     "personnes atteintes"),
+            "beneficiaries_reached",
+            "Beneficiaries reached",
+            value_type="integer",
+            hashtags=("#reached",),
+            headers=(
+                "reached",
+                "beneficiaries reached",
+                "people reached",
+                "atteints",
+                "beneficiaires atteints",
+                "personnes atteintes",
+            ),
         ),
         FieldSpec(
-            "budget", "Budget", value_type="amount", hashtags=("#value+budget", "#value-unit-cost"),
-            headers=("budget", "amount", "value", "project budget", "total budget", "funding", "cost", "montant",
-                     "budget total", "cout", "financement"),
+            "budget",
+            "Budget",
+            value_type="amount",
+            hashtags=("#value+budget", "#value-unit-cost"),
+            headers=(
+                "budget",
+                "amount",
+                "value",
+                "project budget",
+                "total budget",
+                "funding",
+                "cost",
+                "montant",
+                "budget total",
+                "cout",
+                "financement",
+            ),
         ),
         FieldSpec(
-            "currency", "Currency", value_type="currency", hashtags=("#currency",),
+            "currency",
+            "Currency",
+            value_type="currency",
+            hashtags=("#currency",),
             headers=("currency", "devise", "monnaie"),
         ),
         FieldSpec(
-            "target_group", "Target group", hashtags=("#targeted+type", "#population+type", "#beneficiary+type"),
+            "target_group",
+            "Target group",
+            hashtags=("#targeted+type", "#population+type", "#beneficiary+type"),
             headers=("target group", "beneficiary type", "population group", "groupe cible", "type de beneficiaires"),
         ),
     ),
@@ -328,9 +594,14 @@ NEEDS = KindSpec(
     name="needs",
     label="Needs",
     fields=(
-        _code_field("#need+code", "#need+id", extra_headers=("need id", "need code", "code besoin", "identifiant du besoin")),
+        _code_field(
+            "#need+code", "#need+id", extra_headers=("need id", "need code", "code besoin", "identifiant du besoin")
+        ),
         FieldSpec(
-            "title", "Need", required=True, hashtags=("#need+name", "#need-code-id-quantity", "#description+title"),
+            "title",
+            "Need",
+            required=True,
+            hashtags=("#need+name", "#need-code-id-quantity", "#description+title"),
             headers=("need", "title", "need title", "need description", "besoin", "titre", "intitule du besoin"),
         ),
         FieldSpec("description", "Description", hashtags=("#description-title",), headers=("description", "details")),
@@ -340,33 +611,62 @@ NEEDS = KindSpec(
         *_admin_fields(),
         _any_level_pcode_field(many=False),
         FieldSpec(
-            "quantity", "Quantity", value_type="amount", required=True,
+            "quantity",
+            "Quantity",
+            value_type="amount",
+            required=True,
             hashtags=("#quantity", "#need+quantity", "#item+quantity", "#inneed"),
-            headers=("quantity", "qty", "amount needed", "quantity needed", "units", "quantite", "quantite requise",
-                     "nombre"),
+            headers=(
+                "quantity",
+                "qty",
+                "amount needed",
+                "quantity needed",
+                "units",
+                "quantite",
+                "quantite requise",
+                "nombre",
+            ),
         ),
         FieldSpec(
-            "priority", "Priority", value_type="priority", hashtags=("#priority", "#severity"),
+            "priority",
+            "Priority",
+            value_type="priority",
+            hashtags=("#priority", "#severity"),
             headers=("priority", "urgency", "severity", "priorite", "urgence", "severite"),
         ),
         FieldSpec(
-            "start_date", "Start date", value_type="date_start", hashtags=("#date+start",),
+            "start_date",
+            "Start date",
+            value_type="date_start",
+            hashtags=("#date+start",),
             headers=("start date", "start", "needed from", "date from", "date de debut", "debut", "a partir du"),
         ),
         FieldSpec(
-            "end_date", "End date", value_type="date_end", hashtags=("#date+end",),
+            "end_date",
+            "End date",
+            value_type="date_end",
+            hashtags=("#date+end",),
             headers=("end date", "end", "needed until", "needed by", "date to", "date de fin", "fin", "jusqu au"),
         ),
         FieldSpec(
-            "source", "Source", hashtags=("#meta+source",),
+            "source",
+            "Source",
+            hashtags=("#meta+source",),
             headers=("source", "assessment", "data source", "source des donnees", "evaluation"),
         ),
         FieldSpec(
-            "status", "Status", value_type="need_status", hashtags=("#status",),
+            "status",
+            "Status",
+            value_type="need_status",
+            hashtags=("#status",),
             headers=("status", "need status", "statut", "etat"),
         ),
     ),
-    one_of=(("organisation", "organisation_acronym"), ("resource_type", "resource_type_code"), _ADMIN_ONE_OF + ("pcode",)),
+    one_of=(
+        ("organisation", "organisation_acronym"),
+        ("resource_type", "resource_type_code"),
+        _ADMIN_ONE_OF + ("pcode",),
+    ),
     key_fields=("code",),
 )
 
@@ -374,10 +674,16 @@ CAPACITIES = KindSpec(
     name="capacities",
     label="Capacities",
     fields=(
-        _code_field("#capacity+code", "#capacity+id",
-                    extra_headers=("capacity id", "capacity code", "code capacite", "identifiant de la capacite")),
+        _code_field(
+            "#capacity+code",
+            "#capacity+id",
+            extra_headers=("capacity id", "capacity code", "code capacite", "identifiant de la capacite"),
+        ),
         FieldSpec(
-            "title", "Capacity", required=True, hashtags=("#capacity+name", "#capacity-code-id-quantity"),
+            "title",
+            "Capacity",
+            required=True,
+            hashtags=("#capacity+name", "#capacity-code-id-quantity"),
             headers=("capacity", "title", "capacity title", "offer", "capacite", "titre", "offre"),
         ),
         *_org_fields(),
@@ -385,33 +691,83 @@ CAPACITIES = KindSpec(
         *_admin_fields(),
         _any_level_pcode_field(many=True),
         FieldSpec(
-            "quantity", "Quantity", value_type="amount", required=True,
+            "quantity",
+            "Quantity",
+            value_type="amount",
+            required=True,
             hashtags=("#quantity", "#capacity+quantity", "#item+quantity"),
-            headers=("quantity", "qty", "units", "units available", "quantity available", "quantite",
-                     "quantite disponible", "nombre"),
+            headers=(
+                "quantity",
+                "qty",
+                "units",
+                "units available",
+                "quantity available",
+                "quantite",
+                "quantite disponible",
+                "nombre",
+            ),
         ),
         FieldSpec(
-            "unit_cost", "Unit cost", value_type="amount", hashtags=("#value+unit", "#value+cost"),
+            "unit_cost",
+            "Unit cost",
+            value_type="amount",
+            hashtags=("#value+unit", "#value+cost"),
             headers=("unit cost", "cost per unit", "price", "unit price", "cout unitaire", "prix unitaire"),
         ),
-        FieldSpec("currency", "Currency", value_type="currency", hashtags=("#currency",), headers=("currency", "devise", "monnaie")),
         FieldSpec(
-            "start_date", "Start date", value_type="date_start", hashtags=("#date+start",),
-            headers=("start date", "start", "available from", "date from", "date de debut", "debut", "disponible a partir du"),
+            "currency",
+            "Currency",
+            value_type="currency",
+            hashtags=("#currency",),
+            headers=("currency", "devise", "monnaie"),
         ),
         FieldSpec(
-            "end_date", "End date", value_type="date_end", hashtags=("#date+end",),
+            "start_date",
+            "Start date",
+            value_type="date_start",
+            hashtags=("#date+start",),
+            headers=(
+                "start date",
+                "start",
+                "available from",
+                "date from",
+                "date de debut",
+                "debut",
+                "disponible a partir du",
+            ),
+        ),
+        FieldSpec(
+            "end_date",
+            "End date",
+            value_type="date_end",
+            hashtags=("#date+end",),
             headers=("end date", "end", "available until", "date to", "date de fin", "fin", "disponible jusqu au"),
         ),
         FieldSpec(
-            "throughput", "Throughput per period", value_type="amount", hashtags=("#capacity+throughput",),
+            "throughput",
+            "Throughput per period",
+            value_type="amount",
+            hashtags=("#capacity+throughput",),
             headers=("throughput", "per period", "per month", "throughput per period", "debit", "debit par periode"),
         ),
-        FieldSpec("clearances", "Access clearances", hashtags=("#access+clearance",),
-                  headers=("clearance", "clearances", "access clearances", "autorisations", "autorisations d acces")),
-        FieldSpec("notes", "Notes", hashtags=("#description", "#meta+notes"), headers=("notes", "note", "comments", "remarks", "remarques", "commentaires")),
+        FieldSpec(
+            "clearances",
+            "Access clearances",
+            hashtags=("#access+clearance",),
+            headers=("clearance", "clearances", "access clearances", "autorisations", "autorisations d acces"),
+        ),
+        FieldSpec(
+            "notes",
+            "Notes",
+            hashtags=("#description", "#meta+notes"),
+            headers=("notes", "note", "comments", "remarks", "remarques", "commentaires"),
+        ),
     ),
-    one_of=(("organisation", "organisation_acronym"), ("resource_type", "resource_type_code"), _ADMIN_ONE_OF + ("pcodes",)),
+    one_of=(
+        ("organisation", "organisation_acronym"),
+        ("resource_type", "resource_type_code"),
+        _ADMIN_ONE_OF + ("pcodes",),
+    ),
     key_fields=("code",),
 )
 
@@ -420,20 +776,50 @@ ORGANISATIONS = KindSpec(
     label="Organisations",
     fields=(
         FieldSpec(
-            "name", "Organisation", required=True,
+            "name",
+            "Organisation",
+            required=True,
             hashtags=("#org+name-acronym-type-code-id", "#org-acronym-type-code-id-impl-partner-funder-donor"),
             headers=_org_fields()[0].headers + ("name", "nom"),
         ),
         FieldSpec("acronym", "Acronym", hashtags=("#org+acronym",), headers=_org_fields()[1].headers),
-        FieldSpec("type", "Organisation type", value_type="organisation_type", hashtags=("#org+type",), headers=_org_fields()[2].headers),
         FieldSpec(
-            "iati_identifier", "IATI identifier", value_type="code", hashtags=("#org+code", "#org+id", "#org+iati"),
-            headers=("iati identifier", "iati id", "iati org id", "organisation identifier", "organization identifier",
-                     "org id", "org code", "identifiant iati"),
+            "type",
+            "Organisation type",
+            value_type="organisation_type",
+            hashtags=("#org+type",),
+            headers=_org_fields()[2].headers,
         ),
         FieldSpec(
-            "is_local", "National/local actor", value_type="boolean", hashtags=("#org+local", "#meta+local"),
-            headers=("local", "is local", "national actor", "local actor", "national local actor", "acteur local", "acteur national"),
+            "iati_identifier",
+            "IATI identifier",
+            value_type="code",
+            hashtags=("#org+code", "#org+id", "#org+iati"),
+            headers=(
+                "iati identifier",
+                "iati id",
+                "iati org id",
+                "organisation identifier",
+                "organization identifier",
+                "org id",
+                "org code",
+                "identifiant iati",
+            ),
+        ),
+        FieldSpec(
+            "is_local",
+            "National/local actor",
+            value_type="boolean",
+            hashtags=("#org+local", "#meta+local"),
+            headers=(
+                "local",
+                "is local",
+                "national actor",
+                "local actor",
+                "national local actor",
+                "acteur local",
+                "acteur national",
+            ),
         ),
     ),
     key_fields=("name",),
@@ -444,8 +830,16 @@ ADMIN_AREAS = KindSpec(
     label="Administrative areas (COD P-codes)",
     fields=(
         *_admin_fields((0, 1, 2, 3)),
-        FieldSpec("latitude", "Latitude", value_type="number", hashtags=("#geo+lat",), headers=("latitude", "lat", "y")),
-        FieldSpec("longitude", "Longitude", value_type="number", hashtags=("#geo+lon",), headers=("longitude", "lon", "long", "lng", "x")),
+        FieldSpec(
+            "latitude", "Latitude", value_type="number", hashtags=("#geo+lat",), headers=("latitude", "lat", "y")
+        ),
+        FieldSpec(
+            "longitude",
+            "Longitude",
+            value_type="number",
+            hashtags=("#geo+lon",),
+            headers=("longitude", "lon", "long", "lng", "x"),
+        ),
     ),
     one_of=(("adm1_code", "adm2_code", "adm3_code"),),
     key_fields=("adm3_code", "adm2_code", "adm1_code"),
@@ -453,48 +847,88 @@ ADMIN_AREAS = KindSpec(
 
 # Results by project, indicator, area and period (coordhub.monitoring.importing): the 5W/4W reporting layout.
 # Disaggregated "reached" columns (HXL attributes) and the category each fills.
-REPORT_BREAKDOWNS = (("f", "sex:female", "Reached, female"), ("m", "sex:male", "Reached, male"),
-                     ("children", "age:0-17", "Reached, children"), ("adults", "age:18-59", "Reached, adults"),
-                     ("elderly", "age:60+", "Reached, elderly"), ("idps", "displacement:idp", "Reached, IDPs"),
-                     ("refugees", "displacement:refugee", "Reached, refugees"),
-                     ("returnees", "displacement:returnee", "Reached, returnees"),
-                     ("host", "displacement:host", "Reached, host community"),
-                     ("disabled", "disability:with", "Reached, with disability"))
+REPORT_BREAKDOWNS = (
+    ("f", "sex:female", "Reached, female"),
+    ("m", "sex:male", "Reached, male"),
+    ("children", "age:0-17", "Reached, children"),
+    ("adults", "age:18-59", "Reached, adults"),
+    ("elderly", "age:60+", "Reached, elderly"),
+    ("idps", "displacement:idp", "Reached, IDPs"),
+    ("refugees", "displacement:refugee", "Reached, refugees"),
+    ("returnees", "displacement:returnee", "Reached, returnees"),
+    ("host", "displacement:host", "Reached, host community"),
+    ("disabled", "disability:with", "Reached, with disability"),
+)
 _NOT_BROKEN_DOWN = "".join(f"-{attribute}" for attribute, _category, _label in REPORT_BREAKDOWNS)
 REPORTS = KindSpec(
     name="reports",
     label="Results (reports per indicator, area and period)",
     fields=(
         *_org_fields()[:2],
-        FieldSpec("project_code", "Project code", value_type="code", required=True,
-                  hashtags=("#activity+code", "#activity+id", "#meta+project"),
-                  headers=("project code", "activity code", "project id", "activity id", "code projet", "code activite")),
-        FieldSpec("indicator_code", "Indicator code", value_type="code", required=True,
-                  hashtags=("#indicator+code", "#indicator-name-unit"),
-                  headers=("indicator code", "indicator", "code indicateur", "indicateur")),
-        FieldSpec("pcode", "P-code (any level)", value_type="pcode", required=True,
-                  hashtags=("#loc+code", "#adm3+code", "#adm2+code", "#adm1+code"),
-                  headers=("pcode", "p code", "area pcode", "admin pcode", "location pcode", "code lieu")),
-        FieldSpec("start_date", "Period start", value_type="date_start",
-                  hashtags=("#date+start", "#date+reported", "#date-end-month-year"),
-                  headers=("period start", "period", "reporting period", "date", "start date", "debut de periode",
-                           "periode")),
+        FieldSpec(
+            "project_code",
+            "Project code",
+            value_type="code",
+            required=True,
+            hashtags=("#activity+code", "#activity+id", "#meta+project"),
+            headers=("project code", "activity code", "project id", "activity id", "code projet", "code activite"),
+        ),
+        FieldSpec(
+            "indicator_code",
+            "Indicator code",
+            value_type="code",
+            required=True,
+            hashtags=("#indicator+code", "#indicator-name-unit"),
+            headers=("indicator code", "indicator", "code indicateur", "indicateur"),
+        ),
+        FieldSpec(
+            "pcode",
+            "P-code (any level)",
+            value_type="pcode",
+            required=True,
+            hashtags=("#loc+code", "#adm3+code", "#adm2+code", "#adm1+code"),
+            headers=("pcode", "p code", "area pcode", "admin pcode", "location pcode", "code lieu"),
+        ),
+        FieldSpec(
+            "start_date",
+            "Period start",
+            value_type="date_start",
+            hashtags=("#date+start", "#date+reported", "#date-end-month-year"),
+            headers=("period start", "period", "reporting period", "date", "start date", "debut de periode", "periode"),
+        ),
         *_date_fields()[2:],
-        FieldSpec("reached", "Reached", value_type="amount", hashtags=(f"#reached{_NOT_BROKEN_DOWN}",),
-                  headers=("reached", "achieved", "achievement", "actual", "value", "atteint", "realise", "valeur")),
-        FieldSpec("targeted", "Targeted", value_type="amount", hashtags=(f"#targeted{_NOT_BROKEN_DOWN}",),
-                  headers=("targeted", "target", "cible", "ciblé")),
-        *(FieldSpec(f"reached_{attribute}", label, value_type="amount", hashtags=(f"#reached+{attribute}",))
-          for attribute, _category, label in REPORT_BREAKDOWNS),
-        FieldSpec("comment", "Comment", hashtags=("#description", "#meta+comment"),
-                  headers=("comment", "comments", "remarks", "commentaire", "remarques")),
+        FieldSpec(
+            "reached",
+            "Reached",
+            value_type="amount",
+            hashtags=(f"#reached{_NOT_BROKEN_DOWN}",),
+            headers=("reached", "achieved", "achievement", "actual", "value", "atteint", "realise", "valeur"),
+        ),
+        FieldSpec(
+            "targeted",
+            "Targeted",
+            value_type="amount",
+            hashtags=(f"#targeted{_NOT_BROKEN_DOWN}",),
+            headers=("targeted", "target", "cible", "ciblé"),
+        ),
+        *(
+            FieldSpec(f"reached_{attribute}", label, value_type="amount", hashtags=(f"#reached+{attribute}",))
+            for attribute, _category, label in REPORT_BREAKDOWNS
+        ),
+        FieldSpec(
+            "comment",
+            "Comment",
+            hashtags=("#description", "#meta+comment"),
+            headers=("comment", "comments", "remarks", "commentaire", "remarques"),
+        ),
     ),
     one_of=(("organisation", "organisation_acronym"), ("start_date", "month")),
     key_fields=("project_code", "indicator_code", "pcode", "start_date"),
 )
 
-KINDS: dict[str, KindSpec] = {spec.name: spec for spec in (PROJECTS, NEEDS, CAPACITIES, ORGANISATIONS, ADMIN_AREAS,
-                                                           REPORTS)}
+KINDS: dict[str, KindSpec] = {
+    spec.name: spec for spec in (PROJECTS, NEEDS, CAPACITIES, ORGANISATIONS, ADMIN_AREAS, REPORTS)
+}
 
 
 def get_kind(name: str) -> KindSpec:
@@ -603,7 +1037,9 @@ def propose_mapping(table: Table, kind: KindSpec | str, *, fuzzy_headers: bool =
             if name in mapping or column in used:
                 continue
             mapping[name] = column
-            matches[name] = ColumnMatch(column=column, method="similar header", detail=table.headers[column], score=-negative_score)
+            matches[name] = ColumnMatch(
+                column=column, method="similar header", detail=table.headers[column], score=-negative_score
+            )
             used.add(column)
 
     ordered = {spec_field.name: mapping[spec_field.name] for spec_field in spec.fields if spec_field.name in mapping}
@@ -713,10 +1149,18 @@ def apply_template(table: Table, template: dict[str, Any] | str) -> tuple[dict[s
             column = next((i for i, key in enumerate(header_keys) if key == wanted and i not in used), None)
         if column is None:
             index = saved.get("column")
-            if isinstance(index, int) and 0 <= index < table.width and index not in used and not table.headers[index] and not saved.get("header"):
+            if (
+                isinstance(index, int)
+                and 0 <= index < table.width
+                and index not in used
+                and not table.headers[index]
+                and not saved.get("header")
+            ):
                 column = index
         if column is None:
-            notes.append(f"No column of this file matches the template's column for {spec.field(name).label} ('{saved.get('header') or saved.get('hashtag')}').")
+            notes.append(
+                f"No column of this file matches the template's column for {spec.field(name).label} ('{saved.get('header') or saved.get('hashtag')}')."
+            )
             continue
         mapping[name] = column
         used.add(column)

@@ -1,11 +1,13 @@
 """Match file values to registry records (organisations, sectors, admin areas) given as plain lists."""
+
 from __future__ import annotations
 
 import enum
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Generic, Iterable, Sequence, TypeVar
+from typing import Generic, TypeVar
 
 from rapidfuzz import fuzz, process
 
@@ -16,10 +18,10 @@ T = TypeVar("T")
 
 
 class MatchStatus(str, enum.Enum):
-    exact = "exact"          # same text once case, accents, spaces and punctuation are ignored
-    alias = "alias"          # through a known alias or code (sectors, clusters)
-    variant = "variant"      # a tolerated spelling of the key (a P-code with the other country prefix)
-    fuzzy = "fuzzy"          # accepted on similarity (only when the caller allows it)
+    exact = "exact"  # same text once case, accents, spaces and punctuation are ignored
+    alias = "alias"  # through a known alias or code (sectors, clusters)
+    variant = "variant"  # a tolerated spelling of the key (a P-code with the other country prefix)
+    fuzzy = "fuzzy"  # accepted on similarity (only when the caller allows it)
     ambiguous = "ambiguous"  # several records fit: the person must choose
     near_miss = "near_miss"  # nothing fits exactly; suggestions offered ("did you mean …?")
     not_found = "not_found"
@@ -111,7 +113,9 @@ class OrganisationMatcher:
             if organisation.acronym:
                 self._by_acronym[_compact(organisation.acronym)].append(organisation)
         self._choices = {index: _key(org.name) for index, org in enumerate(self.organisations)}
-        self._acronym_choices = {index: _key(org.acronym) for index, org in enumerate(self.organisations) if org.acronym}
+        self._acronym_choices = {
+            index: _key(org.acronym) for index, org in enumerate(self.organisations) if org.acronym
+        }
         self._cache: dict[tuple[str, str], MatchResult[OrganisationRef]] = {}
 
     def match(self, name: str | None = None, acronym: str | None = None) -> MatchResult[OrganisationRef]:
@@ -171,15 +175,25 @@ class OrganisationMatcher:
         scored: dict[int, tuple[float, str]] = {}
         if name:
             for _, score, index in process.extract(
-                _key(name), self._choices, scorer=fuzz.WRatio, limit=self.max_suggestions * 2, score_cutoff=self.suggest_score
+                _key(name),
+                self._choices,
+                scorer=fuzz.WRatio,
+                limit=self.max_suggestions * 2,
+                score_cutoff=self.suggest_score,
             ):
                 scored[index] = max(scored.get(index, (0.0, "")), (score, "name"))
         if acronym:
             for _, score, index in process.extract(
-                _key(acronym), self._acronym_choices, scorer=fuzz.ratio, limit=self.max_suggestions * 2, score_cutoff=self.suggest_score
+                _key(acronym),
+                self._acronym_choices,
+                scorer=fuzz.ratio,
+                limit=self.max_suggestions * 2,
+                score_cutoff=self.suggest_score,
             ):
                 scored[index] = max(scored.get(index, (0.0, "")), (score, "acronym"))
-        ranked = sorted(scored.items(), key=lambda item: (-item[1][0], self.organisations[item[0]].name))[: self.max_suggestions]
+        ranked = sorted(scored.items(), key=lambda item: (-item[1][0], self.organisations[item[0]].name))[
+            : self.max_suggestions
+        ]
         suggestions = tuple(Suggestion(self.organisations[index], round(score, 1), on) for index, (score, on) in ranked)
         return _from_suggestions(query, suggestions, self.accept_score, "no organisation named")
 
@@ -234,44 +248,129 @@ def _labels(records: Sequence[object], joiner: str = ", ") -> str:
 # Nigeria codes included). Keys are the canonical cluster names registry sectors refer to.
 CLUSTER_ALIASES: dict[str, tuple[str, ...]] = {
     "Education": (
-        "education", "edu", "eie", "education in emergencies", "education cluster", "education sector",
-        "eie op", "education op", "éducation", "education en situation d urgence", "educ",
+        "education",
+        "edu",
+        "eie",
+        "education in emergencies",
+        "education cluster",
+        "education sector",
+        "eie op",
+        "education op",
+        "éducation",
+        "education en situation d urgence",
+        "educ",
     ),
     "Health": ("health", "hea", "hlt", "health op", "health cluster", "santé", "sante", "health sector"),
     "WASH": (
-        "wash", "water sanitation and hygiene", "water sanitation hygiene", "water, sanitation & hygiene",
-        "water sanitation & hygiene", "wash op", "eha", "eah", "eau hygiene et assainissement",
-        "eau assainissement et hygiene", "eau, hygiène et assainissement", "wash cluster",
+        "wash",
+        "water sanitation and hygiene",
+        "water sanitation hygiene",
+        "water, sanitation & hygiene",
+        "water sanitation & hygiene",
+        "wash op",
+        "eha",
+        "eah",
+        "eau hygiene et assainissement",
+        "eau assainissement et hygiene",
+        "eau, hygiène et assainissement",
+        "wash cluster",
     ),
     "Protection": (
-        "protection", "pro", "prot", "protection op", "general protection", "child protection", "cp",
-        "gender based violence", "gbv", "vbg", "mine action", "housing land and property", "hlp",
-        "protection de l enfance", "violences basees sur le genre", "lutte antimines",
+        "protection",
+        "pro",
+        "prot",
+        "protection op",
+        "general protection",
+        "child protection",
+        "cp",
+        "gender based violence",
+        "gbv",
+        "vbg",
+        "mine action",
+        "housing land and property",
+        "hlp",
+        "protection de l enfance",
+        "violences basees sur le genre",
+        "lutte antimines",
     ),
     "Food Security": (
-        "food security", "fsc", "fss", "fsl", "fsac", "fsac op", "food security and agriculture",
-        "food security & agriculture", "food security and livelihoods", "food security cluster",
-        "securite alimentaire", "sécurité alimentaire", "sa", "secal", "securite alimentaire et moyens d existence",
+        "food security",
+        "fsc",
+        "fss",
+        "fsl",
+        "fsac",
+        "fsac op",
+        "food security and agriculture",
+        "food security & agriculture",
+        "food security and livelihoods",
+        "food security cluster",
+        "securite alimentaire",
+        "sécurité alimentaire",
+        "sa",
+        "secal",
+        "securite alimentaire et moyens d existence",
     ),
     "Shelter/NFI": (
-        "shelter", "shelter nfi", "shelter/nfi", "shl", "es nfi", "esnfi", "esnfi op", "es/nfi", "nfi",
-        "emergency shelter and nfi", "emergency shelter & non-food items", "emergency shelter and non food items",
-        "shelter and non food items", "shelter & nfi", "abris", "abris ame", "abri", "ame", "abris et ame",
+        "shelter",
+        "shelter nfi",
+        "shelter/nfi",
+        "shl",
+        "es nfi",
+        "esnfi",
+        "esnfi op",
+        "es/nfi",
+        "nfi",
+        "emergency shelter and nfi",
+        "emergency shelter & non-food items",
+        "emergency shelter and non food items",
+        "shelter and non food items",
+        "shelter & nfi",
+        "abris",
+        "abris ame",
+        "abri",
+        "ame",
+        "abris et ame",
         "articles menagers essentiels",
     ),
     "CCCM": (
-        "cccm", "camp coordination and camp management", "camp coordination & camp management",
-        "camp management", "cccm cluster", "coordination et gestion des camps", "cgc", "gestion des sites",
+        "cccm",
+        "camp coordination and camp management",
+        "camp coordination & camp management",
+        "camp management",
+        "cccm cluster",
+        "coordination et gestion des camps",
+        "cgc",
+        "gestion des sites",
     ),
     "Logistics": ("logistics", "log", "logs", "logistique", "logistics cluster"),
     "Nutrition": ("nutrition", "nut", "nutrition op", "nutrition cluster"),
     "Early Recovery": (
-        "early recovery", "erl", "er", "early recovery and livelihoods", "livelihoods", "relevement precoce",
-        "relèvement précoce", "relevement", "moyens d existence",
+        "early recovery",
+        "erl",
+        "er",
+        "early recovery and livelihoods",
+        "livelihoods",
+        "relevement precoce",
+        "relèvement précoce",
+        "relevement",
+        "moyens d existence",
     ),
-    "ETC": ("etc", "emergency telecommunications", "emergency telecommunications cluster", "telecommunications", "telecommunications d urgence"),
-    "Coordination": ("coordination", "coordination and common services", "ccs", "coordination and m&e", "services communs"),
+    "ETC": (
+        "etc",
+        "emergency telecommunications",
+        "emergency telecommunications cluster",
+        "telecommunications",
+        "telecommunications d urgence",
+    ),
+    "Coordination": (
+        "coordination",
+        "coordination and common services",
+        "ccs",
+        "coordination and m&e",
+        "services communs",
+    ),
 }
+
 
 @dataclass(frozen=True)
 class SectorRef:
@@ -369,7 +468,9 @@ class SectorMatcher:
                 return self._ambiguous(query, found)
         cleaned_key = _compact(clean_sector_text(query))
         clusters = self._cluster_of_alias.get(cleaned_key) or self._cluster_of_alias.get(_compact(query)) or set()
-        found = _unique([sector for cluster in sorted(clusters) for sector in self._sectors_of_cluster.get(cluster, [])])
+        found = _unique(
+            [sector for cluster in sorted(clusters) for sector in self._sectors_of_cluster.get(cluster, [])]
+        )
         if len(found) == 1:
             return MatchResult(query=query, status=MatchStatus.alias, record=found[0])
         if len(found) > 1:
@@ -387,7 +488,10 @@ class SectorMatcher:
     def _fuzzy(self, query: str) -> MatchResult[SectorRef]:
         best: dict[int, tuple[float, SectorRef]] = {}
         for _, score, index in process.extract(
-            _key(clean_sector_text(query)), self._choices, scorer=fuzz.WRatio, limit=self.max_suggestions * 3,
+            _key(clean_sector_text(query)),
+            self._choices,
+            scorer=fuzz.WRatio,
+            limit=self.max_suggestions * 3,
             score_cutoff=self.suggest_score,
         ):
             sector = self._choice_owner[index]
@@ -475,7 +579,8 @@ class AdminAreaMatcher:
         if area is not None:
             if level is not None and area.level != level:
                 return MatchResult(
-                    query=pcode, status=MatchStatus.not_found,
+                    query=pcode,
+                    status=MatchStatus.not_found,
                     message=f"P-code {pcode!r} is {_label(area)}, an admin {area.level} area, not admin {level}",
                 )
             return MatchResult(query=pcode, status=MatchStatus.exact, record=area)
@@ -485,22 +590,28 @@ class AdminAreaMatcher:
             candidates = [
                 candidate
                 for candidate in self._by_tail.get(tail, [])
-                if (level is None or candidate.level == level) and _compatible_prefix(prefix, _PCODE_PARTS.match(normalise_pcode(candidate.pcode)).group(1))
+                if (level is None or candidate.level == level)
+                and _compatible_prefix(prefix, _PCODE_PARTS.match(normalise_pcode(candidate.pcode)).group(1))
             ]
             if len(candidates) == 1:
                 return MatchResult(
-                    query=pcode, status=MatchStatus.variant, record=candidates[0],
+                    query=pcode,
+                    status=MatchStatus.variant,
+                    record=candidates[0],
                     message=f"P-code {pcode!r} read as {candidates[0].pcode!r}",
                 )
             if len(candidates) > 1:
                 return MatchResult(
-                    query=pcode, status=MatchStatus.ambiguous,
+                    query=pcode,
+                    status=MatchStatus.ambiguous,
                     suggestions=tuple(Suggestion(candidate, 90.0, "P-code") for candidate in candidates),
                     message=f"P-code {pcode!r} could be {_labels(candidates, ' or ')}",
                 )
         return MatchResult(query=pcode, status=MatchStatus.not_found, message=f"no admin area has the P-code {pcode!r}")
 
-    def match_name(self, name: str | None, *, level: int | None = None, parent_pcode: str | None = None) -> MatchResult[AdminAreaRef]:
+    def match_name(
+        self, name: str | None, *, level: int | None = None, parent_pcode: str | None = None
+    ) -> MatchResult[AdminAreaRef]:
         if not name or not name.strip():
             return MatchResult(query="", status=MatchStatus.blank, message="no area name given")
         key = ("name", _compact(name), level, normalise_pcode(parent_pcode) if parent_pcode else None)
@@ -524,16 +635,21 @@ class AdminAreaMatcher:
         if len(found) > 1:
             described = ", ".join(f"'{_label(area)}' in {self._parent_label(area)}" for area in found)
             return MatchResult(
-                query=name, status=MatchStatus.ambiguous,
+                query=name,
+                status=MatchStatus.ambiguous,
                 suggestions=tuple(Suggestion(area, 100.0, "name") for area in found),
                 message=f"{len(found)} areas are named {name!r}{where}: {described}; give the P-code or the parent area",
             )
         choices = {index: _key(area.name) for index, area in enumerate(pool)}
-        ranked = process.extract(_key(name), choices, scorer=fuzz.WRatio, limit=self.max_suggestions, score_cutoff=self.suggest_score)
+        ranked = process.extract(
+            _key(name), choices, scorer=fuzz.WRatio, limit=self.max_suggestions, score_cutoff=self.suggest_score
+        )
         suggestions = tuple(Suggestion(pool[index], round(score, 1), "name") for _, score, index in ranked)
         if suggestions:
             return MatchResult(
-                query=name, status=MatchStatus.near_miss, suggestions=suggestions,
+                query=name,
+                status=MatchStatus.near_miss,
+                suggestions=suggestions,
                 message=f"no area named {name!r}{where}; did you mean {_labels([s.record for s in suggestions], ' or ')}?",
             )
         return MatchResult(query=name, status=MatchStatus.not_found, message=f"no area named {name!r}{where}")
@@ -547,7 +663,9 @@ class AdminAreaMatcher:
         wins. Each level is found by P-code, else by name within the area found above it. A
         P-code that contradicts the level above is reported ("AF0201 is not in AF01")."""
         parent: AdminAreaRef | None = None
-        result: MatchResult[AdminAreaRef] = MatchResult(query="", status=MatchStatus.blank, message="no admin area given")
+        result: MatchResult[AdminAreaRef] = MatchResult(
+            query="", status=MatchStatus.blank, message="no admin area given"
+        )
         for query in sorted(levels, key=lambda item: item.level):
             has_code = bool(query.pcode and query.pcode.strip())
             has_name = bool(query.name and query.name.strip())
@@ -557,14 +675,19 @@ class AdminAreaMatcher:
                 current = self.match_pcode(query.pcode, level=query.level)
                 if current.ok and parent is not None and not self._is_within(current.record, parent):
                     return MatchResult(
-                        query=query.pcode or "", status=MatchStatus.not_found,
+                        query=query.pcode or "",
+                        status=MatchStatus.not_found,
                         message=f"{_label(current.record)} is not in {_label(parent)}",
                     )
                 if not current.ok and has_name:
-                    by_name = self.match_name(query.name, level=query.level, parent_pcode=parent.pcode if parent else None)
+                    by_name = self.match_name(
+                        query.name, level=query.level, parent_pcode=parent.pcode if parent else None
+                    )
                     if by_name.ok:
                         current = MatchResult(
-                            query=query.pcode or "", status=MatchStatus.near_miss, suggestions=(Suggestion(by_name.record, 90.0, "name"),),
+                            query=query.pcode or "",
+                            status=MatchStatus.near_miss,
+                            suggestions=(Suggestion(by_name.record, 90.0, "name"),),
                             message=f"{current.message}; the name {query.name!r} is {_label(by_name.record)}",
                         )
             else:

@@ -1,4 +1,5 @@
 """Imports kept between the wizard's steps (the file, its mapping, the row report) and saved column mappings."""
+
 from __future__ import annotations
 
 import enum
@@ -12,10 +13,10 @@ from coordhub.registry.models import enum_column, utcnow
 
 
 class ImportStatus(enum.Enum):
-    uploaded = "uploaded"      # the file is stored; no mapping chosen yet
-    previewed = "previewed"    # the row report of a dry run is ready
-    committed = "committed"    # the rows were written
-    failed = "failed"          # the file could not be read, or the commit was refused
+    uploaded = "uploaded"  # the file is stored; no mapping chosen yet
+    previewed = "previewed"  # the row report of a dry run is ready
+    committed = "committed"  # the rows were written
+    failed = "failed"  # the file could not be read, or the commit was refused
 
 
 class ImportRun(db.Model):
@@ -35,10 +36,11 @@ class ImportRun(db.Model):
     content: Mapped[bytes] = deferred(mapped_column(sa.LargeBinary))
     sheet: Mapped[str | None] = mapped_column(sa.String(100))
     sheets: Mapped[list] = mapped_column(sa.JSON, default=list)
-    mapping: Mapped[dict] = mapped_column(sa.JSON, default=dict)   # {field: column index}
-    options: Mapped[dict] = mapped_column(sa.JSON, default=dict)   # default dates, skip_invalid, template
-    status: Mapped[ImportStatus] = mapped_column(enum_column(ImportStatus, "import_status"),
-                                                 default=ImportStatus.uploaded)
+    mapping: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # {field: column index}
+    options: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # default dates, skip_invalid, template
+    status: Mapped[ImportStatus] = mapped_column(
+        enum_column(ImportStatus, "import_status"), default=ImportStatus.uploaded
+    )
     row_count: Mapped[int] = mapped_column(default=0)
     report: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     job_id: Mapped[str | None] = mapped_column(sa.String(32))
@@ -59,16 +61,15 @@ class MappingTemplate(db.Model):
     operation, or kept by one organisation (exactly one of the two is set)."""
 
     __tablename__ = "mapping_templates"
-    __table_args__ = (
-        sa.CheckConstraint("(operation_id IS NULL) <> (organisation_id IS NULL)", name="one_owner"),
-    )
+    __table_args__ = (sa.CheckConstraint("(operation_id IS NULL) <> (organisation_id IS NULL)", name="one_owner"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100))
     kind: Mapped[str] = mapped_column(sa.String(30))
     operation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("operations.id", ondelete="CASCADE"), index=True)
-    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"),
-                                                        index=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
     template: Mapped[dict] = mapped_column(sa.JSON)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,4 +1,5 @@
 """The only code that changes import runs and mapping templates (the wizard's steps, shared with the CLI and API)."""
+
 from __future__ import annotations
 
 import re
@@ -11,7 +12,15 @@ from coordhub.auth.models import Role, User
 from coordhub.errors import NotFound, PermissionDenied, ValidationError
 from coordhub.extensions import db
 from coordhub.interop.importer import (
-    IMPORT_KINDS, ImportReport, ImportSettings, Progress, can_import, choose_mapping, kind_spec, load_table, run_import,
+    IMPORT_KINDS,
+    ImportReport,
+    ImportSettings,
+    Progress,
+    can_import,
+    choose_mapping,
+    kind_spec,
+    load_table,
+    run_import,
 )
 from coordhub.interop.mapping import mapping_to_template, validate_mapping
 from coordhub.interop.models import ImportRun, ImportStatus, MappingTemplate
@@ -32,7 +41,7 @@ def clean_filename(filename: str | None) -> str:
     """An uploaded file's name as it can be stored and shown: without NUL or other control characters (which
     PostgreSQL refuses), within its column."""
     name = re.sub(r"[\x00-\x1f\x7f]", "", filename or "").strip()
-    return name[:ImportRun.filename.type.length] or "upload"
+    return name[: ImportRun.filename.type.length] or "upload"
 
 
 def create_run(user: User, operation: Operation, kind: str, filename: str, data: bytes) -> ImportRun:
@@ -48,8 +57,16 @@ def create_run(user: User, operation: Operation, kind: str, filename: str, data:
         load_table(data, filename, sheets[0] if sheets else None)
     except TableError as error:
         raise ValidationError(str(error), "file") from None
-    run = ImportRun(operation_id=operation.id, user_id=user.id, kind=kind, filename=filename,
-                    content=data, sheets=sheets, sheet=sheets[0] if sheets else None, options={})
+    run = ImportRun(
+        operation_id=operation.id,
+        user_id=user.id,
+        kind=kind,
+        filename=filename,
+        content=data,
+        sheets=sheets,
+        sheet=sheets[0] if sheets else None,
+        options={},
+    )
     db.session.add(run)
     db.session.commit()
     return run
@@ -96,8 +113,9 @@ def proposed_mapping(run: ImportRun, template: MappingTemplate | None = None) ->
 
 def preview_run(user: User, run: ImportRun, progress: Progress | None = None) -> ImportReport:
     """The row report of a dry run, stored on the run. Commits."""
-    report = run_import(user, run.operation, run.content, run.filename, ImportSettings.for_run(run), commit=False,
-                        progress=progress)
+    report = run_import(
+        user, run.operation, run.content, run.filename, ImportSettings.for_run(run), commit=False, progress=progress
+    )
     run.report = report.to_json()
     run.row_count = len(report.rows)
     run.mapping = report.mapping
@@ -111,8 +129,16 @@ def commit_run(user: User, run: ImportRun, progress: Progress | None = None) -> 
     """Import the run's rows in one transaction (or nothing); the report is stored on the run either way."""
     if run.status is ImportStatus.committed:
         raise ValidationError(_("This file was already imported."))
-    report = run_import(user, run.operation, run.content, run.filename, ImportSettings.for_run(run), commit=True,
-                        progress=progress, run=run)
+    report = run_import(
+        user,
+        run.operation,
+        run.content,
+        run.filename,
+        ImportSettings.for_run(run),
+        commit=True,
+        progress=progress,
+        run=run,
+    )
     if not report.committed:
         run.report = report.to_json()
         run.row_count = len(report.rows)
@@ -158,8 +184,10 @@ def triage(user: User, run: ImportRun, action: str, key: str = "", value: str = 
         options["value_maps"] = maps
         template_id = options.get("template_id")
         template = db.session.get(MappingTemplate, template_id) if template_id else None
-        if template is not None and (template.organisation_id == user.organisation_id or (
-                template.operation_id == run.operation_id and user.role in (Role.admin, Role.coordinator))):
+        if template is not None and (
+            template.organisation_id == user.organisation_id
+            or (template.operation_id == run.operation_id and user.role in (Role.admin, Role.coordinator))
+        ):
             template.template = {**template.template, "values": maps}
     else:
         raise ValidationError(_("Unknown action."), "action")
@@ -169,20 +197,31 @@ def triage(user: User, run: ImportRun, action: str, key: str = "", value: str = 
 
 # --- mapping templates ------------------------------------------------------------------------
 
+
 def templates_for(user: User, operation: Operation, kind: str) -> list[MappingTemplate]:
     """The templates `user` may use for `kind`: the operation's and their organisation's."""
-    return list(db.session.scalars(sa.select(MappingTemplate).where(
-        MappingTemplate.kind == kind,
-        sa.or_(MappingTemplate.operation_id == operation.id,
-               MappingTemplate.organisation_id == user.organisation_id)).order_by(MappingTemplate.name)))
+    return list(
+        db.session.scalars(
+            sa.select(MappingTemplate)
+            .where(
+                MappingTemplate.kind == kind,
+                sa.or_(
+                    MappingTemplate.operation_id == operation.id,
+                    MappingTemplate.organisation_id == user.organisation_id,
+                ),
+            )
+            .order_by(MappingTemplate.name)
+        )
+    )
 
 
 def find_template(user: User, operation: Operation, kind: str, name: str) -> MappingTemplate:
     for template in templates_for(user, operation, kind):
         if template.name == name:
             return template
-    raise NotFound(_("No mapping template named %(name)s for %(kind)s.", name=name, kind=kind.replace("_", " ")),
-                   "template")
+    raise NotFound(
+        _("No mapping template named %(name)s for %(kind)s.", name=name, kind=kind.replace("_", " ")), "template"
+    )
 
 
 def save_template(user: User, operation: Operation, run: ImportRun, name: str, scope: str) -> MappingTemplate:
@@ -194,16 +233,28 @@ def save_template(user: User, operation: Operation, run: ImportRun, name: str, s
     if scope not in TEMPLATE_SCOPES:
         raise ValidationError(_("Unknown template scope."), "template_scope")
     if scope == "operation" and user.role not in (Role.admin, Role.coordinator):
-        raise PermissionDenied(_("Only coordinators and administrators share templates with the whole operation."),
-                               "template_scope")
+        raise PermissionDenied(
+            _("Only coordinators and administrators share templates with the whole operation."), "template_scope"
+        )
     _check_kind(user, run.kind)
     table = load_table(run.content, run.filename, run.sheet)
-    owner = {"operation_id": operation.id, "organisation_id": None} if scope == "operation" else {
-        "operation_id": None, "organisation_id": user.organisation_id}
-    template = db.session.scalar(sa.select(MappingTemplate).where(
-        MappingTemplate.kind == run.kind, MappingTemplate.name == name,
-        *(getattr(MappingTemplate, column) == value if value is not None else getattr(MappingTemplate, column).is_(None)
-          for column, value in owner.items())))
+    owner = (
+        {"operation_id": operation.id, "organisation_id": None}
+        if scope == "operation"
+        else {"operation_id": None, "organisation_id": user.organisation_id}
+    )
+    template = db.session.scalar(
+        sa.select(MappingTemplate).where(
+            MappingTemplate.kind == run.kind,
+            MappingTemplate.name == name,
+            *(
+                getattr(MappingTemplate, column) == value
+                if value is not None
+                else getattr(MappingTemplate, column).is_(None)
+                for column, value in owner.items()
+            ),
+        )
+    )
     if template is None:
         template = MappingTemplate(name=name, kind=run.kind, created_by_id=user.id, **owner)
         db.session.add(template)

@@ -1,14 +1,16 @@
 """Turn mapped table rows into parsed field values, with an error per bad cell naming row and column."""
+
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable, Iterator
+from typing import Any
 
-from coordhub.reading import values as v
 from coordhub.interop.mapping import KindSpec, get_kind
+from coordhub.reading import values as v
 from coordhub.reading.tables import CellValue, Table, column_letter, is_blank
 
 
@@ -114,7 +116,9 @@ _PARSERS: dict[str, Callable[[CellValue, ExtractOptions], Any]] = {
     "month": lambda value, _: v.parse_month(value),
     "year": lambda value, _: v.parse_year(value),
     "integer": lambda value, _: v.parse_integer(value),
-    "number": lambda value, o: (lambda n: None if n is None else float(n))(v.parse_number(value, decimal_comma=o.decimal_comma)),
+    "number": lambda value, o: (lambda n: None if n is None else float(n))(
+        v.parse_number(value, decimal_comma=o.decimal_comma)
+    ),
     "amount": lambda value, o: v.parse_amount(value, decimal_comma=o.decimal_comma),
     "currency": lambda value, _: v.parse_currency(value),
     "project_status": lambda value, _: v.parse_project_status(value),
@@ -146,7 +150,13 @@ def iter_records(
     spec = get_kind(kind) if isinstance(kind, str) else kind
     labels = {name: table.column_label(column) for name, column in mapping.items()}
     plan = [
-        (name, column, "names" if name in LIST_FIELDS else spec.field(name).value_type, spec.field(name).required, spec.field(name).label)
+        (
+            name,
+            column,
+            "names" if name in LIST_FIELDS else spec.field(name).value_type,
+            spec.field(name).required,
+            spec.field(name).label,
+        )
         for name, column in mapping.items()
     ]
     cache: dict[tuple[str, Any], Any] = {}
@@ -171,7 +181,11 @@ def iter_records(
         for name, column, value_type, required, label in plan:
             raw = cells[column] if column < len(cells) else None
             kind_of_raw = raw.__class__
-            if raw is None or (kind_of_raw is str and (not raw or raw.isspace())) or (kind_of_raw is float and raw != raw):
+            if (
+                raw is None
+                or (kind_of_raw is str and (not raw or raw.isspace()))
+                or (kind_of_raw is float and raw != raw)
+            ):
                 if required:
                     errors.append(problem(number, name, f"{label} is required but the cell is blank"))
                 continue
@@ -179,7 +193,9 @@ def iter_records(
             parsed = cache.get(key, _MISSING) if key is not None else _MISSING
             if parsed is _MISSING:
                 try:
-                    parsed = _parse_names(raw, options) if value_type == "names" else parse_cell(raw, value_type, options)
+                    parsed = (
+                        _parse_names(raw, options) if value_type == "names" else parse_cell(raw, value_type, options)
+                    )
                 except v.ValueParseError as reason:
                     parsed = reason
                 if key is not None and len(cache) < 100_000:
@@ -198,17 +214,23 @@ def iter_records(
         start, end = values.get("start_date"), values.get("end_date")
         if start is not None and end is not None and end < start:
             field_name = "end_date" if "end_date" in mapping else "start_date"
-            errors.append(problem(
-                number, field_name, f"the end date {end.isoformat()} is before the start date {start.isoformat()}",
-                cells[mapping[field_name]] if field_name in mapping else None,
-            ))
+            errors.append(
+                problem(
+                    number,
+                    field_name,
+                    f"the end date {end.isoformat()} is before the start date {start.isoformat()}",
+                    cells[mapping[field_name]] if field_name in mapping else None,
+                )
+            )
 
         if fill_title and "title" not in values and not _has_error(errors, "title"):
             sector_text = values.get("sector") or values.get("sector_code")
             if sector_text:
                 values["title"] = sector_text
                 if "title" in mapping:
-                    warnings.append(problem(number, "title", f"no activity given: the sector {sector_text!r} is used as the title"))
+                    warnings.append(
+                        problem(number, "title", f"no activity given: the sector {sector_text!r} is used as the title")
+                    )
 
         for group in spec.one_of:
             if not any(name in values for name in group) and not any(_has_error(errors, name) for name in group):

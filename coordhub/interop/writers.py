@@ -1,14 +1,16 @@
 """Write lists as CSV or .xlsx with a header row and an HXL hashtag row, streaming; the OCHA 3W layout."""
+
 from __future__ import annotations
 
 import csv
 import enum
 import io
 import os
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, BinaryIO, Callable, Iterable, Iterator, Mapping, Sequence, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from coordhub.interop.mapping import KindSpec, get_kind
 
@@ -39,10 +41,14 @@ def columns_for_kind(kind: KindSpec | str, fields: Sequence[str] | None = None) 
     """Export columns for an import kind, keyed by field name, with the hashtags and headers
     its importer recognises (so an export re-imports with every column mapped)."""
     spec = get_kind(kind) if isinstance(kind, str) else kind
-    chosen = [spec.field(name) for name in fields] if fields is not None else [
-        field for field in spec.fields if field.name not in ("month", "year")
+    chosen = (
+        [spec.field(name) for name in fields]
+        if fields is not None
+        else [field for field in spec.fields if field.name not in ("month", "year")]
+    )
+    return [
+        ExportColumn(header=field.export_header, hashtag=field.export_hashtag, value=field.name) for field in chosen
     ]
-    return [ExportColumn(header=field.export_header, hashtag=field.export_hashtag, value=field.name) for field in chosen]
 
 
 def three_w_columns(*, include_admin3: bool = False, include_code: bool = True) -> list[ExportColumn]:
@@ -56,25 +62,55 @@ def three_w_columns(*, include_admin3: bool = False, include_code: bool = True) 
     beneficiaries_targeted, beneficiaries_reached), so a 3W export re-imports as projects.
     """
     names = [
-        "organisation", "organisation_acronym", "organisation_type", "implementing_partner",
-        "sector", "sector_code", "adm1_name", "adm1_code", "adm2_name", "adm2_code",
+        "organisation",
+        "organisation_acronym",
+        "organisation_type",
+        "implementing_partner",
+        "sector",
+        "sector_code",
+        "adm1_name",
+        "adm1_code",
+        "adm2_name",
+        "adm2_code",
     ]
     if include_admin3:
         names += ["adm3_name", "adm3_code"]
-    names += ["title"] + (["code"] if include_code else []) + [
-        "status", "start_date", "end_date", "beneficiaries_targeted", "beneficiaries_reached",
-    ]
+    names += (
+        ["title"]
+        + (["code"] if include_code else [])
+        + [
+            "status",
+            "start_date",
+            "end_date",
+            "beneficiaries_targeted",
+            "beneficiaries_reached",
+        ]
+    )
     columns = columns_for_kind("projects", names)
     headers = {
-        "organisation": "Organisation", "organisation_acronym": "Organisation acronym",
-        "organisation_type": "Organisation type", "implementing_partner": "Implementing partner",
-        "sector": "Sector/Cluster", "sector_code": "Sector code", "title": "Activity", "code": "Activity code",
-        "adm1_name": "Admin 1", "adm1_code": "Admin 1 P-code", "adm2_name": "Admin 2", "adm2_code": "Admin 2 P-code",
-        "adm3_name": "Admin 3", "adm3_code": "Admin 3 P-code", "status": "Status", "start_date": "Start date",
-        "end_date": "End date", "beneficiaries_targeted": "Beneficiaries targeted",
+        "organisation": "Organisation",
+        "organisation_acronym": "Organisation acronym",
+        "organisation_type": "Organisation type",
+        "implementing_partner": "Implementing partner",
+        "sector": "Sector/Cluster",
+        "sector_code": "Sector code",
+        "title": "Activity",
+        "code": "Activity code",
+        "adm1_name": "Admin 1",
+        "adm1_code": "Admin 1 P-code",
+        "adm2_name": "Admin 2",
+        "adm2_code": "Admin 2 P-code",
+        "adm3_name": "Admin 3",
+        "adm3_code": "Admin 3 P-code",
+        "status": "Status",
+        "start_date": "Start date",
+        "end_date": "End date",
+        "beneficiaries_targeted": "Beneficiaries targeted",
         "beneficiaries_reached": "Beneficiaries reached",
     }
-    return [ExportColumn(header=headers[column.value], hashtag=column.hashtag, value=column.value) for column in columns]
+    return [
+        ExportColumn(header=headers[column.value], hashtag=column.hashtag, value=column.value) for column in columns
+    ]
 
 
 def format_value(value: Any) -> Any:

@@ -1,4 +1,5 @@
 """A background job's state, progress and result, stored so any process can show it."""
+
 from __future__ import annotations
 
 import enum
@@ -47,7 +48,14 @@ class Job(db.Model):
         return self.status in (JobStatus.finished, JobStatus.failed)
 
     def as_dict(self) -> dict:
-        return {"id": self.id, "kind": self.kind, "status": self.status.value, "progress": round(self.progress, 4),
-                "message": self.message, "error": self.error, "result_url": self.result_url,
-                "created_at": self.created_at.isoformat() + "Z",
-                "finished_at": self.finished_at.isoformat() + "Z" if self.finished_at else None}
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "status": self.status.value,
+            "progress": round(self.progress, 4),
+            "message": self.message,
+            "error": self.error,
+            "result_url": self.result_url,
+            "created_at": self.created_at.isoformat() + "Z",
+            "finished_at": self.finished_at.isoformat() + "Z" if self.finished_at else None,
+        }

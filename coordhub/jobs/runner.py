@@ -1,10 +1,12 @@
 """Starting jobs and running them: the handler registry, RQ or thread dispatch, progress reporting."""
+
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask, current_app, has_app_context
 
@@ -25,6 +27,7 @@ def job_handler(kind: str) -> Callable[[Handler], Handler]:
     def register(function: Handler) -> Handler:
         HANDLERS[kind] = function
         return function
+
     return register
 
 
@@ -32,8 +35,14 @@ def start_job(kind: str, params: dict[str, Any], user=None, operation=None, resu
     """Store a queued job and dispatch it: RQ when REDIS_URL is set, else a thread ('eager' in tests)."""
     if kind not in HANDLERS:
         raise KeyError(f"no job handler for {kind!r}")
-    job = Job(kind=kind, params=params, user_id=getattr(user, "id", None),
-              operation_id=getattr(operation, "id", None), result_url=result_url, message="Queued")
+    job = Job(
+        kind=kind,
+        params=params,
+        user_id=getattr(user, "id", None),
+        operation_id=getattr(operation, "id", None),
+        result_url=result_url,
+        message="Queued",
+    )
     db.session.add(job)
     db.session.commit()
     mode = current_app.config.get("JOBS_MODE", "thread")
@@ -42,8 +51,12 @@ def start_job(kind: str, params: dict[str, Any], user=None, operation=None, resu
         from rq import Queue
 
         queue = Queue(QUEUE_NAME, connection=Redis.from_url(current_app.config["REDIS_URL"]))
-        queue.enqueue("coordhub.jobs.runner.run_job", job.id, job_timeout=current_app.config.get(
-            "JOB_TIMEOUT", 3600), result_ttl=3600)
+        queue.enqueue(
+            "coordhub.jobs.runner.run_job",
+            job.id,
+            job_timeout=current_app.config.get("JOB_TIMEOUT", 3600),
+            result_ttl=3600,
+        )
     elif mode == "eager":
         run_job(job.id)
     else:

@@ -1,4 +1,5 @@
 """The job progress page and its JSON twin (polled by the page)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, redirect, render_template

@@ -1,5 +1,6 @@
 """Home pages per role and the dashboard charts: figures read through the lists', alerts', runs' and gap
 matrix's own queries (no second counting rule)."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -19,7 +20,15 @@ from coordhub.overlap.matrix import default_level, levels_of
 from coordhub.overlap.models import AlertState, OverlapAlert
 from coordhub.overlap.queries import AlertFilters, alert_query
 from coordhub.registry.models import (
-    AdminArea, Capacity, Need, Operation, Organisation, Project, ProjectStatus, Sector, utcnow,
+    AdminArea,
+    Capacity,
+    Need,
+    Operation,
+    Organisation,
+    Project,
+    ProjectStatus,
+    Sector,
+    utcnow,
 )
 from coordhub.registry.queries import RecordFilters, details_visible_clause, record_query
 
@@ -34,14 +43,18 @@ class Chart:
 
     name: str
     title: str
-    kind: str                     # bar, line
+    kind: str  # bar, line
     labels: list[str]
     series: list[tuple[str, list[float]]]
     unit: str = ""
 
     def as_data(self) -> dict[str, Any]:
-        return {"type": self.kind, "labels": self.labels, "unit": self.unit,
-                "series": [{"label": label, "values": values} for label, values in self.series]}
+        return {
+            "type": self.kind,
+            "labels": self.labels,
+            "unit": self.unit,
+            "series": [{"label": label, "values": values} for label, values in self.series],
+        }
 
     def rows(self) -> list[list[Any]]:
         return [[label, *[values[i] for _name, values in self.series]] for i, label in enumerate(self.labels)]
@@ -60,27 +73,49 @@ def _count(query: sa.Select) -> int:
 
 
 def _counts(operation: Operation, user: User) -> dict[str, int]:
-    counts = {slug: _count(record_query(kind, operation, user, RecordFilters()))
-              for slug, kind in (("projects", Project), ("needs", Need), ("capacities", Capacity))}
-    counts["areas"] = db.session.scalar(sa.select(sa.func.count()).select_from(AdminArea).where(
-        AdminArea.operation_id == operation.id)) or 0
-    counts["organisations"] = db.session.scalar(sa.select(sa.func.count(sa.distinct(Project.organisation_id))).where(
-        Project.operation_id == operation.id, Project.archived_at.is_(None))) or 0
+    counts = {
+        slug: _count(record_query(kind, operation, user, RecordFilters()))
+        for slug, kind in (("projects", Project), ("needs", Need), ("capacities", Capacity))
+    }
+    counts["areas"] = (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(AdminArea).where(AdminArea.operation_id == operation.id)
+        )
+        or 0
+    )
+    counts["organisations"] = (
+        db.session.scalar(
+            sa.select(sa.func.count(sa.distinct(Project.organisation_id))).where(
+                Project.operation_id == operation.id, Project.archived_at.is_(None)
+            )
+        )
+        or 0
+    )
     return counts
 
 
 def by_sector_chart(operation: Operation, user: User) -> Chart:
     """Projects and needs per sector, as the lists count them (sensitive entries included, as rows)."""
+
     def per_sector(kind):
-        listed = record_query(kind, operation, user, RecordFilters()).order_by(None).with_only_columns(
-            kind.sector_id, sa.func.count()).group_by(kind.sector_id)
+        listed = (
+            record_query(kind, operation, user, RecordFilters())
+            .order_by(None)
+            .with_only_columns(kind.sector_id, sa.func.count())
+            .group_by(kind.sector_id)
+        )
         return Counter(dict(db.session.execute(listed).all()))
 
     projects, needs = per_sector(Project), per_sector(Need)
     sectors = db.session.execute(sa.select(Sector.id, Sector.name).order_by(Sector.name)).all()
     shown = [(sid, name) for sid, name in sectors if projects[sid] or needs[sid]]
-    return Chart("by_sector", _("Activities and needs by sector"), "bar", [_(name) for _sid, name in shown],
-                 [(_("Projects"), [projects[sid] for sid, _n in shown]), (_("Needs"), [needs[sid] for sid, _n in shown])])
+    return Chart(
+        "by_sector",
+        _("Activities and needs by sector"),
+        "bar",
+        [_(name) for _sid, name in shown],
+        [(_("Projects"), [projects[sid] for sid, _n in shown]), (_("Needs"), [needs[sid] for sid, _n in shown])],
+    )
 
 
 def over_time_chart(operation: Operation, user: User, months: int = 18) -> Chart:
@@ -96,16 +131,26 @@ def over_time_chart(operation: Operation, user: User, months: int = 18) -> Chart
     def per_month(kind):
         # Start dates are hidden details of sensitive entries the reader may not see: those are not placed in
         # time (the side-door rule), only counted in the by-sector chart.
-        listed = record_query(kind, operation, user, RecordFilters()).order_by(None).with_only_columns(
-            kind.start_date, sa.func.count()).where(details_visible_clause(kind, user)).group_by(kind.start_date)
+        listed = (
+            record_query(kind, operation, user, RecordFilters())
+            .order_by(None)
+            .with_only_columns(kind.start_date, sa.func.count())
+            .where(details_visible_clause(kind, user))
+            .group_by(kind.start_date)
+        )
         months: Counter = Counter()
         for day, count in db.session.execute(listed):
             months[day.strftime("%Y-%m")] += count
         return months
 
     projects, needs = per_month(Project), per_month(Need)
-    return Chart("over_time", _("Activities and needs by starting month"), "line", keys,
-                 [(_("Projects"), [projects[k] for k in keys]), (_("Needs"), [needs[k] for k in keys])])
+    return Chart(
+        "over_time",
+        _("Activities and needs by starting month"),
+        "line",
+        keys,
+        [(_("Projects"), [projects[k] for k in keys]), (_("Needs"), [needs[k] for k in keys])],
+    )
 
 
 def coverage_chart(operation: Operation, user: User, group: str) -> Chart | None:
@@ -113,15 +158,27 @@ def coverage_chart(operation: Operation, user: User, group: str) -> Chart | None
     if run is None:
         return None
     rows = sorted(coverage_rows(run, group), key=lambda row: row.label)
-    title = _("Coverage by sector (run %(id)s)", id=run.id) if group == "by_sector" else \
-        _("Coverage by admin area (run %(id)s)", id=run.id)
-    return Chart(f"coverage_{group}", title, "bar", [row.label for row in rows],
-                 [(_("Share of needs met (%)"), [round(100 * row.share, 1) for row in rows])], unit="%")
+    title = (
+        _("Coverage by sector (run %(id)s)", id=run.id)
+        if group == "by_sector"
+        else _("Coverage by admin area (run %(id)s)", id=run.id)
+    )
+    return Chart(
+        f"coverage_{group}",
+        title,
+        "bar",
+        [row.label for row in rows],
+        [(_("Share of needs met (%)"), [round(100 * row.share, 1) for row in rows])],
+        unit="%",
+    )
 
 
-CHARTS = {"by_sector": by_sector_chart, "over_time": over_time_chart,
-          "coverage_by_sector": lambda o, u: coverage_chart(o, u, "by_sector"),
-          "coverage_by_admin1": lambda o, u: coverage_chart(o, u, "by_admin1")}
+CHARTS = {
+    "by_sector": by_sector_chart,
+    "over_time": over_time_chart,
+    "coverage_by_sector": lambda o, u: coverage_chart(o, u, "by_sector"),
+    "coverage_by_admin1": lambda o, u: coverage_chart(o, u, "by_admin1"),
+}
 
 
 def _alerts(operation: Operation, user: User, inbox: bool) -> sa.Select:
@@ -130,37 +187,63 @@ def _alerts(operation: Operation, user: User, inbox: bool) -> sa.Select:
 
 def _focal_blocks(operation: Operation, user: User) -> dict[str, Any]:
     mine = RecordFilters(organisation_id=user.organisation_id)
-    statuses = Counter(db.session.scalars(record_query(Project, operation, user, mine)
-                                          .with_only_columns(Project.status).order_by(None)))
+    statuses = Counter(
+        db.session.scalars(
+            record_query(Project, operation, user, mine).with_only_columns(Project.status).order_by(None)
+        )
+    )
     today = date.today()
-    due = db.session.scalars(record_query(Project, operation, user, mine).where(
-        Project.status.in_([ProjectStatus.planned, ProjectStatus.ongoing]), Project.end_date.is_not(None),
-        Project.end_date <= today + timedelta(days=DUE_DAYS)).order_by(None).order_by(Project.end_date).limit(10)).all()
-    return {"statuses": [(status, statuses.get(status, 0)) for status in ProjectStatus],
-            "alerts": db.session.scalars(_alerts(operation, user, inbox=True).limit(5)).all(),
-            "alert_count": _count(_alerts(operation, user, inbox=True)),
-            "pending": pending_count(user, operation), "due": due, "today": today}
+    due = db.session.scalars(
+        record_query(Project, operation, user, mine)
+        .where(
+            Project.status.in_([ProjectStatus.planned, ProjectStatus.ongoing]),
+            Project.end_date.is_not(None),
+            Project.end_date <= today + timedelta(days=DUE_DAYS),
+        )
+        .order_by(None)
+        .order_by(Project.end_date)
+        .limit(10)
+    ).all()
+    return {
+        "statuses": [(status, statuses.get(status, 0)) for status in ProjectStatus],
+        "alerts": db.session.scalars(_alerts(operation, user, inbox=True).limit(5)).all(),
+        "alert_count": _count(_alerts(operation, user, inbox=True)),
+        "pending": pending_count(user, operation),
+        "due": due,
+        "today": today,
+    }
 
 
 def _coordinator_blocks(operation: Operation, user: User) -> dict[str, Any]:
     matrix = gap_cells(operation, user, default_level(levels_of(operation)))
     gaps = Counter(sector_id for (sector_id, _area), cell in matrix.cells.items() if cell.is_gap)
-    gaps_by_sector = sorted(((sector_id, matrix.sectors[sector_id][1], count) for sector_id, count in gaps.items()),
-                            key=lambda row: (-row[2], row[1]))
+    gaps_by_sector = sorted(
+        ((sector_id, matrix.sectors[sector_id][1], count) for sector_id, count in gaps.items()),
+        key=lambda row: (-row[2], row[1]),
+    )
     now = utcnow()
     by_state = Counter()
     ages = Counter()
-    for state, created in db.session.execute(alert_query(operation, user, AlertFilters())
-                                             .with_only_columns(OverlapAlert.state, OverlapAlert.created_at)
-                                             .order_by(None)):
+    for state, created in db.session.execute(
+        alert_query(operation, user, AlertFilters())
+        .with_only_columns(OverlapAlert.state, OverlapAlert.created_at)
+        .order_by(None)
+    ):
         by_state[state] += 1
         if state in (AlertState.open, AlertState.acknowledged):
             days = (now - created).days
             ages[next(name for limit, name in AGE_BUCKETS if limit is None or days < limit)] += 1
-    partners = db.session.execute(sa.select(Organisation.type, Organisation.is_local, sa.func.count())
-                                  .where(Organisation.id.in_(sa.select(Project.organisation_id).where(
-                                      Project.operation_id == operation.id, Project.archived_at.is_(None))))
-                                  .group_by(Organisation.type, Organisation.is_local)).all()
+    partners = db.session.execute(
+        sa.select(Organisation.type, Organisation.is_local, sa.func.count())
+        .where(
+            Organisation.id.in_(
+                sa.select(Project.organisation_id).where(
+                    Project.operation_id == operation.id, Project.archived_at.is_(None)
+                )
+            )
+        )
+        .group_by(Organisation.type, Organisation.is_local)
+    ).all()
     by_type = Counter()
     local = 0
     for org_type, is_local, count in partners:
@@ -168,20 +251,32 @@ def _coordinator_blocks(operation: Operation, user: User) -> dict[str, Any]:
         local += count if is_local else 0
     total = sum(by_type.values())
     run = visible_run(operation, user, None)
-    imports = db.session.scalars(sa.select(ImportRun).where(ImportRun.operation_id == operation.id)
-                                 .order_by(ImportRun.created_at.desc()).limit(5)).all()
-    return {"run": run, "gap_level": matrix.level, "gap_count": matrix.gap_count, "gaps_by_sector": gaps_by_sector,
-            "alert_states": [(state, by_state.get(state, 0)) for state in AlertState],
-            "alert_ages": [(name, ages.get(name, 0)) for _limit, name in AGE_BUCKETS],
-            "partners_by_type": sorted(by_type.items(), key=lambda x: -x[1]), "partner_total": total,
-            "local_share": local / total if total else None, "imports": imports}
+    imports = db.session.scalars(
+        sa.select(ImportRun)
+        .where(ImportRun.operation_id == operation.id)
+        .order_by(ImportRun.created_at.desc())
+        .limit(5)
+    ).all()
+    return {
+        "run": run,
+        "gap_level": matrix.level,
+        "gap_count": matrix.gap_count,
+        "gaps_by_sector": gaps_by_sector,
+        "alert_states": [(state, by_state.get(state, 0)) for state in AlertState],
+        "alert_ages": [(name, ages.get(name, 0)) for _limit, name in AGE_BUCKETS],
+        "partners_by_type": sorted(by_type.items(), key=lambda x: -x[1]),
+        "partner_total": total,
+        "local_share": local / total if total else None,
+        "imports": imports,
+    }
 
 
 def build_dashboard(operation: Operation, user: User) -> Dashboard:
     """The home page of `user`'s role: focal points see their organisation's work, coordinators and
     administrators the coordination figures, viewers the operation at a glance."""
     role = {Role.admin: "coordinator", Role.coordinator: "coordinator", Role.focal_point: "focal_point"}.get(
-        user.role, "viewer")
+        user.role, "viewer"
+    )
     dashboard = Dashboard(role=role, counts=_counts(operation, user))
     if role == "focal_point":
         dashboard.blocks = _focal_blocks(operation, user)

@@ -1,4 +1,5 @@
 """Words for map data, rendered in the reader's language at display time: row problems, organisation types."""
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -26,7 +27,8 @@ def problem_message(problem: RowProblem) -> str:
         "bad_geometry": lambda: _("The geometry cannot be read (%(detail)s).", detail=params.get("detail", "")),
         "not_polygon": lambda: _("A polygon was expected, not a %(type)s.", type=params.get("type", "")),
         "unknown_pcode": lambda: _("No admin area of this operation has this P-code."),
-        "wrong_level": lambda: _("This P-code is an area of level %(level)s, not of the level loaded.",
-                                 level=params.get("level")),
+        "wrong_level": lambda: _(
+            "This P-code is an area of level %(level)s, not of the level loaded.", level=params.get("level")
+        ),
     }
     return messages.get(problem.code, lambda: problem.code)()

@@ -1,5 +1,6 @@
 """Rights over maps (built on coordhub.auth.rights): every member reads the maps of their operation (sensitive
 entries redacted by the queries they reuse); administrators load boundaries."""
+
 from __future__ import annotations
 
 from coordhub.auth import rights

@@ -1,10 +1,11 @@
 """The printable one-page 3W snapshot (map, sector table, partner count, date and source) as a PDF, drawn with
 reportlab from the presence layer and the projects list's own query."""
+
 from __future__ import annotations
 
 import io
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -25,9 +26,17 @@ PALETTE = ["#deebf7", "#9ecae1", "#6baed6", "#3182bd", "#08519c", "#08306b"]
 def sector_rows(operation: Operation, user: User, query: MapQuery) -> tuple[list[tuple[str, int, int]], int, int]:
     """(sector, projects, organisations) from the projects list with the map's filters; the number of partners
     and how many of them are local. Sensitive entries the reader may not see count as one organisation each."""
-    listed = record_query(Project, operation, user, query.filters).with_only_columns(
-        Project.id, Project.sector_id, Project.organisation_id,
-        details_visible_clause(Project, user).label("visible")).order_by(None).subquery()
+    listed = (
+        record_query(Project, operation, user, query.filters)
+        .with_only_columns(
+            Project.id,
+            Project.sector_id,
+            Project.organisation_id,
+            details_visible_clause(Project, user).label("visible"),
+        )
+        .order_by(None)
+        .subquery()
+    )
     projects: dict[int, int] = defaultdict(int)
     organisations: dict[int, set] = defaultdict(set)
     partners: set = set()
@@ -51,13 +60,19 @@ def _rings(geometry: dict) -> list[list[list[float]]]:
 
 
 def _draw_map(pdf: canvas.Canvas, collection: dict, x0: float, y0: float, width: float, height: float) -> None:
-    features = [{**f, "geometry": geometry_of(f)} for f in collection["features"]
-                if f.get("geometry") and "pcode" in f["properties"]]
+    features = [
+        {**f, "geometry": geometry_of(f)}
+        for f in collection["features"]
+        if f.get("geometry") and "pcode" in f["properties"]
+    ]
     points = []
     for feature in features:
         geometry = feature["geometry"]
-        points.extend(geometry["coordinates"] and [geometry["coordinates"]] if geometry["type"] == "Point"
-                      else [p for ring in _rings(geometry) for p in ring])
+        points.extend(
+            geometry["coordinates"] and [geometry["coordinates"]]
+            if geometry["type"] == "Point"
+            else [p for ring in _rings(geometry) for p in ring]
+        )
     pdf.setStrokeColor(colors.HexColor("#adb5bd"))
     pdf.rect(x0, y0, width, height)
     if not points:
@@ -109,7 +124,7 @@ def snapshot_pdf(operation: Operation, user: User, query: MapQuery) -> bytes:
     page_width, page_height = landscape(A4)
     pdf = canvas.Canvas(buffer, pagesize=landscape(A4), invariant=True)  # no timestamp: same data, same file
     pdf.setTitle(f"3W {operation.name}")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     pdf.setFont("Helvetica-Bold", 16)
     pdf.drawString(30, page_height - 40, _("Who does what where (3W): %(operation)s", operation=operation.name))
     pdf.setFont("Helvetica", 9)
@@ -130,8 +145,13 @@ def snapshot_pdf(operation: Operation, user: User, query: MapQuery) -> bytes:
         pdf.drawString(x + 12, 46, label)
         x += 60
         low = bound
-    pdf.drawString(x + 10, 46, _("organisations present (circles: areas without a boundary)")
-                   if query.measure == "organisations" else _("projects (circles: areas without a boundary)"))
+    pdf.drawString(
+        x + 10,
+        46,
+        _("organisations present (circles: areas without a boundary)")
+        if query.measure == "organisations"
+        else _("projects (circles: areas without a boundary)"),
+    )
     # Sector table and partner count.
     left = 30 + map_width + 20
     y = page_height - 90
@@ -152,10 +172,14 @@ def snapshot_pdf(operation: Operation, user: User, query: MapQuery) -> bytes:
         pdf.drawRightString(page_width - 90, y, str(projects))
         pdf.drawRightString(page_width - 30, y, str(organisations))
     pdf.setFont("Helvetica-Oblique", 7)
-    source = _("Source: coordhub registry of %(operation)s, as partners reported it, on %(date)s UTC. Boundaries: %(boundaries)s.",
-               operation=operation.name, date=now.strftime("%Y-%m-%d"),
-               boundaries=_("COD-AB loaded by the administrators") if collection["metadata"]["boundaries"]
-               else _("none loaded, areas drawn at their centroids"))
+    source = _(
+        "Source: coordhub registry of %(operation)s, as partners reported it, on %(date)s UTC. Boundaries: %(boundaries)s.",
+        operation=operation.name,
+        date=now.strftime("%Y-%m-%d"),
+        boundaries=_("COD-AB loaded by the administrators")
+        if collection["metadata"]["boundaries"]
+        else _("none loaded, areas drawn at their centroids"),
+    )
     pdf.drawString(30, 24, source)
     pdf.showPage()
     pdf.save()

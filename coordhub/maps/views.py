@@ -1,4 +1,5 @@
 """Map pages, their data (GeoJSON, CSV), an area's list, boundary loading and the printable 3W (thin views)."""
+
 from __future__ import annotations
 
 import re
@@ -8,7 +9,16 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import (
-    Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, send_from_directory,
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
     url_for,
 )
 from flask_babel import gettext as _
@@ -36,15 +46,33 @@ if not any(link[0] == "maps.index" for link in NAV_LINKS):
     NAV_LINKS.insert(0, ("maps.index", {}, _l("Maps"), None))
 
 UPLOAD_NAME = re.compile(r"^[0-9a-f]{32}$")
-LAYER_TITLES = {"presence": _l("Who does what where"), "needs": _l("Needs and gaps"),
-                "allocation": _l("Allocation run"), "overlaps": _l("Overlaps")}
+LAYER_TITLES = {
+    "presence": _l("Who does what where"),
+    "needs": _l("Needs and gaps"),
+    "allocation": _l("Allocation run"),
+    "overlaps": _l("Overlaps"),
+}
 COLUMN_LABELS = {
-    "organisations": _l("Organisations"), "projects": _l("Projects"), "organisation_names": _l("Who"),
-    "need_count": _l("Open needs"), "need_quantity": _l("Quantity needed"), "activity_count": _l("Activities"),
-    "organisation_count": _l("Organisations present"), "is_gap": _l("Gap"), "gap_sectors": _l("Gaps in"),
-    "needed": _l("Needed"), "met": _l("Met"), "share_met": _l("Share met"), "unmet_needs": _l("Unmet needs"),
-    "alerts": _l("Alerts"), "open": _l("Open"), "acknowledged": _l("Acknowledged"), "resolved": _l("Resolved"),
-    "dismissed": _l("Dismissed"), "closed": _l("Closed"), "clusters": _l("Clusters"),
+    "organisations": _l("Organisations"),
+    "projects": _l("Projects"),
+    "organisation_names": _l("Who"),
+    "need_count": _l("Open needs"),
+    "need_quantity": _l("Quantity needed"),
+    "activity_count": _l("Activities"),
+    "organisation_count": _l("Organisations present"),
+    "is_gap": _l("Gap"),
+    "gap_sectors": _l("Gaps in"),
+    "needed": _l("Needed"),
+    "met": _l("Met"),
+    "share_met": _l("Share met"),
+    "unmet_needs": _l("Unmet needs"),
+    "alerts": _l("Alerts"),
+    "open": _l("Open"),
+    "acknowledged": _l("Acknowledged"),
+    "resolved": _l("Resolved"),
+    "dismissed": _l("Dismissed"),
+    "closed": _l("Closed"),
+    "clusters": _l("Clusters"),
 }
 
 
@@ -96,15 +124,26 @@ def show(layer: str, operation: Operation):
         from coordhub.allocation.queries import runs_query
         from coordhub.allocation.rights import can_manage_allocations
 
-        runs = db.session.scalars(runs_query(operation, published_only=not can_manage_allocations(
-            current_user, operation)).limit(50)).all()
+        runs = db.session.scalars(
+            runs_query(operation, published_only=not can_manage_allocations(current_user, operation)).limit(50)
+        ).all()
     collection = map_layer(query, operation, current_user, with_boundaries=False)
-    return render_template("maps/map.html", operation=operation, query=query, layer=layer, layers=LAYERS,
-                           layer_titles=LAYER_TITLES, choices=filter_choices(operation), collection=collection,
-                           organisation_types=ORGANISATION_TYPES,
-                           statuses=ProjectForm.status.kwargs["choices"],
-                           runs=runs, data_args=data_args, columns=CSV_COLUMNS[layer],
-                           column_labels=COLUMN_LABELS), status
+    return render_template(
+        "maps/map.html",
+        operation=operation,
+        query=query,
+        layer=layer,
+        layers=LAYERS,
+        layer_titles=LAYER_TITLES,
+        choices=filter_choices(operation),
+        collection=collection,
+        organisation_types=ORGANISATION_TYPES,
+        statuses=ProjectForm.status.kwargs["choices"],
+        runs=runs,
+        data_args=data_args,
+        columns=CSV_COLUMNS[layer],
+        column_labels=COLUMN_LABELS,
+    ), status
 
 
 @bp.route("/<layer>/data")
@@ -120,8 +159,11 @@ def data(layer: str, operation: Operation):
     stamp = f"coordhub-{layer}-level{query.level}-{date.today().isoformat()}"
     wanted = request.args.get("format", "")
     if wanted == "csv":
-        return Response(csv_text(collection, CSV_COLUMNS[layer]), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{stamp}.csv"'})
+        return Response(
+            csv_text(collection, CSV_COLUMNS[layer]),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{stamp}.csv"'},
+        )
     response = Response(dumps(collection), mimetype="application/geo+json")
     if wanted == "geojson":
         response.headers["Content-Disposition"] = f'attachment; filename="{stamp}.geojson"'
@@ -136,8 +178,9 @@ def presence_area(pcode: str, operation: Operation):
         query = parse_map_query("presence", operation, request.args)
     except DomainError as error:
         return _error_json(error)
-    area = db.session.scalar(sa.select(AdminArea).where(AdminArea.operation_id == operation.id,
-                                                        AdminArea.pcode == pcode[:50]))
+    area = db.session.scalar(
+        sa.select(AdminArea).where(AdminArea.operation_id == operation.id, AdminArea.pcode == pcode[:50])
+    )
     if area is None or area.level != query.level:
         return _error_json(NotFound(_("No admin area %(pcode)s at this level.", pcode=pcode[:50])))
     tree = load_tree(operation)
@@ -145,38 +188,81 @@ def presence_area(pcode: str, operation: Operation):
     ids = sorted({project_id for project_id, _org, _hidden in entries})
     projects = []
     if ids:
-        visible = dict(db.session.execute(sa.select(Project.id, details_visible_clause(Project, current_user))
-                                          .where(Project.id.in_(ids[:2000]))).all())
-        rows = db.session.execute(sa.select(Project.id, Project.title, Project.status, Sector.name,
-                                            sa.func.coalesce(Organisation.acronym, Organisation.name))
-                                  .join(Sector, Sector.id == Project.sector_id)
-                                  .join(Organisation, Organisation.id == Project.organisation_id)
-                                  .where(Project.id.in_(ids[:200])).order_by(Project.title)).all()
+        visible = dict(
+            db.session.execute(
+                sa.select(Project.id, details_visible_clause(Project, current_user)).where(Project.id.in_(ids[:2000]))
+            ).all()
+        )
+        rows = db.session.execute(
+            sa.select(
+                Project.id,
+                Project.title,
+                Project.status,
+                Sector.name,
+                sa.func.coalesce(Organisation.acronym, Organisation.name),
+            )
+            .join(Sector, Sector.id == Project.sector_id)
+            .join(Organisation, Organisation.id == Project.organisation_id)
+            .where(Project.id.in_(ids[:200]))
+            .order_by(Project.title)
+        ).all()
         for project_id, title, status, sector, organisation in rows:
             shown = bool(visible.get(project_id))
-            projects.append({
-                "id": project_id, "sector": _(sector), "status": project_status_label(status.value),
-                "title": title if shown else _("Sensitive entry (details restricted)"),
-                "organisation": organisation if shown else None,
-                "url": url_for("registry.record_detail", slug="projects", record_id=project_id)})
+            projects.append(
+                {
+                    "id": project_id,
+                    "sector": _(sector),
+                    "status": project_status_label(status.value),
+                    "title": title if shown else _("Sensitive entry (details restricted)"),
+                    "organisation": organisation if shown else None,
+                    "url": url_for("registry.record_detail", slug="projects", record_id=project_id),
+                }
+            )
     names = sorted({name for p in projects if (name := p["organisation"])})
     list_args = {**query.filters.as_args(), "area": area.id}
-    return jsonify(pcode=area.pcode, name=area.name, total=len(ids), projects=projects, organisations=names,
-                   sensitive_entries=sum(1 for p in projects if p["organisation"] is None),
-                   list_url=url_for("registry.record_list", slug="projects", **list_args))
+    return jsonify(
+        pcode=area.pcode,
+        name=area.name,
+        total=len(ids),
+        projects=projects,
+        organisations=names,
+        sensitive_entries=sum(1 for p in projects if p["organisation"] is None),
+        list_url=url_for("registry.record_list", slug="projects", **list_args),
+    )
 
 
 @bp.route("/areas.json")
 @operation_required
 def areas_json(operation: Operation):
     """Every admin area with its parent's name and centroid, for the searchable area picker."""
-    areas = db.session.execute(sa.select(AdminArea.id, AdminArea.pcode, AdminArea.name, AdminArea.level,
-                                         AdminArea.parent_id, AdminArea.latitude, AdminArea.longitude)
-                               .where(AdminArea.operation_id == operation.id).order_by(AdminArea.path)).all()
+    areas = db.session.execute(
+        sa.select(
+            AdminArea.id,
+            AdminArea.pcode,
+            AdminArea.name,
+            AdminArea.level,
+            AdminArea.parent_id,
+            AdminArea.latitude,
+            AdminArea.longitude,
+        )
+        .where(AdminArea.operation_id == operation.id)
+        .order_by(AdminArea.path)
+    ).all()
     names = {a.id: f"{a.name} ({a.pcode})" for a in areas}
-    return jsonify(areas=[{"id": a.id, "pcode": a.pcode, "name": a.name, "level": a.level,
-                           "parent": names.get(a.parent_id), "lat": a.latitude, "lon": a.longitude}
-                          for a in areas])
+    return jsonify(
+        areas=[
+            {
+                "id": a.id,
+                "pcode": a.pcode,
+                "name": a.name,
+                "level": a.level,
+                "parent": names.get(a.parent_id),
+                "lat": a.latitude,
+                "lon": a.longitude,
+            }
+            for a in areas
+        ]
+    )
 
 
 def _upload_dir() -> Path:
@@ -199,8 +285,14 @@ def boundaries(operation: Operation):
                 flash(_("The uploaded file has expired: upload it again."), "warning")
                 return redirect(url_for("maps.boundaries"))
             try:
-                report = ops.load_boundaries(current_user, operation, path.read_bytes(), commit_form.filename.data
-                                             or "", int(commit_form.level.data), commit=True)
+                report = ops.load_boundaries(
+                    current_user,
+                    operation,
+                    path.read_bytes(),
+                    commit_form.filename.data or "",
+                    int(commit_form.level.data),
+                    commit=True,
+                )
             except (DomainError, ValueError) as error:
                 flash(getattr(error, "message", str(error)), "danger")
                 return redirect(url_for("maps.boundaries"))
@@ -222,16 +314,35 @@ def boundaries(operation: Operation):
         else:
             token = secrets.token_hex(16)
             (_upload_dir() / token).write_bytes(raw)
-            commit_form = BoundaryCommitForm(formdata=None, upload=token, level=str(form.level.data),
-                                             filename=filename[:300])
+            commit_form = BoundaryCommitForm(
+                formdata=None, upload=token, level=str(form.level.data), filename=filename[:300]
+            )
     elif request.method == "POST":
         status = 422
-    counts = dict(db.session.execute(sa.select(AdminArea.level, sa.func.count()).where(
-        AdminArea.operation_id == operation.id).group_by(AdminArea.level)).all())
-    loaded = dict(db.session.execute(sa.select(AdminArea.level, sa.func.count()).where(
-        AdminArea.operation_id == operation.id, AdminArea.boundary_web.is_not(None)).group_by(AdminArea.level)).all())
-    return render_template("maps/boundaries.html", operation=operation, form=form, commit_form=commit_form,
-                           report=report, problem_message=problem_message, counts=counts, loaded=loaded), status
+    counts = dict(
+        db.session.execute(
+            sa.select(AdminArea.level, sa.func.count())
+            .where(AdminArea.operation_id == operation.id)
+            .group_by(AdminArea.level)
+        ).all()
+    )
+    loaded = dict(
+        db.session.execute(
+            sa.select(AdminArea.level, sa.func.count())
+            .where(AdminArea.operation_id == operation.id, AdminArea.boundary_web.is_not(None))
+            .group_by(AdminArea.level)
+        ).all()
+    )
+    return render_template(
+        "maps/boundaries.html",
+        operation=operation,
+        form=form,
+        commit_form=commit_form,
+        report=report,
+        problem_message=problem_message,
+        counts=counts,
+        loaded=loaded,
+    ), status
 
 
 @bp.route("/snapshot.pdf")
@@ -267,5 +378,8 @@ def chart_csv(name: str, operation: Operation):
     writer = csv.writer(out)
     writer.writerow(["", *[label for label, _values in chart.series]])
     writer.writerows(chart.rows())
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="coordhub-{name}.csv"'})
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="coordhub-{name}.csv"'},
+    )

@@ -1,7 +1,9 @@
 """Progress figures as CSV/xlsx with HXL hashtags: one row per indicator, group and period."""
+
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from flask_babel import gettext as _
 
@@ -40,8 +42,17 @@ def progress_rows(progress: Progress) -> Iterator[dict[str, Any]]:
         for index, period in enumerate(progress.periods):
             to_date = row.series.cumulative[index]
             percent = 100.0 * to_date / row.target if row.target else None
-            yield {"code": row.indicator.code, "name": row.indicator.name, "sector": row.indicator.sector.code,
-                   "unit": row.indicator.unit, "group": row.group, "start": period.start_date,
-                   "end": period.end_date, "baseline": row.baseline, "target": row.target,
-                   "reached": round(row.series.per_period[index], 6), "to_date": round(to_date, 6),
-                   "percent": round(percent, 1) if percent is not None else None}
+            yield {
+                "code": row.indicator.code,
+                "name": row.indicator.name,
+                "sector": row.indicator.sector.code,
+                "unit": row.indicator.unit,
+                "group": row.group,
+                "start": period.start_date,
+                "end": period.end_date,
+                "baseline": row.baseline,
+                "target": row.target,
+                "reached": round(row.series.per_period[index], 6),
+                "to_date": round(to_date, 6),
+                "percent": round(percent, 1) if percent is not None else None,
+            }

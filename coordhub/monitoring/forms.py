@@ -1,5 +1,6 @@
 """Forms of the monitoring pages (shape only; coordhub.monitoring.operations checks meaning). Report and target
 grids are read field by field (see grid_entries), their CSRF token comes from GridForm."""
+
 from __future__ import annotations
 
 import math
@@ -7,7 +8,13 @@ import math
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField,
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
@@ -20,20 +27,38 @@ from coordhub.registry.forms import optional_int
 
 
 class IndicatorForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=60)],
-                       description=_l("Short and stable, e.g. EDU-1: imports and exports use it."))
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=60)],
+        description=_l("Short and stable, e.g. EDU-1: imports and exports use it."),
+    )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=300)])
     sector_id = SelectField(_l("Sector"), coerce=optional_int, validators=[DataRequired()])
     unit = StringField(_l("Unit"), validators=[DataRequired(), Length(max=50)])
     type = SelectField(_l("Type"), choices=[(t.value, TYPE_LABELS[t]) for t in IndicatorType])
-    aggregation = SelectField(_l("How values add up"), choices=[(a.value, AGGREGATION_LABELS[a]) for a in Aggregation],
-                              description=_l("Sum: each period reports what was done in it. Latest value: each "
-                                             "period reports the running total (or the current %)."))
-    disaggregation = SelectMultipleField(_l("Broken down by"), choices=[(d, DIMENSION_LABELS[d]) for d in DIMENSIONS],
-                                         widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
-    resource_type_id = SelectField(_l("Resource type it delivers"), coerce=optional_int, validators=[Optional()],
-                                   description=_l("When the indicator counts the units of a resource type, approved "
-                                                  "results reduce the open needs of that type."))
+    aggregation = SelectField(
+        _l("How values add up"),
+        choices=[(a.value, AGGREGATION_LABELS[a]) for a in Aggregation],
+        description=_l(
+            "Sum: each period reports what was done in it. Latest value: each "
+            "period reports the running total (or the current %)."
+        ),
+    )
+    disaggregation = SelectMultipleField(
+        _l("Broken down by"),
+        choices=[(d, DIMENSION_LABELS[d]) for d in DIMENSIONS],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    resource_type_id = SelectField(
+        _l("Resource type it delivers"),
+        coerce=optional_int,
+        validators=[Optional()],
+        description=_l(
+            "When the indicator counts the units of a resource type, approved "
+            "results reduce the open needs of that type."
+        ),
+    )
     archived = BooleanField(_l("Archived (no longer offered for targets)"))
     submit = SubmitField(_l("Save"))
 
@@ -47,8 +72,11 @@ class SectorLeadForm(FlaskForm):
 class PeriodsForm(FlaskForm):
     first = DateField(_l("First month"), validators=[DataRequired()])
     count = IntegerField(_l("Number of months"), default=3, validators=[InputRequired(), NumberRange(min=1, max=60)])
-    due_days = IntegerField(_l("Reports due (days after the month ends)"), default=10,
-                            validators=[InputRequired(), NumberRange(min=0, max=90)])
+    due_days = IntegerField(
+        _l("Reports due (days after the month ends)"),
+        default=10,
+        validators=[InputRequired(), NumberRange(min=0, max=90)],
+    )
     submit = SubmitField(_l("Open the periods"))
 
 
@@ -64,8 +92,9 @@ class GridForm(FlaskForm):
 
 
 class ReportForm(FlaskForm):
-    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=5000)],
-                            description=_l("What was done, what got in the way."))
+    comment = TextAreaField(
+        _l("Comment"), validators=[Optional(), Length(max=5000)], description=_l("What was done, what got in the way.")
+    )
     need_id = SelectField(_l("Need it served (optional)"), coerce=optional_int, validators=[Optional()])
     confirm = BooleanField(_l("I checked the values marked as warnings: they are right"))
     save = SubmitField(_l("Save the draft"))
@@ -73,8 +102,11 @@ class ReportForm(FlaskForm):
 
 
 class ReviewForm(FlaskForm):
-    review_comment = TextAreaField(_l("Review comment"), validators=[Optional(), Length(max=5000)],
-                                   description=_l("Required when you return the report."))
+    review_comment = TextAreaField(
+        _l("Review comment"),
+        validators=[Optional(), Length(max=5000)],
+        description=_l("Required when you return the report."),
+    )
     approve = SubmitField(_l("Approve"))
     give_back = SubmitField(_l("Return for correction"))
 
@@ -85,7 +117,7 @@ def parse_number(raw: str) -> float | None:
     if not text:
         return None
     if "," in text and "." not in text and text.count(",") == 1 and len(text.split(",")[1]) != 3:
-        text = text.replace(",", ".")   # a decimal comma
+        text = text.replace(",", ".")  # a decimal comma
     value = float(text.replace(",", ""))
     if not math.isfinite(value):
         raise ValueError(raw)

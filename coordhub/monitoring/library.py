@@ -1,5 +1,6 @@
 """The library of common indicators per reconstruction sector, loaded into every operation by `coordhub seed`
 (coordinators edit them afterwards; the library only adds the ones an operation lacks)."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -23,23 +24,45 @@ LIBRARY: list[tuple[str, str, str, str, str, str, list[str], str | None]] = [
     ("WASH-1", "Boreholes drilled and functional", "WASH", "boreholes", "count", "sum", [], "WASH-BOREHOLE"),
     ("WASH-2", "Latrines built", "WASH", "latrines", "count", "sum", [], "WASH-LATRINE"),
     ("WASH-3", "People with access to safe water", "WASH", "people", "count", "latest", PEOPLE[:3], None),
-    ("HEALTH-1", "Health centres rehabilitated", "HEALTH", "health centres", "count", "sum", [],
-     "HEALTH-CENTRE-REHAB"),
+    ("HEALTH-1", "Health centres rehabilitated", "HEALTH", "health centres", "count", "sum", [], "HEALTH-CENTRE-REHAB"),
     ("HEALTH-2", "Outpatient consultations", "HEALTH", "consultations", "count", "sum", ["sex", "age"], None),
-    ("HEALTH-3", "Health centres with essential medicines in stock", "HEALTH", "%", "percentage", "latest", [],
-     None),
+    ("HEALTH-3", "Health centres with essential medicines in stock", "HEALTH", "%", "percentage", "latest", [], None),
     ("EDU-1", "Classrooms rehabilitated", "EDU", "classrooms", "count", "sum", [], "EDU-CLASSROOM"),
     ("EDU-2", "Teachers trained", "EDU", "teachers", "count", "sum", ["sex"], None),
-    ("EDU-3", "Children enrolled in supported schools", "EDU", "children", "count", "latest", ["sex", "displacement"],
-     None),
+    (
+        "EDU-3",
+        "Children enrolled in supported schools",
+        "EDU",
+        "children",
+        "count",
+        "latest",
+        ["sex", "displacement"],
+        None,
+    ),
     ("LIVE-1", "Cash-for-work days paid", "LIVE", "worker-days", "count", "sum", [], "LIVE-CFW"),
     ("LIVE-2", "People completing vocational training", "LIVE", "people", "count", "sum", PEOPLE, None),
-    ("COHESION-1", "People reached by dialogue sessions", "COHESION", "people", "count", "sum",
-     ["sex", "age", "displacement"], None),
+    (
+        "COHESION-1",
+        "People reached by dialogue sessions",
+        "COHESION",
+        "people",
+        "count",
+        "sum",
+        ["sex", "age", "displacement"],
+        None,
+    ),
     ("COHESION-2", "Dialogue sessions held", "COHESION", "sessions", "count", "sum", [], "COHESION-DIALOGUE"),
     ("COHESION-3", "Local peace committee functional", "COHESION", "yes/no", "yes_no", "latest", [], None),
-    ("PROT-1", "Survivors receiving case management", "PROT", "cases", "count", "sum", ["sex", "age", "disability"],
-     "PROT-VICTIM-CASE"),
+    (
+        "PROT-1",
+        "Survivors receiving case management",
+        "PROT",
+        "cases",
+        "count",
+        "sum",
+        ["sex", "age", "disability"],
+        "PROT-VICTIM-CASE",
+    ),
     ("PROT-2", "People receiving psychosocial support", "PROT", "people", "count", "sum", ["sex", "age"], None),
     ("DDR-1", "Ex-combatants reintegrated", "DDR", "people", "count", "sum", ["sex", "age", "disability"], None),
     ("DDR-2", "Reintegration kits distributed", "DDR", "kits", "count", "sum", [], "DDR-REINTEGRATION-KIT"),
@@ -59,9 +82,19 @@ def ensure_indicator_library(operation: Operation) -> int:
     for code, name, sector, unit, kind, aggregation, dimensions, resource_type in LIBRARY:
         if code in have or sector not in sectors:
             continue
-        db.session.add(Indicator(operation_id=operation.id, code=code, name=name, sector_id=sectors[sector],
-                                 unit=unit, type=IndicatorType(kind), aggregation=Aggregation(aggregation),
-                                 disaggregation=list(dimensions), resource_type_id=types.get(resource_type)))
+        db.session.add(
+            Indicator(
+                operation_id=operation.id,
+                code=code,
+                name=name,
+                sector_id=sectors[sector],
+                unit=unit,
+                type=IndicatorType(kind),
+                aggregation=Aggregation(aggregation),
+                disaggregation=list(dimensions),
+                resource_type_id=types.get(resource_type),
+            )
+        )
         added += 1
     db.session.flush()
     return added

@@ -1,5 +1,6 @@
 """Monitoring data: indicators, sector leads, project targets, reporting periods, reports and their values,
 and the quantity of each need delivered by approved results."""
+
 from __future__ import annotations
 
 import enum
@@ -20,8 +21,8 @@ class IndicatorType(enum.Enum):
 
 
 class Aggregation(enum.Enum):
-    sum = "sum"         # each period reports what was done in it: totals add up over periods and areas
-    latest = "latest"   # each period reports the running (cumulative) figure: the latest value counts
+    sum = "sum"  # each period reports what was done in it: totals add up over periods and areas
+    latest = "latest"  # each period reports the running (cumulative) figure: the latest value counts
 
 
 class ReportState(enum.Enum):
@@ -31,12 +32,21 @@ class ReportState(enum.Enum):
     returned = "returned"
 
 
-TYPE_LABELS = {IndicatorType.count: _l("count"), IndicatorType.percentage: _l("percentage"),
-               IndicatorType.yes_no: _l("yes / no")}
-AGGREGATION_LABELS = {Aggregation.sum: _l("sum over areas and periods"),
-                      Aggregation.latest: _l("latest value (cumulative)")}
-STATE_LABELS = {ReportState.draft: _l("draft"), ReportState.submitted: _l("submitted"),
-                ReportState.approved: _l("approved"), ReportState.returned: _l("returned")}
+TYPE_LABELS = {
+    IndicatorType.count: _l("count"),
+    IndicatorType.percentage: _l("percentage"),
+    IndicatorType.yes_no: _l("yes / no"),
+}
+AGGREGATION_LABELS = {
+    Aggregation.sum: _l("sum over areas and periods"),
+    Aggregation.latest: _l("latest value (cumulative)"),
+}
+STATE_LABELS = {
+    ReportState.draft: _l("draft"),
+    ReportState.submitted: _l("submitted"),
+    ReportState.approved: _l("approved"),
+    ReportState.returned: _l("returned"),
+}
 # Reports a partner may still change.
 EDITABLE_STATES = (ReportState.draft, ReportState.returned)
 
@@ -54,11 +64,13 @@ class Indicator(db.Model):
     name: Mapped[str] = mapped_column(sa.String(300))
     sector_id: Mapped[int] = mapped_column(sa.ForeignKey("sectors.id"), index=True)
     unit: Mapped[str] = mapped_column(sa.String(50))
-    type: Mapped[IndicatorType] = mapped_column(enum_column(IndicatorType, "indicator_type"),
-                                                default=IndicatorType.count)
-    aggregation: Mapped[Aggregation] = mapped_column(enum_column(Aggregation, "indicator_aggregation"),
-                                                     default=Aggregation.sum)
-    disaggregation: Mapped[list] = mapped_column(sa.JSON, default=list)   # dimension names, see core.checks
+    type: Mapped[IndicatorType] = mapped_column(
+        enum_column(IndicatorType, "indicator_type"), default=IndicatorType.count
+    )
+    aggregation: Mapped[Aggregation] = mapped_column(
+        enum_column(Aggregation, "indicator_aggregation"), default=Aggregation.sum
+    )
+    disaggregation: Mapped[list] = mapped_column(sa.JSON, default=list)  # dimension names, see core.checks
     resource_type_id: Mapped[int | None] = mapped_column(sa.ForeignKey("resource_types.id"))
     archived: Mapped[bool] = mapped_column(default=False)
 
@@ -149,8 +161,9 @@ class Report(db.Model):
     operation_id: Mapped[int] = mapped_column(sa.ForeignKey("operations.id", ondelete="CASCADE"), index=True)
     project_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id", ondelete="CASCADE"))
     period_id: Mapped[int] = mapped_column(sa.ForeignKey("reporting_periods.id", ondelete="CASCADE"), index=True)
-    state: Mapped[ReportState] = mapped_column(enum_column(ReportState, "report_state"), default=ReportState.draft,
-                                               index=True)
+    state: Mapped[ReportState] = mapped_column(
+        enum_column(ReportState, "report_state"), default=ReportState.draft, index=True
+    )
     comment: Mapped[str] = mapped_column(sa.Text, default="")
     review_comment: Mapped[str] = mapped_column(sa.Text, default="")
     need_id: Mapped[int | None] = mapped_column(sa.ForeignKey("needs.id", ondelete="SET NULL"), index=True)
@@ -166,8 +179,7 @@ class Report(db.Model):
     need = relationship("Need")
     updated_by = relationship("User", foreign_keys=[updated_by_id])
     reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
-    values = relationship("ReportValue", back_populates="report", cascade="all, delete-orphan",
-                          passive_deletes=True)
+    values = relationship("ReportValue", back_populates="report", cascade="all, delete-orphan", passive_deletes=True)
 
     @property
     def state_label(self):
@@ -186,8 +198,17 @@ class ReportValue(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("report_id", "indicator_id", "admin_area_id", "disaggregation"),
         sa.CheckConstraint("value >= 0", name="value_non_negative"),
-        sa.Index("ix_report_values_progress", "operation_id", "indicator_id", "approved", "disaggregation",
-                 "admin_area_id", "period_id", "project_id", "value"),
+        sa.Index(
+            "ix_report_values_progress",
+            "operation_id",
+            "indicator_id",
+            "approved",
+            "disaggregation",
+            "admin_area_id",
+            "period_id",
+            "project_id",
+            "value",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

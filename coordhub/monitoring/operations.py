@@ -1,9 +1,11 @@
 """The only code that changes monitoring data: rights check, validation, one transaction, audit entry."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -16,12 +18,29 @@ from coordhub.monitoring import core
 from coordhub.monitoring.core.checks import ERROR, completed_totals
 from coordhub.monitoring.messages import issue_message
 from coordhub.monitoring.models import (
-    EDITABLE_STATES, Aggregation, Indicator, IndicatorType, NeedDelivery, Report, ReportingPeriod, ReportState,
-    ReportValue, SectorLead, Target,
+    EDITABLE_STATES,
+    Aggregation,
+    Indicator,
+    IndicatorType,
+    NeedDelivery,
+    Report,
+    ReportingPeriod,
+    ReportState,
+    ReportValue,
+    SectorLead,
+    Target,
 )
 from coordhub.monitoring.rights import can_manage_monitoring, can_reopen, can_report, can_review
 from coordhub.registry.models import (
-    AdminArea, Need, NeedStatus, Operation, Organisation, Project, ResourceType, Sector, utcnow,
+    AdminArea,
+    Need,
+    NeedStatus,
+    Operation,
+    Organisation,
+    Project,
+    ResourceType,
+    Sector,
+    utcnow,
 )
 
 MAX_VALUE = 1e12
@@ -34,8 +53,10 @@ class WarningsToConfirm(DomainError):
 
     def __init__(self, issues: list[core.Issue]):
         self.issues = issues
-        super().__init__(_("Please check the values marked as warnings, then confirm them."),
-                         errors={value_field(i.key): issue_message(i) for i in issues if i.key is not None})
+        super().__init__(
+            _("Please check the values marked as warnings, then confirm them."),
+            errors={value_field(i.key): issue_message(i) for i in issues if i.key is not None},
+        )
 
 
 def value_field(key: tuple[int, int, str] | None) -> str:
@@ -58,12 +79,22 @@ def _manager(user: User, operation: Operation) -> None:
 
 # --- indicators and sector leads -----------------------------------------------------------------------------
 
-INDICATOR_FIELDS = ("code", "name", "sector_id", "unit", "type", "aggregation", "disaggregation",
-                    "resource_type_id", "archived")
+INDICATOR_FIELDS = (
+    "code",
+    "name",
+    "sector_id",
+    "unit",
+    "type",
+    "aggregation",
+    "disaggregation",
+    "resource_type_id",
+    "archived",
+)
 
 
-def save_indicator(user: User, operation: Operation, data: dict[str, Any], indicator: Indicator | None = None, *,
-                   commit: bool = True) -> Indicator:
+def save_indicator(
+    user: User, operation: Operation, data: dict[str, Any], indicator: Indicator | None = None, *, commit: bool = True
+) -> Indicator:
     """Create or update an indicator of the operation (coordinators). Raises ValidationError naming the field."""
     _manager(user, operation)
     if indicator is not None:
@@ -84,41 +115,52 @@ def save_indicator(user: User, operation: Operation, data: dict[str, Any], indic
                 raise ValidationError(_("Unknown value '%(value)s'.", value=values[field]), field) from None
     if "disaggregation" in values:
         dimensions = values["disaggregation"] or []
-        _require(isinstance(dimensions, (list, tuple)) and all(d in core.DIMENSIONS for d in dimensions),
-                 _("Choose among: %(names)s.", names=", ".join(core.DIMENSIONS)), "disaggregation")
+        _require(
+            isinstance(dimensions, (list, tuple)) and all(d in core.DIMENSIONS for d in dimensions),
+            _("Choose among: %(names)s.", names=", ".join(core.DIMENSIONS)),
+            "disaggregation",
+        )
         values["disaggregation"] = [d for d in core.DIMENSIONS if d in dimensions]
     sector_id = values.get("sector_id", indicator.sector_id if indicator else None)
-    _require(sector_id is not None and db.session.get(Sector, sector_id) is not None, _("Unknown sector."),
-             "sector_id")
+    _require(sector_id is not None and db.session.get(Sector, sector_id) is not None, _("Unknown sector."), "sector_id")
     if values.get("resource_type_id") in ("", 0):
         values["resource_type_id"] = None
     resource_type_id = values.get("resource_type_id", indicator.resource_type_id if indicator else None)
     if resource_type_id is not None:
         resource_type = db.session.get(ResourceType, resource_type_id)
         _require(resource_type is not None, _("Unknown resource type."), "resource_type_id")
-        _require(resource_type.sector_id == sector_id, _("This resource type belongs to the sector %(sector)s.",
-                                                         sector=resource_type.sector.name), "resource_type_id")
+        _require(
+            resource_type.sector_id == sector_id,
+            _("This resource type belongs to the sector %(sector)s.", sector=resource_type.sector.name),
+            "resource_type_id",
+        )
     code = values.get("code")
     if code:
-        clash = db.session.scalar(sa.select(Indicator.id).where(
-            Indicator.operation_id == operation.id, Indicator.code == code,
-            Indicator.id != (indicator.id if indicator else 0)))
-        _require(clash is None, _("This operation already has an indicator with the code %(code)s.", code=code),
-                 "code")
+        clash = db.session.scalar(
+            sa.select(Indicator.id).where(
+                Indicator.operation_id == operation.id,
+                Indicator.code == code,
+                Indicator.id != (indicator.id if indicator else 0),
+            )
+        )
+        _require(clash is None, _("This operation already has an indicator with the code %(code)s.", code=code), "code")
     creating = indicator is None
     if creating:
-        indicator = Indicator(operation_id=operation.id, type=IndicatorType.count, aggregation=Aggregation.sum,
-                              disaggregation=[])
+        indicator = Indicator(
+            operation_id=operation.id, type=IndicatorType.count, aggregation=Aggregation.sum, disaggregation=[]
+        )
         if indicator.type is IndicatorType.count and "type" not in values:
             values["type"] = IndicatorType.count
     changes = apply_changes(indicator, values, creating)
-    _require(not (indicator.aggregation is Aggregation.sum and indicator.type is not IndicatorType.count),
-             _("Percentages and yes/no answers do not add up: use the latest value."), "aggregation")
+    _require(
+        not (indicator.aggregation is Aggregation.sum and indicator.type is not IndicatorType.count),
+        _("Percentages and yes/no answers do not add up: use the latest value."),
+        "aggregation",
+    )
     db.session.add(indicator)
     db.session.flush()
     if changes:
-        record(user, AuditAction.create if creating else AuditAction.update, indicator, changes,
-               summary=indicator.name)
+        record(user, AuditAction.create if creating else AuditAction.update, indicator, changes, summary=indicator.name)
     if commit:
         db.session.commit()
     return indicator
@@ -129,8 +171,9 @@ def set_sector_lead(user: User, operation: Operation, sector_id: int, organisati
     _manager(user, operation)
     _require(db.session.get(Sector, sector_id) is not None, _("Unknown sector."), "sector_id")
     if organisation_id is not None:
-        _require(db.session.get(Organisation, organisation_id) is not None, _("Unknown organisation."),
-                 "organisation_id")
+        _require(
+            db.session.get(Organisation, organisation_id) is not None, _("Unknown organisation."), "organisation_id"
+        )
     lead = db.session.get(SectorLead, (operation.id, sector_id))
     old = lead.organisation_id if lead else None
     if old == organisation_id:
@@ -141,12 +184,19 @@ def set_sector_lead(user: User, operation: Operation, sector_id: int, organisati
         db.session.add(SectorLead(operation_id=operation.id, sector_id=sector_id, organisation_id=organisation_id))
     else:
         lead.organisation_id = organisation_id
-    record(user, AuditAction.update, operation, {f"sector_lead:{sector_id}": [old, organisation_id]},
-           summary=_("Sector lead"), operation_id=operation.id)
+    record(
+        user,
+        AuditAction.update,
+        operation,
+        {f"sector_lead:{sector_id}": [old, organisation_id]},
+        summary=_("Sector lead"),
+        operation_id=operation.id,
+    )
     db.session.commit()
 
 
 # --- targets -------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class TargetRow:
@@ -159,8 +209,16 @@ class TargetRow:
 
 def _indicators(operation: Operation, ids: Iterable[int]) -> dict[int, Indicator]:
     ids = sorted(set(ids))
-    return {i.id: i for i in db.session.scalars(sa.select(Indicator).where(
-        Indicator.operation_id == operation.id, Indicator.id.in_(ids)))} if ids else {}
+    return (
+        {
+            i.id: i
+            for i in db.session.scalars(
+                sa.select(Indicator).where(Indicator.operation_id == operation.id, Indicator.id.in_(ids))
+            )
+        }
+        if ids
+        else {}
+    )
 
 
 def save_targets(user: User, project: Project, rows: Sequence[TargetRow], *, commit: bool = True) -> list[Target]:
@@ -183,20 +241,34 @@ def save_targets(user: User, project: Project, rows: Sequence[TargetRow], *, com
                 dimension = None
             _require(dimension in indicator.disaggregation, _("This indicator is not broken down this way."), field)
         for number in (row.value, row.baseline):
-            _require(number is None or 0 <= number <= MAX_VALUE, _("Enter a number between 0 and %(max)s.",
-                                                                   max="1e12"), field)
+            _require(
+                number is None or 0 <= number <= MAX_VALUE,
+                _("Enter a number between 0 and %(max)s.", max="1e12"),
+                field,
+            )
         if indicator.type is IndicatorType.percentage:
             _require(row.value <= 100, _("A percentage is between 0 and 100."), field)
         key = (row.indicator_id, row.admin_area_id, row.disaggregation)
         _require(key not in seen, _("This target is given twice."), field)
         seen.add(key)
-    old = {(t.indicator_id, t.admin_area_id, t.disaggregation): (t.value, t.baseline)
-           for t in db.session.scalars(sa.select(Target).where(Target.project_id == project.id))}
+    old = {
+        (t.indicator_id, t.admin_area_id, t.disaggregation): (t.value, t.baseline)
+        for t in db.session.scalars(sa.select(Target).where(Target.project_id == project.id))
+    }
     new = {(r.indicator_id, r.admin_area_id, r.disaggregation): (r.value, r.baseline) for r in rows}
     if old != new:
         db.session.execute(sa.delete(Target).where(Target.project_id == project.id))
-        targets = [Target(project_id=project.id, indicator_id=r.indicator_id, admin_area_id=r.admin_area_id,
-                          disaggregation=r.disaggregation, value=r.value, baseline=r.baseline) for r in rows]
+        targets = [
+            Target(
+                project_id=project.id,
+                indicator_id=r.indicator_id,
+                admin_area_id=r.admin_area_id,
+                disaggregation=r.disaggregation,
+                value=r.value,
+                baseline=r.baseline,
+            )
+            for r in rows
+        ]
         db.session.add_all(targets)
         record(user, AuditAction.update, project, {"targets": [len(old), len(new)]}, summary=project.title)
     if commit:
@@ -206,38 +278,61 @@ def save_targets(user: User, project: Project, rows: Sequence[TargetRow], *, com
 
 # --- reporting periods ---------------------------------------------------------------------------------------
 
+
 def _month_end(start: date) -> date:
     following = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
     return following - timedelta(days=1)
 
 
-def create_periods(user: User, operation: Operation, first: date, count: int, due_days: int = 10) -> list[
-        ReportingPeriod]:
+def create_periods(
+    user: User, operation: Operation, first: date, count: int, due_days: int = 10
+) -> list[ReportingPeriod]:
     """Open `count` monthly periods from the month of `first` (existing months are kept), each due `due_days`
     after its end. Commits."""
     _manager(user, operation)
     _require(1 <= count <= 60, _("Between 1 and 60 periods at a time."), "count")
     _require(0 <= due_days <= 90, _("Between 0 and 90 days."), "due_days")
-    existing = set(db.session.scalars(sa.select(ReportingPeriod.start_date).where(
-        ReportingPeriod.operation_id == operation.id)))
+    existing = set(
+        db.session.scalars(sa.select(ReportingPeriod.start_date).where(ReportingPeriod.operation_id == operation.id))
+    )
     start = first.replace(day=1)
     created = []
     for _index in range(count):
         end = _month_end(start)
         if start not in existing:
-            created.append(ReportingPeriod(operation_id=operation.id, start_date=start, end_date=end,
-                                           due_date=end + timedelta(days=due_days)))
+            created.append(
+                ReportingPeriod(
+                    operation_id=operation.id, start_date=start, end_date=end, due_date=end + timedelta(days=due_days)
+                )
+            )
         start = end + timedelta(days=1)
-    overlapping = db.session.scalar(sa.select(ReportingPeriod.id).where(
-        ReportingPeriod.operation_id == operation.id,
-        sa.or_(*[sa.and_(ReportingPeriod.start_date <= p.end_date, ReportingPeriod.end_date >= p.start_date)
-                 for p in created]))) if created else None
+    overlapping = (
+        db.session.scalar(
+            sa.select(ReportingPeriod.id).where(
+                ReportingPeriod.operation_id == operation.id,
+                sa.or_(
+                    *[
+                        sa.and_(ReportingPeriod.start_date <= p.end_date, ReportingPeriod.end_date >= p.start_date)
+                        for p in created
+                    ]
+                ),
+            )
+        )
+        if created
+        else None
+    )
     _require(overlapping is None, _("These months overlap an existing period of another length."), "first")
     db.session.add_all(created)
     db.session.flush()
     if created:
-        record(user, AuditAction.create, operation, {"reporting_periods": [None, [p.label for p in created]]},
-               summary=_("Reporting periods opened"), operation_id=operation.id)
+        record(
+            user,
+            AuditAction.create,
+            operation,
+            {"reporting_periods": [None, [p.label for p in created]]},
+            summary=_("Reporting periods opened"),
+            operation_id=operation.id,
+        )
     db.session.commit()
     return created
 
@@ -252,18 +347,28 @@ def set_period_closed(user: User, period: ReportingPeriod, closed: bool, reason:
         _require(bool(reason), _("Say why the period is reopened."), "reason")
     _require(len(reason) <= 250, _("At most 250 characters."), "reason")
     period.closed_at = utcnow() if closed else None
-    record(user, AuditAction.update, period, {"closed": [not closed, closed], "reason": [None, reason or None]},
-           summary=_("Period %(label)s closed", label=period.label) if closed else
-           _("Period %(label)s reopened", label=period.label), operation_id=period.operation_id)
+    record(
+        user,
+        AuditAction.update,
+        period,
+        {"closed": [not closed, closed], "reason": [None, reason or None]},
+        summary=_("Period %(label)s closed", label=period.label)
+        if closed
+        else _("Period %(label)s reopened", label=period.label),
+        operation_id=period.operation_id,
+    )
     db.session.commit()
     return period
 
 
 # --- reports -------------------------------------------------------------------------------------------------
 
+
 def project_targets(project_id: int) -> dict[tuple[int, int, str], float]:
-    return {(t.indicator_id, t.admin_area_id, t.disaggregation): t.value for t in db.session.scalars(
-        sa.select(Target).where(Target.project_id == project_id))}
+    return {
+        (t.indicator_id, t.admin_area_id, t.disaggregation): t.value
+        for t in db.session.scalars(sa.select(Target).where(Target.project_id == project_id))
+    }
 
 
 def history(project_id: int, before: date) -> dict[tuple[int, int], list[float]]:
@@ -273,9 +378,14 @@ def history(project_id: int, before: date) -> dict[tuple[int, int], list[float]]
         sa.select(ReportValue.indicator_id, ReportValue.admin_area_id, ReportValue.value)
         .join(ReportingPeriod, ReportingPeriod.id == ReportValue.period_id)
         .join(Report, Report.id == ReportValue.report_id)
-        .where(ReportValue.project_id == project_id, ReportValue.disaggregation == "",
-               ReportingPeriod.start_date < before, Report.state != ReportState.returned)
-        .order_by(ReportingPeriod.start_date))
+        .where(
+            ReportValue.project_id == project_id,
+            ReportValue.disaggregation == "",
+            ReportingPeriod.start_date < before,
+            Report.state != ReportState.returned,
+        )
+        .order_by(ReportingPeriod.start_date)
+    )
     found: dict[tuple[int, int], list[float]] = {}
     for indicator_id, area_id, value in rows:
         found.setdefault((indicator_id, area_id), []).append(value)
@@ -283,12 +393,18 @@ def history(project_id: int, before: date) -> dict[tuple[int, int], list[float]]
 
 
 def facts_of(indicators: Iterable[Indicator]) -> dict[int, core.IndicatorFacts]:
-    return {i.id: core.IndicatorFacts(i.id, i.type.value, i.aggregation.value, tuple(i.disaggregation or ()))
-            for i in indicators}
+    return {
+        i.id: core.IndicatorFacts(i.id, i.type.value, i.aggregation.value, tuple(i.disaggregation or ()))
+        for i in indicators
+    }
 
 
-def check_values(project: Project, period: ReportingPeriod, entries: Sequence[core.Entry],
-                 targets: dict[tuple[int, int, str], float] | None = None) -> tuple[list[core.Entry], list[core.Issue]]:
+def check_values(
+    project: Project,
+    period: ReportingPeriod,
+    entries: Sequence[core.Entry],
+    targets: dict[tuple[int, int, str], float] | None = None,
+) -> tuple[list[core.Entry], list[core.Issue]]:
     """The entries (with totals completed from their breakdowns) and every issue the checks find, against the
     project's stored targets (or `targets`, e.g. those an import is about to save)."""
     targets = project_targets(project.id) if targets is None else targets
@@ -301,9 +417,14 @@ def check_values(project: Project, period: ReportingPeriod, entries: Sequence[co
         _require(entry.value <= MAX_VALUE, _("Enter a number between 0 and %(max)s.", max="1e12"), field)
     facts = facts_of(indicators.values())
     entries = completed_totals(entries, facts)
-    issues = core.check_report(entries, facts, targets=targets, history=history(project.id, period.start_date),
-                               period=(period.start_date, period.end_date),
-                               project_dates=(project.start_date, project.end_date))
+    issues = core.check_report(
+        entries,
+        facts,
+        targets=targets,
+        history=history(project.id, period.start_date),
+        period=(period.start_date, period.end_date),
+        project_dates=(project.start_date, project.end_date),
+    )
     return entries, issues
 
 
@@ -312,44 +433,63 @@ def _report_for(project: Project, period: ReportingPeriod) -> Report | None:
 
 
 def _check_open(period: ReportingPeriod) -> None:
-    _require(not period.closed, _("The period %(label)s is closed: ask a coordinator to reopen it.",
-                                  label=period.label), "period_id")
+    _require(
+        not period.closed,
+        _("The period %(label)s is closed: ask a coordinator to reopen it.", label=period.label),
+        "period_id",
+    )
 
 
-def save_report(user: User, project: Project, period: ReportingPeriod, entries: Sequence[core.Entry], *,
-                comment: str = "", need_id: int | None = None, confirm: bool = False, submit: bool = False,
-                commit: bool = True) -> tuple[Report, list[core.Issue]]:
+def save_report(
+    user: User,
+    project: Project,
+    period: ReportingPeriod,
+    entries: Sequence[core.Entry],
+    *,
+    comment: str = "",
+    need_id: int | None = None,
+    confirm: bool = False,
+    submit: bool = False,
+    commit: bool = True,
+) -> tuple[Report, list[core.Issue]]:
     """Save a project's values for a period (replacing the report's values), optionally submitting it.
 
     Raises PermissionDenied, ValidationError (errors per value field) or WarningsToConfirm when a check warns
     and `confirm` is False. Returns the report and the warnings confirmed."""
     if not can_report(user, project):
         raise PermissionDenied(_("Only %(org)s reports on this project.", org=project.organisation.label))
-    _require(period.operation_id == project.operation_id, _("This period belongs to another operation."),
-             "period_id")
+    _require(period.operation_id == project.operation_id, _("This period belongs to another operation."), "period_id")
     _check_open(period)
     report = _report_for(project, period)
     if report is not None and not report.editable:
-        raise ValidationError(_("This report is %(state)s: it can no longer be changed.", state=report.state_label),
-                              "period_id")
+        raise ValidationError(
+            _("This report is %(state)s: it can no longer be changed.", state=report.state_label), "period_id"
+        )
     comment = (comment or "").strip()
     _require(len(comment) <= 5000, _("At most 5000 characters."), "comment")
     if need_id is not None:
         need = db.session.get(Need, need_id)
-        _require(need is not None and need.operation_id == project.operation_id and need.archived_at is None,
-                 _("Unknown need."), "need_id")
+        _require(
+            need is not None and need.operation_id == project.operation_id and need.archived_at is None,
+            _("Unknown need."),
+            "need_id",
+        )
     entries, issues = check_values(project, period, entries)
     errors = [i for i in issues if i.severity == ERROR]
     if errors:
-        raise ValidationError(issue_message(errors[0]), value_field(errors[0].key),
-                              errors={value_field(i.key): issue_message(i) for i in errors})
+        raise ValidationError(
+            issue_message(errors[0]),
+            value_field(errors[0].key),
+            errors={value_field(i.key): issue_message(i) for i in errors},
+        )
     warnings = [i for i in issues if i.severity != ERROR]
     if warnings and not confirm:
         raise WarningsToConfirm(warnings)
     creating = report is None
     if creating:
-        report = Report(operation_id=project.operation_id, project_id=project.id, period_id=period.id,
-                        state=ReportState.draft)
+        report = Report(
+            operation_id=project.operation_id, project_id=project.id, period_id=period.id, state=ReportState.draft
+        )
         db.session.add(report)
         db.session.flush()
         old_values: dict = {}
@@ -360,13 +500,28 @@ def save_report(user: User, project: Project, period: ReportingPeriod, entries: 
     if old_values != new_values:
         db.session.execute(sa.delete(ReportValue).where(ReportValue.report_id == report.id))
         if new_values:
-            db.session.execute(sa.insert(ReportValue), [
-                {"report_id": report.id, "operation_id": project.operation_id, "project_id": project.id,
-                 "period_id": period.id, "indicator_id": key[0], "admin_area_id": key[1], "disaggregation": key[2],
-                 "value": value, "approved": False} for key, value in new_values.items()])
+            db.session.execute(
+                sa.insert(ReportValue),
+                [
+                    {
+                        "report_id": report.id,
+                        "operation_id": project.operation_id,
+                        "project_id": project.id,
+                        "period_id": period.id,
+                        "indicator_id": key[0],
+                        "admin_area_id": key[1],
+                        "disaggregation": key[2],
+                        "value": value,
+                        "approved": False,
+                    }
+                    for key, value in new_values.items()
+                ],
+            )
         changed = sorted({*old_values, *new_values} - {k for k in old_values if old_values[k] == new_values.get(k)})
-        changes["values"] = [{value_field(k): old_values.get(k) for k in changed},
-                             {value_field(k): new_values.get(k) for k in changed}]
+        changes["values"] = [
+            {value_field(k): old_values.get(k) for k in changed},
+            {value_field(k): new_values.get(k) for k in changed},
+        ]
         db.session.expire(report, ["values"])
     for field, value in (("comment", comment), ("need_id", need_id)):
         if getattr(report, field) != value:
@@ -376,8 +531,14 @@ def save_report(user: User, project: Project, period: ReportingPeriod, entries: 
         changes["warnings_confirmed"] = [None, sorted({i.code for i in warnings})]
     report.updated_at, report.updated_by_id = utcnow(), user.id
     if changes or creating:
-        record(user, AuditAction.create if creating else AuditAction.update, report, changes,
-               summary=f"{project.title} · {period.label}", operation_id=project.operation_id)
+        record(
+            user,
+            AuditAction.create if creating else AuditAction.update,
+            report,
+            changes,
+            summary=f"{project.title} · {period.label}",
+            operation_id=project.operation_id,
+        )
     if submit:
         _submit(user, report)
     if commit:
@@ -387,8 +548,9 @@ def save_report(user: User, project: Project, period: ReportingPeriod, entries: 
 
 def _submit(user: User, report: Report) -> None:
     _require(report.state in EDITABLE_STATES, _("This report is %(state)s.", state=report.state_label), "state")
-    has_values = db.session.scalar(sa.select(sa.func.count()).select_from(ReportValue).where(
-        ReportValue.report_id == report.id))
+    has_values = db.session.scalar(
+        sa.select(sa.func.count()).select_from(ReportValue).where(ReportValue.report_id == report.id)
+    )
     _require(bool(has_values), _("Enter at least one value before submitting."), "state")
     _set_state(user, report, ReportState.submitted)
     report.submitted_at = utcnow()
@@ -400,8 +562,14 @@ def _set_state(user: User, report: Report, state: ReportState, comment: str | No
         changes["review_comment"] = [report.review_comment or None, comment]
         report.review_comment = comment
     report.state = state
-    record(user, AuditAction.update, report, changes,
-           summary=f"{report.project.title} · {report.period.label}", operation_id=report.operation_id)
+    record(
+        user,
+        AuditAction.update,
+        report,
+        changes,
+        summary=f"{report.project.title} · {report.period.label}",
+        operation_id=report.operation_id,
+    )
 
 
 def submit_report(user: User, report: Report) -> Report:
@@ -442,38 +610,67 @@ def review_report(user: User, report: Report, approve: bool, comment: str = "") 
 
 # --- needs met by results ------------------------------------------------------------------------------------
 
+
 def update_needs(user: User | None, operation: Operation, *, commit: bool = True) -> dict[int, float]:
     """Recompute what approved results delivered against the operation's needs (see core.distribute), store it
     and move needs to partially met / met (open needs only move forward; closed needs stay closed; a need whose
     delivery fell back — a report was returned — goes back to open or partially met). Returns need id ->
     delivered."""
     need_rows = db.session.execute(
-        sa.select(Need.id, ResourceType.code, AdminArea.path, Need.quantity, Need.priority, Need.start_date,
-                  Need.end_date, Need.status)
-        .join(ResourceType, ResourceType.id == Need.resource_type_id).join(AdminArea, AdminArea.id == Need.admin_area_id)
-        .where(Need.operation_id == operation.id, Need.archived_at.is_(None))).all()
-    needs = [core.NeedFacts(r.id, r.code, r.path, float(r.quantity), int(r.priority), r.start_date, r.end_date)
-             for r in need_rows]
+        sa.select(
+            Need.id,
+            ResourceType.code,
+            AdminArea.path,
+            Need.quantity,
+            Need.priority,
+            Need.start_date,
+            Need.end_date,
+            Need.status,
+        )
+        .join(ResourceType, ResourceType.id == Need.resource_type_id)
+        .join(AdminArea, AdminArea.id == Need.admin_area_id)
+        .where(Need.operation_id == operation.id, Need.archived_at.is_(None))
+    ).all()
+    needs = [
+        core.NeedFacts(r.id, r.code, r.path, float(r.quantity), int(r.priority), r.start_date, r.end_date)
+        for r in need_rows
+    ]
     delivery_rows = db.session.execute(
-        sa.select(ResourceType.code, AdminArea.path, sa.func.sum(ReportValue.value), ReportingPeriod.start_date,
-                  ReportingPeriod.end_date, Report.need_id)
+        sa.select(
+            ResourceType.code,
+            AdminArea.path,
+            sa.func.sum(ReportValue.value),
+            ReportingPeriod.start_date,
+            ReportingPeriod.end_date,
+            Report.need_id,
+        )
         .select_from(ReportValue)
         .join(Indicator, Indicator.id == ReportValue.indicator_id)
         .join(ResourceType, ResourceType.id == Indicator.resource_type_id)
         .join(AdminArea, AdminArea.id == ReportValue.admin_area_id)
         .join(ReportingPeriod, ReportingPeriod.id == ReportValue.period_id)
         .join(Report, Report.id == ReportValue.report_id)
-        .where(ReportValue.operation_id == operation.id, ReportValue.approved.is_(True),
-               ReportValue.disaggregation == "", Indicator.aggregation == Aggregation.sum,
-               ReportValue.project_id.not_in(_linked_project_ids(operation.id) or [0]))
-        .group_by(ResourceType.code, AdminArea.path, ReportingPeriod.start_date, ReportingPeriod.end_date,
-                  Report.need_id)
-        .order_by(ReportingPeriod.start_date, AdminArea.path, Report.need_id)).all()
-    deliveries = [core.Delivery(code, path, float(total), start, end, need_id)
-                  for code, path, total, start, end, need_id in delivery_rows]
+        .where(
+            ReportValue.operation_id == operation.id,
+            ReportValue.approved.is_(True),
+            ReportValue.disaggregation == "",
+            Indicator.aggregation == Aggregation.sum,
+            ReportValue.project_id.not_in(_linked_project_ids(operation.id) or [0]),
+        )
+        .group_by(
+            ResourceType.code, AdminArea.path, ReportingPeriod.start_date, ReportingPeriod.end_date, Report.need_id
+        )
+        .order_by(ReportingPeriod.start_date, AdminArea.path, Report.need_id)
+    ).all()
+    deliveries = [
+        core.Delivery(code, path, float(total), start, end, need_id)
+        for code, path, total, start, end, need_id in delivery_rows
+    ]
     delivered = core.distribute(needs, deliveries)
-    stored = {d.need_id: d for d in db.session.scalars(sa.select(NeedDelivery).where(
-        NeedDelivery.operation_id == operation.id))}
+    stored = {
+        d.need_id: d
+        for d in db.session.scalars(sa.select(NeedDelivery).where(NeedDelivery.operation_id == operation.id))
+    }
     now = utcnow()
     for row in need_rows:
         amount = round(delivered.get(row.id, 0.0), 9)
@@ -486,15 +683,24 @@ def update_needs(user: User | None, operation: Operation, *, commit: bool = True
         status = row.status
         if status is NeedStatus.closed:
             continue
-        wanted = (NeedStatus.met if amount >= row.quantity - 1e-9 else
-                  NeedStatus.partially_met if amount > 0 else NeedStatus.open)
+        wanted = (
+            NeedStatus.met
+            if amount >= row.quantity - 1e-9
+            else NeedStatus.partially_met
+            if amount > 0
+            else NeedStatus.open
+        )
         # A need someone marked partially met or met by hand keeps its status unless results changed.
         if wanted != status and (amount != previous_amount or status is NeedStatus.open):
             need = db.session.get(Need, row.id)
             need.status = wanted
-            record(user, AuditAction.update, need, {"status": [status.value, wanted.value],
-                                                    "delivered": [previous_amount, amount]},
-                   summary=need.title)
+            record(
+                user,
+                AuditAction.update,
+                need,
+                {"status": [status.value, wanted.value], "delivered": [previous_amount, amount]},
+                summary=need.title,
+            )
     if commit:
         db.session.commit()
     return delivered

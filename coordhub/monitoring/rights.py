@@ -1,6 +1,7 @@
 """Rights over monitoring (built on coordhub.auth.rights): coordinators keep the indicator library, the periods
 and the sector leads; partners report and set targets for their own organisation's projects only; coordinators
 and the sector's lead organisation review; sensitive projects' results are seen as the projects are."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -39,8 +40,11 @@ def can_report(user: User, project: Project) -> bool:
 
 
 def lead_organisation_id(operation_id: int, sector_id: int) -> int | None:
-    return db.session.scalar(sa.select(SectorLead.organisation_id).where(
-        SectorLead.operation_id == operation_id, SectorLead.sector_id == sector_id))
+    return db.session.scalar(
+        sa.select(SectorLead.organisation_id).where(
+            SectorLead.operation_id == operation_id, SectorLead.sector_id == sector_id
+        )
+    )
 
 
 def can_review(user: User, report: Report) -> bool:
@@ -51,9 +55,12 @@ def can_review(user: User, report: Report) -> bool:
         return False
     if user.role in MANAGERS:
         return True
-    return (user.role is Role.focal_point and user.organisation_id != project.organisation_id
-            and user.organisation_id == lead_organisation_id(project.operation_id, project.sector_id)
-            and rights.can_see_details(user, project))
+    return (
+        user.role is Role.focal_point
+        and user.organisation_id != project.organisation_id
+        and user.organisation_id == lead_organisation_id(project.operation_id, project.sector_id)
+        and rights.can_see_details(user, project)
+    )
 
 
 def can_reopen(user: User, report: Report) -> bool:

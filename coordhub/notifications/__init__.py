@@ -2,6 +2,7 @@
 
 Other modules tell users about something with `notify(event, users, ...)` (see operations.notify), or with
 the helpers of `events` (alerts, allocations, jobs, accounts) that also work out who must be told."""
+
 from __future__ import annotations
 
 

@@ -1,4 +1,5 @@
 """`coordhub send-digests` and `coordhub send-mail`: commands for cron or an RQ scheduler."""
+
 from __future__ import annotations
 
 import json
@@ -8,10 +9,18 @@ from flask.cli import with_appcontext
 
 
 @click.command("send-digests")
-@click.option("--period", type=click.Choice(["daily", "weekly"]), required=True,
-              help="Which digest: run daily ones once a day, weekly ones once a week.")
-@click.option("--send/--no-send", default=True, show_default=True,
-              help="Also deliver the outbox now (else the next delivery job or `coordhub send-mail` does).")
+@click.option(
+    "--period",
+    type=click.Choice(["daily", "weekly"]),
+    required=True,
+    help="Which digest: run daily ones once a day, weekly ones once a week.",
+)
+@click.option(
+    "--send/--no-send",
+    default=True,
+    show_default=True,
+    help="Also deliver the outbox now (else the next delivery job or `coordhub send-mail` does).",
+)
 @with_appcontext
 def send_digests_command(period: str, send: bool) -> None:
     """Put each user's pending notices of the period in one digest e-mail. Idempotent: a second run in the same

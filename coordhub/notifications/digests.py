@@ -1,5 +1,6 @@
 """Daily and weekly digests: each user's pending notices grouped by kind, one line per thing, one e-mail per
 period (running the command twice sends it once)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ USERS_PER_BATCH = 200
 class PendingNotice:
     """A notice shown in a digest, as present.show() reads it (light: no ORM identity map)."""
 
-    __slots__ = ("id", "user_id", "event", "subject_type", "subject_id", "params", "actor_id", "created_at", "actor")
+    __slots__ = ("id", "user_id", "event", "subject_type", "subject_id", "params", "actor_id", "created_at", "actor")  # noqa: RUF023 (positional order)
 
     def __init__(self, *values) -> None:
         for name, value in zip(self.__slots__, values):
@@ -37,19 +38,27 @@ def _completed(plans: dict[int, list]) -> dict[int, list]:
     table = Notification.__table__
     full: dict[int, tuple] = {}
     for start in range(0, len(ids), 5000):
-        for row in db.session.execute(sa.select(*[table.c[name] for name in PendingNotice.__slots__[:-1]]).where(
-                table.c.id.in_(ids[start:start + 5000]))):
+        for row in db.session.execute(
+            sa.select(*[table.c[name] for name in PendingNotice.__slots__[:-1]]).where(
+                table.c.id.in_(ids[start : start + 5000])
+            )
+        ):
             full[row.id] = tuple(row)
     actor_ids = {values[6] for values in full.values() if values[6] is not None}
     actors = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(actor_ids)))} if actor_ids else {}
-    return {uid: [(event, [(PendingNotice(*full[n.id], actors.get(full[n.id][6])), count) for n, count in lines], more)
-                  for event, lines, more in planned] for uid, planned in plans.items()}
+    return {
+        uid: [
+            (event, [(PendingNotice(*full[n.id], actors.get(full[n.id][6])), count) for n, count in lines], more)
+            for event, lines, more in planned
+        ]
+        for uid, planned in plans.items()
+    }
 
 
 @dataclass
 class DigestLine:
     shown: Shown
-    updates: int     # notices about the same thing folded into this line
+    updates: int  # notices about the same thing folded into this line
     url: str
 
 
@@ -89,9 +98,14 @@ def plan(notifications: list) -> list[tuple[Event, list[tuple[object, int]], int
 
 def groups(user: User, planned: list, subjects: Subjects) -> list[DigestGroup]:
     """The planned lines as `user` may read them, in the current locale."""
-    return [DigestGroup(str(EVENT_LABELS[event]), [
-        DigestLine(show(user, n, subjects), count, open_url(n.id))
-        for n, count in lines], more) for event, lines, more in planned]
+    return [
+        DigestGroup(
+            str(EVENT_LABELS[event]),
+            [DigestLine(show(user, n, subjects), count, open_url(n.id)) for n, count in lines],
+            more,
+        )
+        for event, lines, more in planned
+    ]
 
 
 def send_digests(period: Frequency | str, now: datetime | None = None) -> dict:
@@ -104,8 +118,9 @@ def send_digests(period: Frequency | str, now: datetime | None = None) -> dict:
     now = now or utcnow()
     key = period_key(period, now)
     pending = sa.and_(Notification.email == period, Notification.digested_at.is_(None))
-    user_ids = db.session.scalars(sa.select(Notification.user_id).where(pending).distinct()
-                                  .order_by(Notification.user_id)).all()
+    user_ids = db.session.scalars(
+        sa.select(Notification.user_id).where(pending).distinct().order_by(Notification.user_id)
+    ).all()
     counts = {"users": 0, "notices": 0, "skipped": 0}
     subjects = Subjects()  # shared by the batches: an alert in many users' digests is loaded once
     session = db.session()
@@ -113,7 +128,7 @@ def send_digests(period: Frequency | str, now: datetime | None = None) -> dict:
     try:
         with links():
             for start in range(0, len(user_ids), USERS_PER_BATCH):
-                _batch(user_ids[start:start + USERS_PER_BATCH], period, key, now, counts, subjects)
+                _batch(user_ids[start : start + USERS_PER_BATCH], period, key, now, counts, subjects)
     finally:
         session.expire_on_commit = expire
     return counts
@@ -123,15 +138,19 @@ def _batch(batch: list[int], period: Frequency, key: str, now: datetime, counts:
     """The digests of some users, in one transaction."""
     pending = sa.and_(Notification.email == period, Notification.digested_at.is_(None))
     keys = {uid: f"{period.value}:{uid}:{key}" for uid in batch}
-    done = set(db.session.scalars(sa.select(OutboxMessage.dedupe_key).where(
-        OutboxMessage.dedupe_key.in_(list(keys.values())))))
+    done = set(
+        db.session.scalars(sa.select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(list(keys.values()))))
+    )
     users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(batch)))}
     # Plain rows, not ORM objects: a batch may hold a hundred thousand notices; the shown ones are completed below.
     table = Notification.__table__
-    rows = db.session.execute(sa.select(table.c.id, table.c.user_id, table.c.event, table.c.subject_type,
-                                        table.c.subject_id, table.c.created_at).where(
-        pending, Notification.user_id.in_(batch), Notification.created_at <= now)
-        .order_by(table.c.user_id, table.c.created_at, table.c.id)).all()
+    rows = db.session.execute(
+        sa.select(
+            table.c.id, table.c.user_id, table.c.event, table.c.subject_type, table.c.subject_id, table.c.created_at
+        )
+        .where(pending, Notification.user_id.in_(batch), Notification.created_at <= now)
+        .order_by(table.c.user_id, table.c.created_at, table.c.id)
+    ).all()
     mine: dict[int, list] = {}
     for row in rows:
         mine.setdefault(row.user_id, []).append(row)
@@ -149,18 +168,30 @@ def _batch(batch: list[int], period: Frequency, key: str, now: datetime, counts:
             continue
         with force_locale(_locale(user)):
             shown = groups(user, plans[uid], subjects)
-            subject = (_("Your daily coordhub digest: %(n)d notices", n=len(mine[uid]))
-                       if period is Frequency.daily else
-                       _("Your weekly coordhub digest: %(n)d notices", n=len(mine[uid])))
-            mails.append(_outbox_row(user, subject, "digest", {
-                "groups": shown, "period": period, "inbox_url": external_url("notifications.inbox")},
-                external_url("notifications.unsubscribe", token=unsubscribe_token(uid, None)), keys[uid]))
+            subject = (
+                _("Your daily coordhub digest: %(n)d notices", n=len(mine[uid]))
+                if period is Frequency.daily
+                else _("Your weekly coordhub digest: %(n)d notices", n=len(mine[uid]))
+            )
+            mails.append(
+                _outbox_row(
+                    user,
+                    subject,
+                    "digest",
+                    {"groups": shown, "period": period, "inbox_url": external_url("notifications.inbox")},
+                    external_url("notifications.unsubscribe", token=unsubscribe_token(uid, None)),
+                    keys[uid],
+                )
+            )
         counts["users"] += 1
         counts["notices"] += len(mine[uid])
     if mails:
         db.session.execute(sa.insert(OutboxMessage.__table__), mails)
     for chunk_start in range(0, len(digested), 5000):
-        db.session.execute(sa.update(Notification).where(
-            Notification.id.in_(digested[chunk_start:chunk_start + 5000])).values(digested_at=now)
-            .execution_options(synchronize_session=False))
+        db.session.execute(
+            sa.update(Notification)
+            .where(Notification.id.in_(digested[chunk_start : chunk_start + 5000]))
+            .values(digested_at=now)
+            .execution_options(synchronize_session=False)
+        )
     db.session.commit()

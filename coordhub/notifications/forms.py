@@ -1,4 +1,5 @@
 """The notification settings form (one choice per event, sectors and admin areas) and the unsubscribe button."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -10,10 +11,10 @@ from coordhub.notifications.models import EVENT_LABELS, FREQUENCY_LABELS, Event
 
 
 class SettingsForm(FlaskForm):
-    sector_ids = SelectMultipleField(_l("Only these sectors"), coerce=int,
-                                     description=_l("None chosen: every sector."))
-    area_ids = SelectMultipleField(_l("Only these admin areas (and everything below them)"), coerce=int,
-                                   description=_l("None chosen: every area."))
+    sector_ids = SelectMultipleField(_l("Only these sectors"), coerce=int, description=_l("None chosen: every sector."))
+    area_ids = SelectMultipleField(
+        _l("Only these admin areas (and everything below them)"), coerce=int, description=_l("None chosen: every area.")
+    )
     submit = SubmitField(_l("Save"))
 
     @property
@@ -22,9 +23,15 @@ class SettingsForm(FlaskForm):
 
 
 for _event in Event:
-    setattr(SettingsForm, f"event_{_event.value}", SelectField(
-        EVENT_LABELS[_event], validators=[DataRequired()],
-        choices=[(f.value, label) for f, label in FREQUENCY_LABELS.items()]))
+    setattr(
+        SettingsForm,
+        f"event_{_event.value}",
+        SelectField(
+            EVENT_LABELS[_event],
+            validators=[DataRequired()],
+            choices=[(f.value, label) for f, label in FREQUENCY_LABELS.items()],
+        ),
+    )
 
 
 class UnsubscribeForm(FlaskForm):

@@ -1,5 +1,6 @@
 """Background e-mail delivery: a job that empties the outbox, started after every commit that wrote to it
 (RQ when REDIS_URL is set, a thread otherwise; see coordhub.jobs), so a save never waits for SMTP."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa

@@ -1,9 +1,11 @@
 """E-mail: rendering notices and digests in the recipient's language, the signed unsubscribe links, the stored
 outbox and its delivery over SMTP with retries (never from a request: see coordhub.notifications.jobs)."""
+
 from __future__ import annotations
 
 import logging
 import smtplib
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from email.header import Header
 from email.mime.multipart import MIMEMultipart
@@ -11,8 +13,6 @@ from email.mime.text import MIMEText
 from email.utils import formatdate, make_msgid
 
 import sqlalchemy as sa
-from contextlib import contextmanager
-
 from flask import current_app, g, has_request_context, url_for
 from flask_babel import force_locale, get_locale
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -28,6 +28,7 @@ ALL_EVENTS = "all"
 
 
 # --- links -------------------------------------------------------------------------------------------
+
 
 def external_url(endpoint: str, **values) -> str:
     """An absolute link for an e-mail, on MAIL_BASE_URL (the public address) when set, else on the current
@@ -89,19 +90,37 @@ def _locale(user: User) -> str:
 
 def _headers(unsubscribe_url: str) -> dict:
     # RFC 8058 one-click: the mail client POSTs "List-Unsubscribe=One-Click" to the link, without cookies.
-    return {"List-Unsubscribe": f"<{unsubscribe_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "Auto-Submitted": "auto-generated"}
+    return {
+        "List-Unsubscribe": f"<{unsubscribe_url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "Auto-Submitted": "auto-generated",
+    }
 
 
-def _outbox_row(user: User, subject: str, template: str, context: dict, unsubscribe_url: str,
-                dedupe_key: str | None = None) -> dict:
-    context = dict(context, user=user, unsubscribe_url=unsubscribe_url, get_locale=get_locale,
-                   settings_url=external_url("notifications.settings"))
-    return {"user_id": user.id, "to_address": user.email, "subject": subject[:300],
-            "text_body": _render(f"notifications/email/{template}.txt", context),
-            "html_body": _render(f"notifications/email/{template}.html", context),
-            "headers": _headers(unsubscribe_url), "dedupe_key": dedupe_key, "status": OutboxStatus.pending,
-            "attempts": 0, "next_attempt_at": utcnow(), "last_error": "", "created_at": utcnow()}
+def _outbox_row(
+    user: User, subject: str, template: str, context: dict, unsubscribe_url: str, dedupe_key: str | None = None
+) -> dict:
+    context = dict(
+        context,
+        user=user,
+        unsubscribe_url=unsubscribe_url,
+        get_locale=get_locale,
+        settings_url=external_url("notifications.settings"),
+    )
+    return {
+        "user_id": user.id,
+        "to_address": user.email,
+        "subject": subject[:300],
+        "text_body": _render(f"notifications/email/{template}.txt", context),
+        "html_body": _render(f"notifications/email/{template}.html", context),
+        "headers": _headers(unsubscribe_url),
+        "dedupe_key": dedupe_key,
+        "status": OutboxStatus.pending,
+        "attempts": 0,
+        "next_attempt_at": utcnow(),
+        "last_error": "",
+        "created_at": utcnow(),
+    }
 
 
 def _render(name: str, context: dict) -> str:
@@ -118,14 +137,21 @@ def queue_immediate(pairs: list[tuple[User, Notification]]) -> None:
         for user, n in pairs:
             with force_locale(_locale(user)):
                 shown = show(user, n, subjects)
-                rows.append(_outbox_row(user, shown.sentence, "notice", {
-                    "shown": shown, "open_url": open_url(n.id)},
-                    external_url("notifications.unsubscribe", token=unsubscribe_token(user.id, n.event))))
+                rows.append(
+                    _outbox_row(
+                        user,
+                        shown.sentence,
+                        "notice",
+                        {"shown": shown, "open_url": open_url(n.id)},
+                        external_url("notifications.unsubscribe", token=unsubscribe_token(user.id, n.event)),
+                    )
+                )
     if rows:
         db.session.execute(sa.insert(OutboxMessage.__table__), rows)
 
 
 # --- delivery ------------------------------------------------------------------------------------------
+
 
 def _connect() -> smtplib.SMTP:
     config = current_app.config
@@ -161,9 +187,12 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def _due(now: datetime, size: int) -> list[OutboxMessage]:
-    query = (sa.select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.pending,
-                                            OutboxMessage.next_attempt_at <= now)
-             .order_by(OutboxMessage.id).limit(size))
+    query = (
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.pending, OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.id)
+        .limit(size)
+    )
     if db.engine.dialect.name == "postgresql":  # two deliverers at once never send one message twice
         query = query.with_for_update(skip_locked=True)
     return list(db.session.scalars(query))
@@ -223,4 +252,3 @@ def _close(server) -> None:
             server.quit()
         except (OSError, smtplib.SMTPException):
             pass
-

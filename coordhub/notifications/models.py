@@ -1,4 +1,5 @@
 """Notices for users (in-app, and the e-mail they choose), their subscriptions, and the stored e-mail outbox."""
+
 from __future__ import annotations
 
 import enum
@@ -13,17 +14,17 @@ from coordhub.registry.models import enum_column, utcnow
 
 
 class Event(enum.Enum):
-    alert_raised = "alert_raised"                  # a new or reopened overlap alert about my organisation
-    alert_changed = "alert_changed"                # a state change or comment on it
+    alert_raised = "alert_raised"  # a new or reopened overlap alert about my organisation
+    alert_changed = "alert_changed"  # a state change or comment on it
     allocation_published = "allocation_published"  # a run published with assignments for my organisation
-    assignment_declined = "assignment_declined"    # to the operation's coordinators
-    report_due = "report_due"                      # monitoring (sent by coordhub.monitoring through notify())
+    assignment_declined = "assignment_declined"  # to the operation's coordinators
+    report_due = "report_due"  # monitoring (sent by coordhub.monitoring through notify())
     report_late = "report_late"
     report_returned = "report_returned"
-    job_done = "job_done"                          # a background job finished or failed: to who started it
-    account_changed = "account_changed"            # my account or one of my API tokens changed
-    owner_message = "owner_message"                # someone asks about my organisation's sensitive entry
-    owner_reply = "owner_reply"                    # the owner of a hidden entry answered my message
+    job_done = "job_done"  # a background job finished or failed: to who started it
+    account_changed = "account_changed"  # my account or one of my API tokens changed
+    owner_message = "owner_message"  # someone asks about my organisation's sensitive entry
+    owner_reply = "owner_reply"  # the owner of a hidden entry answered my message
 
 
 EVENT_LABELS = {
@@ -48,21 +49,30 @@ class Frequency(enum.Enum):
     weekly = "weekly"
 
 
-FREQUENCY_LABELS = {Frequency.off: _l("no e-mail"), Frequency.immediate: _l("e-mail at once"),
-                    Frequency.daily: _l("daily digest"), Frequency.weekly: _l("weekly digest")}
+FREQUENCY_LABELS = {
+    Frequency.off: _l("no e-mail"),
+    Frequency.immediate: _l("e-mail at once"),
+    Frequency.daily: _l("daily digest"),
+    Frequency.weekly: _l("weekly digest"),
+}
 # What a user gets by e-mail before choosing: at once for what asks for an answer or concerns security,
 # a daily digest for the (possibly many) overlap alerts.
-DEFAULT_FREQUENCY = {event: Frequency.immediate for event in Event} | {
-    Event.alert_raised: Frequency.daily, Event.alert_changed: Frequency.daily, Event.job_done: Frequency.off}
+DEFAULT_FREQUENCY = dict.fromkeys(Event, Frequency.immediate) | {
+    Event.alert_raised: Frequency.daily,
+    Event.alert_changed: Frequency.daily,
+    Event.job_done: Frequency.off,
+}
 DIGEST_PERIODS = (Frequency.daily, Frequency.weekly)
 
 subscription_sectors = sa.Table(
-    "notification_sectors", db.metadata,
+    "notification_sectors",
+    db.metadata,
     sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("sector_id", sa.ForeignKey("sectors.id", ondelete="CASCADE"), primary_key=True),
 )
 subscription_areas = sa.Table(
-    "notification_areas", db.metadata,
+    "notification_areas",
+    db.metadata,
     sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("admin_area_id", sa.ForeignKey("admin_areas.id", ondelete="CASCADE"), primary_key=True),
 )
@@ -83,8 +93,10 @@ class Notification(db.Model):
     reader may see the thing (sensitive entries redacted), from `event`, the subject and `params`."""
 
     __tablename__ = "notifications"
-    __table_args__ = (sa.Index("ix_notifications_user_read", "user_id", "read_at"),
-                      sa.Index("ix_notifications_digest", "email", "digested_at", "user_id"))
+    __table_args__ = (
+        sa.Index("ix_notifications_user_read", "user_id", "read_at"),
+        sa.Index("ix_notifications_digest", "email", "digested_at", "user_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
@@ -109,7 +121,7 @@ class Notification(db.Model):
 class OutboxStatus(enum.Enum):
     pending = "pending"
     sent = "sent"
-    failed = "failed"   # gave up after MAIL_MAX_ATTEMPTS
+    failed = "failed"  # gave up after MAIL_MAX_ATTEMPTS
 
 
 class OutboxMessage(db.Model):
@@ -127,8 +139,9 @@ class OutboxMessage(db.Model):
     headers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     # Digests: "<period>:<user>:<day or week>", so running the digest twice sends it once.
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
-    status: Mapped[OutboxStatus] = mapped_column(enum_column(OutboxStatus, "outbox_status"),
-                                                 default=OutboxStatus.pending)
+    status: Mapped[OutboxStatus] = mapped_column(
+        enum_column(OutboxStatus, "outbox_status"), default=OutboxStatus.pending
+    )
     attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str] = mapped_column(sa.String(500), default="")

@@ -1,4 +1,5 @@
 """Reading notices: a user's list and unread count."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -16,8 +17,14 @@ def notifications_of(user: User, unread_only: bool = False) -> sa.Select:
 
 
 def unread_count(user: User) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        )
+        or 0
+    )
 
 
 def safe_link(url: str) -> str | None:

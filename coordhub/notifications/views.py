@@ -1,5 +1,6 @@
 """Notification pages: the list (unread state, opened → read → the thing), settings, and the signed unsubscribe
 link that works without signing in."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -34,15 +35,21 @@ NAV_BADGES["notifications_unread"] = lambda: unread_count(current_user)
 @login_required
 def inbox():
     unread_only = request.args.get("unread") == "1"
-    page = db.paginate(notifications_of(current_user, unread_only), per_page=current_app.config["PAGE_SIZE"],
-                       error_out=False)
-    return render_template("notifications/inbox.html", page=page, rows=show_many(current_user, list(page.items)),
-                           unread_only=unread_only, action_form=ArchiveForm())
+    page = db.paginate(
+        notifications_of(current_user, unread_only), per_page=current_app.config["PAGE_SIZE"], error_out=False
+    )
+    return render_template(
+        "notifications/inbox.html",
+        page=page,
+        rows=show_many(current_user, list(page.items)),
+        unread_only=unread_only,
+        action_form=ArchiveForm(),
+    )
 
 
 @bp.route("/<id:notification_id>")
 @login_required
-def open(notification_id: int):  # noqa: A001  (the page's name in URLs)
+def open(notification_id: int):
     notification = db.session.get(Notification, notification_id)
     if notification is None or notification.user_id != current_user.id:
         abort(404)
@@ -62,12 +69,12 @@ def read_all():
 
 def _area_choices() -> list[tuple[int, str]]:
     operations = accessible_operations(current_user)
-    rows = db.session.scalars(sa.select(AdminArea).where(AdminArea.operation_id.in_([o.id for o in operations]))
-                              .order_by(AdminArea.path)).all()
+    rows = db.session.scalars(
+        sa.select(AdminArea).where(AdminArea.operation_id.in_([o.id for o in operations])).order_by(AdminArea.path)
+    ).all()
     several = len(operations) > 1
     names = {o.id: o.name for o in operations}
-    return [(a.id, ("\u2003" * a.level) + a.label + (f" · {names[a.operation_id]}" if several else ""))
-            for a in rows]
+    return [(a.id, ("\u2003" * a.level) + a.label + (f" · {names[a.operation_id]}" if several else "")) for a in rows]
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -79,22 +86,30 @@ def settings():
     if request.method == "GET":
         for event, frequency in ops.current_frequencies(current_user).items():
             form[f"event_{event.value}"].data = frequency.value
-        form.sector_ids.data = list(db.session.scalars(sa.select(subscription_sectors.c.sector_id).where(
-            subscription_sectors.c.user_id == current_user.id)))
-        form.area_ids.data = list(db.session.scalars(sa.select(subscription_areas.c.admin_area_id).where(
-            subscription_areas.c.user_id == current_user.id)))
+        form.sector_ids.data = list(
+            db.session.scalars(
+                sa.select(subscription_sectors.c.sector_id).where(subscription_sectors.c.user_id == current_user.id)
+            )
+        )
+        form.area_ids.data = list(
+            db.session.scalars(
+                sa.select(subscription_areas.c.admin_area_id).where(subscription_areas.c.user_id == current_user.id)
+            )
+        )
     if form.validate_on_submit():
         choices = {field.name.removeprefix("event_"): field.data for field in form.event_fields}
         try:
-            ops.save_subscriptions(current_user, current_user, choices, form.sector_ids.data or [],
-                                   form.area_ids.data or [])
+            ops.save_subscriptions(
+                current_user, current_user, choices, form.sector_ids.data or [], form.area_ids.data or []
+            )
         except DomainError as error:
             show_domain_error(form, error)
         else:
             flash(_("Notification settings saved."), "success")
             return redirect(url_for("notifications.settings"))
-    return render_template("notifications/settings.html", form=form,
-                           mail_enabled=bool(current_app.config.get("MAIL_SERVER"))), 422 if form.errors else 200
+    return render_template(
+        "notifications/settings.html", form=form, mail_enabled=bool(current_app.config.get("MAIL_SERVER"))
+    ), 422 if form.errors else 200
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])

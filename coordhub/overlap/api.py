@@ -1,4 +1,5 @@
 """/api/v1/alerts, /api/v1/clusters and /api/v1/gaps, with their part of the OpenAPI description."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -34,28 +35,48 @@ def serialise_alert(alert: OverlapAlert, user, with_events: bool = False) -> dic
     projects = []
     for side in (a, b):
         if side.visible:
-            projects.append({"id": side.project.id, "title": side.project.title,
-                             "organisation_id": side.project.organisation_id, "details_restricted": False})
+            projects.append(
+                {
+                    "id": side.project.id,
+                    "title": side.project.title,
+                    "organisation_id": side.project.organisation_id,
+                    "details_restricted": False,
+                }
+            )
         else:
             projects.append({"id": side.project.id, "sensitive": True, "details_restricted": True})
     body = {
-        "id": alert.id, "operation_id": alert.operation_id, "kind": alert.kind.value, "state": alert.state.value,
-        "resolution": alert.resolution.value if alert.resolution else None, "score": round(alert.score, 6) if full else None,
-        "sector_id": alert.sector_id, "shared_area": _area(alert.shared_area), "projects": projects,
+        "id": alert.id,
+        "operation_id": alert.operation_id,
+        "kind": alert.kind.value,
+        "state": alert.state.value,
+        "resolution": alert.resolution.value if alert.resolution else None,
+        "score": round(alert.score, 6) if full else None,
+        "sector_id": alert.sector_id,
+        "shared_area": _area(alert.shared_area),
+        "projects": projects,
         # Dates would tell something about a sensitive entry the user may not see.
         "overlap_start": _day(alert.overlap_start) if full else None,
         "overlap_end": _day(alert.overlap_end) if full else None,
         "days": alert.days if full else None,
         "counted_project_id": alert.counted_project_id if full else None,
         "explanation": explanation(user, alert),
-        "created_at": alert.created_at.isoformat() + "Z", "changed_at": alert.changed_at.isoformat() + "Z",
+        "created_at": alert.created_at.isoformat() + "Z",
+        "changed_at": alert.changed_at.isoformat() + "Z",
     }
     if with_events:
-        body["events"] = [{"at": e.at.isoformat() + "Z", "by_detection": e.by_detection,
-                           "user_id": None if author_hidden(user, alert, e) else e.user_id,
-                           "from_state": e.from_state.value if e.from_state else None, "to_state": e.to_state.value,
-                           "resolution": e.resolution.value if e.resolution else None, "comment": e.comment_text}
-                          for e in alert.events]
+        body["events"] = [
+            {
+                "at": e.at.isoformat() + "Z",
+                "by_detection": e.by_detection,
+                "user_id": None if author_hidden(user, alert, e) else e.user_id,
+                "from_state": e.from_state.value if e.from_state else None,
+                "to_state": e.to_state.value,
+                "resolution": e.resolution.value if e.resolution else None,
+                "comment": e.comment_text,
+            }
+            for e in alert.events
+        ]
     return body
 
 
@@ -71,8 +92,10 @@ def _alert(alert_id: int, user) -> OverlapAlert:
 def list_alerts(user):
     operation = operation_for(user)
     filters = AlertFilters.from_args(request.args)
-    return paginate(alert_query(operation, user, filters, inbox=request.args.get("inbox") in ("1", "true")),
-                    lambda alert: serialise_alert(alert, user))
+    return paginate(
+        alert_query(operation, user, filters, inbox=request.args.get("inbox") in ("1", "true")),
+        lambda alert: serialise_alert(alert, user),
+    )
 
 
 @api_route("/alerts/<id:alert_id>", methods=["GET"])
@@ -106,12 +129,19 @@ def list_clusters(user):
 
     def serialise(cluster: OverlapCluster) -> dict[str, Any]:
         view = cluster_views(user, [cluster])[0]
-        return {"id": cluster.id, "sector_id": cluster.sector_id, "area": _area(cluster.area),
-                "organisation_count": view.organisation_count, "organisations": view.organisations,
-                "sensitive_entries": view.hidden_entries, "project_ids": [p.id for p in view.projects],
-                "start_date": _day(view.window[0]) if view.window else None,
-                "end_date": _day(view.window[1]) if view.window else None,
-                "explanation": view.sentence}
+        return {
+            "id": cluster.id,
+            "sector_id": cluster.sector_id,
+            "area": _area(cluster.area),
+            "organisation_count": view.organisation_count,
+            "organisations": view.organisations,
+            "sensitive_entries": view.hidden_entries,
+            "project_ids": [p.id for p in view.projects],
+            "start_date": _day(view.window[0]) if view.window else None,
+            "end_date": _day(view.window[1]) if view.window else None,
+            "explanation": view.sentence,
+        }
+
     return paginate(query, serialise)
 
 
@@ -128,14 +158,29 @@ def read_gaps(user):
     matrix = gap_matrix(operation, user, level)
     cells = []
     for (sector_id, area_id), cell in sorted(matrix.cells.items()):
-        cells.append({"sector_id": sector_id, "area_id": area_id, "pcode": cell.area.pcode,
-                      "needs": cell.need_count, "need_quantity": cell.need_quantity,
-                      "activities": cell.activity_count, "organisations": cell.organisation_count,
-                      "capacities": cell.capacity_count, "linked": cell.linked_count, "gap": cell.is_gap})
-    return jsonify(level=level, levels=levels, sectors=[{"id": s.id, "code": s.code, "name": s.name}
-                                                         for s in matrix.sectors],
-                   areas=[_area(a) for a in matrix.areas], cells=cells, gaps=matrix.gap_count,
-                   needs_above_level=matrix.needs_above_level)
+        cells.append(
+            {
+                "sector_id": sector_id,
+                "area_id": area_id,
+                "pcode": cell.area.pcode,
+                "needs": cell.need_count,
+                "need_quantity": cell.need_quantity,
+                "activities": cell.activity_count,
+                "organisations": cell.organisation_count,
+                "capacities": cell.capacity_count,
+                "linked": cell.linked_count,
+                "gap": cell.is_gap,
+            }
+        )
+    return jsonify(
+        level=level,
+        levels=levels,
+        sectors=[{"id": s.id, "code": s.code, "name": s.name} for s in matrix.sectors],
+        areas=[_area(a) for a in matrix.areas],
+        cells=cells,
+        gaps=matrix.gap_count,
+        needs_above_level=matrix.needs_above_level,
+    )
 
 
 # --- the OpenAPI description ---------------------------------------------------------------------
@@ -148,8 +193,11 @@ ALERT_FILTERS = [
         ("area", {"type": "integer"}, "admin area id: alerts whose shared area is in it or below it"),
         ("organisation", {"type": "integer"}, "organisation id (either side)"),
         ("project", {"type": "integer"}, "project id (either side)"),
-        ("state", {"type": "string", "enum": ["active"] + [s.value for s in AlertState]},
-         "a state, or 'active' (open or acknowledged)"),
+        (
+            "state",
+            {"type": "string", "enum": ["active"] + [s.value for s in AlertState]},
+            "a state, or 'active' (open or acknowledged)",
+        ),
         ("kind", {"type": "string", "enum": [k.value for k in AlertKind]}, "kind of pair"),
         ("min_score", {"type": "number", "minimum": 0, "maximum": 1}, "lowest score"),
         ("unread", {"type": "string", "enum": ["0", "1"]}, "only alerts changed since you last read them"),
@@ -157,53 +205,116 @@ ALERT_FILTERS = [
     )
 ]
 ALERT_ID = {"name": "alert_id", "in": "path", "required": True, "schema": ID}
-SIDE = {"type": "object", "required": ["id", "details_restricted"], "properties": {
-    "id": {"type": "integer"}, "title": {"type": "string"}, "organisation_id": {"type": "integer"},
-    "sensitive": {"const": True}, "details_restricted": {"type": "boolean"}}}
-EVENT = {"type": "object", "required": ["at", "to_state", "comment", "by_detection"], "properties": {
-    "at": {"type": "string"}, "user_id": {"type": ["integer", "null"]}, "by_detection": {"type": "boolean"},
-    "from_state": {"type": ["string", "null"]}, "to_state": {"type": "string"},
-    "resolution": {"type": ["string", "null"]}, "comment": {"type": "string"}}}
-EXTRA_SCHEMAS.update({
-    "Alert": {"type": "object", "required": ["id", "kind", "state", "score", "shared_area", "projects", "explanation"],
-              "properties": {
-                  "id": {"type": "integer"}, "operation_id": {"type": "integer"},
-                  "kind": {"type": "string", "enum": [k.value for k in AlertKind]},
-                  "state": {"type": "string", "enum": [s.value for s in AlertState]},
-                  "resolution": {"type": ["string", "null"]},
-                  "score": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
-                  "sector_id": {"type": "integer"}, "shared_area": AREA,
-                  "projects": {"type": "array", "items": SIDE, "minItems": 2, "maxItems": 2},
-                  "overlap_start": NULLABLE_DATE, "overlap_end": NULLABLE_DATE,
-                  "days": {"type": ["integer", "null"]}, "counted_project_id": {"type": ["integer", "null"]},
-                  "explanation": {"type": "string"}, "created_at": {"type": "string"}, "changed_at": {"type": "string"},
-                  "events": {"type": "array", "items": EVENT}}},
-    "AlertTransition": {"type": "object", "additionalProperties": False, "required": ["state", "comment"],
+SIDE = {
+    "type": "object",
+    "required": ["id", "details_restricted"],
+    "properties": {
+        "id": {"type": "integer"},
+        "title": {"type": "string"},
+        "organisation_id": {"type": "integer"},
+        "sensitive": {"const": True},
+        "details_restricted": {"type": "boolean"},
+    },
+}
+EVENT = {
+    "type": "object",
+    "required": ["at", "to_state", "comment", "by_detection"],
+    "properties": {
+        "at": {"type": "string"},
+        "user_id": {"type": ["integer", "null"]},
+        "by_detection": {"type": "boolean"},
+        "from_state": {"type": ["string", "null"]},
+        "to_state": {"type": "string"},
+        "resolution": {"type": ["string", "null"]},
+        "comment": {"type": "string"},
+    },
+}
+EXTRA_SCHEMAS.update(
+    {
+        "Alert": {
+            "type": "object",
+            "required": ["id", "kind", "state", "score", "shared_area", "projects", "explanation"],
+            "properties": {
+                "id": {"type": "integer"},
+                "operation_id": {"type": "integer"},
+                "kind": {"type": "string", "enum": [k.value for k in AlertKind]},
+                "state": {"type": "string", "enum": [s.value for s in AlertState]},
+                "resolution": {"type": ["string", "null"]},
+                "score": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+                "sector_id": {"type": "integer"},
+                "shared_area": AREA,
+                "projects": {"type": "array", "items": SIDE, "minItems": 2, "maxItems": 2},
+                "overlap_start": NULLABLE_DATE,
+                "overlap_end": NULLABLE_DATE,
+                "days": {"type": ["integer", "null"]},
+                "counted_project_id": {"type": ["integer", "null"]},
+                "explanation": {"type": "string"},
+                "created_at": {"type": "string"},
+                "changed_at": {"type": "string"},
+                "events": {"type": "array", "items": EVENT},
+            },
+        },
+        "AlertTransition": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["state", "comment"],
+            "properties": {
+                "state": {"type": "string", "enum": [s.value for s in AlertState if s is not AlertState.closed]},
+                "resolution": {"type": ["string", "null"], "enum": [r.value for r in Resolution] + [None]},
+                "comment": {"type": "string", "minLength": 1, "maxLength": 2000},
+            },
+        },
+        "Cluster": {
+            "type": "object",
+            "required": ["id", "sector_id", "area", "organisation_count"],
+            "properties": {
+                "id": {"type": "integer"},
+                "sector_id": {"type": "integer"},
+                "area": AREA,
+                "organisation_count": {"type": "integer", "minimum": 3},
+                "organisations": {"type": "array", "items": {"type": "string"}},
+                "sensitive_entries": {"type": "integer"},
+                "project_ids": {"type": "array", "items": {"type": "integer"}},
+                "start_date": NULLABLE_DATE,
+                "end_date": NULLABLE_DATE,
+                "explanation": {"type": "string"},
+            },
+        },
+        "GapMatrix": {
+            "type": "object",
+            "required": ["level", "levels", "sectors", "areas", "cells"],
+            "properties": {
+                "level": {"type": "integer"},
+                "levels": {"type": "array", "items": {"type": "integer"}},
+                "sectors": {"type": "array", "items": {"type": "object"}},
+                "areas": {"type": "array", "items": AREA},
+                "cells": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["sector_id", "area_id", "gap"],
                         "properties": {
-                            "state": {"type": "string", "enum": [s.value for s in AlertState if s is not
-                                                                 AlertState.closed]},
-                            "resolution": {"type": ["string", "null"], "enum": [r.value for r in Resolution] + [None]},
-                            "comment": {"type": "string", "minLength": 1, "maxLength": 2000}}},
-    "Cluster": {"type": "object", "required": ["id", "sector_id", "area", "organisation_count"], "properties": {
-        "id": {"type": "integer"}, "sector_id": {"type": "integer"}, "area": AREA,
-        "organisation_count": {"type": "integer", "minimum": 3},
-        "organisations": {"type": "array", "items": {"type": "string"}},
-        "sensitive_entries": {"type": "integer"}, "project_ids": {"type": "array", "items": {"type": "integer"}},
-        "start_date": NULLABLE_DATE, "end_date": NULLABLE_DATE, "explanation": {"type": "string"}}},
-    "GapMatrix": {"type": "object", "required": ["level", "levels", "sectors", "areas", "cells"], "properties": {
-        "level": {"type": "integer"}, "levels": {"type": "array", "items": {"type": "integer"}},
-        "sectors": {"type": "array", "items": {"type": "object"}}, "areas": {"type": "array", "items": AREA},
-        "cells": {"type": "array", "items": {"type": "object", "required": ["sector_id", "area_id", "gap"],
-                                              "properties": {
-                                                  "sector_id": {"type": "integer"}, "area_id": {"type": "integer"},
-                                                  "pcode": {"type": "string"}, "needs": {"type": "integer"},
-                                                  "need_quantity": {"type": "number"},
-                                                  "activities": {"type": "integer"},
-                                                  "organisations": {"type": "integer"},
-                                                  "capacities": {"type": "integer"}, "linked": {"type": "integer"},
-                                                  "gap": {"type": "boolean"}}}},
-        "gaps": {"type": "integer"}, "needs_above_level": {"type": "integer"}}},
-})
+                            "sector_id": {"type": "integer"},
+                            "area_id": {"type": "integer"},
+                            "pcode": {"type": "string"},
+                            "needs": {"type": "integer"},
+                            "need_quantity": {"type": "number"},
+                            "activities": {"type": "integer"},
+                            "organisations": {"type": "integer"},
+                            "capacities": {"type": "integer"},
+                            "linked": {"type": "integer"},
+                            "gap": {"type": "boolean"},
+                        },
+                    },
+                },
+                "gaps": {"type": "integer"},
+                "needs_above_level": {"type": "integer"},
+            },
+        },
+    }
+)
+
+
 @api_route("/overlap-detection", methods=["POST"])
 def start_detection(user):
     """Full detection over the operation, always in a background job (as the alerts page starts it)."""
@@ -211,35 +322,65 @@ def start_detection(user):
     return job_accepted(job)
 
 
-EXTRA_PATHS.update({
-    "/overlap-detection": {"post": {
-        "summary": "Run full overlap detection over the operation (coordinators, administrators)",
-        "description": "Always a background job: answers 202 at once; the job's result holds the alert counts.",
-        "tags": ["overlaps"], "parameters": [PAGING[2]],
-        "responses": {"202": ACCEPTED, **_error_responses(401, 403, 404)}}},
-    "/alerts": {"get": {
-        "summary": "List overlap alerts you may see (coordinators: all; others: their organisation's)",
-        "tags": ["overlaps"], "parameters": PAGING + ALERT_FILTERS,
-        "responses": {"200": _json(_page(_ref("Alert"))), **_error_responses(401, 404)}}},
-    "/alerts/{alert_id}": {
-        "parameters": [ALERT_ID, PAGING[2]],
-        "get": {"summary": "Read an alert with its history", "tags": ["overlaps"],
-                "responses": {"200": _json(_ref("Alert")), **_error_responses(401, 404)}}},
-    "/alerts/{alert_id}/transition": {
-        "parameters": [ALERT_ID, PAGING[2]],
-        "post": {"summary": "Change an alert's state (acknowledged, resolved with a resolution, dismissed, open)",
-                 "tags": ["overlaps"],
-                 "requestBody": {"required": True, "content": {"application/json": {
-                     "schema": _ref("AlertTransition")}}},
-                 "responses": {"200": _json(_ref("Alert")), **_error_responses(400, 401, 403, 404, 422)}}},
-    "/clusters": {"get": {
-        "summary": "More than two organisations in one sector × admin area cell", "tags": ["overlaps"],
-        "parameters": PAGING + [{"name": "sector", "in": "query", "schema": {"type": "integer"}}],
-        "responses": {"200": _json(_page(_ref("Cluster"))), **_error_responses(401, 404)}}},
-    "/gaps": {"get": {
-        "summary": "The sector × admin area gap matrix at one admin level", "tags": ["overlaps"],
-        "parameters": [PAGING[2], {"name": "level", "in": "query", "schema": {"type": "integer", "minimum": 0,
-                                                                               "maximum": 20},
-                                   "description": "admin level (default 1)"}],
-        "responses": {"200": _json(_ref("GapMatrix")), **_error_responses(401, 404, 422)}}},
-})
+EXTRA_PATHS.update(
+    {
+        "/overlap-detection": {
+            "post": {
+                "summary": "Run full overlap detection over the operation (coordinators, administrators)",
+                "description": "Always a background job: answers 202 at once; the job's result holds the alert counts.",
+                "tags": ["overlaps"],
+                "parameters": [PAGING[2]],
+                "responses": {"202": ACCEPTED, **_error_responses(401, 403, 404)},
+            }
+        },
+        "/alerts": {
+            "get": {
+                "summary": "List overlap alerts you may see (coordinators: all; others: their organisation's)",
+                "tags": ["overlaps"],
+                "parameters": PAGING + ALERT_FILTERS,
+                "responses": {"200": _json(_page(_ref("Alert"))), **_error_responses(401, 404)},
+            }
+        },
+        "/alerts/{alert_id}": {
+            "parameters": [ALERT_ID, PAGING[2]],
+            "get": {
+                "summary": "Read an alert with its history",
+                "tags": ["overlaps"],
+                "responses": {"200": _json(_ref("Alert")), **_error_responses(401, 404)},
+            },
+        },
+        "/alerts/{alert_id}/transition": {
+            "parameters": [ALERT_ID, PAGING[2]],
+            "post": {
+                "summary": "Change an alert's state (acknowledged, resolved with a resolution, dismissed, open)",
+                "tags": ["overlaps"],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("AlertTransition")}}},
+                "responses": {"200": _json(_ref("Alert")), **_error_responses(400, 401, 403, 404, 422)},
+            },
+        },
+        "/clusters": {
+            "get": {
+                "summary": "More than two organisations in one sector × admin area cell",
+                "tags": ["overlaps"],
+                "parameters": PAGING + [{"name": "sector", "in": "query", "schema": {"type": "integer"}}],
+                "responses": {"200": _json(_page(_ref("Cluster"))), **_error_responses(401, 404)},
+            }
+        },
+        "/gaps": {
+            "get": {
+                "summary": "The sector × admin area gap matrix at one admin level",
+                "tags": ["overlaps"],
+                "parameters": [
+                    PAGING[2],
+                    {
+                        "name": "level",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 0, "maximum": 20},
+                        "description": "admin level (default 1)",
+                    },
+                ],
+                "responses": {"200": _json(_ref("GapMatrix")), **_error_responses(401, 404, 422)},
+            }
+        },
+    }
+)

@@ -53,8 +53,7 @@ OUTPUT_COLUMNS = ("activity_a", "activity_b", "score", "kind", "shared_pcode", "
 ACTIVITY_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # field: (header names, hashtag queries)
     "activity_id": (("activity_id", "id"), ("#activity+id", "#activity+code")),
-    "org": (("org", "organisation", "organization"), ("#org+acronym-impl", "#org+name-impl",
-                                                      "#org-type-impl")),
+    "org": (("org", "organisation", "organization"), ("#org+acronym-impl", "#org+name-impl", "#org-type-impl")),
     "sector": (("sector", "cluster"), ("#sector+name", "#sector")),
     "pcodes": (("pcodes", "pcode"), ("#loc+code",)),
     "activity_type": (("activity_type", "resource_type", "type"), ("#activity+type",)),
@@ -81,14 +80,12 @@ def _where(table: TextTable, number: int | None, column: str | None) -> str:
     return ", ".join(parts)
 
 
-def _unique_key(value: str, seen: dict[str, int], table: TextTable, number: int, column: str,
-                what: str) -> str:
+def _unique_key(value: str, seen: dict[str, int], table: TextTable, number: int, column: str, what: str) -> str:
     """``value`` if it is filled in and not used on an earlier row (recorded in ``seen``)."""
     if not value:
         raise InputError(f"{_where(table, number, column)}: the {what} is empty")
     if value in seen:
-        raise InputError(f"{_where(table, number, column)}: {what} {value!r} already used on "
-                         f"row {seen[value]}")
+        raise InputError(f"{_where(table, number, column)}: {what} {value!r} already used on row {seen[value]}")
     seen[value] = number
     return value
 
@@ -99,8 +96,7 @@ def _parse_date(text: str, table: TextTable, number: int, column: str) -> date |
     try:
         return date.fromisoformat(text[:10] if len(text) > 10 and text[10] in "T " else text)
     except ValueError:
-        raise InputError(f"{_where(table, number, column)}: {text!r} is not a date "
-                         "(write YYYY-MM-DD)") from None
+        raise InputError(f"{_where(table, number, column)}: {text!r} is not a date (write YYYY-MM-DD)") from None
 
 
 def _parse_period(text: str | None) -> tuple[date, date] | None:
@@ -128,8 +124,10 @@ def read_activities(path: Path, table: TextTable | None = None) -> list[Activity
     admin_columns = _admin_code_columns(table) if columns["pcodes"] is None else []
     missing = [c for c in REQUIRED if columns[c] is None and not (c == "pcodes" and admin_columns)]
     if missing:
-        raise InputError(f"{table.source}: missing column{'s' if len(missing) > 1 else ''} "
-                         f"{', '.join(missing)} (found: {', '.join(h for h in table.headers if h)})")
+        raise InputError(
+            f"{table.source}: missing column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)} (found: {', '.join(h for h in table.headers if h)})"
+        )
     seen: dict[str, int] = {}
     activities = []
     for raw, number in zip(table.rows, table.row_numbers):
@@ -140,15 +138,27 @@ def read_activities(path: Path, table: TextTable | None = None) -> list[Activity
             return "" if i is None else row[i]
 
         activity_id = _unique_key(value("activity_id"), seen, table, number, "activity_id", "id")
-        pcodes = value("pcodes") if columns["pcodes"] is not None else next(
-            (row[i] for i in reversed(admin_columns) if row[i]), "")
+        pcodes = (
+            value("pcodes")
+            if columns["pcodes"] is not None
+            else next((row[i] for i in reversed(admin_columns) if row[i]), "")
+        )
         start = _parse_date(value("start"), table, number, "start")
         end = _parse_date(value("end"), table, number, "end")
         try:
-            activities.append(Activity(
-                id=activity_id, organisation=value("org"), sector=value("sector"), pcodes=pcodes,
-                activity_type=value("activity_type"), start=start, end=end, title=value("title"),
-                implementing_partners=value("implementing_partners")))
+            activities.append(
+                Activity(
+                    id=activity_id,
+                    organisation=value("org"),
+                    sector=value("sector"),
+                    pcodes=pcodes,
+                    activity_type=value("activity_type"),
+                    start=start,
+                    end=end,
+                    title=value("title"),
+                    implementing_partners=value("implementing_partners"),
+                )
+            )
         except InvalidInput as error:
             column = {"organisation": "org"}.get(error.field, error.field)
             raise InputError(f"{_where(table, number, column)}: {error}") from None
@@ -172,11 +182,15 @@ def read_areas(path: Path) -> list[AdminArea]:
         try:
             level = int(level_text) if level_text else 0
         except ValueError:
-            raise InputError(f"{_where(table, number, 'level')}: {level_text!r} is not a whole "
-                             "number") from None
-        areas.append(AdminArea(pcode=pcode, parent_pcode=row[parent_col] if parent_col is not None
-                               else None, name=row[name_col] if name_col is not None else "",
-                               level=level))
+            raise InputError(f"{_where(table, number, 'level')}: {level_text!r} is not a whole number") from None
+        areas.append(
+            AdminArea(
+                pcode=pcode,
+                parent_pcode=row[parent_col] if parent_col is not None else None,
+                name=row[name_col] if name_col is not None else "",
+                level=level,
+            )
+        )
     return areas
 
 
@@ -190,21 +204,47 @@ def _read_or_fail(read, path: Path):
 
 
 @click.command("overlaps")
-@click.argument("activities_file", metavar="ACTIVITIES",
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--areas", "areas_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Admin areas: pcode, parent_pcode, name, level (.csv or .xlsx).")
-@click.option("--min-score", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True,
-              help="Leave out pairs scoring lower (complementary pairs score at most 0.4).")
-@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the pairs to this CSV file instead of stdout.")
-@click.option("--period", help="Reporting period START:END (YYYY-MM-DD): an unknown start "
-              "is taken as START (default: unknown start = always).")
-@click.option("--format", "input_format", type=click.Choice(["activities", "3w"]),
-              default="activities", show_default=True,
-              help="'3w': an OCHA 3W file tagged with HXL (areas taken from its admin columns).")
-def overlaps_command(activities_file: Path, areas_file: Path | None, min_score: float,
-                     out_file: Path | None, period: str | None, input_format: str) -> None:
+@click.argument("activities_file", metavar="ACTIVITIES", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--areas",
+    "areas_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Admin areas: pcode, parent_pcode, name, level (.csv or .xlsx).",
+)
+@click.option(
+    "--min-score",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.0,
+    show_default=True,
+    help="Leave out pairs scoring lower (complementary pairs score at most 0.4).",
+)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the pairs to this CSV file instead of stdout.",
+)
+@click.option(
+    "--period",
+    help="Reporting period START:END (YYYY-MM-DD): an unknown start "
+    "is taken as START (default: unknown start = always).",
+)
+@click.option(
+    "--format",
+    "input_format",
+    type=click.Choice(["activities", "3w"]),
+    default="activities",
+    show_default=True,
+    help="'3w': an OCHA 3W file tagged with HXL (areas taken from its admin columns).",
+)
+def overlaps_command(
+    activities_file: Path,
+    areas_file: Path | None,
+    min_score: float,
+    out_file: Path | None,
+    period: str | None,
+    input_format: str,
+) -> None:
     """Find overlapping activities (same sector, related areas, intersecting dates) in files."""
     began = time.perf_counter()
     reporting_period = _parse_period(period)
@@ -223,26 +263,34 @@ def overlaps_command(activities_file: Path, areas_file: Path | None, min_score: 
     try:
         result = detect_overlaps(activities, areas, period=reporting_period, min_score=min_score)
     except InvalidInput as error:
-        source = areas_file.name if areas_file and error.field in ("pcode", "parent_pcode") else \
-            activities_file.name
+        source = areas_file.name if areas_file and error.field in ("pcode", "parent_pcode") else activities_file.name
         raise InputError(f"{source}: {error}") from None
     if not areas:
         click.echo("note: no admin areas given: P-codes are matched exactly only", err=True)
     elif result.unknown_pcodes:
         shown = ", ".join(sorted(result.unknown_pcodes)[:10])
-        click.echo(f"note: {len(result.unknown_pcodes)} P-codes not in the admin areas, "
-                   f"matched exactly only: {shown}", err=True)
+        click.echo(
+            f"note: {len(result.unknown_pcodes)} P-codes not in the admin areas, matched exactly only: {shown}",
+            err=True,
+        )
     if result.unplaced_activity_ids:
-        click.echo(f"note: {len(result.unplaced_activity_ids)} activities have no P-code: "
-                   f"{', '.join(result.unplaced_activity_ids[:10])}", err=True)
+        click.echo(
+            f"note: {len(result.unplaced_activity_ids)} activities have no P-code: "
+            f"{', '.join(result.unplaced_activity_ids[:10])}",
+            err=True,
+        )
 
     if out_file is not None:
         _write_atomically(out_file, result.overlaps)
     else:
         _write_pairs(sys.stdout, result.overlaps)
-    summary = {"activities": result.activity_count, "pairs": len(result.overlaps),
-               "clusters": len(result.clusters), "seconds": round(time.perf_counter() - began, 3),
-               "kinds": {kind.value: n for kind, n in result.overlaps.count_by_kind().items()}}
+    summary = {
+        "activities": result.activity_count,
+        "pairs": len(result.overlaps),
+        "clusters": len(result.clusters),
+        "seconds": round(time.perf_counter() - began, 3),
+        "kinds": {kind.value: n for kind, n in result.overlaps.count_by_kind().items()},
+    }
     click.echo(json.dumps(summary))
 
 
@@ -250,8 +298,17 @@ def _write_pairs(stream: io.TextIOBase, overlaps) -> None:
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(OUTPUT_COLUMNS)
     for o in overlaps:
-        writer.writerow((o.a.id, o.b.id, f"{o.score:.4f}", o.kind.value, o.shared_pcode,
-                         "" if o.days is None else o.days, o.explanation))
+        writer.writerow(
+            (
+                o.a.id,
+                o.b.id,
+                f"{o.score:.4f}",
+                o.kind.value,
+                o.shared_pcode,
+                "" if o.days is None else o.days,
+                o.explanation,
+            )
+        )
 
 
 def _write_atomically(path: Path, overlaps) -> None:

@@ -1,4 +1,5 @@
 """`coordhub detect-overlaps --operation NAME`: full overlap detection on an operation's stored projects."""
+
 from __future__ import annotations
 
 import json
@@ -20,7 +21,9 @@ def detect_overlaps_command(operation_name: str) -> None:
 
     operation = _operation_by_name(operation_name)
     counts = detect_operation(operation)
-    click.echo(f"{counts.projects} projects in '{operation.name}': {counts.pairs} overlapping pairs "
-               f"({counts.raised} new alerts, {counts.raised_again} raised again, {counts.closed} closed, "
-               f"{counts.kept_dismissed} still dismissed), {counts.clusters} clusters, {counts.seconds} s.")
+    click.echo(
+        f"{counts.projects} projects in '{operation.name}': {counts.pairs} overlapping pairs "
+        f"({counts.raised} new alerts, {counts.raised_again} raised again, {counts.closed} closed, "
+        f"{counts.kept_dismissed} still dismissed), {counts.clusters} clusters, {counts.seconds} s."
+    )
     click.echo(json.dumps(counts.as_dict()))

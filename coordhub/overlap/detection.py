@@ -6,6 +6,7 @@ sectors (only those) of their operation are loaded, the core's OverlapIndex says
 overlaps, and those projects' alerts are reconciled; the sectors' clusters are recomputed. Full detection does the same for a whole operation (CLI, background job, demo). Both write
 through `reconcile`, so they agree (tests/overlap/test_incremental.py proves it on random data).
 """
+
 from __future__ import annotations
 
 import os
@@ -19,21 +20,37 @@ from sqlalchemy.orm import Session as SessionBase
 from sqlalchemy.orm import aliased
 
 from coordhub.extensions import db
-from coordhub.overlap.core import Activity, OverlapIndex, OverlapKind, detect_overlaps
+from coordhub.overlap.core import Activity, Cluster, Overlap, OverlapIndex, OverlapKind, detect_overlaps
 from coordhub.overlap.core import AdminArea as CoreArea
-from coordhub.reading.areas import AreaTree as CoreAreaTree
-from coordhub.overlap.core import Cluster, Overlap
 from coordhub.overlap.core.explain import overlap_reason
 from coordhub.overlap.models import (
-    ACTIVE_STATES, AlertEvent, AlertKind, AlertState, OverlapAlert, OverlapCluster,
+    ACTIVE_STATES,
+    AlertEvent,
+    AlertKind,
+    AlertState,
+    OverlapAlert,
+    OverlapCluster,
 )
+from coordhub.reading.areas import AreaTree as CoreAreaTree
 from coordhub.registry.models import (
-    AdminArea, Operation, Organisation, Project, ResourceType, Sector, project_areas, project_partners, utcnow,
+    AdminArea,
+    Operation,
+    Organisation,
+    Project,
+    ResourceType,
+    Sector,
+    project_areas,
+    project_partners,
+    utcnow,
 )
 from coordhub.registry.signals import project_saved
 
-KINDS = {OverlapKind.OVERLAP: AlertKind.overlap, OverlapKind.COMPLEMENTARY: AlertKind.complementary,
-         OverlapKind.DUPLICATE_ENTRY: AlertKind.duplicate_entry, OverlapKind.DOUBLE_COUNT: AlertKind.double_count}
+KINDS = {
+    OverlapKind.OVERLAP: AlertKind.overlap,
+    OverlapKind.COMPLEMENTARY: AlertKind.complementary,
+    OverlapKind.DUPLICATE_ENTRY: AlertKind.duplicate_entry,
+    OverlapKind.DOUBLE_COUNT: AlertKind.double_count,
+}
 
 Progress = Callable[[float, str], None]
 
@@ -49,9 +66,9 @@ class DetectionCounts:
 
     projects: int = 0
     pairs: int = 0
-    raised: int = 0          # new alerts
-    raised_again: int = 0    # dismissed or closed alerts opened again
-    closed: int = 0          # active alerts whose pair no longer overlaps
+    raised: int = 0  # new alerts
+    raised_again: int = 0  # dismissed or closed alerts opened again
+    closed: int = 0  # active alerts whose pair no longer overlaps
     kept_dismissed: int = 0  # pairs found again but dismissed, with neither project changed since
     clusters: int = 0
     seconds: float = 0.0
@@ -101,16 +118,21 @@ def load_area_tree(operation_id: int) -> AreaTree:
     parent = aliased(AdminArea)
     rows = db.session.execute(
         sa.select(AdminArea.id, AdminArea.pcode, AdminArea.name, AdminArea.level, parent.pcode)
-        .outerjoin(parent, parent.id == AdminArea.parent_id).where(AdminArea.operation_id == operation_id)).all()
-    tree = AreaTree([CoreArea(pcode, parent_pcode, name, level) for _, pcode, name, level, parent_pcode in rows],
-                    {pcode: area_id for area_id, pcode, *_ in rows})
+        .outerjoin(parent, parent.id == AdminArea.parent_id)
+        .where(AdminArea.operation_id == operation_id)
+    ).all()
+    tree = AreaTree(
+        [CoreArea(pcode, parent_pcode, name, level) for _, pcode, name, level, parent_pcode in rows],
+        {pcode: area_id for area_id, pcode, *_ in rows},
+    )
     if stamp:
         _AREA_TREES[operation_id] = (stamp, tree)
     return tree
 
 
-def load_activities(operation_id: int, sector_ids: Iterable[int] | None = None,
-                    area_ids: Iterable[int] | None = None) -> tuple[list[Activity], dict[int, int]]:
+def load_activities(
+    operation_id: int, sector_ids: Iterable[int] | None = None, area_ids: Iterable[int] | None = None
+) -> tuple[list[Activity], dict[int, int]]:
     """The operation's live (not archived) projects as core activities, optionally of some sectors only, and
     optionally only those registered in one of `area_ids` (and anywhere else too).
 
@@ -123,38 +145,85 @@ def load_activities(operation_id: int, sector_ids: Iterable[int] | None = None,
     chosen = sa.select(Project.id).where(*where)
     if area_ids is not None:
         # Ids first (the index by area, then primary keys): the plan does not depend on the statistics.
-        around = sorted(set(db.session.scalars(sa.select(project_areas.c.project_id).where(
-            project_areas.c.admin_area_id.in_(sorted(area_ids))))))
+        around = sorted(
+            set(
+                db.session.scalars(
+                    sa.select(project_areas.c.project_id).where(project_areas.c.admin_area_id.in_(sorted(area_ids)))
+                )
+            )
+        )
         chosen = list(db.session.scalars(chosen.where(Project.id.in_(around)))) if around else []
         where.append(Project.id.in_(chosen))
     rows = db.session.execute(
-        sa.select(Project.id, Project.organisation_id, Organisation.acronym, Organisation.name, Project.sector_id,
-                  Sector.name, ResourceType.name, Project.start_date, Project.end_date, Project.title,
-                  Project.description, Project.target_group, Project.beneficiaries_targeted)
-        .join(Organisation, Organisation.id == Project.organisation_id).join(Sector, Sector.id == Project.sector_id)
-        .outerjoin(ResourceType, ResourceType.id == Project.resource_type_id).where(*where)
-        .order_by(Project.id)).all()
+        sa.select(
+            Project.id,
+            Project.organisation_id,
+            Organisation.acronym,
+            Organisation.name,
+            Project.sector_id,
+            Sector.name,
+            ResourceType.name,
+            Project.start_date,
+            Project.end_date,
+            Project.title,
+            Project.description,
+            Project.target_group,
+            Project.beneficiaries_targeted,
+        )
+        .join(Organisation, Organisation.id == Project.organisation_id)
+        .join(Sector, Sector.id == Project.sector_id)
+        .outerjoin(ResourceType, ResourceType.id == Project.resource_type_id)
+        .where(*where)
+        .order_by(Project.id)
+    ).all()
     pcodes: dict[int, list[str]] = defaultdict(list)
     for project_id, pcode in db.session.execute(
-            sa.select(project_areas.c.project_id, AdminArea.pcode)
-            .join(AdminArea, AdminArea.id == project_areas.c.admin_area_id)
-            .where(project_areas.c.project_id.in_(chosen))):
+        sa.select(project_areas.c.project_id, AdminArea.pcode)
+        .join(AdminArea, AdminArea.id == project_areas.c.admin_area_id)
+        .where(project_areas.c.project_id.in_(chosen))
+    ):
         pcodes[project_id].append(pcode)
     partners: dict[int, list[str]] = defaultdict(list)
     for project_id, organisation_id in db.session.execute(
-            sa.select(project_partners.c.project_id, project_partners.c.organisation_id)
-            .where(project_partners.c.project_id.in_(chosen))):
+        sa.select(project_partners.c.project_id, project_partners.c.organisation_id).where(
+            project_partners.c.project_id.in_(chosen)
+        )
+    ):
         partners[project_id].append(str(organisation_id))
     activities, sectors = [], {}
-    for (project_id, organisation_id, acronym, organisation_name, sector_id, sector_name, type_name, start, end,
-         title, description, target_group, beneficiaries) in rows:
+    for (
+        project_id,
+        organisation_id,
+        acronym,
+        organisation_name,
+        sector_id,
+        sector_name,
+        type_name,
+        start,
+        end,
+        title,
+        description,
+        target_group,
+        beneficiaries,
+    ) in rows:
         sectors[project_id] = sector_id
-        activities.append(Activity(
-            id=activity_id(project_id), organisation=str(organisation_id),
-            organisation_name=acronym or organisation_name, sector=sector_name, pcodes=tuple(sorted(pcodes[project_id])),
-            activity_type=type_name or "", start=start, end=end, title=title, description=description or "",
-            target_group=target_group or "", beneficiaries=beneficiaries,
-            implementing_partners=tuple(sorted(partners[project_id]))))
+        activities.append(
+            Activity(
+                id=activity_id(project_id),
+                organisation=str(organisation_id),
+                organisation_name=acronym or organisation_name,
+                sector=sector_name,
+                pcodes=tuple(sorted(pcodes[project_id])),
+                activity_type=type_name or "",
+                start=start,
+                end=end,
+                title=title,
+                description=description or "",
+                target_group=target_group or "",
+                beneficiaries=beneficiaries,
+                implementing_partners=tuple(sorted(partners[project_id])),
+            )
+        )
     return activities, sectors
 
 
@@ -165,6 +234,7 @@ def min_score() -> float:
 
 
 # --- dismissal memory ----------------------------------------------------------------------------
+
 
 def project_signature(project: Project) -> str:
     """What dismissal remembers of a project: sector, admin areas and dates."""
@@ -179,16 +249,24 @@ def pair_signature(alert: OverlapAlert) -> str:
 
 # --- writing alerts and clusters -----------------------------------------------------------------
 
+
 def _alert_values(overlap: Overlap, sectors: dict[int, int], tree: AreaTree) -> dict:
     counted = overlap.counted_activity_id
     return {
-        "organisation_a_id": int(overlap.a.organisation), "organisation_b_id": int(overlap.b.organisation),
-        "sector_id": sectors[int(overlap.a.id)], "shared_area_id": tree.ids[overlap.shared_pcode],
-        "relation": overlap.relation.value, "kind": KINDS[overlap.kind], "score": float(overlap.score),
-        "overlap_start": overlap.start, "overlap_end": overlap.end, "days": overlap.days,
+        "organisation_a_id": int(overlap.a.organisation),
+        "organisation_b_id": int(overlap.b.organisation),
+        "sector_id": sectors[int(overlap.a.id)],
+        "shared_area_id": tree.ids[overlap.shared_pcode],
+        "relation": overlap.relation.value,
+        "kind": KINDS[overlap.kind],
+        "score": float(overlap.score),
+        "overlap_start": overlap.start,
+        "overlap_end": overlap.end,
+        "days": overlap.days,
         "title_similarity": overlap.title_similarity,
         "counted_project_id": int(counted) if counted is not None else None,
-        "explanation": overlap.explanation, "explanation_reason": overlap_reason(overlap),
+        "explanation": overlap.explanation,
+        "explanation_reason": overlap_reason(overlap),
     }
 
 
@@ -201,8 +279,14 @@ def _event(alert: OverlapAlert, to_state: AlertState, key: str, now) -> None:
 RETURNING_ROWS = 2000
 
 
-def reconcile(operation_id: int, found: Iterable[Overlap], existing: Iterable[OverlapAlert],
-              sectors: dict[int, int], tree: AreaTree, counts: DetectionCounts) -> None:
+def reconcile(
+    operation_id: int,
+    found: Iterable[Overlap],
+    existing: Iterable[OverlapAlert],
+    sectors: dict[int, int],
+    tree: AreaTree,
+    counts: DetectionCounts,
+) -> None:
     """Make the stored alerts in `existing` (the scope looked at) match the pairs `found`.
 
     New pairs raise an open alert; found pairs update their alert's figures; a closed alert, or a dismissed
@@ -221,9 +305,20 @@ def reconcile(operation_id: int, found: Iterable[Overlap], existing: Iterable[Ov
         values = _alert_values(overlap, sectors, tree)
         alert = by_pair.get(pair)
         if alert is None:
-            new_rows.append({"operation_id": operation_id, "project_a_id": pair[0], "project_b_id": pair[1],
-                             "state": AlertState.open, "resolution": None, "dismissed_signature": None,
-                             "created_at": now, "changed_at": now, "detected_at": now, **values})
+            new_rows.append(
+                {
+                    "operation_id": operation_id,
+                    "project_a_id": pair[0],
+                    "project_b_id": pair[1],
+                    "state": AlertState.open,
+                    "resolution": None,
+                    "dismissed_signature": None,
+                    "created_at": now,
+                    "changed_at": now,
+                    "detected_at": now,
+                    **values,
+                }
+            )
             continue
         changed = {field: value for field, value in values.items() if getattr(alert, field) != value}
         if changed:
@@ -245,36 +340,63 @@ def reconcile(operation_id: int, found: Iterable[Overlap], existing: Iterable[Ov
             _event(alert, AlertState.closed, "no_longer_overlaps", now)
             counts.closed += 1
     if len(new_rows) <= RETURNING_ROWS:  # a save: a few new alerts, their ids straight from the INSERT
-        new_ids = db.session.scalars(sa.insert(OverlapAlert.__table__).returning(OverlapAlert.id),
-                                     new_rows).all() if new_rows else []
+        new_ids = (
+            db.session.scalars(sa.insert(OverlapAlert.__table__).returning(OverlapAlert.id), new_rows).all()
+            if new_rows
+            else []
+        )
     else:
         floor = db.session.scalar(sa.select(sa.func.max(OverlapAlert.id))) or 0
         db.session.execute(sa.insert(OverlapAlert.__table__), new_rows)
         # Every alert gets its first event when raised, so the new ones are those above the old highest id
         # without any (cheaper than RETURNING in parameter order, which doubles the insert on PostgreSQL).
-        new_ids = db.session.scalars(sa.select(OverlapAlert.id).where(
-            OverlapAlert.id > floor, OverlapAlert.operation_id == operation_id,
-            ~sa.exists().where(AlertEvent.alert_id == OverlapAlert.id))).all()
+        new_ids = db.session.scalars(
+            sa.select(OverlapAlert.id).where(
+                OverlapAlert.id > floor,
+                OverlapAlert.operation_id == operation_id,
+                ~sa.exists().where(AlertEvent.alert_id == OverlapAlert.id),
+            )
+        ).all()
     if new_rows:
-        db.session.execute(sa.insert(AlertEvent.__table__), [
-            {"alert_id": alert_id, "at": now, "user_id": None, "from_state": None, "to_state": AlertState.open,
-             "resolution": None, "comment": "raised"} for alert_id in new_ids])
+        db.session.execute(
+            sa.insert(AlertEvent.__table__),
+            [
+                {
+                    "alert_id": alert_id,
+                    "at": now,
+                    "user_id": None,
+                    "from_state": None,
+                    "to_state": AlertState.open,
+                    "resolution": None,
+                    "comment": "raised",
+                }
+                for alert_id in new_ids
+            ],
+        )
         counts.raised += len(new_rows)
     from coordhub.notifications.events import alerts_detected  # tell the organisations' users
 
     changed_now = [alert for alert in by_pair.values() if alert.changed_at == now]
-    alerts_detected(new_ids if new_rows else [],
-                    reopened=[a.id for a in changed_now if a.state is AlertState.open],
-                    closed=[a.id for a in changed_now if a.state is AlertState.closed])
+    alerts_detected(
+        new_ids if new_rows else [],
+        reopened=[a.id for a in changed_now if a.state is AlertState.open],
+        closed=[a.id for a in changed_now if a.state is AlertState.closed],
+    )
 
 
 def _cluster_key(sector_id, area_id, start, end, count, project_ids, linked_ids) -> tuple:
     return (sector_id, area_id, start, end, count, tuple(sorted(project_ids)), tuple(sorted(linked_ids)))
 
 
-def _store_clusters(operation_id: int, clusters: Iterable[Cluster], sector_ids: dict[str, int],
-                    tree: AreaTree, only_sectors: Iterable[int] | None, counts: DetectionCounts,
-                    only_areas: Iterable[int] | None = None) -> None:
+def _store_clusters(
+    operation_id: int,
+    clusters: Iterable[Cluster],
+    sector_ids: dict[str, int],
+    tree: AreaTree,
+    only_sectors: Iterable[int] | None,
+    counts: DetectionCounts,
+    only_areas: Iterable[int] | None = None,
+) -> None:
     """Make the stored clusters of the operation (or of some of its sectors only, in some areas only) the ones
     given: clusters that did not change are left alone, so a save rewrites only the few it touched."""
     query = sa.select(OverlapCluster).where(OverlapCluster.operation_id == operation_id)
@@ -282,15 +404,29 @@ def _store_clusters(operation_id: int, clusters: Iterable[Cluster], sector_ids: 
         query = query.where(OverlapCluster.sector_id.in_(list(only_sectors)))
     if only_areas is not None:
         query = query.where(OverlapCluster.admin_area_id.in_(sorted(only_areas)))
-    stored = {_cluster_key(c.sector_id, c.admin_area_id, c.start_date, c.end_date, c.organisation_count,
-                           c.project_ids, c.linked_project_ids): c for c in db.session.scalars(query)}
+    stored = {
+        _cluster_key(
+            c.sector_id,
+            c.admin_area_id,
+            c.start_date,
+            c.end_date,
+            c.organisation_count,
+            c.project_ids,
+            c.linked_project_ids,
+        ): c
+        for c in db.session.scalars(query)
+    }
     wanted = {}
     for cluster in clusters:
-        values = {"sector_id": sector_ids[cluster.sector], "admin_area_id": tree.ids[cluster.area.pcode],
-                  "start_date": cluster.start, "end_date": cluster.end,
-                  "organisation_count": cluster.organisation_count,
-                  "project_ids": sorted(int(i) for i in cluster.activity_ids),
-                  "linked_project_ids": sorted(int(i) for i in cluster.linked_activity_ids)}
+        values = {
+            "sector_id": sector_ids[cluster.sector],
+            "admin_area_id": tree.ids[cluster.area.pcode],
+            "start_date": cluster.start,
+            "end_date": cluster.end,
+            "organisation_count": cluster.organisation_count,
+            "project_ids": sorted(int(i) for i in cluster.activity_ids),
+            "linked_project_ids": sorted(int(i) for i in cluster.linked_activity_ids),
+        }
         wanted[_cluster_key(*values.values())] = values
     for key, cluster in stored.items():
         if key not in wanted:
@@ -320,7 +456,7 @@ ID_CHUNK = 5000
 
 def _chunks(ids: list[int]) -> Iterable[list[int]]:
     for start in range(0, len(ids), ID_CHUNK):
-        yield ids[start:start + ID_CHUNK]
+        yield ids[start : start + ID_CHUNK]
 
 
 def detect_for_projects(changed: dict[int, set[int]], left_areas: dict[int, set[str]] | None = None) -> DetectionCounts:
@@ -334,8 +470,11 @@ def detect_for_projects(changed: dict[int, set[int]], left_areas: dict[int, set[
     """
     counts = DetectionCounts()
     left_areas = left_areas or {}
-    projects = [project for chunk in _chunks(list(changed))
-                for project in db.session.scalars(sa.select(Project).where(Project.id.in_(chunk)))]
+    projects = [
+        project
+        for chunk in _chunks(list(changed))
+        for project in db.session.scalars(sa.select(Project).where(Project.id.in_(chunk)))
+    ]
     by_operation: dict[int, list[Project]] = defaultdict(list)
     for project in projects:
         by_operation[project.operation_id].append(project)
@@ -356,22 +495,32 @@ def detect_for_projects(changed: dict[int, set[int]], left_areas: dict[int, set[
         left = {s for p in group for s in changed[p.id]} - {p.sector_id for p in group}
         if left:
             old, old_sectors = load_activities(operation_id, left)
-            _store_clusters(operation_id, OverlapIndex(old, tree.areas, tree=tree.core).clusters(),
-                            _sector_names(old, old_sectors), tree, left, counts)
+            _store_clusters(
+                operation_id,
+                OverlapIndex(old, tree.areas, tree=tree.core).clusters(),
+                _sector_names(old, old_sectors),
+                tree,
+                left,
+                counts,
+            )
     return counts
 
 
 def _existing_alerts(project_ids: list[int]) -> list[OverlapAlert]:
     existing: dict[int, OverlapAlert] = {}
     for chunk in _chunks(project_ids):
-        for alert in db.session.scalars(sa.select(OverlapAlert).where(sa.or_(
-                OverlapAlert.project_a_id.in_(chunk), OverlapAlert.project_b_id.in_(chunk)))):
+        for alert in db.session.scalars(
+            sa.select(OverlapAlert).where(
+                sa.or_(OverlapAlert.project_a_id.in_(chunk), OverlapAlert.project_b_id.in_(chunk))
+            )
+        ):
             existing[alert.id] = alert
     return list(existing.values())
 
 
-def _detect_in_sectors(operation_id: int, group: list[Project], sector_ids: set[int], tree: AreaTree,
-                       counts: DetectionCounts) -> None:
+def _detect_in_sectors(
+    operation_id: int, group: list[Project], sector_ids: set[int], tree: AreaTree, counts: DetectionCounts
+) -> None:
     """The projects of `group` against their whole sectors; all the sectors' clusters recomputed."""
     activities, sectors = load_activities(operation_id, sector_ids)
     index = OverlapIndex(activities, tree.areas, min_score=min_score(), tree=tree.core)
@@ -393,8 +542,14 @@ def _detect_in_sectors(operation_id: int, group: list[Project], sector_ids: set[
     _store_clusters(operation_id, index.clusters(), _sector_names(activities, sectors), tree, sector_ids, counts)
 
 
-def _detect_around(operation_id: int, sector_id: int, group: list[Project], left_areas: dict[int, set[str]],
-                   tree: AreaTree, counts: DetectionCounts) -> bool:
+def _detect_around(
+    operation_id: int,
+    sector_id: int,
+    group: list[Project],
+    left_areas: dict[int, set[str]],
+    tree: AreaTree,
+    counts: DetectionCounts,
+) -> bool:
     """The projects of `group` (all of `sector_id`) against the projects that can overlap them, and the
     clusters of their cells (their sector in each area they are or were registered in). Loaded: the sector's
     projects registered in those areas, above or below them, and around the areas of every project of those
@@ -403,17 +558,26 @@ def _detect_around(operation_id: int, sector_id: int, group: list[Project], left
     Returns False, having written nothing, when a project of `group` is or was in a double count: that may
     change what other projects' clusters count elsewhere in the sector, which the caller then recomputes."""
     ids = [p.id for p in group]
-    cells = set(db.session.scalars(sa.select(project_areas.c.admin_area_id).where(
-        project_areas.c.project_id.in_(ids))))
+    cells = set(db.session.scalars(sa.select(project_areas.c.admin_area_id).where(project_areas.c.project_id.in_(ids))))
     cells |= {tree.ids[pcode] for p in group for pcode in left_areas.get(p.id, ()) if pcode in tree.ids}
     existing = _existing_alerts(ids)
     if any(alert.kind is AlertKind.double_count for alert in existing):
         return False
-    in_cells = sa.select(project_areas.c.project_id).join(Project, Project.id == project_areas.c.project_id).where(
-        project_areas.c.admin_area_id.in_(sorted(cells)), Project.sector_id == sector_id,
-        Project.operation_id == operation_id, Project.archived_at.is_(None))
-    member_areas = set(db.session.scalars(sa.select(project_areas.c.admin_area_id).distinct().where(
-        project_areas.c.project_id.in_(in_cells))))
+    in_cells = (
+        sa.select(project_areas.c.project_id)
+        .join(Project, Project.id == project_areas.c.project_id)
+        .where(
+            project_areas.c.admin_area_id.in_(sorted(cells)),
+            Project.sector_id == sector_id,
+            Project.operation_id == operation_id,
+            Project.archived_at.is_(None),
+        )
+    )
+    member_areas = set(
+        db.session.scalars(
+            sa.select(project_areas.c.admin_area_id).distinct().where(project_areas.c.project_id.in_(in_cells))
+        )
+    )
     activities, sectors = load_activities(operation_id, [sector_id], tree.around(cells | member_areas))
     index = OverlapIndex(activities, tree.areas, min_score=min_score(), tree=tree.core)
     counts.projects += len(activities)
@@ -461,6 +625,7 @@ def _forget_after_rollback(session) -> None:
 
 # --- full ----------------------------------------------------------------------------------------
 
+
 def detect_operation(operation: Operation, progress: Progress | None = None) -> DetectionCounts:
     """Full detection over every live project of `operation`; reconciles all its alerts and clusters.
 
@@ -488,11 +653,14 @@ def detect_operation(operation: Operation, progress: Progress | None = None) -> 
 
 def linked_project_ids(operation_id: int) -> set[int]:
     """Funders' reports duplicating their partners' (double counts not dismissed), left out of coverage."""
-    rows = db.session.execute(sa.select(OverlapAlert.project_a_id, OverlapAlert.project_b_id,
-                                        OverlapAlert.counted_project_id).where(
-        OverlapAlert.operation_id == operation_id, OverlapAlert.kind == AlertKind.double_count,
-        OverlapAlert.state.not_in([AlertState.dismissed, AlertState.closed]),
-        OverlapAlert.counted_project_id.is_not(None)))
+    rows = db.session.execute(
+        sa.select(OverlapAlert.project_a_id, OverlapAlert.project_b_id, OverlapAlert.counted_project_id).where(
+            OverlapAlert.operation_id == operation_id,
+            OverlapAlert.kind == AlertKind.double_count,
+            OverlapAlert.state.not_in([AlertState.dismissed, AlertState.closed]),
+            OverlapAlert.counted_project_id.is_not(None),
+        )
+    )
     return {b if counted == a else a for a, b, counted in rows}
 
 

@@ -1,4 +1,5 @@
 """The alert state-change form (shape only; overlap operations check the lifecycle and rights)."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -11,11 +12,16 @@ from coordhub.overlap.models import RESOLUTION_LABELS, STATE_LABELS
 
 class AlertStateForm(FlaskForm):
     state = SelectField(_l("New state"), validators=[DataRequired()])
-    resolution = SelectField(_l("How it was resolved"), validators=[Optional()],
-                             choices=[("", _l("— only when resolving —"))] + [
-                                 (r.value, label) for r, label in RESOLUTION_LABELS.items()])
-    comment = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=2000)],
-                            description=_l("Required: what was agreed, or why this is not an overlap."))
+    resolution = SelectField(
+        _l("How it was resolved"),
+        validators=[Optional()],
+        choices=[("", _l("— only when resolving —"))] + [(r.value, label) for r, label in RESOLUTION_LABELS.items()],
+    )
+    comment = TextAreaField(
+        _l("Comment"),
+        validators=[DataRequired(), Length(max=2000)],
+        description=_l("Required: what was agreed, or why this is not an overlap."),
+    )
     submit = SubmitField(_l("Change state"))
 
     def set_states(self, states) -> None:

@@ -1,4 +1,5 @@
 """Full overlap detection as a background job with progress (started from the alerts page)."""
+
 from __future__ import annotations
 
 from coordhub.extensions import db

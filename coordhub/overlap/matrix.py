@@ -1,4 +1,5 @@
 """The sector × admin-area gap matrix of an operation: unmet needs against the organisations present."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -15,7 +16,16 @@ from coordhub.overlap.core import Need as CoreNeed
 from coordhub.overlap.core.gaps import GapReport, find_gaps
 from coordhub.overlap.detection import activity_id, linked_project_ids, load_activities, load_area_tree
 from coordhub.registry.models import (
-    AdminArea, Capacity, Need, NeedStatus, Operation, Project, ProjectStatus, ResourceType, Sector, capacity_areas,
+    AdminArea,
+    Capacity,
+    Need,
+    NeedStatus,
+    Operation,
+    Project,
+    ProjectStatus,
+    ResourceType,
+    Sector,
+    capacity_areas,
 )
 from coordhub.registry.queries import details_visible_clause
 
@@ -30,7 +40,7 @@ class GapMatrix:
     levels: list[int]
     sectors: list[Sector]
     areas: list[AdminArea]
-    cells: dict[tuple[int, int], GapCell]   # (sector id, area id) -> cell
+    cells: dict[tuple[int, int], GapCell]  # (sector id, area id) -> cell
     needs_above_level: int
 
     def cell(self, sector: Sector, area: AdminArea) -> GapCell | None:
@@ -42,8 +52,14 @@ class GapMatrix:
 
 
 def levels_of(operation: Operation) -> list[int]:
-    return list(db.session.scalars(sa.select(AdminArea.level).where(AdminArea.operation_id == operation.id)
-                                   .distinct().order_by(AdminArea.level)))
+    return list(
+        db.session.scalars(
+            sa.select(AdminArea.level)
+            .where(AdminArea.operation_id == operation.id)
+            .distinct()
+            .order_by(AdminArea.level)
+        )
+    )
 
 
 def default_level(levels: list[int]) -> int:
@@ -56,13 +72,24 @@ def gap_matrix(operation: Operation, user: User, level: int) -> GapMatrix:
     are counted, each entry as one, but never named."""
     tree = load_area_tree(operation.id)
     activities, _sectors = load_activities(operation.id)
-    statuses = dict(db.session.execute(sa.select(Project.id, Project.status).where(
-        Project.operation_id == operation.id, Project.archived_at.is_(None))).all())
+    statuses = dict(
+        db.session.execute(
+            sa.select(Project.id, Project.status).where(
+                Project.operation_id == operation.id, Project.archived_at.is_(None)
+            )
+        ).all()
+    )
     hidden = set()
     if user.role not in (Role.admin, Role.coordinator):
-        hidden = set(db.session.scalars(sa.select(Project.id).where(
-            Project.operation_id == operation.id, Project.sensitive.is_(True),
-            Project.organisation_id != user.organisation_id)))
+        hidden = set(
+            db.session.scalars(
+                sa.select(Project.id).where(
+                    Project.operation_id == operation.id,
+                    Project.sensitive.is_(True),
+                    Project.organisation_id != user.organisation_id,
+                )
+            )
+        )
     present = []
     for activity in activities:
         project_id = int(activity.id)
@@ -70,43 +97,82 @@ def gap_matrix(operation: Operation, user: User, level: int) -> GapMatrix:
             continue
         if project_id in hidden:
             activity = type(activity)(
-                id=activity.id, organisation=f"sensitive-{project_id}", organisation_name=_("a sensitive entry"),
-                sector=activity.sector, pcodes=activity.pcodes, start=activity.start, end=activity.end)
+                id=activity.id,
+                organisation=f"sensitive-{project_id}",
+                organisation_name=_("a sensitive entry"),
+                sector=activity.sector,
+                pcodes=activity.pcodes,
+                start=activity.start,
+                end=activity.end,
+            )
         present.append(activity)
 
     pcode_of = {area_id: pcode for pcode, area_id in tree.ids.items()}
     sector_names = dict(db.session.execute(sa.select(Sector.id, Sector.name)).all())
-    needs = [CoreNeed(id=str(need_id), sector=sector_names[sector_id], pcodes=(pcode_of[area_id],), quantity=quantity)
-             for need_id, sector_id, area_id, quantity in db.session.execute(
-                 # A sensitive need the user may not see counts as a need, its quantity (hidden) as nothing.
-                 sa.select(Need.id, Need.sector_id, Need.admin_area_id,
-                           sa.case((details_visible_clause(Need, user), Need.quantity), else_=0.0)).where(
-                     Need.operation_id == operation.id, Need.archived_at.is_(None), Need.status.in_(UNMET_STATUSES)))]
+    needs = [
+        CoreNeed(id=str(need_id), sector=sector_names[sector_id], pcodes=(pcode_of[area_id],), quantity=quantity)
+        for need_id, sector_id, area_id, quantity in db.session.execute(
+            # A sensitive need the user may not see counts as a need, its quantity (hidden) as nothing.
+            sa.select(
+                Need.id,
+                Need.sector_id,
+                Need.admin_area_id,
+                sa.case((details_visible_clause(Need, user), Need.quantity), else_=0.0),
+            ).where(Need.operation_id == operation.id, Need.archived_at.is_(None), Need.status.in_(UNMET_STATUSES))
+        )
+    ]
     capacity_pcodes: dict[int, list[str]] = defaultdict(list)
     for capacity_id, area_id in db.session.execute(
-            sa.select(capacity_areas.c.capacity_id, capacity_areas.c.admin_area_id).join(
-                Capacity, Capacity.id == capacity_areas.c.capacity_id).where(Capacity.operation_id == operation.id)):
+        sa.select(capacity_areas.c.capacity_id, capacity_areas.c.admin_area_id)
+        .join(Capacity, Capacity.id == capacity_areas.c.capacity_id)
+        .where(Capacity.operation_id == operation.id)
+    ):
         capacity_pcodes[capacity_id].append(pcode_of[area_id])
-    capacities = [CoreCapacity(id=str(capacity_id), organisation=str(organisation_id), sector=sector_names[sector_id],
-                               pcodes=tuple(capacity_pcodes[capacity_id]), quantity=quantity)
-                  for capacity_id, organisation_id, sector_id, quantity in db.session.execute(
-                      sa.select(Capacity.id, Capacity.organisation_id, ResourceType.sector_id, Capacity.quantity)
-                      .join(ResourceType, ResourceType.id == Capacity.resource_type_id).where(
-                          Capacity.operation_id == operation.id, Capacity.archived_at.is_(None)))]
-    report: GapReport = find_gaps(present, tree.areas, level=level, needs=needs, capacities=capacities,
-                                  linked_activity_ids={activity_id(i) for i in linked_project_ids(operation.id)})
+    capacities = [
+        CoreCapacity(
+            id=str(capacity_id),
+            organisation=str(organisation_id),
+            sector=sector_names[sector_id],
+            pcodes=tuple(capacity_pcodes[capacity_id]),
+            quantity=quantity,
+        )
+        for capacity_id, organisation_id, sector_id, quantity in db.session.execute(
+            sa.select(Capacity.id, Capacity.organisation_id, ResourceType.sector_id, Capacity.quantity)
+            .join(ResourceType, ResourceType.id == Capacity.resource_type_id)
+            .where(Capacity.operation_id == operation.id, Capacity.archived_at.is_(None))
+        )
+    ]
+    report: GapReport = find_gaps(
+        present,
+        tree.areas,
+        level=level,
+        needs=needs,
+        capacities=capacities,
+        linked_activity_ids={activity_id(i) for i in linked_project_ids(operation.id)},
+    )
 
     sectors_by_name = {s.name: s for s in db.session.scalars(sa.select(Sector).order_by(Sector.name))}
-    areas_by_pcode = {a.pcode: a for a in db.session.scalars(sa.select(AdminArea).where(
-        AdminArea.operation_id == operation.id, AdminArea.level == level).order_by(AdminArea.path))}
+    areas_by_pcode = {
+        a.pcode: a
+        for a in db.session.scalars(
+            sa.select(AdminArea)
+            .where(AdminArea.operation_id == operation.id, AdminArea.level == level)
+            .order_by(AdminArea.path)
+        )
+    }
     cells = {}
     for (sector_name, pcode), cell in report.cells.items():
         sector, area = sectors_by_name.get(sector_name), areas_by_pcode.get(pcode)
         if sector is not None and area is not None:
             cells[(sector.id, area.id)] = cell
-    return GapMatrix(level=level, levels=levels_of(operation), sectors=list(sectors_by_name.values()),
-                     areas=list(areas_by_pcode.values()), cells=cells,
-                     needs_above_level=len(report.needs_above_level))
+    return GapMatrix(
+        level=level,
+        levels=levels_of(operation),
+        sectors=list(sectors_by_name.values()),
+        areas=list(areas_by_pcode.values()),
+        cells=cells,
+        needs_above_level=len(report.needs_above_level),
+    )
 
 
 def organisation_shade(cell: GapCell | None) -> str:

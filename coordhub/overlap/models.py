@@ -1,4 +1,5 @@
 """Stored overlap alerts between two projects, their history, per-user read marks, and clusters."""
+
 from __future__ import annotations
 
 import enum
@@ -15,16 +16,16 @@ from coordhub.registry.models import enum_column, utcnow
 class AlertKind(enum.Enum):
     overlap = "overlap"
     complementary = "complementary"
-    duplicate_entry = "duplicate_entry"   # one organisation registered the same work twice
-    double_count = "double_count"         # a funder and its implementing partner report one intervention
+    duplicate_entry = "duplicate_entry"  # one organisation registered the same work twice
+    double_count = "double_count"  # a funder and its implementing partner report one intervention
 
 
 class AlertState(enum.Enum):
     open = "open"
     acknowledged = "acknowledged"
     resolved = "resolved"
-    dismissed = "dismissed"   # "not an overlap": remembered until one of the two projects changes
-    closed = "closed"         # set by detection: the pair no longer overlaps
+    dismissed = "dismissed"  # "not an overlap": remembered until one of the two projects changes
+    closed = "closed"  # set by detection: the pair no longer overlaps
 
 
 class Resolution(enum.Enum):
@@ -33,21 +34,34 @@ class Resolution(enum.Enum):
     complementary = "complementary"
 
 
-KIND_LABELS = {AlertKind.overlap: _l("overlap"), AlertKind.complementary: _l("complementary"),
-               AlertKind.duplicate_entry: _l("duplicate entry"), AlertKind.double_count: _l("double count")}
-STATE_LABELS = {AlertState.open: _l("open"), AlertState.acknowledged: _l("acknowledged"),
-                AlertState.resolved: _l("resolved"), AlertState.dismissed: _l("dismissed (not an overlap)"),
-                AlertState.closed: _l("closed (no longer overlaps)")}
-RESOLUTION_LABELS = {Resolution.coordinated: _l("coordinated"), Resolution.merged: _l("merged"),
-                     Resolution.complementary: _l("complementary")}
+KIND_LABELS = {
+    AlertKind.overlap: _l("overlap"),
+    AlertKind.complementary: _l("complementary"),
+    AlertKind.duplicate_entry: _l("duplicate entry"),
+    AlertKind.double_count: _l("double count"),
+}
+STATE_LABELS = {
+    AlertState.open: _l("open"),
+    AlertState.acknowledged: _l("acknowledged"),
+    AlertState.resolved: _l("resolved"),
+    AlertState.dismissed: _l("dismissed (not an overlap)"),
+    AlertState.closed: _l("closed (no longer overlaps)"),
+}
+RESOLUTION_LABELS = {
+    Resolution.coordinated: _l("coordinated"),
+    Resolution.merged: _l("merged"),
+    Resolution.complementary: _l("complementary"),
+}
 # What detection writes in an event's comment (stored as the key, shown in the reader's language).
 SYSTEM_COMMENTS = {
     "raised": _l("Raised by overlap detection."),
-    "raised_again": _l("Raised again: one of the two projects changed its sector, admin areas or dates since the "
-                       "pair was dismissed."),
+    "raised_again": _l(
+        "Raised again: one of the two projects changed its sector, admin areas or dates since the pair was dismissed."
+    ),
     "overlaps_again": _l("The two projects overlap again."),
-    "no_longer_overlaps": _l("Closed by overlap detection: the two projects no longer overlap (a project was changed "
-                             "or archived)."),
+    "no_longer_overlaps": _l(
+        "Closed by overlap detection: the two projects no longer overlap (a project was changed or archived)."
+    ),
 }
 # States in which an alert still asks something of the two organisations.
 ACTIVE_STATES = (AlertState.open, AlertState.acknowledged)
@@ -78,7 +92,7 @@ class OverlapAlert(db.Model):
     relation: Mapped[str] = mapped_column(sa.String(10))  # how a's area relates to b's: same / contains / within
     kind: Mapped[AlertKind] = mapped_column(enum_column(AlertKind, "overlap_alert_kind"))
     score: Mapped[float] = mapped_column(sa.Float)
-    overlap_start: Mapped[date | None] = mapped_column(sa.Date)   # None: unbounded
+    overlap_start: Mapped[date | None] = mapped_column(sa.Date)  # None: unbounded
     overlap_end: Mapped[date | None] = mapped_column(sa.Date)
     days: Mapped[int | None] = mapped_column(sa.Integer)
     title_similarity: Mapped[float | None] = mapped_column(sa.Float)
@@ -88,8 +102,9 @@ class OverlapAlert(db.Model):
     # The sentence's reason code and parameters (overlap.core.explain.overlap_reason), rendered in the reader's
     # language; None for alerts written before it was kept.
     explanation_reason: Mapped[dict | None] = mapped_column(sa.JSON)
-    state: Mapped[AlertState] = mapped_column(enum_column(AlertState, "overlap_alert_state"),
-                                              default=AlertState.open, index=True)
+    state: Mapped[AlertState] = mapped_column(
+        enum_column(AlertState, "overlap_alert_state"), default=AlertState.open, index=True
+    )
     resolution: Mapped[Resolution | None] = mapped_column(enum_column(Resolution, "overlap_resolution"))
     # Both projects' sector, areas and dates when dismissed: the pair is raised again only if this changes.
     dismissed_signature: Mapped[str | None] = mapped_column(sa.String(2000))
@@ -103,8 +118,13 @@ class OverlapAlert(db.Model):
     project_b = relationship("Project", foreign_keys=[project_b_id])
     sector = relationship("Sector")
     shared_area = relationship("AdminArea")
-    events = relationship("AlertEvent", back_populates="alert", order_by="AlertEvent.id",
-                          cascade="all, delete-orphan", passive_deletes=True)
+    events = relationship(
+        "AlertEvent",
+        back_populates="alert",
+        order_by="AlertEvent.id",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
 
     @property
     def projects(self) -> tuple:
@@ -169,8 +189,9 @@ class AlertRead(db.Model):
     __tablename__ = "overlap_alert_reads"
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    alert_id: Mapped[int] = mapped_column(sa.ForeignKey("overlap_alerts.id", ondelete="CASCADE"), primary_key=True,
-                                          index=True)
+    alert_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("overlap_alerts.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     read_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -187,8 +208,8 @@ class OverlapCluster(db.Model):
     start_date: Mapped[date | None] = mapped_column(sa.Date)
     end_date: Mapped[date | None] = mapped_column(sa.Date)
     organisation_count: Mapped[int] = mapped_column(sa.Integer)
-    project_ids: Mapped[list] = mapped_column(sa.JSON, default=list)          # counted in coverage
-    linked_project_ids: Mapped[list] = mapped_column(sa.JSON, default=list)   # funders' double reports
+    project_ids: Mapped[list] = mapped_column(sa.JSON, default=list)  # counted in coverage
+    linked_project_ids: Mapped[list] = mapped_column(sa.JSON, default=list)  # funders' double reports
     detected_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     operation = relationship("Operation")

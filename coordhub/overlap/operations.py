@@ -1,4 +1,5 @@
 """The only code that changes overlap alerts by hand: state changes, read marks, starting full detection."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -32,8 +33,9 @@ def allowed_states(alert: OverlapAlert) -> tuple[AlertState, ...]:
     return TRANSITIONS[alert.state]
 
 
-def change_state(user: User, alert: OverlapAlert, state: str | AlertState, resolution: str | Resolution | None,
-                 comment: str) -> OverlapAlert:
+def change_state(
+    user: User, alert: OverlapAlert, state: str | AlertState, resolution: str | Resolution | None, comment: str
+) -> OverlapAlert:
     """Move an alert to `state` (with `resolution` when resolved), with a comment. Commits.
 
     Dismissing remembers both projects' sector, areas and dates: detection raises the pair again only when
@@ -42,15 +44,17 @@ def change_state(user: User, alert: OverlapAlert, state: str | AlertState, resol
     if not can_see_alert(user, alert):
         raise PermissionDenied(_("You cannot see this alert."))
     if not can_change_alert(user, alert):
-        raise PermissionDenied(_("Only the focal points of the two organisations and coordinators can change "
-                                 "this alert."))
+        raise PermissionDenied(
+            _("Only the focal points of the two organisations and coordinators can change this alert.")
+        )
     try:
         state = AlertState(state)
     except ValueError:
         raise ValidationError(_("Unknown state '%(value)s'.", value=state), "state") from None
     if state not in TRANSITIONS[alert.state]:
-        raise ValidationError(_("An alert that is %(old)s cannot become %(new)s.", old=alert.state_label,
-                                new=state.value), "state")
+        raise ValidationError(
+            _("An alert that is %(old)s cannot become %(new)s.", old=alert.state_label, new=state.value), "state"
+        )
     if state is AlertState.resolved:
         if resolution in (None, ""):
             raise ValidationError(_("Say how it was resolved: coordinated, merged or complementary."), "resolution")
@@ -70,8 +74,9 @@ def change_state(user: User, alert: OverlapAlert, state: str | AlertState, resol
 
     now = utcnow()
     old = alert.state
-    alert.events.append(AlertEvent(at=now, user_id=user.id, from_state=old, to_state=state, resolution=resolution,
-                                   comment=comment))
+    alert.events.append(
+        AlertEvent(at=now, user_id=user.id, from_state=old, to_state=state, resolution=resolution, comment=comment)
+    )
     alert.state, alert.resolution, alert.changed_at = state, resolution, now
     alert.dismissed_signature = pair_signature(alert) if state is AlertState.dismissed else None
     changes = {"state": [old.value, state.value]}
@@ -101,9 +106,13 @@ def mark_read(user: User, alert: OverlapAlert) -> None:
 
 def mark_all_read(user: User, operation: Operation) -> int:
     """Mark every unread alert about the user's organisation in `operation` as read. Commits; returns how many."""
-    ids = db.session.scalars(sa.select(OverlapAlert.id).where(
-        OverlapAlert.operation_id == operation.id, about_organisation_clause(user.organisation_id),
-        unread_clause(user))).all()
+    ids = db.session.scalars(
+        sa.select(OverlapAlert.id).where(
+            OverlapAlert.operation_id == operation.id,
+            about_organisation_clause(user.organisation_id),
+            unread_clause(user),
+        )
+    ).all()
     now = utcnow()
     for alert_id in ids:
         _mark_read(user, alert_id, now)
@@ -117,5 +126,6 @@ def start_detection(user: User, operation: Operation, result_url: str = ""):
 
     if not can_run_detection(user, operation):
         raise PermissionDenied(_("Only coordinators run overlap detection for a whole operation."))
-    return start_job("overlap-detection", {"operation_id": operation.id}, user=user, operation=operation,
-                     result_url=result_url)
+    return start_job(
+        "overlap-detection", {"operation_id": operation.id}, user=user, operation=operation, result_url=result_url
+    )

@@ -1,4 +1,5 @@
 """Alerts and clusters as a given user may see them: sensitive entries reduced to "exists in sector and area"."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -45,8 +46,11 @@ def explanation(user: User, alert: OverlapAlert) -> str:
     if not a.visible and not b.visible:
         return _("Two sensitive entries (details restricted): %(sector)s, %(area)s", **values)
     shown = a if a.visible else b
-    return _("%(org)s and a sensitive entry (details restricted): %(sector)s, %(area)s",
-             org=shown.project.organisation.label, **values)
+    return _(
+        "%(org)s and a sensitive entry (details restricted): %(sector)s, %(area)s",
+        org=shown.project.organisation.label,
+        **values,
+    )
 
 
 def author_hidden(user: User, alert: OverlapAlert, event) -> bool:
@@ -72,16 +76,19 @@ def event_author(user: User, alert: OverlapAlert, event) -> str | None:
 @dataclass
 class ClusterView:
     cluster: OverlapCluster
-    organisations: list[str]   # labels of the organisations the user may see
-    hidden_entries: int        # sensitive entries whose organisation the user may not see
-    projects: list[Project]    # the entries the user may see in full
+    organisations: list[str]  # labels of the organisations the user may see
+    hidden_entries: int  # sensitive entries whose organisation the user may not see
+    projects: list[Project]  # the entries the user may see in full
 
     # With sensitive entries the user may not see, the stored count and window depend on their hidden fields
     # (organisation, dates): the user gets the organisations they may see plus one per hidden entry, no window.
     @property
     def organisation_count(self) -> int:
-        return self.cluster.organisation_count if not self.hidden_entries else \
-            len(self.organisations) + self.hidden_entries
+        return (
+            self.cluster.organisation_count
+            if not self.hidden_entries
+            else len(self.organisations) + self.hidden_entries
+        )
 
     @property
     def window(self) -> tuple[date | None, date | None] | None:
@@ -91,12 +98,19 @@ class ClusterView:
     def sentence(self) -> str:
         names = ", ".join(self.organisations)
         if self.hidden_entries:
-            extra = _("%(n)d sensitive entries", n=self.hidden_entries) if self.hidden_entries > 1 else \
-                _("a sensitive entry")
+            extra = (
+                _("%(n)d sensitive entries", n=self.hidden_entries)
+                if self.hidden_entries > 1
+                else _("a sensitive entry")
+            )
             names = f"{names}, {extra}" if names else extra
-        return _("%(count)d organisations in %(sector)s, %(area)s: %(names)s",
-                 count=self.organisation_count, sector=_(self.cluster.sector.name),
-                 area=self.cluster.area.label, names=names)
+        return _(
+            "%(count)d organisations in %(sector)s, %(area)s: %(names)s",
+            count=self.organisation_count,
+            sector=_(self.cluster.sector.name),
+            area=self.cluster.area.label,
+            names=names,
+        )
 
 
 def cluster_views(user: User, clusters: list[OverlapCluster]) -> list[ClusterView]:

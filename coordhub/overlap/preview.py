@@ -1,15 +1,16 @@
 """'Check for overlaps' on the project form: the overlaps a project would create, shown before it is saved."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 from flask import request
 from flask_babel import gettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import aliased
 from wtforms import SubmitField
 
 from coordhub.auth import rights
@@ -33,10 +34,10 @@ class ProjectFormWithCheck(ProjectForm):
 class PreviewItem:
     overlap: Overlap
     other: Project
-    visible: bool              # may the user see the other project's details?
+    visible: bool  # may the user see the other project's details?
     sentence: str
     kind_label: str
-    known_state: AlertState | None = None   # the stored alert of this pair, when editing
+    known_state: AlertState | None = None  # the stored alert of this pair, when editing
     stays_dismissed: bool = False
 
     @property
@@ -47,7 +48,7 @@ class PreviewItem:
 @dataclass
 class Preview:
     items: list[PreviewItem] = field(default_factory=list)
-    problem: str = ""          # why the check could not run (missing sector, areas, dates …)
+    problem: str = ""  # why the check could not run (missing sector, areas, dates …)
     # Sensitive entries the user may not see, in the sector and sharing an area, whatever their dates:
     # whether an unsaved project overlaps one depends on its dates and title, and trying dates here must
     # not reveal them.
@@ -60,8 +61,9 @@ def _activity(form, operation: Operation, record: Project | None) -> tuple[Activ
     if not sector_id or not area_ids or not form.start_date.data:
         return None, None, _("Choose a sector, at least one admin area and a start date to check for overlaps.")
     sector = db.session.get(Sector, sector_id)
-    pcodes = db.session.scalars(sa.select(AdminArea.pcode).where(
-        AdminArea.id.in_(area_ids), AdminArea.operation_id == operation.id)).all()
+    pcodes = db.session.scalars(
+        sa.select(AdminArea.pcode).where(AdminArea.id.in_(area_ids), AdminArea.operation_id == operation.id)
+    ).all()
     if sector is None or len(pcodes) != len(set(area_ids)):
         return None, None, _("Some of these choices are not part of the operation.")
     organisation = db.session.get(Organisation, form.organisation_id.data or current_user.organisation_id)
@@ -69,11 +71,18 @@ def _activity(form, operation: Operation, record: Project | None) -> tuple[Activ
     try:
         activity = Activity(
             id=activity_id(record.id) if record is not None else NEW_ID,
-            organisation=str(organisation.id), organisation_name=organisation.label, sector=sector.name,
-            pcodes=tuple(sorted(pcodes)), activity_type=resource_type.name if resource_type else "",
-            start=form.start_date.data, end=form.end_date.data, title=form.title.data or "",
-            description=form.description.data or "", target_group=form.target_group.data or "",
-            implementing_partners=tuple(str(i) for i in sorted(form.partner_ids.data or [])))
+            organisation=str(organisation.id),
+            organisation_name=organisation.label,
+            sector=sector.name,
+            pcodes=tuple(sorted(pcodes)),
+            activity_type=resource_type.name if resource_type else "",
+            start=form.start_date.data,
+            end=form.end_date.data,
+            title=form.title.data or "",
+            description=form.description.data or "",
+            target_group=form.target_group.data or "",
+            implementing_partners=tuple(str(i) for i in sorted(form.partner_ids.data or [])),
+        )
     except InvalidInput as error:
         return None, None, _("These dates cannot be checked: %(reason)s.", reason=str(error))
     return activity, sector_id, ""
@@ -93,17 +102,29 @@ def preview(form, operation: Operation, record: Project | None) -> Preview:
     result = Preview(sensitive=_sensitive_nearby(operation, sector_id, form.area_ids.data or [], record))
     known = {}
     if record is not None:
-        known = {(a.project_a_id, a.project_b_id): a for a in db.session.scalars(sa.select(OverlapAlert).where(
-            sa.or_(OverlapAlert.project_a_id == record.id, OverlapAlert.project_b_id == record.id)))}
+        known = {
+            (a.project_a_id, a.project_b_id): a
+            for a in db.session.scalars(
+                sa.select(OverlapAlert).where(
+                    sa.or_(OverlapAlert.project_a_id == record.id, OverlapAlert.project_b_id == record.id)
+                )
+            )
+        }
     for overlap in check_unsaved(operation.id, sector_id, activity):
         other_activity = overlap.b if overlap.a.id == activity.id else overlap.a
         other = db.session.get(Project, int(other_activity.id))
         visible = rights.can_see_details(current_user, other)
         if not visible:
             continue  # listed in result.sensitive, from public fields only
-        sentence = explain_overlap(overlap, gettext) if visible else _(
-            "A sensitive entry (details restricted) in %(sector)s, %(area)s", sector=_(other.sector.name),
-            area=overlap.shared_area.name or overlap.shared_pcode)
+        sentence = (
+            explain_overlap(overlap, gettext)
+            if visible
+            else _(
+                "A sensitive entry (details restricted) in %(sector)s, %(area)s",
+                sector=_(other.sector.name),
+                area=overlap.shared_area.name or overlap.shared_pcode,
+            )
+        )
         item = PreviewItem(overlap, other, visible, sentence, str(KIND_LABELS[KINDS[overlap.kind]]))
         if record is not None:
             alert = known.get((min(record.id, other.id), max(record.id, other.id)))
@@ -138,11 +159,23 @@ def _sensitive_nearby(operation: Operation, sector_id: int, area_ids: list[int],
     chosen = aliased(AdminArea)
     related = sa.or_(AdminArea.path.like(chosen.path + "%"), chosen.path.like(AdminArea.path + "%"))
     rows = db.session.execute(
-        sa.select(Project.id, sa.func.min(AdminArea.name)).join(project_areas, project_areas.c.project_id == Project.id)
-        .join(AdminArea, AdminArea.id == project_areas.c.admin_area_id).join(chosen, related)
-        .where(Project.operation_id == operation.id, Project.sector_id == sector_id, Project.archived_at.is_(None),
-               sa.not_(visible), chosen.id.in_(area_ids), Project.id != (record.id if record else 0))
-        .group_by(Project.id).order_by(Project.id)).all()
+        sa.select(Project.id, sa.func.min(AdminArea.name))
+        .join(project_areas, project_areas.c.project_id == Project.id)
+        .join(AdminArea, AdminArea.id == project_areas.c.admin_area_id)
+        .join(chosen, related)
+        .where(
+            Project.operation_id == operation.id,
+            Project.sector_id == sector_id,
+            Project.archived_at.is_(None),
+            sa.not_(visible),
+            chosen.id.in_(area_ids),
+            Project.id != (record.id if record else 0),
+        )
+        .group_by(Project.id)
+        .order_by(Project.id)
+    ).all()
     sector = db.session.get(Sector, sector_id)
-    return [_("A sensitive entry (details restricted) in %(sector)s, %(area)s", sector=_(sector.name), area=area)
-            for _project_id, area in rows]
+    return [
+        _("A sensitive entry (details restricted) in %(sector)s, %(area)s", sector=_(sector.name), area=area)
+        for _project_id, area in rows
+    ]

@@ -1,8 +1,10 @@
 """Filtered, rights-aware alert queries (shared by the pages, the API and the inbox badge)."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -24,13 +26,13 @@ class AlertFilters:
     area_id: int | None = None
     organisation_id: int | None = None
     project_id: int | None = None
-    state: str = ""      # a state, or "active" (open or acknowledged)
+    state: str = ""  # a state, or "active" (open or acknowledged)
     kind: str = ""
     min_score: float | None = None
     unread: bool = False
 
     @classmethod
-    def from_args(cls, args: Mapping[str, Any]) -> "AlertFilters":
+    def from_args(cls, args: Mapping[str, Any]) -> AlertFilters:
         def text(name: str) -> str:
             return (args.get(name) or "").replace("\x00", "").strip()
 
@@ -42,16 +44,28 @@ class AlertFilters:
             score = None
         state = text("state")
         kind = text("kind").replace(" ", "_")
-        return cls(sector_id=parse_id(args.get("sector")), area_id=parse_id(args.get("area")),
-                   organisation_id=parse_id(args.get("organisation")), project_id=parse_id(args.get("project")),
-                   state=state if state == "active" or state in AlertState.__members__ else "",
-                   kind=kind if kind in AlertKind.__members__ else "", min_score=score,
-                   unread=args.get("unread") in ("1", "true", "on"))
+        return cls(
+            sector_id=parse_id(args.get("sector")),
+            area_id=parse_id(args.get("area")),
+            organisation_id=parse_id(args.get("organisation")),
+            project_id=parse_id(args.get("project")),
+            state=state if state == "active" or state in AlertState.__members__ else "",
+            kind=kind if kind in AlertKind.__members__ else "",
+            min_score=score,
+            unread=args.get("unread") in ("1", "true", "on"),
+        )
 
     def as_args(self) -> dict[str, Any]:
-        pairs = {"sector": self.sector_id, "area": self.area_id, "organisation": self.organisation_id,
-                 "project": self.project_id, "state": self.state, "kind": self.kind, "min_score": self.min_score,
-                 "unread": "1" if self.unread else None}
+        pairs = {
+            "sector": self.sector_id,
+            "area": self.area_id,
+            "organisation": self.organisation_id,
+            "project": self.project_id,
+            "state": self.state,
+            "kind": self.kind,
+            "min_score": self.min_score,
+            "unread": "1" if self.unread else None,
+        }
         return {k: v for k, v in pairs.items() if v not in (None, "")}
 
 
@@ -65,15 +79,32 @@ def _side_visible(user: User, side_project, side_organisation):
 # What a reader sees of an alert with a side they may not see: that it exists, where, in what, of which kind
 # and how it is handled. Its score, dates, title likeness, explanation and dismissal signature come from the
 # hidden side's fields (see registry.queries.PUBLIC_FIELDS) and are hidden fields themselves.
-ALERT_PUBLIC_FIELDS = frozenset({
-    "id", "operation_id", "project_a_id", "project_b_id", "organisation_a_id", "organisation_b_id", "sector_id",
-    "shared_area_id", "relation", "kind", "counted_project_id", "state", "resolution", "created_at", "changed_at"})
+ALERT_PUBLIC_FIELDS = frozenset(
+    {
+        "id",
+        "operation_id",
+        "project_a_id",
+        "project_b_id",
+        "organisation_a_id",
+        "organisation_b_id",
+        "sector_id",
+        "shared_area_id",
+        "relation",
+        "kind",
+        "counted_project_id",
+        "state",
+        "resolution",
+        "created_at",
+        "changed_at",
+    }
+)
 
 
 # Of a cluster with sensitive entries the user may not see: which cell, which entries (the others' count and
 # window depend on the hidden entries' organisations and dates: ClusterView shows them without).
-CLUSTER_PUBLIC_FIELDS = frozenset({"id", "operation_id", "sector_id", "admin_area_id", "project_ids",
-                                   "linked_project_ids"})
+CLUSTER_PUBLIC_FIELDS = frozenset(
+    {"id", "operation_id", "sector_id", "admin_area_id", "project_ids", "linked_project_ids"}
+)
 
 
 def details_visible_clause(user: User):
@@ -83,16 +114,27 @@ def details_visible_clause(user: User):
         return sa.true()
 
     def side_hidden(project_column, organisation_column):
-        return sa.exists().where(Project.id == project_column, Project.sensitive.is_(True),
-                                 sa.not_(organisation_column == user.organisation_id))
+        return sa.exists().where(
+            Project.id == project_column,
+            Project.sensitive.is_(True),
+            sa.not_(organisation_column == user.organisation_id),
+        )
 
-    return sa.not_(sa.or_(side_hidden(OverlapAlert.project_a_id, OverlapAlert.organisation_a_id),
-                          side_hidden(OverlapAlert.project_b_id, OverlapAlert.organisation_b_id)))
+    return sa.not_(
+        sa.or_(
+            side_hidden(OverlapAlert.project_a_id, OverlapAlert.organisation_a_id),
+            side_hidden(OverlapAlert.project_b_id, OverlapAlert.organisation_b_id),
+        )
+    )
 
 
 def unread_clause(user: User):
-    read = sa.select(AlertRead.read_at).where(AlertRead.alert_id == OverlapAlert.id,
-                                             AlertRead.user_id == user.id).correlate(OverlapAlert).scalar_subquery()
+    read = (
+        sa.select(AlertRead.read_at)
+        .where(AlertRead.alert_id == OverlapAlert.id, AlertRead.user_id == user.id)
+        .correlate(OverlapAlert)
+        .scalar_subquery()
+    )
     return sa.or_(read.is_(None), read < OverlapAlert.changed_at)
 
 
@@ -108,20 +150,32 @@ def alert_query(operation: Operation, user: User, filters: AlertFilters, inbox: 
     if filters.area_id:
         area = db.session.get(AdminArea, filters.area_id)
         if area is not None and area.operation_id == operation.id:
-            query = query.where(OverlapAlert.shared_area_id.in_(
-                sa.select(AdminArea.id).where(AdminArea.path.like(area.path + "%"))))
+            query = query.where(
+                OverlapAlert.shared_area_id.in_(sa.select(AdminArea.id).where(AdminArea.path.like(area.path + "%")))
+            )
     if filters.organisation_id:
         # Who is behind a sensitive entry is itself a detail: match only on the sides the user may see.
         project_a, project_b = aliased(Project), aliased(Project)
-        query = query.join(project_a, project_a.id == OverlapAlert.project_a_id).join(
-            project_b, project_b.id == OverlapAlert.project_b_id).where(sa.or_(
-                sa.and_(OverlapAlert.organisation_a_id == filters.organisation_id,
-                        _side_visible(user, project_a, OverlapAlert.organisation_a_id)),
-                sa.and_(OverlapAlert.organisation_b_id == filters.organisation_id,
-                        _side_visible(user, project_b, OverlapAlert.organisation_b_id))))
+        query = (
+            query.join(project_a, project_a.id == OverlapAlert.project_a_id)
+            .join(project_b, project_b.id == OverlapAlert.project_b_id)
+            .where(
+                sa.or_(
+                    sa.and_(
+                        OverlapAlert.organisation_a_id == filters.organisation_id,
+                        _side_visible(user, project_a, OverlapAlert.organisation_a_id),
+                    ),
+                    sa.and_(
+                        OverlapAlert.organisation_b_id == filters.organisation_id,
+                        _side_visible(user, project_b, OverlapAlert.organisation_b_id),
+                    ),
+                )
+            )
+        )
     if filters.project_id:
-        query = query.where(sa.or_(OverlapAlert.project_a_id == filters.project_id,
-                                   OverlapAlert.project_b_id == filters.project_id))
+        query = query.where(
+            sa.or_(OverlapAlert.project_a_id == filters.project_id, OverlapAlert.project_b_id == filters.project_id)
+        )
     if filters.state == "active":
         query = query.where(OverlapAlert.state.in_([AlertState.open, AlertState.acknowledged]))
     elif filters.state:
@@ -133,8 +187,9 @@ def alert_query(operation: Operation, user: User, filters: AlertFilters, inbox: 
         query = query.where(on_hidden_field(visible, OverlapAlert.score >= filters.min_score))
     if filters.unread:
         query = query.where(unread_clause(user))
-    pressing = sa.case((OverlapAlert.state == AlertState.open, 0), (OverlapAlert.state == AlertState.acknowledged, 1),
-                       else_=2)
+    pressing = sa.case(
+        (OverlapAlert.state == AlertState.open, 0), (OverlapAlert.state == AlertState.acknowledged, 1), else_=2
+    )
     return query.order_by(pressing, *hidden_last_order(visible, OverlapAlert.score, descending=True), OverlapAlert.id)
 
 
@@ -150,16 +205,26 @@ def unread_count(user: User, operation: Operation | None) -> int:
     """Alerts about the user's organisation in `operation` that changed since the user last opened them."""
     if operation is None or not rights.can_access_operation(user, operation):
         return 0
-    return db.session.scalar(sa.select(sa.func.count()).select_from(OverlapAlert).where(
-        OverlapAlert.operation_id == operation.id, about_organisation_clause(user.organisation_id),
-        unread_clause(user))) or 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(OverlapAlert)
+            .where(
+                OverlapAlert.operation_id == operation.id,
+                about_organisation_clause(user.organisation_id),
+                unread_clause(user),
+            )
+        )
+        or 0
+    )
 
 
 def unread_ids(user: User, alert_ids: list[int]) -> set[int]:
     if not alert_ids:
         return set()
-    return set(db.session.scalars(sa.select(OverlapAlert.id).where(OverlapAlert.id.in_(alert_ids),
-                                                                   unread_clause(user))))
+    return set(
+        db.session.scalars(sa.select(OverlapAlert.id).where(OverlapAlert.id.in_(alert_ids), unread_clause(user)))
+    )
 
 
 def project_alerts(user: User, project: Project) -> list[OverlapAlert]:

@@ -1,4 +1,5 @@
 """Rights over overlap alerts (the registry's rules are in coordhub.auth.rights, which these build on)."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -23,8 +24,9 @@ def can_change_alert(user: User, alert: OverlapAlert) -> bool:
     """The two organisations' focal points, coordinators and administrators change an alert's state."""
     if not can_see_alert(user, alert):
         return False
-    return user.role in CHANGES_ANY or (user.role is Role.focal_point and user.organisation_id in (
-        alert.organisation_a_id, alert.organisation_b_id))
+    return user.role in CHANGES_ANY or (
+        user.role is Role.focal_point and user.organisation_id in (alert.organisation_a_id, alert.organisation_b_id)
+    )
 
 
 def can_run_detection(user: User, operation: Operation) -> bool:
@@ -35,8 +37,9 @@ def visible_clause(user: User):
     """SQL condition: `user` may see the alert (the operation is checked by the caller)."""
     if user.role in SEES_ALL:
         return sa.true()
-    return sa.or_(OverlapAlert.organisation_a_id == user.organisation_id,
-                  OverlapAlert.organisation_b_id == user.organisation_id)
+    return sa.or_(
+        OverlapAlert.organisation_a_id == user.organisation_id, OverlapAlert.organisation_b_id == user.organisation_id
+    )
 
 
 def about_organisation_clause(organisation_id: int):

@@ -1,4 +1,5 @@
 """Overlap pages: alerts (list, inbox, one alert), clusters, the gap matrix, and starting full detection."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -8,7 +9,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from coordhub.errors import DomainError
-from coordhub.web import show_domain_error
 from coordhub.extensions import db
 from coordhub.overlap import api as _api  # noqa: F401  (adds /api/v1/alerts and /api/v1/gaps)
 from coordhub.overlap import jobs as _jobs  # noqa: F401  (registers the background job)
@@ -19,7 +19,12 @@ from coordhub.overlap.models import KIND_LABELS, RESOLUTION_LABELS, STATE_LABELS
 from coordhub.overlap.present import cluster_views, event_author, explanation, sides
 from coordhub.overlap.preview import ProjectFormHook
 from coordhub.overlap.queries import (
-    AlertFilters, alert_query, cluster_order, project_alerts, unread_count, unread_ids,
+    AlertFilters,
+    alert_query,
+    cluster_order,
+    project_alerts,
+    unread_count,
+    unread_ids,
 )
 from coordhub.overlap.rights import can_change_alert, can_run_detection, can_see_alert
 from coordhub.registry.context import NAV_BADGES, NAV_LINKS, current_operation, operation_required
@@ -27,6 +32,7 @@ from coordhub.registry.forms import ArchiveForm
 from coordhub.registry.models import AdminArea, Operation, Project
 from coordhub.registry.queries import parse_id
 from coordhub.registry.views import FORM_HOOKS, filter_choices
+from coordhub.web import show_domain_error
 
 bp = Blueprint("overlap", __name__)
 
@@ -36,11 +42,13 @@ def _unread_badge() -> int:
 
 
 if not any(link[0] == "overlap.inbox" for link in NAV_LINKS):
-    NAV_LINKS.extend([
-        ("overlap.alerts", {}, _l("Overlaps"), None),
-        ("overlap.inbox", {}, _l("My alerts"), "overlap_unread"),
-        ("overlap.gaps", {}, _l("Gaps"), None),
-    ])
+    NAV_LINKS.extend(
+        [
+            ("overlap.alerts", {}, _l("Overlaps"), None),
+            ("overlap.inbox", {}, _l("My alerts"), "overlap_unread"),
+            ("overlap.gaps", {}, _l("Gaps"), None),
+        ]
+    )
 NAV_BADGES["overlap_unread"] = _unread_badge
 FORM_HOOKS[Project] = ProjectFormHook()
 
@@ -48,12 +56,16 @@ FORM_HOOKS[Project] = ProjectFormHook()
 @bp.app_context_processor
 def _overlap_helpers() -> dict:
     """For templates/registry/_project_modules.html: a project's alerts as the signed-in user may see them."""
+
     def alerts_of(project: Project) -> list[tuple[OverlapAlert, str, bool]]:
         """(alert, sentence, whether the user sees both sides, and so its score)."""
         if not current_user.is_authenticated:
             return []
-        return [(alert, explanation(current_user, alert), all(side.visible for side in sides(current_user, alert)))
-                for alert in project_alerts(current_user, project)]
+        return [
+            (alert, explanation(current_user, alert), all(side.visible for side in sides(current_user, alert)))
+            for alert in project_alerts(current_user, project)
+        ]
+
     return {"overlap_alerts_of": alerts_of}
 
 
@@ -63,9 +75,16 @@ def _labels() -> dict:
 
 def _alert_page(found: OverlapAlert, form: AlertStateForm, can_change: bool, status: int = 200):
     history = [(event, event_author(current_user, found, event)) for event in found.events]
-    return render_template("overlap/alert.html", alert=found, sides=sides(current_user, found),
-                           explanation=explanation(current_user, found), form=form, can_change=can_change,
-                           history=history, **_labels()), status
+    return render_template(
+        "overlap/alert.html",
+        alert=found,
+        sides=sides(current_user, found),
+        explanation=explanation(current_user, found),
+        form=form,
+        can_change=can_change,
+        history=history,
+        **_labels(),
+    ), status
 
 
 def _alert(alert_id: int, operation: Operation) -> OverlapAlert:
@@ -77,13 +96,25 @@ def _alert(alert_id: int, operation: Operation) -> OverlapAlert:
 
 def _list(operation: Operation, inbox: bool):
     filters = AlertFilters.from_args(request.args)
-    page = db.paginate(alert_query(operation, current_user, filters, inbox=inbox),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = db.paginate(
+        alert_query(operation, current_user, filters, inbox=inbox),
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
+    )
     rows = [(alert, explanation(current_user, alert), sides(current_user, alert)) for alert in page.items]
-    return render_template("overlap/alerts.html", page=page, rows=rows, filters=filters, inbox=inbox,
-                           unread=unread_ids(current_user, [a.id for a in page.items]),
-                           choices=filter_choices(operation), operation=operation, action_form=ArchiveForm(),
-                           can_detect=can_run_detection(current_user, operation), **_labels())
+    return render_template(
+        "overlap/alerts.html",
+        page=page,
+        rows=rows,
+        filters=filters,
+        inbox=inbox,
+        unread=unread_ids(current_user, [a.id for a in page.items]),
+        choices=filter_choices(operation),
+        operation=operation,
+        action_form=ArchiveForm(),
+        can_detect=can_run_detection(current_user, operation),
+        **_labels(),
+    )
 
 
 @bp.route("/overlaps/")
@@ -128,8 +159,9 @@ def change_state(alert_id: int, operation: Operation):
     form.set_states(overlap_ops.allowed_states(found))
     if form.validate_on_submit():
         try:
-            overlap_ops.change_state(current_user, found, form.state.data, form.resolution.data or None,
-                                     form.comment.data)
+            overlap_ops.change_state(
+                current_user, found, form.state.data, form.resolution.data or None, form.comment.data
+            )
         except DomainError as error:
             show_domain_error(form, error)
         else:
@@ -149,13 +181,20 @@ def clusters(operation: Operation):
         query = query.where(OverlapCluster.sector_id == sector_id)
     area = db.session.get(AdminArea, area_id) if area_id else None
     if area is not None and area.operation_id == operation.id:
-        query = query.where(OverlapCluster.admin_area_id.in_(
-            sa.select(AdminArea.id).where(AdminArea.path.like(area.path + "%"))))
+        query = query.where(
+            OverlapCluster.admin_area_id.in_(sa.select(AdminArea.id).where(AdminArea.path.like(area.path + "%")))
+        )
     query = query.order_by(*cluster_order(current_user))
     page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    return render_template("overlap/clusters.html", page=page, views=cluster_views(current_user, page.items),
-                           choices=filter_choices(operation), sector_id=sector_id, area_id=area_id,
-                           operation=operation)
+    return render_template(
+        "overlap/clusters.html",
+        page=page,
+        views=cluster_views(current_user, page.items),
+        choices=filter_choices(operation),
+        sector_id=sector_id,
+        area_id=area_id,
+        operation=operation,
+    )
 
 
 @bp.route("/overlaps/detect", methods=["POST"])
@@ -189,9 +228,23 @@ def gaps(operation: Operation):
     if not show_all:
         filled = {area_id for _sector, area_id in matrix.cells}
         areas = [a for a in areas if a.id in filled]
-    parents = [a for a in db.session.scalars(sa.select(AdminArea).where(
-        AdminArea.operation_id == operation.id, AdminArea.level < level).order_by(AdminArea.path))]
-    return render_template("overlap/gaps.html", matrix=matrix, areas=areas, colour=colour, within=within,
-                           show_all=show_all,
-                           parents=parents, organisation_shade=organisation_shade, need_shade=need_shade,
-                           operation=operation)
+    parents = [
+        a
+        for a in db.session.scalars(
+            sa.select(AdminArea)
+            .where(AdminArea.operation_id == operation.id, AdminArea.level < level)
+            .order_by(AdminArea.path)
+        )
+    ]
+    return render_template(
+        "overlap/gaps.html",
+        matrix=matrix,
+        areas=areas,
+        colour=colour,
+        within=within,
+        show_all=show_all,
+        parents=parents,
+        organisation_shade=organisation_shade,
+        need_shade=need_shade,
+        operation=operation,
+    )

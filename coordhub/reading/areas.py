@@ -80,8 +80,7 @@ class AreaTree:
             if not pcode:
                 raise InvalidInput("an admin area has an empty P-code", field="pcode")
             if pcode in given:
-                raise InvalidInput(f"P-code {pcode!r} appears twice in the admin areas",
-                                   record=pcode, field="pcode")
+                raise InvalidInput(f"P-code {pcode!r} appears twice in the admin areas", record=pcode, field="pcode")
             given[pcode] = area
         children: dict[str | None, list[str]] = {}
         #: P-codes whose parent is named but not in the tree; they are treated as roots.
@@ -101,8 +100,9 @@ class AreaTree:
             self._number(root, -1, given, children)
         if len(self.index) != len(given):
             stuck = sorted(set(given) - set(self.index))
-            raise InvalidInput(f"admin areas form a cycle of parents: {', '.join(stuck[:5])}",
-                               record=stuck[0], field="parent_pcode")
+            raise InvalidInput(
+                f"admin areas form a cycle of parents: {', '.join(stuck[:5])}", record=stuck[0], field="parent_pcode"
+            )
         self.known_count = len(self.areas)
         self.rank: list[int] = [pcode_rank(a.pcode) for a in self.areas]
         self.unknown_pcodes: set[str] = set()
@@ -116,8 +116,9 @@ class AreaTree:
                 self._ancestors[i, d] = p
                 p = self.parent[p]
 
-    def _number(self, root: str, parent: int, given: dict[str, AreaLike],
-                children: dict[str | None, list[str]]) -> None:
+    def _number(
+        self, root: str, parent: int, given: dict[str, AreaLike], children: dict[str | None, list[str]]
+    ) -> None:
         # iterative depth-first numbering (trees can be deep enough to hit recursion limits)
         stack: list[tuple[str, int, bool]] = [(root, parent, False)]
         while stack:

@@ -1,4 +1,5 @@
 """HXL hashtags: parse and normalise them, and match columns against tag patterns as HXL does."""
+
 from __future__ import annotations
 
 import re

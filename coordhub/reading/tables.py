@@ -1,4 +1,5 @@
 """Read CSV and .xlsx files into one uniform Table: headers, optional HXL hashtag row, numbered rows."""
+
 from __future__ import annotations
 
 import codecs
@@ -166,10 +167,27 @@ def column_letter(index: int) -> str:
 
 
 # What spreadsheets write in a cell whose formula failed (a broken VLOOKUP gives #N/A): no value.
-SPREADSHEET_ERRORS = frozenset({
-    "#N/A", "#N/A N/A", "#NA", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#SPILL!",
-    "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!", "#BUSY!",
-})
+SPREADSHEET_ERRORS = frozenset(
+    {
+        "#N/A",
+        "#N/A N/A",
+        "#NA",
+        "#REF!",
+        "#VALUE!",
+        "#DIV/0!",
+        "#NAME?",
+        "#NULL!",
+        "#NUM!",
+        "#SPILL!",
+        "#CALC!",
+        "#GETTING_DATA",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#UNKNOWN!",
+        "#CONNECT!",
+        "#BUSY!",
+    }
+)
 
 
 def is_spreadsheet_error(value: CellValue) -> bool:
@@ -265,7 +283,9 @@ def read_xlsx(
         elif sheet in workbook.sheetnames:
             worksheet = workbook[sheet]
         else:
-            raise TableError(f"The workbook has no sheet named {sheet!r}; its sheets are: {', '.join(workbook.sheetnames)}.")
+            raise TableError(
+                f"The workbook has no sheet named {sheet!r}; its sheets are: {', '.join(workbook.sheetnames)}."
+            )
         raw_rows = []
         for number, cells in enumerate(worksheet.iter_rows(values_only=True), start=1):
             raw_rows.append((number, tuple(cells)))
@@ -310,11 +330,13 @@ def decode_bytes(data: bytes, warnings: list[str] | None = None) -> tuple[str, s
     """
     if data.startswith(codecs.BOM_UTF8):
         try:
-            return data[len(codecs.BOM_UTF8):].decode("utf-8"), "utf-8-sig"
+            return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError:
             if warnings is not None:
-                warnings.append("The file starts with a UTF-8 mark but holds other bytes; unreadable characters were replaced.")
-            return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace"), "utf-8-sig"
+                warnings.append(
+                    "The file starts with a UTF-8 mark but holds other bytes; unreadable characters were replaced."
+                )
+            return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace"), "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16"), "utf-16"

@@ -1,12 +1,13 @@
 """Parse cell values as people type them (dates, numbers, statuses, priorities) with reasons when they fail."""
+
 from __future__ import annotations
 
 import calendar
 import math
 import re
 import unicodedata
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
-from typing import Mapping
 
 from coordhub.reading.tables import CellValue, is_blank
 
@@ -70,7 +71,9 @@ EXCEL_EPOCH = date(1899, 12, 30)
 EXCEL_SERIAL_RANGE = (10_000, 100_000)
 YEAR_RANGE = (1900, 2100)
 
-_ISO_RE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?)?$")
+_ISO_RE = re.compile(
+    r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?)?$"
+)
 _NUMERIC_RE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})(?: \d{1,2}:\d{2}(?::\d{2})?)?$")
 _COMPACT_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _YEAR_MONTH_RE = re.compile(r"^(\d{4})[-/.](\d{1,2})$")
@@ -245,7 +248,9 @@ def month_period(year: int, month: int) -> tuple[date, date]:
 # ---------------------------------------------------------------------------------------------
 # Numbers
 
-_CURRENCY_MARKS = re.compile(r"^(?:[$€£]|usd|eur|gbp|chf|xof|xaf|afn|ngn)\s*|\s*(?:[$€£]|usd|eur|gbp|chf|xof|xaf|afn|ngn)$", re.IGNORECASE)
+_CURRENCY_MARKS = re.compile(
+    r"^(?:[$€£]|usd|eur|gbp|chf|xof|xaf|afn|ngn)\s*|\s*(?:[$€£]|usd|eur|gbp|chf|xof|xaf|afn|ngn)$", re.IGNORECASE
+)
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")
 _PLAIN_NUMBER = re.compile(r"^(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$", re.IGNORECASE)
 
@@ -361,92 +366,312 @@ def parse_currency(value: CellValue) -> str | None:
 
 PROJECT_STATUS_SYNONYMS: dict[str, tuple[str, ...]] = {
     "planned": (
-        "planned", "planning", "plan", "pipeline", "proposed", "not started", "not yet started",
-        "to start", "pending", "identification", "prevu", "prevue", "planifie", "planifiee",
-        "en preparation", "en attente", "a venir", "non demarre",
+        "planned",
+        "planning",
+        "plan",
+        "pipeline",
+        "proposed",
+        "not started",
+        "not yet started",
+        "to start",
+        "pending",
+        "identification",
+        "prevu",
+        "prevue",
+        "planifie",
+        "planifiee",
+        "en preparation",
+        "en attente",
+        "a venir",
+        "non demarre",
     ),
     "ongoing": (
-        "ongoing", "on going", "active", "in progress", "in implementation", "implementation",
-        "implementing", "started", "running", "current", "en cours", "en cours d execution",
-        "actif", "active", "demarre", "mise en oeuvre", "en execution",
+        "ongoing",
+        "on going",
+        "active",
+        "in progress",
+        "in implementation",
+        "implementation",
+        "implementing",
+        "started",
+        "running",
+        "current",
+        "en cours",
+        "en cours d execution",
+        "actif",
+        "active",
+        "demarre",
+        "mise en oeuvre",
+        "en execution",
     ),
     "completed": (
-        "completed", "complete", "closed", "finished", "done", "ended", "finalised", "finalized",
-        "post completion", "termine", "terminee", "acheve", "achevee", "cloture", "cloturee",
-        "ferme", "fermee", "fini", "finie", "realise", "realisee",
+        "completed",
+        "complete",
+        "closed",
+        "finished",
+        "done",
+        "ended",
+        "finalised",
+        "finalized",
+        "post completion",
+        "termine",
+        "terminee",
+        "acheve",
+        "achevee",
+        "cloture",
+        "cloturee",
+        "ferme",
+        "fermee",
+        "fini",
+        "finie",
+        "realise",
+        "realisee",
     ),
     "suspended": (
-        "suspended", "temporarily suspended", "on hold", "paused", "halted", "interrupted",
-        "cancelled", "canceled", "suspendu", "suspendue", "temporairement suspendu",
-        "interrompu", "interrompue", "en pause", "annule", "annulee",
+        "suspended",
+        "temporarily suspended",
+        "on hold",
+        "paused",
+        "halted",
+        "interrupted",
+        "cancelled",
+        "canceled",
+        "suspendu",
+        "suspendue",
+        "temporairement suspendu",
+        "interrompu",
+        "interrompue",
+        "en pause",
+        "annule",
+        "annulee",
     ),
 }
 
 NEED_STATUS_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "open": ("open", "unmet", "not met", "new", "active", "pending", "ouvert", "ouverte", "non couvert", "non couverte", "en attente"),
+    "open": (
+        "open",
+        "unmet",
+        "not met",
+        "new",
+        "active",
+        "pending",
+        "ouvert",
+        "ouverte",
+        "non couvert",
+        "non couverte",
+        "en attente",
+    ),
     "partially_met": (
-        "partially met", "partial", "partly met", "partially covered", "in progress",
-        "partiellement couvert", "partiellement couverte", "en cours",
+        "partially met",
+        "partial",
+        "partly met",
+        "partially covered",
+        "in progress",
+        "partiellement couvert",
+        "partiellement couverte",
+        "en cours",
     ),
     "met": ("met", "covered", "fully met", "fulfilled", "done", "couvert", "couverte", "satisfait", "satisfaite"),
-    "closed": ("closed", "cancelled", "canceled", "obsolete", "ferme", "fermee", "cloture", "cloturee", "annule", "annulee"),
+    "closed": (
+        "closed",
+        "cancelled",
+        "canceled",
+        "obsolete",
+        "ferme",
+        "fermee",
+        "cloture",
+        "cloturee",
+        "annule",
+        "annulee",
+    ),
 }
 
 PRIORITY_WORDS: dict[str, int] = {
     # 5 is the most urgent (the allocation engine weights priority 5 highest).
-    "critical": 5, "very high": 5, "urgent": 5, "highest": 5, "critique": 5, "tres elevee": 5,
-    "tres haute": 5, "prioritaire": 5,
-    "high": 4, "elevee": 4, "eleve": 4, "haute": 4, "haut": 4,
-    "medium": 3, "moderate": 3, "normal": 3, "moyenne": 3, "moyen": 3, "moderee": 3,
-    "low": 2, "basse": 2, "bas": 2, "faible": 2,
-    "very low": 1, "lowest": 1, "tres basse": 1, "tres faible": 1,
+    "critical": 5,
+    "very high": 5,
+    "urgent": 5,
+    "highest": 5,
+    "critique": 5,
+    "tres elevee": 5,
+    "tres haute": 5,
+    "prioritaire": 5,
+    "high": 4,
+    "elevee": 4,
+    "eleve": 4,
+    "haute": 4,
+    "haut": 4,
+    "medium": 3,
+    "moderate": 3,
+    "normal": 3,
+    "moyenne": 3,
+    "moyen": 3,
+    "moderee": 3,
+    "low": 2,
+    "basse": 2,
+    "bas": 2,
+    "faible": 2,
+    "very low": 1,
+    "lowest": 1,
+    "tres basse": 1,
+    "tres faible": 1,
 }
 
 # coordhub OrganisationType values and the words 3W files use for them, in English and French. Offices
 # abbreviate them in many ways ('ONG Int', 'Agence UN', 'Mouv. CR', "Int'l NGO"): parse_organisation_type
 # also accepts any label whose words abbreviate, in order, the words of one of these (see _abbreviates).
 ORGANISATION_TYPE_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "un_mission": ("un mission", "peacekeeping mission", "mission des nations unies", "mission onu",
-                   "mission de maintien de la paix", "mission integree"),
+    "un_mission": (
+        "un mission",
+        "peacekeeping mission",
+        "mission des nations unies",
+        "mission onu",
+        "mission de maintien de la paix",
+        "mission integree",
+    ),
     "un_agency": (
-        "un agency", "un", "united nations", "un agencies", "un agency fund programme", "uno",
-        "agence des nations unies", "agence onu", "agence un", "nations unies", "onu", "snu", "agence snu",
-        "systeme des nations unies", "agence du systeme des nations unies", "un fund", "un programme",
-        "multilateral", "multilateral organisation", "multilateral organization", "organisation multilaterale",
+        "un agency",
+        "un",
+        "united nations",
+        "un agencies",
+        "un agency fund programme",
+        "uno",
+        "agence des nations unies",
+        "agence onu",
+        "agence un",
+        "nations unies",
+        "onu",
+        "snu",
+        "agence snu",
+        "systeme des nations unies",
+        "agence du systeme des nations unies",
+        "un fund",
+        "un programme",
+        "multilateral",
+        "multilateral organisation",
+        "multilateral organization",
+        "organisation multilaterale",
     ),
     "international_ngo": (
-        "ingo", "international ngo", "international non governmental organisation",
-        "international non governmental organization", "international organisation",
-        "international organization", "ong internationale", "ongi", "ong i", "oi", "intl ngo",
-        "organisation internationale", "organisation non gouvernementale internationale",
+        "ingo",
+        "international ngo",
+        "international non governmental organisation",
+        "international non governmental organization",
+        "international organisation",
+        "international organization",
+        "ong internationale",
+        "ongi",
+        "ong i",
+        "oi",
+        "intl ngo",
+        "organisation internationale",
+        "organisation non gouvernementale internationale",
     ),
     "national_ngo": (
-        "nngo", "national ngo", "lngo", "local ngo", "ngo", "national non governmental organisation",
-        "national non governmental organization", "cso", "civil society", "civil society organisation",
-        "civil society organization", "cbo", "community based organisation", "community based organization",
-        "ong", "ong nationale", "ong locale", "ongn", "osc", "association", "national organisation",
-        "national organization", "local organisation", "local organization", "women led organisation",
-        "women led organization", "wlo", "faith based organisation", "faith based organization",
-        "organisation non gouvernementale nationale", "organisation de la societe civile", "societe civile",
-        "organisation communautaire", "organisation communautaire de base", "ocb", "organisation confessionnelle",
+        "nngo",
+        "national ngo",
+        "lngo",
+        "local ngo",
+        "ngo",
+        "national non governmental organisation",
+        "national non governmental organization",
+        "cso",
+        "civil society",
+        "civil society organisation",
+        "civil society organization",
+        "cbo",
+        "community based organisation",
+        "community based organization",
+        "ong",
+        "ong nationale",
+        "ong locale",
+        "ongn",
+        "osc",
+        "association",
+        "national organisation",
+        "national organization",
+        "local organisation",
+        "local organization",
+        "women led organisation",
+        "women led organization",
+        "wlo",
+        "faith based organisation",
+        "faith based organization",
+        "organisation non gouvernementale nationale",
+        "organisation de la societe civile",
+        "societe civile",
+        "organisation communautaire",
+        "organisation communautaire de base",
+        "ocb",
+        "organisation confessionnelle",
     ),
-    "local_authority": ("local authority", "local government", "municipality", "autorite locale", "collectivite locale",
-                        "collectivite territoriale", "mairie", "commune", "prefecture", "district authority"),
+    "local_authority": (
+        "local authority",
+        "local government",
+        "municipality",
+        "autorite locale",
+        "collectivite locale",
+        "collectivite territoriale",
+        "mairie",
+        "commune",
+        "prefecture",
+        "district authority",
+    ),
     "government_ministry": (
-        "government", "govt", "gov", "government ministry", "ministry", "national government",
-        "gouvernement", "ministere", "etat", "public sector", "secteur public", "service technique de l etat",
-        "structure etatique", "gvt",
+        "government",
+        "govt",
+        "gov",
+        "government ministry",
+        "ministry",
+        "national government",
+        "gouvernement",
+        "ministere",
+        "etat",
+        "public sector",
+        "secteur public",
+        "service technique de l etat",
+        "structure etatique",
+        "gvt",
     ),
-    "donor": ("donor", "bailleur", "bailleur de fonds", "donateur", "foundation", "fondation", "bilateral donor",
-              "bailleur bilateral"),
+    "donor": (
+        "donor",
+        "bailleur",
+        "bailleur de fonds",
+        "donateur",
+        "foundation",
+        "fondation",
+        "bilateral donor",
+        "bailleur bilateral",
+    ),
     "red_cross": (
-        "red cross", "red crescent", "red cross red crescent", "rcrc", "icrc", "ifrc", "rc movement",
-        "red cross red crescent movement", "croix rouge", "croissant rouge", "mouvement croix rouge",
-        "mouvement de la croix rouge", "mouvement croix rouge croissant rouge", "cicr", "ficr",
-        "societe nationale de la croix rouge", "national red cross society",
+        "red cross",
+        "red crescent",
+        "red cross red crescent",
+        "rcrc",
+        "icrc",
+        "ifrc",
+        "rc movement",
+        "red cross red crescent movement",
+        "croix rouge",
+        "croissant rouge",
+        "mouvement croix rouge",
+        "mouvement de la croix rouge",
+        "mouvement croix rouge croissant rouge",
+        "cicr",
+        "ficr",
+        "societe nationale de la croix rouge",
+        "national red cross society",
     ),
-    "private_sector": ("private sector", "private", "company", "business", "secteur prive", "prive", "entreprise",
-                       "societe privee"),
+    "private_sector": (
+        "private sector",
+        "private",
+        "company",
+        "business",
+        "secteur prive",
+        "prive",
+        "entreprise",
+        "societe privee",
+    ),
 }
 # Words that carry no meaning in a type label ('Agence du SNU', 'Organisation of the UN').
 _TYPE_FILLER_WORDS = frozenset({"de", "des", "du", "la", "le", "les", "l", "d", "of", "the", "and", "et"})
@@ -492,8 +717,12 @@ def _abbreviated_organisation_type(text: str) -> str | None:
     short = _type_words(text)
     if not short:
         return None
-    found = {canonical for canonical, words in ORGANISATION_TYPE_SYNONYMS.items()
-             for phrase in (canonical.replace("_", " "), *words) if _abbreviates(short, _type_words(phrase))}
+    found = {
+        canonical
+        for canonical, words in ORGANISATION_TYPE_SYNONYMS.items()
+        for phrase in (canonical.replace("_", " "), *words)
+        if _abbreviates(short, _type_words(phrase))
+    }
     return found.pop() if len(found) == 1 else None
 
 
@@ -561,8 +790,19 @@ def parse_priority(value: CellValue) -> int | None:
 
 
 _BOOLEAN_WORDS = {
-    "yes": True, "y": True, "true": True, "1": True, "x": True, "oui": True, "vrai": True,
-    "no": False, "n": False, "false": False, "0": False, "non": False, "faux": False,
+    "yes": True,
+    "y": True,
+    "true": True,
+    "1": True,
+    "x": True,
+    "oui": True,
+    "vrai": True,
+    "no": False,
+    "n": False,
+    "false": False,
+    "0": False,
+    "non": False,
+    "faux": False,
 }
 
 

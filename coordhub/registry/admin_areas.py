@@ -1,4 +1,5 @@
 """Admin areas from COD-style files (admin0..adminN name and P-code columns): a pure parser and the loader."""
+
 from __future__ import annotations
 
 import csv
@@ -114,7 +115,9 @@ def parse_admin_areas(source: str | Path | bytes, language: str = "fr") -> list[
             elif known.parent_pcode != parent or known.level != level:
                 raise AdminAreaFileError(
                     f"P-code {pcode} appears with parent {known.parent_pcode or '(none)'} and with parent "
-                    f"{parent or '(none)'}", row_number, header[pcode_cols[level]],
+                    f"{parent or '(none)'}",
+                    row_number,
+                    header[pcode_cols[level]],
                 )
             parent = deepest = pcode
         if deepest is None:
@@ -128,8 +131,11 @@ def parse_admin_areas(source: str | Path | bytes, language: str = "fr") -> list[
 
 
 def _parse_flat(rows: list[list[str]], lowered: list[str], start: int) -> list[AreaRecord]:
-    col = {name: lowered.index(name) for name in ("pcode", "parent_pcode", "name", "level", "lat", "lon")
-           if name in lowered}
+    col = {
+        name: lowered.index(name)
+        for name in ("pcode", "parent_pcode", "name", "level", "lat", "lon")
+        if name in lowered
+    }
     records: dict[str, AreaRecord] = {}
     for row_number, row in enumerate(rows[start:], start=start + 1):
         if not any(cell.strip() for cell in row):
@@ -147,8 +153,12 @@ def _parse_flat(rows: list[list[str]], lowered: list[str], start: int) -> list[A
         except ValueError:
             raise AdminAreaFileError(f"'{level_text}' is not a whole number", row_number, "level") from None
         records[pcode] = AreaRecord(
-            pcode=pcode, name=get("name") or pcode, level=level, parent_pcode=get("parent_pcode") or None,
-            latitude=_float(get("lat"), row_number, "lat"), longitude=_float(get("lon"), row_number, "lon"),
+            pcode=pcode,
+            name=get("name") or pcode,
+            level=level,
+            parent_pcode=get("parent_pcode") or None,
+            latitude=_float(get("lat"), row_number, "lat"),
+            longitude=_float(get("lon"), row_number, "lon"),
         )
     # Resolve missing levels from the parent chain, and check every parent exists.
     ordered: list[AreaRecord] = []
@@ -163,8 +173,9 @@ def _parse_flat(rows: list[list[str]], lowered: list[str], start: int) -> list[A
         level = 0 if record.parent_pcode is None else None
         if record.parent_pcode is not None:
             if record.parent_pcode not in records:
-                raise AdminAreaFileError(f"parent P-code {record.parent_pcode} of {pcode} is not in the file",
-                                         None, "parent_pcode")
+                raise AdminAreaFileError(
+                    f"parent P-code {record.parent_pcode} of {pcode} is not in the file", None, "parent_pcode"
+                )
             level = place(record.parent_pcode, seen + (pcode,)) + 1
         if record.level >= 0:
             level = record.level

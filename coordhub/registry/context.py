@@ -1,4 +1,5 @@
 """The operation a signed-in user works in, and the globals every template sees."""
+
 from __future__ import annotations
 
 from functools import wraps
@@ -37,6 +38,7 @@ def current_operation() -> Operation | None:
 
 def operation_required(view):
     """Sign-in required, and an operation to work in; the view gets it as `operation`."""
+
     @wraps(view)
     @login_required
     def wrapper(*args, **kwargs):
@@ -47,17 +49,21 @@ def operation_required(view):
                 return redirect(url_for("auth.operations"))
             abort(403)
         return view(*args, operation=operation, **kwargs)
+
     return wrapper
 
 
 def inject_globals() -> dict:
+    from flask_babel import get_locale
+
     from coordhub.auth import rights
     from coordhub.registry.models import Capacity, Need, Project
 
-    from flask_babel import get_locale
-
-    context = {"rights": rights, "kinds": {"Project": Project, "Need": Need, "Capacity": Capacity},
-               "get_locale": get_locale}
+    context = {
+        "rights": rights,
+        "kinds": {"Project": Project, "Need": Need, "Capacity": Capacity},
+        "get_locale": get_locale,
+    }
     if current_user.is_authenticated:
         context["current_operation"] = current_operation()
         context["my_operations"] = accessible_operations(current_user)

@@ -1,11 +1,20 @@
 """Forms for projects, needs and capacities (shape only; operations check meaning)."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, DateField, FloatField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField,
-    SubmitField, TextAreaField,
+    BooleanField,
+    DateField,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -20,12 +29,16 @@ class RecordForm(FlaskForm):
     """Fields every registered record shares."""
 
     organisation_id = SelectField(_l("Organisation"), coerce=int, validators=[DataRequired()])
-    code = StringField(_l("Your reference code"), validators=[Optional(), Length(max=100)],
-                       description=_l("Your organisation's own identifier, used to match re-imports."))
+    code = StringField(
+        _l("Your reference code"),
+        validators=[Optional(), Length(max=100)],
+        description=_l("Your organisation's own identifier, used to match re-imports."),
+    )
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     start_date = DateField(_l("Start date"), validators=[DataRequired()])
-    end_date = DateField(_l("End date"), validators=[Optional()],
-                         description=_l("Leave empty while there is no end date."))
+    end_date = DateField(
+        _l("End date"), validators=[Optional()], description=_l("Leave empty while there is no end date.")
+    )
     submit = SubmitField(_l("Save"))
     # The version the person opened: a save is refused when the record has changed since (optimistic concurrency).
     version = HiddenField()
@@ -46,8 +59,15 @@ class ProjectForm(RecordForm):
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10000)])
     area_ids = SelectMultipleField(_l("Admin areas"), coerce=int, validators=[DataRequired()])
     partner_ids = SelectMultipleField(_l("Implementing partners"), coerce=int, validators=[Optional()])
-    status = SelectField(_l("Status"), choices=[("planned", _l("Planned")), ("ongoing", _l("Ongoing")),
-                                                 ("completed", _l("Completed")), ("suspended", _l("Suspended"))])
+    status = SelectField(
+        _l("Status"),
+        choices=[
+            ("planned", _l("Planned")),
+            ("ongoing", _l("Ongoing")),
+            ("completed", _l("Completed")),
+            ("suspended", _l("Suspended")),
+        ],
+    )
     budget = FloatField(_l("Budget"), validators=[Optional(), NumberRange(min=0)])
     currency = StringField(_l("Currency"), default="USD", validators=[DataRequired(), Length(min=3, max=3)])
     beneficiaries_targeted = IntegerField(_l("Targeted beneficiaries"), validators=[Optional(), NumberRange(min=0)])
@@ -59,32 +79,55 @@ class NeedForm(RecordForm):
     admin_area_id = SelectField(_l("Admin area"), coerce=int, validators=[DataRequired()])
     sector_id = SelectField(_l("Sector"), coerce=optional_int, validators=[DataRequired()])
     resource_type_id = SelectField(_l("Resource type"), coerce=int, validators=[DataRequired()])
-    quantity = FloatField(_l("Quantity (in the resource type's unit)"),
-                          validators=[DataRequired(), NumberRange(min=0.001)])
-    priority = SelectField(_l("Priority"), coerce=int, default=3,
-                           choices=[(5, _l("5 – life-saving / critical")), (4, _l("4 – high")), (3, _l("3 – medium")),
-                                    (2, _l("2 – low")), (1, _l("1 – lowest"))])
+    quantity = FloatField(
+        _l("Quantity (in the resource type's unit)"), validators=[DataRequired(), NumberRange(min=0.001)]
+    )
+    priority = SelectField(
+        _l("Priority"),
+        coerce=int,
+        default=3,
+        choices=[
+            (5, _l("5 – life-saving / critical")),
+            (4, _l("4 – high")),
+            (3, _l("3 – medium")),
+            (2, _l("2 – low")),
+            (1, _l("1 – lowest")),
+        ],
+    )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10000)])
     source = StringField(_l("Source (assessment it comes from)"), validators=[Optional(), Length(max=300)])
-    status = SelectField(_l("Status"), choices=[("open", _l("Open")), ("partially_met", _l("Partially met")),
-                                                 ("met", _l("Met")), ("closed", _l("Closed"))])
+    status = SelectField(
+        _l("Status"),
+        choices=[
+            ("open", _l("Open")),
+            ("partially_met", _l("Partially met")),
+            ("met", _l("Met")),
+            ("closed", _l("Closed")),
+        ],
+    )
     sensitive = BooleanField(_l("Sensitive (protection, victims, DDR): hide details from other organisations"))
 
 
 class CapacityForm(RecordForm):
     resource_type_id = SelectField(_l("Resource type"), coerce=int, validators=[DataRequired()])
-    quantity = FloatField(_l("Quantity (in the resource type's unit)"),
-                          validators=[DataRequired(), NumberRange(min=0.001)])
-    area_ids = SelectMultipleField(_l("Service areas (an area covers every area below it)"), coerce=int,
-                                   validators=[DataRequired()])
+    quantity = FloatField(
+        _l("Quantity (in the resource type's unit)"), validators=[DataRequired(), NumberRange(min=0.001)]
+    )
+    area_ids = SelectMultipleField(
+        _l("Service areas (an area covers every area below it)"), coerce=int, validators=[DataRequired()]
+    )
     unit_cost = FloatField(_l("Unit cost"), default=0, validators=[Optional(), NumberRange(min=0)])
     currency = StringField(_l("Currency"), default="USD", validators=[DataRequired(), Length(min=3, max=3)])
-    throughput = FloatField(_l("Throughput per period (for plans over time)"),
-                            validators=[Optional(), NumberRange(min=0.001)],
-                            description=_l("Units it can deliver per week or month; leave empty for no limit."))
-    clearances = StringField(_l("Access clearances"), validators=[Optional(), Length(max=200)],
-                             description=_l("Separated by ; e.g. escort; un_security. Local organisations hold "
-                                            "“local” without saying it."))
+    throughput = FloatField(
+        _l("Throughput per period (for plans over time)"),
+        validators=[Optional(), NumberRange(min=0.001)],
+        description=_l("Units it can deliver per week or month; leave empty for no limit."),
+    )
+    clearances = StringField(
+        _l("Access clearances"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("Separated by ; e.g. escort; un_security. Local organisations hold “local” without saying it."),
+    )
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=10000)])
 
     def data_for_operation(self) -> dict:

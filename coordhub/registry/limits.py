@@ -1,9 +1,11 @@
 """Input bounds every write path checks (forms, API, imports): numbers finite and in a documented range, text
 no longer than its database column (SQLite would store what PostgreSQL refuses)."""
+
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -32,8 +34,9 @@ def check_number(field: str, value: Any) -> None:
     if not math.isfinite(value):
         raise ValidationError(str(_l("This must be a finite number.")), field)
     if not low <= value <= high:
-        raise ValidationError(str(_l("This must be between %(low)s and %(high)s.", low=f"{low:,.0f}",
-                                     high=f"{high:,.0f}")), field)
+        raise ValidationError(
+            str(_l("This must be between %(low)s and %(high)s.", low=f"{low:,.0f}", high=f"{high:,.0f}")), field
+        )
 
 
 def check_text_lengths(model: type, values: Mapping[str, Any]) -> None:
@@ -43,8 +46,9 @@ def check_text_lengths(model: type, values: Mapping[str, Any]) -> None:
         column = columns.get(field)
         length = getattr(column.type, "length", None) if column is not None else None
         if isinstance(value, str) and length and len(value) > length:
-            raise ValidationError(str(_l("At most %(n)d characters (this has %(given)d).", n=length,
-                                         given=len(value))), field)
+            raise ValidationError(
+                str(_l("At most %(n)d characters (this has %(given)d).", n=length, given=len(value))), field
+            )
 
 
 def check_values(model: type, values: Mapping[str, Any]) -> None:

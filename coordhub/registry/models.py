@@ -1,9 +1,10 @@
 """Registry data: operations, organisations, admin areas, sectors, resource types, projects, needs, capacities."""
+
 from __future__ import annotations
 
 import enum
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, declared_attr, deferred, mapped_column, relationship
@@ -12,7 +13,7 @@ from coordhub.extensions import db
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def enum_column(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
@@ -156,7 +157,7 @@ class AdminArea(db.Model):
     parent = relationship("AdminArea", remote_side=[id], back_populates="children")
     children = relationship("AdminArea", back_populates="parent", order_by="AdminArea.name")
 
-    def covers(self, other: "AdminArea") -> bool:
+    def covers(self, other: AdminArea) -> bool:
         """True when `other` is this area or lies below it."""
         return other.path.startswith(self.path)
 

@@ -1,10 +1,12 @@
 """The only code that changes registry data: rights check, validation, one transaction, audit entry."""
+
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import format_datetime
@@ -22,25 +24,76 @@ from coordhub.extensions import db
 from coordhub.registry.admin_areas import AreaRecord
 from coordhub.registry.limits import check_text_lengths, check_values
 from coordhub.registry.models import (
-    AdminArea, Capacity, Need, NeedStatus, Operation, Organisation, OrganisationType, Project,
-    ProjectStatus, ResourceType, Sector, capacity_areas, project_areas, project_partners, utcnow,
+    AdminArea,
+    Capacity,
+    Need,
+    NeedStatus,
+    Operation,
+    Organisation,
+    OrganisationType,
+    Project,
+    ProjectStatus,
+    ResourceType,
+    Sector,
+    capacity_areas,
+    project_areas,
+    project_partners,
+    utcnow,
 )
 from coordhub.registry.signals import project_saved
 
 # Plain columns each kind accepts from a form or JSON body; relations are handled separately.
 FIELDS: dict[type, tuple[str, ...]] = {
-    Project: ("code", "organisation_id", "sector_id", "resource_type_id", "title", "description",
-              "start_date", "end_date", "status", "budget", "currency", "beneficiaries_targeted",
-              "target_group", "sensitive"),
-    Need: ("code", "organisation_id", "admin_area_id", "sector_id", "resource_type_id", "title",
-           "description", "quantity", "priority", "start_date", "end_date", "source", "status", "sensitive"),
-    Capacity: ("code", "organisation_id", "resource_type_id", "title", "quantity", "start_date", "end_date",
-               "unit_cost", "currency", "notes", "throughput", "clearances"),
+    Project: (
+        "code",
+        "organisation_id",
+        "sector_id",
+        "resource_type_id",
+        "title",
+        "description",
+        "start_date",
+        "end_date",
+        "status",
+        "budget",
+        "currency",
+        "beneficiaries_targeted",
+        "target_group",
+        "sensitive",
+    ),
+    Need: (
+        "code",
+        "organisation_id",
+        "admin_area_id",
+        "sector_id",
+        "resource_type_id",
+        "title",
+        "description",
+        "quantity",
+        "priority",
+        "start_date",
+        "end_date",
+        "source",
+        "status",
+        "sensitive",
+    ),
+    Capacity: (
+        "code",
+        "organisation_id",
+        "resource_type_id",
+        "title",
+        "quantity",
+        "start_date",
+        "end_date",
+        "unit_cost",
+        "currency",
+        "notes",
+        "throughput",
+        "clearances",
+    ),
 }
 REQUIRED: dict[type, tuple[str, ...]] = {
     Project: ("organisation_id", "sector_id", "title", "start_date"),
-    Need: ("organisation_id", "admin_area_id", "sector_id", "resource_type_id", "title", "quantity",
-           "start_date"),
+    Need: ("organisation_id", "admin_area_id", "sector_id", "resource_type_id", "title", "quantity", "start_date"),
     Capacity: ("organisation_id", "resource_type_id", "title", "quantity", "start_date", "unit_cost"),
 }
 ENUMS = {"status": {Project: ProjectStatus, Need: NeedStatus}}
@@ -96,17 +149,29 @@ class DatabaseLookups:
         return (resource_type.sector_id, resource_type.sector.name) if resource_type is not None else None
 
     def areas_in_operation(self, operation: Operation, ids: Sequence[int]) -> set[int]:
-        return set(db.session.scalars(sa.select(AdminArea.id).where(
-            AdminArea.id.in_(ids), AdminArea.operation_id == operation.id)))
+        return set(
+            db.session.scalars(
+                sa.select(AdminArea.id).where(AdminArea.id.in_(ids), AdminArea.operation_id == operation.id)
+            )
+        )
 
     def area_pcodes(self, ids: Sequence[int]) -> list[str]:
         return list(db.session.scalars(sa.select(AdminArea.pcode).where(AdminArea.id.in_(ids))))
 
-    def code_used_elsewhere(self, kind: type, operation: Operation, organisation_id: int, code: str,
-                            record_id: int | None) -> bool:
-        return db.session.scalar(sa.select(kind.id).where(
-            kind.operation_id == operation.id, kind.organisation_id == organisation_id,
-            kind.code == code, kind.id != (record_id or 0))) is not None
+    def code_used_elsewhere(
+        self, kind: type, operation: Operation, organisation_id: int, code: str, record_id: int | None
+    ) -> bool:
+        return (
+            db.session.scalar(
+                sa.select(kind.id).where(
+                    kind.operation_id == operation.id,
+                    kind.organisation_id == organisation_id,
+                    kind.code == code,
+                    kind.id != (record_id or 0),
+                )
+            )
+            is not None
+        )
 
     def claim_code(self, kind: type, organisation_id: int, code: str, record_id: int | None) -> None:
         """Nothing to remember: the database sees each saved record."""
@@ -119,16 +184,32 @@ class CachedLookups(DatabaseLookups):
     take the same code."""
 
     def __init__(self, operation: Operation, kind: type) -> None:
-        self.organisations = {oid: acronym or name for oid, name, acronym in db.session.execute(
-            sa.select(Organisation.id, Organisation.name, Organisation.acronym))}
+        self.organisations = {
+            oid: acronym or name
+            for oid, name, acronym in db.session.execute(
+                sa.select(Organisation.id, Organisation.name, Organisation.acronym)
+            )
+        }
         self.sectors = set(db.session.scalars(sa.select(Sector.id)))
-        self.resource_types = {rid: (sid, name) for rid, sid, name in db.session.execute(
-            sa.select(ResourceType.id, ResourceType.sector_id, Sector.name).join(Sector))}
-        self.areas = dict(db.session.execute(sa.select(AdminArea.id, AdminArea.pcode).where(
-            AdminArea.operation_id == operation.id)).all())
-        self.codes = {(oid, code): rid for rid, oid, code in db.session.execute(
-            sa.select(kind.id, kind.organisation_id, kind.code).where(
-                kind.operation_id == operation.id, kind.code.is_not(None)))}
+        self.resource_types = {
+            rid: (sid, name)
+            for rid, sid, name in db.session.execute(
+                sa.select(ResourceType.id, ResourceType.sector_id, Sector.name).join(Sector)
+            )
+        }
+        self.areas = dict(
+            db.session.execute(
+                sa.select(AdminArea.id, AdminArea.pcode).where(AdminArea.operation_id == operation.id)
+            ).all()
+        )
+        self.codes = {
+            (oid, code): rid
+            for rid, oid, code in db.session.execute(
+                sa.select(kind.id, kind.organisation_id, kind.code).where(
+                    kind.operation_id == operation.id, kind.code.is_not(None)
+                )
+            )
+        }
 
     def organisation_label(self, organisation_id: int) -> str | None:
         return self.organisations.get(organisation_id)
@@ -148,8 +229,9 @@ class CachedLookups(DatabaseLookups):
     def area_pcodes(self, ids: Sequence[int]) -> list[str]:
         return [self.areas[aid] for aid in ids if aid in self.areas]
 
-    def code_used_elsewhere(self, kind: type, operation: Operation, organisation_id: int, code: str,
-                            record_id: int | None) -> bool:
+    def code_used_elsewhere(
+        self, kind: type, operation: Operation, organisation_id: int, code: str, record_id: int | None
+    ) -> bool:
         owner = self.codes.get((organisation_id, code), record_id)
         return owner != record_id
 
@@ -157,18 +239,28 @@ class CachedLookups(DatabaseLookups):
         self.codes[(organisation_id, code)] = record_id if record_id is not None else -len(self.codes) - 1
 
 
-def _validate(kind: type, operation: Operation, values: dict[str, Any], area_ids: list[int] | None,
-              partner_ids: list[int] | None, record_id: int | None, lookups: DatabaseLookups) -> None:
+def _validate(
+    kind: type,
+    operation: Operation,
+    values: dict[str, Any],
+    area_ids: list[int] | None,
+    partner_ids: list[int] | None,
+    record_id: int | None,
+    lookups: DatabaseLookups,
+) -> None:
     """Check meaning: references exist and belong together, dates and quantities make sense. Every field's
     first problem is reported at once (ValidationError.errors), not one per submit."""
     check_values(kind, values)
     problems = FieldProblems()
-    _require = problems.require  # noqa: N806  (the module's _require, collecting instead of raising)
+    _require = problems.require
     for field in REQUIRED[kind]:
         value = values.get(field)
         _require(value is not None and value != "", _l("This field is required."), field)
-    _require(lookups.organisation_label(values["organisation_id"]) is not None,
-             _l("Unknown organisation."), "organisation_id")
+    _require(
+        lookups.organisation_label(values["organisation_id"]) is not None,
+        _l("Unknown organisation."),
+        "organisation_id",
+    )
     resource_type = None
     if values.get("resource_type_id") is not None:
         resource_type = lookups.resource_type_sector(values["resource_type_id"])
@@ -176,36 +268,51 @@ def _validate(kind: type, operation: Operation, values: dict[str, Any], area_ids
     if "sector_id" in values:
         _require(lookups.sector_exists(values["sector_id"]), _l("Unknown sector."), "sector_id")
         if resource_type is not None:
-            _require(resource_type[0] == values["sector_id"],
-                     _l("This resource type belongs to the sector %(sector)s.", sector=resource_type[1]),
-                     "resource_type_id")
+            _require(
+                resource_type[0] == values["sector_id"],
+                _l("This resource type belongs to the sector %(sector)s.", sector=resource_type[1]),
+                "resource_type_id",
+            )
     start, end = values.get("start_date"), values.get("end_date")
     if isinstance(start, date) and isinstance(end, date):
         _require(end >= start, _l("The end date must be on or after the start date."), "end_date")
     if "quantity" in values:
-        _require(values["quantity"] is not None and values["quantity"] > 0,
-                 _l("The quantity must be greater than zero."), "quantity")
+        _require(
+            values["quantity"] is not None and values["quantity"] > 0,
+            _l("The quantity must be greater than zero."),
+            "quantity",
+        )
     if "priority" in values and values["priority"] is not None:
         _require(1 <= int(values["priority"]) <= 5, _l("The priority must be between 1 and 5."), "priority")
     if values.get("throughput") is not None:
-        _require(isinstance(values["throughput"], (int, float)) and values["throughput"] > 0,
-                 _l("The throughput must be greater than zero."), "throughput")
+        _require(
+            isinstance(values["throughput"], (int, float)) and values["throughput"] > 0,
+            _l("The throughput must be greater than zero."),
+            "throughput",
+        )
     for money in ("budget", "unit_cost"):
         if values.get(money) is not None:
             _require(values[money] >= 0, _l("The amount cannot be negative."), money)
     if values.get("beneficiaries_targeted") is not None:
         _require(values["beneficiaries_targeted"] >= 0, _l("The number cannot be negative."), "beneficiaries_targeted")
     if "admin_area_id" in values:
-        _require(bool(lookups.areas_in_operation(operation, [values["admin_area_id"]])),
-                 _l("This admin area is not part of the operation."), "admin_area_id")
+        _require(
+            bool(lookups.areas_in_operation(operation, [values["admin_area_id"]])),
+            _l("This admin area is not part of the operation."),
+            "admin_area_id",
+        )
     if area_ids is not None:
         found = lookups.areas_in_operation(operation, area_ids)
-        _require(len(found) == len(set(area_ids)),
-                 _l("Some of these admin areas are not part of the operation."), "area_ids")
+        _require(
+            len(found) == len(set(area_ids)), _l("Some of these admin areas are not part of the operation."), "area_ids"
+        )
         _require(len(area_ids) > 0, _l("Choose at least one admin area."), "area_ids")
     if partner_ids:
-        _require(values["organisation_id"] not in partner_ids,
-                 _l("The reporting organisation cannot be its own implementing partner."), "partner_ids")
+        _require(
+            values["organisation_id"] not in partner_ids,
+            _l("The reporting organisation cannot be its own implementing partner."),
+            "partner_ids",
+        )
         found = lookups.existing_organisations(partner_ids)
         _require(len(found) == len(set(partner_ids)), _l("Unknown implementing partner."), "partner_ids")
     code = values.get("code")
@@ -223,12 +330,19 @@ def _normalise(kind: type, data: dict[str, Any]) -> dict[str, Any]:
         value = data[field]
         if isinstance(value, str):
             value = value.strip()
-            if value == "" and field in ("code", "end_date", "resource_type_id", "budget",
-                                         "beneficiaries_targeted", "throughput"):
+            if value == "" and field in (
+                "code",
+                "end_date",
+                "resource_type_id",
+                "budget",
+                "beneficiaries_targeted",
+                "throughput",
+            ):
                 value = None
         if field == "clearances":
-            value = ";".join(sorted({part.strip().lower() for part in str(value or "").replace(",", ";").split(";")
-                                     if part.strip()}))
+            value = ";".join(
+                sorted({part.strip().lower() for part in str(value or "").replace(",", ";").split(";") if part.strip()})
+            )
             _require(len(value) <= 200, _l("At most 200 characters."), "clearances")
         if field == "status" and isinstance(value, str):
             try:
@@ -265,8 +379,13 @@ def record_state(record_obj) -> dict[str, Any]:
     """A saved record's current values, as prepare_record compares them (plain columns, links as ids)."""
     kind = type(record_obj)
     state = {field: getattr(record_obj, field) for field in FIELDS[kind]}
-    state.update(id=record_obj.id, operation_id=record_obj.operation_id, version=record_obj.version,
-                 updated_at=record_obj.updated_at, updated_by_id=record_obj.updated_by_id)
+    state.update(
+        id=record_obj.id,
+        operation_id=record_obj.operation_id,
+        version=record_obj.version,
+        updated_at=record_obj.updated_at,
+        updated_by_id=record_obj.updated_by_id,
+    )
     if kind in (Project, Capacity):
         state["area_ids"] = [area.id for area in record_obj.areas]
     if kind is Project:
@@ -274,8 +393,14 @@ def record_state(record_obj) -> dict[str, Any]:
     return state
 
 
-def prepare_record(user: User, operation: Operation, kind: type, data: dict[str, Any],
-                   current: Mapping[str, Any] | None = None, lookups: DatabaseLookups | None = None) -> PreparedRecord:
+def prepare_record(
+    user: User,
+    operation: Operation,
+    kind: type,
+    data: dict[str, Any],
+    current: Mapping[str, Any] | None = None,
+    lookups: DatabaseLookups | None = None,
+) -> PreparedRecord:
     """Check a create (`current` None) or an update of the record whose record_state is `current`: rights,
     shape and meaning, exactly as save_record does. Writes nothing; raises PermissionDenied or ValidationError.
 
@@ -288,8 +413,12 @@ def prepare_record(user: User, operation: Operation, kind: type, data: dict[str,
     else:
         _require(current["operation_id"] == operation.id, _("This record belongs to another operation."))
         if not rights.can_create(user, kind, current["organisation_id"]):
-            raise PermissionDenied(_("Only %(org)s (or a coordinator, for needs) can change this record.",
-                                     org=lookups.organisation_label(current["organisation_id"])))
+            raise PermissionDenied(
+                _(
+                    "Only %(org)s (or a coordinator, for needs) can change this record.",
+                    org=lookups.organisation_label(current["organisation_id"]),
+                )
+            )
     if not creating:
         check_version(kind, current, data.get("version"))
     values = _normalise(kind, data)
@@ -326,8 +455,16 @@ def prepare_record(user: User, operation: Operation, kind: type, data: dict[str,
             changes["partners"] = [sorted(old), sorted(new)]
         else:
             partner_ids = None
-    return PreparedRecord(kind, record_id, values, changes, area_ids, partner_ids, merged.get("title") or "",
-                          None if creating else current["version"])
+    return PreparedRecord(
+        kind,
+        record_id,
+        values,
+        changes,
+        area_ids,
+        partner_ids,
+        merged.get("title") or "",
+        None if creating else current["version"],
+    )
 
 
 def parse_version(value: Any) -> int | None:
@@ -353,12 +490,15 @@ def stale_record(kind: type, record_id: int) -> Conflict:
     if record_obj is None:
         return Conflict(_("This record was deleted since you opened it."), "version")
     editor = db.session.get(User, record_obj.updated_by_id) if record_obj.updated_by_id else None
-    message = _("This record was changed by %(user)s at %(time)s since you opened it. Its current values are "
-                "shown next to yours: check them, then save again to keep yours.",
-                user=editor.name if editor is not None else _("someone"),
-                time=format_datetime(record_obj.updated_at, "short"))
-    return Conflict(message, "version", {"record": record_obj, "version": record_obj.version,
-                                         "state": record_state(record_obj)})
+    message = _(
+        "This record was changed by %(user)s at %(time)s since you opened it. Its current values are "
+        "shown next to yours: check them, then save again to keep yours.",
+        user=editor.name if editor is not None else _("someone"),
+        time=format_datetime(record_obj.updated_at, "short"),
+    )
+    return Conflict(
+        message, "version", {"record": record_obj, "version": record_obj.version, "state": record_state(record_obj)}
+    )
 
 
 def check_version(kind: type, current: Mapping[str, Any], expected: Any) -> None:
@@ -370,8 +510,9 @@ def check_version(kind: type, current: Mapping[str, Any], expected: Any) -> None
         raise stale_record(kind, current["id"])
 
 
-def save_record(user: User, operation: Operation, kind: type, data: dict[str, Any],
-                record_obj=None, *, commit: bool = True):
+def save_record(
+    user: User, operation: Operation, kind: type, data: dict[str, Any], record_obj=None, *, commit: bool = True
+):
     """Create (record_obj None) or update a Project, Need or Capacity. Commits (unless `commit` is False);
     returns the record.
 
@@ -390,8 +531,9 @@ def save_record(user: User, operation: Operation, kind: type, data: dict[str, An
     if prepared.area_ids is not None:
         obj.areas = list(db.session.scalars(sa.select(AdminArea).where(AdminArea.id.in_(prepared.area_ids))))
     if prepared.partner_ids is not None:
-        obj.partners = list(db.session.scalars(sa.select(Organisation).where(
-            Organisation.id.in_(prepared.partner_ids))))
+        obj.partners = list(
+            db.session.scalars(sa.select(Organisation).where(Organisation.id.in_(prepared.partner_ids)))
+        )
     obj.updated_by_id = user.id
     obj.updated_at = utcnow()
     db.session.add(obj)
@@ -399,8 +541,7 @@ def save_record(user: User, operation: Operation, kind: type, data: dict[str, An
         db.session.flush()  # the ORM's UPDATE … WHERE version = the version read: 0 rows when someone was faster
     except StaleDataError:
         raise stale_record(kind, prepared.record_id) from None
-    record(user, AuditAction.create if creating else AuditAction.update, obj, prepared.changes,
-           summary=obj.title)
+    record(user, AuditAction.create if creating else AuditAction.update, obj, prepared.changes, summary=obj.title)
     if kind is Project:
         project_saved.send(obj, user=user, created=creating, changes=prepared.changes)
     if commit:
@@ -408,8 +549,10 @@ def save_record(user: User, operation: Operation, kind: type, data: dict[str, An
     return obj
 
 
-LINKS = {Project: {"areas": (project_areas, "project_id"), "partners": (project_partners, "project_id")},
-         Capacity: {"areas": (capacity_areas, "capacity_id")}}
+LINKS = {
+    Project: {"areas": (project_areas, "project_id"), "partners": (project_partners, "project_id")},
+    Capacity: {"areas": (capacity_areas, "capacity_id")},
+}
 
 
 def _column_defaults(kind: type) -> dict[str, Any]:
@@ -423,7 +566,7 @@ def _column_defaults(kind: type) -> dict[str, Any]:
 
 def _chunks(items: Sequence, size: int = 900) -> Iterable[Sequence]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def _insert_rows(table: sa.Table, rows: list[dict[str, Any]]) -> None:
@@ -434,17 +577,26 @@ def _insert_rows(table: sa.Table, rows: list[dict[str, Any]]) -> None:
         connection.execute(sa.insert(table), rows)
         return
     names = list(rows[0])
-    processors = [json.dumps if isinstance(table.c[name].type, sa.JSON)  # COPY takes JSON as its text
-                  else table.c[name].type.bind_processor(connection.dialect) for name in names]
+    processors = [
+        json.dumps
+        if isinstance(table.c[name].type, sa.JSON)  # COPY takes JSON as its text
+        else table.c[name].type.bind_processor(connection.dialect)
+        for name in names
+    ]
     statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
     with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
-            copy.write_row([value if processor is None or value is None else processor(value)
-                            for processor, value in zip(processors, (row[name] for name in names))])
+            copy.write_row(
+                [
+                    value if processor is None or value is None else processor(value)
+                    for processor, value in zip(processors, (row[name] for name in names))
+                ]
+            )
 
 
-def write_records(user: User, operation: Operation, kind: type, prepared: Sequence[PreparedRecord], *,
-                  commit: bool = True) -> tuple[int, int]:
+def write_records(
+    user: User, operation: Operation, kind: type, prepared: Sequence[PreparedRecord], *, commit: bool = True
+) -> tuple[int, int]:
     """Write records checked by prepare_record in bulk (a few statements, not one per record): inserts,
     updates, area and partner links, and one audit entry per created or updated record. Records whose
     update changes nothing are left alone. Commits unless `commit` is False. Returns (created, updated)."""
@@ -456,14 +608,22 @@ def write_records(user: User, operation: Operation, kind: type, prepared: Sequen
     ids: list[int] = []
     if creates:
         defaults = _column_defaults(kind)
-        stamps = {"operation_id": operation.id, "created_by_id": user.id, "updated_by_id": user.id,
-                  "created_at": now, "updated_at": now}
+        stamps = {
+            "operation_id": operation.id,
+            "created_by_id": user.id,
+            "updated_by_id": user.id,
+            "created_at": now,
+            "updated_at": now,
+        }
         rows = [{**defaults, **p.values, **stamps} for p in creates]
         if db.session.get_bind().dialect.name == "postgresql":
             # Ids from the sequence first, then COPY: far faster than INSERT … RETURNING over thousands of rows.
-            ids = list(db.session.scalars(sa.text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
-                                                  "FROM generate_series(1, :count)"),
-                                          {"table": table.name, "count": len(rows)}))
+            ids = list(
+                db.session.scalars(
+                    sa.text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :count)"),
+                    {"table": table.name, "count": len(rows)},
+                )
+            )
             for row, record_id in zip(rows, ids):
                 row["id"] = record_id
             _insert_rows(table, rows)
@@ -477,13 +637,24 @@ def write_records(user: User, operation: Operation, kind: type, prepared: Sequen
         groups.setdefault(tuple(sorted(f for f in p.values if f in p.changes)), []).append(p)
     for fields, items in groups.items():
         # Only where the version is still the one prepared from: a record saved meanwhile is not overwritten.
-        statement = sa.update(table).where(table.c.id == sa.bindparam("record_id"),
-                                           table.c.version == sa.bindparam("seen_version")).values(
-            updated_by_id=user.id, updated_at=now, version=table.c.version + 1,
-            **{f: sa.bindparam(f"new_{f}") for f in fields})
-        result = db.session.execute(statement, [
-            {"record_id": p.record_id, "seen_version": p.version, **{f"new_{f}": p.values[f] for f in fields}}
-            for p in items], execution_options={"synchronize_session": False})
+        statement = (
+            sa.update(table)
+            .where(table.c.id == sa.bindparam("record_id"), table.c.version == sa.bindparam("seen_version"))
+            .values(
+                updated_by_id=user.id,
+                updated_at=now,
+                version=table.c.version + 1,
+                **{f: sa.bindparam(f"new_{f}") for f in fields},
+            )
+        )
+        result = db.session.execute(
+            statement,
+            [
+                {"record_id": p.record_id, "seen_version": p.version, **{f"new_{f}": p.values[f] for f in fields}}
+                for p in items
+            ],
+            execution_options={"synchronize_session": False},
+        )
         if result.rowcount != len(items):  # only where rows could not be locked first (SQLite)
             raise stale_record(kind, items[0].record_id)
     for relation, (link, key) in LINKS.get(kind, {}).items():
@@ -492,22 +663,38 @@ def write_records(user: User, operation: Operation, kind: type, prepared: Sequen
         reset = [p.record_id for p in updates if getattr(p, attribute) is not None]
         for chunk in _chunks(reset):
             db.session.execute(sa.delete(link).where(link.c[key].in_(chunk)))
-        rows = [{key: record_id, other: linked}
-                for p, record_id in [*zip(creates, ids), *((p, p.record_id) for p in updates)]
-                if getattr(p, attribute) is not None for linked in set(getattr(p, attribute))]
+        rows = [
+            {key: record_id, other: linked}
+            for p, record_id in [*zip(creates, ids), *((p, p.record_id) for p in updates)]
+            if getattr(p, attribute) is not None
+            for linked in set(getattr(p, attribute))
+        ]
         if rows:
             _insert_rows(link, rows)
-    audit = [{"user_id": user.id, "operation_id": operation.id, "at": now, "entity_type": kind.__name__,
-              "entity_id": record_id, "summary": p.title[:300], "changes": p.changes,
-              "action": AuditAction.create if p.creating else AuditAction.update}
-             for p, record_id in [*zip(creates, ids), *((p, p.record_id) for p in updates)]]
+    audit = [
+        {
+            "user_id": user.id,
+            "operation_id": operation.id,
+            "at": now,
+            "entity_type": kind.__name__,
+            "entity_id": record_id,
+            "summary": p.title[:300],
+            "changes": p.changes,
+            "action": AuditAction.create if p.creating else AuditAction.update,
+        }
+        for p, record_id in [*zip(creates, ids), *((p, p.record_id) for p in updates)]
+    ]
     if audit:
         _insert_rows(AuditEntry.__table__, audit)
     if kind is Project and project_saved.receivers and not project_saved.is_muted:
         written = [*zip(creates, ids), *((p, p.record_id) for p in updates)]
         for chunk in _chunks(written):
-            projects = {project.id: project for project in db.session.scalars(
-                sa.select(Project).where(Project.id.in_([record_id for _p, record_id in chunk])))}
+            projects = {
+                project.id: project
+                for project in db.session.scalars(
+                    sa.select(Project).where(Project.id.in_([record_id for _p, record_id in chunk]))
+                )
+            }
             for p, record_id in chunk:
                 project_saved.send(projects[record_id], user=user, created=p.creating, changes=p.changes)
     if commit:
@@ -520,8 +707,9 @@ def _check_versions(kind: type, updates: Sequence[PreparedRecord]) -> None:
     version it was prepared from."""
     seen = {p.record_id: p.version for p in updates}
     for chunk in _chunks(sorted(seen)):
-        for record_id, version in db.session.execute(sa.select(kind.id, kind.version).where(
-                kind.id.in_(chunk)).order_by(kind.id).with_for_update()):
+        for record_id, version in db.session.execute(
+            sa.select(kind.id, kind.version).where(kind.id.in_(chunk)).order_by(kind.id).with_for_update()
+        ):
             if version != seen[record_id]:
                 raise stale_record(kind, record_id)
 
@@ -530,14 +718,20 @@ def set_archived(user: User, record_obj, archived: bool):
     """Archive (hide from lists and allocations) or restore a record. Commits."""
     _check_operation_access(user, record_obj.operation)
     if not rights.can_edit(user, record_obj):
-        raise PermissionDenied(_("Only %(org)s (or a coordinator, for needs) can change this record.",
-                                 org=record_obj.organisation.label))
+        raise PermissionDenied(
+            _("Only %(org)s (or a coordinator, for needs) can change this record.", org=record_obj.organisation.label)
+        )
     if record_obj.archived == archived:
         return record_obj
     record_obj.archived_at = utcnow() if archived else None
     record_obj.updated_by_id = user.id
-    record(user, AuditAction.archive if archived else AuditAction.restore, record_obj,
-           {"archived": [not archived, archived]}, summary=record_obj.title)
+    record(
+        user,
+        AuditAction.archive if archived else AuditAction.restore,
+        record_obj,
+        {"archived": [not archived, archived]},
+        summary=record_obj.title,
+    )
     if isinstance(record_obj, Project):
         project_saved.send(record_obj, user=user, created=False, changes={"archived": [not archived, archived]})
     db.session.commit()
@@ -546,23 +740,30 @@ def set_archived(user: User, record_obj, archived: bool):
 
 # --- organisations, users, operations (admin) ---------------------------------------------------
 
-def save_organisation(user: User, data: dict[str, Any], organisation: Organisation | None = None, *,
-                      commit: bool = True) -> Organisation:
+
+def save_organisation(
+    user: User, data: dict[str, Any], organisation: Organisation | None = None, *, commit: bool = True
+) -> Organisation:
     """Create or update an organisation (administrators; coordinators may create; `user` None is the command
     line, trusted). Commits unless `commit` is False."""
-    if user is not None and not (rights.can_manage_organisations(user)
-                                 or (organisation is None and rights.can_register_organisations(user))):
+    if user is not None and not (
+        rights.can_manage_organisations(user) or (organisation is None and rights.can_register_organisations(user))
+    ):
         raise PermissionDenied(_("Only administrators manage organisations."))
     for field in ("name", "acronym", "iati_identifier"):
         _require(data.get(field) is None or isinstance(data[field], str), _("This must be text."), field)
     name = (data.get("name") or "").strip()
     _require(bool(name), _("This field is required."), "name")
-    check_text_lengths(Organisation, {field: (data.get(field) or "").strip() for field in
-                                      ("name", "acronym", "iati_identifier")})
+    check_text_lengths(
+        Organisation, {field: (data.get(field) or "").strip() for field in ("name", "acronym", "iati_identifier")}
+    )
     # SQLite's lower() folds ASCII letters only: the exact name is compared too (the column is unique).
-    clash = db.session.scalar(sa.select(Organisation.id).where(
-        sa.or_(sa.func.lower(Organisation.name) == name.lower(), Organisation.name == name),
-        Organisation.id != (organisation.id if organisation else 0)))
+    clash = db.session.scalar(
+        sa.select(Organisation.id).where(
+            sa.or_(sa.func.lower(Organisation.name) == name.lower(), Organisation.name == name),
+            Organisation.id != (organisation.id if organisation else 0),
+        )
+    )
     _require(clash is None, _("An organisation with this name already exists."), "name")
     org_type = data.get("type")
     if isinstance(org_type, str):
@@ -573,17 +774,26 @@ def save_organisation(user: User, data: dict[str, Any], organisation: Organisati
     _require(org_type is not None, _("This field is required."), "type")
     creating = organisation is None
     organisation = organisation or Organisation()
-    values = {"name": name, "acronym": (data.get("acronym") or "").strip() or None, "type": org_type,
-              "is_local": bool(data.get("is_local")),
-              "iati_identifier": (data.get("iati_identifier") or "").strip() or None}
+    values = {
+        "name": name,
+        "acronym": (data.get("acronym") or "").strip() or None,
+        "type": org_type,
+        "is_local": bool(data.get("is_local")),
+        "iati_identifier": (data.get("iati_identifier") or "").strip() or None,
+    }
     if "archived" in data:
         values["archived"] = bool(data["archived"])
     changes = apply_changes(organisation, values, creating)
     db.session.add(organisation)
     db.session.flush()
     if changes:
-        record(user, AuditAction.create if creating else AuditAction.update, organisation, changes,
-               summary=organisation.name)
+        record(
+            user,
+            AuditAction.create if creating else AuditAction.update,
+            organisation,
+            changes,
+            summary=organisation.name,
+        )
     if commit:
         db.session.commit()
     return organisation
@@ -608,14 +818,26 @@ def save_user(actor: User | None, data: dict[str, Any], target: User | None = No
             raise ValidationError(_("Unknown role."), "role") from None
     _require(role is not None, _("This field is required."), "role")
     organisation_id = data.get("organisation_id", target.organisation_id if target else None)
-    _require(organisation_id is not None and db.session.get(Organisation, organisation_id) is not None,
-             _("Unknown organisation."), "organisation_id")
+    _require(
+        organisation_id is not None and db.session.get(Organisation, organisation_id) is not None,
+        _("Unknown organisation."),
+        "organisation_id",
+    )
     password = data.get("password") or ""
     if creating or password:
         check_password_rule(password, email, name)
     user = target or User()
-    changes = apply_changes(user, {"email": email, "name": name, "role": role, "organisation_id": organisation_id,
-                                   "active": bool(data.get("active", True if creating else target.active))}, creating)
+    changes = apply_changes(
+        user,
+        {
+            "email": email,
+            "name": name,
+            "role": role,
+            "organisation_id": organisation_id,
+            "active": bool(data.get("active", True if creating else target.active)),
+        },
+        creating,
+    )
     if password:
         user.set_password(password)
         changes["password"] = ["", "(changed)"]
@@ -641,8 +863,13 @@ def save_user(actor: User | None, data: dict[str, Any], target: User | None = No
     db.session.add(user)
     db.session.flush()
     if changes:
-        record(actor, AuditAction.create if creating else AuditAction.update, user,
-               {k: v for k, v in changes.items()}, summary=user.email)
+        record(
+            actor,
+            AuditAction.create if creating else AuditAction.update,
+            user,
+            {k: v for k, v in changes.items()},
+            summary=user.email,
+        )
         if not creating:
             from coordhub.notifications.events import account_changed
 
@@ -658,24 +885,40 @@ def save_operation(user: User | None, data: dict[str, Any], operation: Operation
         _require(data.get(field) is None or isinstance(data[field], str), _("This must be text."), field)
     name = (data.get("name") or "").strip()
     _require(bool(name), _("This field is required."), "name")
-    check_text_lengths(Organisation, {field: (data.get(field) or "").strip() for field in
-                                      ("name", "acronym", "iati_identifier")})
-    clash = db.session.scalar(sa.select(Operation.id).where(
-        Operation.name == name, Operation.id != (operation.id if operation else 0)))
+    check_text_lengths(
+        Organisation, {field: (data.get(field) or "").strip() for field in ("name", "acronym", "iati_identifier")}
+    )
+    clash = db.session.scalar(
+        sa.select(Operation.id).where(Operation.name == name, Operation.id != (operation.id if operation else 0))
+    )
     _require(clash is None, _("An operation with this name already exists."), "name")
     country = (data.get("country_code") or "").strip().upper()
-    _require(2 <= len(country) <= 3 and country.isalpha(), _("Use an ISO country code (e.g. TD or TCD)."),
-             "country_code")
+    _require(
+        2 <= len(country) <= 3 and country.isalpha(), _("Use an ISO country code (e.g. TD or TCD)."), "country_code"
+    )
     creating = operation is None
     operation = operation or Operation()
-    changes = apply_changes(operation, {"name": name, "country_code": country,
-                                        "description": (data.get("description") or "").strip(),
-                                        "currency": (data.get("currency") or "USD").strip().upper()}, creating)
+    changes = apply_changes(
+        operation,
+        {
+            "name": name,
+            "country_code": country,
+            "description": (data.get("description") or "").strip(),
+            "currency": (data.get("currency") or "USD").strip().upper(),
+        },
+        creating,
+    )
     db.session.add(operation)
     db.session.flush()
     if changes:
-        record(user, AuditAction.create if creating else AuditAction.update, operation, changes,
-               summary=operation.name, operation_id=operation.id)
+        record(
+            user,
+            AuditAction.create if creating else AuditAction.update,
+            operation,
+            changes,
+            summary=operation.name,
+            operation_id=operation.id,
+        )
     db.session.commit()
     return operation
 
@@ -686,15 +929,17 @@ def switch_operation(user: User, operation: Operation) -> None:
     db.session.commit()
 
 
-def load_admin_areas(operation: Operation, records: Iterable[AreaRecord], user: User | None = None, *,
-                     commit: bool = True) -> tuple[int, int]:
+def load_admin_areas(
+    operation: Operation, records: Iterable[AreaRecord], user: User | None = None, *, commit: bool = True
+) -> tuple[int, int]:
     """Create or update the operation's admin areas from parsed records (parents first). Commits unless
     `commit` is False.
 
     Returns (created, updated). All or nothing: any error rolls the whole load back.
     """
-    existing = {a.pcode: a for a in db.session.scalars(
-        sa.select(AdminArea).where(AdminArea.operation_id == operation.id))}
+    existing = {
+        a.pcode: a for a in db.session.scalars(sa.select(AdminArea).where(AdminArea.operation_id == operation.id))
+    }
     created = updated = 0
     try:
         for rec in records:
@@ -709,7 +954,12 @@ def load_admin_areas(operation: Operation, records: Iterable[AreaRecord], user: 
                 existing[rec.pcode] = area
                 created += 1
             elif (area.name, area.level, area.path, area.latitude, area.longitude) != (
-                    rec.name, rec.level, path, rec.latitude, rec.longitude):
+                rec.name,
+                rec.level,
+                path,
+                rec.latitude,
+                rec.longitude,
+            ):
                 updated += 1
             area.name, area.level, area.parent, area.path = rec.name, rec.level, parent, path
             if rec.latitude is not None:
@@ -717,8 +967,14 @@ def load_admin_areas(operation: Operation, records: Iterable[AreaRecord], user: 
         if created or updated:
             operation.areas_changed()
         db.session.flush()
-        record(user, AuditAction.update, operation, {"admin_areas": [None, f"{created} created, {updated} updated"]},
-               summary=_("Admin areas loaded"), operation_id=operation.id)
+        record(
+            user,
+            AuditAction.update,
+            operation,
+            {"admin_areas": [None, f"{created} created, {updated} updated"]},
+            summary=_("Admin areas loaded"),
+            operation_id=operation.id,
+        )
         if commit:
             db.session.commit()
     except Exception:

@@ -1,18 +1,29 @@
 """Filtered, rights-aware queries over projects, needs and capacities (shared by views, exports and the API)."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Mapping
+from typing import Any
 
 import sqlalchemy as sa
 
 from coordhub.auth.models import Role, User
 from coordhub.extensions import db
 from coordhub.registry.models import (
-    AdminArea, Capacity, Need, NeedStatus, Operation, Organisation, OrganisationType, Project, ProjectStatus,
+    AdminArea,
+    Capacity,
+    Need,
+    NeedStatus,
+    Operation,
+    Organisation,
+    OrganisationType,
+    Project,
+    ProjectStatus,
     ResourceType,
-    capacity_areas, project_areas,
+    capacity_areas,
+    project_areas,
 )
 
 STATUS_ENUMS = {Project: ProjectStatus, Need: NeedStatus}
@@ -46,7 +57,7 @@ class RecordFilters:
     sort: str = ""
 
     @classmethod
-    def from_args(cls, args: Mapping[str, Any]) -> "RecordFilters":
+    def from_args(cls, args: Mapping[str, Any]) -> RecordFilters:
         def as_int(name):
             return parse_id(args.get(name))
 
@@ -57,24 +68,36 @@ class RecordFilters:
                 return None
 
         return cls(
-            q=(args.get("q") or "").replace("\x00", "").strip()[:200], sector_id=as_int("sector"), area_id=as_int("area"),
+            q=(args.get("q") or "").replace("\x00", "").strip()[:200],
+            sector_id=as_int("sector"),
+            area_id=as_int("area"),
             organisation_id=as_int("organisation"),
             organisation_type=(args.get("organisation_type") or "").replace("\x00", "").strip()[:32],
             resource_type_id=as_int("resource_type"),
             status=(args.get("status") or "").replace("\x00", "").strip(),
             priority=as_int("priority") if as_int("priority") in range(1, 6) else None,
-            date_from=as_date("date_from"), date_to=as_date("date_to"),
-            archived=args.get("archived") in ("1", "true", "on"), sort=(args.get("sort") or "").replace("\x00", "").strip(),
+            date_from=as_date("date_from"),
+            date_to=as_date("date_to"),
+            archived=args.get("archived") in ("1", "true", "on"),
+            sort=(args.get("sort") or "").replace("\x00", "").strip(),
         )
 
     def as_args(self) -> dict[str, Any]:
         """The non-empty filters as query-string arguments (for pagination and export links)."""
-        pairs = {"q": self.q, "sector": self.sector_id, "area": self.area_id, "organisation": self.organisation_id,
-                 "organisation_type": self.organisation_type,
-                 "resource_type": self.resource_type_id, "status": self.status, "priority": self.priority,
-                 "date_from": self.date_from.isoformat() if self.date_from else None,
-                 "date_to": self.date_to.isoformat() if self.date_to else None,
-                 "archived": "1" if self.archived else None, "sort": self.sort}
+        pairs = {
+            "q": self.q,
+            "sector": self.sector_id,
+            "area": self.area_id,
+            "organisation": self.organisation_id,
+            "organisation_type": self.organisation_type,
+            "resource_type": self.resource_type_id,
+            "status": self.status,
+            "priority": self.priority,
+            "date_from": self.date_from.isoformat() if self.date_from else None,
+            "date_to": self.date_to.isoformat() if self.date_to else None,
+            "archived": "1" if self.archived else None,
+            "sort": self.sort,
+        }
         return {k: v for k, v in pairs.items() if v not in (None, "")}
 
 
@@ -92,8 +115,19 @@ def details_visible_clause(kind: type, user: User):
 # puts the entries the reader may not see after the others, newest id first (`hidden_last_order`).
 PUBLIC_FIELDS: dict[type, frozenset[str]] = {
     Project: frozenset({"id", "operation_id", "sector_id", "areas", "status", "archived_at", "sensitive"}),
-    Need: frozenset({"id", "operation_id", "sector_id", "admin_area_id", "resource_type_id", "priority", "status",
-                     "archived_at", "sensitive"}),
+    Need: frozenset(
+        {
+            "id",
+            "operation_id",
+            "sector_id",
+            "admin_area_id",
+            "resource_type_id",
+            "priority",
+            "status",
+            "archived_at",
+            "sensitive",
+        }
+    ),
 }
 
 
@@ -143,10 +177,20 @@ def _sort_field(kind: type, sort: str) -> tuple[str, bool]:
 
 
 # Filters: RecordFilters attribute -> the field it compares (for the side-door rule).
-FILTER_FIELDS = {"q": "title", "sector_id": "sector_id", "area_id": "areas", "organisation_id": "organisation_id",
-                 "organisation_type": "organisation_id",
-                 "resource_type_id": "resource_type_id", "status": "status", "priority": "priority",
-                 "date_from": "end_date", "date_to": "start_date", "archived": "archived_at", "sort": None}
+FILTER_FIELDS = {
+    "q": "title",
+    "sector_id": "sector_id",
+    "area_id": "areas",
+    "organisation_id": "organisation_id",
+    "organisation_type": "organisation_id",
+    "resource_type_id": "resource_type_id",
+    "status": "status",
+    "priority": "priority",
+    "date_from": "end_date",
+    "date_to": "start_date",
+    "archived": "archived_at",
+    "sort": None,
+}
 
 
 def record_query(kind: type, operation: Operation, user: User, filters: RecordFilters) -> sa.Select:
@@ -162,7 +206,8 @@ def record_query(kind: type, operation: Operation, user: User, filters: RecordFi
     if filters.sector_id:
         if kind is Capacity:
             conditions["sector_id"] = Capacity.resource_type_id.in_(
-                sa.select(ResourceType.id).where(ResourceType.sector_id == filters.sector_id))
+                sa.select(ResourceType.id).where(ResourceType.sector_id == filters.sector_id)
+            )
         else:
             conditions["sector_id"] = kind.sector_id == filters.sector_id
     if filters.resource_type_id and hasattr(kind, "resource_type_id"):
@@ -170,8 +215,9 @@ def record_query(kind: type, operation: Operation, user: User, filters: RecordFi
     if filters.organisation_id:
         conditions["organisation_id"] = kind.organisation_id == filters.organisation_id
     if filters.organisation_type in {t.value for t in OrganisationType}:
-        conditions["organisation_type"] = kind.organisation_id.in_(sa.select(Organisation.id).where(
-            Organisation.type == OrganisationType(filters.organisation_type)))
+        conditions["organisation_type"] = kind.organisation_id.in_(
+            sa.select(Organisation.id).where(Organisation.type == OrganisationType(filters.organisation_type))
+        )
     if filters.area_id:
         area = db.session.get(AdminArea, filters.area_id)
         if area is not None and area.operation_id == operation.id:

@@ -1,4 +1,5 @@
 """Signals other modules listen to (overlap detection reacts to saved projects)."""
+
 from blinker import Namespace
 
 _signals = Namespace()

@@ -1,4 +1,5 @@
 """Registry pages: dashboard, projects, needs, capacities, admin areas, organisations (thin views)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,15 +12,23 @@ from flask_login import current_user, login_required
 
 from coordhub.auth import rights
 from coordhub.errors import Conflict, DomainError
-from coordhub.web import show_domain_error
 from coordhub.extensions import db
 from coordhub.registry import operations as ops
 from coordhub.registry.context import accessible_operations, operation_required
 from coordhub.registry.forms import ArchiveForm, CapacityForm, NeedForm, ProjectForm
 from coordhub.registry.models import (
-    AdminArea, Capacity, Need, Operation, Organisation, OrganisationType, Project, ResourceType, Sector,
+    AdminArea,
+    Capacity,
+    Need,
+    Operation,
+    Organisation,
+    OrganisationType,
+    Project,
+    ResourceType,
+    Sector,
 )
 from coordhub.registry.queries import RecordFilters, parse_id, record_query
+from coordhub.web import show_domain_error
 
 bp = Blueprint("registry", __name__)
 
@@ -27,9 +36,9 @@ bp = Blueprint("registry", __name__)
 @dataclass(frozen=True)
 class KindSpec:
     kind: type
-    slug: str          # URL segment and template folder name
+    slug: str  # URL segment and template folder name
     form: type
-    title: object      # plural, for headings
+    title: object  # plural, for headings
     singular: object
 
 
@@ -48,8 +57,9 @@ def _spec(slug: str) -> KindSpec:
 
 
 def area_choices(operation: Operation) -> list[tuple[int, str]]:
-    areas = db.session.scalars(sa.select(AdminArea).where(AdminArea.operation_id == operation.id)
-                               .order_by(AdminArea.path)).all()
+    areas = db.session.scalars(
+        sa.select(AdminArea).where(AdminArea.operation_id == operation.id).order_by(AdminArea.path)
+    ).all()
     return [(a.id, f"{'— ' * max(a.level - 1, 0)}{a.name} ({a.pcode})") for a in areas]
 
 
@@ -64,7 +74,8 @@ def filter_choices(operation: Operation) -> dict:
 
 def _fill_choices(form, spec: KindSpec, operation: Operation) -> None:
     organisations = db.session.scalars(
-        sa.select(Organisation).where(Organisation.archived.is_(False)).order_by(Organisation.name)).all()
+        sa.select(Organisation).where(Organisation.archived.is_(False)).order_by(Organisation.name)
+    ).all()
     allowed = [o for o in organisations if rights.can_create(current_user, spec.kind, o.id)]
     form.organisation_id.choices = [(o.id, o.name) for o in allowed]
     if not form.organisation_id.data and current_user.organisation_id in {o.id for o in allowed}:
@@ -109,9 +120,13 @@ def dashboard(operation: Operation):
     from coordhub.maps.present import organisation_type_label
     from coordhub.overlap.models import STATE_LABELS
 
-    return render_template("registry/dashboard.html", operation=operation,
-                           dashboard=build_dashboard(operation, current_user),
-                           organisation_type_label=organisation_type_label, state_labels=STATE_LABELS)
+    return render_template(
+        "registry/dashboard.html",
+        operation=operation,
+        dashboard=build_dashboard(operation, current_user),
+        organisation_type_label=organisation_type_label,
+        state_labels=STATE_LABELS,
+    )
 
 
 @bp.route("/<any(projects, needs, capacities):slug>/")
@@ -119,10 +134,19 @@ def dashboard(operation: Operation):
 def record_list(slug: str, operation: Operation):
     spec = _spec(slug)
     filters = RecordFilters.from_args(request.args)
-    page = db.paginate(record_query(spec.kind, operation, current_user, filters),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    return render_template(f"registry/{slug}_list.html", spec=spec, page=page, filters=filters,
-                           choices=filter_choices(operation), operation=operation)
+    page = db.paginate(
+        record_query(spec.kind, operation, current_user, filters),
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
+    )
+    return render_template(
+        f"registry/{slug}_list.html",
+        spec=spec,
+        page=page,
+        filters=filters,
+        choices=filter_choices(operation),
+        operation=operation,
+    )
 
 
 @bp.route("/<any(projects, needs, capacities):slug>/<id:record_id>")
@@ -130,9 +154,14 @@ def record_list(slug: str, operation: Operation):
 def record_detail(slug: str, record_id: int, operation: Operation):
     spec = _spec(slug)
     obj = _get_record(spec, record_id, operation)
-    return render_template(f"registry/{slug}_detail.html", spec=spec, record=obj,
-                           details=rights.can_see_details(current_user, obj),
-                           can_edit=rights.can_edit(current_user, obj), archive_form=ArchiveForm())
+    return render_template(
+        f"registry/{slug}_detail.html",
+        spec=spec,
+        record=obj,
+        details=rights.can_see_details(current_user, obj),
+        can_edit=rights.can_edit(current_user, obj),
+        archive_form=ArchiveForm(),
+    )
 
 
 @bp.route("/<any(projects, needs, capacities):slug>/new", methods=["GET", "POST"])
@@ -213,14 +242,12 @@ def _check_meaning_too(form, spec: KindSpec, operation: Operation, obj) -> None:
     resource type of the sector …), so that one submit shows every problem. Writes nothing."""
     data = {name: value for name, value in form.data_for_operation().items() if not form[name].errors}
     try:
-        ops.prepare_record(current_user, operation, spec.kind, data,
-                           None if obj is None else ops.record_state(obj))
+        ops.prepare_record(current_user, operation, spec.kind, data, None if obj is None else ops.record_state(obj))
     except DomainError as error:
         show_domain_error(form, error)
 
 
-@bp.route("/<any(projects, needs, capacities):slug>/<id:record_id>/<any(archive, restore):action>",
-          methods=["POST"])
+@bp.route("/<any(projects, needs, capacities):slug>/<id:record_id>/<any(archive, restore):action>", methods=["POST"])
 @operation_required
 def record_archive(slug: str, record_id: int, action: str, operation: Operation):
     spec = _spec(slug)
@@ -252,19 +279,32 @@ def areas(operation: Operation):
     q = (request.args.get("q") or "").strip()
     if q:
         like = f"%{q.lower()}%"
-        query = sa.select(AdminArea).where(AdminArea.operation_id == operation.id, sa.or_(
-            sa.func.lower(AdminArea.name).like(like), sa.func.lower(AdminArea.pcode).like(like)))
+        query = sa.select(AdminArea).where(
+            AdminArea.operation_id == operation.id,
+            sa.or_(sa.func.lower(AdminArea.name).like(like), sa.func.lower(AdminArea.pcode).like(like)),
+        )
     page = db.paginate(query.order_by(AdminArea.pcode), per_page=50, error_out=False)
-    child_counts = dict(db.session.execute(
-        sa.select(AdminArea.parent_id, sa.func.count()).where(
-            AdminArea.parent_id.in_([a.id for a in page.items])).group_by(AdminArea.parent_id)).all())
+    child_counts = dict(
+        db.session.execute(
+            sa.select(AdminArea.parent_id, sa.func.count())
+            .where(AdminArea.parent_id.in_([a.id for a in page.items]))
+            .group_by(AdminArea.parent_id)
+        ).all()
+    )
     trail = []
     node = parent
     while node is not None:
         trail.insert(0, node)
         node = node.parent
-    return render_template("registry/areas.html", page=page, parent=parent, trail=trail, q=q,
-                           child_counts=child_counts, operation=operation)
+    return render_template(
+        "registry/areas.html",
+        page=page,
+        parent=parent,
+        trail=trail,
+        q=q,
+        child_counts=child_counts,
+        operation=operation,
+    )
 
 
 @bp.route("/organisations/")
@@ -275,8 +315,12 @@ def organisations():
     query = sa.select(Organisation).order_by(Organisation.name)
     if q:
         like = f"%{q.lower()}%"
-        query = query.where(sa.or_(sa.func.lower(Organisation.name).like(like),
-                                   sa.func.lower(sa.func.coalesce(Organisation.acronym, "")).like(like)))
+        query = query.where(
+            sa.or_(
+                sa.func.lower(Organisation.name).like(like),
+                sa.func.lower(sa.func.coalesce(Organisation.acronym, "")).like(like),
+            )
+        )
     if org_type in {t.value for t in OrganisationType}:
         query = query.where(Organisation.type == OrganisationType(org_type))
     elif org_type:

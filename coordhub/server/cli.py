@@ -1,4 +1,5 @@
 """Commands to run coordhub in production: `serve` (gunicorn), `worker` (RQ), `backup` and `restore`."""
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,15 @@ def serve_command(bind: str | None, workers: int | None, gunicorn_options: tuple
         os.environ["COORDHUB_BIND"] = bind
     if workers:
         os.environ["WEB_CONCURRENCY"] = str(workers)
-    arguments = [sys.executable, "-m", "gunicorn", "-c", "python:coordhub.server.gunicorn_conf",
-                 *gunicorn_options, "coordhub.server.wsgi:app"]
+    arguments = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-c",
+        "python:coordhub.server.gunicorn_conf",
+        *gunicorn_options,
+        "coordhub.server.wsgi:app",
+    ]
     os.execv(sys.executable, arguments)
 
 
@@ -79,8 +87,14 @@ def restore_command(path: str, replace: bool, yes: bool) -> None:
     except BackupError as error:
         raise click.ClickException(str(error)) from None
     migrations = check_database()["migrations"]
-    note = "" if migrations["ok"] else (f" Its migrations ({', '.join(migrations['current']) or 'none'}) are not this "
-                                        "code's head: run `coordhub db upgrade`.")
+    note = (
+        ""
+        if migrations["ok"]
+        else (
+            f" Its migrations ({', '.join(migrations['current']) or 'none'}) are not this "
+            "code's head: run `coordhub db upgrade`."
+        )
+    )
     click.echo(f"Restored {path} ({len(table_names(db.engine))} tables).{note}")
 
 

@@ -1,5 +1,6 @@
 """gunicorn settings for `coordhub serve` (`gunicorn -c python:coordhub.server.gunicorn_conf ...`), from the
 environment so that every web machine of an instance needs only the same environment file."""
+
 import multiprocessing
 import os
 

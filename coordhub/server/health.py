@@ -2,6 +2,7 @@
 
 For the reverse proxy and monitoring: JSON, 200 when every check passes, 503 otherwise. No sign-in, and
 nothing in the answer that helps an attacker (no addresses, no versions, no error texts beyond a kind)."""
+
 from __future__ import annotations
 
 import time
@@ -36,8 +37,10 @@ def check_database() -> dict:
         connection.execute(sa.text("SELECT 1"))
         current = tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
     heads = migration_heads()
-    return {"database": {"ok": True},
-            "migrations": {"ok": current == heads, "current": list(current), "head": list(heads)}}
+    return {
+        "database": {"ok": True},
+        "migrations": {"ok": current == heads, "current": list(current), "head": list(heads)},
+    }
 
 
 def check_redis() -> dict:

@@ -3,6 +3,7 @@
 Every log record written while a request runs carries that request's id, so a log collector can join a
 request's line with the warnings and errors it caused. The id comes from the proxy's `X-Request-ID` header
 when it looks like one, else it is made here; it is sent back in the response's `X-Request-ID`."""
+
 from __future__ import annotations
 
 import json
@@ -11,7 +12,7 @@ import re
 import sys
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask, g, has_request_context, request
 
@@ -35,7 +36,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line = {
-            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -88,8 +89,20 @@ def _log_request(response):
     duration_ms = round((time.perf_counter() - started) * 1000, 1)
     level = logging.ERROR if response.status_code >= 500 else logging.INFO
     logging.getLogger(REQUEST_LOGGER).log(
-        level, "%s %s %s %.1fms", request.method, request.path, response.status_code, duration_ms,
-        extra={"method": request.method, "path": request.path, "status": response.status_code,
-               "duration_ms": duration_ms, "user_id": user_id, "remote_addr": request.remote_addr,
-               "endpoint": request.endpoint})
+        level,
+        "%s %s %s %.1fms",
+        request.method,
+        request.path,
+        response.status_code,
+        duration_ms,
+        extra={
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "duration_ms": duration_ms,
+            "user_id": user_id,
+            "remote_addr": request.remote_addr,
+            "endpoint": request.endpoint,
+        },
+    )
     return response

@@ -1,4 +1,5 @@
 """Static files for the reverse proxy: every folder the app serves under a URL, copied to one directory."""
+
 from __future__ import annotations
 
 import shutil

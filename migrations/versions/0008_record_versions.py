@@ -6,6 +6,7 @@ Revises: 0007_session_security
 Create Date: 2026-11-29 22:45:00
 
 """
+
 from alembic import op
 import sqlalchemy as sa
 

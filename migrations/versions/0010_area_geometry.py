@@ -5,6 +5,7 @@ Revises: 0012_notifications_contacts
 Create Date: 2026-11-29 23:00:00
 
 """
+
 from alembic import op
 import sqlalchemy as sa
 

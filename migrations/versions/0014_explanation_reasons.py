@@ -5,6 +5,7 @@ Revises: 0009_monitoring
 Create Date: 2026-11-29 23:10:00
 
 """
+
 from alembic import op
 import sqlalchemy as sa
 

@@ -5,6 +5,7 @@ Revises: 0010_area_geometry
 Create Date: 2026-11-30 00:00:00
 
 """
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -20,10 +21,14 @@ def upgrade():
     with op.batch_alter_table('allocation_runs', schema=None) as batch_op:
         batch_op.add_column(sa.Column('withdrawn_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('withdrawn_by_id', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('withdrawal_reason', sa.String(length=500), nullable=False,
-                                      server_default=''))
-        batch_op.create_foreign_key(batch_op.f('fk_allocation_runs_withdrawn_by_id_users'), 'users',
-                                    ['withdrawn_by_id'], ['id'], ondelete='SET NULL')
+        batch_op.add_column(sa.Column('withdrawal_reason', sa.String(length=500), nullable=False, server_default=''))
+        batch_op.create_foreign_key(
+            batch_op.f('fk_allocation_runs_withdrawn_by_id_users'),
+            'users',
+            ['withdrawn_by_id'],
+            ['id'],
+            ondelete='SET NULL',
+        )
     with op.batch_alter_table('allocation_runs', schema=None) as batch_op:
         batch_op.alter_column('withdrawal_reason', server_default=None)
 

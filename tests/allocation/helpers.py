@@ -6,6 +6,7 @@ Bria CF711), with a known optimum:
   capacity went to the higher-priority need); nothing serves Bria (short by 5).
 * victim case management (sensitive need of the prefecture): NGOA offers 3 in CF63 for a need of 2.
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -36,21 +37,34 @@ def make_scenario(world) -> Scenario:
         high=factories.make_need(op, local, "CF632", title="Classrooms Bozoum", quantity=10.0, priority=5),
         low=factories.make_need(op, local, "CF633", title="Classrooms Bocaranga", quantity=10.0, priority=1),
         far=factories.make_need(op, local, "CF711", title="Classrooms Bria", quantity=5.0, priority=3),
-        sensitive=factories.make_need(op, local, "CF633", "PROT-VICTIM-CASE", title="Survivors of the March attack",
-                                      quantity=2.0, priority=4, sensitive=True),
-        ngo_classrooms=factories.make_capacity(op, world.ngo, ("CF63",), title="NGOA classroom teams",
-                                               quantity=12.0, unit_cost=100.0),
-        other_classrooms=factories.make_capacity(op, world.other_ngo, ("CF632",), title="NGOB classroom team",
-                                                 quantity=4.0, unit_cost=50.0),
-        ngo_cases=factories.make_capacity(op, world.ngo, ("CF63",), "PROT-VICTIM-CASE", title="NGOA case workers",
-                                          quantity=3.0, unit_cost=20.0),
+        sensitive=factories.make_need(
+            op,
+            local,
+            "CF633",
+            "PROT-VICTIM-CASE",
+            title="Survivors of the March attack",
+            quantity=2.0,
+            priority=4,
+            sensitive=True,
+        ),
+        ngo_classrooms=factories.make_capacity(
+            op, world.ngo, ("CF63",), title="NGOA classroom teams", quantity=12.0, unit_cost=100.0
+        ),
+        other_classrooms=factories.make_capacity(
+            op, world.other_ngo, ("CF632",), title="NGOB classroom team", quantity=4.0, unit_cost=50.0
+        ),
+        ngo_cases=factories.make_capacity(
+            op, world.ngo, ("CF63",), "PROT-VICTIM-CASE", title="NGOA case workers", quantity=3.0, unit_cost=20.0
+        ),
     )
 
 
 def quantities(run: AllocationRun) -> dict[tuple[int, int], float]:
     """(need id, capacity id) -> quantity of a stored run."""
-    return {(a.need_id, a.capacity_id): a.quantity for a in db.session.scalars(
-        sa.select(AllocationAssignment).where(AllocationAssignment.run_id == run.id))}
+    return {
+        (a.need_id, a.capacity_id): a.quantity
+        for a in db.session.scalars(sa.select(AllocationAssignment).where(AllocationAssignment.run_id == run.id))
+    }
 
 
 def latest_run() -> AllocationRun:
@@ -58,15 +72,30 @@ def latest_run() -> AllocationRun:
 
 
 def assignment(run: AllocationRun, need: Need, capacity: Capacity) -> AllocationAssignment:
-    return db.session.scalar(sa.select(AllocationAssignment).where(
-        AllocationAssignment.run_id == run.id, AllocationAssignment.need_id == need.id,
-        AllocationAssignment.capacity_id == capacity.id))
+    return db.session.scalar(
+        sa.select(AllocationAssignment).where(
+            AllocationAssignment.run_id == run.id,
+            AllocationAssignment.need_id == need.id,
+            AllocationAssignment.capacity_id == capacity.id,
+        )
+    )
 
 
 # The new-run form as a browser sends it with the default settings.
-DEFAULT_FORM = {"mode": "weights", "weight_5": "16", "weight_4": "8", "weight_3": "4", "weight_2": "2",
-                "weight_1": "1", "distance_cost_per_km": "0", "budget_caps": "", "min_admin1_coverage": "0",
-                "min_local_share": "0", "min_lot_size": "0", "time_limit_seconds": "20"}
+DEFAULT_FORM = {
+    "mode": "weights",
+    "weight_5": "16",
+    "weight_4": "8",
+    "weight_3": "4",
+    "weight_2": "2",
+    "weight_1": "1",
+    "distance_cost_per_km": "0",
+    "budget_caps": "",
+    "min_admin1_coverage": "0",
+    "min_local_share": "0",
+    "min_lot_size": "0",
+    "time_limit_seconds": "20",
+}
 
 
 def run_from_form(client, **changes) -> AllocationRun:

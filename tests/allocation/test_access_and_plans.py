@@ -1,6 +1,7 @@
 """Access assessments (page, import, rights) and plans over time through the pages: runs respect access, name it in
 explanations and show it; plan runs store periods, show a timeline and coverage by month, export a period column;
 a run page warns when data changed since the run."""
+
 from __future__ import annotations
 
 import csv
@@ -19,8 +20,14 @@ from tests.allocation.test_runs import text_of
 
 def add_access(client, world, pcode: str, level: str, **fields):
     area = factories.area(world.operation, pcode)
-    data = {"admin_area_id": str(area.id), "level": level, "start_date": "2026-01-01", "end_date": "",
-            "clearances": "", "note": "UNDSS assessment"} | fields
+    data = {
+        "admin_area_id": str(area.id),
+        "level": level,
+        "start_date": "2026-01-01",
+        "end_date": "",
+        "clearances": "",
+        "note": "UNDSS assessment",
+    } | fields
     return client.post("/allocations/access", data=data)
 
 
@@ -76,15 +83,19 @@ def test_only_coordinators_manage_access(world, login, client):
 
 
 def upload(client, text: str):
-    return client.post("/allocations/access/import", data={"file": (io.BytesIO(text.encode()), "undss.csv")},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/allocations/access/import",
+        data={"file": (io.BytesIO(text.encode()), "undss.csv")},
+        content_type="multipart/form-data",
+    )
 
 
 def test_import_adds_every_row_or_none(world, login, client):
     make_scenario(world)
     login(world.users["coordinator"])
-    bad = upload(client, "pcode,level,start,end,clearance\nCF632,no_go,2026-03-01,2026-04-30,\n"
-                         "CF633,restricted,2026-03-01,,\n")
+    bad = upload(
+        client, "pcode,level,start,end,clearance\nCF632,no_go,2026-03-01,2026-04-30,\nCF633,restricted,2026-03-01,,\n"
+    )
     assert bad.status_code == 302
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AreaAccess)) == 0
     page = text_of(client.get("/allocations/access"))
@@ -92,12 +103,17 @@ def test_import_adds_every_row_or_none(world, login, client):
     unknown = upload(client, "pcode,level,start,end,clearance\nZZ9,no_go,2026-03-01,,\n")
     assert unknown.status_code == 302
     assert "Unknown P-codes in this operation: ZZ9." in text_of(client.get("/allocations/access"))
-    good = upload(client, "pcode,level,start,end,clearance\nCF632,no_go,2026-03-01,2026-04-30,\n"
-                          "CF633,restricted,2026-03-01,,escort;local\n")
+    good = upload(
+        client,
+        "pcode,level,start,end,clearance\nCF632,no_go,2026-03-01,2026-04-30,\n"
+        "CF633,restricted,2026-03-01,,escort;local\n",
+    )
     assert good.status_code == 302
     rules = db.session.scalars(sa.select(AreaAccess).order_by(AreaAccess.id)).all()
     assert [(r.area.pcode, r.level.value, r.end_date, r.clearances) for r in rules] == [
-        ("CF632", "no_go", date(2026, 4, 30), ""), ("CF633", "restricted", None, "escort;local")]
+        ("CF632", "no_go", date(2026, 4, 30), ""),
+        ("CF633", "restricted", None, "escort;local"),
+    ]
 
 
 def test_plan_by_month_stores_periods_within_throughput_and_shows_a_timeline(world, login, client):
@@ -145,8 +161,14 @@ def test_run_page_warns_when_data_changed_since_the_run(world, login, client):
 def test_plan_settings_are_checked(world, login, client):
     make_scenario(world)
     login(world.users["coordinator"])
-    response = client.post("/allocations/new", data={**__import__("tests.allocation.helpers", fromlist=["x"])
-                                                      .DEFAULT_FORM, "periods": "", "horizon": "2026-12-31"})
+    response = client.post(
+        "/allocations/new",
+        data={
+            **__import__("tests.allocation.helpers", fromlist=["x"]).DEFAULT_FORM,
+            "periods": "",
+            "horizon": "2026-12-31",
+        },
+    )
     assert response.status_code == 200
     assert "A horizon needs periods (weeks or months)." in response.get_data(as_text=True)
 
@@ -173,6 +195,15 @@ def test_a_plan_compares_with_a_run_without_periods_pair_by_pair(world, login, c
     plan = run_from_form(client, periods="month")
     page = text_of(client.get(f"/allocations/compare?a={plain.id}&b={plan.id}"))
     # Same totals per pair (throughput 2 a month over 7 months does not bind 12 units): nothing changed.
-    assert sum(a.quantity for a in db.session.scalars(sa.select(AllocationAssignment).where(
-        AllocationAssignment.run_id == plan.id, AllocationAssignment.capacity_id == s.ngo_classrooms.id))) == 12
+    assert (
+        sum(
+            a.quantity
+            for a in db.session.scalars(
+                sa.select(AllocationAssignment).where(
+                    AllocationAssignment.run_id == plan.id, AllocationAssignment.capacity_id == s.ngo_classrooms.id
+                )
+            )
+        )
+        == 12
+    )
     assert "0 changed, 4 the same" in page

@@ -1,4 +1,5 @@
 """/api/v1/allocation-runs: run with a policy, list, read, publish, answer; the same rights as the pages."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -12,14 +13,24 @@ from tests.api.conftest import token_for  # noqa: F401  (fixture)
 def test_run_read_list_and_publish(world, client, token_for):
     s = make_scenario(world)
     headers = token_for(world.users["coordinator"])
-    response = client.post("/api/v1/allocation-runs", headers=headers, json={
-        "note": "via API", "policy": {"lexicographic": True, "time_limit_seconds": 10,
-                                      "budget_caps": [{"organisation_id": world.ngo.id, "amount": 5000}]}})
+    response = client.post(
+        "/api/v1/allocation-runs",
+        headers=headers,
+        json={
+            "note": "via API",
+            "policy": {
+                "lexicographic": True,
+                "time_limit_seconds": 10,
+                "budget_caps": [{"organisation_id": world.ngo.id, "amount": 5000}],
+            },
+        },
+    )
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert body["status"] == "optimal" and body["note"] == "via API" and not body["published"]
     assert body["policy"]["lexicographic"] and body["policy"]["budget_caps"] == [
-        {"organisation_id": world.ngo.id, "amount": 5000.0}]
+        {"organisation_id": world.ngo.id, "amount": 5000.0}
+    ]
     assert body["coverage"]["overall"] == {"needed": 27.0, "met": 18.0, "share": 18 / 27}
     assert body["coverage"]["by_sector"]["EDU"] == {"needed": 25.0, "met": 16.0, "share": 0.64}
     assert len(body["assignments"]) == 4 and len(body["explanations"]) == 3
@@ -74,13 +85,15 @@ def test_answers_through_the_api(world, client, token_for):
 def test_invalid_policies_and_rights(world, client, token_for):
     make_scenario(world)
     headers = token_for(world.users["coordinator"])
-    for policy, field in (({"time_limit_seconds": 0}, "time_limit_seconds"),
-                          ({"min_local_share": 1.5}, "min_local_share"),
-                          ({"priority_weights": {"5": 0}}, "priority_weights"),
-                          ({"priority_weights": {"7": 3}}, "priority_weights"),
-                          ({"budget_caps": [{"organisation_id": 999999, "amount": 5}]}, "budget_caps"),
-                          ({"single_provider": "yes"}, "single_provider"),
-                          ({"colour": "red"}, "colour")):
+    for policy, field in (
+        ({"time_limit_seconds": 0}, "time_limit_seconds"),
+        ({"min_local_share": 1.5}, "min_local_share"),
+        ({"priority_weights": {"5": 0}}, "priority_weights"),
+        ({"priority_weights": {"7": 3}}, "priority_weights"),
+        ({"budget_caps": [{"organisation_id": 999999, "amount": 5}]}, "budget_caps"),
+        ({"single_provider": "yes"}, "single_provider"),
+        ({"colour": "red"}, "colour"),
+    ):
         response = client.post("/api/v1/allocation-runs", headers=headers, json={"policy": policy})
         assert response.status_code == 422, (policy, response.get_json())
         assert response.get_json()["error"]["field"] == field
@@ -102,8 +115,9 @@ def test_plan_run_through_the_api_carries_periods_bound_gap_and_headline(world, 
     s.ngo_classrooms.throughput = 3.0
     db.session.commit()
     headers = token_for(world.users["coordinator"])
-    response = client.post("/api/v1/allocation-runs", headers=headers, json={
-        "policy": {"periods": "month", "horizon": "2026-05-31"}})
+    response = client.post(
+        "/api/v1/allocation-runs", headers=headers, json={"policy": {"periods": "month", "horizon": "2026-05-31"}}
+    )
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert body["periods"] == ["2026-03-01", "2026-04-01", "2026-05-01"] and body["period_kind"] == "month"
@@ -120,9 +134,16 @@ def test_capacities_take_throughput_and_clearances_through_the_api(world, client
 
     headers = token_for(world.users["focal"])
     rtype = db.session.scalar(sa.select(ResourceType).where(ResourceType.code == "EDU-CLASSROOM"))
-    body = {"title": "Escorted teams", "area_pcodes": ["CF63"], "resource_type_id": rtype.id, "quantity": 12,
-            "unit_cost": 100, "start_date": "2026-01-01", "throughput": 3,
-            "clearances": "Escort; un_security, escort"}
+    body = {
+        "title": "Escorted teams",
+        "area_pcodes": ["CF63"],
+        "resource_type_id": rtype.id,
+        "quantity": 12,
+        "unit_cost": 100,
+        "start_date": "2026-01-01",
+        "throughput": 3,
+        "clearances": "Escort; un_security, escort",
+    }
     response = client.post("/api/v1/capacities", headers=headers, json=body)
     assert response.status_code == 201, response.get_json()
     created = response.get_json()

@@ -31,8 +31,17 @@ def test_happy_path_writes_assignments_and_ends_with_json(tmp_path):
     result = run(NEEDS, CAPACITIES, "--areas", AREAS, "--out", out, "--time-limit", "10")
     assert result.exit_code == 0, result.output
     figures = summary(result.output)
-    assert set(figures) == {"status", "objective", "weighted_units", "cost", "bound", "gap", "weighted_share_met",
-                            "share_fully_met", "seconds"}
+    assert set(figures) == {
+        "status",
+        "objective",
+        "weighted_units",
+        "cost",
+        "bound",
+        "gap",
+        "weighted_share_met",
+        "share_fully_met",
+        "seconds",
+    }
     assert figures["gap"] == 0 and figures["bound"] == figures["objective"]
     assert figures["status"] == "optimal"
     assert figures["weighted_units"] == 8 * 16 + 2 * 1 + 3 * 4
@@ -52,7 +61,8 @@ def test_hxl_hashtag_row_is_preferred_over_header_names():
     hxl = run(FIXTURES / "needs_hxl.csv", FIXTURES / "capacities_hxl.csv", "--areas", AREAS)
     assert hxl.exit_code == 0, hxl.output
     assert {k: v for k, v in summary(hxl.output).items() if k != "seconds"} == {
-        k: v for k, v in summary(plain.output).items() if k != "seconds"}
+        k: v for k, v in summary(plain.output).items() if k != "seconds"
+    }
 
 
 def test_without_areas_only_exact_pcodes_match():
@@ -129,10 +139,14 @@ def test_unknown_parent_area_is_refused(tmp_path):
 
 
 def test_malformed_capacity_cells(tmp_path):
-    caps = write(tmp_path / "caps.csv", (
-        "capacity_id,org,org_type,resource_type,quantity,unit_cost,service_pcodes,start,end\n"
-        "C1,A,INGO,tent,10,cheap,XX1,2025-01-01,\n"
-        "C2,A,INGO,tent,10,1,,2025-01-01,\n"))
+    caps = write(
+        tmp_path / "caps.csv",
+        (
+            "capacity_id,org,org_type,resource_type,quantity,unit_cost,service_pcodes,start,end\n"
+            "C1,A,INGO,tent,10,cheap,XX1,2025-01-01,\n"
+            "C2,A,INGO,tent,10,1,,2025-01-01,\n"
+        ),
+    )
     result = run(NEEDS, caps)
     assert result.exit_code == 2
     assert "caps.csv, row 2, column unit_cost: 'cheap' is not a number" in result.output

@@ -19,9 +19,7 @@ PLAN_CAPACITIES = (
     "C2,Road Aid,INGO,tent,20,1,XX,2025-03-01,,,\n"
 )
 ACCESS = (
-    "pcode,level,start,end,clearance\n"
-    "XX1,restricted,2025-03-01,2025-04-30,escort\n"
-    "XX2,no_go,2025-03-01,2025-03-31,\n"
+    "pcode,level,start,end,clearance\nXX1,restricted,2025-03-01,2025-04-30,escort\nXX2,no_go,2025-03-01,2025-03-31,\n"
 )
 
 
@@ -35,8 +33,9 @@ def test_plan_over_months_with_access_and_throughput(tmp_path):
     caps = write(tmp_path / "caps.csv", PLAN_CAPACITIES)
     access = write(tmp_path / "access.csv", ACCESS)
     out = tmp_path / "plan.csv"
-    result = run(needs, caps, "--areas", AREAS, "--periods", "month", "--horizon", "2025-06-30", "--access", access,
-                 "--out", out)
+    result = run(
+        needs, caps, "--areas", AREAS, "--periods", "month", "--horizon", "2025-06-30", "--access", access, "--out", out
+    )
     assert result.exit_code == 0, result.output
     # N1 (restricted to escorts, deadline end of April): only C1, 4 a month.  N2 (no-go in March, from April):
     # the cheap C2 in April.
@@ -66,8 +65,10 @@ def test_horizon_needs_periods(tmp_path):
 
 
 def test_malformed_access_file_names_row_and_column(tmp_path):
-    access = write(tmp_path / "access.csv", "pcode,level,start,end,clearance\nXX1,closed,2025-03-01,,\n"
-                                            "XX2,restricted,2025-03-01,,\n")
+    access = write(
+        tmp_path / "access.csv",
+        "pcode,level,start,end,clearance\nXX1,closed,2025-03-01,,\nXX2,restricted,2025-03-01,,\n",
+    )
     result = run(NEEDS, write(tmp_path / "caps.csv", PLAN_CAPACITIES), "--access", access)
     assert result.exit_code == 2
     assert "access.csv, row 2, column level: 'closed' is not open, restricted or no_go" in result.output

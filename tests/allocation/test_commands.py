@@ -1,5 +1,6 @@
 """`coordhub run-allocation` on the database, `coordhub allocate` on files with no database at all, and the demo's
 stored allocation."""
+
 from __future__ import annotations
 
 import json
@@ -51,12 +52,31 @@ def test_run_allocation_command_stores_a_run(world, app):
 def test_allocate_on_files_needs_no_database(tmp_path):
     """The file command is registered on `coordhub` and runs with an unreachable database configured."""
     out = tmp_path / "assignments.csv"
-    env = {**os.environ, "DATABASE_URL": "postgresql://nobody@127.0.0.1:9/nothing", "COORDHUB_CONFIG": "production",
-           "SECRET_KEY": "a-long-random-secret-key-for-this-test-only"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": "postgresql://nobody@127.0.0.1:9/nothing",
+        "COORDHUB_CONFIG": "production",
+        "SECRET_KEY": "a-long-random-secret-key-for-this-test-only",
+    }
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "coordhub"), "allocate", str(FIXTURES / "needs.csv"), str(FIXTURES / "capacities.csv"),
-         "--areas", str(FIXTURES / "areas.csv"), "--out", str(out), "--time-limit", "10"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        [
+            str(Path(sys.executable).parent / "coordhub"),
+            "allocate",
+            str(FIXTURES / "needs.csv"),
+            str(FIXTURES / "capacities.csv"),
+            "--areas",
+            str(FIXTURES / "areas.csv"),
+            "--out",
+            str(out),
+            "--time-limit",
+            "10",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1])["status"] == "optimal"
     assert out.read_text().startswith("need_id,capacity_id,quantity,unit_cost")

@@ -1,5 +1,6 @@
 """Publishing a run, each partner's assignments with accept / decline, declines becoming forbidden pairs, and who
 may do what (partners see only their own organisation's assignments; other operations see nothing)."""
+
 from __future__ import annotations
 
 import csv
@@ -13,7 +14,12 @@ from coordhub.auth.models import Role
 from coordhub.extensions import db
 from tests import factories
 from tests.allocation.helpers import (
-    DEFAULT_FORM, assignment, body_after_request, make_scenario, quantities, run_from_form,
+    DEFAULT_FORM,
+    assignment,
+    body_after_request,
+    make_scenario,
+    quantities,
+    run_from_form,
 )
 from tests.allocation.test_runs import text_of
 
@@ -55,12 +61,15 @@ def test_accept_then_decline_with_a_reason_becomes_a_forbidden_pair(world, login
     accepted = assignment(run, s.high, s.ngo_classrooms)
     declined = assignment(run, s.low, s.ngo_classrooms)
     client.post(f"/allocations/mine/{accepted.id}/respond", data={"decision": "accepted"})
-    response = client.post(f"/allocations/mine/{declined.id}/respond", data={"decision": "declined"},
-                           follow_redirects=True)
+    response = client.post(
+        f"/allocations/mine/{declined.id}/respond", data={"decision": "declined"}, follow_redirects=True
+    )
     assert "Say why you decline." in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AllocationForbiddenPair)) == 0
-    client.post(f"/allocations/mine/{declined.id}/respond",
-                data={"decision": "declined", "reason": "no access to Bocaranga in the rainy season"})
+    client.post(
+        f"/allocations/mine/{declined.id}/respond",
+        data={"decision": "declined", "reason": "no access to Bocaranga in the rainy season"},
+    )
     answers = {r.assignment_id: r for r in db.session.scalars(sa.select(AllocationResponse))}
     assert answers[accepted.id].decision is Decision.accepted
     assert answers[declined.id].decision is Decision.declined
@@ -95,8 +104,9 @@ def test_only_the_latest_published_run_takes_answers(world, login, client):
     client.post(f"/allocations/{newer.id}/publish")
     login(world.users["focal"])
     old_row = assignment(run, s.high, s.ngo_classrooms)
-    response = client.post(f"/allocations/mine/{old_row.id}/respond", data={"decision": "accepted"},
-                           follow_redirects=True)
+    response = client.post(
+        f"/allocations/mine/{old_row.id}/respond", data={"decision": "accepted"}, follow_redirects=True
+    )
     assert "no longer the published allocation" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(AllocationResponse)) is None
 
@@ -107,12 +117,20 @@ def test_non_coordinators_cannot_run_publish_pin_or_forbid(world, login, client)
     for role in ("focal", "local_focal", "viewer"):
         login(world.users[role])
         assert client.get("/allocations/").headers["Location"] == "/allocations/mine"
-        for url in ("/allocations/new", f"/allocations/{run.id}", f"/allocations/{run.id}/assignments.csv",
-                    "/allocations/constraints", f"/allocations/compare?a={run.id}&b={run.id}"):
+        for url in (
+            "/allocations/new",
+            f"/allocations/{run.id}",
+            f"/allocations/{run.id}/assignments.csv",
+            "/allocations/constraints",
+            f"/allocations/compare?a={run.id}&b={run.id}",
+        ):
             assert client.get(url).status_code == 403, (role, url)
-        for url in ("/allocations/new", f"/allocations/{run.id}/publish",
-                    f"/allocations/{run.id}/assignments/{row.id}/pin",
-                    f"/allocations/{run.id}/assignments/{row.id}/forbid"):
+        for url in (
+            "/allocations/new",
+            f"/allocations/{run.id}/publish",
+            f"/allocations/{run.id}/assignments/{row.id}/pin",
+            f"/allocations/{run.id}/assignments/{row.id}/forbid",
+        ):
             assert client.post(url, data=DEFAULT_FORM).status_code == 403, (role, url)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AllocationForbiddenPair)) == 0
 
@@ -135,8 +153,12 @@ def test_other_operations_see_nothing(world, login, client):
     login(world.users["outsider"])  # NGOB focal point of the other operation only
     page = text_of(client.get("/allocations/mine"))
     assert "No allocation has been published in Elsewhere 2026 yet." in page
-    assert client.post(f"/allocations/mine/{assignment(run, s.high, s.other_classrooms).id}/respond",
-                       data={"decision": "accepted"}).status_code == 404
+    assert (
+        client.post(
+            f"/allocations/mine/{assignment(run, s.high, s.other_classrooms).id}/respond", data={"decision": "accepted"}
+        ).status_code
+        == 404
+    )
     admin = world.users["admin"]
     admin.current_operation = world.other_operation
     db.session.commit()

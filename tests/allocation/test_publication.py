@@ -1,6 +1,7 @@
 """Publishing asks for confirmation (who gets how many assignments), a coordinator withdraws a publication
 (audited; answers kept and shown as given before the withdrawal; partners no longer answer), the same through
 the API, and the partners' page after answering (the answer replaces the buttons, with a way to change it)."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -56,8 +57,9 @@ def test_withdraw_keeps_answers_and_stops_partners_answering(world, login, clien
     db.session.refresh(run)
     assert run.withdrawn and run.withdrawn_by_id == world.users["coordinator"].id
     assert run.withdrawal_reason == "wrong capacities file" and latest_published_run(world.operation) is None
-    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.entity_type == "AllocationRun")
-                              .order_by(AuditEntry.id.desc()).limit(1))
+    entry = db.session.scalar(
+        sa.select(AuditEntry).where(AuditEntry.entity_type == "AllocationRun").order_by(AuditEntry.id.desc()).limit(1)
+    )
     assert entry.changes["withdrawn"] == [False, True] and entry.user_id == world.users["coordinator"].id
     page = text_of(client.get(f"/allocations/{run.id}"))
     assert "publication withdrawn" in page and "Reason: wrong capacities file" in page
@@ -94,8 +96,9 @@ def test_withdraw_through_the_api(world, client, token_for):
     assert client.post(f"/api/v1/allocation-runs/{run_id}/withdraw", headers=partner, json={}).status_code == 403
     bad = client.post(f"/api/v1/allocation-runs/{run_id}/withdraw", headers=coordinator, json={"why": "x"})
     assert bad.status_code == 422 and "why" in bad.get_data(as_text=True)
-    body = client.post(f"/api/v1/allocation-runs/{run_id}/withdraw", headers=coordinator,
-                       json={"reason": "redo"}).get_json()
+    body = client.post(
+        f"/api/v1/allocation-runs/{run_id}/withdraw", headers=coordinator, json={"reason": "redo"}
+    ).get_json()
     assert body["withdrawn"] and body["withdrawn_at"] and body["withdrawal_reason"] == "redo"
     listed = client.get("/api/v1/allocation-runs", headers=partner).get_json()["items"][0]
     assert listed["id"] == run_id and listed["withdrawn"]
@@ -133,8 +136,10 @@ def test_compare_says_what_differs_in_the_inputs(world, login, client):
     first = run_from_form(client)
     same = text_of(client.get(f"/allocations/compare?a={first.id}&b={run_from_form(client).id}"))
     assert "exactly the same input" in same and "differs" not in same.split("What the runs were given")[1]
-    client.post(f"/allocations/{first.id}/assignments/{assignment(first, s.high, s.ngo_classrooms).id}/pin",
-                data={"quantity": "5"})
+    client.post(
+        f"/allocations/{first.id}/assignments/{assignment(first, s.high, s.ngo_classrooms).id}/pin",
+        data={"quantity": "5"},
+    )
     second = run_from_form(client, min_admin1_coverage="20", weight_5="20")
     page = text_of(client.get(f"/allocations/compare?a={first.id}&b={second.id}"))
     assert "The input differs: the policy, pins changed between the runs" in page
@@ -148,8 +153,10 @@ def test_compare_says_what_differs_in_the_inputs(world, login, client):
     assert "1,440.00 USD" in page  # costs carry the currency
     # A need added between runs shows in the counts and totals.
     from tests import factories
-    factories.make_need(world.operation, world.local_authority, "CF632", title="More classrooms", quantity=3.0,
-                        priority=2)
+
+    factories.make_need(
+        world.operation, world.local_authority, "CF632", title="More classrooms", quantity=3.0, priority=2
+    )
     third = run_from_form(client, min_admin1_coverage="20", weight_5="20")
     page = text_of(client.get(f"/allocations/compare?a={second.id}&b={third.id}"))
     assert "The input differs: the needs or capacities changed" in page

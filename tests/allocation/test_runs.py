@@ -1,5 +1,6 @@
 """Running allocations from the pages (inline and as a background job), the run page, immutability, comparison,
 pins and exclusions on re-runs, and the CSV export."""
+
 from __future__ import annotations
 
 import csv
@@ -12,13 +13,26 @@ import sqlalchemy as sa
 
 from coordhub.allocation import jobs as allocation_jobs
 from coordhub.allocation.models import (
-    AllocationAssignment, AllocationForbiddenPair, AllocationPin, AllocationRun, RunImmutable, RunStatus,
+    AllocationAssignment,
+    AllocationForbiddenPair,
+    AllocationPin,
+    AllocationRun,
+    RunImmutable,
+    RunStatus,
 )
 from coordhub.audit.models import AuditEntry
 from coordhub.extensions import db
 from coordhub.jobs.models import Job, JobStatus
 from tests import factories
-from tests.allocation.helpers import DEFAULT_FORM, assignment, body_after_request, latest_run, make_scenario, quantities, run_from_form
+from tests.allocation.helpers import (
+    DEFAULT_FORM,
+    assignment,
+    body_after_request,
+    latest_run,
+    make_scenario,
+    quantities,
+    run_from_form,
+)
 
 
 def text_of(response) -> str:
@@ -31,8 +45,12 @@ def test_inline_run_stores_the_optimum_with_figures_and_an_audit_entry(world, lo
     login(world.users["coordinator"])
     run = run_from_form(client, note="first try")
     assert run.status is RunStatus.optimal and run.engine == "min_cost_flow" and run.note == "first try"
-    assert quantities(run) == {(s.high.id, s.other_classrooms.id): 4.0, (s.high.id, s.ngo_classrooms.id): 6.0,
-                               (s.low.id, s.ngo_classrooms.id): 6.0, (s.sensitive.id, s.ngo_cases.id): 2.0}
+    assert quantities(run) == {
+        (s.high.id, s.other_classrooms.id): 4.0,
+        (s.high.id, s.ngo_classrooms.id): 6.0,
+        (s.low.id, s.ngo_classrooms.id): 6.0,
+        (s.sensitive.id, s.ngo_cases.id): 2.0,
+    }
     assert run.units_needed == 27 and run.units_met == 18 and run.cost == 4 * 50 + 12 * 100 + 2 * 20
     assert run.coverage["by_sector"] == {"EDU": [25.0, 16.0], "PROT": [2.0, 2.0]}
     assert run.coverage["by_admin1"] == {"CF63": [22.0, 18.0], "CF71": [5.0, 0.0]}
@@ -50,8 +68,10 @@ def test_run_page_shows_coverage_unmet_needs_with_reasons_and_partners(world, lo
     assert "optimal" in page and "66.7%" in page and "1,440.00" in page
     assert "Education 25 16 64.0%" in page and "Haute-Kotto (CF71) 5 0 0.0%" in page
     # Unmet needs, with reasons that name the needs that took the capacity.
-    assert ("Classrooms Bocaranga Bocaranga (CF633) · Classroom rehabilitation · P1 4 classrooms The capacity "
-            "that could serve it (“NGOA classroom teams” (NGOA)) went to higher-priority needs: “Classrooms Bozoum”") in page
+    assert (
+        "Classrooms Bocaranga Bocaranga (CF633) · Classroom rehabilitation · P1 4 classrooms The capacity "
+        "that could serve it (“NGOA classroom teams” (NGOA)) went to higher-priority needs: “Classrooms Bozoum”"
+    ) in page
     assert "No Classroom rehabilitation capacity serves Bria (CF711) or an area above it." in page
     # Unused capacity, and assignments per partner.
     assert "NGOA case workers NGOA 1 cases" in page
@@ -73,8 +93,11 @@ def test_background_run_for_large_operations_reports_progress(world, login, clie
     assert response.headers["Location"] == f"/jobs/{job.id}"
     assert job.kind == "allocation" and job.status is JobStatus.finished, job.error
     run = latest_run()
-    assert run.job_id == job.id and job.result == {"run_id": run.id, "status": "optimal",
-                                                   "result_url": f"/allocations/{run.id}"}
+    assert run.job_id == job.id and job.result == {
+        "run_id": run.id,
+        "status": "optimal",
+        "result_url": f"/allocations/{run.id}",
+    }
     opened = client.get(f"/jobs/{job.id}")  # the finished job opens the run
     assert opened.status_code == 302 and opened.headers["Location"] == f"/allocations/{run.id}"
     assert client.get(job.result_url).status_code == 200
@@ -101,9 +124,17 @@ def test_background_run_in_a_thread(world, login, client, app):
 
 def test_the_job_passes_the_cores_progress_through(world):
     make_scenario(world)
-    job = Job(kind="allocation", user_id=world.users["coordinator"].id, operation_id=world.operation.id, params={
-        "operation_id": world.operation.id, "settings": {"single_provider": True}, "note": "",
-        "runs_url": "/allocations/"})
+    job = Job(
+        kind="allocation",
+        user_id=world.users["coordinator"].id,
+        operation_id=world.operation.id,
+        params={
+            "operation_id": world.operation.id,
+            "settings": {"single_provider": True},
+            "note": "",
+            "runs_url": "/allocations/",
+        },
+    )
     db.session.add(job)
     db.session.commit()
     seen: list[tuple[float, str]] = []
@@ -119,8 +150,12 @@ def test_stored_runs_cannot_change(world, login, client):
     login(world.users["coordinator"])
     run = run_from_form(client)
     row = assignment(run, s.low, s.ngo_classrooms)
-    for change in (lambda: setattr(run, "cost", 1.0), lambda: setattr(row, "quantity", 10.0),
-                   lambda: db.session.delete(row), lambda: db.session.delete(run)):
+    for change in (
+        lambda: setattr(run, "cost", 1.0),
+        lambda: setattr(row, "quantity", 10.0),
+        lambda: db.session.delete(row),
+        lambda: db.session.delete(run),
+    ):
         change()
         with pytest.raises(RunImmutable):
             db.session.commit()
@@ -138,8 +173,9 @@ def test_compare_shows_what_changed_and_coverage_gained_or_lost(world, login, cl
     s = make_scenario(world)
     login(world.users["coordinator"])
     first = run_from_form(client)
-    factories.make_capacity(world.operation, world.other_ngo, ("CF71",), title="NGOB Bria team", quantity=5.0,
-                            unit_cost=80.0)
+    factories.make_capacity(
+        world.operation, world.other_ngo, ("CF71",), title="NGOB Bria team", quantity=5.0, unit_cost=80.0
+    )
     s.ngo_cases.archived_at = s.ngo_cases.created_at
     db.session.commit()
     second = run_from_form(client)
@@ -205,8 +241,9 @@ def test_pins_are_checked_when_made(world, login, client):
     login(world.users["coordinator"])
     run = run_from_form(client)
     row = assignment(run, s.high, s.other_classrooms)
-    response = client.post(f"/allocations/{run.id}/assignments/{row.id}/pin", data={"quantity": "5"},
-                           follow_redirects=True)
+    response = client.post(
+        f"/allocations/{run.id}/assignments/{row.id}/pin", data={"quantity": "5"}, follow_redirects=True
+    )
     assert "more than the 4 this capacity offers" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(AllocationPin)) is None
 
@@ -226,7 +263,8 @@ def test_csv_export_has_a_hxl_row_and_every_assignment(world, login, client):
     sensitive = next(r for r in records if r["need_id"] == str(s.sensitive.id))
     assert sensitive["need"] == "Survivors of the March attack"  # coordinators see every detail
     assert {(r["need_id"], r["capacity_id"], r["quantity"]) for r in records} == {
-        (str(n), str(c), f"{q:g}") for (n, c), q in quantities(run).items()}
+        (str(n), str(c), f"{q:g}") for (n, c), q in quantities(run).items()
+    }
 
 
 def test_side_constraints_from_the_form(world, login, client):
@@ -234,8 +272,11 @@ def test_side_constraints_from_the_form(world, login, client):
     login(world.users["coordinator"])
     run = run_from_form(client, budget_caps="ngoa = 700", single_provider="y", time_limit_seconds="10")
     assert run.policy["budget_caps"] == {str(world.ngo.id): 700.0} and run.policy["single_provider"]
-    spent = db.session.scalar(sa.select(sa.func.sum(AllocationAssignment.cost)).where(
-        AllocationAssignment.run_id == run.id, AllocationAssignment.organisation_id == world.ngo.id))
+    spent = db.session.scalar(
+        sa.select(sa.func.sum(AllocationAssignment.cost)).where(
+            AllocationAssignment.run_id == run.id, AllocationAssignment.organisation_id == world.ngo.id
+        )
+    )
     assert spent <= 700 + 1e-6 and run.engine == "mixed_integer"
     assert all(len({c for (n, c) in quantities(run) if n == need}) <= 1 for need in (s.high.id, s.low.id))
     response = client.post("/allocations/new", data={**DEFAULT_FORM, "budget_caps": "Nobody = 5"})

@@ -1,4 +1,5 @@
 """API fixtures: a personal token per user."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,4 +14,5 @@ def token_for(world):
         _, plain = ApiToken.issue(user, "tests")
         db.session.commit()
         return {"Authorization": f"Bearer {plain}"}
+
     return issue

@@ -1,4 +1,5 @@
 """The JSON API: tokens, errors, lists with filters, writes through the same operations and rights."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -47,9 +48,19 @@ def test_list_filters_and_pagination(world, client, token_for):
 def test_create_update_archive_with_rights(world, client, token_for):
     headers = token_for(world.users["focal"])
     rtype = factories.resource_type("EDU-CLASSROOM")
-    response = client.post("/api/v1/projects", headers=headers, json={
-        "title": "Classrooms", "sector_id": rtype.sector_id, "resource_type_id": rtype.id,
-        "area_pcodes": ["CF632", "CF633"], "start_date": "2026-03-01", "end_date": None, "code": "A-1"})
+    response = client.post(
+        "/api/v1/projects",
+        headers=headers,
+        json={
+            "title": "Classrooms",
+            "sector_id": rtype.sector_id,
+            "resource_type_id": rtype.id,
+            "area_pcodes": ["CF632", "CF633"],
+            "start_date": "2026-03-01",
+            "end_date": None,
+            "code": "A-1",
+        },
+    )
     assert response.status_code == 201, response.get_json()
     created = response.get_json()
     assert created["organisation_id"] == world.ngo.id and [a["pcode"] for a in created["areas"]] == ["CF632", "CF633"]
@@ -60,9 +71,17 @@ def test_create_update_archive_with_rights(world, client, token_for):
     other = token_for(world.users["other_focal"])
     response = client.patch(f"/api/v1/projects/{created['id']}", headers=other, json={"title": "Mine now"})
     assert response.status_code == 403 and "NGOA" in response.get_json()["error"]["message"]
-    response = client.post("/api/v1/projects", headers=other, json={
-        "title": "For NGOA", "organisation_id": world.ngo.id, "sector_id": rtype.sector_id,
-        "area_pcodes": ["CF632"], "start_date": "2026-03-01"})
+    response = client.post(
+        "/api/v1/projects",
+        headers=other,
+        json={
+            "title": "For NGOA",
+            "organisation_id": world.ngo.id,
+            "sector_id": rtype.sector_id,
+            "area_pcodes": ["CF632"],
+            "start_date": "2026-03-01",
+        },
+    )
     assert response.status_code == 403
     assert db.session.get(Project, created["id"]).title == "Classrooms"
 
@@ -70,12 +89,24 @@ def test_create_update_archive_with_rights(world, client, token_for):
 def test_invalid_input_gets_422_naming_the_field_and_writes_nothing(world, client, token_for):
     headers = token_for(world.users["coordinator"])
     rtype = factories.resource_type("WASH-BOREHOLE")
-    good = {"title": "Boreholes", "organisation_id": world.local_authority.id, "admin_area_pcode": "CF711",
-            "resource_type_id": rtype.id, "quantity": 3, "priority": 5, "start_date": "2026-01-01"}
-    for change, field in (({"quantity": 0}, "quantity"), ({"quantity": "three"}, "quantity"),
-                          ({"priority": 9}, "priority"), ({"start_date": "01/02/2026"}, "start_date"),
-                          ({"admin_area_pcode": "XX1"}, "admin_area_pcode"), ({"colour": "red"}, "colour"),
-                          ({"end_date": "2025-01-01"}, "end_date")):
+    good = {
+        "title": "Boreholes",
+        "organisation_id": world.local_authority.id,
+        "admin_area_pcode": "CF711",
+        "resource_type_id": rtype.id,
+        "quantity": 3,
+        "priority": 5,
+        "start_date": "2026-01-01",
+    }
+    for change, field in (
+        ({"quantity": 0}, "quantity"),
+        ({"quantity": "three"}, "quantity"),
+        ({"priority": 9}, "priority"),
+        ({"start_date": "01/02/2026"}, "start_date"),
+        ({"admin_area_pcode": "XX1"}, "admin_area_pcode"),
+        ({"colour": "red"}, "colour"),
+        ({"end_date": "2025-01-01"}, "end_date"),
+    ):
         response = client.post("/api/v1/needs", headers=headers, json={**good, **change})
         assert response.status_code == 422, (change, response.get_json())
         assert response.get_json()["error"]["field"] == field
@@ -107,8 +138,10 @@ def test_organisations_admin_areas_and_reference_lists(world, client, token_for)
     response = client.post("/api/v1/organisations", headers=admin, json={"name": "New donor", "type": "donor"})
     assert response.status_code == 201
     org_id = response.get_json()["id"]
-    assert client.patch(f"/api/v1/organisations/{org_id}", headers=admin,
-                        json={"acronym": "ND"}).get_json()["acronym"] == "ND"
+    assert (
+        client.patch(f"/api/v1/organisations/{org_id}", headers=admin, json={"acronym": "ND"}).get_json()["acronym"]
+        == "ND"
+    )
     assert client.post(f"/api/v1/organisations/{org_id}/archive", headers=admin).get_json()["archived"] is True
 
 
@@ -121,9 +154,18 @@ def test_unknown_api_route_and_method_answer_json(world, client, token_for):
 
 def test_nul_characters_are_refused_with_the_field_name(world, client, token_for):
     headers = token_for(world.users["coordinator"])
-    response = client.post("/api/v1/capacities", headers=headers, json={
-        "title": "x", "area_pcodes": ["\x00"], "resource_type_id": 1, "quantity": 1, "unit_cost": 1,
-        "start_date": "2026-01-01"})
+    response = client.post(
+        "/api/v1/capacities",
+        headers=headers,
+        json={
+            "title": "x",
+            "area_pcodes": ["\x00"],
+            "resource_type_id": 1,
+            "quantity": 1,
+            "unit_cost": 1,
+            "start_date": "2026-01-01",
+        },
+    )
     assert response.status_code == 422 and response.get_json()["error"]["field"] == "area_pcodes"
     assert client.get("/api/v1/admin-areas/%00", headers=headers).status_code == 404
     assert client.get("/api/v1/projects?q=%00", headers=headers).status_code == 200

@@ -1,5 +1,6 @@
 """Long work started through the API answers 202 with the job's address, which can be polled: allocation runs
 and imports above the pages' thresholds, and full overlap detection."""
+
 from __future__ import annotations
 
 import io
@@ -50,8 +51,12 @@ def test_large_api_imports_go_to_a_job(app, world, client, token_for):
     data = csv_bytes([PROJECT_HEADER, PROJECT_HXL] + project_rows("NGOA organisation", 12))
     app.config["IMPORT_BACKGROUND_ROWS"] = 10
     try:
-        response = client.post("/api/v1/imports", headers=headers, content_type="multipart/form-data",
-                               data={"file": (io.BytesIO(data), "3w.csv"), "kind": "projects", "commit": "true"})
+        response = client.post(
+            "/api/v1/imports",
+            headers=headers,
+            content_type="multipart/form-data",
+            data={"file": (io.BytesIO(data), "3w.csv"), "kind": "projects", "commit": "true"},
+        )
         job = _poll(client, response, headers)
     finally:
         del app.config["IMPORT_BACKGROUND_ROWS"]

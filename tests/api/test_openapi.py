@@ -1,10 +1,11 @@
 """The OpenAPI description is valid and true: schemathesis drives the running app from it."""
+
 from __future__ import annotations
 
 import schemathesis
-from schemathesis.specs.openapi.checks import positive_data_acceptance
 from hypothesis import HealthCheck, given, settings
 from openapi_spec_validator import validate
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from coordhub.api.openapi import build_spec
 
@@ -16,10 +17,10 @@ def test_the_description_is_valid_openapi(app):
 
 def test_api_conforms_to_its_description(app, world, token_for):
     """Every operation, with generated valid and invalid inputs: no server error, status codes, content types
-    and response bodies as described, invalid input refused. (Driven without schemathesis' pytest plugin,
-    which does not yet work with pytest 9.) The suite runs it on SQLite and on PostgreSQL (DATABASE_URL), where
-text longer than its column or a NUL character would fail in the database. Writes may refuse schema-valid bodies that break rules a schema
-    cannot say (an unknown resource type id, an end before the start): those answer 422 naming the field."""
+        and response bodies as described, invalid input refused. (Driven without schemathesis' pytest plugin,
+        which does not yet work with pytest 9.) The suite runs it on SQLite and on PostgreSQL (DATABASE_URL), where
+    text longer than its column or a NUL character would fail in the database. Writes may refuse schema-valid bodies that break rules a schema
+        cannot say (an unknown resource type id, an end before the start): those answer 422 naming the field."""
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     headers = token_for(world.users["coordinator"])
     checked, statuses = [], {}

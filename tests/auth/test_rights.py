@@ -1,4 +1,5 @@
 """The rights table: role × action × own/other organisation, checked through rights.py and over HTTP."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,18 +10,29 @@ from tests import factories
 
 # (user key, kind, whose record, allowed?)
 CASES = [
-    ("admin", Project, "own", True), ("admin", Project, "other", True),
-    ("admin", Need, "other", True), ("admin", Capacity, "other", True),
-    ("coordinator", Need, "own", True), ("coordinator", Need, "other", True),
-    ("coordinator", Project, "own", True), ("coordinator", Project, "other", False),
+    ("admin", Project, "own", True),
+    ("admin", Project, "other", True),
+    ("admin", Need, "other", True),
+    ("admin", Capacity, "other", True),
+    ("coordinator", Need, "own", True),
+    ("coordinator", Need, "other", True),
+    ("coordinator", Project, "own", True),
+    ("coordinator", Project, "other", False),
     ("coordinator", Capacity, "other", False),
-    ("focal", Project, "own", True), ("focal", Project, "other", False),
-    ("focal", Capacity, "own", True), ("focal", Capacity, "other", False),
-    ("focal", Need, "own", False), ("focal", Need, "other", False),
-    ("local_focal", Need, "own", True), ("local_focal", Need, "other", False),
-    ("local_focal", Project, "own", True), ("local_focal", Project, "other", False),
-    ("viewer", Project, "own", False), ("viewer", Project, "other", False),
-    ("viewer", Need, "own", False), ("viewer", Capacity, "own", False),
+    ("focal", Project, "own", True),
+    ("focal", Project, "other", False),
+    ("focal", Capacity, "own", True),
+    ("focal", Capacity, "other", False),
+    ("focal", Need, "own", False),
+    ("focal", Need, "other", False),
+    ("local_focal", Need, "own", True),
+    ("local_focal", Need, "other", False),
+    ("local_focal", Project, "own", True),
+    ("local_focal", Project, "other", False),
+    ("viewer", Project, "own", False),
+    ("viewer", Project, "other", False),
+    ("viewer", Need, "own", False),
+    ("viewer", Capacity, "own", False),
 ]
 
 

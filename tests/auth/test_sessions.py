@@ -1,5 +1,6 @@
 """Server-side sessions: signing out, a password change or reset, a disabled account and "sign out everywhere"
 refuse every copy of the session and remember-me cookies; API tokens expire and die with the account."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -66,8 +67,9 @@ def test_the_cookies_hold_a_session_token_not_the_user_id(app, world):
 
 def test_remember_cookie_has_samesite_and_a_fortnight(app, world):
     browser = app.test_client()
-    response = browser.post("/login", data={"email": world.users["viewer"].email, "password": factories.PASSWORD,
-                                            "remember": "y"})
+    response = browser.post(
+        "/login", data={"email": world.users["viewer"].email, "password": factories.PASSWORD, "remember": "y"}
+    )
     remember = [h for h in response.headers.getlist("Set-Cookie") if h.startswith("remember_token=")]
     assert remember and "SameSite=Lax" in remember[0] and "HttpOnly" in remember[0]
     cookie = browser.get_cookie("remember_token")
@@ -89,8 +91,10 @@ def test_sign_out_everywhere_ends_every_session_and_remember_cookie(app, world):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     for browser in (laptop, phone, stolen):
         assert not signed_in(browser)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(UserSession)
-                             .where(UserSession.revoked_at.is_(None))) == 0
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).select_from(UserSession).where(UserSession.revoked_at.is_(None)))
+        == 0
+    )
 
 
 def test_password_change_ends_other_sessions_and_keeps_this_one(app, world):
@@ -100,16 +104,21 @@ def test_password_change_ends_other_sessions_and_keeps_this_one(app, world):
     elsewhere = sign_in(app, user, remember=True)
     remembered = copy_of(app, elsewhere, "remember_token")
 
-    refused = here.post("/account/password", data={"current_password": "not it", "new_password": NEW_PASSWORD,
-                                                   "confirm": NEW_PASSWORD})
+    refused = here.post(
+        "/account/password", data={"current_password": "not it", "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
     assert "This is not your current password." in refused.get_data(as_text=True)
-    weak = here.post("/account/password", data={"current_password": factories.PASSWORD,
-                                                "new_password": "password1234", "confirm": "password1234"})
+    weak = here.post(
+        "/account/password",
+        data={"current_password": factories.PASSWORD, "new_password": "password1234", "confirm": "password1234"},
+    )
     assert "too easy to guess" in weak.get_data(as_text=True)
     assert signed_in(elsewhere)
 
-    response = here.post("/account/password", data={"current_password": factories.PASSWORD,
-                                                    "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    response = here.post(
+        "/account/password",
+        data={"current_password": factories.PASSWORD, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    )
     assert response.status_code == 302
     assert signed_in(here)
     for browser in (old_copy, elsewhere, remembered):
@@ -124,8 +133,14 @@ def test_admin_password_reset_and_disabling_end_the_users_sessions(app, world, t
     remembered = copy_of(app, victim, "remember_token")
     headers = token_for_user(user)
     admin_browser = sign_in(app, admin)
-    form = {"name": user.name, "email": user.email, "organisation_id": user.organisation_id, "role": "viewer",
-            "operation_ids": [o.id for o in user.operations], "active": "y"}
+    form = {
+        "name": user.name,
+        "email": user.email,
+        "organisation_id": user.organisation_id,
+        "role": "viewer",
+        "operation_ids": [o.id for o in user.operations],
+        "active": "y",
+    }
     response = admin_browser.post(f"/admin/users/{user.id}", data=dict(form, password=NEW_PASSWORD))
     assert response.status_code == 302, response.get_data(as_text=True)
     assert not signed_in(victim) and not signed_in(remembered)
@@ -163,6 +178,7 @@ def token_for_user(app):
         _, plain = ApiToken.issue(user, "tests", days=days)
         db.session.commit()
         return {"Authorization": f"Bearer {plain}"}
+
     return issue
 
 
@@ -202,9 +218,17 @@ def test_account_forms_need_the_csrf_token(app, world):
     app.config["WTF_CSRF_ENABLED"] = True
     try:
         assert browser.post("/account/sign-out-everywhere").status_code == 400
-        assert browser.post("/account/password", data={
-            "current_password": factories.PASSWORD, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
-        }).status_code == 400
+        assert (
+            browser.post(
+                "/account/password",
+                data={
+                    "current_password": factories.PASSWORD,
+                    "new_password": NEW_PASSWORD,
+                    "confirm": NEW_PASSWORD,
+                },
+            ).status_code
+            == 400
+        )
         assert browser.post("/logout").status_code == 400
     finally:
         app.config["WTF_CSRF_ENABLED"] = False

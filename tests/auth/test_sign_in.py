@@ -1,5 +1,6 @@
 """Sign-in: throttled per account and per address (429 with Retry-After, in the audit log), no timing
 difference between unknown and known e-mails, and one password rule everywhere a password is set."""
+
 from __future__ import annotations
 
 import socket
@@ -21,16 +22,18 @@ ADDRESS_LIMIT = 20  # config SIGN_IN_LIMIT_ADDRESS "20 per 15 minutes"
 
 
 def attempt(client, email, password="wrong password!", address="203.0.113.7"):
-    return client.post("/login", data={"email": email, "password": password},
-                       environ_base={"REMOTE_ADDR": address})
+    return client.post("/login", data={"email": email, "password": password}, environ_base={"REMOTE_ADDR": address})
 
 
 SIGN_IN_ACTIONS = [AuditAction.sign_in, AuditAction.sign_in_failed, AuditAction.sign_in_throttled]
 
 
 def actions() -> list[AuditAction]:
-    return list(db.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.action.in_(SIGN_IN_ACTIONS))
-                                   .order_by(AuditEntry.id)))
+    return list(
+        db.session.scalars(
+            sa.select(AuditEntry.action).where(AuditEntry.action.in_(SIGN_IN_ACTIONS)).order_by(AuditEntry.id)
+        )
+    )
 
 
 def test_failures_for_one_account_are_throttled_from_any_address(client, world):
@@ -131,18 +134,22 @@ def test_with_redis_the_counters_are_shared_by_every_web_process(app, world):
 
 # --- the password rule ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("password, problem", [
-    ("short-one", "too_short"),
-    ("aaaaaaaaaaaa", "guessable"),
-    ("123456789012", "guessable"),
-    ("password1234", "guessable"),
-    ("qwertyuiop12", "guessable"),
-    ("amina.haroun@example.org", "personal"),
-    ("AminaHaroun2026!", "personal"),
-    ("x" * 201, "too_long"),
-    ("granite-lemon-ferry-41", None),
-    ("correct horse battery", None),
-])
+
+@pytest.mark.parametrize(
+    "password, problem",
+    [
+        ("short-one", "too_short"),
+        ("aaaaaaaaaaaa", "guessable"),
+        ("123456789012", "guessable"),
+        ("password1234", "guessable"),
+        ("qwertyuiop12", "guessable"),
+        ("amina.haroun@example.org", "personal"),
+        ("AminaHaroun2026!", "personal"),
+        ("x" * 201, "too_long"),
+        ("granite-lemon-ferry-41", None),
+        ("correct horse battery", None),
+    ],
+)
 def test_password_rule(password, problem):
     assert password_problem(password, personal_words("amina.haroun@example.org", "Amina Haroun")) == problem
 
@@ -152,29 +159,46 @@ def test_the_demo_password_passes_the_rule_for_every_demo_account():
         assert password_problem(DEMO_PASSWORD, personal_words(email, name)) is None
 
 
-@pytest.mark.parametrize("password, message", [
-    ("aaaaaaaaaaaa", "too easy to guess"),
-    ("123456789012", "too easy to guess"),
-    ("password1234", "too easy to guess"),
-    ("new.person@example.org", "e-mail address or name"),
-    ("Newperson-Mbaikoua", "e-mail address or name"),
-    ("eleven char", "at least 12 characters"),
-])
+@pytest.mark.parametrize(
+    "password, message",
+    [
+        ("aaaaaaaaaaaa", "too easy to guess"),
+        ("123456789012", "too easy to guess"),
+        ("password1234", "too easy to guess"),
+        ("new.person@example.org", "e-mail address or name"),
+        ("Newperson-Mbaikoua", "e-mail address or name"),
+        ("eleven char", "at least 12 characters"),
+    ],
+)
 def test_admin_user_form_applies_the_rule(world, login, client, password, message):
     login(world.users["admin"])
-    response = client.post("/admin/users/new", data={
-        "name": "Newperson Mbaikoua", "email": "new.person@example.org", "organisation_id": world.ngo.id,
-        "role": "viewer", "password": password})
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "name": "Newperson Mbaikoua",
+            "email": "new.person@example.org",
+            "organisation_id": world.ngo.id,
+            "role": "viewer",
+            "password": password,
+        },
+    )
     assert response.status_code == 200 and message in response.get_data(as_text=True)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
-        AuditEntry.entity_type == "User", AuditEntry.action == AuditAction.create)) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.entity_type == "User", AuditEntry.action == AuditAction.create)
+        )
+        == 0
+    )
 
 
 @pytest.mark.parametrize("password", ["aaaaaaaaaaaa", "123456789012", "password1234", "someone@example.org"])
 def test_create_user_command_applies_the_rule(world, app, password):
-    result = app.test_cli_runner().invoke(args=[
-        "create-user", "--email", "someone@example.org", "--name", "Some One", "--organisation", "NGOA"],
-        input=f"{password}\n{password}\n")
+    result = app.test_cli_runner().invoke(
+        args=["create-user", "--email", "someone@example.org", "--name", "Some One", "--organisation", "NGOA"],
+        input=f"{password}\n{password}\n",
+    )
     assert result.exit_code != 0 and "password" in result.output
 
 

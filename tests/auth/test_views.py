@@ -1,4 +1,5 @@
 """Sign-in, sign-out, anonymous access, CSRF, and the administrators' user and organisation pages."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -10,8 +11,17 @@ from tests import factories
 
 
 def test_anonymous_sees_only_the_sign_in_page(world, client):
-    for url in ("/", "/projects/", "/needs/", "/capacities/", "/areas/", "/organisations/", "/admin/users/",
-                "/admin/audit/", f"/projects/1"):
+    for url in (
+        "/",
+        "/projects/",
+        "/needs/",
+        "/capacities/",
+        "/areas/",
+        "/organisations/",
+        "/admin/users/",
+        "/admin/audit/",
+        "/projects/1",
+    ):
         response = client.get(url)
         assert response.status_code == 302 and "/login" in response.headers["Location"], url
     assert client.get("/login").status_code == 200
@@ -47,8 +57,9 @@ def test_sign_out(world, login):
 
 def test_open_redirect_is_refused(world, client):
     user = world.users["viewer"]
-    response = client.post("/login?next=https://evil.example/", data={"email": user.email,
-                                                                       "password": factories.PASSWORD})
+    response = client.post(
+        "/login?next=https://evil.example/", data={"email": user.email, "password": factories.PASSWORD}
+    )
     assert response.headers["Location"] == "/"
 
 
@@ -68,8 +79,9 @@ def test_csrf_token_is_required(world, app):
         assert response.status_code == 400
         page = client.get("/login").get_data(as_text=True)
         token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-        response = client.post("/login", data={"email": user.email, "password": factories.PASSWORD,
-                                               "csrf_token": token})
+        response = client.post(
+            "/login", data={"email": user.email, "password": factories.PASSWORD, "csrf_token": token}
+        )
         assert response.status_code == 302
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
@@ -77,43 +89,74 @@ def test_csrf_token_is_required(world, app):
 
 def test_admin_creates_organisation_and_user_who_can_sign_in(world, login, client):
     login(world.users["admin"])
-    response = client.post("/admin/organisations/new", data={
-        "name": "Association des Femmes Juristes", "acronym": "AFJ", "type": "national_ngo", "is_local": "y"})
+    response = client.post(
+        "/admin/organisations/new",
+        data={"name": "Association des Femmes Juristes", "acronym": "AFJ", "type": "national_ngo", "is_local": "y"},
+    )
     assert response.status_code == 302
     organisation = db.session.scalar(sa.select(Organisation).where(Organisation.acronym == "AFJ"))
     assert organisation.is_local
-    response = client.post("/admin/users/new", data={
-        "name": "Delphine K", "email": "Delphine@Example.org", "organisation_id": organisation.id,
-        "role": "focal_point", "operation_ids": [world.operation.id], "password": "a long password", "active": "y"})
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "name": "Delphine K",
+            "email": "Delphine@Example.org",
+            "organisation_id": organisation.id,
+            "role": "focal_point",
+            "operation_ids": [world.operation.id],
+            "password": "a long password",
+            "active": "y",
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     user = db.session.scalar(sa.select(User).where(User.email == "delphine@example.org"))
     assert user.role is Role.focal_point and user.operations == [world.operation]
     client.post("/logout")
-    assert client.post("/login", data={"email": "delphine@example.org",
-                                       "password": "a long password"}).status_code == 302
+    assert (
+        client.post("/login", data={"email": "delphine@example.org", "password": "a long password"}).status_code == 302
+    )
 
 
 def test_user_form_reports_errors_next_to_the_field(world, login, client):
     login(world.users["admin"])
     existing = world.users["viewer"]
-    response = client.post("/admin/users/new", data={
-        "name": "Dup", "email": existing.email, "organisation_id": world.ngo.id, "role": "viewer",
-        "password": "a long password"})
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "name": "Dup",
+            "email": existing.email,
+            "organisation_id": world.ngo.id,
+            "role": "viewer",
+            "password": "a long password",
+        },
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "A user with this e-mail address already exists." in page
     assert 'invalid-feedback' in page
-    response = client.post("/admin/users/new", data={
-        "name": "Short", "email": "short@example.org", "organisation_id": world.ngo.id, "role": "viewer",
-        "password": "short"})
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "name": "Short",
+            "email": "short@example.org",
+            "organisation_id": world.ngo.id,
+            "role": "viewer",
+            "password": "short",
+        },
+    )
     assert "Use at least 12 characters." in response.get_data(as_text=True)
 
 
 def test_non_admins_cannot_reach_administration(world, login, client):
     for key in ("coordinator", "focal", "viewer"):
         login(world.users[key])
-        for url in ("/admin/users/", "/admin/users/new", "/admin/organisations/new", "/admin/operations/",
-                    "/admin/audit/"):
+        for url in (
+            "/admin/users/",
+            "/admin/users/new",
+            "/admin/organisations/new",
+            "/admin/operations/",
+            "/admin/audit/",
+        ):
             assert client.get(url).status_code == 403, (key, url)
         assert client.post("/admin/organisations/new", data={"name": "X", "type": "donor"}).status_code == 403
 

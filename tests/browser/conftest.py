@@ -6,6 +6,7 @@ in per role, at desktop or phone width, in English or French.
         driver = signed_in(mapped.users["viewer"], width=390, language="fr")
         driver.get(driver.live_url + "/maps/presence")
 """
+
 from __future__ import annotations
 
 import shutil
@@ -49,8 +50,10 @@ def _chromium() -> tuple[str, str]:
     browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
     driver = shutil.which("chromedriver")
     if not browser or not driver:
-        pytest.fail("Chromium and its driver are needed for the browser tests: run `bash .ci/browser` "
-                    "(apt-get install chromium chromium-driver).")
+        pytest.fail(
+            "Chromium and its driver are needed for the browser tests: run `bash .ci/browser` "
+            "(apt-get install chromium chromium-driver)."
+        )
     return browser, driver
 
 
@@ -60,8 +63,14 @@ def chromium():
     browser, driver_path = _chromium()
     options = webdriver.ChromeOptions()
     options.binary_location = browser
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                     "--lang=en-GB", f"--window-size={DESKTOP[0]},{DESKTOP[1]}"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--lang=en-GB",
+        f"--window-size={DESKTOP[0]},{DESKTOP[1]}",
+    ):
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
@@ -75,10 +84,10 @@ def browser(chromium, live_server):
     """The shared Chromium, signed out, at desktop width; `browser.live_url` is the server's address."""
     chromium.set_window_size(*DESKTOP)
     chromium.live_url = live_server
-    db.session.commit()   # the live server must see what the test wrote
+    db.session.commit()  # the live server must see what the test wrote
     yield chromium
     if not chromium.current_url.startswith(live_server):
-        chromium.get(live_server + "/static-nothing")   # cookies are deleted per site: be on the site first
+        chromium.get(live_server + "/static-nothing")  # cookies are deleted per site: be on the site first
     chromium.delete_all_cookies()
     chromium.get("about:blank")
 
@@ -87,6 +96,7 @@ def browser(chromium, live_server):
 def signed_in(browser):
     """signed_in(user, width=1366, language=None): sign in through the form, as a user would; `language`
     ('fr') is then chosen with the navigation bar's language button."""
+
     def sign_in(user, width: int = DESKTOP[0], language: str | None = None):
         db.session.commit()
         browser.set_window_size(width, PHONE[1] if width <= PHONE[0] else DESKTOP[1])
@@ -98,6 +108,7 @@ def signed_in(browser):
         if language:
             choose_language(browser, language)
         return browser
+
     return sign_in
 
 
@@ -111,8 +122,11 @@ def choose_language(driver, code: str) -> None:
     if toggler and toggler[0].is_displayed():
         toggler[0].click()
         wait(driver).until(expected_conditions.visibility_of_element_located((By.ID, "mainnav")))
-    button = next(b for b in driver.find_elements(By.CSS_SELECTOR, "nav form button")
-                  if (b.get_attribute("textContent") or "").strip().lower() == code.lower())
+    button = next(
+        b
+        for b in driver.find_elements(By.CSS_SELECTOR, "nav form button")
+        if (b.get_attribute("textContent") or "").strip().lower() == code.lower()
+    )
     wait(driver).until(expected_conditions.element_to_be_clickable(button))
     button.click()
     wait(driver).until(lambda d: d.execute_script("return document.documentElement.lang;") == code)
@@ -120,8 +134,11 @@ def choose_language(driver, code: str) -> None:
 
 def console_errors(driver) -> list[str]:
     """Errors the page's scripts logged (a failed script, a blocked resource)."""
-    return [entry["message"] for entry in driver.get_log("browser")
-            if entry["level"] == "SEVERE" and "favicon.ico" not in entry["message"]]
+    return [
+        entry["message"]
+        for entry in driver.get_log("browser")
+        if entry["level"] == "SEVERE" and "favicon.ico" not in entry["message"]
+    ]
 
 
 def click(driver, element) -> None:

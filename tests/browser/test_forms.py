@@ -1,5 +1,6 @@
 """The project form in a real browser: the searchable area picker (type a name or P-code, see the parent, pick
 on the map) and activity types filtered by the chosen sector."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -22,15 +23,15 @@ def test_register_a_project_with_the_area_picker(signed_in, mapped):
     driver = signed_in(mapped.users["focal"])
     driver.get(driver.live_url + "/projects/new")
     picker = picker_ready(driver)
-    assert not driver.find_element(By.NAME, "area_ids").is_displayed()   # the long multi-select is replaced
+    assert not driver.find_element(By.NAME, "area_ids").is_displayed()  # the long multi-select is replaced
     search = picker.find_element(By.CSS_SELECTOR, "input[type=search]")
     driver.execute_script("arguments[0].scrollIntoView({block: 'start', behavior: 'instant'});", picker)
     search.send_keys("bria")
     result = wait(driver).until(lambda d: d.find_element(By.CSS_SELECTOR, ".area-picker .results button"))
-    assert "Bria (CF711)" in result.text and "Haute-Kotto (CF71)" in result.text   # the parent is shown
+    assert "Bria (CF711)" in result.text and "Haute-Kotto (CF71)" in result.text  # the parent is shown
     result.click()
     search.send_keys("CF632")
-    search.send_keys("\n")                                                          # Enter picks the first
+    search.send_keys("\n")  # Enter picks the first
     chips = [chip.get_attribute("data-pcode") for chip in picker.find_elements(By.CSS_SELECTOR, ".chips .badge")]
     assert chips == ["CF632", "CF711"]
     picker.find_element(By.CSS_SELECTOR, ".chips .badge[data-pcode='CF632'] button").click()
@@ -43,10 +44,13 @@ def test_register_a_project_with_the_area_picker(signed_in, mapped):
     driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", map_box)
     x, y = driver.execute_script(
         "var s = arguments[0].coordhub, p = s.map.latLngToContainerPoint(s.markers['CF633'].getLatLng());"
-        "return [p.x, p.y];", map_box)
+        "return [p.x, p.y];",
+        map_box,
+    )
     size = map_box.size
-    ActionChains(driver).move_to_element_with_offset(map_box, int(x - size["width"] / 2),
-                                                     int(y - size["height"] / 2)).click().perform()
+    ActionChains(driver).move_to_element_with_offset(
+        map_box, int(x - size["width"] / 2), int(y - size["height"] / 2)
+    ).click().perform()
     wait(driver).until(lambda d: len(picker.find_elements(By.CSS_SELECTOR, ".chips .badge")) == 2)
     picker.find_element(By.CSS_SELECTOR, ".chips .badge[data-pcode='CF633'] button").click()
 

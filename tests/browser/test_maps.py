@@ -1,5 +1,6 @@
 """Maps and dashboards in a real headless Chromium: sign in, open each map and dashboard, click an area and
 see its list, switch to French, phone width."""
+
 from __future__ import annotations
 
 import pytest
@@ -24,10 +25,14 @@ def click_area(driver, pcode: str) -> None:
     driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", element)
     x, y = driver.execute_script(
         "var s = arguments[0].coordhub, c = s.byPcode[arguments[1]].properties.centroid;"
-        "var p = s.map.latLngToContainerPoint([c[0], c[1]]); return [p.x, p.y];", element, pcode)
+        "var p = s.map.latLngToContainerPoint([c[0], c[1]]); return [p.x, p.y];",
+        element,
+        pcode,
+    )
     size = element.size
-    ActionChains(driver).move_to_element_with_offset(element, int(x - size["width"] / 2),
-                                                     int(y - size["height"] / 2)).click().perform()
+    ActionChains(driver).move_to_element_with_offset(
+        element, int(x - size["width"] / 2), int(y - size["height"] / 2)
+    ).click().perform()
 
 
 @pytest.mark.parametrize("role", ["coordinator", "focal", "viewer"])
@@ -51,7 +56,7 @@ def test_each_map_opens_with_legend_and_export(signed_in, mapped):
         assert driver.find_element(By.ID, "map-legend").text.strip()
         assert "admin level 2" in driver.find_element(By.ID, "map-title").text
         png = driver.execute_script("return window.coordhubMaps.exportPng(document.getElementById('map'));")
-        assert png > 1000   # a data: URL of a real image
+        assert png > 1000  # a data: URL of a real image
     assert console_errors(driver) == []
 
 
@@ -63,7 +68,7 @@ def test_click_an_area_and_see_its_list(signed_in, mapped):
     wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#area-panel .area-projects li"))
     panel = driver.find_element(By.ID, "area-panel")
     assert "Bria" in panel.text
-    assert "Sensitive entry (details restricted)" in panel.text          # PREF's project, redacted
+    assert "Sensitive entry (details restricted)" in panel.text  # PREF's project, redacted
     assert mapped.projects["sensitive_bria"].title not in panel.text
     panel.find_element(By.LINK_TEXT, mapped.projects["ngo_both"].title).click()
     wait(driver).until(lambda d: f"/projects/{mapped.projects['ngo_both'].id}" in d.current_url)

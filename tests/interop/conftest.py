@@ -1,4 +1,5 @@
 """Fixtures for the interop tests: paths to the real-file extracts and a small registry as plain lists."""
+
 from pathlib import Path
 
 import pytest
@@ -25,15 +26,26 @@ def shared_data():
 
 # coordhub's reconstruction sectors with the IASC cluster each sits closest to and its DAC code.
 RECONSTRUCTION_SECTORS = [
-    SectorRef(1, "GOV", "Governance and elections", "Early Recovery", "15150", ("governance", "elections", "gouvernance")),
+    SectorRef(
+        1, "GOV", "Governance and elections", "Early Recovery", "15150", ("governance", "elections", "gouvernance")
+    ),
     SectorRef(2, "ROL", "Rule of law and justice", "Protection", "15130", ("justice", "rule of law", "etat de droit")),
     SectorRef(3, "TRA", "Transport", "Logistics", "21020", ("roads", "transport et infrastructures")),
     SectorRef(4, "ENE", "Energy", None, "23110", ("electricity", "energie")),
     SectorRef(5, "WAT", "Water and sanitation", "WASH", "14020", ("water", "eau et assainissement")),
     SectorRef(6, "HEA", "Health", "Health", "12220", ("sante",)),
     SectorRef(7, "EDU", "Education", "Education", "11220", ("education de base",)),
-    SectorRef(8, "ECO", "Economic recovery and livelihoods", "Early Recovery", "43072", ("livelihoods", "moyens de subsistance")),
-    SectorRef(9, "SOC", "Social cohesion and reconciliation", "Early Recovery", "15220", ("peacebuilding", "cohesion sociale")),
+    SectorRef(
+        8,
+        "ECO",
+        "Economic recovery and livelihoods",
+        "Early Recovery",
+        "43072",
+        ("livelihoods", "moyens de subsistance"),
+    ),
+    SectorRef(
+        9, "SOC", "Social cohesion and reconciliation", "Early Recovery", "15220", ("peacebuilding", "cohesion sociale")
+    ),
     SectorRef(10, "PRO", "Protection and victim support", "Protection", "15160", ("victim support", "protection")),
     SectorRef(11, "DDR", "DDR", None, "15240", ("disarmament demobilisation and reintegration",)),
     SectorRef(12, "SSR", "Security sector reform", None, "15210", ("ssr",)),

@@ -1,4 +1,5 @@
 """Small helpers for the import/export product tests: files in memory, uploads through the wizard."""
+
 from __future__ import annotations
 
 import csv
@@ -30,8 +31,26 @@ def xlsx_bytes(sheets: dict[str, list[list[object]]]) -> bytes:
     return out.getvalue()
 
 
-PROJECT_HEADER = ["Organisation", "Sector", "Activity", "Activity code", "Admin 2 P-code", "Start date", "End date", "Status"]
-PROJECT_HXL = ["#org+name", "#sector", "#activity+name", "#activity+code", "#adm2+code", "#date+start", "#date+end", "#status"]
+PROJECT_HEADER = [
+    "Organisation",
+    "Sector",
+    "Activity",
+    "Activity code",
+    "Admin 2 P-code",
+    "Start date",
+    "End date",
+    "Status",
+]
+PROJECT_HXL = [
+    "#org+name",
+    "#sector",
+    "#activity+name",
+    "#activity+code",
+    "#adm2+code",
+    "#date+start",
+    "#date+end",
+    "#status",
+]
 
 
 def project_rows(organisation: str, count: int, *, start: int = 0) -> list[list[object]]:
@@ -42,14 +61,27 @@ def project_rows(organisation: str, count: int, *, start: int = 0) -> list[list[
     rows = []
     for n in range(start, start + count):
         day = date(2026, 1, 1) + timedelta(days=n)
-        rows.append([organisation, "Education", f"Classrooms {n}", f"EDU-{n:05d}", pcodes[n % 3], day.isoformat(),
-                     day.strftime("%d/%m/%Y"), "ongoing"])
+        rows.append(
+            [
+                organisation,
+                "Education",
+                f"Classrooms {n}",
+                f"EDU-{n:05d}",
+                pcodes[n % 3],
+                day.isoformat(),
+                day.strftime("%d/%m/%Y"),
+                "ongoing",
+            ]
+        )
     return rows
 
 
 def upload(client, kind: str, data: bytes, filename: str, **extra):
-    return client.post("/imports/", data={"kind": kind, "file": (io.BytesIO(data), filename), **extra},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/imports/",
+        data={"kind": kind, "file": (io.BytesIO(data), filename), **extra},
+        content_type="multipart/form-data",
+    )
 
 
 def latest_run() -> ImportRun:
@@ -63,7 +95,9 @@ def preview(client, run_id: int, **options):
     form = {}
     import re
 
-    for name, body in re.findall(r'<select class="form-select form-select-sm" id="(map-[a-z0-9_]+)" name="[^"]+">(.*?)</select>', page, re.S):
+    for name, body in re.findall(
+        r'<select class="form-select form-select-sm" id="(map-[a-z0-9_]+)" name="[^"]+">(.*?)</select>', page, re.S
+    ):
         chosen = re.search(r'<option value="(\d+)" selected>', body)
         form[name] = chosen.group(1) if chosen else ""
     form.update(options)

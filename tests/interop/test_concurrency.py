@@ -1,5 +1,6 @@
 """The same file imported twice at the same moment is written once (real concurrent transactions on
 PostgreSQL): imports into one operation write one after the other, the second matching what the first wrote."""
+
 from __future__ import annotations
 
 import io
@@ -26,9 +27,12 @@ def test_the_same_file_posted_twice_at_once_is_written_once(app, world, token_fo
     data = csv_bytes(_without_codes([PROJECT_HEADER, PROJECT_HXL] + project_rows("NGOA organisation", 40)))
 
     def post():
-        response = app.test_client().post("/api/v1/imports", headers=headers, content_type="multipart/form-data",
-                                          data={"file": (io.BytesIO(data), "3w.csv"), "kind": "projects",
-                                                "commit": "true"})
+        response = app.test_client().post(
+            "/api/v1/imports",
+            headers=headers,
+            content_type="multipart/form-data",
+            data={"file": (io.BytesIO(data), "3w.csv"), "kind": "projects", "commit": "true"},
+        )
         return response.status_code, response.get_json()
 
     results = at_once(app, post, post)

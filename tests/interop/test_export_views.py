@@ -1,4 +1,5 @@
 """Exports through the test client: every format round-trips through the importer; filters, redaction, 3W, IATI."""
+
 from __future__ import annotations
 
 import csv
@@ -20,18 +21,44 @@ def snapshot(kind: type, operation) -> list[tuple]:
     """A record as people compare it: everything but ids, codes, stamps and the operation."""
     rows = []
     for record in db.session.scalars(sa.select(kind).where(kind.operation_id == operation.id)):
-        common = (record.title, record.organisation.name, record.start_date, record.end_date,
-                  tuple(sorted(a.pcode for a in record.areas)))
+        common = (
+            record.title,
+            record.organisation.name,
+            record.start_date,
+            record.end_date,
+            tuple(sorted(a.pcode for a in record.areas)),
+        )
         if kind is Project:
-            rows.append(common + (record.sector.code, record.status.value, record.budget, record.currency,
-                                  record.beneficiaries_targeted, record.target_group, record.description,
-                                  tuple(sorted(o.name for o in record.partners))))
+            rows.append(
+                common
+                + (
+                    record.sector.code,
+                    record.status.value,
+                    record.budget,
+                    record.currency,
+                    record.beneficiaries_targeted,
+                    record.target_group,
+                    record.description,
+                    tuple(sorted(o.name for o in record.partners)),
+                )
+            )
         elif kind is Need:
-            rows.append(common + (record.sector.code, record.resource_type.code, record.quantity, record.priority,
-                                  record.status.value, record.source, record.description))
+            rows.append(
+                common
+                + (
+                    record.sector.code,
+                    record.resource_type.code,
+                    record.quantity,
+                    record.priority,
+                    record.status.value,
+                    record.source,
+                    record.description,
+                )
+            )
         else:
-            rows.append(common + (record.resource_type.code, record.quantity, record.unit_cost, record.currency,
-                                  record.notes))
+            rows.append(
+                common + (record.resource_type.code, record.quantity, record.unit_cost, record.currency, record.notes)
+            )
     return sorted(rows, key=repr)
 
 
@@ -39,15 +66,46 @@ def snapshot(kind: type, operation) -> list[tuple]:
 def registry(world):
     """Records of every kind with the awkward values: partners, accents, formulas, no end date."""
     op = world.operation
-    factories.make_project(op, world.ngo, ["CF632", "CF633"], code="P-1", title="Écoles de Bozoum", budget=125000.5,
-                           currency="EUR", beneficiaries_targeted=1200, target_group="enfants", status=ProjectStatus.ongoing,
-                           description="=SUM(A1) is text", partners=[world.local_authority])
-    factories.make_project(op, world.other_ngo, ["CF711"], "HEALTH-MOBILE-CLINIC", title="Clinique mobile", end_date=None)
-    factories.make_need(op, world.local_authority, "CF633", "WASH-BOREHOLE", title="Forages", quantity=4.5, priority=5,
-                        source="MIRA 2026", code="N-1")
+    factories.make_project(
+        op,
+        world.ngo,
+        ["CF632", "CF633"],
+        code="P-1",
+        title="Écoles de Bozoum",
+        budget=125000.5,
+        currency="EUR",
+        beneficiaries_targeted=1200,
+        target_group="enfants",
+        status=ProjectStatus.ongoing,
+        description="=SUM(A1) is text",
+        partners=[world.local_authority],
+    )
+    factories.make_project(
+        op, world.other_ngo, ["CF711"], "HEALTH-MOBILE-CLINIC", title="Clinique mobile", end_date=None
+    )
+    factories.make_need(
+        op,
+        world.local_authority,
+        "CF633",
+        "WASH-BOREHOLE",
+        title="Forages",
+        quantity=4.5,
+        priority=5,
+        source="MIRA 2026",
+        code="N-1",
+    )
     factories.make_need(op, world.local_authority, "CF711", title="Salles de classe")
-    factories.make_capacity(op, world.ngo, ["CF63", "CF711"], "WASH-TRUCKING", title="Camions-citernes", notes="m³ par jour",
-                            currency="XAF", unit_cost=12.25, code="C-1")
+    factories.make_capacity(
+        op,
+        world.ngo,
+        ["CF63", "CF711"],
+        "WASH-TRUCKING",
+        title="Camions-citernes",
+        notes="m³ par jour",
+        currency="XAF",
+        unit_cost=12.25,
+        code="C-1",
+    )
     return world
 
 
@@ -73,7 +131,11 @@ def test_csv_export_has_hxl_row_and_respects_filters(registry, login, client):
     login(registry.users["admin"])
     text = client.get(f"/projects/export.csv?sector={factories.sector('EDU').id}").get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    assert rows[0][:3] == ["Code", "Activity", "Description"] and rows[1][:3] == ["#activity+code", "#activity+name", "#activity+description"]
+    assert rows[0][:3] == ["Code", "Activity", "Description"] and rows[1][:3] == [
+        "#activity+code",
+        "#activity+name",
+        "#activity+description",
+    ]
     assert [row[1] for row in rows[2:]] == ["Écoles de Bozoum"]
     assert rows[2][2] == "'=SUM(A1) is text"  # never a formula in a spreadsheet
     area = factories.area(registry.operation, "CF71").id
@@ -83,8 +145,9 @@ def test_csv_export_has_hxl_row_and_respects_filters(registry, login, client):
 
 def test_sensitive_records_are_exported_as_the_list_shows_them(registry, login, client):
     world = registry
-    factories.make_project(world.operation, world.ngo, ["CF711"], "PROT-PSS", title="Ex-combatants list", sensitive=True,
-                           code="SECRET-1")
+    factories.make_project(
+        world.operation, world.ngo, ["CF711"], "PROT-PSS", title="Ex-combatants list", sensitive=True, code="SECRET-1"
+    )
     login(world.users["viewer"])  # of another organisation
     workbook = load_workbook(io.BytesIO(client.get("/projects/export.xlsx").get_data()))
     rows = [[cell for cell in row] for row in workbook.active.iter_rows(values_only=True)]
@@ -105,19 +168,39 @@ def test_three_w_export_in_the_ocha_layout_round_trips(registry, login, client):
     login(world.users["coordinator"])
     text = client.get("/projects/3w.csv").get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    assert rows[0] == ["Organisation", "Organisation acronym", "Organisation type", "Implementing partner", "Sector/Cluster",
-                       "Sector code", "Admin 1", "Admin 1 P-code", "Admin 2", "Admin 2 P-code", "Activity", "Activity code",
-                       "Status", "Start date", "End date", "Beneficiaries targeted", "Beneficiaries reached"]
+    assert rows[0] == [
+        "Organisation",
+        "Organisation acronym",
+        "Organisation type",
+        "Implementing partner",
+        "Sector/Cluster",
+        "Sector code",
+        "Admin 1",
+        "Admin 1 P-code",
+        "Admin 2",
+        "Admin 2 P-code",
+        "Activity",
+        "Activity code",
+        "Status",
+        "Start date",
+        "End date",
+        "Beneficiaries targeted",
+        "Beneficiaries reached",
+    ]
     assert rows[1][:4] == ["#org+name", "#org+acronym", "#org+type", "#org+impl"]
     schools = [row for row in rows[2:] if row[11] == "P-1"]
     assert [(row[6], row[7], row[8], row[9]) for row in schools] == [
-        ("Ouham-Pendé", "CF63", "Bozoum", "CF632"), ("Ouham-Pendé", "CF63", "Bocaranga", "CF633")]
+        ("Ouham-Pendé", "CF63", "Bozoum", "CF632"),
+        ("Ouham-Pendé", "CF63", "Bocaranga", "CF633"),
+    ]
     assert schools[0][3] == "PREF organisation"
     workbook = load_workbook(io.BytesIO(client.get("/projects/3w.xlsx").get_data()))
     assert workbook.active.title == "3W" and workbook.active["A2"].value == "#org+name"
     # One row per project and area; the rows of one code come back as one project in both areas.
     copy = factories.make_operation("3W copy")
-    report = run_import(world.users["admin"], copy, text.encode("utf-8"), "3w.csv", ImportSettings("projects"), commit=True)
+    report = run_import(
+        world.users["admin"], copy, text.encode("utf-8"), "3w.csv", ImportSettings("projects"), commit=True
+    )
     assert report.committed, [str(p) for p in report.problems]
     imported = db.session.scalar(sa.select(Project).where(Project.operation_id == copy.id, Project.code == "P-1"))
     assert [a.pcode for a in imported.areas] == ["CF632", "CF633"] and imported.partners[0].acronym == "PREF"
@@ -149,8 +232,15 @@ def test_iati_export_is_schema_valid_and_respects_rights(registry, login, client
 
 def test_export_streams_large_lists(world, login, client):
     for number in range(1200):
-        db.session.add(Project(operation=world.operation, organisation=world.ngo, sector=factories.sector("EDU"),
-                               title=f"School {number}", start_date=date(2026, 1, 1)))
+        db.session.add(
+            Project(
+                operation=world.operation,
+                organisation=world.ngo,
+                sector=factories.sector("EDU"),
+                title=f"School {number}",
+                start_date=date(2026, 1, 1),
+            )
+        )
     db.session.commit()
     login(world.users["viewer"])
     response = client.get("/projects/export.csv")

@@ -1,5 +1,5 @@
 import socket
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -7,9 +7,20 @@ from lxml import etree
 
 from coordhub.interop import iati
 from coordhub.interop.iati import (
-    IatiActivity, IatiBudget, IatiError, IatiLocation, IatiOrganisation, IatiParticipant, activity_dates,
-    activity_status_code, annual_budgets, build_iati_activities, iati_identifier, organisation_type_code,
-    validate_iati_activities, write_iati_activities,
+    IatiActivity,
+    IatiBudget,
+    IatiError,
+    IatiLocation,
+    IatiOrganisation,
+    IatiParticipant,
+    activity_dates,
+    activity_status_code,
+    annual_budgets,
+    build_iati_activities,
+    iati_identifier,
+    organisation_type_code,
+    validate_iati_activities,
+    write_iati_activities,
 )
 
 REPORTING = IatiOrganisation("XM-DAC-47066", "Norwegian Refugee Council", organisation_type_code("international_ngo"))
@@ -31,7 +42,9 @@ def full_activity(**changes) -> IatiActivity:
             IatiLocation("AF01", "Kabul", 1, gazetteer_ids=(("G1", "1138957"),)),
         ),
         participants=(
-            IatiParticipant("European Civil Protection and Humanitarian Aid Operations", iati.ROLE_FUNDING, "XI-IATI-EC_ECHO", "40"),
+            IatiParticipant(
+                "European Civil Protection and Humanitarian Aid Operations", iati.ROLE_FUNDING, "XI-IATI-EC_ECHO", "40"
+            ),
             IatiParticipant("Norwegian Refugee Council", iati.ROLE_ACCOUNTABLE, "XM-DAC-47066", "21"),
             IatiParticipant("Afghans 4 Tomorrow", iati.ROLE_IMPLEMENTING, None, organisation_type_code("national_ngo")),
         ),
@@ -47,6 +60,7 @@ def full_activity(**changes) -> IatiActivity:
 @pytest.fixture
 def no_network(monkeypatch):
     """Python-level socket use fails loudly (libxml2 itself runs with no_network=True)."""
+
     def refuse(*args, **kwargs):
         raise AssertionError("network access attempted")
 
@@ -56,8 +70,11 @@ def no_network(monkeypatch):
 
 def test_full_document_validates_against_the_official_schema(no_network):
     iati.activity_schema.cache_clear()
-    data = write_iati_activities(REPORTING, [full_activity(), full_activity(code="AF-2026-002", status="completed")],
-                                 generated=datetime(2026, 3, 5, 12, 0, tzinfo=timezone.utc))
+    data = write_iati_activities(
+        REPORTING,
+        [full_activity(), full_activity(code="AF-2026-002", status="completed")],
+        generated=datetime(2026, 3, 5, 12, 0, tzinfo=UTC),
+    )
     assert validate_iati_activities(data) == []
     root = etree.fromstring(data)
     assert root.get("version") == "2.03"
@@ -67,7 +84,10 @@ def test_full_document_validates_against_the_official_schema(no_network):
     assert activity.find("reporting-org").attrib == {"ref": "XM-DAC-47066", "type": "21"}
     assert [org.get("role") for org in activity.findall("participating-org")] == ["1", "2", "4"]
     assert activity.find("activity-status").get("code") == "2"
-    assert [(d.get("type"), d.get("iso-date")) for d in activity.findall("activity-date")] == [("2", "2026-03-01"), ("3", "2027-06-30")]
+    assert [(d.get("type"), d.get("iso-date")) for d in activity.findall("activity-date")] == [
+        ("2", "2026-03-01"),
+        ("3", "2027-06-30"),
+    ]
     assert activity.find("recipient-country").get("code") == "AF"
     location = activity.find("location")
     assert location.get("ref") == "AF0104"
@@ -84,7 +104,9 @@ def test_full_document_validates_against_the_official_schema(no_network):
 
 
 def test_minimal_activity_validates_and_lists_the_reporter_as_implementer():
-    root = build_iati_activities(REPORTING, [IatiActivity(code="X1", title="Tents", status="planned", start_date=date(2026, 5, 1))])
+    root = build_iati_activities(
+        REPORTING, [IatiActivity(code="X1", title="Tents", status="planned", start_date=date(2026, 5, 1))]
+    )
     assert validate_iati_activities(root) == []
     [participant] = root[0].findall("participating-org")
     assert participant.get("role") == "4" and participant.get("ref") == REPORTING.ref
@@ -114,10 +136,15 @@ def test_not_xml_is_reported():
 
 
 def test_codes():
-    assert [organisation_type_code(t) for t in ("government_ministry", "international_ngo", "national_ngo", "un_agency", "academic")] == ["10", "21", "22", "40", "80"]
+    assert [
+        organisation_type_code(t)
+        for t in ("government_ministry", "international_ngo", "national_ngo", "un_agency", "academic")
+    ] == ["10", "21", "22", "40", "80"]
     assert organisation_type_code("something new") == "90"
     assert organisation_type_code("red_cross", {"red_cross": "40"}) == "40"
-    assert [activity_status_code(s) for s in ("planned", "ongoing", "completed", "closed", "cancelled", "suspended")] == [1, 2, 3, 4, 5, 6]
+    assert [
+        activity_status_code(s) for s in ("planned", "ongoing", "completed", "closed", "cancelled", "suspended")
+    ] == [1, 2, 3, 4, 5, 6]
     with pytest.raises(IatiError):
         activity_status_code("sleeping")
     assert [d.type_code for d in activity_dates("planned", date(2026, 1, 1), date(2026, 2, 1))] == [1, 3]
@@ -129,7 +156,9 @@ def test_codes():
 def test_annual_budgets_cover_the_period_and_add_up():
     lines = annual_budgets(1000, "USD", date(2024, 2, 29), date(2026, 12, 31))
     assert [(line.period_start, line.period_end) for line in lines] == [
-        (date(2024, 2, 29), date(2025, 2, 27)), (date(2025, 2, 28), date(2026, 2, 27)), (date(2026, 2, 28), date(2026, 12, 31)),
+        (date(2024, 2, 29), date(2025, 2, 27)),
+        (date(2025, 2, 28), date(2026, 2, 27)),
+        (date(2026, 2, 28), date(2026, 12, 31)),
     ]
     assert sum(Decimal(str(line.value)) for line in lines) == Decimal("1000")
     assert annual_budgets(10, "USD", date(2026, 1, 1), date(2026, 1, 1))[0].value == Decimal("10")
@@ -145,4 +174,6 @@ def test_what_iati_cannot_express_is_refused_with_the_project_named():
     with pytest.raises(IatiError, match="organisation role"):
         build_iati_activities(REPORTING, [full_activity(participants=(IatiParticipant("X", 7),))])
     with pytest.raises(IatiError, match="ends before"):
-        build_iati_activities(REPORTING, [full_activity(budgets=(IatiBudget(1, "USD", date(2026, 2, 1), date(2026, 1, 1)),))])
+        build_iati_activities(
+            REPORTING, [full_activity(budgets=(IatiBudget(1, "USD", date(2026, 2, 1), date(2026, 1, 1)),))]
+        )

@@ -1,4 +1,5 @@
 """The import wizard through the test client: upload, sheet, columns, preview, commit, templates, rights."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -9,7 +10,14 @@ from coordhub.interop.models import ImportStatus, MappingTemplate
 from coordhub.registry.models import Project
 from tests import factories
 from tests.interop.helpers import (
-    PROJECT_HEADER, PROJECT_HXL, csv_bytes, latest_run, preview, project_rows, upload, xlsx_bytes,
+    PROJECT_HEADER,
+    PROJECT_HXL,
+    csv_bytes,
+    latest_run,
+    preview,
+    project_rows,
+    upload,
+    xlsx_bytes,
 )
 
 
@@ -34,10 +42,16 @@ def test_wizard_preview_then_commit_then_reimport_changes_nothing(world, login, 
     assert project_count() == 6 and latest_run().status is ImportStatus.committed
     project = db.session.scalar(sa.select(Project).where(Project.code == "EDU-00001"))
     assert (project.organisation_id, project.sector.code, [a.pcode for a in project.areas], project.status.value) == (
-        world.ngo.id, "EDU", ["CF633"], "ongoing")
+        world.ngo.id,
+        "EDU",
+        ["CF633"],
+        "ongoing",
+    )
     assert project.end_date.isoformat() == "2026-01-02"
     # one audit entry per record plus one for the batch
-    actions = db.session.scalars(sa.select(AuditEntry.entity_type).where(AuditEntry.user_id == world.users["focal"].id)).all()
+    actions = db.session.scalars(
+        sa.select(AuditEntry.entity_type).where(AuditEntry.user_id == world.users["focal"].id)
+    ).all()
     assert actions.count("Project") == 6 and actions.count("ImportRun") == 1
 
     stamps = {p.id: p.updated_at for p in db.session.scalars(sa.select(Project))}
@@ -70,7 +84,9 @@ def test_one_bad_row_in_a_thousand_writes_nothing(world, login, client):
 
 def test_near_miss_organisation_gets_did_you_mean(world, login, client):
     login(world.users["admin"])
-    data = csv_bytes([PROJECT_HEADER, PROJECT_HXL] + project_rows("NGOA organisaton", 1) + project_rows("NGOB organisation", 1))
+    data = csv_bytes(
+        [PROJECT_HEADER, PROJECT_HXL] + project_rows("NGOA organisaton", 1) + project_rows("NGOB organisation", 1)
+    )
     upload(client, "projects", data, "typo.csv")
     run = latest_run()
     preview(client, run.id)
@@ -81,8 +97,11 @@ def test_near_miss_organisation_gets_did_you_mean(world, login, client):
 
 def test_focal_point_rows_for_other_organisations_are_errors(world, login, client):
     login(world.users["focal"])
-    data = csv_bytes([PROJECT_HEADER, PROJECT_HXL] + project_rows("NGOA organisation", 2)
-                     + project_rows("NGOB organisation", 1, start=5))
+    data = csv_bytes(
+        [PROJECT_HEADER, PROJECT_HXL]
+        + project_rows("NGOA organisation", 2)
+        + project_rows("NGOB organisation", 1, start=5)
+    )
     upload(client, "projects", data, "mixed.csv")
     run = latest_run()
     preview(client, run.id)
@@ -116,8 +135,10 @@ def test_someone_elses_import_is_not_found(world, login, client):
 
 def test_xlsx_sheet_choice_and_mapping_correction_saved_as_template(world, login, client):
     login(world.users["coordinator"])
-    rows = [["Reported by", "Thème", "Where", "What", "From"],
-            ["PREF organisation", "WASH", "CF711", "Boreholes", "2026-01-01"]]
+    rows = [
+        ["Reported by", "Thème", "Where", "What", "From"],
+        ["PREF organisation", "WASH", "CF711", "Boreholes", "2026-01-01"],
+    ]
     data = xlsx_bytes({"Notes": [["read me"]], "Data": rows})
     world.users["coordinator"].organisation_id = world.local_authority.id
     db.session.commit()
@@ -127,8 +148,16 @@ def test_xlsx_sheet_choice_and_mapping_correction_saved_as_template(world, login
     response = client.post(f"/imports/{run.id}/sheet", data={"sheet": "Data"})
     assert response.location.endswith(f"/imports/{run.id}/mapping")
     # Nothing recognises "Thème", "Where" or "What": the person chooses, and saves the choice.
-    form = {"map-organisation": "0", "map-sector": "1", "map-pcode": "2", "map-title": "3", "map-start_date": "4",
-            "map-resource_type": "", "template_name": "District needs", "template_scope": "operation"}
+    form = {
+        "map-organisation": "0",
+        "map-sector": "1",
+        "map-pcode": "2",
+        "map-title": "3",
+        "map-start_date": "4",
+        "map-resource_type": "",
+        "template_name": "District needs",
+        "template_scope": "operation",
+    }
     response = client.post(f"/imports/{run.id}/mapping", data=form)
     assert response.status_code == 200
     assert "Choose a column for Resource type or Resource type code" in response.get_data(as_text=True)
@@ -147,8 +176,7 @@ def test_xlsx_sheet_choice_and_mapping_correction_saved_as_template(world, login
     assert latest_run().report["counts"]["create"] == 1
     # The next file of this layout: the template places every column (moved columns too).
     moved = [[row[1], row[0], *row[2:]] for row in rows]
-    upload(client, "needs", xlsx_bytes({"Notes": [["x"]], "Data": moved}), "needs2.xlsx",
-           template=str(template.id))
+    upload(client, "needs", xlsx_bytes({"Notes": [["x"]], "Data": moved}), "needs2.xlsx", template=str(template.id))
     run = latest_run()
     client.post(f"/imports/{run.id}/sheet", data={"sheet": "Data"})
     page = client.get(f"/imports/{run.id}/mapping").get_data(as_text=True)
@@ -159,7 +187,12 @@ def test_big_files_run_as_a_background_job_with_progress(app, world, login, clie
     login(world.users["focal"])
     app.config["IMPORT_BACKGROUND_ROWS"] = 10
     try:
-        upload(client, "projects", csv_bytes([PROJECT_HEADER, PROJECT_HXL] + project_rows("NGOA organisation", 20)), "big.csv")
+        upload(
+            client,
+            "projects",
+            csv_bytes([PROJECT_HEADER, PROJECT_HXL] + project_rows("NGOA organisation", 20)),
+            "big.csv",
+        )
         run = latest_run()
         response = preview(client, run.id)
         assert "/jobs/" in response.location
@@ -182,11 +215,19 @@ def test_unreadable_upload_is_refused_with_a_reason(world, login, client):
 
 def test_list_pages_show_export_and_import_buttons(world, login, client):
     login(world.users["focal"])
-    page = client.get(f"/projects/?sector={factories.sector('EDU').id}&organisation={world.ngo.id}").get_data(as_text=True)
+    page = client.get(f"/projects/?sector={factories.sector('EDU').id}&organisation={world.ngo.id}").get_data(
+        as_text=True
+    )
     assert f"/projects/export.csv?sector={factories.sector('EDU').id}&amp;organisation={world.ngo.id}" in page
-    assert "/projects/3w.xlsx" in page and f"/organisations/{world.ngo.id}/iati.xml" in page and "/imports/?kind=projects" in page
+    assert (
+        "/projects/3w.xlsx" in page
+        and f"/organisations/{world.ngo.id}/iati.xml" in page
+        and "/imports/?kind=projects" in page
+    )
     page = client.get("/needs/").get_data(as_text=True)
-    assert "/needs/export.xlsx" in page and "/imports/?kind=needs" not in page  # an NGO's focal point registers no needs
+    assert (
+        "/needs/export.xlsx" in page and "/imports/?kind=needs" not in page
+    )  # an NGO's focal point registers no needs
 
 
 def test_import_link_only_for_users_who_may_import(world, login, client):

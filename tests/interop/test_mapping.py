@@ -3,7 +3,14 @@ import json
 import pytest
 
 from coordhub.interop.mapping import (
-    KINDS, apply_template, get_kind, header_key, mapping_to_template, propose_mapping, template_to_json, validate_mapping,
+    KINDS,
+    apply_template,
+    get_kind,
+    header_key,
+    mapping_to_template,
+    propose_mapping,
+    template_to_json,
+    validate_mapping,
 )
 from coordhub.reading.tables import read_table
 
@@ -35,9 +42,20 @@ def test_hashtags_win_and_the_most_specific_pattern_takes_the_column():
     )
     proposal = propose_mapping(table, "projects")
     assert proposal.mapping == {
-        "code": 13, "title": 5, "organisation": 0, "organisation_acronym": 1, "organisation_type": 2,
-        "implementing_partner": 3, "sector": 4, "adm1_name": 6, "adm1_code": 7, "start_date": 8,
-        "end_date": 9, "status": 10, "beneficiaries_reached": 11, "budget": 12,
+        "code": 13,
+        "title": 5,
+        "organisation": 0,
+        "organisation_acronym": 1,
+        "organisation_type": 2,
+        "implementing_partner": 3,
+        "sector": 4,
+        "adm1_name": 6,
+        "adm1_code": 7,
+        "start_date": 8,
+        "end_date": 9,
+        "status": 10,
+        "beneficiaries_reached": 11,
+        "budget": 12,
     }
     assert proposal.matches["organisation"].method == "hashtag"
     assert proposal.problems == []
@@ -51,8 +69,14 @@ def test_header_synonyms_english_and_french_without_hashtags():
     )
     proposal = propose_mapping(table, "projects")
     assert proposal.mapping == {
-        "title": 7, "organisation": 0, "sector": 1, "adm1_code": 5, "adm2_name": 6,
-        "start_date": 2, "end_date": 3, "status": 4,
+        "title": 7,
+        "organisation": 0,
+        "sector": 1,
+        "adm1_code": 5,
+        "adm2_name": 6,
+        "start_date": 2,
+        "end_date": 3,
+        "status": 4,
     }
     assert {match.method for match in proposal.matches.values()} == {"header"}
 
@@ -94,7 +118,10 @@ def test_validate_mapping_reports_clearly():
     assert "Choose a column for an admin area (Admin 3 P-code or Admin 3 name or Admin 2 P-code" in text
     assert validate_mapping(table, "projects", {"organisation": 0, "sector": 1, "adm2_name": 2, "title": 3}) == []
     assert "Quantity, which is required" in " ".join(validate_mapping(table, "needs", {"title": 3}))
-    assert any("Month and Year" in p for p in validate_mapping(table, "projects", {"organisation": 0, "sector": 1, "adm2_name": 2, "month": 3}))
+    assert any(
+        "Month and Year" in p
+        for p in validate_mapping(table, "projects", {"organisation": 0, "sector": 1, "adm2_name": 2, "month": 3})
+    )
 
 
 def test_proposal_is_json_serialisable():

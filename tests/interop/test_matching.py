@@ -1,9 +1,15 @@
 from coordhub.interop.matching import (
-    AdminAreaMatcher, AdminAreaRef, AreaQuery, MatchStatus, OrganisationMatcher, SectorMatcher, clean_sector_text,
+    AdminAreaMatcher,
+    AdminAreaRef,
+    AreaQuery,
+    MatchStatus,
+    OrganisationMatcher,
+    SectorMatcher,
+    clean_sector_text,
 )
 
-
 # Organisations ---------------------------------------------------------------------------------
+
 
 def test_exact_organisation_ignores_case_spaces_and_accents(organisations):
     matcher = OrganisationMatcher(organisations)
@@ -28,7 +34,9 @@ def test_near_misses_are_suggested_not_accepted(organisations):
     assert result.status == MatchStatus.near_miss
     assert result.record is None
     assert result.candidates[0].id == 1
-    assert result.message == "no organisation named 'Action Againts Hunger'; did you mean 'Action Against Hunger (ACF)'?"
+    assert (
+        result.message == "no organisation named 'Action Againts Hunger'; did you mean 'Action Against Hunger (ACF)'?"
+    )
     assert matcher.match("Totally Unknown Collective").status == MatchStatus.not_found
 
 
@@ -56,6 +64,7 @@ def test_ambiguous_acronym_and_conflicting_name(organisations):
 
 # Sectors ---------------------------------------------------------------------------------------
 
+
 def test_sector_by_code_name_and_alias(sectors):
     matcher = SectorMatcher(sectors)
     assert matcher.match("EDU").record.code == "EDU"
@@ -67,8 +76,14 @@ def test_sector_by_code_name_and_alias(sectors):
 def test_cluster_names_and_codes_lead_to_the_registry_sector(sectors):
     matcher = SectorMatcher(sectors)
     for text, code in [
-        ("WASH", "WAT"), ("Water, Sanitation & Hygiene", "WAT"), ("EHA", "WAT"), ("Health", "HEA"),
-        ("HEA", "HEA"), ("Education in Emergencies", "EDU"), ("Logistics", "TRA"), ("Coordination", "CME"),
+        ("WASH", "WAT"),
+        ("Water, Sanitation & Hygiene", "WAT"),
+        ("EHA", "WAT"),
+        ("Health", "HEA"),
+        ("HEA", "HEA"),
+        ("Education in Emergencies", "EDU"),
+        ("Logistics", "TRA"),
+        ("Coordination", "CME"),
     ]:
         result = matcher.match(text)
         assert result.ok and result.record.code == code, text
@@ -105,6 +120,7 @@ def test_unknown_and_misspelt_sectors(sectors):
 
 
 # Admin areas -----------------------------------------------------------------------------------
+
 
 def test_pcodes_exact_and_with_the_other_prefix(areas):
     matcher = AdminAreaMatcher(areas)

@@ -1,4 +1,5 @@
 """The real OCHA 3W and COD files: the extracts, and the full files (tests/fixtures/real)."""
+
 from collections import Counter
 from datetime import date
 
@@ -6,7 +7,14 @@ import pytest
 
 from coordhub.interop.mapping import propose_mapping
 from coordhub.interop.matching import (
-    AdminAreaMatcher, AdminAreaRef, AreaQuery, MatchStatus, OrganisationMatcher, OrganisationRef, SectorMatcher, name_key,
+    AdminAreaMatcher,
+    AdminAreaRef,
+    AreaQuery,
+    MatchStatus,
+    OrganisationMatcher,
+    OrganisationRef,
+    SectorMatcher,
+    name_key,
 )
 from coordhub.interop.records import ExtractOptions, extract_records
 from coordhub.reading.tables import read_table
@@ -20,7 +28,9 @@ def areas_from_admin_records(records) -> list[AdminAreaRef]:
         for level in (1, 2, 3):
             code = record.values.get(f"adm{level}_code")
             if code:
-                areas.setdefault(code, AdminAreaRef(len(areas) + 1, code, record.values[f"adm{level}_name"], level, parent))
+                areas.setdefault(
+                    code, AdminAreaRef(len(areas) + 1, code, record.values[f"adm{level}_name"], level, parent)
+                )
                 parent = code
     return list(areas.values())
 
@@ -31,11 +41,19 @@ def area_queries(values) -> list[AreaQuery]:
 
 # Admin lists -----------------------------------------------------------------------------------
 
+
 def test_chad_admin_list_with_bom_and_accents(fixture_path):
     table = read_table(fixture_path("tcd_admin2_extract.csv"))
     assert table.encoding == "utf-8-sig" and table.headers[0] == "ADM0_FR"
     proposal = propose_mapping(table, "admin_areas")
-    assert proposal.mapping == {"adm0_name": 0, "adm0_code": 1, "adm1_name": 2, "adm1_code": 3, "adm2_name": 4, "adm2_code": 5}
+    assert proposal.mapping == {
+        "adm0_name": 0,
+        "adm0_code": 1,
+        "adm1_name": 2,
+        "adm1_code": 3,
+        "adm2_name": 4,
+        "adm2_code": 5,
+    }
     records = extract_records(table, "admin_areas", proposal.mapping)
     assert all(record.ok for record in records)
     matcher = AdminAreaMatcher(areas_from_admin_records(records))
@@ -63,10 +81,13 @@ def test_afghanistan_admin1_with_hashtags_and_spaced_headers(fixture_path):
     proposal = propose_mapping(table, "admin_areas")
     assert proposal.mapping == {"adm0_name": 0, "adm0_code": 1, "adm1_name": 2, "adm1_code": 3}
     records = extract_records(table, "admin_areas", proposal.mapping)
-    assert {"adm1_name": "Kabul", "adm1_code": "AF01", "adm0_name": "Afghanistan", "adm0_code": "AF"} in [r.values for r in records]
+    assert {"adm1_name": "Kabul", "adm1_code": "AF01", "adm0_name": "Afghanistan", "adm0_code": "AF"} in [
+        r.values for r in records
+    ]
 
 
 # 3W files --------------------------------------------------------------------------------------
+
 
 def afghanistan_registry(records):
     provinces = {r.values["adm1_code"]: r.values["adm1_name"] for r in records}
@@ -80,7 +101,12 @@ def test_afghanistan_3w_extract(fixture_path, sectors, organisations):
     table = read_table(fixture_path("afg_3w_extract.csv"))
     proposal = propose_mapping(table, "projects")
     assert proposal.problems == []
-    records = extract_records(table, "projects", proposal.mapping, ExtractOptions(default_start=date(2024, 1, 1), default_end=date(2024, 3, 31)))
+    records = extract_records(
+        table,
+        "projects",
+        proposal.mapping,
+        ExtractOptions(default_start=date(2024, 1, 1), default_end=date(2024, 3, 31)),
+    )
     assert all(record.ok for record in records)
     assert records[10].values["organisation"] == "Afghans 4 Tomorrow"  # trailing space gone
     assert records[12].values["organisation"] == "Organization for Coordination of Humanitarian Relief"  # NBSP gone
@@ -90,12 +116,25 @@ def test_afghanistan_3w_extract(fixture_path, sectors, organisations):
 
     sector_matcher = SectorMatcher(sectors)
     found = [sector_matcher.match_any(r.values.get("sector_code"), r.values.get("sector")) for r in records]
-    by_code = {(r.values["sector_code"], result.record.code if result.ok else result.status.value) for r, result in zip(records, found)}
-    assert by_code == {("EiE_OP", "EDU"), ("EDUCATION_OP", "EDU"), ("FSAC_OP", "not_found"), ("WASH_OP", "WAT"), ("PROTECTION_OP", "PRO")}
+    by_code = {
+        (r.values["sector_code"], result.record.code if result.ok else result.status.value)
+        for r, result in zip(records, found)
+    }
+    assert by_code == {
+        ("EiE_OP", "EDU"),
+        ("EDUCATION_OP", "EDU"),
+        ("FSAC_OP", "not_found"),
+        ("WASH_OP", "WAT"),
+        ("PROTECTION_OP", "PRO"),
+    }
 
     org_matcher = OrganisationMatcher(organisations)
-    assert org_matcher.match(records[12].values["organisation"], records[12].values["organisation_acronym"]).record.id == 5
-    assert org_matcher.match(records[11].values["organisation"], records[11].values["organisation_acronym"]).record.id == 8
+    assert (
+        org_matcher.match(records[12].values["organisation"], records[12].values["organisation_acronym"]).record.id == 5
+    )
+    assert (
+        org_matcher.match(records[11].values["organisation"], records[11].values["organisation_acronym"]).record.id == 8
+    )
 
     area_matcher = AdminAreaMatcher(afghanistan_registry(records))
     assert all(area_matcher.match_path(area_queries(r.values)).ok for r in records)
@@ -107,20 +146,35 @@ def test_nigeria_3w_extract(fixture_path, sectors, organisations, areas):
     proposal = propose_mapping(table, "projects")
     assert proposal.problems == []
     assert {name: table.column_label(column) for name, column in proposal.mapping.items()} == {
-        "title": "Activities", "organisation": "Organization", "organisation_acronym": "Org. Acronym",
-        "organisation_type": "Type of Organization", "sector": "Project Sector", "adm1_name": "State",
-        "adm1_code": "State Pcode", "adm2_name": "LGA", "adm2_code": "LGA PCode", "month": "Month", "year": "Year",
+        "title": "Activities",
+        "organisation": "Organization",
+        "organisation_acronym": "Org. Acronym",
+        "organisation_type": "Type of Organization",
+        "sector": "Project Sector",
+        "adm1_name": "State",
+        "adm1_code": "State Pcode",
+        "adm2_name": "LGA",
+        "adm2_code": "LGA PCode",
+        "month": "Month",
+        "year": "Year",
         "status": "Status",
     }
     records = extract_records(table, "projects", proposal.mapping)
     assert all(record.ok for record in records)
     statuses = Counter(record.values["status"] for record in records)
     assert set(statuses) == {"ongoing", "completed", "planned", "suspended"}
-    october_space = next(r for r in records if r.values["title"].startswith("livelihood") and r.values["adm2_name"] == "Jere")
-    assert (october_space.values["start_date"], october_space.values["end_date"]) == (date(2023, 10, 1), date(2023, 10, 31))
+    october_space = next(
+        r for r in records if r.values["title"].startswith("livelihood") and r.values["adm2_name"] == "Jere"
+    )
+    assert (october_space.values["start_date"], october_space.values["end_date"]) == (
+        date(2023, 10, 1),
+        date(2023, 10, 31),
+    )
     blank_activity = next(r for r in records if r.warnings)
     assert blank_activity.values["title"] == "NUT"
-    assert str(blank_activity.warnings[0]).startswith(f"Row {blank_activity.row}, column 'Activities': no activity given")
+    assert str(blank_activity.warnings[0]).startswith(
+        f"Row {blank_activity.row}, column 'Activities': no activity given"
+    )
 
     org_matcher = OrganisationMatcher(organisations)
     assert org_matcher.match("Action Against Hunger", "AAH/ACF").record.id == 1
@@ -128,7 +182,11 @@ def test_nigeria_3w_extract(fixture_path, sectors, organisations, areas):
     assert org_matcher.match(unicef.values["organisation"], "UNICEF").record.id == 2
 
     sector_matcher = SectorMatcher(sectors)
-    assert {code: sector_matcher.match(code).record.code for code in ("WASH", "HEA", "PRO")} == {"WASH": "WAT", "HEA": "HEA", "PRO": "PRO"}
+    assert {code: sector_matcher.match(code).record.code for code in ("WASH", "HEA", "PRO")} == {
+        "WASH": "WAT",
+        "HEA": "HEA",
+        "PRO": "PRO",
+    }
     assert sector_matcher.match("ERL").status == MatchStatus.ambiguous  # early recovery: three registry sectors
     assert sector_matcher.match("SHL").status == MatchStatus.not_found
 
@@ -138,6 +196,7 @@ def test_nigeria_3w_extract(fixture_path, sectors, organisations, areas):
 
 
 # Full files ------------------------------------------------------------------------------------
+
 
 def test_full_afghanistan_3w(shared_data, sectors):
     table = read_table(shared_data / "afg_3w_operational_presence_2024q1.csv")
@@ -183,7 +242,9 @@ def test_full_nigeria_3w(shared_data):
     assert all(org_matcher.match(name, acronym).status == MatchStatus.exact for name, acronym in organisations)
 
 
-@pytest.mark.parametrize("name", ["bfa_admin2_population_2023.csv", "tcd_admin2_population_2021.csv", "afg_admin1_population_2021.csv"])
+@pytest.mark.parametrize(
+    "name", ["bfa_admin2_population_2023.csv", "tcd_admin2_population_2021.csv", "afg_admin1_population_2021.csv"]
+)
 def test_full_admin_lists(shared_data, name):
     table = read_table(shared_data / name)
     proposal = propose_mapping(table, "admin_areas")

@@ -19,9 +19,16 @@ def test_values_are_parsed_per_field():
     assert record.ok
     assert record.row == 2
     assert record.values == {
-        "organisation": "NRC", "sector": "Shelter", "adm2_name": "Kabul", "title": "Tents",
-        "start_date": date(2026, 3, 1), "end_date": date(2027, 3, 31), "status": "completed",
-        "beneficiaries_targeted": 1200, "budget": 12500.5, "currency": "USD",
+        "organisation": "NRC",
+        "sector": "Shelter",
+        "adm2_name": "Kabul",
+        "title": "Tents",
+        "start_date": date(2026, 3, 1),
+        "end_date": date(2027, 3, 31),
+        "status": "completed",
+        "beneficiaries_targeted": 1200,
+        "budget": 12500.5,
+        "currency": "USD",
         "implementing_partner": ["Local NGO", "Another NGO"],
     }
 
@@ -38,7 +45,9 @@ def test_errors_name_row_column_and_reason():
     assert [record.row for record in records] == [2, 4, 5, 6]
     assert records[0].ok
     messages = [str(error) for error in records[1].errors]
-    assert messages[0] == "Row 4, column 'Date de début': '31/02/2026' is not a valid date (day is out of range for month)"
+    assert (
+        messages[0] == "Row 4, column 'Date de début': '31/02/2026' is not a valid date (day is out of range for month)"
+    )
     assert messages[1].startswith("Row 4, column 'Status': 'Maybe' is not a known project status")
     [error] = records[2].errors
     assert (error.row, error.column, error.field) == (5, "Date de fin", "end_date")
@@ -72,7 +81,8 @@ def test_title_falls_back_to_the_sector():
 
 def test_month_first_option():
     [record] = records_of(
-        "Organisation,Sector,District,Start date\nNRC,Shelter,Kabul,03/01/2026\n", options=ExtractOptions(day_first=False)
+        "Organisation,Sector,District,Start date\nNRC,Shelter,Kabul,03/01/2026\n",
+        options=ExtractOptions(day_first=False),
     )
     assert record.values["start_date"] == date(2026, 3, 1)
 
@@ -95,13 +105,30 @@ def test_needs_and_capacities():
 
 
 def test_organisations_and_admin_areas():
-    [organisation] = records_of("Organisation,Acronym,Type,Local actor\nAfghans 4 Tomorrow ,A4T,National NGO,yes\n", kind="organisations")
-    assert organisation.values == {"name": "Afghans 4 Tomorrow", "acronym": "A4T", "type": "national_ngo", "is_local": True}
-    [area] = records_of("ADM1_FR,ADM1_PCODE,ADM2_FR,ADM2_PCODE,Latitude\nGuéra,TD04,Mangalmé,td 0404,-12.5\n", kind="admin_areas")
-    assert area.values == {"adm1_name": "Guéra", "adm1_code": "TD04", "adm2_name": "Mangalmé", "adm2_code": "TD0404", "latitude": -12.5}
+    [organisation] = records_of(
+        "Organisation,Acronym,Type,Local actor\nAfghans 4 Tomorrow ,A4T,National NGO,yes\n", kind="organisations"
+    )
+    assert organisation.values == {
+        "name": "Afghans 4 Tomorrow",
+        "acronym": "A4T",
+        "type": "national_ngo",
+        "is_local": True,
+    }
+    [area] = records_of(
+        "ADM1_FR,ADM1_PCODE,ADM2_FR,ADM2_PCODE,Latitude\nGuéra,TD04,Mangalmé,td 0404,-12.5\n", kind="admin_areas"
+    )
+    assert area.values == {
+        "adm1_name": "Guéra",
+        "adm1_code": "TD04",
+        "adm2_name": "Mangalmé",
+        "adm2_code": "TD0404",
+        "latitude": -12.5,
+    }
 
 
 def test_fingerprint_ignores_case_spacing_and_accents():
-    assert row_fingerprint(3, "Clôturé  Project", date(2026, 1, 1), None) == row_fingerprint(3, "cloture project", date(2026, 1, 1), "")
+    assert row_fingerprint(3, "Clôturé  Project", date(2026, 1, 1), None) == row_fingerprint(
+        3, "cloture project", date(2026, 1, 1), ""
+    )
     assert row_fingerprint(3, "a") != row_fingerprint(4, "a")
     assert row_fingerprint(1).startswith("auto:")

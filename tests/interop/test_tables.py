@@ -115,7 +115,7 @@ def test_unreadable_files_give_messages_for_people():
 
 
 def test_decode_bytes_order():
-    assert decode_bytes("é".encode("utf-8")) == ("é", "utf-8")
+    assert decode_bytes("é".encode()) == ("é", "utf-8")
     assert decode_bytes("é".encode("cp1252")) == ("é", "cp1252")
     assert decode_bytes(codecs.BOM_UTF8 + "é".encode()) == ("é", "utf-8-sig")
 

@@ -2,6 +2,7 @@
 P-code columns, organisations not registered, a sector value nobody recognises), the preview's summary of
 problems by cause, and the actions on a whole cause (register the organisations, read a value as a sector,
 skip a cause)."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,12 +15,26 @@ from coordhub.reading.values import ValueParseError, parse_organisation_type, pa
 from coordhub.registry.models import Organisation, OrganisationType, Project
 from tests.interop.helpers import latest_run, preview, upload, xlsx_bytes
 
-HEADER = ["Organisation", "Sigle", "Type d'organisation", "Secteur", "Activité", "Région", "Pcode région", "Préfecture",
-          "Pcode préfecture", "Date de début", "Date de fin", "Statut"]
-NEW_ORGANISATIONS = [("Association pour le Développement Rural", "ADR", "ONG Nat"),
-                     ("Solidarité Sans Frontières Internationale", "SSFI", "ONG Int"),
-                     ("Programme Conjoint des Nations Unies", "PCNU", "Agence UN"),
-                     ("Société de la Croix-Rouge locale", "SCRL", "Mouv. CR")]
+HEADER = [
+    "Organisation",
+    "Sigle",
+    "Type d'organisation",
+    "Secteur",
+    "Activité",
+    "Région",
+    "Pcode région",
+    "Préfecture",
+    "Pcode préfecture",
+    "Date de début",
+    "Date de fin",
+    "Statut",
+]
+NEW_ORGANISATIONS = [
+    ("Association pour le Développement Rural", "ADR", "ONG Nat"),
+    ("Solidarité Sans Frontières Internationale", "SSFI", "ONG Int"),
+    ("Programme Conjoint des Nations Unies", "PCNU", "Agence UN"),
+    ("Société de la Croix-Rouge locale", "SCRL", "Mouv. CR"),
+]
 
 
 def five_w(rows_per_organisation: int = 3, sector: str = "Education", pcode_of_district: str = "CF632") -> bytes:
@@ -30,8 +45,22 @@ def five_w(rows_per_organisation: int = 3, sector: str = "Education", pcode_of_d
     for index, (name, acronym, kind) in enumerate(organisations):
         for n in range(rows_per_organisation):
             pcode = "#N/A" if n % 3 == 2 else pcode_of_district
-            rows.append([name, acronym, kind, sector, f"Réhabilitation d'écoles {index}-{n}", "Ouham-Pendé", "CF63",
-                         "Bozoum", pcode, f"0{n + 1}/02/2026", "30/06/2026", "En cours"])
+            rows.append(
+                [
+                    name,
+                    acronym,
+                    kind,
+                    sector,
+                    f"Réhabilitation d'écoles {index}-{n}",
+                    "Ouham-Pendé",
+                    "CF63",
+                    "Bozoum",
+                    pcode,
+                    f"0{n + 1}/02/2026",
+                    "30/06/2026",
+                    "En cours",
+                ]
+            )
     return xlsx_bytes({"5W": rows})
 
 
@@ -43,12 +72,23 @@ def project_count() -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Project))
 
 
-@pytest.mark.parametrize("label, expected", [
-    ("ONG Int", "international_ngo"), ("ONG Int.", "international_ngo"), ("ONG Nat", "national_ngo"),
-    ("Agence UN", "un_agency"), ("Agence du SNU", "un_agency"), ("Mouv. CR", "red_cross"),
-    ("Int'l NGO", "international_ngo"), ("Org Intl", "international_ngo"), ("Gouv.", "government_ministry"),
-    ("Autorités locales", "local_authority"), ("Sect. privé", "private_sector"), ("NNGO", "national_ngo"),
-])
+@pytest.mark.parametrize(
+    "label, expected",
+    [
+        ("ONG Int", "international_ngo"),
+        ("ONG Int.", "international_ngo"),
+        ("ONG Nat", "national_ngo"),
+        ("Agence UN", "un_agency"),
+        ("Agence du SNU", "un_agency"),
+        ("Mouv. CR", "red_cross"),
+        ("Int'l NGO", "international_ngo"),
+        ("Org Intl", "international_ngo"),
+        ("Gouv.", "government_ministry"),
+        ("Autorités locales", "local_authority"),
+        ("Sect. privé", "private_sector"),
+        ("NNGO", "national_ngo"),
+    ],
+)
 def test_organisation_types_as_offices_abbreviate_them(label, expected):
     assert parse_organisation_type(label) == expected
 
@@ -72,13 +112,16 @@ def test_problems_are_grouped_by_cause_and_column_with_counts_and_examples():
     report = ImportReport(kind="projects", filename="f.csv", area_prefixes=("CF",))
     for row in range(2, 12):
         report.rows.append(RowOutcome(row, "error"))
-        report.problems.append(Problem(row, "Organisation", "no organisation named …", f"Org {row % 4}",
-                                       cause="organisation:not_found"))
+        report.problems.append(
+            Problem(row, "Organisation", "no organisation named …", f"Org {row % 4}", cause="organisation:not_found")
+        )
     report.problems.append(Problem(3, "Pcode", "no admin area has the P-code AF0101", "AF0101", cause="area:not_found"))
     report.problems.append(Problem(4, "Pcode", "…", "AF0102", severity="warning", cause="area:not_found"))
     groups = report.groups()
-    assert [(g["cause"], g["rows"], g["distinct"]) for g in groups] == [("organisation:not_found", 10, 4),
-                                                                        ("area:not_found", 1, 1)]
+    assert [(g["cause"], g["rows"], g["distinct"]) for g in groups] == [
+        ("organisation:not_found", 10, 4),
+        ("area:not_found", 1, 1),
+    ]
     assert groups[0]["examples"] == ["Org 2", "Org 3", "Org 0"] and groups[0]["first_row"] == 2
     assert groups[1]["other_country"] and not groups[0]["other_country"]
     assert report.blocked
@@ -104,7 +147,11 @@ def test_francophone_5w_in_one_import_with_registered_organisations(world, login
     report = latest_run().report
     assert report["counts"] == {"create": 15, "update": 0, "unchanged": 0, "duplicate": 0, "error": 0}
     assert sorted((o["acronym"], o["type"]) for o in report["new_organisations"]) == [
-        ("ADR", "national_ngo"), ("PCNU", "un_agency"), ("SCRL", "red_cross"), ("SSFI", "international_ngo")]
+        ("ADR", "national_ngo"),
+        ("PCNU", "un_agency"),
+        ("SCRL", "red_cross"),
+        ("SSFI", "international_ngo"),
+    ]
     page = client.get(f"/imports/{run.id}").get_data(as_text=True)
     assert "4 organisations will be registered with this import" in page
     assert organisation_count() == before_organisations  # a preview writes nothing, organisations neither
@@ -136,7 +183,9 @@ def test_a_sector_value_read_as_a_chosen_sector_for_the_whole_file(world, login,
     sector_group = next(g for g in groups if g["cause"].startswith("sector:"))
     assert sector_group["examples"] == ["Réhabilitation scolaire"] and sector_group["rows"] == 15
     assert "1 sector value is not recognised — 15 rows" in client.get(f"/imports/{run.id}").get_data(as_text=True)
-    client.post(f"/imports/{run.id}/triage", data={"action": "map_value", "value": "Réhabilitation scolaire", "code": "EDU"})
+    client.post(
+        f"/imports/{run.id}/triage", data={"action": "map_value", "value": "Réhabilitation scolaire", "code": "EDU"}
+    )
     assert latest_run().options["value_maps"] == {"sector": {"rehabilitation scolaire": "EDU"}}
     assert not any(g["cause"].startswith("sector:") for g in latest_run().report["groups"])
     bad = client.post(f"/imports/{run.id}/triage", data={"action": "map_value", "value": "x", "code": "NOPE"})
@@ -176,8 +225,11 @@ def test_the_value_shown_is_the_files_own_text_in_its_own_column(world, login, c
     """A wrong admin-1 code is reported under the admin-1 column with the admin-1 value (it was shown under
     the admin-2 column, where the reader saw 'AF01' next to a cell holding 'AF0101')."""
     login(world.users["coordinator"])
-    rows = [["Organisation", "Sector", "Admin 1 P-code", "Admin 2 P-code"], ["#org+name", "#sector", "#adm1+code", "#adm2+code"],
-            ["NGOA organisation", "Education", "XX99", "CF632"]]
+    rows = [
+        ["Organisation", "Sector", "Admin 1 P-code", "Admin 2 P-code"],
+        ["#org+name", "#sector", "#adm1+code", "#adm2+code"],
+        ["NGOA organisation", "Education", "XX99", "CF632"],
+    ]
     upload(client, "projects", xlsx_bytes({"3W": rows}), "bad.xlsx")
     run = latest_run()
     preview(client, run.id, default_start="2026-01-01", default_end="2026-03-31")

@@ -1,12 +1,26 @@
 from datetime import date, datetime
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from coordhub.reading.values import (
-    ValueParseError, month_period, normalise_text, parse_amount, parse_boolean, parse_currency, parse_date,
-    parse_integer, parse_month, parse_need_status, parse_number, parse_organisation_type, parse_priority,
-    parse_project_status, parse_text, parse_year,
+    ValueParseError,
+    month_period,
+    normalise_text,
+    parse_amount,
+    parse_boolean,
+    parse_currency,
+    parse_date,
+    parse_integer,
+    parse_month,
+    parse_need_status,
+    parse_number,
+    parse_organisation_type,
+    parse_priority,
+    parse_project_status,
+    parse_text,
+    parse_year,
 )
 
 
@@ -74,7 +88,16 @@ def test_bad_dates_say_why(text, reason):
 
 
 def test_blank_is_none_everywhere():
-    for parser in (parse_date, parse_number, parse_integer, parse_project_status, parse_priority, parse_month, parse_text, parse_currency):
+    for parser in (
+        parse_date,
+        parse_number,
+        parse_integer,
+        parse_project_status,
+        parse_priority,
+        parse_month,
+        parse_text,
+        parse_currency,
+    ):
         assert parser(None) is None
         assert parser("   ") is None
 
@@ -168,10 +191,21 @@ def test_dates_written_in_any_common_format_read_back(day):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("Ongoing", "ongoing"), ("On-going", "ongoing"), ("ONGOING ", "ongoing"), ("en cours", "ongoing"),
-        ("Completed", "completed"), ("Closed", "completed"), ("Closed ", "completed"), ("Clôturé", "completed"),
-        ("Terminé", "completed"), ("Planned", "planned"), ("Prévu", "planned"), ("pipeline", "planned"),
-        ("Temporarily Suspended", "suspended"), ("on hold", "suspended"), ("Suspendu", "suspended"),
+        ("Ongoing", "ongoing"),
+        ("On-going", "ongoing"),
+        ("ONGOING ", "ongoing"),
+        ("en cours", "ongoing"),
+        ("Completed", "completed"),
+        ("Closed", "completed"),
+        ("Closed ", "completed"),
+        ("Clôturé", "completed"),
+        ("Terminé", "completed"),
+        ("Planned", "planned"),
+        ("Prévu", "planned"),
+        ("pipeline", "planned"),
+        ("Temporarily Suspended", "suspended"),
+        ("on hold", "suspended"),
+        ("Suspendu", "suspended"),
     ],
 )
 def test_project_statuses(text, expected):
@@ -187,7 +221,17 @@ def test_unknown_status_lists_the_choices():
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("1", 1), (5, 5), (3.0, 3), ("P2", 2), ("priority 4", 4), ("High", 4), ("critique", 5), ("Low", 2), ("moyenne", 3)],
+    [
+        ("1", 1),
+        (5, 5),
+        (3.0, 3),
+        ("P2", 2),
+        ("priority 4", 4),
+        ("High", 4),
+        ("critique", 5),
+        ("Low", 2),
+        ("moyenne", 3),
+    ],
 )
 def test_priorities(text, expected):
     assert parse_priority(text) == expected
@@ -202,9 +246,15 @@ def test_bad_priorities(text):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("INGO", "international_ngo"), ("International NGO", "international_ngo"), ("NNGO", "national_ngo"),
-        ("National NGO", "national_ngo"), ("UN Agency", "un_agency"), ("United Nations", "un_agency"),
-        ("Govt", "government_ministry"), ("ONG nationale", "national_ngo"), ("Croix-Rouge", "red_cross"),
+        ("INGO", "international_ngo"),
+        ("International NGO", "international_ngo"),
+        ("NNGO", "national_ngo"),
+        ("National NGO", "national_ngo"),
+        ("UN Agency", "un_agency"),
+        ("United Nations", "un_agency"),
+        ("Govt", "government_ministry"),
+        ("ONG nationale", "national_ngo"),
+        ("Croix-Rouge", "red_cross"),
     ],
 )
 def test_organisation_types_from_real_files(text, expected):

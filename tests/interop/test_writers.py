@@ -4,29 +4,58 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from coordhub.interop.mapping import propose_mapping
 from coordhub.interop.records import extract_records
-from coordhub.reading.tables import read_table
 from coordhub.interop.writers import ExportColumn, columns_for_kind, iter_csv, three_w_columns, write_csv, write_xlsx
+from coordhub.reading.tables import read_table
 
 PROJECTS = [
     {
-        "code": "AF-001", "title": "Rehabilitation of Bagrami clinic", "description": "Roof, water, solar power",
-        "organisation": "Médecins Sans Frontières", "organisation_acronym": "MSF", "organisation_type": "international_ngo",
-        "implementing_partner": ["Afghans 4 Tomorrow", "OCHR"], "sector": "Health", "sector_code": "HEA",
-        "adm1_name": "Kabul", "adm1_code": "AF01", "adm2_name": "Bagrami", "adm2_code": "AF0104",
-        "pcodes": ["AF0104"], "start_date": date(2026, 3, 1), "end_date": date(2026, 12, 31), "status": "ongoing",
-        "beneficiaries_targeted": 12000, "beneficiaries_reached": 3150, "budget": 250000.5, "currency": "USD",
+        "code": "AF-001",
+        "title": "Rehabilitation of Bagrami clinic",
+        "description": "Roof, water, solar power",
+        "organisation": "Médecins Sans Frontières",
+        "organisation_acronym": "MSF",
+        "organisation_type": "international_ngo",
+        "implementing_partner": ["Afghans 4 Tomorrow", "OCHR"],
+        "sector": "Health",
+        "sector_code": "HEA",
+        "adm1_name": "Kabul",
+        "adm1_code": "AF01",
+        "adm2_name": "Bagrami",
+        "adm2_code": "AF0104",
+        "pcodes": ["AF0104"],
+        "start_date": date(2026, 3, 1),
+        "end_date": date(2026, 12, 31),
+        "status": "ongoing",
+        "beneficiaries_targeted": 12000,
+        "beneficiaries_reached": 3150,
+        "budget": 250000.5,
+        "currency": "USD",
         "target_group": "Returnees, host community",
     },
     {
-        "code": "AF-002", "title": "Écoles temporaires \"Kabul\"; phase 2", "organisation": "Première Urgence Internationale",
-        "organisation_acronym": "PUI", "organisation_type": "national_ngo", "sector": "Education", "sector_code": "EDU",
-        "adm1_name": "Kabul", "adm1_code": "AF01", "adm2_name": "Chahar Asyab", "adm2_code": "AF0103",
-        "adm3_name": "Village 1", "adm3_code": "AF010301", "start_date": date(2026, 1, 15), "status": "planned",
-        "beneficiaries_targeted": 800, "budget": 1000, "currency": "EUR",
+        "code": "AF-002",
+        "title": "Écoles temporaires \"Kabul\"; phase 2",
+        "organisation": "Première Urgence Internationale",
+        "organisation_acronym": "PUI",
+        "organisation_type": "national_ngo",
+        "sector": "Education",
+        "sector_code": "EDU",
+        "adm1_name": "Kabul",
+        "adm1_code": "AF01",
+        "adm2_name": "Chahar Asyab",
+        "adm2_code": "AF0103",
+        "adm3_name": "Village 1",
+        "adm3_code": "AF010301",
+        "start_date": date(2026, 1, 15),
+        "status": "planned",
+        "beneficiaries_targeted": 800,
+        "budget": 1000,
+        "currency": "EUR",
     },
 ]
 
@@ -81,10 +110,20 @@ def test_every_kind_exports_columns_its_importer_recognises(kind):
 def test_three_w_layout_and_its_round_trip():
     columns = three_w_columns(include_admin3=True)
     assert [column.header for column in columns][:6] == [
-        "Organisation", "Organisation acronym", "Organisation type", "Implementing partner", "Sector/Cluster", "Sector code",
+        "Organisation",
+        "Organisation acronym",
+        "Organisation type",
+        "Implementing partner",
+        "Sector/Cluster",
+        "Sector code",
     ]
     assert [column.hashtag for column in columns][6:12] == [
-        "#adm1+name", "#adm1+code", "#adm2+name", "#adm2+code", "#adm3+name", "#adm3+code",
+        "#adm1+name",
+        "#adm1+code",
+        "#adm2+name",
+        "#adm2+code",
+        "#adm3+name",
+        "#adm3+code",
     ]
     buffer = io.BytesIO()
     write_xlsx(PROJECTS, columns, buffer)
@@ -106,7 +145,14 @@ def test_values_are_formatted_for_people_and_formulas_neutralised():
         ExportColumn("Amount", "#value", lambda row: row["amount"] * 2),
         ExportColumn("Colour", "#meta+colour", "colour"),
     ]
-    rows = [{"text": "=HYPERLINK(\"http://x\")", "when": datetime(2026, 3, 1), "amount": Decimal("10.25"), "colour": Colour.red}]
+    rows = [
+        {
+            "text": "=HYPERLINK(\"http://x\")",
+            "when": datetime(2026, 3, 1),
+            "amount": Decimal("10.25"),
+            "colour": Colour.red,
+        }
+    ]
     text = "".join(iter_csv(rows, columns, bom=False))
     assert text.splitlines() == [
         "Text,When,Amount,Colour",
@@ -147,7 +193,8 @@ def test_write_to_paths(tmp_path):
 
 safe_text = st.text(
     alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp", "Zs"), blacklist_characters="=+-@'#\ufeff"),
-    min_size=1, max_size=30,
+    min_size=1,
+    max_size=30,
 ).filter(lambda text: text == " ".join(text.split()))
 
 
@@ -156,14 +203,19 @@ safe_text = st.text(
     rows=st.lists(
         st.fixed_dictionaries(
             {
-                "code": safe_text, "title": safe_text, "organisation": safe_text, "sector": safe_text, "adm2_code": st.from_regex(r"[A-Z]{2}[0-9]{2,6}", fullmatch=True),
+                "code": safe_text,
+                "title": safe_text,
+                "organisation": safe_text,
+                "sector": safe_text,
+                "adm2_code": st.from_regex(r"[A-Z]{2}[0-9]{2,6}", fullmatch=True),
                 "start_date": st.dates(min_value=date(1990, 1, 1), max_value=date(2090, 1, 1)),
                 "beneficiaries_targeted": st.integers(min_value=0, max_value=10**9),
                 "budget": st.decimals(min_value=0, max_value=10**9, places=2).map(float),
                 "status": st.sampled_from(["planned", "ongoing", "completed", "suspended"]),
             }
         ),
-        min_size=1, max_size=8,
+        min_size=1,
+        max_size=8,
     ),
     xlsx=st.booleans(),
 )

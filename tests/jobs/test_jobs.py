@@ -1,4 +1,5 @@
 """Background jobs: eager, thread and RQ (real Redis) dispatch, progress, failures, and the progress page."""
+
 from __future__ import annotations
 
 import threading

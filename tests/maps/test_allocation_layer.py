@@ -1,5 +1,6 @@
 """The allocation map: coverage per area as the run stored it, lines from capacities to the needs they serve,
 unmet needs marked; partners see published runs only, and only their own lines."""
+
 from __future__ import annotations
 
 from coordhub.allocation.operations import publish_run
@@ -9,8 +10,13 @@ from tests.maps.conftest import by_pcode
 
 
 def test_allocation_layer_matches_the_run(client, world, login, token_for):
-    for pcode, (lat, lon) in {"CF63": (7.0, 16.0), "CF632": (6.3, 16.4), "CF633": (7.1, 15.7),
-                              "CF71": (6.5, 22.5), "CF711": (6.5, 22.0)}.items():
+    for pcode, (lat, lon) in {
+        "CF63": (7.0, 16.0),
+        "CF632": (6.3, 16.4),
+        "CF633": (7.1, 15.7),
+        "CF71": (6.5, 22.5),
+        "CF711": (6.5, 22.0),
+    }.items():
         area = factories.area(world.operation, pcode)
         area.latitude, area.longitude = lat, lon
     make_scenario(world)
@@ -22,11 +28,12 @@ def test_allocation_layer_matches_the_run(client, world, login, token_for):
     assert collection["metadata"]["run"] == run.id
     for pcode, (needed, met) in run.coverage["by_area"].items():
         assert (features[pcode]["needed"], features[pcode]["met"]) == (needed, met)
-    assert features["CF711"]["unmet_needs"] == 1 and features["CF711"]["met"] == 0     # nothing serves Bria
+    assert features["CF711"]["unmet_needs"] == 1 and features["CF711"]["met"] == 0  # nothing serves Bria
     assert features["CF632"]["share_met"] == 1.0
     level1 = by_pcode(client.get("/api/v1/maps/allocation?level=1", headers=coordinator).get_json())
-    assert level1["CF63"]["needed"] == sum(run.coverage["by_area"][p][0] for p in ("CF632", "CF633")
-                                           if p in run.coverage["by_area"])
+    assert level1["CF63"]["needed"] == sum(
+        run.coverage["by_area"][p][0] for p in ("CF632", "CF633") if p in run.coverage["by_area"]
+    )
     lines = [f for f in collection["features"] if f["properties"].get("kind") == "flow"]
     assert {(line["properties"]["from"], line["properties"]["to"]) for line in lines} >= {("CF632", "CF632")}
     assert sum(line["properties"]["quantity"] for line in lines) == sum(a.quantity for a in run.assignments)

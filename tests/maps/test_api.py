@@ -1,11 +1,12 @@
 """GET /api/v1/maps/<layer>: one feature per area, figures that agree with the lists and the gap matrix."""
+
 from __future__ import annotations
 
 import pytest
 
+from coordhub.extensions import db
 from coordhub.overlap.matrix import gap_matrix
 from coordhub.registry.models import Sector
-from coordhub.extensions import db
 from tests import factories
 from tests.maps.conftest import area_id, by_pcode
 
@@ -17,8 +18,9 @@ def list_total(client, headers, **args) -> int:
 
 
 @pytest.mark.parametrize("role", ["coordinator", "viewer", "focal"])
-@pytest.mark.parametrize("filters", [{}, {"status": "ongoing"}, {"organisation_type": "international_ngo"},
-                                     {"date_from": "2026-07-01"}])
+@pytest.mark.parametrize(
+    "filters", [{}, {"status": "ongoing"}, {"organisation_type": "international_ngo"}, {"date_from": "2026-07-01"}]
+)
 def test_presence_counts_what_the_list_counts(client, mapped, token_for, role, filters):
     headers = token_for(mapped.users[role])
     for level in (1, 2):
@@ -31,8 +33,9 @@ def test_presence_counts_what_the_list_counts(client, mapped, token_for, role, f
         expected = {"CF63", "CF71"} if level == 1 else {"CF632", "CF633", "CF711"}
         assert set(features) == expected
         for pcode, properties in features.items():
-            assert properties["projects"] == list_total(client, headers, area=area_id(mapped.operation, pcode),
-                                                        **filters), (pcode, filters)
+            assert properties["projects"] == list_total(
+                client, headers, area=area_id(mapped.operation, pcode), **filters
+            ), (pcode, filters)
 
 
 def test_presence_figures_and_redaction(client, mapped, token_for):
@@ -42,15 +45,19 @@ def test_presence_figures_and_redaction(client, mapped, token_for):
     assert viewer["CF711"]["organisations"] == 2
     assert viewer["CF711"]["organisation_names"] == ["NGOA"]
     assert viewer["CF711"]["sensitive_entries"] == 1
-    coordinator = by_pcode(client.get("/api/v1/maps/presence?level=2",
-                                      headers=token_for(mapped.users["coordinator"])).get_json())
+    coordinator = by_pcode(
+        client.get("/api/v1/maps/presence?level=2", headers=token_for(mapped.users["coordinator"])).get_json()
+    )
     assert coordinator["CF711"]["organisation_names"] == ["NGOA", "PREF"]
     assert coordinator["CF711"]["sensitive_entries"] == 0
     # Bozoum: NGOA twice and NGOB's completed project: 3 projects, 2 organisations.
     assert (coordinator["CF632"]["projects"], coordinator["CF632"]["organisations"]) == (3, 2)
     # The province-level project is in Haute-Kotto at level 1, in no district at level 2.
-    level1 = by_pcode(client.get("/api/v1/maps/presence?level=1&measure=projects",
-                                 headers=token_for(mapped.users["coordinator"])).get_json())
+    level1 = by_pcode(
+        client.get(
+            "/api/v1/maps/presence?level=1&measure=projects", headers=token_for(mapped.users["coordinator"])
+        ).get_json()
+    )
     assert level1["CF71"]["projects"] == 3 and level1["CF71"]["value"] == 3
     assert level1["CF63"]["projects"] == 4
 
@@ -78,8 +85,9 @@ def test_needs_layer_is_the_gap_matrix(client, mapped, token_for, role):
             assert properties["activity_count"] == sum(c.activity_count for c in cells)
             assert properties["is_gap"] == any(c.is_gap for c in cells)
         water = db.session.scalar(db.select(Sector).where(Sector.code == "WASH"))
-        only_water = by_pcode(client.get(f"/api/v1/maps/needs?level={level}&sector={water.id}",
-                                         headers=token_for(user)).get_json())
+        only_water = by_pcode(
+            client.get(f"/api/v1/maps/needs?level={level}&sector={water.id}", headers=token_for(user)).get_json()
+        )
         for area in matrix.areas:
             cell = matrix.cells.get((water.id, area.id))
             assert only_water[area.pcode]["need_count"] == (cell.need_count if cell else 0)
@@ -105,17 +113,18 @@ def test_overlaps_layer_counts_what_the_alerts_list_counts(client, mapped, token
         for level in (1, 2):
             features = by_pcode(client.get(f"/api/v1/maps/overlaps?level={level}", headers=token_for(user)).get_json())
             for pcode, properties in features.items():
-                listed = db.session.scalars(alert_query(mapped.operation, user, AlertFilters(
-                    area_id=area_id(mapped.operation, pcode)))).all()
+                listed = db.session.scalars(
+                    alert_query(mapped.operation, user, AlertFilters(area_id=area_id(mapped.operation, pcode)))
+                ).all()
                 assert properties["alerts"] == len(listed), (role, pcode)
                 assert properties["open"] == sum(1 for a in listed if a.state.value == "open")
                 total += properties["alerts"]
-    assert total > 0   # the fixture's projects do overlap
+    assert total > 0  # the fixture's projects do overlap
 
 
 def test_bad_input_names_the_field(client, mapped, token_for):
     headers = token_for(mapped.users["viewer"])
-    response = client.get("/api/v1/maps/presence?level=7", headers=headers)   # well formed, no such level
+    response = client.get("/api/v1/maps/presence?level=7", headers=headers)  # well formed, no such level
     assert response.status_code == 404 and response.get_json()["error"]["field"] == "level"
     response = client.get("/api/v1/maps/presence?level=x", headers=headers)
     assert response.status_code == 422 and response.get_json()["error"]["field"] == "level"

@@ -1,5 +1,6 @@
 """Loading COD-AB boundaries: GeoJSON and zipped shapefiles made in the tests, bad geometries, unknown
 P-codes, preview then all-or-nothing, and the maps drawing the loaded shapes."""
+
 from __future__ import annotations
 
 import io
@@ -21,28 +22,49 @@ def square(x: float, y: float, size: float = 1.0) -> dict:
 
 def cod_file(features: list[tuple[str, str, dict | None]], level: int = 2) -> bytes:
     """A COD-AB style GeoJSON: ADM<level>_PCODE, ADM<level>_FR and the parent's columns."""
-    return json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {f"ADM{level}_PCODE": pcode, f"ADM{level}_FR": name,
-                                           "ADM0_PCODE": "CF", "Shape_Area": 0.5},
-         "geometry": geometry} for pcode, name, geometry in features]}).encode()
+    return json.dumps(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "properties": {
+                        f"ADM{level}_PCODE": pcode,
+                        f"ADM{level}_FR": name,
+                        "ADM0_PCODE": "CF",
+                        "Shape_Area": 0.5,
+                    },
+                    "geometry": geometry,
+                }
+                for pcode, name, geometry in features
+            ],
+        }
+    ).encode()
 
 
 def bowtie(x: float, y: float) -> dict:
     return {"type": "Polygon", "coordinates": [[[x, y], [x + 1, y + 1], [x + 1, y], [x, y + 1], [x, y]]]}
 
 
-DISTRICTS = [("CF632", "Bozoum", square(16, 6)), ("CF633", "Bocaranga", square(15, 7)),
-             ("CF711", "Bria", square(22, 6))]
+DISTRICTS = [
+    ("CF632", "Bozoum", square(16, 6)),
+    ("CF633", "Bocaranga", square(15, 7)),
+    ("CF711", "Bria", square(22, 6)),
+]
 
 
 def upload(client, raw: bytes, level: int = 2, name: str = "cod.geojson"):
-    return client.post("/maps/boundaries", data={"file": (io.BytesIO(raw), name), "level": str(level)},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/maps/boundaries",
+        data={"file": (io.BytesIO(raw), name), "level": str(level)},
+        content_type="multipart/form-data",
+    )
 
 
 def commit(client, html: str):
     token = re.search(r'name="upload" type="hidden" value="([0-9a-f]{32})"', html) or re.search(
-        r'id="upload" name="upload" type="hidden" value="([0-9a-f]{32})"', html)
+        r'id="upload" name="upload" type="hidden" value="([0-9a-f]{32})"', html
+    )
     assert token, html
     level = re.search(r'name="level" type="hidden" value="(\d+)"', html).group(1)
     filename = re.search(r'name="filename" type="hidden" value="([^"]*)"', html).group(1)
@@ -50,8 +72,9 @@ def commit(client, html: str):
 
 
 def boundary_of(operation, pcode):
-    return db.session.scalar(sa.select(AdminArea.boundary_web).where(AdminArea.operation_id == operation.id,
-                                                                    AdminArea.pcode == pcode))
+    return db.session.scalar(
+        sa.select(AdminArea.boundary_web).where(AdminArea.operation_id == operation.id, AdminArea.pcode == pcode)
+    )
 
 
 def test_preview_writes_nothing_then_load_writes_all(client, mapped, login):
@@ -64,8 +87,9 @@ def test_preview_writes_nothing_then_load_writes_all(client, mapped, login):
     assert loaded.status_code == 200 and "3 boundaries loaded" in loaded.get_data(as_text=True)
     db.session.expire_all()
     assert boundary_of(mapped.operation, "CF632")["type"] == "Polygon"
-    original = db.session.scalar(sa.select(AdminArea.boundary).where(AdminArea.pcode == "CF632",
-                                                                     AdminArea.operation_id == mapped.operation.id))
+    original = db.session.scalar(
+        sa.select(AdminArea.boundary).where(AdminArea.pcode == "CF632", AdminArea.operation_id == mapped.operation.id)
+    )
     assert original["coordinates"][0][0] == [16.0, 6.0]
     # The map now draws the shapes at that level, and circles where there are none (level 1).
     login(mapped.users["viewer"])
@@ -78,17 +102,23 @@ def test_preview_writes_nothing_then_load_writes_all(client, mapped, login):
 
 def test_unknown_pcodes_bad_geometries_and_wrong_level_refuse_the_whole_file(client, mapped, login):
     login(mapped.users["admin"])
-    raw = cod_file([*DISTRICTS[:2], ("CF999", "Nowhere", square(0, 0)),
-                    ("CF63", "A province", square(1, 1)), ("", "No code", square(2, 2)),
-                    ("CF711", "Bria", {"type": "Polygon", "coordinates": [[[0, 0], [1, 1]]]})])
+    raw = cod_file(
+        [
+            *DISTRICTS[:2],
+            ("CF999", "Nowhere", square(0, 0)),
+            ("CF63", "A province", square(1, 1)),
+            ("", "No code", square(2, 2)),
+            ("CF711", "Bria", {"type": "Polygon", "coordinates": [[[0, 0], [1, 1]]]}),
+        ]
+    )
     preview = upload(client, raw)
     html = preview.get_data(as_text=True)
-    assert "No admin area of this operation has this P-code." in html      # CF999
-    assert "level 1, not of the level loaded" in html                      # CF63
+    assert "No admin area of this operation has this P-code." in html  # CF999
+    assert "level 1, not of the level loaded" in html  # CF63
     assert "No P-code in property ADM2_PCODE." in html
-    assert "The geometry cannot be read" in html                           # Bria's broken ring
+    assert "The geometry cannot be read" in html  # Bria's broken ring
     assert "Load these boundaries</button>" not in html
-    assert "Bria (CF711)" in html                                           # left without a boundary
+    assert "Bria (CF711)" in html  # left without a boundary
     assert boundary_of(mapped.operation, "CF632") is None
 
 
@@ -132,9 +162,19 @@ def test_zipped_shapefile(client, mapped, login):
 
 def test_unreadable_files_name_the_field(client, mapped, login):
     login(mapped.users["admin"])
-    for raw, name in ((b"not json at all", "x.geojson"), (b"PK\x03\x04broken", "x.zip"),
-                      (json.dumps({"type": "FeatureCollection", "features": [
-                          {"type": "Feature", "properties": {"name": "x"}, "geometry": square(0, 0)}]}).encode(), "x.geojson")):
+    for raw, name in (
+        (b"not json at all", "x.geojson"),
+        (b"PK\x03\x04broken", "x.zip"),
+        (
+            json.dumps(
+                {
+                    "type": "FeatureCollection",
+                    "features": [{"type": "Feature", "properties": {"name": "x"}, "geometry": square(0, 0)}],
+                }
+            ).encode(),
+            "x.geojson",
+        ),
+    ):
         response = upload(client, raw, name=name)
         assert response.status_code == 422
         assert "The file cannot be read as boundaries" in response.get_data(as_text=True)

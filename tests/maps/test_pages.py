@@ -1,4 +1,5 @@
 """Map pages, their exports, the area list and the dashboards per role, through the test client."""
+
 from __future__ import annotations
 
 import csv
@@ -30,7 +31,9 @@ def test_every_map_page_opens(client, mapped, login, layer, role):
 
 def test_page_title_says_what_is_filtered(client, mapped, login):
     login(mapped.users["viewer"])
-    html = client.get("/maps/presence?level=2&status=ongoing&organisation_type=international_ngo").get_data(as_text=True)
+    html = client.get("/maps/presence?level=2&status=ongoing&organisation_type=international_ngo").get_data(
+        as_text=True
+    )
     assert "admin level 2" in html and "ongoing" in html and "International NGO" in html
 
 
@@ -73,8 +76,15 @@ def test_pages_need_sign_in(client, mapped):
     assert client.get("/maps/presence/data").status_code == 302
 
 
-@pytest.mark.parametrize("role,marker", [("focal", "dashboard-focal_point"), ("coordinator", "dashboard-coordinator"),
-                                         ("admin", "dashboard-coordinator"), ("viewer", "dashboard-viewer")])
+@pytest.mark.parametrize(
+    "role,marker",
+    [
+        ("focal", "dashboard-focal_point"),
+        ("coordinator", "dashboard-coordinator"),
+        ("admin", "dashboard-coordinator"),
+        ("viewer", "dashboard-viewer"),
+    ],
+)
 def test_dashboard_per_role(client, mapped, login, role, marker):
     login(mapped.users[role])
     html = client.get("/").get_data(as_text=True)
@@ -106,10 +116,13 @@ def test_printable_3w_snapshot(client, mapped, login):
     login(mapped.users["viewer"])
     response = client.get("/maps/snapshot.pdf?level=2")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    assert response.data.startswith(b"%PDF") and response.data.count(b"/Type /Page\n") + response.data.count(
-        b"/Type /Page ") >= 1
-    rows, partners, local = sector_rows(mapped.operation, mapped.users["viewer"],
-                                        parse_map_query("presence", mapped.operation, {}))
+    assert (
+        response.data.startswith(b"%PDF")
+        and response.data.count(b"/Type /Page\n") + response.data.count(b"/Type /Page ") >= 1
+    )
+    rows, partners, local = sector_rows(
+        mapped.operation, mapped.users["viewer"], parse_map_query("presence", mapped.operation, {})
+    )
     # NGOA, NGOB and the sensitive entry (PREF's, counted as one, unnamed).
     assert partners == 3 and local == 0
     assert dict((sector, projects) for sector, projects, _o in rows) == {"Education": 5, "Water and sanitation": 1}

@@ -1,20 +1,21 @@
 """Monitoring test helpers: an indicator library, periods, a project with targets."""
+
 from __future__ import annotations
 
 from datetime import date
 
+import sqlalchemy as sa
+
+from coordhub.extensions import db
 from coordhub.monitoring import operations as mops
 from coordhub.monitoring.core import Entry
 from coordhub.monitoring.library import ensure_indicator_library
 from coordhub.monitoring.models import Indicator, ReportingPeriod
-from coordhub.extensions import db
 from tests import factories
-import sqlalchemy as sa
 
 
 def indicator(operation, code: str) -> Indicator:
-    return db.session.scalar(sa.select(Indicator).where(Indicator.operation_id == operation.id,
-                                                        Indicator.code == code))
+    return db.session.scalar(sa.select(Indicator).where(Indicator.operation_id == operation.id, Indicator.code == code))
 
 
 def setup(world, months: int = 4):
@@ -27,10 +28,14 @@ def setup(world, months: int = 4):
     project = factories.make_project(world.operation, world.ngo, pcodes=("CF632",))
     area = factories.area(world.operation, "CF632")
     classrooms, enrolled = indicator(world.operation, "EDU-1"), indicator(world.operation, "EDU-3")
-    mops.save_targets(world.users["focal"], project, [
-        mops.TargetRow(classrooms.id, area.id, 20, baseline=0),
-        mops.TargetRow(enrolled.id, area.id, 400, baseline=100),
-    ])
+    mops.save_targets(
+        world.users["focal"],
+        project,
+        [
+            mops.TargetRow(classrooms.id, area.id, 20, baseline=0),
+            mops.TargetRow(enrolled.id, area.id, 400, baseline=100),
+        ],
+    )
     return project, periods, area, classrooms, enrolled
 
 

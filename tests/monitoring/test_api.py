@@ -1,4 +1,5 @@
 """/api/v1/monitoring: reading, saving with warnings to confirm, submitting, reviewing, rights and redaction."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -6,8 +7,8 @@ import sqlalchemy as sa
 from coordhub.api.models import ApiToken
 from coordhub.extensions import db
 from coordhub.monitoring import operations as mops
-from coordhub.monitoring.models import Report, ReportState
-from tests.monitoring.helpers import entry, period, setup
+from coordhub.monitoring.models import Report
+from tests.monitoring.helpers import period, setup
 
 
 def token(user) -> dict[str, str]:
@@ -29,9 +30,11 @@ def test_a_partner_reports_through_the_api_and_a_coordinator_approves(world, cli
     response = client.post(url, json=body, headers=headers)
     assert response.status_code == 409
     assert response.get_json()["error"]["errors"] == {
-        f"v-{classrooms.id}-{area.id}-": "Reached to date (25) is above the target (20)."}
-    bad = client.post(url, json={"values": [{"indicator_id": classrooms.id, "pcode": "CF711", "value": 1}]},
-                      headers=headers)
+        f"v-{classrooms.id}-{area.id}-": "Reached to date (25) is above the target (20)."
+    }
+    bad = client.post(
+        url, json={"values": [{"indicator_id": classrooms.id, "pcode": "CF711", "value": 1}]}, headers=headers
+    )
     assert bad.status_code == 422 and bad.get_json()["error"]["field"] == "values[0]"
     response = client.post(url, json={**body, "confirm": True, "submit": True}, headers=headers)
     assert response.status_code == 200, response.get_json()
@@ -63,7 +66,10 @@ def test_closed_period_refuses_api_writes(world, client):
     project, periods, area, classrooms, _ = setup(world)
     mops.set_period_closed(world.users["coordinator"], period(periods, 3), True)
     url = f"/api/v1/monitoring/projects/{project.id}/reports/{period(periods, 3).id}"
-    response = client.post(url, json={"values": [{"indicator_id": classrooms.id, "pcode": "CF632", "value": 1}]},
-                           headers=token(world.users["focal"]))
+    response = client.post(
+        url,
+        json={"values": [{"indicator_id": classrooms.id, "pcode": "CF632", "value": 1}]},
+        headers=token(world.users["focal"]),
+    )
     assert response.status_code == 422 and response.get_json()["error"]["field"] == "period_id"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Report)) == 0

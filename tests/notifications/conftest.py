@@ -1,4 +1,5 @@
 """A real SMTP server on loopback (aiosmtpd on a free port) for the notification tests, and helpers."""
+
 from __future__ import annotations
 
 import email
@@ -11,8 +12,7 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
 from coordhub.extensions import db
-from coordhub.notifications.models import Notification, Subscription
-from coordhub.notifications.models import Event, Frequency
+from coordhub.notifications.models import Event, Frequency, Notification, Subscription
 
 
 class Mailbox:

@@ -1,5 +1,6 @@
 """The contacts directory (consent, each organisation keeps its own, "only coordinators see my phone", the CSV
 contact list with HXL #contact hashtags) and "Contact the owner" of a hidden entry."""
+
 from __future__ import annotations
 
 import csv
@@ -17,9 +18,17 @@ from tests.overlap.helpers import alerts, save_project
 
 
 def _contact(client, **overrides):
-    data = {"organisation_id": overrides.pop("organisation_id"), "name": "Awa Traoré", "role_title": "WASH focal point",
-            "email": "awa@ngoa.example", "phone": "+236 70 00 00 01", "languages": "French, Sango",
-            "sector_id": 0, "admin_area_id": 0, "consent": "y"}
+    data = {
+        "organisation_id": overrides.pop("organisation_id"),
+        "name": "Awa Traoré",
+        "role_title": "WASH focal point",
+        "email": "awa@ngoa.example",
+        "phone": "+236 70 00 00 01",
+        "languages": "French, Sango",
+        "sector_id": 0,
+        "admin_area_id": 0,
+        "consent": "y",
+    }
     data.update(overrides)
     return client.post("/contacts/new", data=data)
 
@@ -51,8 +60,14 @@ def test_the_directory_hides_a_phone_kept_for_coordinators(world, client, login)
     assert "coordinators only" in page
     exported = client.get("/contacts/export.csv").get_data(as_text=True).lstrip("\ufeff")
     rows = list(csv.reader(io.StringIO(exported)))
-    assert rows[1][:6] == ["#org+name", "#org+acronym", "#contact+name", "#contact+role", "#contact+email",
-                           "#contact+phone"]
+    assert rows[1][:6] == [
+        "#org+name",
+        "#org+acronym",
+        "#contact+name",
+        "#contact+role",
+        "#contact+email",
+        "#contact+phone",
+    ]
     assert rows[2][2] == "Awa Traoré" and rows[2][5] == ""
     login(world.users["coordinator"])
     assert "+236 70 00 00 01" in client.get("/contacts/").get_data(as_text=True)
@@ -91,8 +106,7 @@ def _hidden_alert(world):
     return alert
 
 
-def test_contact_the_owner_reaches_its_focal_points_and_coordinators_without_naming_them(world, client, login,
-                                                                                          smtp):
+def test_contact_the_owner_reaches_its_focal_points_and_coordinators_without_naming_them(world, client, login, smtp):
     alert = _hidden_alert(world)
     login(world.users["focal"])
     page = client.get(f"/overlaps/{alert.id}").get_data(as_text=True)
@@ -101,10 +115,16 @@ def test_contact_the_owner_reaches_its_focal_points_and_coordinators_without_nam
     message = db.session.scalar(sa.select(OwnerMessage))
     assert message.owner_organisation_id == world.other_ngo.id
     # NGOB's focal point and the operation's coordinators (not NGOB's viewer, not the sender)
-    assert recipients(Event.owner_message) == {world.users["other_focal"].id, world.users["coordinator"].id,
-                                               world.users["admin"].id}
-    assert {m["To"] for m in smtp.messages} == {world.users["other_focal"].email, world.users["coordinator"].email,
-                                                 world.users["admin"].email}
+    assert recipients(Event.owner_message) == {
+        world.users["other_focal"].id,
+        world.users["coordinator"].id,
+        world.users["admin"].id,
+    }
+    assert {m["To"] for m in smtp.messages} == {
+        world.users["other_focal"].email,
+        world.users["coordinator"].email,
+        world.users["admin"].email,
+    }
     assert "Are you also in Bozoum school 3?" in text_part(smtp.to(world.users["other_focal"].email)[0])
     page = client.get(f"/overlaps/{alert.id}").get_data(as_text=True)
     assert "Message to the owner of the sensitive entry" in page and "waiting for an answer" in page

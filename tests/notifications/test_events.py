@@ -1,5 +1,6 @@
 """Each event reaches exactly the right people (rights, operation membership, sensitivity), in-app and by e-mail
 through a real SMTP server."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -17,8 +18,9 @@ from tests.overlap.helpers import alerts, save_project
 
 def _pair(world, sensitive=False):
     first = save_project(world.users["focal"], world.operation, title="Classrooms Bozoum A")
-    second = save_project(world.users["other_focal"], world.operation, title="Secret classrooms Bozoum",
-                          sensitive=sensitive)
+    second = save_project(
+        world.users["other_focal"], world.operation, title="Secret classrooms Bozoum", sensitive=sensitive
+    )
     (alert,) = alerts()
     return first, second, alert
 
@@ -60,8 +62,10 @@ def test_a_state_change_tells_the_others_not_the_actor_and_hides_a_sensitive_aut
     assert world.users["other_focal"].name not in shown.sentence
     assert shown.detail == "We are talking to them."
     (viewer_notice,) = notices(world.users["viewer"], Event.alert_changed)  # same organisation: named
-    assert world.users["other_focal"].name in show(world.users["viewer"], viewer_notice,
-                                                   Subjects([viewer_notice])).sentence
+    assert (
+        world.users["other_focal"].name
+        in show(world.users["viewer"], viewer_notice, Subjects([viewer_notice])).sentence
+    )
 
 
 def test_an_archived_project_closes_the_alert_and_tells_both_sides(world):
@@ -69,8 +73,11 @@ def test_an_archived_project_closes_the_alert_and_tells_both_sides(world):
 
     first, second, alert = _pair(world)
     registry_ops.set_archived(world.users["focal"], first, True)
-    assert recipients(Event.alert_changed) == {world.users["other_focal"].id, world.users["viewer"].id,
-                                               world.users["focal"].id}
+    assert recipients(Event.alert_changed) == {
+        world.users["other_focal"].id,
+        world.users["viewer"].id,
+        world.users["focal"].id,
+    }
 
 
 def test_many_alerts_at_once_become_one_notice_per_user(world):

@@ -1,5 +1,6 @@
 """E-mail through a real SMTP server: both parts, the recipient's language, unsubscribe headers, and a failing
 server that neither loses a message (it is retried later) nor slows a save."""
+
 from __future__ import annotations
 
 import socket
@@ -126,8 +127,9 @@ def test_a_hanging_server_does_not_slow_a_save(world, smtp, app):
     assert elapsed < 2.5, elapsed  # the SMTP timeout alone is 3 s
     (row,) = _outbox()
     assert row.status is OutboxStatus.pending and row.attempts == 1 and "timed out" in row.last_error
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Job).where(
-        Job.kind == "notifications-deliver")) == 1
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).select_from(Job).where(Job.kind == "notifications-deliver")) == 1
+    )
 
 
 def test_with_redis_the_email_goes_through_an_rq_worker(world, smtp, app):

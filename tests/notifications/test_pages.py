@@ -1,4 +1,5 @@
 """The notifications page (unread state, opened → read → the thing), the navigation badge, settings, and the API."""
+
 from __future__ import annotations
 
 from coordhub.extensions import db

@@ -1,5 +1,6 @@
 """One-click unsubscribe without signing in (and unforgeable), and daily/weekly digests that group, deduplicate
 and are sent once however often the command runs."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -48,8 +49,10 @@ def test_an_unsubscribe_link_cannot_be_forged_or_turned_to_another_user(world, c
     # the same payload for another user, with the old signature, and a token signed with another key
     import base64
     import json
+
     forged = base64.urlsafe_b64encode(json.dumps([other.id, "alert_raised"]).encode()).decode().rstrip("=")
     from itsdangerous import URLSafeSerializer
+
     wrong_key = URLSafeSerializer("not-the-secret", salt="coordhub-unsubscribe").dumps([other.id, "all"])
     for bad in (f"{forged}.{signature}", token[:-2] + "xx", wrong_key, "nonsense"):
         assert client.post(f"/notifications/unsubscribe/{bad}").status_code == 404
@@ -65,8 +68,9 @@ def _day_of_alerts(world):
     save_project(world.users["local_focal"], world.operation, title="Prefecture classrooms", pcodes=("CF63",))
     save_project(world.users["other_focal"], world.operation, pcodes=("CF711",), title="Bria schools")
     save_project(world.users["focal"], world.operation, pcodes=("CF711",), title="Bria classrooms")
-    alert = next(a for a in alerts() if {a.organisation_a_id, a.organisation_b_id} == {world.ngo.id,
-                                                                                         world.other_ngo.id})
+    alert = next(
+        a for a in alerts() if {a.organisation_a_id, a.organisation_b_id} == {world.ngo.id, world.other_ngo.id}
+    )
     overlap_ops.change_state(world.users["other_focal"], alert, "acknowledged", None, "Talking to them")
     overlap_ops.change_state(world.users["other_focal"], alert, "resolved", "coordinated", "Agreed: we take Bozoum")
     return first
@@ -115,8 +119,9 @@ def test_weekly_subscribers_get_only_the_weekly_digest_and_sector_filters_apply(
     focal = world.users["focal"]
     login(focal)
     health = factories.sector("HEALTH")
-    response = client.post("/notifications/settings", data={
-        **{f"event_{e.value}": "weekly" for e in Event}, "sector_ids": [health.id]})
+    response = client.post(
+        "/notifications/settings", data={**{f"event_{e.value}": "weekly" for e in Event}, "sector_ids": [health.id]}
+    )
     assert response.status_code == 302
     _day_of_alerts(world)  # education alerts: outside the chosen sector
     assert all(n.email is Frequency.off for n in notices(focal))
@@ -139,11 +144,19 @@ def test_changing_the_settings_moves_waiting_notices_to_the_new_digest(world, cl
     waiting = [n for n in notices(focal) if n.email is Frequency.daily]
     assert waiting
     login(focal)
-    client.post("/notifications/settings", data={**{f"event_{e.value}": "daily" for e in Event},
-                                                 "event_alert_raised": "weekly", "event_alert_changed": "off"})
+    client.post(
+        "/notifications/settings",
+        data={
+            **{f"event_{e.value}": "daily" for e in Event},
+            "event_alert_raised": "weekly",
+            "event_alert_changed": "off",
+        },
+    )
     db.session.expire_all()
     after = {n.id: n for n in notices(focal)}
-    assert all(after[n.id].email is (Frequency.weekly if n.event is Event.alert_raised else Frequency.off)
-               for n in waiting)
+    assert all(
+        after[n.id].email is (Frequency.weekly if n.event is Event.alert_raised else Frequency.off) for n in waiting
+    )
     assert send_digests("daily")["users"] >= 1 and focal.id not in {
-        n.user_id for n in db.session.scalars(sa.select(Notification).where(Notification.digested_at.is_not(None)))}
+        n.user_id for n in db.session.scalars(sa.select(Notification).where(Notification.digested_at.is_not(None)))
+    }

@@ -1,4 +1,5 @@
 """Helpers for the overlap product tests: projects saved through the registry operations (so detection runs)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -34,5 +35,6 @@ def alerts() -> list[OverlapAlert]:
 
 def alert_between(first: Project, second: Project) -> OverlapAlert | None:
     low, high = sorted((first.id, second.id))
-    return db.session.scalar(sa.select(OverlapAlert).where(OverlapAlert.project_a_id == low,
-                                                           OverlapAlert.project_b_id == high))
+    return db.session.scalar(
+        sa.select(OverlapAlert).where(OverlapAlert.project_a_id == low, OverlapAlert.project_b_id == high)
+    )

@@ -1,4 +1,5 @@
 """Stored overlap alerts: raised on save, kept in step with edits and archives, lifecycle, dismissal memory."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -19,8 +20,14 @@ from tests.overlap.helpers import alert_between, alerts, save_project
 def test_saving_an_overlapping_project_raises_an_alert_with_its_figures(world):
     mine = save_project(world.users["focal"], world.operation, ("CF632",), title="Classrooms Bozoum")
     assert alerts() == []
-    theirs = save_project(world.users["other_focal"], world.operation, ("CF63",), title="Classrooms Ouham-Pendé",
-                          start_date=date(2026, 6, 1), end_date=None)
+    theirs = save_project(
+        world.users["other_focal"],
+        world.operation,
+        ("CF63",),
+        title="Classrooms Ouham-Pendé",
+        start_date=date(2026, 6, 1),
+        end_date=None,
+    )
     alert = alert_between(mine, theirs)
     assert alert.kind is AlertKind.overlap and alert.state is AlertState.open
     assert (alert.organisation_a_id, alert.organisation_b_id) == (world.ngo.id, world.other_ngo.id)
@@ -33,13 +40,15 @@ def test_saving_an_overlapping_project_raises_an_alert_with_its_figures(world):
 
 def test_touching_dates_share_one_day_and_other_sectors_or_places_do_not_overlap(world):
     first = save_project(world.users["focal"], world.operation, ("CF632",), end_date=date(2026, 6, 30))
-    touching = save_project(world.users["other_focal"], world.operation, ("CF632",), start_date=date(2026, 6, 30),
-                            end_date=date(2026, 8, 1))
+    touching = save_project(
+        world.users["other_focal"], world.operation, ("CF632",), start_date=date(2026, 6, 30), end_date=date(2026, 8, 1)
+    )
     assert alert_between(first, touching).days == 1
-    save_project(world.users["other_focal"], world.operation, ("CF711",))                       # elsewhere
+    save_project(world.users["other_focal"], world.operation, ("CF711",))  # elsewhere
     save_project(world.users["other_focal"], world.operation, ("CF632",), "HEALTH-MOBILE-CLINIC")  # other sector
-    save_project(world.users["local_focal"], world.operation, ("CF632",), start_date=date(2026, 8, 2),
-                 end_date=date(2026, 9, 1))                                                         # after both
+    save_project(
+        world.users["local_focal"], world.operation, ("CF632",), start_date=date(2026, 8, 2), end_date=date(2026, 9, 1)
+    )  # after both
     assert len(alerts()) == 1
 
 
@@ -94,7 +103,13 @@ def test_lifecycle_open_acknowledged_resolved_reopened(world):
     history = [(e.from_state, e.to_state, e.resolution, e.user_id, e.comment) for e in alert.events]
     assert history[1:] == [
         (AlertState.open, AlertState.acknowledged, None, focal.id, "We will call them."),
-        (AlertState.acknowledged, AlertState.resolved, Resolution.coordinated, other.id, "Split the schools between us."),
+        (
+            AlertState.acknowledged,
+            AlertState.resolved,
+            Resolution.coordinated,
+            other.id,
+            "Split the schools between us.",
+        ),
         (AlertState.resolved, AlertState.open, None, world.users["coordinator"].id, "The split did not happen."),
         (AlertState.open, AlertState.resolved, Resolution.merged, focal.id, "One project now."),
     ]
@@ -104,16 +119,19 @@ def test_lifecycle_open_acknowledged_resolved_reopened(world):
     assert alert.state is AlertState.resolved
 
 
-@pytest.mark.parametrize("state, resolution, comment, field", [
-    ("resolved", None, "done", "resolution"),
-    ("resolved", "somehow", "done", "resolution"),
-    ("acknowledged", "merged", "done", "resolution"),
-    ("acknowledged", None, "  ", "comment"),
-    ("acknowledged", None, "x" * 2001, "comment"),
-    ("closed", None, "done", "state"),
-    ("everything", None, "done", "state"),
-    ("open", None, "done", "state"),  # already open
-])
+@pytest.mark.parametrize(
+    "state, resolution, comment, field",
+    [
+        ("resolved", None, "done", "resolution"),
+        ("resolved", "somehow", "done", "resolution"),
+        ("acknowledged", "merged", "done", "resolution"),
+        ("acknowledged", None, "  ", "comment"),
+        ("acknowledged", None, "x" * 2001, "comment"),
+        ("closed", None, "done", "state"),
+        ("everything", None, "done", "state"),
+        ("open", None, "done", "state"),  # already open
+    ],
+)
 def test_invalid_changes_are_refused_naming_the_field(world, state, resolution, comment, field):
     *_, alert = _open_alert(world)
     with pytest.raises(ValidationError) as error:
@@ -216,7 +234,12 @@ def test_every_transition_is_allowed_or_refused_as_the_lifecycle_says(world, sta
             overlap_ops.change_state(world.users["other_focal"], alert, target.value, resolution, "why")
     allowed = {(s, t) for s, targets in overlap_ops.TRANSITIONS.items() for t in targets}
     assert allowed == {
-        (AlertState.open, AlertState.acknowledged), (AlertState.open, AlertState.resolved),
-        (AlertState.open, AlertState.dismissed), (AlertState.acknowledged, AlertState.resolved),
-        (AlertState.acknowledged, AlertState.dismissed), (AlertState.acknowledged, AlertState.open),
-        (AlertState.resolved, AlertState.open), (AlertState.dismissed, AlertState.open)}
+        (AlertState.open, AlertState.acknowledged),
+        (AlertState.open, AlertState.resolved),
+        (AlertState.open, AlertState.dismissed),
+        (AlertState.acknowledged, AlertState.resolved),
+        (AlertState.acknowledged, AlertState.dismissed),
+        (AlertState.acknowledged, AlertState.open),
+        (AlertState.resolved, AlertState.open),
+        (AlertState.dismissed, AlertState.open),
+    }

@@ -1,5 +1,6 @@
 """Detection on a save loads only the projects around it, and the area tree each process keeps is replaced as
 soon as the operation's areas change (whichever process changed them)."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -29,8 +30,13 @@ def test_a_save_loads_only_the_projects_that_can_overlap_it(world, monkeypatch):
     monkeypatch.setattr(detection, "load_activities", spy)
     project = save_project(focal, world.operation, ("CF632",))
     assert loaded == [{near.id, project.id}]
-    pairs = set(db.session.execute(sa.select(OverlapAlert.project_a_id, OverlapAlert.project_b_id).where(
-        sa.or_(OverlapAlert.project_a_id == project.id, OverlapAlert.project_b_id == project.id))).all())
+    pairs = set(
+        db.session.execute(
+            sa.select(OverlapAlert.project_a_id, OverlapAlert.project_b_id).where(
+                sa.or_(OverlapAlert.project_a_id == project.id, OverlapAlert.project_b_id == project.id)
+            )
+        ).all()
+    )
     assert pairs == {(near.id, project.id)}
 
 

@@ -1,4 +1,5 @@
 """`coordhub detect-overlaps --operation NAME`, and full detection after the demo loads."""
+
 from __future__ import annotations
 
 import json

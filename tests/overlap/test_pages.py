@@ -1,4 +1,5 @@
 """The overlap pages as people use them: form preview, alert page and its form, inbox badge, clusters, gaps, job."""
+
 from __future__ import annotations
 
 import re
@@ -15,10 +16,17 @@ from tests.overlap.helpers import alert_between, alerts, save_project
 
 def _form(operation, pcodes=("CF632",), type_code="EDU-CLASSROOM", **extra) -> dict:
     rtype = factories.resource_type(type_code)
-    data = {"organisation_id": extra.pop("organisation_id", ""), "title": "Classrooms in Bozoum",
-            "sector_id": rtype.sector_id, "resource_type_id": rtype.id, "start_date": "2026-05-01",
-            "end_date": "2026-08-31", "status": "planned", "currency": "USD",
-            "area_ids": [factories.area(operation, p).id for p in pcodes]}
+    data = {
+        "organisation_id": extra.pop("organisation_id", ""),
+        "title": "Classrooms in Bozoum",
+        "sector_id": rtype.sector_id,
+        "resource_type_id": rtype.id,
+        "start_date": "2026-05-01",
+        "end_date": "2026-08-31",
+        "status": "planned",
+        "currency": "USD",
+        "area_ids": [factories.area(operation, p).id for p in pcodes],
+    }
     data.update(extra)
     return data
 
@@ -28,8 +36,9 @@ def test_the_project_form_shows_the_overlaps_it_would_create_without_saving(worl
     login(world.users["focal"])
     page = client.get("/projects/new").get_data(as_text=True)
     assert "Check for overlaps" in page
-    response = client.post("/projects/new", data=_form(world.operation, organisation_id=world.ngo.id,
-                                                        check_overlaps="Check for overlaps"))
+    response = client.post(
+        "/projects/new", data=_form(world.operation, organisation_id=world.ngo.id, check_overlaps="Check for overlaps")
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and 'id="overlap-preview"' in page
     assert "nothing has been saved" in page and "Classrooms Ouham-Pendé" in page
@@ -49,7 +58,8 @@ def test_the_preview_says_when_nothing_overlaps_or_what_is_missing(world, client
     page = client.post("/projects/new", data=_form(world.operation, check_overlaps="1")).get_data(as_text=True)
     assert "No overlap" in page
     page = client.post("/projects/new", data=_form(world.operation, area_ids=[], check_overlaps="1")).get_data(
-        as_text=True)
+        as_text=True
+    )
     assert "Choose a sector, at least one admin area and a start date" in page
 
 
@@ -59,16 +69,24 @@ def test_the_preview_on_an_edit_knows_dismissed_pairs_and_hides_sensitive_entrie
     alert = alert_between(mine, theirs)
     login(world.users["focal"])
     client.post(f"/overlaps/{alert.id}/state", data={"state": "dismissed", "comment": "Different schools"})
-    form = _form(world.operation, organisation_id=world.ngo.id, title="Mine", start_date="2026-03-01",
-                 end_date="2026-06-30", check_overlaps="1")
+    form = _form(
+        world.operation,
+        organisation_id=world.ngo.id,
+        title="Mine",
+        start_date="2026-03-01",
+        end_date="2026-06-30",
+        check_overlaps="1",
+    )
     page = client.post(f"/projects/{mine.id}/edit", data=form).get_data(as_text=True)
     assert "it stays dismissed" in page
     page = client.post(f"/projects/{mine.id}/edit", data={**form, "end_date": "2026-07-31"}).get_data(as_text=True)
     assert "it would be raised again" in page
-    save_project(world.users["other_focal"], world.operation, ("CF632",), "PROT-PSS", title="Safe house",
-                 sensitive=True)
-    page = client.post("/projects/new", data=_form(world.operation, type_code="PROT-PSS",
-                                                   check_overlaps="1")).get_data(as_text=True)
+    save_project(
+        world.users["other_focal"], world.operation, ("CF632",), "PROT-PSS", title="Safe house", sensitive=True
+    )
+    page = client.post("/projects/new", data=_form(world.operation, type_code="PROT-PSS", check_overlaps="1")).get_data(
+        as_text=True
+    )
     assert "A sensitive entry (details restricted) in Protection and victim support" in page
     assert "Safe house" not in page
 
@@ -85,8 +103,10 @@ def test_alert_page_shows_both_projects_side_by_side_and_changes_state_with_a_co
     assert response.status_code == 422 and alert.state is AlertState.open
     response = client.post(f"/overlaps/{alert.id}/state", data={"state": "resolved", "comment": "Agreed"})
     assert response.status_code == 422 and "Say how it was resolved" in response.get_data(as_text=True)
-    response = client.post(f"/overlaps/{alert.id}/state", data={"state": "resolved", "resolution": "coordinated",
-                                                                 "comment": "We split the schools."})
+    response = client.post(
+        f"/overlaps/{alert.id}/state",
+        data={"state": "resolved", "resolution": "coordinated", "comment": "We split the schools."},
+    )
     assert response.status_code == 302
     db.session.expire_all()
     alert = db.session.get(OverlapAlert, alert.id)
@@ -127,8 +147,7 @@ def test_inbox_lists_my_organisations_alerts_with_an_unread_badge(world, client,
     assert _badge(client.get("/").get_data(as_text=True)) == 1
     login(focal)
     assert _badge(client.get("/").get_data(as_text=True)) == 2
-    assert _alert_links(client.get("/overlaps/inbox?unread=1").get_data(as_text=True)) == {overlap.id,
-                                                                                          complementary.id}
+    assert _alert_links(client.get("/overlaps/inbox?unread=1").get_data(as_text=True)) == {overlap.id, complementary.id}
     client.post("/overlaps/inbox/read")
     assert _badge(client.get("/").get_data(as_text=True)) is None
     assert _alert_links(client.get("/overlaps/inbox?unread=1").get_data(as_text=True)) == set()
@@ -175,8 +194,9 @@ def test_gap_matrix_colours_cells_and_links_to_the_lists_behind_them(world, clie
     factories.make_need(world.operation, local, "CF633", "EDU-CLASSROOM")
     factories.make_need(world.operation, local, "CF711", "HEALTH-MOBILE-CLINIC")
     save_project(world.users["focal"], world.operation, ("CF632",))
-    save_project(world.users["other_focal"], world.operation, ("CF632",), title="Classrooms",
-                 partner_ids=[world.ngo.id])  # reported again by NGOB as funder: counted once
+    save_project(
+        world.users["other_focal"], world.operation, ("CF632",), title="Classrooms", partner_ids=[world.ngo.id]
+    )  # reported again by NGOB as funder: counted once
     save_project(world.users["coordinator"], world.operation, ("CF63",))
     login(world.users["viewer"])
     page = client.get("/gaps/?level=2").get_data(as_text=True)
@@ -198,8 +218,9 @@ def test_gap_matrix_colours_cells_and_links_to_the_lists_behind_them(world, clie
     page = client.get("/gaps/?level=2&colour=organisations").get_data(as_text=True)
     assert 'class="orgs-2"' in page and 'class="orgs-1"' in page
     assert "Haute-Kotto (CF71)" in client.get("/gaps/?level=1").get_data(as_text=True)
-    assert f"area={bria}" in client.get("/gaps/?level=2&within=" + str(
-        factories.area(world.operation, "CF71").id)).get_data(as_text=True)
+    assert f"area={bria}" in client.get(
+        "/gaps/?level=2&within=" + str(factories.area(world.operation, "CF71").id)
+    ).get_data(as_text=True)
 
 
 def test_coordinators_run_full_detection_as_a_background_job(world, client, login):

@@ -1,4 +1,5 @@
 """Who sees which alert (pages and API), who changes it, and what a sensitive entry shows to others."""
+
 from __future__ import annotations
 
 from coordhub.overlap.models import AlertState
@@ -18,8 +19,12 @@ def test_partners_see_alerts_of_their_own_organisation_only_unless_coordinator(w
     a_ocha, b_pref = alert_between(ngo_a, ocha), alert_between(ngo_b, pref)
     assert a_ocha and b_pref and alert_between(ngo_a, ngo_b) is None
     expected = {
-        "focal": {a_ocha.id}, "other_focal": {b_pref.id}, "viewer": {b_pref.id},  # viewer works for NGOB
-        "local_focal": {b_pref.id}, "coordinator": {a_ocha.id, b_pref.id}, "admin": {a_ocha.id, b_pref.id},
+        "focal": {a_ocha.id},
+        "other_focal": {b_pref.id},
+        "viewer": {b_pref.id},  # viewer works for NGOB
+        "local_focal": {b_pref.id},
+        "coordinator": {a_ocha.id, b_pref.id},
+        "admin": {a_ocha.id, b_pref.id},
         "outsider": set(),
     }
     for name, ids in expected.items():
@@ -65,10 +70,17 @@ def test_viewers_and_other_focal_points_cannot_change_state(world, client, login
 
 def test_a_sensitive_entry_shows_only_that_it_exists_in_that_sector_and_area(world, client, login, token_for):
     mine = save_project(world.users["focal"], world.operation, ("CF632",), title="Ordinary classrooms")
-    secret = save_project(world.users["other_focal"], world.operation, ("CF632",), "PROT-PSS",
-                          title="Safe house for survivors", sensitive=True)
-    ordinary = save_project(world.users["focal"], world.operation, ("CF632",), "PROT-PSS",
-                            title="Psychosocial support at the school")
+    secret = save_project(
+        world.users["other_focal"],
+        world.operation,
+        ("CF632",),
+        "PROT-PSS",
+        title="Safe house for survivors",
+        sensitive=True,
+    )
+    ordinary = save_project(
+        world.users["focal"], world.operation, ("CF632",), "PROT-PSS", title="Psychosocial support at the school"
+    )
     alert = alert_between(ordinary, secret)
     assert alert is not None and alert_between(mine, secret) is None
     assert "NGOB" in alert.explanation  # stored in full, for those who may see it
@@ -99,8 +111,9 @@ def test_a_sensitive_entry_shows_only_that_it_exists_in_that_sector_and_area(wor
 
 def test_the_history_does_not_name_who_is_behind_a_sensitive_entry(world, client, login, token_for):
     ordinary = save_project(world.users["focal"], world.operation, ("CF632",), "PROT-PSS", title="School support")
-    secret = save_project(world.users["other_focal"], world.operation, ("CF632",), "PROT-PSS", title="Safe house",
-                          sensitive=True)
+    secret = save_project(
+        world.users["other_focal"], world.operation, ("CF632",), "PROT-PSS", title="Safe house", sensitive=True
+    )
     alert = alert_between(ordinary, secret)
     login(world.users["other_focal"])  # NGOB, owner of the sensitive entry, acknowledges
     client.post(f"/overlaps/{alert.id}/state", data={"state": "acknowledged", "comment": "We will talk."})

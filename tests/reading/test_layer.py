@@ -60,14 +60,23 @@ def test_tag_pattern_matches_text_as_written_in_files():
 
 
 def test_allocation_needs_from_xlsx_with_hxl_row(tmp_path):
-    path = _workbook(tmp_path / "needs.xlsx", [
-        NEEDS_HEADER,
-        ["#need+id", "#adm2+code", "#item+type", "#quantity", "#priority", "#date+start", "#date+end"],
-        ["N1", "XX11", "tent", 5.0, 3, datetime(2025, 3, 1), None],
-    ])
+    path = _workbook(
+        tmp_path / "needs.xlsx",
+        [
+            NEEDS_HEADER,
+            ["#need+id", "#adm2+code", "#item+type", "#quantity", "#priority", "#date+start", "#date+end"],
+            ["N1", "XX11", "tent", 5.0, 3, datetime(2025, 3, 1), None],
+        ],
+    )
     (need,) = read_needs(path)
-    assert (need.id, need.pcode, need.quantity, need.priority, need.start, need.end) == \
-        ("N1", "XX11", 5.0, 3, date(2025, 3, 1), None)
+    assert (need.id, need.pcode, need.quantity, need.priority, need.start, need.end) == (
+        "N1",
+        "XX11",
+        5.0,
+        3,
+        date(2025, 3, 1),
+        None,
+    )
 
 
 def test_allocation_xlsx_errors_name_row_and_column(tmp_path):

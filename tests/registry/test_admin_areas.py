@@ -1,4 +1,5 @@
 """COD admin-area files: the real Burkina Faso, Chad and Afghanistan lists, and broken files."""
+
 from __future__ import annotations
 
 import pytest
@@ -44,13 +45,16 @@ def test_flat_file_with_parents_and_centroids():
     assert records[1].latitude == 7.1
 
 
-@pytest.mark.parametrize("content,message", [
-    (b"name,population\nA,1\n", "row 1: no admin P-code column"),
-    (b"ADM1_PCODE,ADM1_FR,ADM2_PCODE,ADM2_FR\nA1,Un,A11,Onze\nA2,Deux,A11,Onze\n", "row 3, column 'ADM2_PCODE'"),
-    (b"pcode,parent_pcode,name\nA,,a\nB,Z,b\n", "parent P-code Z of B is not in the file"),
-    (b"pcode,parent_pcode,name,level,lat,lon\nA,,a,0,north,1\n", "row 2, column 'lat': 'north' is not a number"),
-    (b"pcode,parent_pcode,name\nA,,a\nA,,again\n", "row 3, column 'pcode': P-code A appears twice"),
-])
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        (b"name,population\nA,1\n", "row 1: no admin P-code column"),
+        (b"ADM1_PCODE,ADM1_FR,ADM2_PCODE,ADM2_FR\nA1,Un,A11,Onze\nA2,Deux,A11,Onze\n", "row 3, column 'ADM2_PCODE'"),
+        (b"pcode,parent_pcode,name\nA,,a\nB,Z,b\n", "parent P-code Z of B is not in the file"),
+        (b"pcode,parent_pcode,name,level,lat,lon\nA,,a,0,north,1\n", "row 2, column 'lat': 'north' is not a number"),
+        (b"pcode,parent_pcode,name\nA,,a\nA,,again\n", "row 3, column 'pcode': P-code A appears twice"),
+    ],
+)
 def test_broken_files_are_reported_with_row_and_column(content, message):
     with pytest.raises(AdminAreaFileError) as error:
         parse_admin_areas(content)
@@ -61,8 +65,9 @@ def test_loading_builds_paths_and_updates_in_place(world):
     operation = factories.make_operation("Chad test", [])
     created, updated = load_admin_areas(operation, parse_admin_areas(REAL_FILES / "tcd_admin2_population_2021.csv"))
     assert (created, updated) == (94, 0)
-    guera = db.session.scalar(sa.select(AdminArea).where(AdminArea.pcode == "TD0401",
-                                                         AdminArea.operation_id == operation.id))
+    guera = db.session.scalar(
+        sa.select(AdminArea).where(AdminArea.pcode == "TD0401", AdminArea.operation_id == operation.id)
+    )
     assert guera.path == "/TD/TD04/TD0401/" and guera.parent.pcode == "TD04"
     created, updated = load_admin_areas(operation, parse_admin_areas(REAL_FILES / "tcd_admin2_population_2021.csv"))
     assert (created, updated) == (0, 0)
@@ -74,15 +79,20 @@ def test_admin_uploads_areas_through_the_ui_all_or_nothing(world, login, client)
     broken = b"ADM1_PCODE,ADM1_FR,ADM2_PCODE,ADM2_FR\nZZ1,Un,ZZ11,Onze\nZZ2,Deux,ZZ11,Onze\n"
     from io import BytesIO
 
-    response = client.post(f"/admin/operations/{operation.id}", data={
-        "areas-file": (BytesIO(broken), "areas.csv"), "areas-language": "fr", "areas-submit": "y"},
-        content_type="multipart/form-data")
+    response = client.post(
+        f"/admin/operations/{operation.id}",
+        data={"areas-file": (BytesIO(broken), "areas.csv"), "areas-language": "fr", "areas-submit": "y"},
+        content_type="multipart/form-data",
+    )
     assert "Nothing was loaded" in response.get_data(as_text=True)
     assert factories.area(operation, "ZZ1") is None
     good = (REAL_FILES / "bfa_admin2_population_2023.csv").read_bytes()
-    response = client.post(f"/admin/operations/{operation.id}", data={
-        "areas-file": (BytesIO(good), "bfa.csv"), "areas-language": "fr", "areas-submit": "y"},
-        content_type="multipart/form-data", follow_redirects=True)
+    response = client.post(
+        f"/admin/operations/{operation.id}",
+        data={"areas-file": (BytesIO(good), "bfa.csv"), "areas-language": "fr", "areas-submit": "y"},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     assert "59 admin areas created" in response.get_data(as_text=True)
     assert factories.area(operation, "BF4601").name == "Bale"
 

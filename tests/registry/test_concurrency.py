@@ -1,5 +1,6 @@
 """Two people saving the same record at the same moment from the same version: one save wins, the other is
 refused (real concurrent transactions on PostgreSQL)."""
+
 from __future__ import annotations
 
 from coordhub.auth.models import User
@@ -17,6 +18,7 @@ def _save(user_id: int, project_id: int, title: str):
         user = db.session.get(User, user_id)
         operation = db.session.get(Operation, project.operation_id)
         return ops.save_record(user, operation, Project, {"title": title, "version": 1}, project).title
+
     return save
 
 

@@ -1,4 +1,5 @@
 """A form says everything at once: every problem of one submit, shape and meaning alike."""
+
 from __future__ import annotations
 
 import re
@@ -16,8 +17,9 @@ def test_three_problems_are_reported_in_one_submit(world, login, client):
     activity type under the Education sector (the operation's checks) took three submits to learn."""
     login(world.users["focal"])
     health_type = factories.resource_type("HEALTH-MOBILE-CLINIC")
-    response = client.post("/projects/new", data=project_form(world, budget="-5", end_date="2026-01-01",
-                                                                 resource_type_id=health_type.id))
+    response = client.post(
+        "/projects/new", data=project_form(world, budget="-5", end_date="2026-01-01", resource_type_id=health_type.id)
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Number must be at least 0" in page or "at least 0" in page
@@ -30,10 +32,18 @@ def test_meaning_problems_of_several_fields_at_once(world, login, client):
     """Without any shape problem, the operation's checks also report every field at once."""
     login(world.users["coordinator"])
     rtype = factories.resource_type("WASH-BOREHOLE")
-    data = {"organisation_id": world.users["coordinator"].organisation_id, "title": "Boreholes",
-            "sector_id": factories.sector("HEALTH").id, "resource_type_id": rtype.id,
-            "admin_area_id": factories.area(world.operation, "CF632").id, "quantity": "4", "priority": "4",
-            "start_date": "2026-05-01", "end_date": "2026-04-01", "status": "open"}
+    data = {
+        "organisation_id": world.users["coordinator"].organisation_id,
+        "title": "Boreholes",
+        "sector_id": factories.sector("HEALTH").id,
+        "resource_type_id": rtype.id,
+        "admin_area_id": factories.area(world.operation, "CF632").id,
+        "quantity": "4",
+        "priority": "4",
+        "start_date": "2026-05-01",
+        "end_date": "2026-04-01",
+        "status": "open",
+    }
     page = client.post("/needs/new", data=data).get_data(as_text=True)
     assert "The end date must be on or after the start date." in page
     assert "This resource type belongs to the sector" in page

@@ -1,4 +1,5 @@
 """Database-level invariants: the constraints hold even when code forgets them."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -26,8 +27,11 @@ def test_quantity_must_be_positive(world):
 
 
 def test_end_date_not_before_start(world):
-    _fails(lambda: factories.make_project(world.operation, world.ngo, start_date=date(2026, 5, 1),
-                                          end_date=date(2026, 4, 1)))
+    _fails(
+        lambda: factories.make_project(
+            world.operation, world.ngo, start_date=date(2026, 5, 1), end_date=date(2026, 4, 1)
+        )
+    )
 
 
 def test_priority_range_and_unit_cost(world):
@@ -36,23 +40,31 @@ def test_priority_range_and_unit_cost(world):
 
 
 def test_pcode_unique_per_operation_but_not_across(world):
-    db.session.add(AdminArea(operation_id=world.other_operation.id, pcode="CF63", name="Same code elsewhere",
-                             level=1, path="/CF63/"))
+    db.session.add(
+        AdminArea(
+            operation_id=world.other_operation.id, pcode="CF63", name="Same code elsewhere", level=1, path="/CF63/"
+        )
+    )
     db.session.commit()
-    _fails(lambda: db.session.add(AdminArea(operation_id=world.operation.id, pcode="CF63", name="Dup",
-                                            level=1, path="/CF63/")))
+    _fails(
+        lambda: db.session.add(
+            AdminArea(operation_id=world.operation.id, pcode="CF63", name="Dup", level=1, path="/CF63/")
+        )
+    )
 
 
 def test_email_unique(world):
     existing = world.users["viewer"]
-    _fails(lambda: db.session.add(User(email=existing.email, name="x", password_hash="x",
-                                       organisation_id=world.ngo.id, role=Role.viewer)))
+    _fails(
+        lambda: db.session.add(
+            User(email=existing.email, name="x", password_hash="x", organisation_id=world.ngo.id, role=Role.viewer)
+        )
+    )
 
 
 def test_enum_values_are_checked_in_the_database(world):
-    with pytest.raises(IntegrityError):
-        with db.engine.begin() as connection:
-            connection.execute(sa.text("UPDATE users SET role = 'superuser'"))
+    with pytest.raises(IntegrityError), db.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE users SET role = 'superuser'"))
 
 
 def test_area_covers_itself_and_descendants_only(world):

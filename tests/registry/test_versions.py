@@ -1,4 +1,5 @@
 """Optimistic concurrency: records carry a version, a save prepared from an older one is refused (forms and API)."""
+
 from __future__ import annotations
 
 import re
@@ -8,7 +9,7 @@ import sqlalchemy as sa
 from coordhub.errors import Conflict
 from coordhub.extensions import db
 from coordhub.registry import operations as ops
-from coordhub.registry.models import Capacity, Need, Project
+from coordhub.registry.models import Need, Project
 from tests import factories
 from tests.registry.test_views import project_form
 
@@ -48,10 +49,12 @@ def test_two_people_editing_the_same_project_through_the_form(world, login, clie
     page = client.get(f"/projects/{project.id}/edit").get_data(as_text=True)
     assert _version_in(page) == "1"
     # Meanwhile a colleague renames it and changes the budget.
-    ops.save_record(world.users["admin"], world.operation, Project, {"title": "Schools of Bozoum",
-                                                                            "budget": 5000.0}, project)
-    response = client.post(f"/projects/{project.id}/edit",
-                           data=project_form(world, title="Classrooms, Bozoum", version="1"))
+    ops.save_record(
+        world.users["admin"], world.operation, Project, {"title": "Schools of Bozoum", "budget": 5000.0}, project
+    )
+    response = client.post(
+        f"/projects/{project.id}/edit", data=project_form(world, title="Classrooms, Bozoum", version="1")
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "Not saved." in page
     assert f"changed by {world.users['admin'].name}" in page
@@ -60,8 +63,9 @@ def test_two_people_editing_the_same_project_through_the_form(world, login, clie
     db.session.expire_all()
     assert db.session.get(Project, project.id).title == "Schools of Bozoum"
     # Having seen their values, saving again keeps mine.
-    response = client.post(f"/projects/{project.id}/edit",
-                           data=project_form(world, title="Classrooms, Bozoum", version=_version_in(page)))
+    response = client.post(
+        f"/projects/{project.id}/edit", data=project_form(world, title="Classrooms, Bozoum", version=_version_in(page))
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Project, project.id).title == "Classrooms, Bozoum"
@@ -72,8 +76,10 @@ def test_bulk_writes_refuse_records_changed_since_they_were_prepared(world):
     """write_records (imports) updates a record only if it still has the version it was prepared from."""
     focal = world.users["focal"]
     first, second = (factories.make_project(world.operation, world.ngo) for _ in range(2))
-    prepared = [ops.prepare_record(focal, world.operation, Project, {"title": f"Bulk {p.id}"}, ops.record_state(p))
-                for p in (first, second)]
+    prepared = [
+        ops.prepare_record(focal, world.operation, Project, {"title": f"Bulk {p.id}"}, ops.record_state(p))
+        for p in (first, second)
+    ]
     ops.save_record(world.users["admin"], world.operation, Project, {"title": "Changed meanwhile"}, second)
     try:
         ops.write_records(focal, world.operation, Project, prepared)
@@ -84,7 +90,9 @@ def test_bulk_writes_refuse_records_changed_since_they_were_prepared(world):
     db.session.expire_all()
     titles = set(db.session.scalars(sa.select(Project.title)))
     assert titles == {first.title, "Changed meanwhile"}
-    prepared = [ops.prepare_record(focal, world.operation, Project, {"title": f"Bulk {p.id}"}, ops.record_state(p))
-                for p in db.session.scalars(sa.select(Project))]
+    prepared = [
+        ops.prepare_record(focal, world.operation, Project, {"title": f"Bulk {p.id}"}, ops.record_state(p))
+        for p in db.session.scalars(sa.select(Project))
+    ]
     assert ops.write_records(focal, world.operation, Project, prepared) == (0, 2)
     assert set(db.session.scalars(sa.select(Project.version))) == {2, 3}

@@ -1,4 +1,5 @@
 """Registering, editing, archiving and browsing projects, needs and capacities through the web pages."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -13,10 +14,20 @@ from tests import factories
 
 def project_form(world, **overrides):
     rtype = factories.resource_type("EDU-CLASSROOM")
-    data = {"organisation_id": world.ngo.id, "title": "Classrooms in Bozoum", "sector_id": rtype.sector_id,
-            "resource_type_id": rtype.id, "area_ids": [factories.area(world.operation, "CF632").id],
-            "start_date": "2026-03-01", "end_date": "2026-06-30", "status": "planned", "currency": "USD",
-            "budget": "120000", "beneficiaries_targeted": "900", "code": "NGOA-001"}
+    data = {
+        "organisation_id": world.ngo.id,
+        "title": "Classrooms in Bozoum",
+        "sector_id": rtype.sector_id,
+        "resource_type_id": rtype.id,
+        "area_ids": [factories.area(world.operation, "CF632").id],
+        "start_date": "2026-03-01",
+        "end_date": "2026-06-30",
+        "status": "planned",
+        "currency": "USD",
+        "budget": "120000",
+        "beneficiaries_targeted": "900",
+        "code": "NGOA-001",
+    }
     data.update(overrides)
     return data
 
@@ -31,13 +42,15 @@ def test_focal_point_registers_edits_and_archives_a_project(world, login, client
     assert [a.pcode for a in project.areas] == ["CF632"] and project.budget == 120000
     assert project.created_by_id == world.users["focal"].id
 
-    response = client.post(f"/projects/{project.id}/edit", data=project_form(world, title="Classrooms, Bozoum",
-                                                                            status="ongoing"))
+    response = client.post(
+        f"/projects/{project.id}/edit", data=project_form(world, title="Classrooms, Bozoum", status="ongoing")
+    )
     assert response.status_code == 302
     db.session.refresh(project)
     assert project.title == "Classrooms, Bozoum" and project.status is ProjectStatus.ongoing
-    entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.entity_type == "Project")
-                               .order_by(AuditEntry.id.desc())).first()
+    entry = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.entity_type == "Project").order_by(AuditEntry.id.desc())
+    ).first()
     assert entry.changes["title"] == ["Classrooms in Bozoum", "Classrooms, Bozoum"]
     assert entry.changes["status"] == ["planned", "ongoing"]
     assert entry.user_id == world.users["focal"].id
@@ -97,10 +110,18 @@ def test_others_see_projects_read_only(world, login, client):
 
 def test_local_authority_and_coordinator_register_needs(world, login, client):
     rtype = factories.resource_type("WASH-BOREHOLE")
-    data = {"organisation_id": world.local_authority.id, "title": "Boreholes broken", "sector_id": rtype.sector_id,
-            "resource_type_id": rtype.id, "admin_area_id": factories.area(world.operation, "CF711").id,
-            "quantity": "6", "priority": "5", "start_date": "2026-02-01", "status": "open",
-            "source": "Damage assessment Feb 2026"}
+    data = {
+        "organisation_id": world.local_authority.id,
+        "title": "Boreholes broken",
+        "sector_id": rtype.sector_id,
+        "resource_type_id": rtype.id,
+        "admin_area_id": factories.area(world.operation, "CF711").id,
+        "quantity": "6",
+        "priority": "5",
+        "start_date": "2026-02-01",
+        "status": "open",
+        "source": "Damage assessment Feb 2026",
+    }
     login(world.users["local_focal"])
     assert client.post("/needs/new", data=data).status_code == 302
     login(world.users["coordinator"])
@@ -116,10 +137,20 @@ def test_local_authority_and_coordinator_register_needs(world, login, client):
 def test_focal_point_registers_a_capacity(world, login, client):
     login(world.users["focal"])
     rtype = factories.resource_type("HEALTH-MOBILE-CLINIC")
-    response = client.post("/capacities/new", data={
-        "organisation_id": world.ngo.id, "title": "Two mobile teams", "resource_type_id": rtype.id,
-        "quantity": "24", "unit_cost": "3100", "currency": "usd", "start_date": "2026-01-01",
-        "end_date": "2026-12-31", "area_ids": [factories.area(world.operation, "CF63").id]})
+    response = client.post(
+        "/capacities/new",
+        data={
+            "organisation_id": world.ngo.id,
+            "title": "Two mobile teams",
+            "resource_type_id": rtype.id,
+            "quantity": "24",
+            "unit_cost": "3100",
+            "currency": "usd",
+            "start_date": "2026-01-01",
+            "end_date": "2026-12-31",
+            "area_ids": [factories.area(world.operation, "CF63").id],
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     capacity = db.session.scalar(sa.select(Capacity))
     assert capacity.quantity == 24 and capacity.unit_cost == 3100 and capacity.currency == "USD"
@@ -128,10 +159,18 @@ def test_focal_point_registers_a_capacity(world, login, client):
 def test_list_filters_sector_area_subtree_organisation_status_dates_search(world, login, client):
     op = world.operation
     factories.make_project(op, world.ngo, ["CF632"], title="Bozoum school", status=ProjectStatus.ongoing)
-    factories.make_project(op, world.other_ngo, ["CF711"], "HEALTH-MOBILE-CLINIC", title="Bria clinic",
-                           start_date=date(2026, 8, 1), end_date=None)
-    factories.make_project(op, world.other_ngo, ["CF63"], title="Ouham-Pende teachers",
-                           description="teacher training across the province")
+    factories.make_project(
+        op,
+        world.other_ngo,
+        ["CF711"],
+        "HEALTH-MOBILE-CLINIC",
+        title="Bria clinic",
+        start_date=date(2026, 8, 1),
+        end_date=None,
+    )
+    factories.make_project(
+        op, world.other_ngo, ["CF63"], title="Ouham-Pende teachers", description="teacher training across the province"
+    )
     login(world.users["viewer"])
 
     def titles(query: str) -> set[str]:
@@ -163,8 +202,14 @@ def test_lists_page(world, login, client):
 
 
 def test_sensitive_need_is_redacted_for_other_organisations(world, login, client):
-    need = factories.make_need(world.operation, world.local_authority, "CF711", "PROT-VICTIM-CASE",
-                               title="Survivors in Bria camp", sensitive=True)
+    need = factories.make_need(
+        world.operation,
+        world.local_authority,
+        "CF711",
+        "PROT-VICTIM-CASE",
+        title="Survivors in Bria camp",
+        sensitive=True,
+    )
     login(world.users["other_focal"])
     page = client.get("/needs/").get_data(as_text=True)
     assert "Survivors in Bria camp" not in page and "Sensitive entry" in page and "Bria" in page

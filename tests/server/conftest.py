@@ -1,4 +1,5 @@
 """Fixtures for the production tests: the test database marked as migrated."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,6 @@
 """Backup drill: fill an operation, back up, restore into an empty database, every table's rows equal, and
 the app starts and serves on the restored copy. Plus the refusals of `coordhub restore`."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -10,8 +11,16 @@ from coordhub.server.backup import table_differences
 
 
 def _app_on(url: str):
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SQLALCHEMY_ENGINE_OPTIONS": {},
-                       "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_CHEAP": True, "LOG_LEVEL": "WARNING"})
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "TESTING": True,
+            "SQLALCHEMY_ENGINE_OPTIONS": {},
+            "WTF_CSRF_ENABLED": False,
+            "PASSWORD_HASH_CHEAP": True,
+            "LOG_LEVEL": "WARNING",
+        }
+    )
 
 
 def _count(engine, table: str) -> int:
@@ -100,6 +109,8 @@ def test_table_differences_reports_changed_missing_and_extra_rows(tmp_path):
                 connection.execute(sa.text("INSERT INTO things VALUES (:id, :name)"), {"id": row[0], "name": row[1]})
         engines.append(engine)
     assert table_differences(*engines) == {
-        "only_a": "only in the first database", "only_b": "only in the second database",
-        "things": "2 vs 3 rows (1 missing, 2 extra)"}
+        "only_a": "only in the first database",
+        "only_b": "only in the second database",
+        "things": "2 vs 3 rows (1 missing, 2 extra)",
+    }
     assert table_differences(engines[0], engines[0]) == {}

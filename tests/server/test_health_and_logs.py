@@ -1,10 +1,9 @@
 """The health check (/healthz) and the request log lines (request id, user id, duration; JSON in production)."""
+
 from __future__ import annotations
 
 import json
 import logging
-
-import pytest
 
 from coordhub import create_app
 from coordhub.server import health
@@ -40,12 +39,21 @@ def test_healthz_is_503_when_redis_does_not_answer(app, client, stamped, monkeyp
 
 
 def test_healthz_is_503_when_database_is_unreachable():
-    broken = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none",
-                         "TESTING": True, "SQLALCHEMY_ENGINE_OPTIONS": {}, "LOG_LEVEL": "CRITICAL"})
+    broken = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+            "TESTING": True,
+            "SQLALCHEMY_ENGINE_OPTIONS": {},
+            "LOG_LEVEL": "CRITICAL",
+        }
+    )
     response = broken.test_client().get("/healthz")
     assert response.status_code == 503
-    assert response.json["checks"]["database"] == {"ok": False, "error": "OperationalError",
-                                                   "ms": response.json["checks"]["database"]["ms"]}
+    assert response.json["checks"]["database"] == {
+        "ok": False,
+        "error": "OperationalError",
+        "ms": response.json["checks"]["database"]["ms"],
+    }
 
 
 def test_healthz_is_200_with_a_redis_that_answers(app, client, stamped, monkeypatch, redis_url):
@@ -89,8 +97,9 @@ def test_json_lines_carry_the_request_fields():
 
 
 def test_production_logs_are_json_and_tests_are_quiet(app):
-    production = create_app({"LOG_FORMAT": "json", "LOG_LEVEL": "INFO", "SQLALCHEMY_DATABASE_URI": "sqlite://",
-                             "TESTING": True})
+    production = create_app(
+        {"LOG_FORMAT": "json", "LOG_LEVEL": "INFO", "SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True}
+    )
     handler = [h for h in logging.getLogger("coordhub").handlers if getattr(h, "_coordhub", False)]
     assert len(handler) == 1 and isinstance(handler[0].formatter, JsonFormatter)
     assert production.config["LOG_FORMAT"] == "json"

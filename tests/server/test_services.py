@@ -1,4 +1,5 @@
 """tests/services.py: throwaway PostgreSQL and Redis from pip packages, a database per run, clean-up after."""
+
 from __future__ import annotations
 
 import os
@@ -84,11 +85,20 @@ def test_embedded_mode_runs_a_command_with_its_own_servers_and_cleans_up(tmp_pat
         "psycopg.connect(pg).execute('select 1')\n"
         "assert redis.Redis.from_url(rd).ping()\n"
         "print(pg, rd)\n"
-        "raise SystemExit(7)\n")
-    environment = {name: value for name, value in os.environ.items()  # not the servers of this very run
-                   if name not in ("COORDHUB_TEST_POSTGRES_URL", "COORDHUB_TEST_REDIS_URL")}
-    completed = subprocess.run([sys.executable, "-m", "tests.services", "--mode", "embedded", "--", sys.executable,
-                                str(probe)], capture_output=True, text=True, timeout=300, env=environment)
+        "raise SystemExit(7)\n"
+    )
+    environment = {
+        name: value
+        for name, value in os.environ.items()  # not the servers of this very run
+        if name not in ("COORDHUB_TEST_POSTGRES_URL", "COORDHUB_TEST_REDIS_URL")
+    }
+    completed = subprocess.run(
+        [sys.executable, "-m", "tests.services", "--mode", "embedded", "--", sys.executable, str(probe)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=environment,
+    )
     assert completed.returncode == 7, completed.stderr  # the command's exit code comes back
     postgres_url, redis_url = completed.stdout.split()
     assert "started a throwaway Postgres" in completed.stderr

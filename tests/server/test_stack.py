@@ -1,5 +1,6 @@
 """The production stack for real: `coordhub serve` (gunicorn) answers /healthz and logs JSON lines;
 `coordhub collect-static` lays the static files out by URL for the proxy; the compose file is complete."""
+
 from __future__ import annotations
 
 import json
@@ -19,16 +20,27 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_serve_runs_gunicorn_workers_that_answer_healthz_and_log_json(tmp_path):
     database = f"sqlite:///{tmp_path / 'served.db'}"
-    environment = dict(os.environ, DATABASE_URL=database, COORDHUB_CONFIG="production", SECRET_KEY="s" * 40,
-                       COORDHUB_LOG_FORMAT="json", PYTHONPATH=str(ROOT))
+    environment = dict(
+        os.environ,
+        DATABASE_URL=database,
+        COORDHUB_CONFIG="production",
+        SECRET_KEY="s" * 40,
+        COORDHUB_LOG_FORMAT="json",
+        PYTHONPATH=str(ROOT),
+    )
     environment.pop("REDIS_URL", None)
     coordhub = [sys.executable, "-c", "from coordhub.cli import main; main()"]
     subprocess.run([*coordhub, "db", "upgrade"], env=environment, check=True, capture_output=True, cwd=tmp_path)
     port = free_port()
     log = tmp_path / "serve.log"
     with open(log, "wb") as output:
-        server = subprocess.Popen([*coordhub, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
-                                  env=environment, stdout=output, stderr=subprocess.STDOUT, cwd=tmp_path)
+        server = subprocess.Popen(
+            [*coordhub, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            cwd=tmp_path,
+        )
         try:
             deadline, answer = time.monotonic() + 180, None  # a busy 2-core machine boots slowly
             while answer is None and time.monotonic() < deadline:
@@ -51,8 +63,14 @@ def test_serve_runs_gunicorn_workers_that_answer_healthz_and_log_json(tmp_path):
     assert "Booting worker" in text and "gunicorn" in text.lower()
     lines = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
     request_lines = [line for line in lines if line["logger"] == "coordhub.request"]
-    assert any(line["path"] == "/healthz" and line["status"] == 200 and line["request_id"] == request_id
-               and "duration_ms" in line and "user_id" in line for line in request_lines), text
+    assert any(
+        line["path"] == "/healthz"
+        and line["status"] == 200
+        and line["request_id"] == request_id
+        and "duration_ms" in line
+        and "user_id" in line
+        for line in request_lines
+    ), text
 
 
 def test_collect_static_copies_every_static_folder_by_url(app, tmp_path):

@@ -99,15 +99,21 @@ def build_access(problem: Problem, rules: Sequence[AccessRule]) -> AccessIndex:
         rule_level=np.array([LEVEL_CODE[AccessLevel(r.level)] for r in known], dtype=np.int64),
         rule_start=np.array([r.start.toordinal() for r in known], dtype=np.int64),
         rule_end=np.array([r.end.toordinal() if r.end else OPEN_END for r in known], dtype=np.int64),
-        rule_set=np.array([set_of[tuple(sorted(set(r.clearances)))] if AccessLevel(r.level) is AccessLevel.RESTRICTED
-                           else -1 for r in known], dtype=np.int64),
+        rule_set=np.array(
+            [
+                set_of[tuple(sorted(set(r.clearances)))] if AccessLevel(r.level) is AccessLevel.RESTRICTED else -1
+                for r in known
+            ],
+            dtype=np.int64,
+        ),
         clearance_sets=sets,
         cap_ok=cap_ok,
     )
 
 
-def window_access(problem: Problem, access: AccessIndex, need: np.ndarray, start: np.ndarray,
-                  end: np.ndarray) -> WindowAccess:
+def window_access(
+    problem: Problem, access: AccessIndex, need: np.ndarray, start: np.ndarray, end: np.ndarray
+) -> WindowAccess:
     """Access for each row (need[row] during the inclusive ordinal days
     start[row]..end[row])."""
     rows = need.size
@@ -132,7 +138,9 @@ def window_access(problem: Problem, access: AccessIndex, need: np.ndarray, start
         levels = np.where(governs, access.rule_level[None, :], -1)
         level[lo:hi] = np.maximum(levels.max(axis=1), 0)
         strictest = levels == level[lo:hi, None]
-        governing[lo:hi] = np.where(level[lo:hi] > OPEN, np.where(strictest & governs, rule_ids, len(rule_ids)).min(axis=1), -1)
+        governing[lo:hi] = np.where(
+            level[lo:hi] > OPEN, np.where(strictest & governs, rule_ids, len(rule_ids)).min(axis=1), -1
+        )
         restricted = governs & (access.rule_level[None, :] == RESTRICTED)
         for m in range(n_sets):
             required[lo:hi, m] = (restricted & (access.rule_set[None, :] == m)).any(axis=1)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
-from datetime import date
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import date
 
 import numpy as np
 
@@ -41,8 +41,13 @@ def _silent(fraction: float, message: str) -> None:
     return None
 
 
-def _coverage(problem: Problem, met: np.ndarray, compat: Compatibility | None = None, deliveries=None,
-              periods: Periods | None = None) -> Coverage:
+def _coverage(
+    problem: Problem,
+    met: np.ndarray,
+    compat: Compatibility | None = None,
+    deliveries=None,
+    periods: Periods | None = None,
+) -> Coverage:
     p = problem
     scale = p.quantity_scale
     needed = p.need_quantity.astype(np.float64) / scale
@@ -62,8 +67,9 @@ def _coverage(problem: Problem, met: np.ndarray, compat: Compatibility | None = 
     pair_codes, pair_index = np.unique(admin1 * max(n_types, 1) + p.need_type, return_inverse=True)
     g_need, g_met = figures(pair_index, pair_codes.size)
     by_pair = {
-        (p.areas.codes[code // max(n_types, 1)], p.type_names[code % max(n_types, 1)]):
-            CoverageFigure(float(g_need[k]), float(g_met[k]))
+        (p.areas.codes[code // max(n_types, 1)], p.type_names[code % max(n_types, 1)]): CoverageFigure(
+            float(g_need[k]), float(g_met[k])
+        )
         for k, code in enumerate(pair_codes.tolist())
     }
     by_period: dict[str, CoverageFigure] = {}
@@ -74,14 +80,19 @@ def _coverage(problem: Problem, met: np.ndarray, compat: Compatibility | None = 
         n_periods = periods.count
         share = units * weight[need_of] / needed[need_of]  # unit-free: each need's share, priority-weighted
         weighted = np.cumsum(np.bincount(deliveries.period, weights=share, minlength=n_periods))
-        typed = np.bincount(deliveries.period * max(n_types, 1) + p.need_type[need_of], weights=units,
-                            minlength=n_periods * max(n_types, 1)).reshape(n_periods, max(n_types, 1))
+        typed = np.bincount(
+            deliveries.period * max(n_types, 1) + p.need_type[need_of],
+            weights=units,
+            minlength=n_periods * max(n_types, 1),
+        ).reshape(n_periods, max(n_types, 1))
         typed = np.cumsum(typed, axis=0)
         weighted_needed = float(weight.sum())
         for q, day in enumerate(periods.dates):
             by_period[day.isoformat()] = CoverageFigure(weighted_needed, float(weighted[q]))
             for t in np.unique(p.need_type).tolist():
-                by_period_type[(day.isoformat(), p.type_names[t])] = CoverageFigure(float(t_need[t]), float(typed[q, t]))
+                by_period_type[(day.isoformat(), p.type_names[t])] = CoverageFigure(
+                    float(t_need[t]), float(typed[q, t])
+                )
     return Coverage(
         overall=CoverageFigure(float(needed.sum()), float(got.sum())),
         weighted=CoverageFigure(float((needed * weight).sum()), float((got * weight).sum())),
@@ -148,7 +159,8 @@ def allocate(
     problem = build_problem(needs, capacities, areas, policy, pins, forbidden)
     if plan is not None:
         unsupported = policy.side_constraints() + (
-            ["value_per_weighted_unit"] if policy.value_per_weighted_unit is not None else [])
+            ["value_per_weighted_unit"] if policy.value_per_weighted_unit is not None else []
+        )
         if unsupported:
             raise InvalidInput(m.NOTE_PLAN_UNSUPPORTED.format(what=", ".join(unsupported)))
     digest = fingerprint(needs, capacities, areas, policy, pins, forbidden, access=access, plan=plan)
@@ -159,13 +171,16 @@ def allocate(
     compat = find_compatible_pairs(problem)
     access_params: dict[int, tuple[str, dict]] = {}
     if access_index is not None and periods is None:
-        rows = window_access(problem, access_index, np.arange(problem.need_count), problem.need_start,
-                             problem.need_end)
+        rows = window_access(problem, access_index, np.arange(problem.need_count), problem.need_start, problem.need_end)
         blocked = ~allowed(access_index, rows, compat.need, compat.cap)
         if (blocked & compat.pinned).any():
-            raise InvalidInput("pinned pairs must be allowed by the access rules: " + ", ".join(
-                f"{problem.needs[i].id} / {problem.capacities[j].id}"
-                for i, j in zip(compat.need[blocked & compat.pinned][:20], compat.cap[blocked & compat.pinned][:20])))
+            raise InvalidInput(
+                "pinned pairs must be allowed by the access rules: "
+                + ", ".join(
+                    f"{problem.needs[i].id} / {problem.capacities[j].id}"
+                    for i, j in zip(compat.need[blocked & compat.pinned][:20], compat.cap[blocked & compat.pinned][:20])
+                )
+            )
         compat.block(blocked, problem.need_count, problem.cap_count)
         access_params = _access_params(problem, access_index, rows, areas, None)
     now = lap("compatibility", now)
@@ -205,8 +220,12 @@ def allocate(
         if now - started > policy.time_limit_seconds:
             notes.append(m.NOTE_FLOW_OVER_TIME.format(seconds=round(now - started, 2)))
     tell(0.9, m.PROGRESS_EXPLAINING)
-    explanations = explain(problem, compat, flow, ExplainContext(
-        status, arcs.unit_value, saturated, access_params=access_params, plan=periods is not None))
+    explanations = explain(
+        problem,
+        compat,
+        flow,
+        ExplainContext(status, arcs.unit_value, saturated, access_params=access_params, plan=periods is not None),
+    )
     now = lap("explain", now)
 
     weighted, cost = totals(problem, compat, flow)
@@ -226,8 +245,11 @@ def allocate(
         cost=cost,
         bound=bound,
         gap=gap,
-        assignments=(_assignments(problem, compat, flow) if deliveries is None
-                     else _plan_assignments(problem, compat, deliveries, periods)),
+        assignments=(
+            _assignments(problem, compat, flow)
+            if deliveries is None
+            else _plan_assignments(problem, compat, deliveries, periods)
+        ),
         met=dict(zip(problem.need_ids, (met / problem.quantity_scale).tolist())),
         used=dict(zip(problem.cap_ids, (used / problem.quantity_scale).tolist())),
         coverage=_coverage(problem, met, compat, deliveries, periods),
@@ -254,8 +276,12 @@ def _assignments(problem: Problem, compat: Compatibility, flow: np.ndarray) -> t
     return tuple(
         Assignment(need_id=need_ids[i], capacity_id=cap_ids[j], quantity=q, unit_cost=u, cost=k, pinned=pin)
         for i, j, q, u, k, pin in zip(
-            c.need[positive].tolist(), c.cap[positive].tolist(), quantity.tolist(), unit_cost.tolist(),
-            cost.tolist(), c.pinned[positive].tolist(),
+            c.need[positive].tolist(),
+            c.cap[positive].tolist(),
+            quantity.tolist(),
+            unit_cost.tolist(),
+            cost.tolist(),
+            c.pinned[positive].tolist(),
         )
     )
 
@@ -271,17 +297,28 @@ def _plan_assignments(problem: Problem, compat: Compatibility, deliveries, perio
     cost = flow.astype(np.float64) * c.unit_cost[pair] / (p.quantity_scale * p.cost_scale)
     need_ids, cap_ids = p.need_ids, p.cap_ids
     return tuple(
-        Assignment(need_id=need_ids[i], capacity_id=cap_ids[j], quantity=q, unit_cost=u, cost=k, pinned=pin,
-                   period=dates[t])
+        Assignment(
+            need_id=need_ids[i], capacity_id=cap_ids[j], quantity=q, unit_cost=u, cost=k, pinned=pin, period=dates[t]
+        )
         for i, j, q, u, k, pin, t in zip(
-            c.need[pair].tolist(), c.cap[pair].tolist(), (flow / p.quantity_scale).tolist(), unit_cost.tolist(),
-            cost.tolist(), pinned.tolist(), period.tolist(),
+            c.need[pair].tolist(),
+            c.cap[pair].tolist(),
+            (flow / p.quantity_scale).tolist(),
+            unit_cost.tolist(),
+            cost.tolist(),
+            pinned.tolist(),
+            period.tolist(),
         )
     )
 
 
-def _access_params(problem: Problem, access: AccessIndex, rows: WindowAccess, areas: Sequence[AdminArea] | None,
-                   periods: Periods | None) -> dict[int, tuple[str, dict]]:
+def _access_params(
+    problem: Problem,
+    access: AccessIndex,
+    rows: WindowAccess,
+    areas: Sequence[AdminArea] | None,
+    periods: Periods | None,
+) -> dict[int, tuple[str, dict]]:
     """For each need that access restricts somewhere in its window: the reason
     and parameters of its explanation (first restricted period)."""
     names = {a.pcode: a.name for a in areas or ()}
@@ -296,15 +333,31 @@ def _access_params(problem: Problem, access: AccessIndex, rows: WindowAccess, ar
         level, clearances = describe(access, int(rows.rule[row]))
         if periods is not None:
             day = date.fromordinal(int(periods.start[row % n_periods]))
-            if problem.need_start[i] > periods.end[row % n_periods] or problem.need_end[i] < periods.start[row % n_periods]:
+            if (
+                problem.need_start[i] > periods.end[row % n_periods]
+                or problem.need_end[i] < periods.start[row % n_periods]
+            ):
                 continue
-            when = {"period_kind": "week" if periods.kind == "week" else "month", "period_start": day.isoformat(),
-                    "period_end": None}
+            when = {
+                "period_kind": "week" if periods.kind == "week" else "month",
+                "period_start": day.isoformat(),
+                "period_end": None,
+            }
         else:
             end = problem.need_end[i]
-            when = {"period_kind": "window", "period_start": date.fromordinal(int(problem.need_start[i])).isoformat(),
-                    "period_end": None if end >= OPEN_END else date.fromordinal(int(end)).isoformat()}
-        out[i] = (m.NO_GO if level == "no_go" else m.NO_ACCESS, {
-            "area": names.get(need.pcode) or need.pcode, "pcode": need.pcode, **when,
-            "clearances": clearances, "level": level})
+            when = {
+                "period_kind": "window",
+                "period_start": date.fromordinal(int(problem.need_start[i])).isoformat(),
+                "period_end": None if end >= OPEN_END else date.fromordinal(int(end)).isoformat(),
+            }
+        out[i] = (
+            m.NO_GO if level == "no_go" else m.NO_ACCESS,
+            {
+                "area": names.get(need.pcode) or need.pcode,
+                "pcode": need.pcode,
+                **when,
+                "clearances": clearances,
+                "level": level,
+            },
+        )
     return out

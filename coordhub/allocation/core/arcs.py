@@ -51,8 +51,7 @@ def open_arcs(problem: Problem, compat: Compatibility) -> Arcs:
     if p.policy.value_per_weighted_unit is not None:
         unit_value = np.rint(p.policy.value_per_weighted_unit * p.cost_scale * p.need_weight).astype(np.int64)
         keep &= c.unit_cost < unit_value[c.need]
-    return Arcs(pair=np.flatnonzero(keep), demand=demand, supply=supply, pinned_flow=pinned_flow,
-                unit_value=unit_value)
+    return Arcs(pair=np.flatnonzero(keep), demand=demand, supply=supply, pinned_flow=pinned_flow, unit_value=unit_value)
 
 
 def blocks_by_type(problem: Problem, compat: Compatibility, pair: np.ndarray) -> list[np.ndarray]:

@@ -127,13 +127,21 @@ def explain(
     for i in np.flatnonzero(stage_type | stage_area | stage_time):
         need = p.needs[i]
         reason = (
-            m.NO_CAPACITY_OF_TYPE if stage_type[i] else m.NO_CAPACITY_IN_AREA if stage_area[i]
+            m.NO_CAPACITY_OF_TYPE
+            if stage_type[i]
+            else m.NO_CAPACITY_IN_AREA
+            if stage_area[i]
             else m.NO_CAPACITY_IN_TIME_WINDOW
         )
-        need_reason[i] = (reason, {
-            "resource_type": need.resource_type, "pcode": need.pcode,
-            "start": _day(p.need_start[i]), "end": _day(p.need_end[i]),
-        })
+        need_reason[i] = (
+            reason,
+            {
+                "resource_type": need.resource_type,
+                "pcode": need.pcode,
+                "start": _day(p.need_start[i]),
+                "end": _day(p.need_end[i]),
+            },
+        )
     blocked_need = np.bincount(c.need[blocked & ~c.forbidden], minlength=n_needs) > 0
     for i in np.flatnonzero(stage_forbidden & blocked_need):
         reason, params = (context.access_params or {}).get(int(i), (m.NO_ACCESS, {}))
@@ -241,11 +249,17 @@ def explain(
         reason, params = need_reason[i]
         params = params | {"shortfall": qty(short[i])}
         related = tuple(taker[0] for taker in params.get("takers", ()))
-        out.append(Explanation(
-            subject="need", subject_id=p.needs[i].id, reason=reason,
-            text=m.render("need", reason, params), quantity=float(short[i]) / scale,
-            related_ids=related, params=params,
-        ))
+        out.append(
+            Explanation(
+                subject="need",
+                subject_id=p.needs[i].id,
+                reason=reason,
+                text=m.render("need", reason, params),
+                quantity=float(short[i]) / scale,
+                related_ids=related,
+                params=params,
+            )
+        )
 
     # ---- capacities ----
     idle = spare > 0
@@ -260,10 +274,15 @@ def explain(
         reason = (
             m.NO_NEED_OF_TYPE if c_type[j] else m.NO_NEED_IN_SERVICE_AREA if c_area[j] else m.NO_NEED_IN_TIME_WINDOW
         )
-        cap_reason[j] = (reason, {
-            "resource_type": cap.resource_type, "areas": list(cap.service_pcodes),
-            "start": _day(p.cap_start[j]), "end": _day(p.cap_end[j]),
-        })
+        cap_reason[j] = (
+            reason,
+            {
+                "resource_type": cap.resource_type,
+                "areas": list(cap.service_pcodes),
+                "start": _day(p.cap_start[j]),
+                "end": _day(p.cap_end[j]),
+            },
+        )
     blocked_cap = np.bincount(c.cap[blocked & ~c.forbidden], minlength=n_caps) > 0
     for j in np.flatnonzero(c_forbidden & blocked_cap):
         areas = sorted({p.needs[int(i)].pcode for i in c.need[(c.cap == j) & blocked].tolist()})
@@ -333,9 +352,15 @@ def explain(
         reason, params = cap_reason[j]
         related = tuple(params.get("capacities", ())) if reason == m.NEEDS_ALREADY_MET else ()
         params = params | {"unused": qty(spare[j])}
-        out.append(Explanation(
-            subject="capacity", subject_id=p.capacities[j].id, reason=reason,
-            text=m.render("capacity", reason, params), quantity=float(spare[j]) / scale,
-            related_ids=related, params=params,
-        ))
+        out.append(
+            Explanation(
+                subject="capacity",
+                subject_id=p.capacities[j].id,
+                reason=reason,
+                text=m.render("capacity", reason, params),
+                quantity=float(spare[j]) / scale,
+                related_ids=related,
+                params=params,
+            )
+        )
     return tuple(out)

@@ -195,8 +195,10 @@ class _Table:
             index = None
             if table.has_hashtags:
                 for pattern in f.hxl:
-                    index = next((i for i in range(table.width)
-                                  if i not in claimed and _matches(pattern, table.hashtag(i))), None)
+                    index = next(
+                        (i for i in range(table.width) if i not in claimed and _matches(pattern, table.hashtag(i))),
+                        None,
+                    )
                     if index is not None:
                         break
             else:
@@ -235,8 +237,9 @@ class _Reader:
             self.fail(row, column, "is empty")
         return value
 
-    def number(self, row: int, values: dict[str, str], column: str, *, default: float | None = None,
-               positive: bool = False) -> float:
+    def number(
+        self, row: int, values: dict[str, str], column: str, *, default: float | None = None, positive: bool = False
+    ) -> float:
         raw = values.get(column, "")
         if raw == "" and default is not None:
             return default
@@ -293,8 +296,9 @@ class _Reader:
             raise FileError(self.problems)
 
 
-def _records(source: str | os.PathLike | io.TextIOBase, label: str | None, fields: Sequence[_Field],
-             key: str) -> Iterator[tuple[_Reader, int, dict[str, str], str]]:
+def _records(
+    source: str | os.PathLike | io.TextIOBase, label: str | None, fields: Sequence[_Field], key: str
+) -> Iterator[tuple[_Reader, int, dict[str, str], str]]:
     """(reader, row number, cells, key) per filled row, the key checked for
     being present and unique; raises FileError at the end if anything failed."""
     table = _Table(source, label, fields)
@@ -323,14 +327,22 @@ def read_needs(source: str | os.PathLike | io.TextIOBase, label: str | None = No
         earliest = reader.day(row, values, "earliest_start", optional=True)
         deadline = reader.day(row, values, "deadline", optional=True)
         if earliest and deadline and deadline < earliest:
-            reader.fail(row, "deadline", f"deadline {deadline.isoformat()} is before earliest start "
-                                         f"{earliest.isoformat()}")
-        needs.append(Need(
-            id=need_id, pcode=reader.text(row, values, "pcode"),
-            resource_type=reader.text(row, values, "resource_type"),
-            quantity=reader.number(row, values, "quantity", positive=True),
-            priority=int(priority), start=start, end=end, earliest_start=earliest, deadline=deadline,
-        ))
+            reader.fail(
+                row, "deadline", f"deadline {deadline.isoformat()} is before earliest start {earliest.isoformat()}"
+            )
+        needs.append(
+            Need(
+                id=need_id,
+                pcode=reader.text(row, values, "pcode"),
+                resource_type=reader.text(row, values, "resource_type"),
+                quantity=reader.number(row, values, "quantity", positive=True),
+                priority=int(priority),
+                start=start,
+                end=end,
+                earliest_start=earliest,
+                deadline=deadline,
+            )
+        )
     return needs
 
 
@@ -354,15 +366,25 @@ def read_capacities(source: str | os.PathLike | io.TextIOBase, label: str | None
         if not service:
             reader.fail(row, "service_pcodes", "names no area (P-codes separated by ;)")
         start, end = reader.window(row, values)
-        capacities.append(Capacity(
-            id=capacity_id, org=reader.text(row, values, "org"), org_type=values.get("org_type", ""),
-            is_local=_is_local(reader, row, values), resource_type=reader.text(row, values, "resource_type"),
-            quantity=reader.number(row, values, "quantity", positive=True),
-            unit_cost=reader.number(row, values, "unit_cost", default=0.0),
-            service_pcodes=service, start=start, end=end, origin_pcode=values.get("origin_pcode") or None,
-            throughput=reader.number(row, values, "throughput", positive=True) if values.get("throughput") else None,
-            clearances=_split(values.get("clearance", "")),
-        ))
+        capacities.append(
+            Capacity(
+                id=capacity_id,
+                org=reader.text(row, values, "org"),
+                org_type=values.get("org_type", ""),
+                is_local=_is_local(reader, row, values),
+                resource_type=reader.text(row, values, "resource_type"),
+                quantity=reader.number(row, values, "quantity", positive=True),
+                unit_cost=reader.number(row, values, "unit_cost", default=0.0),
+                service_pcodes=service,
+                start=start,
+                end=end,
+                origin_pcode=values.get("origin_pcode") or None,
+                throughput=reader.number(row, values, "throughput", positive=True)
+                if values.get("throughput")
+                else None,
+                clearances=_split(values.get("clearance", "")),
+            )
+        )
     return capacities
 
 
@@ -412,8 +434,16 @@ def read_areas(source: str | os.PathLike | io.TextIOBase, label: str | None = No
             reader.fail(row, "level", f"'{level}' is not a whole number")
         lat = reader.coordinate(row, values, "lat", 90)
         lon = reader.coordinate(row, values, "lon", 180)
-        areas.append(AdminArea(pcode=pcode, parent_pcode=parent, name=values.get("name", ""),
-                               level=int(level) if level.lstrip("-").isdigit() else None, lat=lat, lon=lon))
+        areas.append(
+            AdminArea(
+                pcode=pcode,
+                parent_pcode=parent,
+                name=values.get("name", ""),
+                level=int(level) if level.lstrip("-").isdigit() else None,
+                lat=lat,
+                lon=lon,
+            )
+        )
     for row, parent in parents:
         if parent not in seen:
             reader.fail(row, "parent_pcode", f"unknown parent '{parent}' (not a pcode of this file)")
@@ -432,8 +462,10 @@ def write_assignments(assignments: Iterable[Assignment], path: str | os.PathLike
             writer = csv.writer(out)
             writer.writerow(["need_id", "capacity_id", "quantity", "unit_cost"] + (["period"] if periods else []))
             for a in assignments:
-                writer.writerow([a.need_id, a.capacity_id, _plain(a.quantity), _plain(a.unit_cost)]
-                                + ([a.period.isoformat() if a.period else ""] if periods else []))
+                writer.writerow(
+                    [a.need_id, a.capacity_id, _plain(a.quantity), _plain(a.unit_cost)]
+                    + ([a.period.isoformat() if a.period else ""] if periods else [])
+                )
         os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):

@@ -11,8 +11,7 @@ from .model import AccessRule, AdminArea, Capacity, ForbiddenPair, Need, Pin, Pl
 
 # Fields added after version 2: left out while they hold their default, so
 # that inputs without them keep their fingerprint.
-LATER_FIELDS = {"earliest_start": None, "deadline": None, "throughput": None, "clearances": (),
-                "lateness_weight": None}
+LATER_FIELDS = {"earliest_start": None, "deadline": None, "throughput": None, "clearances": (), "lateness_weight": None}
 
 VERSION = "coordhub-allocation-input/2"
 
@@ -21,8 +20,7 @@ def _text(value: object) -> str:
     """Canonical text of one field value (type-tagged, so 1 and '1' differ,
     while 10 and 10.0 do not)."""
     if isinstance(value, str):
-        return "s" + value.replace("\\", "\\\\").replace("\x1f", "\\x1f").replace("\x1e", "\\x1e").replace(
-            "\n", "\\n")
+        return "s" + value.replace("\\", "\\\\").replace("\x1f", "\\x1f").replace("\x1e", "\\x1e").replace("\n", "\\n")
     if value is None:
         return "-"
     if isinstance(value, bool):

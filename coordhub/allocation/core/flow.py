@@ -228,7 +228,15 @@ def solve_min_cost_flow(
     max_rank = int(need_rank.max()) if need_rank.size else 1
     if max_rank * quick <= INT64_MAX // (2 * (nodes + 1) * SAFETY):
         status, flow = _solve_network(
-            n_caps, n_needs, supply, demand, arc_cap, arc_need, arc_capacity, arc_cost, need_rank * quick,
+            n_caps,
+            n_needs,
+            supply,
+            demand,
+            arc_cap,
+            arc_need,
+            arc_capacity,
+            arc_cost,
+            need_rank * quick,
             timings=timings,
         )
         checked = time.perf_counter()
@@ -251,7 +259,9 @@ def solve_min_cost_flow(
 
     # Phase 1: weighted units only.
     zero = np.zeros(arc_cost.size, dtype=np.int64)
-    status, flow = _solve_network(n_caps, n_needs, supply, demand, arc_cap, arc_need, arc_capacity, zero, need_rank, timings=timings)
+    status, flow = _solve_network(
+        n_caps, n_needs, supply, demand, arc_cap, arc_need, arc_capacity, zero, need_rank, timings=timings
+    )
     if status != min_cost_flow.SimpleMinCostFlow.OPTIMAL:
         raise RuntimeError(f"min-cost flow (phase 1) failed with status {status}")
     met = np.bincount(arc_need, weights=flow, minlength=n_needs).astype(np.int64)
@@ -259,7 +269,17 @@ def solve_min_cost_flow(
     class_limit = np.bincount(need_class, weights=demand - met, minlength=classes.size).astype(np.int64)
     # Phase 2: the same unmet units per weight class, cheapest.
     status, flow = _solve_network(
-        n_caps, n_needs, supply, demand, arc_cap, arc_need, arc_capacity, arc_cost, None, (need_class, class_limit), timings
+        n_caps,
+        n_needs,
+        supply,
+        demand,
+        arc_cap,
+        arc_need,
+        arc_capacity,
+        arc_cost,
+        None,
+        (need_class, class_limit),
+        timings,
     )
     if status != min_cost_flow.SimpleMinCostFlow.OPTIMAL:
         raise RuntimeError(f"min-cost flow (phase 2) failed with status {status}")

@@ -99,8 +99,15 @@ class _Solved:
     constraint_status: np.ndarray | None = None
 
 
-def _solve(proto, solver_type, seconds: float, threads: int, gap: float, hint: np.ndarray | None,
-           basis: tuple[np.ndarray, np.ndarray] | None = None) -> _Solved:
+def _solve(
+    proto,
+    solver_type,
+    seconds: float,
+    threads: int,
+    gap: float,
+    hint: np.ndarray | None,
+    basis: tuple[np.ndarray, np.ndarray] | None = None,
+) -> _Solved:
     """One MathOpt solve of a ModelProto; values, duals and the simplex basis
     (statuses per variable and per row) as dense arrays.  ``basis`` warm
     starts an LP from such statuses."""
@@ -123,15 +130,23 @@ def _solve(proto, solver_type, seconds: float, threads: int, gap: float, hint: n
         start.constraint_status.ids.extend(range(basis[1].size))
         start.constraint_status.values.extend(basis[1].tolist())
     result = mathopt_solver.solve(
-        proto, solver_type.value, init_arguments.StreamableSolverInitArguments().to_proto(), params,
-        model_params, None, callback.CallbackRegistration().to_proto(), None, None,
+        proto,
+        solver_type.value,
+        init_arguments.StreamableSolverInitArguments().to_proto(),
+        params,
+        model_params,
+        None,
+        callback.CallbackRegistration().to_proto(),
+        None,
+        None,
     )
     values = duals = variable_status = constraint_status = None
     for solution in result.solutions:
         if variable_status is None and solution.HasField("basis"):
             variable_status = _dense(solution.basis.variable_status, len(proto.variables.ids)).astype(np.int64)
-            constraint_status = _dense(solution.basis.constraint_status,
-                                       len(proto.linear_constraints.ids)).astype(np.int64)
+            constraint_status = _dense(solution.basis.constraint_status, len(proto.linear_constraints.ids)).astype(
+                np.int64
+            )
         primal = solution.primal_solution
         if values is None and primal.feasibility_status == solution_pb2.SOLUTION_STATUS_FEASIBLE:
             values = _dense(primal.variable_values, len(proto.variables.ids))
@@ -139,8 +154,16 @@ def _solve(proto, solver_type, seconds: float, threads: int, gap: float, hint: n
         if duals is None and dual.feasibility_status == solution_pb2.SOLUTION_STATUS_FEASIBLE:
             duals = _dense(dual.dual_values, len(proto.linear_constraints.ids))
     term = result.termination
-    return _Solved(term.reason, term.limit, values, duals, term.objective_bounds.primal_bound,
-                   term.objective_bounds.dual_bound, variable_status, constraint_status)
+    return _Solved(
+        term.reason,
+        term.limit,
+        values,
+        duals,
+        term.objective_bounds.primal_bound,
+        term.objective_bounds.dual_bound,
+        variable_status,
+        constraint_status,
+    )
 
 
 def _dense(sparse, size: int) -> np.ndarray:
@@ -149,8 +172,9 @@ def _dense(sparse, size: int) -> np.ndarray:
     return out
 
 
-def _group_reach(problem: Problem, compat: Compatibility, arcs: Arcs, group_of_need: np.ndarray,
-                 groups: np.ndarray) -> np.ndarray:
+def _group_reach(
+    problem: Problem, compat: Compatibility, arcs: Arcs, group_of_need: np.ndarray, groups: np.ndarray
+) -> np.ndarray:
     """For each group, the most the open pairs could deliver to its needs
     alone (max flow), not counting pins."""
     c = compat
@@ -170,8 +194,9 @@ def _group_reach(problem: Problem, compat: Compatibility, arcs: Arcs, group_of_n
         flow = max_flow.SimpleMaxFlow()
         tails = np.concatenate([np.full(caps.size, source), cl, caps.size + np.arange(needs.size)])
         heads = np.concatenate([np.arange(caps.size), caps.size + nl, np.full(needs.size, sink)])
-        capacity = np.concatenate([arcs.supply[caps], np.minimum(arcs.supply[c.cap[sel]], arcs.demand[c.need[sel]]),
-                                   arcs.demand[needs]])
+        capacity = np.concatenate(
+            [arcs.supply[caps], np.minimum(arcs.supply[c.cap[sel]], arcs.demand[c.need[sel]]), arcs.demand[needs]]
+        )
         flow.add_arcs_with_capacity(tails.astype(np.int32), heads.astype(np.int32), capacity.astype(np.int64))
         if flow.solve(source, sink) == flow.OPTIMAL:
             reach[k] = flow.optimal_flow()
@@ -234,8 +259,9 @@ def solve_with_side_constraints(
     over = capped_org & (budget_left < -0.5)
     infeasible_detail = []
     if over.any():
-        infeasible_detail.append("pinned assignments exceed the budget cap of "
-                                 + ", ".join(p.org_names[o] for o in np.flatnonzero(over)))
+        infeasible_detail.append(
+            "pinned assignments exceed the budget cap of " + ", ".join(p.org_names[o] for o in np.flatnonzero(over))
+        )
 
     # Fairness groups (admin-1 area, resource type).
     n_types = max(len(p.type_names), 1)
@@ -278,19 +304,39 @@ def solve_with_side_constraints(
     pairs_left = total_pairs
     for number, pair in enumerate(blocks):
         types = sorted({p.type_names[t] for t in np.unique(p.need_type[c.need[pair]]).tolist()})
-        tell(0.25 + 0.6 * number / max(len(blocks), 1),
-             m.PROGRESS_SOLVING_BLOCK.format(index=number + 1, count=len(blocks), types=", ".join(types[:3])))
+        tell(
+            0.25 + 0.6 * number / max(len(blocks), 1),
+            m.PROGRESS_SOLVING_BLOCK.format(index=number + 1, count=len(blocks), types=", ".join(types[:3])),
+        )
         time_left = deadline - time.perf_counter()
         share_of_time = time_left * pair.size / pairs_left
         pairs_left -= pair.size
-        block = _solve_block(p, c, arcs, pair, capped_org, budget_left, group_of_need, group_lower, local_rhs,
-                             hint_flow[pair], share_of_time, timings)
+        block = _solve_block(
+            p,
+            c,
+            arcs,
+            pair,
+            capped_org,
+            budget_left,
+            group_of_need,
+            group_lower,
+            local_rhs,
+            hint_flow[pair],
+            share_of_time,
+            timings,
+        )
         statuses.append(block.status)
         if block.status == Status.INFEASIBLE:
-            notes.append(m.NOTE_INFEASIBLE.format(detail=m.INFEASIBLE_BLOCK.format(
-                constraints=m.constraint_list(policy.side_constraints()), types=", ".join(types))))
-            return LinearOutcome(pinned.copy(), Status.INFEASIBLE, engine, None,
-                                 capped_org & (budget_left <= 0.5), notes, timings)
+            notes.append(
+                m.NOTE_INFEASIBLE.format(
+                    detail=m.INFEASIBLE_BLOCK.format(
+                        constraints=m.constraint_list(policy.side_constraints()), types=", ".join(types)
+                    )
+                )
+            )
+            return LinearOutcome(
+                pinned.copy(), Status.INFEASIBLE, engine, None, capped_org & (budget_left <= 0.5), notes, timings
+            )
         flow[pair] += block.flow
         if block.bound is None:
             bound_known = False
@@ -319,8 +365,9 @@ def solve_with_side_constraints(
     return LinearOutcome(flow, status, engine, bound, saturated, notes, timings)
 
 
-def _whole_quanta(values: np.ndarray, row_need: np.ndarray, row_cap: np.ndarray, demand: np.ndarray,
-                  supply: np.ndarray) -> np.ndarray:
+def _whole_quanta(
+    values: np.ndarray, row_need: np.ndarray, row_cap: np.ndarray, demand: np.ndarray, supply: np.ndarray
+) -> np.ndarray:
     """Solver values to whole quanta: values within NEAR_WHOLE of a whole
     number are rounded to it, others rounded down; then any need or capacity
     that ends above its limit (by rounding noise) gives back the excess from
@@ -352,9 +399,18 @@ class _Block:
     constraints cannot all hold.
     """
 
-    def __init__(self, p: Problem, c: Compatibility, arcs: Arcs, pair: np.ndarray, capped_org: np.ndarray,
-                 budget_left: np.ndarray, group_of_need: np.ndarray, group_lower: dict[int, float],
-                 local_rhs: dict[int, float]) -> None:
+    def __init__(
+        self,
+        p: Problem,
+        c: Compatibility,
+        arcs: Arcs,
+        pair: np.ndarray,
+        capped_org: np.ndarray,
+        budget_left: np.ndarray,
+        group_of_need: np.ndarray,
+        group_lower: dict[int, float],
+        local_rhs: dict[int, float],
+    ) -> None:
         policy = p.policy
         self.policy = policy
         self.n = n = pair.size
@@ -397,8 +453,7 @@ class _Block:
                 self._family("local", rows, coef, [local_rhs[int(x)] for x in present], INF, present.size)
         if policy.single_provider:
             # LP relaxation of "one provider": the used fractions of a need's pairs add up to at most 1.
-            self._family("single_relaxed", self.need_row, 1.0 / np.maximum(self.upper, 1.0), -INF, 1.0,
-                         self.needs.size)
+            self._family("single_relaxed", self.need_row, 1.0 / np.maximum(self.upper, 1.0), -INF, 1.0, self.needs.size)
         self.lot = np.minimum(self.upper, round(policy.min_lot_size * p.quantity_scale))
         self.fixed_zero = np.zeros(n, dtype=bool)  # pairs ruled out (cost phase after a MIP)
         self.column_lower = np.zeros(n)
@@ -411,16 +466,16 @@ class _Block:
         if self.row_status is None:
             return None
         rows = np.full(self.n_rows, BASIC, dtype=np.int64)
-        rows[:self.row_status.size] = self.row_status
+        rows[: self.row_status.size] = self.row_status
         slack = np.full(len(self.ge_rows), AT_LOWER, dtype=np.int64)
-        slack[:self.slack_status.size] = self.slack_status
+        slack[: self.slack_status.size] = self.slack_status
         return np.concatenate([self.column_status[cols], slack]), rows
 
     def remember(self, cols: np.ndarray, solved: _Solved) -> None:
         if solved.variable_status is None:
             return
-        self.column_status[cols] = solved.variable_status[:cols.size]
-        self.slack_status = solved.variable_status[cols.size:]
+        self.column_status[cols] = solved.variable_status[: cols.size]
+        self.slack_status = solved.variable_status[cols.size :]
         self.row_status = solved.constraint_status
 
     def _family(self, kind: str, rows: np.ndarray, coef: np.ndarray, lower, upper, count: int) -> None:
@@ -571,8 +626,15 @@ class _Phase:
     columns: np.ndarray
 
 
-def _lp_phase(block: _Block, objective: np.ndarray, columns: np.ndarray, penalty: float, deadline: float,
-              timings: dict[str, float], price: bool = True) -> _Phase | None:
+def _lp_phase(
+    block: _Block,
+    objective: np.ndarray,
+    columns: np.ndarray,
+    penalty: float,
+    deadline: float,
+    timings: dict[str, float],
+    price: bool = True,
+) -> _Phase | None:
     """Maximise objective . x over the LP of the block by column generation
     (None when not even the first restricted LP finished in time):
     solve over the columns in use, price every other column with the duals,
@@ -598,14 +660,20 @@ def _lp_phase(block: _Block, objective: np.ndarray, columns: np.ndarray, penalty
             return best  # time limit (or solver trouble): what was found so far
         t2 = time.perf_counter()
         x = np.zeros(block.n)
-        x[cols] = solved.values[:cols.size]
+        x[cols] = solved.values[: cols.size]
         rc = block.reduced_costs(objective, solved.duals)
         rc[columns | block.fixed_zero] = 0.0
         candidates = np.flatnonzero(rc > tolerance)
         restricted = float(solved.values @ _objective_of(proto))
         bound = restricted + float(rc[candidates] @ block.upper[candidates])
-        best = _Phase(x=x, value=float(objective @ x), bound=bound, converged=candidates.size == 0,
-                      artificial=float(solved.values[n_x:].sum()), columns=columns.copy())
+        best = _Phase(
+            x=x,
+            value=float(objective @ x),
+            bound=bound,
+            converged=candidates.size == 0,
+            artificial=float(solved.values[n_x:].sum()),
+            columns=columns.copy(),
+        )
         timings["build"] += time.perf_counter() - t2
         if candidates.size == 0 or time.perf_counter() >= deadline or not price:
             return best
@@ -641,10 +709,20 @@ class _BlockOutcome:
     bound: float | None
 
 
-def _solve_block(p: Problem, c: Compatibility, arcs: Arcs, pair: np.ndarray, capped_org: np.ndarray,
-                 budget_left: np.ndarray, group_of_need: np.ndarray, group_lower: dict[int, float],
-                 local_rhs: dict[int, float], hint: np.ndarray, seconds: float,
-                 timings: dict[str, float]) -> _BlockOutcome:
+def _solve_block(
+    p: Problem,
+    c: Compatibility,
+    arcs: Arcs,
+    pair: np.ndarray,
+    capped_org: np.ndarray,
+    budget_left: np.ndarray,
+    group_of_need: np.ndarray,
+    group_lower: dict[int, float],
+    local_rhs: dict[int, float],
+    hint: np.ndarray,
+    seconds: float,
+    timings: dict[str, float],
+) -> _BlockOutcome:
     """Phases of LP by column generation; with discrete rules, each phase's LP
     optimum is made discrete by diving (rule-breaking pairs fixed to zero, LP
     solved again, warm), then a MIP on the useful columns, started from the
@@ -706,8 +784,7 @@ def _solve_block(p: Problem, c: Compatibility, arcs: Arcs, pair: np.ndarray, cap
             if phases[0] @ searched > phases[0] @ start_x:
                 start_x = searched
             support |= searched > 0
-        better, mip_status, bound = _mixed_integer(block, phases, support, start_x, penalty, bound,
-                                                   deadline, timings)
+        better, mip_status, bound = _mixed_integer(block, phases, support, start_x, penalty, bound, deadline, timings)
         start_ok = bool((block.slack_needed(start_x) <= ARTIFICIAL_TOLERANCE).all())
         # A MIP stopped early may return worse than the start it was given.
         start_value = float(phases[0] @ start_x)
@@ -720,8 +797,13 @@ def _solve_block(p: Problem, c: Compatibility, arcs: Arcs, pair: np.ndarray, cap
             x, status = None, Status.TIMED_OUT
     if x is None:
         return _BlockOutcome(np.zeros(block.n, dtype=np.int64), Status.TIMED_OUT, bound)
-    flow = _whole_quanta(x, block.need_row, np.unique(block.cap, return_inverse=True)[1],
-                         arcs.demand[block.needs], arcs.supply[np.unique(block.cap)])
+    flow = _whole_quanta(
+        x,
+        block.need_row,
+        np.unique(block.cap, return_inverse=True)[1],
+        arcs.demand[block.needs],
+        arcs.supply[np.unique(block.cap)],
+    )
     if discrete:
         flow = _respect_lots(block, flow)
     if status == Status.OPTIMAL and bound is not None and not policy.lexicographic:
@@ -731,8 +813,9 @@ def _solve_block(p: Problem, c: Compatibility, arcs: Arcs, pair: np.ndarray, cap
     return _BlockOutcome(flow, status, None if policy.lexicographic else bound)
 
 
-def _discrete_start(block: _Block, x: np.ndarray, objective: np.ndarray, penalty: float, deadline: float,
-                    timings: dict[str, float]) -> np.ndarray:
+def _discrete_start(
+    block: _Block, x: np.ndarray, objective: np.ndarray, penalty: float, deadline: float, timings: dict[str, float]
+) -> np.ndarray:
     """A start for the MIP from the LP optimum x: with one provider per need,
     the LP again over each need's largest pair only (which keeps every side
     constraint); then rule-breaking pairs (below the lot) set to zero."""
@@ -763,9 +846,16 @@ def _rule_breakers(block: _Block, x: np.ndarray, lots: bool = True) -> np.ndarra
     return bad
 
 
-def _mixed_integer(block: _Block, phases: list[np.ndarray], columns: np.ndarray, start_x: np.ndarray,
-                   penalty: float, lp_bound: float, deadline: float,
-                   timings: dict[str, float]) -> tuple[np.ndarray | None, Status, float]:
+def _mixed_integer(
+    block: _Block,
+    phases: list[np.ndarray],
+    columns: np.ndarray,
+    start_x: np.ndarray,
+    penalty: float,
+    lp_bound: float,
+    deadline: float,
+    timings: dict[str, float],
+) -> tuple[np.ndarray | None, Status, float]:
     """The discrete rules as a MIP (y_k in {0, 1}) on the columns of the LP
     optimum's support and the plain optimum, started from the LP optimum
     with its rule-breaking pairs set to zero, phase by phase (each started
@@ -803,7 +893,7 @@ def _mixed_integer(block: _Block, phases: list[np.ndarray], columns: np.ndarray,
                 status = Status.TIMED_OUT
             break
         candidate = np.zeros(block.n)
-        candidate[cols] = solved.values[:cols.size]
+        candidate[cols] = solved.values[: cols.size]
         value = float(objective @ candidate)
         if index == 0 and complete and solved.reason == TR.TERMINATION_REASON_OPTIMAL and math.isfinite(solved.dual):
             bound = min(lp_bound, solved.dual)

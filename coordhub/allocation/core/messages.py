@@ -60,8 +60,12 @@ NEED_REASONS: Mapping[str, str] = {
         "The {resource_type} capacity serving {pcode} is not available between {start} and {end}."
     ),
     EXCLUDED_BY_FORBIDDEN_PAIRS: _("Every capacity that could serve it is excluded for this need ({reasons})."),
-    NOT_ENOUGH_CAPACITY: _("All the capacity that could serve it ({capacities}) is used up; {met} of it went to this need."),
-    USED_BY_HIGHER_PRIORITY: _("The capacity that could serve it ({capacities}) went to higher-priority needs: {takers}."),
+    NOT_ENOUGH_CAPACITY: _(
+        "All the capacity that could serve it ({capacities}) is used up; {met} of it went to this need."
+    ),
+    USED_BY_HIGHER_PRIORITY: _(
+        "The capacity that could serve it ({capacities}) went to higher-priority needs: {takers}."
+    ),
     USED_BY_EQUAL_PRIORITY: _(
         "The capacity that could serve it ({capacities}) went to needs of the same or higher priority: {takers}."
     ),
@@ -99,7 +103,9 @@ CAPACITY_REASONS: Mapping[str, str] = {
     EXCLUDED_BY_FORBIDDEN_PAIRS: _("It is excluded from every need it could serve ({reasons})."),
     NEEDS_ALREADY_MET: _("The needs it could serve are already met by cheaper or pinned capacity: {capacities}."),
     SURPLUS: _("It already meets in full every need it could serve; the rest is more than they ask for."),
-    NOT_WORTH_COST: _("Its cost per unit ({unit_cost}) is more than the value the policy gives the needs it could serve."),
+    NOT_WORTH_COST: _(
+        "Its cost per unit ({unit_cost}) is more than the value the policy gives the needs it could serve."
+    ),
     BUDGET_CAP: _("The budget cap of {org} ({cap}) is reached."),
     SINGLE_PROVIDER: _("The needs it could serve already have their one provider."),
     MIN_LOT_SIZE: _("What the needs it could serve still lack is below the minimum lot size of {lot} units."),
@@ -118,8 +124,20 @@ OPEN_END = _("ongoing")
 BETWEEN = _("the time from {start} to {end}")
 BETWEEN_OPEN = _("the time from {start} to ongoing")
 WEEK_OF = _("the week of {day}")
-MONTHS = (_("January"), _("February"), _("March"), _("April"), _("May"), _("June"), _("July"), _("August"),
-          _("September"), _("October"), _("November"), _("December"))
+MONTHS = (
+    _("January"),
+    _("February"),
+    _("March"),
+    _("April"),
+    _("May"),
+    _("June"),
+    _("July"),
+    _("August"),
+    _("September"),
+    _("October"),
+    _("November"),
+    _("December"),
+)
 MONTH_YEAR = _("{month} {year}")
 PERCENT = _("{percent}%")
 OR = _("or")
@@ -197,8 +215,15 @@ def _key(kind: str, key: str) -> str:
 _NUMBERS = ("met", "shortfall", "unused", "unit_cost", "value", "lot", "cap", "throughput")
 
 
-def render(subject: str, reason: str, params: Mapping[str, Any], translate: Translate = _, *,
-           label: Label = _key, number: Callable[[float], str] = number) -> str:
+def render(
+    subject: str,
+    reason: str,
+    params: Mapping[str, Any],
+    translate: Translate = _,
+    *,
+    label: Label = _key,
+    number: Callable[[float], str] = number,
+) -> str:
     """The sentence of an explanation (subject 'need' or 'capacity') from its reason code and parameters as
     :func:`explain` stores them.  translate: gettext for the reader's language (the identity gives the
     English of the file command); label: the name people read for a need or capacity id, a resource-type
@@ -217,13 +242,18 @@ def render(subject: str, reason: str, params: Mapping[str, Any], translate: Tran
         if name in params:
             values[name] = params[name] or translate(OPEN_END)
     if "capacities" in params:
-        values["capacities"] = listing([label("capacity", key) for key in params["capacities"]],
-                                       params.get("capacities_total"), translate)
+        values["capacities"] = listing(
+            [label("capacity", key) for key in params["capacities"]], params.get("capacities_total"), translate
+        )
     if "takers" in params:
-        values["takers"] = listing([translate(TAKER).format(id=label("need", key), priority=priority,
-                                                            quantity=number(quantity))
-                                    for key, priority, quantity in params["takers"]],
-                                   params.get("takers_total"), translate)
+        values["takers"] = listing(
+            [
+                translate(TAKER).format(id=label("need", key), priority=priority, quantity=number(quantity))
+                for key, priority, quantity in params["takers"]
+            ],
+            params.get("takers_total"),
+            translate,
+        )
     for name in ("orgs", "areas"):
         if name in params:
             values[name] = listing(params[name], params.get(f"{name}_total"), translate) or translate(NONE)
@@ -234,8 +264,7 @@ def render(subject: str, reason: str, params: Mapping[str, Any], translate: Tran
     if "share" in params:
         values["share"] = translate(PERCENT).format(percent=format(params["share"] * 100, ".0f"))
     if "period_kind" in params:
-        values["period"] = period(params["period_kind"], params["period_start"], params.get("period_end"),
-                                  translate)
+        values["period"] = period(params["period_kind"], params["period_start"], params.get("period_end"), translate)
     if "clearances" in params:
         values["clearances"] = f" {translate(OR)} ".join(params["clearances"])
     return translate(template).format(**values)

@@ -228,13 +228,17 @@ class Policy:
 
     def side_constraints(self) -> list[str]:
         """Names (field names) of the side constraints this policy switches on."""
-        return [name for name, on in (
-            ("budget_caps", bool(self.budget_caps)),
-            ("min_admin1_coverage", self.min_admin1_coverage > 0),
-            ("min_local_share", self.min_local_share > 0),
-            ("single_provider", self.single_provider),
-            ("min_lot_size", self.min_lot_size > 0),
-        ) if on]
+        return [
+            name
+            for name, on in (
+                ("budget_caps", bool(self.budget_caps)),
+                ("min_admin1_coverage", self.min_admin1_coverage > 0),
+                ("min_local_share", self.min_local_share > 0),
+                ("single_provider", self.single_provider),
+                ("min_lot_size", self.min_lot_size > 0),
+            )
+            if on
+        ]
 
     @property
     def has_side_constraints(self) -> bool:
@@ -276,9 +280,7 @@ class Policy:
                 problems.append(f"{name.replace('_', ' ')} must be between 0 and 1")
         if not (math.isfinite(self.min_lot_size) and self.min_lot_size >= 0):
             problems.append("minimum lot size must be zero or positive")
-        if self.lateness_weight is not None and not (
-            math.isfinite(self.lateness_weight) and self.lateness_weight >= 0
-        ):
+        if self.lateness_weight is not None and not (math.isfinite(self.lateness_weight) and self.lateness_weight >= 0):
             problems.append("lateness weight must be zero or positive")
         return problems
 

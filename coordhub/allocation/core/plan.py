@@ -145,8 +145,11 @@ def _pair_periods(p: Problem, c: Compatibility, pair: np.ndarray, periods: Perio
 def _solve(n_nodes: int, tails, heads, capacities, costs, supplies) -> tuple[int, np.ndarray]:
     mcf = min_cost_flow.SimpleMinCostFlow()
     mcf.add_arcs_with_capacity_and_unit_cost(
-        np.concatenate(tails).astype(np.int32), np.concatenate(heads).astype(np.int32),
-        np.concatenate(capacities).astype(np.int64), np.concatenate(costs).astype(np.int64))
+        np.concatenate(tails).astype(np.int32),
+        np.concatenate(heads).astype(np.int32),
+        np.concatenate(capacities).astype(np.int64),
+        np.concatenate(costs).astype(np.int64),
+    )
     mcf.set_nodes_supplies(np.arange(n_nodes, dtype=np.int32), supplies.astype(np.int64))
     status = mcf.solve()
     if status != mcf.OPTIMAL:
@@ -154,8 +157,9 @@ def _solve(n_nodes: int, tails, heads, capacities, costs, supplies) -> tuple[int
     return status, mcf.flows(np.arange(sum(t.size for t in tails), dtype=np.int32)).astype(np.int64)
 
 
-def _weighted_units_optimal(supply, demand, arc_cp, arc_need, arc_capacity, flow, cp_cap, cp_limit, entry_flow,
-                            rank) -> bool:
+def _weighted_units_optimal(
+    supply, demand, arc_cp, arc_need, arc_capacity, flow, cp_cap, cp_limit, entry_flow, rank
+) -> bool:
     """True when no augmenting path raises weighted units (for every weighting increasing with rank).
 
     Search backwards from the needs of rank >= r that are short, through the residual network: a need takes
@@ -168,10 +172,12 @@ def _weighted_units_optimal(supply, demand, arc_cp, arc_need, arc_capacity, flow
     room = flow < arc_capacity
     given = flow > 0
     entry_room = entry_flow < cp_limit
-    tails = np.concatenate([need0 + arc_need[room], cp0 + np.flatnonzero(entry_room), cp0 + arc_cp[given],
-                            cp_cap[entry_flow > 0]])
-    heads = np.concatenate([cp0 + arc_cp[room], cp_cap[entry_room], need0 + arc_need[given],
-                            cp0 + np.flatnonzero(entry_flow > 0)])
+    tails = np.concatenate(
+        [need0 + arc_need[room], cp0 + np.flatnonzero(entry_room), cp0 + arc_cp[given], cp_cap[entry_flow > 0]]
+    )
+    heads = np.concatenate(
+        [cp0 + arc_cp[room], cp_cap[entry_room], need0 + arc_need[given], cp0 + np.flatnonzero(entry_flow > 0)]
+    )
     order = np.argsort(tails, kind="stable")
     tails, heads = tails[order], heads[order]
     pointer = np.searchsorted(tails, np.arange(nodes + 1))
@@ -197,8 +203,7 @@ def _weighted_units_optimal(supply, demand, arc_cp, arc_need, arc_capacity, flow
     return True
 
 
-def _solve_block(supply, demand, arc_cp, arc_need, arc_cost, cp_cap, cp_limit, rank, lateness,
-                 timings) -> np.ndarray:
+def _solve_block(supply, demand, arc_cp, arc_need, arc_cost, cp_cap, cp_limit, rank, lateness, timings) -> np.ndarray:
     """The flow per (pair, period) arc of one resource type's time-expanded network.
 
     First one solve with the unmet-unit penalty w_i * (largest per-unit cost + 1), kept when a residual
@@ -219,17 +224,20 @@ def _solve_block(supply, demand, arc_cp, arc_need, arc_cost, cp_cap, cp_limit, r
     started = time.perf_counter()
     quick = int(cost.max(initial=0)) + 1
     if int(rank.max(initial=1)) * quick <= INT64_MAX // (2 * (sink + 2) * SAFETY):
-        _, flow = _solve(sink + 1, slack_tails, slack_heads, base_caps + [demand], [cost] + zeros + [rank * quick],
-                         supplies)
-        entry = flow[arc_cp.size:arc_cp.size + n_cp]
-        if _weighted_units_optimal(supply, demand, arc_cp, arc_need, arc_capacity, flow[:arc_cp.size], cp_cap,
-                                   cp_limit, entry, rank):
+        _, flow = _solve(
+            sink + 1, slack_tails, slack_heads, base_caps + [demand], [cost] + zeros + [rank * quick], supplies
+        )
+        entry = flow[arc_cp.size : arc_cp.size + n_cp]
+        if _weighted_units_optimal(
+            supply, demand, arc_cp, arc_need, arc_capacity, flow[: arc_cp.size], cp_cap, cp_limit, entry, rank
+        ):
             timings["solve"] += time.perf_counter() - started
-            return flow[:arc_cp.size]
+            return flow[: arc_cp.size]
     # Phase 1: weighted units.
-    _, flow = _solve(sink + 1, slack_tails, slack_heads, base_caps + [demand],
-                     [np.zeros(arc_cp.size)] + zeros + [rank], supplies)
-    met = np.bincount(arc_need, weights=flow[:arc_cp.size], minlength=n_needs).astype(np.int64)
+    _, flow = _solve(
+        sink + 1, slack_tails, slack_heads, base_caps + [demand], [np.zeros(arc_cp.size)] + zeros + [rank], supplies
+    )
+    met = np.bincount(arc_need, weights=flow[: arc_cp.size], minlength=n_needs).astype(np.int64)
     classes, need_class = np.unique(rank, return_inverse=True)
     limit = np.bincount(need_class, weights=demand - met, minlength=classes.size).astype(np.int64)
     # Phase 2: the same unmet units per class, least lateness then cost.
@@ -237,16 +245,26 @@ def _solve_block(supply, demand, arc_cp, arc_need, arc_cost, cp_cap, cp_limit, r
     if cost.size and int(cost.max()) > INT64_MAX // (2 * (nodes + 1) * SAFETY):
         raise OverflowError
     class_nodes = sink + 1 + np.arange(classes.size)
-    _, flow = _solve(nodes, base_tails + [np.full(classes.size, source), class_nodes[need_class]],
-                     base_heads + [class_nodes, need0 + np.arange(n_needs)], base_caps + [limit, demand],
-                     [cost] + zeros + [np.zeros(classes.size), np.zeros(n_needs)],
-                     np.concatenate([supplies, np.zeros(classes.size)]))
+    _, flow = _solve(
+        nodes,
+        base_tails + [np.full(classes.size, source), class_nodes[need_class]],
+        base_heads + [class_nodes, need0 + np.arange(n_needs)],
+        base_caps + [limit, demand],
+        [cost] + zeros + [np.zeros(classes.size), np.zeros(n_needs)],
+        np.concatenate([supplies, np.zeros(classes.size)]),
+    )
     timings["solve"] += time.perf_counter() - started
-    return flow[:arc_cp.size]
+    return flow[: arc_cp.size]
 
 
-def _schedule_pins(p: Problem, c: Compatibility, arcs: Arcs, periods: Periods, room: np.ndarray,
-                   open_in: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> tuple[list[int], list[int], list[int]]:
+def _schedule_pins(
+    p: Problem,
+    c: Compatibility,
+    arcs: Arcs,
+    periods: Periods,
+    room: np.ndarray,
+    open_in: Callable[[np.ndarray, np.ndarray], np.ndarray],
+) -> tuple[list[int], list[int], list[int]]:
     """Place each pin's units in its pair's earliest open periods, within the
     capacity's throughput room (room[j, p] is reduced).  Raises InvalidInput
     when a pin does not fit."""
@@ -268,8 +286,10 @@ def _schedule_pins(p: Problem, c: Compatibility, arcs: Arcs, periods: Periods, r
             if left == 0:
                 break
         if left:
-            raise InvalidInput(f"pin {p.needs[int(c.need[k])].id} / {p.capacities[j].id} does not fit in the "
-                               "periods, throughput and access of the plan")
+            raise InvalidInput(
+                f"pin {p.needs[int(c.need[k])].id} / {p.capacities[j].id} does not fit in the "
+                "periods, throughput and access of the plan"
+            )
     return rows
 
 
@@ -290,8 +310,9 @@ class TimeArcs:
     access_rows: object
 
 
-def expand_in_time(problem: Problem, compat: Compatibility, arcs: Arcs, access: AccessIndex | None,
-                   periods: Periods) -> TimeArcs:
+def expand_in_time(
+    problem: Problem, compat: Compatibility, arcs: Arcs, access: AccessIndex | None, periods: Periods
+) -> TimeArcs:
     """Every open pair in every period it may deliver in (windows, horizon, access); pins placed first."""
     p, c = problem, compat
     n_periods = periods.count
@@ -299,8 +320,13 @@ def expand_in_time(problem: Problem, compat: Compatibility, arcs: Arcs, access: 
     if access is not None and not access.empty:
         need_rows = np.repeat(np.arange(p.need_count), n_periods)
         period_rows = np.tile(np.arange(n_periods), p.need_count)
-        rule_rows = window_access(p, access, need_rows, np.maximum(periods.start[period_rows], p.need_start[need_rows]),
-                                  np.minimum(periods.end[period_rows], p.need_end[need_rows]))
+        rule_rows = window_access(
+            p,
+            access,
+            need_rows,
+            np.maximum(periods.start[period_rows], p.need_start[need_rows]),
+            np.minimum(periods.end[period_rows], p.need_end[need_rows]),
+        )
 
     def open_in(pair: np.ndarray, period: np.ndarray) -> np.ndarray:
         if rule_rows is None:
@@ -320,12 +346,20 @@ def expand_in_time(problem: Problem, compat: Compatibility, arcs: Arcs, access: 
     keep = open_in(pair, period)
     pair, period = pair[keep], period[keep]
     first = np.clip(periods.index_of(p.need_start), 0, n_periods - 1)
-    return TimeArcs(pair=pair, period=period, delay=period - first[c.need[pair]], room=room, pins=pins,
-                    blocked=blocked, access_rows=rule_rows)
+    return TimeArcs(
+        pair=pair,
+        period=period,
+        delay=period - first[c.need[pair]],
+        room=room,
+        pins=pins,
+        blocked=blocked,
+        access_rows=rule_rows,
+    )
 
 
-def solve_plan(problem: Problem, compat: Compatibility, arcs: Arcs, access: AccessIndex | None,
-               periods: Periods, tell) -> PlanOutcome:
+def solve_plan(
+    problem: Problem, compat: Compatibility, arcs: Arcs, access: AccessIndex | None, periods: Periods, tell
+) -> PlanOutcome:
     """Optimal plan over the periods (see the module docstring)."""
     p, c = problem, compat
     started = time.perf_counter()
@@ -361,13 +395,24 @@ def solve_plan(problem: Problem, compat: Compatibility, arcs: Arcs, access: Acce
         timings["build"] += time.perf_counter() - build_started
         for attempt in range(2):
             try:
-                flows[arc] = _solve_block(arcs.supply[caps], arcs.demand[needs], arc_cp, arc_need, unit_cost,
-                                          cp_cap, cp_limit, rank[needs], weight * per, timings)
+                flows[arc] = _solve_block(
+                    arcs.supply[caps],
+                    arcs.demand[needs],
+                    arc_cp,
+                    arc_need,
+                    unit_cost,
+                    cp_cap,
+                    cp_limit,
+                    rank[needs],
+                    weight * per,
+                    timings,
+                )
                 break
             except OverflowError:
                 if attempt:
-                    raise InvalidInput("unit costs are too large for a plan's lateness weights; "
-                                       "give costs in larger currency units") from None
+                    raise InvalidInput(
+                        "unit costs are too large for a plan's lateness weights; give costs in larger currency units"
+                    ) from None
                 per = max_cost + 1
                 notes.append(m.NOTE_LATENESS_PER_UNIT)
     out_pair = np.concatenate([np.array(pin_pair, dtype=np.int64), pair])
@@ -375,9 +420,21 @@ def solve_plan(problem: Problem, compat: Compatibility, arcs: Arcs, access: Acce
     out_qty = np.concatenate([np.array(pin_qty, dtype=np.int64), flows])
     out_pinned = np.concatenate([np.ones(len(pin_pair), dtype=bool), np.zeros(pair.size, dtype=bool)])
     positive = out_qty > 0
-    out_pair, out_period, out_qty, out_pinned = out_pair[positive], out_period[positive], out_qty[positive], \
-        out_pinned[positive]
+    out_pair, out_period, out_qty, out_pinned = (
+        out_pair[positive],
+        out_period[positive],
+        out_qty[positive],
+        out_pinned[positive],
+    )
     flow = np.bincount(out_pair, weights=out_qty, minlength=c.size).astype(np.int64)
-    return PlanOutcome(pair=out_pair, period=out_period, quantity=out_qty, pinned=out_pinned, flow=flow,
-                       blocked=expanded.blocked, access_rows=expanded.access_rows, notes=list(dict.fromkeys(notes)),
-                       timings=timings)
+    return PlanOutcome(
+        pair=out_pair,
+        period=out_period,
+        quantity=out_qty,
+        pinned=out_pinned,
+        flow=flow,
+        blocked=expanded.blocked,
+        access_rows=expanded.access_rows,
+        notes=list(dict.fromkeys(notes)),
+        timings=timings,
+    )

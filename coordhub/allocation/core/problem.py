@@ -167,13 +167,20 @@ def build_problem(
     need_start = np.array([_ordinal(n.start, f"need {n.id} start", problems) for n in needs], dtype=np.int64)
     need_end = np.array([_ordinal(n.end, f"need {n.id} end", problems) for n in needs], dtype=np.int64)
     # An earliest start or a deadline narrows the window in which the need can be served.
-    need_start = np.maximum(need_start, np.array(
-        [_ordinal(n.earliest_start, f"need {n.id} earliest start", problems) if n.earliest_start else 0
-         for n in needs], dtype=np.int64))
-    need_end = np.minimum(need_end, np.array(
-        [_ordinal(n.deadline, f"need {n.id} deadline", problems) for n in needs], dtype=np.int64))
-    cap_throughput = np.array([np.nan if c.throughput is None else c.throughput for c in capacities],
-                              dtype=np.float64)
+    need_start = np.maximum(
+        need_start,
+        np.array(
+            [
+                _ordinal(n.earliest_start, f"need {n.id} earliest start", problems) if n.earliest_start else 0
+                for n in needs
+            ],
+            dtype=np.int64,
+        ),
+    )
+    need_end = np.minimum(
+        need_end, np.array([_ordinal(n.deadline, f"need {n.id} deadline", problems) for n in needs], dtype=np.int64)
+    )
+    cap_throughput = np.array([np.nan if c.throughput is None else c.throughput for c in capacities], dtype=np.float64)
     cap_qty = np.array([c.quantity for c in capacities], dtype=np.float64)
     cap_cost = np.array([c.unit_cost for c in capacities], dtype=np.float64)
     cap_start = np.array([_ordinal(c.start, f"capacity {c.id} start", problems) for c in capacities], dtype=np.int64)
@@ -185,8 +192,11 @@ def build_problem(
         (cap_ids, ~(np.isfinite(cap_qty) & (cap_qty > 0)), "capacity quantity must be greater than 0"),
         (cap_ids, ~(np.isfinite(cap_cost) & (cap_cost >= 0)), "capacity unit cost must be zero or positive"),
         (cap_ids, cap_end < cap_start, "capacity end date is before its start date"),
-        (cap_ids, ~np.isnan(cap_throughput) & ~(np.isfinite(cap_throughput) & (cap_throughput > 0)),
-         "capacity throughput must be greater than 0"),
+        (
+            cap_ids,
+            ~np.isnan(cap_throughput) & ~(np.isfinite(cap_throughput) & (cap_throughput > 0)),
+            "capacity throughput must be greater than 0",
+        ),
     ]
     for ids, mask, message in checks:
         if mask.any():
@@ -247,8 +257,10 @@ def build_problem(
             pinned_caps[i] = pinned_caps.get(i, 0) + 1
         several = [need_ids[i] for i, count in sorted(pinned_caps.items()) if count > 1]
         if several:
-            problems.append("with one provider per need, a need can be pinned to one capacity only: "
-                            + ", ".join(several[:MAX_LISTED]))
+            problems.append(
+                "with one provider per need, a need can be pinned to one capacity only: "
+                + ", ".join(several[:MAX_LISTED])
+            )
             raise InvalidInput(problems)
     pin_qty = np.array([row[2] for row in pin_rows], dtype=np.float64)
     lot = np.array([policy.min_lot_size], dtype=np.float64)
@@ -323,8 +335,9 @@ def build_problem(
         cap_end=cap_end,
         cap_origin=np.array([index[c.origin_pcode] if c.origin_pcode else -1 for c in capacities], dtype=np.int64),
         # -1: no limit per period
-        cap_throughput=np.where(np.isnan(cap_throughput), -1,
-                                np.rint(np.nan_to_num(cap_throughput) * quantity_scale)).astype(np.int64),
+        cap_throughput=np.where(
+            np.isnan(cap_throughput), -1, np.rint(np.nan_to_num(cap_throughput) * quantity_scale)
+        ).astype(np.int64),
         service_cap=np.array(service_cap, dtype=np.int64),
         service_area=np.array(service_area, dtype=np.int64),
         pin_need=pin_need,

@@ -42,8 +42,12 @@ def applies(problem: Problem) -> bool:
     its only side constraint and the objective is weighted units then cost."""
     policy = problem.policy
     return bool(
-        policy.single_provider and not policy.budget_caps and policy.min_admin1_coverage <= 0
-        and policy.min_local_share <= 0 and policy.min_lot_size <= 0 and not policy.lexicographic
+        policy.single_provider
+        and not policy.budget_caps
+        and policy.min_admin1_coverage <= 0
+        and policy.min_local_share <= 0
+        and policy.min_lot_size <= 0
+        and not policy.lexicographic
         and policy.value_per_weighted_unit is None
     )
 
@@ -61,8 +65,14 @@ def fill_value(members, weight: list[int], quantity: list[int], room: int) -> in
     return value
 
 
-def assign(weight: np.ndarray, quantity: np.ndarray, room: np.ndarray, arc_need: np.ndarray,
-           arc_cap: np.ndarray, deadline: float) -> tuple[np.ndarray, bool]:
+def assign(
+    weight: np.ndarray,
+    quantity: np.ndarray,
+    room: np.ndarray,
+    arc_need: np.ndarray,
+    arc_cap: np.ndarray,
+    deadline: float,
+) -> tuple[np.ndarray, bool]:
     """Capacity chosen for each need (-1: none), by greedy then local search
     (see the module docstring); True when the search ended at a local
     optimum rather than at the deadline."""
@@ -71,12 +81,12 @@ def assign(weight: np.ndarray, quantity: np.ndarray, room: np.ndarray, arc_need:
     need_starts = np.searchsorted(arc_need[by_need], np.arange(n_needs + 1))
     by_cap = np.argsort(arc_cap, kind="stable")
     cap_starts = np.searchsorted(arc_cap[by_cap], np.arange(n_caps + 1))
-    needs_of_cap = [arc_need[by_cap[cap_starts[j]:cap_starts[j + 1]]].tolist() for j in range(n_caps)]
+    needs_of_cap = [arc_need[by_cap[cap_starts[j] : cap_starts[j + 1]]].tolist() for j in range(n_caps)]
 
     left = room.astype(np.int64).copy()
     chosen = np.full(n_needs, -1, dtype=np.int64)
     for i in np.lexsort((-quantity, -weight)).tolist():
-        caps = arc_cap[by_need[need_starts[i]:need_starts[i + 1]]]
+        caps = arc_cap[by_need[need_starts[i] : need_starts[i + 1]]]
         if caps.size == 0:
             continue
         r = left[caps]
@@ -186,8 +196,15 @@ def search(problem: Problem, compat: Compatibility, arcs: Arcs, pair: np.ndarray
     code = need_local.astype(np.int64) * caps.size + cap_local
     served = np.flatnonzero(owner >= 0)
     chosen = np.sort(np.searchsorted(code, served * caps.size + owner[served]))
-    out = solve_min_cost_flow(supply=supply, demand=demand, arc_cap=cap_local[chosen], arc_need=need_local[chosen],
-                              arc_cost=c.unit_cost[pair][chosen], need_rank=weight, unit_value=None)
+    out = solve_min_cost_flow(
+        supply=supply,
+        demand=demand,
+        arc_cap=cap_local[chosen],
+        arc_need=need_local[chosen],
+        arc_cost=c.unit_cost[pair][chosen],
+        need_rank=weight,
+        unit_value=None,
+    )
     flow = np.zeros(pair.size, dtype=np.int64)
     flow[chosen] = out.flow
     return flow

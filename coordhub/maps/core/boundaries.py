@@ -1,4 +1,5 @@
 """COD-AB boundary files (GeoJSON, zipped shapefile) to checked, simplified geometries keyed by P-code."""
+
 from __future__ import annotations
 
 import io
@@ -29,9 +30,9 @@ class BoundaryFileError(ValueError):
 class RowProblem:
     """A problem with one feature: `code` says what (for the reader's language), `params` the details."""
 
-    row: int            # 1-based feature number in the file
+    row: int  # 1-based feature number in the file
     pcode: str
-    code: str           # no_pcode, bad_geometry, not_polygon, duplicate, unknown_pcode, wrong_level
+    code: str  # no_pcode, bad_geometry, not_polygon, duplicate, unknown_pcode, wrong_level
     params: dict[str, Any] = field(default_factory=dict)
 
 
@@ -40,8 +41,8 @@ class Boundary:
     row: int
     pcode: str
     name: str
-    geometry: dict[str, Any]          # as loaded (made valid when it was not)
-    web_geometry: dict[str, Any]      # simplified for the web
+    geometry: dict[str, Any]  # as loaded (made valid when it was not)
+    web_geometry: dict[str, Any]  # simplified for the web
     repaired: bool = False
     points: int = 0
     web_points: int = 0
@@ -79,13 +80,21 @@ def _features_from_shapefile(raw: bytes) -> list[dict[str, Any]]:
     if stem + ".dbf" not in names:
         raise BoundaryFileError("the shapefile's .dbf (its attributes) is missing from the archive")
     try:
-        reader = shapefile.Reader(shp=io.BytesIO(archive.read(names[stem + ".shp"])),
-                                  dbf=io.BytesIO(archive.read(names[stem + ".dbf"])),
-                                  shx=io.BytesIO(archive.read(names[stem + ".shx"])) if stem + ".shx" in names else None,
-                                  encoding="utf-8", encodingErrors="replace")
-        return [{"type": "Feature", "properties": record.record.as_dict(),
-                 "geometry": record.shape.__geo_interface__ if record.shape.shapeType else None}
-                for record in reader.iterShapeRecords()]
+        reader = shapefile.Reader(
+            shp=io.BytesIO(archive.read(names[stem + ".shp"])),
+            dbf=io.BytesIO(archive.read(names[stem + ".dbf"])),
+            shx=io.BytesIO(archive.read(names[stem + ".shx"])) if stem + ".shx" in names else None,
+            encoding="utf-8",
+            encodingErrors="replace",
+        )
+        return [
+            {
+                "type": "Feature",
+                "properties": record.record.as_dict(),
+                "geometry": record.shape.__geo_interface__ if record.shape.shapeType else None,
+            }
+            for record in reader.iterShapeRecords()
+        ]
     except shapefile.ShapefileException as error:
         raise BoundaryFileError(f"the shapefile cannot be read ({error})") from None
 
@@ -101,7 +110,7 @@ def pcode_property(features: list[dict[str, Any]], level: int) -> str | None:
     """The property holding the P-code of areas at `level` (ADM2_PCODE for level 2), else a plain 'pcode'."""
     keys: list[str] = []
     for feature in features[:50]:
-        for key in (feature.get("properties") or {}):
+        for key in feature.get("properties") or {}:
             if key not in keys:
                 keys.append(key)
     for key in keys:
@@ -128,11 +137,12 @@ def _count_points(geometry: BaseGeometry) -> int:
 def _rounded(geometry: BaseGeometry, digits: int) -> dict[str, Any]:
     import shapely
 
-    return mapping(shapely.set_precision(geometry, 10 ** -digits))
+    return mapping(shapely.set_precision(geometry, 10**-digits))
 
 
-def parse_boundaries(raw: bytes, level: int, filename: str = "",
-                     tolerance: float = DEFAULT_TOLERANCE) -> ParsedBoundaries:
+def parse_boundaries(
+    raw: bytes, level: int, filename: str = "", tolerance: float = DEFAULT_TOLERANCE
+) -> ParsedBoundaries:
     """Read a boundary file for admin level `level`: one Boundary per polygon feature with a P-code.
 
     Invalid polygons (self-intersections) are repaired with shapely's make_valid and flagged; features
@@ -186,9 +196,18 @@ def parse_boundaries(raw: bytes, level: int, filename: str = "",
         simple = geometry.simplify(tolerance, preserve_topology=True)
         if simple.is_empty:
             simple = geometry
-        boundaries.append(Boundary(row=row, pcode=pcode, name=_name(properties, level), geometry=mapping(geometry),
-                                   web_geometry=_rounded(simple, 5), repaired=repaired,
-                                   points=_count_points(geometry), web_points=_count_points(simple)))
+        boundaries.append(
+            Boundary(
+                row=row,
+                pcode=pcode,
+                name=_name(properties, level),
+                geometry=mapping(geometry),
+                web_geometry=_rounded(simple, 5),
+                repaired=repaired,
+                points=_count_points(geometry),
+                web_points=_count_points(simple),
+            )
+        )
     return ParsedBoundaries(boundaries, problems, key)
 
 

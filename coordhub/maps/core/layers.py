@@ -1,11 +1,13 @@
 """Map layers as plain data: admin areas with figures in, a GeoJSON FeatureCollection (or CSV) out."""
+
 from __future__ import annotations
 
 import csv
 import io
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 LAYERS = ("presence", "needs", "allocation", "overlaps")
 
@@ -21,7 +23,7 @@ class MapArea:
     parent_id: int | None
     latitude: float | None = None
     longitude: float | None = None
-    geometry: Mapping[str, Any] | str | None = None   # GeoJSON geometry, or its JSON text as stored
+    geometry: Mapping[str, Any] | str | None = None  # GeoJSON geometry, or its JSON text as stored
 
 
 class RawJSON(str):
@@ -46,8 +48,9 @@ class AreaTree:
         """area id -> the id of the area at `level` that holds it, for every area at or below `level`."""
         cached = self._targets.get(level)
         if cached is None:
-            cached = {area_id: target for area_id in self.areas
-                      if (target := self.ancestor_at(area_id, level)) is not None}
+            cached = {
+                area_id: target for area_id in self.areas if (target := self.ancestor_at(area_id, level)) is not None
+            }
             self._targets[level] = cached
         return cached
 
@@ -89,22 +92,32 @@ def point_of(area: MapArea) -> dict[str, Any] | None:
     return {"type": "Point", "coordinates": [round(area.longitude, 5), round(area.latitude, 5)]}
 
 
-def feature_collection(areas: Iterable[MapArea], figures: Mapping[int, Mapping[str, Any]],
-                       defaults: Mapping[str, Any], meta: Mapping[str, Any],
-                       extra_features: Iterable[dict] = ()) -> dict[str, Any]:
+def feature_collection(
+    areas: Iterable[MapArea],
+    figures: Mapping[int, Mapping[str, Any]],
+    defaults: Mapping[str, Any],
+    meta: Mapping[str, Any],
+    extra_features: Iterable[dict] = (),
+) -> dict[str, Any]:
     """One feature per area (its boundary, else its centroid as a point, else no geometry), with `pcode`,
     `name`, `level`, `centroid` and the area's figures (or `defaults`) as properties; `meta` is kept as
     the collection's `metadata` (title, legend, filters) and `extra_features` (lines, markers) follow."""
     features = []
     for area in areas:
-        properties = {"pcode": area.pcode, "name": area.name, "level": area.level, "area_id": area.id,
-                      "centroid": [area.latitude, area.longitude] if area.latitude is not None else None,
-                      "has_boundary": area.geometry is not None}
+        properties = {
+            "pcode": area.pcode,
+            "name": area.name,
+            "level": area.level,
+            "area_id": area.id,
+            "centroid": [area.latitude, area.longitude] if area.latitude is not None else None,
+            "has_boundary": area.geometry is not None,
+        }
         properties.update(defaults)
         properties.update(figures.get(area.id, {}))
         geometry = RawJSON(area.geometry) if isinstance(area.geometry, str) else area.geometry
-        features.append({"type": "Feature", "id": area.pcode, "geometry": geometry or point_of(area),
-                         "properties": properties})
+        features.append(
+            {"type": "Feature", "id": area.pcode, "geometry": geometry or point_of(area), "properties": properties}
+        )
     features.extend(extra_features)
     return {"type": "FeatureCollection", "metadata": dict(meta), "features": features}
 
@@ -154,6 +167,7 @@ def csv_text(collection: Mapping[str, Any], columns: list[str]) -> str:
 def dumps(collection: Mapping[str, Any]) -> str:
     """The collection as compact JSON; stored boundaries (RawJSON) are copied in as they are: at 1,500
     areas, parsing and writing the polygons again would cost more than everything else."""
+
     def encode(value: Any) -> str:
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 

@@ -1,8 +1,9 @@
 """Progress figures: per-period and cumulative achieved values from per-period increments, and % of target."""
+
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from typing import Hashable, Mapping
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,9 @@ class Series:
         return self.cumulative[-1] if self.cumulative else 0.0
 
 
-def cumulate(cells: Mapping[Hashable, Mapping[int, Cell]], periods: int, *, average: bool = False
-             ) -> dict[Hashable, Series]:
+def cumulate(
+    cells: Mapping[Hashable, Mapping[int, Cell]], periods: int, *, average: bool = False
+) -> dict[Hashable, Series]:
     """Per group, the running sum of its increments over period indexes 0 … periods-1 (indexes outside are
     ignored). With `average` (percentages, yes/no), the cumulative figure is the mean of the units' latest values
     (running sum divided by the units reporting so far) and per_period its change."""

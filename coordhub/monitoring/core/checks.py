@@ -1,12 +1,13 @@
 """Checks of a report's values at entry: errors that stop the save, warnings the partner confirms.
 
 Issues carry a code and parameters, never sentences: the views render them in the reader's language."""
+
 from __future__ import annotations
 
 import statistics
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Mapping, Sequence
 
 # Disaggregation dimensions and their categories. A value's `disaggregation` is '' for the total or
 # 'dimension:category'; each dimension is broken down on its own (the categories of one dimension add up to
@@ -109,11 +110,15 @@ def is_outlier(value: float, history: Sequence[float]) -> bool:
     return value > median * OUTLIER_FLAT_RATIO or value < median / OUTLIER_FLAT_RATIO
 
 
-def check_report(entries: Sequence[Entry], indicators: Mapping[int, IndicatorFacts], *,
-                 targets: Mapping[tuple[int, int, str], float] | None = None,
-                 history: Mapping[tuple[int, int], Sequence[float]] | None = None,
-                 period: tuple[date, date] | None = None,
-                 project_dates: tuple[date, date | None] | None = None) -> list[Issue]:
+def check_report(
+    entries: Sequence[Entry],
+    indicators: Mapping[int, IndicatorFacts],
+    *,
+    targets: Mapping[tuple[int, int, str], float] | None = None,
+    history: Mapping[tuple[int, int], Sequence[float]] | None = None,
+    period: tuple[date, date] | None = None,
+    project_dates: tuple[date, date | None] | None = None,
+) -> list[Issue]:
     """Every issue of a report's values.
 
     - `targets`: (indicator, area, disaggregation) -> the project's target there.
@@ -130,8 +135,14 @@ def check_report(entries: Sequence[Entry], indicators: Mapping[int, IndicatorFac
     if period is not None and project_dates is not None:
         start, end = project_dates
         if period[1] < start or (end is not None and period[0] > end):
-            issues.append(Issue("outside_project_dates", ERROR, None, {
-                "start": start.isoformat(), "end": end.isoformat() if end else ""}))
+            issues.append(
+                Issue(
+                    "outside_project_dates",
+                    ERROR,
+                    None,
+                    {"start": start.isoformat(), "end": end.isoformat() if end else ""},
+                )
+            )
     totals: dict[tuple[int, int], float] = {}
     parts: dict[tuple[int, int, str], float] = {}
     for entry in entries:
@@ -151,8 +162,14 @@ def check_report(entries: Sequence[Entry], indicators: Mapping[int, IndicatorFac
             continue
         total = totals.get((indicator_id, area_id))
         if total is not None and abs(total - added) > TOLERANCE * max(1.0, abs(total)):
-            issues.append(Issue("disaggregation_mismatch", ERROR, (indicator_id, area_id, ""),
-                                {"dimension": dimension, "parts": added, "total": total}))
+            issues.append(
+                Issue(
+                    "disaggregation_mismatch",
+                    ERROR,
+                    (indicator_id, area_id, ""),
+                    {"dimension": dimension, "parts": added, "total": total},
+                )
+            )
     for (indicator_id, area_id), value in sorted(totals.items()):
         facts = indicators[indicator_id]
         key = (indicator_id, area_id, "")
@@ -168,8 +185,7 @@ def check_report(entries: Sequence[Entry], indicators: Mapping[int, IndicatorFac
             series = [b - a for a, b in zip([0.0] + earlier, earlier)] if latest else earlier
             current = value - earlier[-1] if latest and earlier else value
             if is_outlier(current, series):
-                issues.append(Issue("outlier", WARNING, key, {
-                    "value": current, "median": statistics.median(series)}))
+                issues.append(Issue("outlier", WARNING, key, {"value": current, "median": statistics.median(series)}))
     return issues
 
 
@@ -182,7 +198,9 @@ def completed_totals(entries: Sequence[Entry], indicators: Mapping[int, Indicato
             dimension = dimension_of(entry.disaggregation)
             by_dimension = sums.setdefault((entry.indicator_id, entry.area_id), {})
             by_dimension[dimension] = by_dimension.get(dimension, 0.0) + entry.value
-    added = [Entry(indicator_id, area_id, "", max(by_dimension.values()))
-             for (indicator_id, area_id), by_dimension in sorted(sums.items())
-             if (indicator_id, area_id) not in totals]
+    added = [
+        Entry(indicator_id, area_id, "", max(by_dimension.values()))
+        for (indicator_id, area_id), by_dimension in sorted(sums.items())
+        if (indicator_id, area_id) not in totals
+    ]
     return list(entries) + added

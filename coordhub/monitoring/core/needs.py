@@ -1,9 +1,10 @@
 """Needs met by results: which approved deliveries count against which need."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable, Sequence
 
 
 @dataclass(frozen=True)
@@ -33,8 +34,12 @@ class Delivery:
 
 
 def _matches(need: NeedFacts, delivery: Delivery) -> bool:
-    return (need.resource_type == delivery.resource_type and delivery.area_path.startswith(need.area_path)
-            and delivery.start <= (need.end or date.max) and delivery.end >= need.start)
+    return (
+        need.resource_type == delivery.resource_type
+        and delivery.area_path.startswith(need.area_path)
+        and delivery.start <= (need.end or date.max)
+        and delivery.end >= need.start
+    )
 
 
 def distribute(needs: Sequence[NeedFacts], deliveries: Iterable[Delivery]) -> dict[int, float]:

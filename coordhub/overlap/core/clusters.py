@@ -38,8 +38,9 @@ def _chains(group: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray
     return np.cumsum(begins) - 1
 
 
-def _peak_organisations(chain: np.ndarray, org: np.ndarray, start: np.ndarray,
-                        end: np.ndarray, n_chains: int) -> np.ndarray:
+def _peak_organisations(
+    chain: np.ndarray, org: np.ndarray, start: np.ndarray, end: np.ndarray, n_chains: int
+) -> np.ndarray:
     """Most distinct organisations active on one day, per chain (inclusive date ranges)."""
     peak = np.zeros(n_chains, dtype=np.int64)
     if len(chain) == 0:
@@ -47,8 +48,7 @@ def _peak_organisations(chain: np.ndarray, org: np.ndarray, start: np.ndarray,
     # merge each organisation's ranges within a chain, so an organisation counts once a day
     order = np.lexsort((start, org, chain))
     chain, org, start, end = chain[order], org[order], start[order], end[order]
-    pair_group = np.cumsum(np.concatenate(([True], (chain[1:] != chain[:-1]) |
-                                            (org[1:] != org[:-1])))) - 1
+    pair_group = np.cumsum(np.concatenate(([True], (chain[1:] != chain[:-1]) | (org[1:] != org[:-1])))) - 1
     piece = _chains(pair_group, start, end)
     first = _group_starts(piece)
     piece_chain = chain[first]
@@ -89,12 +89,13 @@ def find_clusters(table: ActivityTable, cells: Collection[Cell] | None = None) -
     counted = np.ones(len(prow), dtype=bool)
     if table.linked:
         counted = ~np.isin(prow, np.fromiter(table.linked, dtype=np.int64))
-    peak = _peak_organisations(chain[counted], table.org[prow[counted]], start[counted],
-                               end[counted], n_chains)
+    peak = _peak_organisations(chain[counted], table.org[prow[counted]], start[counted], end[counted], n_chains)
     hits = np.flatnonzero(peak >= CLUSTER_MIN_ORGANISATIONS)
     bounds = np.searchsorted(chain, np.stack((hits, hits + 1)))
-    out = [_cluster(table, int(key[lo] % n_nodes), prow[lo:hi], counted[lo:hi])
-           for lo, hi in zip(bounds[0].tolist(), bounds[1].tolist())]
+    out = [
+        _cluster(table, int(key[lo] % n_nodes), prow[lo:hi], counted[lo:hi])
+        for lo, hi in zip(bounds[0].tolist(), bounds[1].tolist())
+    ]
     out.sort(key=lambda c: (c.sector.casefold(), c.area.pcode, c.start or date.min))
     return out
 

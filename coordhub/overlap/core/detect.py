@@ -10,13 +10,11 @@ from typing import overload
 
 import numpy as np
 
-from coordhub.reading.areas import AreaTree
 from coordhub.overlap.core.clusters import find_clusters
 from coordhub.overlap.core.model import (
     Activity,
     AdminArea,
     Cluster,
-    InvalidInput,
     Overlap,
     OverlapKind,
     SpatialRelation,
@@ -33,6 +31,7 @@ from coordhub.overlap.core.scoring import (
     score_pairs,
 )
 from coordhub.overlap.core.table import NO_END, NO_START, ActivityTable
+from coordhub.reading.areas import AreaTree
 
 
 def _day(ordinal: int) -> date | None:
@@ -74,11 +73,11 @@ class Overlaps(Sequence[Overlap]):
             index += len(self)
         if not 0 <= index < len(self):
             raise IndexError(index)
-        return self[index: index + 1][0]
+        return self[index : index + 1][0]
 
     def __iter__(self) -> Iterator[Overlap]:
         for first in range(0, len(self), self._CHUNK):
-            yield from self[first: first + self._CHUNK]
+            yield from self[first : first + self._CHUNK]
 
     @property
     def scores(self) -> np.ndarray:
@@ -91,8 +90,9 @@ class Overlaps(Sequence[Overlap]):
         return {kind: int(counts[i]) for i, kind in enumerate(KINDS)}
 
 
-def build_overlaps(table: ActivityTable, pairs: CandidatePairs, scores: PairScores,
-                   positions: np.ndarray) -> list[Overlap]:
+def build_overlaps(
+    table: ActivityTable, pairs: CandidatePairs, scores: PairScores, positions: np.ndarray
+) -> list[Overlap]:
     """The :class:`Overlap` objects for entries ``positions`` of scored pair arrays, in that
     order, each with ``a.id < b.id``."""
     activities, areas, depth = table.activities, table.tree.areas, table.tree.depth
@@ -100,31 +100,50 @@ def build_overlaps(table: ActivityTable, pairs: CandidatePairs, scores: PairScor
     start, end, days = intersections(table, row_a, row_b)
     day = {d: _day(d) for d in np.unique(np.concatenate((start, end))).tolist()}
     same, contains, within = SpatialRelation.SAME, SpatialRelation.CONTAINS, SpatialRelation.WITHIN
-    columns = zip(row_a.tolist(), row_b.tolist(),
-                  pairs.node_a[positions].tolist(), pairs.node_b[positions].tolist(),
-                  scores.score[positions].astype(float).round(SCORE_DECIMALS).tolist(),
-                  scores.kind[positions].tolist(), start.tolist(), end.tolist(), days.tolist(),
-                  scores.similarity[positions].astype(float).round(SCORE_DECIMALS).tolist(),
-                  scores.counted[positions].tolist())
+    columns = zip(
+        row_a.tolist(),
+        row_b.tolist(),
+        pairs.node_a[positions].tolist(),
+        pairs.node_b[positions].tolist(),
+        scores.score[positions].astype(float).round(SCORE_DECIMALS).tolist(),
+        scores.kind[positions].tolist(),
+        start.tolist(),
+        end.tolist(),
+        days.tolist(),
+        scores.similarity[positions].astype(float).round(SCORE_DECIMALS).tolist(),
+        scores.counted[positions].tolist(),
+    )
     out = []
     append = out.append
     for row_a, row_b, node_a, node_b, score, kind, start, end, days, similarity, counted in columns:
         a, b = activities[row_a], activities[row_b]
         if b.id < a.id:
             a, b, node_a, node_b = b, a, node_b, node_a
-        relation = same if node_a == node_b else contains if depth[node_a] < depth[node_b] \
-            else within
+        relation = same if node_a == node_b else contains if depth[node_a] < depth[node_b] else within
         # positional, in field order: a, b, score, kind, area_a, area_b, relation, start, end,
         # days, title_similarity (NaN: none), counted_activity_id
-        append(Overlap(a, b, score, KINDS[kind], areas[node_a], areas[node_b], relation,
-                       day[start], day[end], days if days >= 0 else None,
-                       None if similarity != similarity else similarity,
-                       activities[counted].id if counted >= 0 else None))
+        append(
+            Overlap(
+                a,
+                b,
+                score,
+                KINDS[kind],
+                areas[node_a],
+                areas[node_b],
+                relation,
+                day[start],
+                day[end],
+                days if days >= 0 else None,
+                None if similarity != similarity else similarity,
+                activities[counted].id if counted >= 0 else None,
+            )
+        )
     return out
 
 
-def scored_pairs(table: ActivityTable, pairs: CandidatePairs, min_score: float, *,
-                 link: bool = True) -> tuple[CandidatePairs, PairScores]:
+def scored_pairs(
+    table: ActivityTable, pairs: CandidatePairs, min_score: float, *, link: bool = True
+) -> tuple[CandidatePairs, PairScores]:
     """Score candidate pairs and keep those scoring ≥ ``min_score`` (one organisation's own
     work of different types is never kept); with ``link``, record every double count found
     (whatever its score) in ``table``."""

@@ -6,8 +6,9 @@ and replace them; placeholders are named so word order can change between langua
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 from coordhub.overlap.core.model import (
     AdminArea,
@@ -23,15 +24,31 @@ def _(message: str) -> str:
     return message
 
 
-MONTHS = (_("Jan"), _("Feb"), _("Mar"), _("Apr"), _("May"), _("Jun"), _("Jul"), _("Aug"),
-          _("Sep"), _("Oct"), _("Nov"), _("Dec"))
+MONTHS = (
+    _("Jan"),
+    _("Feb"),
+    _("Mar"),
+    _("Apr"),
+    _("May"),
+    _("Jun"),
+    _("Jul"),
+    _("Aug"),
+    _("Sep"),
+    _("Oct"),
+    _("Nov"),
+    _("Dec"),
+)
 
 OVERLAP = _("%(org_a)s and %(org_b)s: %(what)s, %(where)s, %(when)s")
 DUPLICATE_ENTRY = _("%(org_a)s twice, probably a duplicate entry: %(what)s, %(where)s, %(when)s")
-DOUBLE_COUNT = _("%(funder)s names %(partner)s as implementing partner and both report "
-                 "%(what)s, %(where)s, %(when)s: one intervention reported twice, counted once")
-DOUBLE_COUNT_SELF = _("%(funder)s reports %(what)s both as funder and as implementer, "
-                      "%(where)s, %(when)s: one intervention reported twice, counted once")
+DOUBLE_COUNT = _(
+    "%(funder)s names %(partner)s as implementing partner and both report "
+    "%(what)s, %(where)s, %(when)s: one intervention reported twice, counted once"
+)
+DOUBLE_COUNT_SELF = _(
+    "%(funder)s reports %(what)s both as funder and as implementer, "
+    "%(where)s, %(when)s: one intervention reported twice, counted once"
+)
 WHAT_TYPE = _("%(sector)s / %(type)s")
 WHAT_COMPLEMENTARY = _("%(sector)s / %(type_a)s and %(type_b)s (complementary)")
 AREA = _("%(name)s (%(pcode)s)")
@@ -70,8 +87,10 @@ def format_range(start: date, end: date, translate: Translate = _identity) -> st
     """'1 Mar – 30 Jun 2026', '1 Dec 2025 – 28 Feb 2026' or '30 Jun 2026' for a single day."""
     if start == end:
         return format_date(start, translate=translate)
-    return translate(RANGE) % {"start": format_date(start, with_year=start.year != end.year, translate=translate),
-                               "end": format_date(end, translate=translate)}
+    return translate(RANGE) % {
+        "start": format_date(start, with_year=start.year != end.year, translate=translate),
+        "end": format_date(end, translate=translate),
+    }
 
 
 def format_days(days: int, translate: Translate = _identity) -> str:
@@ -87,8 +106,10 @@ def format_area(area: AdminArea, translate: Translate = _identity) -> str:
 
 def _when(start: date | None, end: date | None, days: int | None, translate: Translate) -> str:
     if start is not None and end is not None:
-        return translate(WHEN_RANGE) % {"range": format_range(start, end, translate),
-                                        "days": format_days(days or 0, translate)}
+        return translate(WHEN_RANGE) % {
+            "range": format_range(start, end, translate),
+            "days": format_days(days or 0, translate),
+        }
     if start is not None:
         return translate(WHEN_FROM) % {"start": format_date(start, translate=translate)}
     if end is not None:
@@ -101,27 +122,44 @@ def overlap_reason(overlap: Overlap) -> dict[str, Any]:
     stored and rendered in the reader's language by :func:`render_overlap`."""
     a, b = overlap.a, overlap.b
     reason: dict[str, Any] = {
-        "code": "overlap", "org_a": a.organisation_label, "org_b": b.organisation_label, "sector": a.sector,
-        "complementary": overlap.kind is OverlapKind.COMPLEMENTARY, "type_a": a.activity_type,
-        "type_b": b.activity_type, "relation": overlap.relation.value,
-        "area_a": [overlap.area_a.name, overlap.area_a.pcode], "area_b": [overlap.area_b.name, overlap.area_b.pcode],
+        "code": "overlap",
+        "org_a": a.organisation_label,
+        "org_b": b.organisation_label,
+        "sector": a.sector,
+        "complementary": overlap.kind is OverlapKind.COMPLEMENTARY,
+        "type_a": a.activity_type,
+        "type_b": b.activity_type,
+        "relation": overlap.relation.value,
+        "area_a": [overlap.area_a.name, overlap.area_a.pcode],
+        "area_b": [overlap.area_b.name, overlap.area_b.pcode],
         "start": overlap.start.isoformat() if overlap.start else None,
-        "end": overlap.end.isoformat() if overlap.end else None, "days": overlap.days,
-        "title_percent": (round(overlap.title_similarity * 100)
-                          if overlap.title_similarity is not None and a.title and b.title else None),
+        "end": overlap.end.isoformat() if overlap.end else None,
+        "days": overlap.days,
+        "title_percent": (
+            round(overlap.title_similarity * 100)
+            if overlap.title_similarity is not None and a.title and b.title
+            else None
+        ),
     }
     if overlap.kind is OverlapKind.DOUBLE_COUNT:
         counted, funder = (a, b) if overlap.counted_activity_id == a.id else (b, a)
         same = funder.organisation.casefold() == counted.organisation.casefold()
-        reason.update(code="double_count_self" if same else "double_count", funder=funder.organisation_label,
-                      partner=counted.organisation_label)
+        reason.update(
+            code="double_count_self" if same else "double_count",
+            funder=funder.organisation_label,
+            partner=counted.organisation_label,
+        )
     elif overlap.kind is OverlapKind.DUPLICATE_ENTRY:
         reason["code"] = "duplicate_entry"
     return reason
 
 
-SENTENCES = {"overlap": OVERLAP, "duplicate_entry": DUPLICATE_ENTRY, "double_count": DOUBLE_COUNT,
-             "double_count_self": DOUBLE_COUNT_SELF}
+SENTENCES = {
+    "overlap": OVERLAP,
+    "duplicate_entry": DUPLICATE_ENTRY,
+    "double_count": DOUBLE_COUNT,
+    "double_count_self": DOUBLE_COUNT_SELF,
+}
 
 
 def render_overlap(reason: dict[str, Any], translate: Translate = _identity) -> str:
@@ -130,8 +168,11 @@ def render_overlap(reason: dict[str, Any], translate: Translate = _identity) -> 
     sector = translate(reason["sector"]) if reason["sector"] else ""
     type_a, type_b = reason.get("type_a"), reason.get("type_b")
     if reason.get("complementary"):
-        what = translate(WHAT_COMPLEMENTARY) % {"sector": sector, "type_a": translate(type_a or ""),
-                                                "type_b": translate(type_b or "")}
+        what = translate(WHAT_COMPLEMENTARY) % {
+            "sector": sector,
+            "type_a": translate(type_a or ""),
+            "type_b": translate(type_b or ""),
+        }
     elif type_a or type_b:
         what = translate(WHAT_TYPE) % {"sector": sector, "type": translate(type_a or type_b)}
     else:
@@ -145,9 +186,15 @@ def render_overlap(reason: dict[str, Any], translate: Translate = _identity) -> 
         where = translate(template) % {"area_a": area_a, "area_b": area_b}
     start = date.fromisoformat(reason["start"]) if reason.get("start") else None
     end = date.fromisoformat(reason["end"]) if reason.get("end") else None
-    values = {"org_a": reason["org_a"], "org_b": reason["org_b"], "what": what, "where": where,
-              "when": _when(start, end, reason.get("days"), translate),
-              "funder": reason.get("funder", ""), "partner": reason.get("partner", "")}
+    values = {
+        "org_a": reason["org_a"],
+        "org_b": reason["org_b"],
+        "what": what,
+        "where": where,
+        "when": _when(start, end, reason.get("days"), translate),
+        "funder": reason.get("funder", ""),
+        "partner": reason.get("partner", ""),
+    }
     text = translate(SENTENCES[reason["code"]]) % values
     if reason.get("title_percent") is not None:
         text += "; " + translate(TITLES_ALIKE) % {"percent": reason["title_percent"]}
@@ -169,6 +216,10 @@ def explain_cluster(cluster: Cluster) -> str:
         when = CLUSTER_FROM % {"start": format_date(cluster.start)}
     else:
         when = CLUSTER_OPEN
-    return CLUSTER % {"count": len(cluster.organisations), "sector": cluster.sector,
-                      "where": format_area(cluster.area), "when": when,
-                      "organisations": ", ".join(cluster.organisations)}
+    return CLUSTER % {
+        "count": len(cluster.organisations),
+        "sector": cluster.sector,
+        "where": format_area(cluster.area),
+        "when": when,
+        "organisations": ", ".join(cluster.organisations),
+    }

@@ -6,10 +6,10 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from coordhub.reading.areas import AreaTree
 from coordhub.overlap.core.detect import detect_overlaps
 from coordhub.overlap.core.model import Activity, AdminArea, Capacity, GapCell, InvalidInput, Need
 from coordhub.overlap.core.table import normalise_key
+from coordhub.reading.areas import AreaTree
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +43,10 @@ class GapReport:
     @property
     def gaps(self) -> list[GapCell]:
         """Cells with needs and no activity, most needed first."""
-        return sorted((c for c in self.cells.values() if c.is_gap),
-                      key=lambda c: (-c.need_quantity, -c.need_count, c.sector, c.area.pcode))
+        return sorted(
+            (c for c in self.cells.values() if c.is_gap),
+            key=lambda c: (-c.need_quantity, -c.need_count, c.sector, c.area.pcode),
+        )
 
     def _sector_label(self, sector: str) -> str:
         key = normalise_key(sector)
@@ -97,8 +99,7 @@ def find_gaps(
     areas = list(areas)
     activities = [a for a in activities if _active_in(a, period)]
     if linked_activity_ids is None:
-        linked_activity_ids = detect_overlaps(activities, areas, period=period,
-                                              clusters=False).linked_activity_ids
+        linked_activity_ids = detect_overlaps(activities, areas, period=period, clusters=False).linked_activity_ids
     tree = AreaTree(areas)
     unmatched: set[str] = set()
     below_cache: dict[int, list[int]] = {}
@@ -152,8 +153,9 @@ def find_gaps(
                 continue
             tally.activities.add(activity.id)
             org = normalise_key(activity.organisation)
-            tally.organisations[org] = min(tally.organisations.get(org, activity.organisation_label),
-                                           activity.organisation_label)
+            tally.organisations[org] = min(
+                tally.organisations.get(org, activity.organisation_label), activity.organisation_label
+            )
             if node in covered and activity.beneficiaries:
                 tally.beneficiaries += activity.beneficiaries
     for capacity in capacities:
@@ -181,8 +183,10 @@ def find_gaps(
             linked_count=len(t.linked),
         )
     axis = [a for a in tree.areas[: tree.known_count] if a.level == level]
-    axis += sorted((tree.areas[n] for _, n in tallies if n >= tree.known_count or
-                    tree.areas[n].level != level), key=lambda a: a.pcode)
+    axis += sorted(
+        (tree.areas[n] for _, n in tallies if n >= tree.known_count or tree.areas[n].level != level),
+        key=lambda a: a.pcode,
+    )
     unique_axis = list(dict.fromkeys(axis))
     return GapReport(
         level=level,

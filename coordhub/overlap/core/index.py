@@ -7,13 +7,13 @@ from datetime import date
 
 import numpy as np
 
-from coordhub.reading.areas import AreaTree
 from coordhub.overlap.core.clusters import find_clusters
 from coordhub.overlap.core.detect import DetectionResult, build_overlaps, detect_overlaps, scored_pairs
 from coordhub.overlap.core.model import Activity, AdminArea, Cluster, InvalidInput, Overlap
 from coordhub.overlap.core.pairs import CandidatePairs, all_candidate_pairs, best_match_per_pair
 from coordhub.overlap.core.scoring import check_min_score
 from coordhub.overlap.core.table import ActivityTable
+from coordhub.reading.areas import AreaTree
 
 
 class OverlapIndex:
@@ -78,8 +78,7 @@ class OverlapIndex:
         Raises :class:`InvalidInput` if the id is already stored (use :meth:`update`).
         """
         if activity.id in self._table.rows:
-            raise InvalidInput(f"activity id {activity.id!r} is already stored",
-                               record=activity.id, field="id")
+            raise InvalidInput(f"activity id {activity.id!r} is already stored", record=activity.id, field="id")
         return self._overlaps_of(activity, store=True)
 
     def update(self, activity: Activity) -> list[Overlap]:
@@ -172,20 +171,22 @@ class OverlapIndex:
                 if above in by_node:
                     found.append((by_node[above], node, above, depth - tree.depth[above]))
             below = tree.subtree(node)
-            nodes = (n for n in below if n in by_node) if len(below) < len(by_node) else \
-                (n for n in by_node if n in below)
+            nodes = (
+                (n for n in below if n in by_node) if len(below) < len(by_node) else (n for n in by_node if n in below)
+            )
             found.extend((by_node[n], node, n, tree.depth[n] - depth) for n in nodes)
         sizes = [len(rows) for rows, *_ in found]
-        other = np.fromiter((r for rows, *_ in found for r in rows), dtype=np.int32,
-                            count=sum(sizes))
-        own_node, other_node, gap = (np.repeat(np.asarray([f[k] for f in found], dtype=dtype),
-                                               sizes) for k, dtype in ((1, np.int32),
-                                                                       (2, np.int32), (3, np.int8)))
+        other = np.fromiter((r for rows, *_ in found for r in rows), dtype=np.int32, count=sum(sizes))
+        own_node, other_node, gap = (
+            np.repeat(np.asarray([f[k] for f in found], dtype=dtype), sizes)
+            for k, dtype in ((1, np.int32), (2, np.int32), (3, np.int8))
+        )
         keep = (table.start[other] <= table.end[row]) & (table.end[other] >= table.start[row])
         keep &= other != row
         if exclude is not None:
             keep &= other != exclude
         idx = np.flatnonzero(keep)
-        pairs = CandidatePairs(np.full(len(idx), row, dtype=np.int32), other[idx],
-                               own_node[idx], other_node[idx], gap[idx])
+        pairs = CandidatePairs(
+            np.full(len(idx), row, dtype=np.int32), other[idx], own_node[idx], other_node[idx], gap[idx]
+        )
         return best_match_per_pair(pairs, table)

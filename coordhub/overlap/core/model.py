@@ -8,8 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from coordhub.reading.areas import AdminArea, InvalidInput  # noqa: F401 (overlap code imports them from here)
-
+from coordhub.reading.areas import AdminArea, InvalidInput
 
 
 def _as_tuple(value: Iterable[str] | str | None, record: str, field_name: str) -> tuple[str, ...]:
@@ -74,26 +73,30 @@ class Activity:
             value = getattr(self, name)
             if not isinstance(value, str) or not value.strip():
                 raise InvalidInput(f"activity {self.id!r} has no {name}", record=self.id, field=name)
-        for name in ("organisation", "sector", "activity_type", "title", "description",
-                     "target_group", "organisation_name"):
+        for name in (
+            "organisation",
+            "sector",
+            "activity_type",
+            "title",
+            "description",
+            "target_group",
+            "organisation_name",
+        ):
             set_(self, name, " ".join((getattr(self, name) or "").split()))
         set_(self, "pcodes", _as_tuple(self.pcodes, self.id, "pcodes"))
-        set_(self, "implementing_partners",
-             _as_tuple(self.implementing_partners, self.id, "implementing_partners"))
+        set_(self, "implementing_partners", _as_tuple(self.implementing_partners, self.id, "implementing_partners"))
         for name in ("start", "end"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, date):
                 raise InvalidInput(f"{name} of {self.id!r} is not a date", record=self.id, field=name)
         if self.start is not None and self.end is not None and self.end < self.start:
             raise InvalidInput(
-                f"activity {self.id!r} ends ({self.end.isoformat()}) before it starts "
-                f"({self.start.isoformat()})",
+                f"activity {self.id!r} ends ({self.end.isoformat()}) before it starts ({self.start.isoformat()})",
                 record=self.id,
                 field="end",
             )
         if self.beneficiaries is not None and self.beneficiaries < 0:
-            raise InvalidInput(f"beneficiaries of {self.id!r} is negative",
-                               record=self.id, field="beneficiaries")
+            raise InvalidInput(f"beneficiaries of {self.id!r} is negative", record=self.id, field="beneficiaries")
 
     @property
     def organisation_label(self) -> str:
@@ -104,9 +107,14 @@ class Activity:
         """A short fixed text that changes exactly when the sector, the areas or the dates
         change: store it with a dismissed alert, and raise the pair again only if the
         fingerprint of either activity differs from the one stored."""
-        text = "|".join([" ".join(self.sector.split()).casefold(), ";".join(sorted(self.pcodes)),
-                         self.start.isoformat() if self.start else "",
-                         self.end.isoformat() if self.end else ""])
+        text = "|".join(
+            [
+                " ".join(self.sector.split()).casefold(),
+                ";".join(sorted(self.pcodes)),
+                self.start.isoformat() if self.start else "",
+                self.end.isoformat() if self.end else "",
+            ]
+        )
         return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
 
 
@@ -116,8 +124,7 @@ def _check_quantified(record: Need | Capacity, what: str) -> None:
         raise InvalidInput(f"{what} id is empty", field="id")
     object.__setattr__(record, "pcodes", _as_tuple(record.pcodes, record.id, "pcodes"))
     if record.quantity < 0:
-        raise InvalidInput(f"{what} {record.id!r} has a negative quantity", record=record.id,
-                           field="quantity")
+        raise InvalidInput(f"{what} {record.id!r} has a negative quantity", record=record.id, field="quantity")
 
 
 @dataclass(frozen=True, slots=True)

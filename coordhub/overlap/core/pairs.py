@@ -25,16 +25,18 @@ class CandidatePairs:
     gap: np.ndarray
 
     def take(self, index: np.ndarray) -> CandidatePairs:
-        return CandidatePairs(self.row_a[index], self.row_b[index], self.node_a[index],
-                              self.node_b[index], self.gap[index])
+        return CandidatePairs(
+            self.row_a[index], self.row_b[index], self.node_a[index], self.node_b[index], self.gap[index]
+        )
 
     @staticmethod
     def concat(parts: list[CandidatePairs]) -> CandidatePairs:
         if not parts:
             empty = np.zeros(0, dtype=np.int32)
             return CandidatePairs(empty, empty, empty, empty, empty.astype(np.int8))
-        return CandidatePairs(*(np.concatenate([getattr(p, f) for p in parts])
-                                for f in ("row_a", "row_b", "node_a", "node_b", "gap")))
+        return CandidatePairs(
+            *(np.concatenate([getattr(p, f) for p in parts]) for f in ("row_a", "row_b", "node_a", "node_b", "gap"))
+        )
 
 
 def expand_ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -123,6 +125,5 @@ def all_candidate_pairs(table: ActivityTable) -> CandidatePairs:
         i = has[k]
         keep = pend[j] >= pstart[i]
         i, j = i[keep], j[keep]
-        parts.append(CandidatePairs(prow[i], prow[j], pnode[i], pnode[j],
-                                    (depth[pnode[i]] - d).astype(np.int8)))
+        parts.append(CandidatePairs(prow[i], prow[j], pnode[i], pnode[j], (depth[pnode[i]] - d).astype(np.int8)))
     return best_match_per_pair(CandidatePairs.concat(parts), table)

@@ -35,8 +35,7 @@ TARGET_DIFFERENT = 0.85
 TIME_BASE = 0.5
 
 #: kind codes used in arrays, indexing this tuple
-KINDS = (OverlapKind.OVERLAP, OverlapKind.COMPLEMENTARY, OverlapKind.DUPLICATE_ENTRY,
-         OverlapKind.DOUBLE_COUNT)
+KINDS = (OverlapKind.OVERLAP, OverlapKind.COMPLEMENTARY, OverlapKind.DUPLICATE_ENTRY, OverlapKind.DOUBLE_COUNT)
 OVERLAP, COMPLEMENTARY, DUPLICATE_ENTRY, DOUBLE_COUNT = range(4)
 #: kind code of a pair that is not reported: one organisation's own work of different types
 OWN_WORK = -1
@@ -58,8 +57,7 @@ class PairScores:
     counted: np.ndarray
 
     def take(self, index: np.ndarray) -> PairScores:
-        return PairScores(self.score[index], self.kind[index], self.similarity[index],
-                          self.counted[index])
+        return PairScores(self.score[index], self.kind[index], self.similarity[index], self.counted[index])
 
 
 #: scores are compared and reported rounded to this many decimals
@@ -117,8 +115,7 @@ def score_pairs(table: ActivityTable, ra: np.ndarray, rb: np.ndarray, gap: np.nd
     sa, sb, ea, eb = table.start[ra], table.start[rb], table.end[ra], table.end[rb]
     unbounded = np.iinfo(np.int32).max
     shorter = np.where((sa != NO_START) & (ea != NO_END), ea - sa + 1, unbounded)
-    np.minimum(shorter, np.where((sb != NO_START) & (eb != NO_END), eb - sb + 1, unbounded),
-               out=shorter)
+    np.minimum(shorter, np.where((sb != NO_START) & (eb != NO_END), eb - sb + 1, unbounded), out=shorter)
     del sa, sb, ea, eb
     finite = np.flatnonzero((days > 0) & (shorter < unbounded))
     score = np.ones(n, dtype=f32)

@@ -8,8 +8,8 @@ from datetime import date
 import numpy as np
 from rapidfuzz.utils import default_process
 
-from coordhub.reading.areas import AreaTree
 from coordhub.overlap.core.model import Activity, InvalidInput
+from coordhub.reading.areas import AreaTree
 
 #: ordinal used for an unknown start when no reporting period is given ("always")
 NO_START = 0
@@ -51,8 +51,7 @@ class Interner:
         return i
 
 
-_COLUMNS = ("start", "end", "org", "sector", "type", "text", "target", "partners", "partner",
-            "places")
+_COLUMNS = ("start", "end", "org", "sector", "type", "text", "target", "partners", "partner", "places")
 
 
 class ActivityTable:
@@ -144,8 +143,8 @@ class ActivityTable:
         self._grow(first + len(values))
         block = np.array(values, dtype=np.int32).reshape(len(values), len(_COLUMNS))
         for k, name in enumerate(_COLUMNS):
-            self._cols[name][first: first + len(values)] = block[:, k]
-        self.alive[first: first + len(values)] = True
+            self._cols[name][first : first + len(values)] = block[:, k]
+        self.alive[first : first + len(values)] = True
 
     def append(self, activity: Activity) -> int:
         """Put ``activity`` in a new row without registering its id (for a trial: see
@@ -160,8 +159,7 @@ class ActivityTable:
 
     def _register(self, activity: Activity, row: int) -> None:
         if activity.id in self.rows:
-            raise InvalidInput(f"activity id {activity.id!r} appears twice", record=activity.id,
-                               field="id")
+            raise InvalidInput(f"activity id {activity.id!r} appears twice", record=activity.id, field="id")
         self.rows[activity.id] = row
 
     def _values(self, activity: Activity) -> tuple[int, ...]:
@@ -173,11 +171,18 @@ class ActivityTable:
         self.activities.append(activity)
         self.nodes_of.append(nodes)
         self.partners_of.append(partners)
-        return (start, end, self.orgs.id(activity.organisation), self.sectors.id(activity.sector),
-                self.types.id(activity.activity_type),
-                self.texts.id(activity.title or activity.description),
-                self.targets.id(activity.target_group), len(partners),
-                partners[0] if partners else -1, len(nodes))
+        return (
+            start,
+            end,
+            self.orgs.id(activity.organisation),
+            self.sectors.id(activity.sector),
+            self.types.id(activity.activity_type),
+            self.texts.id(activity.title or activity.description),
+            self.targets.id(activity.target_group),
+            len(partners),
+            partners[0] if partners else -1,
+            len(nodes),
+        )
 
     def drop_last(self) -> None:
         """Undo :meth:`append` of the last row (interned names stay known)."""
@@ -212,8 +217,9 @@ class ActivityTable:
         rows = np.flatnonzero(self.alive[: self.size])
         counts = self.places[rows]
         prow = np.repeat(rows.astype(np.int32), counts)
-        pnode = np.fromiter((n for r in rows.tolist() for n in self.nodes_of[r]), dtype=np.int32,
-                            count=int(counts.sum()))
+        pnode = np.fromiter(
+            (n for r in rows.tolist() for n in self.nodes_of[r]), dtype=np.int32, count=int(counts.sum())
+        )
         return prow, pnode
 
     def names_partner(self, funder_rows: np.ndarray, other_rows: np.ndarray) -> np.ndarray:

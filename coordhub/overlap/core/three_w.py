@@ -67,10 +67,8 @@ class _Columns:
             end=find(hashtags=("#date+end",)),
             month=find(hashtags=("#date+month",)),
             year=find(hashtags=("#date+year",)),
-            admin_codes=tuple(find(hashtags=(f"#adm{k}+code",))
-                              for k in range(1, MAX_ADMIN_LEVEL + 1)),
-            admin_names=tuple(find(hashtags=(f"#adm{k}+name",))
-                              for k in range(1, MAX_ADMIN_LEVEL + 1)),
+            admin_codes=tuple(find(hashtags=(f"#adm{k}+code",)) for k in range(1, MAX_ADMIN_LEVEL + 1)),
+            admin_names=tuple(find(hashtags=(f"#adm{k}+name",)) for k in range(1, MAX_ADMIN_LEVEL + 1)),
         )
 
 
@@ -132,8 +130,7 @@ def activities_from_three_w(table: TextTable, *, period: tuple[date, date] | Non
         code = cell(row, cols.sector_code)
         sector = sector_label(cell(row, cols.sector_name)) or code
         chain: list[str] = []
-        for level, (code_column, name_column) in enumerate(zip(cols.admin_codes, cols.admin_names),
-                                                           start=1):
+        for level, (code_column, name_column) in enumerate(zip(cols.admin_codes, cols.admin_names), start=1):
             pcode = cell(row, code_column)
             if not pcode:
                 continue
@@ -149,8 +146,7 @@ def activities_from_three_w(table: TextTable, *, period: tuple[date, date] | Non
             if name:
                 quirks.area_names[pcode][name] += 1
             chain.append(pcode)
-        missing = [what for what, value in (("organisation", org), ("sector", sector),
-                                            ("P-code", chain)) if not value]
+        missing = [what for what, value in (("organisation", org), ("sector", sector), ("P-code", chain)) if not value]
         if missing:
             result.skipped.append(f"row {number}: no {', '.join(missing)}")
             continue
@@ -159,39 +155,55 @@ def activities_from_three_w(table: TextTable, *, period: tuple[date, date] | Non
         if code and sector != code:
             quirks.sector_codes[sector].add(code)
         cell(row, cols.status)  # only to count statuses written with extra spaces
-        start, end = _dates(cell(row, cols.start), cell(row, cols.end), cell(row, cols.month),
-                            cell(row, cols.year), period, quirks.date_sources)
+        start, end = _dates(
+            cell(row, cols.start),
+            cell(row, cols.end),
+            cell(row, cols.month),
+            cell(row, cols.year),
+            period,
+            quirks.date_sources,
+        )
         if start is not None and end is not None and end < start:
             result.skipped.append(f"row {number}: ends before it starts")
             continue
         reporting = cell(row, cols.operation).casefold() == "reporting"
-        result.activities.append(Activity(
-            id=cell(row, cols.activity_id) or f"{stem}:{number}",
-            organisation=org,
-            organisation_name=org,
-            sector=sector,
-            pcodes=(chain[-1],),
-            activity_type=cell(row, cols.activity),
-            start=start,
-            end=end,
-            implementing_partners=(org,) if reporting else (),
-        ))
+        result.activities.append(
+            Activity(
+                id=cell(row, cols.activity_id) or f"{stem}:{number}",
+                organisation=org,
+                organisation_name=org,
+                sector=sector,
+                pcodes=(chain[-1],),
+                activity_type=cell(row, cols.activity),
+                start=start,
+                end=end,
+                implementing_partners=(org,) if reporting else (),
+            )
+        )
 
     for pcode, parent in parents.items():
         names = quirks.area_names[pcode]
-        result.areas.append(AdminArea(pcode=pcode, parent_pcode=parent, level=levels[pcode],
-                                      name=names.most_common(1)[0][0] if names else ""))
-    result.notes.append(f"{len(table.rows)} data rows, {len(result.activities)} activities, "
-                        f"{len(result.skipped)} rows skipped, {len(result.areas)} admin areas")
+        result.areas.append(
+            AdminArea(
+                pcode=pcode, parent_pcode=parent, level=levels[pcode], name=names.most_common(1)[0][0] if names else ""
+            )
+        )
+    result.notes.append(
+        f"{len(table.rows)} data rows, {len(result.activities)} activities, "
+        f"{len(result.skipped)} rows skipped, {len(result.areas)} admin areas"
+    )
     result.notes.extend(quirks.notes())
     if cols.operation is not None:
-        result.notes.append("operation type 'Reporting' read as the organisation naming itself "
-                            "implementing partner (its 'Implementing' row then counts once)")
+        result.notes.append(
+            "operation type 'Reporting' read as the organisation naming itself "
+            "implementing partner (its 'Implementing' row then counts once)"
+        )
     return result
 
 
-def _dates(start: str, end: str, month: str, year: str, period: tuple[date, date] | None,
-           sources: Counter[str]) -> tuple[date | None, date | None]:
+def _dates(
+    start: str, end: str, month: str, year: str, period: tuple[date, date] | None, sources: Counter[str]
+) -> tuple[date | None, date | None]:
     """A row's dates: start/end columns, else the month of month + year, else the period."""
     if start or end:
         sources["start/end columns"] += 1
@@ -220,35 +232,43 @@ class _Quirks:
     prefix_mismatch: set[tuple[str, str]] = field(default_factory=set)
 
     def notes(self) -> list[str]:
-        notes = ["dates from " + ", ".join(f"{source}: {n}"
-                                           for source, n in self.date_sources.items())]
+        notes = ["dates from " + ", ".join(f"{source}: {n}" for source, n in self.date_sources.items())]
         for sector, codes in sorted(self.sector_codes.items()):
             if len(codes) > 1:
-                notes.append(f"sector {sector!r} appears under {len(codes)} codes "
-                             f"({', '.join(sorted(codes))}): read as one sector")
+                notes.append(
+                    f"sector {sector!r} appears under {len(codes)} codes "
+                    f"({', '.join(sorted(codes))}): read as one sector"
+                )
         variants = {org: c for org, c in self.org_names.items() if len(c) > 1}
         if variants:
-            examples = "; ".join(f"{org}: {' / '.join(repr(n) for n in c)}"
-                                 for org, c in sorted(variants.items())[:3])
-            notes.append(f"{len(variants)} organisations written with more than one name "
-                         f"(matched by acronym), e.g. {examples}")
+            examples = "; ".join(f"{org}: {' / '.join(repr(n) for n in c)}" for org, c in sorted(variants.items())[:3])
+            notes.append(
+                f"{len(variants)} organisations written with more than one name (matched by acronym), e.g. {examples}"
+            )
         if self.padded:
-            notes.append("values with extra or non-breaking spaces (trimmed), by column: "
-                         + ", ".join(f"{column}: {n}" for column, n in self.padded.most_common()))
+            notes.append(
+                "values with extra or non-breaking spaces (trimmed), by column: "
+                + ", ".join(f"{column}: {n}" for column, n in self.padded.most_common())
+            )
         renamed = [p for p, c in self.area_names.items() if len(c) > 1]
         if renamed:
             notes.append(f"{len(renamed)} P-codes carry more than one name (most frequent kept)")
         if self.parent_conflicts:
-            notes.append(f"{len(self.parent_conflicts)} P-codes listed under different parents "
-                         f"(first kept): {', '.join(sorted(self.parent_conflicts)[:5])}")
+            notes.append(
+                f"{len(self.parent_conflicts)} P-codes listed under different parents "
+                f"(first kept): {', '.join(sorted(self.parent_conflicts)[:5])}"
+            )
         if self.prefix_mismatch:
             parent, child = sorted(self.prefix_mismatch)[0]
-            notes.append(f"{len(self.prefix_mismatch)} admin areas whose P-code does not extend "
-                         f"their parent's (e.g. {child} under {parent}): parents taken from the row")
+            notes.append(
+                f"{len(self.prefix_mismatch)} admin areas whose P-code does not extend "
+                f"their parent's (e.g. {child} under {parent}): parents taken from the row"
+            )
         return notes
 
 
-def read_three_w(path: str | Path, *, period: tuple[date, date] | None = None,
-                 sheet: str | None = None) -> ThreeWImport:
+def read_three_w(
+    path: str | Path, *, period: tuple[date, date] | None = None, sheet: str | None = None
+) -> ThreeWImport:
     """Read a 3W .csv or .xlsx file (see :func:`activities_from_three_w`)."""
     return activities_from_three_w(read_text_table(path, sheet), period=period)

@@ -19,18 +19,45 @@ AREAS = [
 ]
 
 
-def need(id: str, quantity: float = 10, *, pcode: str = "XX11", resource_type: str = "tent", priority: int = 3,
-         start: date = DAY, end: date | None = None) -> Need:
-    return Need(id=id, pcode=pcode, resource_type=resource_type, quantity=quantity, priority=priority,
-                start=start, end=end)
+def need(
+    id: str,
+    quantity: float = 10,
+    *,
+    pcode: str = "XX11",
+    resource_type: str = "tent",
+    priority: int = 3,
+    start: date = DAY,
+    end: date | None = None,
+) -> Need:
+    return Need(
+        id=id, pcode=pcode, resource_type=resource_type, quantity=quantity, priority=priority, start=start, end=end
+    )
 
 
-def cap(id: str, quantity: float = 10, *, org: str = "ORG-A", resource_type: str = "tent",
-        service: tuple[str, ...] = ("XX",), unit_cost: float = 1.0, is_local: bool = False,
-        start: date = DAY, end: date | None = None) -> Capacity:
-    return Capacity(id=id, org=org, org_type="NGO" if is_local else "INGO", is_local=is_local,
-                    resource_type=resource_type, quantity=quantity, unit_cost=unit_cost,
-                    service_pcodes=service, start=start, end=end)
+def cap(
+    id: str,
+    quantity: float = 10,
+    *,
+    org: str = "ORG-A",
+    resource_type: str = "tent",
+    service: tuple[str, ...] = ("XX",),
+    unit_cost: float = 1.0,
+    is_local: bool = False,
+    start: date = DAY,
+    end: date | None = None,
+) -> Capacity:
+    return Capacity(
+        id=id,
+        org=org,
+        org_type="NGO" if is_local else "INGO",
+        is_local=is_local,
+        resource_type=resource_type,
+        quantity=quantity,
+        unit_cost=unit_cost,
+        service_pcodes=service,
+        start=start,
+        end=end,
+    )
 
 
 def assigned(result) -> dict[tuple[str, str], float]:

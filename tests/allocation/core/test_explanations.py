@@ -20,8 +20,11 @@ def explanation(result, subject_id):
 
 
 def test_need_outside_every_time_window():
-    result = allocate([need("N", 5, start=date(2025, 6, 1), end=date(2025, 6, 30))],
-                      [cap("C", 5, start=date(2025, 1, 1), end=date(2025, 5, 31))], areas=AREAS)
+    result = allocate(
+        [need("N", 5, start=date(2025, 6, 1), end=date(2025, 6, 30))],
+        [cap("C", 5, start=date(2025, 1, 1), end=date(2025, 5, 31))],
+        areas=AREAS,
+    )
     e = explanation(result, "N")
     assert e.reason == "no_capacity_in_time_window"
     assert e.text == "The tent capacity serving XX11 is not available between 2025-06-01 and 2025-06-30."
@@ -55,8 +58,11 @@ def test_capacity_too_small_for_the_need_itself():
 
 
 def test_capacity_explanations_for_type_and_area():
-    result = allocate([need("N", 1, pcode="XX21")],
-                      [cap("FOOD", 3, resource_type="food"), cap("NORTH", 3, service=("XX1",))], areas=AREAS)
+    result = allocate(
+        [need("N", 1, pcode="XX21")],
+        [cap("FOOD", 3, resource_type="food"), cap("NORTH", 3, service=("XX1",))],
+        areas=AREAS,
+    )
     assert reasons(result, "capacity") == {"FOOD": "no_need_of_type", "NORTH": "no_need_in_service_area"}
     assert explanation(result, "FOOD").text == "No need for food is registered."
     assert explanation(result, "NORTH").text == "No need for tent is registered in the areas it serves (XX1)."
@@ -78,8 +84,9 @@ def test_capacity_that_met_its_needs_itself_has_a_surplus():
 
 
 def test_capacity_not_worth_its_cost():
-    result = allocate([need("N", 5, priority=1)], [cap("DEAR", 5, unit_cost=3)], areas=AREAS,
-                      policy=Policy(value_per_weighted_unit=2))
+    result = allocate(
+        [need("N", 5, priority=1)], [cap("DEAR", 5, unit_cost=3)], areas=AREAS, policy=Policy(value_per_weighted_unit=2)
+    )
     assert reasons(result, "capacity") == {"DEAR": "not_worth_cost"}
     assert explanation(result, "N").params["value"] == 2.0
 

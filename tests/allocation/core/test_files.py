@@ -18,22 +18,25 @@ def test_needs_with_plain_headers_in_any_order_and_case():
 
 
 def test_capacities_local_flag_from_org_type_or_column():
-    text = ("capacity_id,org,org_type,resource_type,quantity,unit_cost,service_pcodes,start,end\n"
-            "C1,A,National NGO,tent,1,,XX1 ; XX2,2025-01-01,\n"
-            "C2,B,International NGO,tent,1,3,XX1,2025-01-01,\n"
-            "C3,C,NNGO,tent,1,3,XX1,2025-01-01,\n")
+    text = (
+        "capacity_id,org,org_type,resource_type,quantity,unit_cost,service_pcodes,start,end\n"
+        "C1,A,National NGO,tent,1,,XX1 ; XX2,2025-01-01,\n"
+        "C2,B,International NGO,tent,1,3,XX1,2025-01-01,\n"
+        "C3,C,NNGO,tent,1,3,XX1,2025-01-01,\n"
+    )
     c1, c2, c3 = read_capacities(io.StringIO(text), "caps.csv")
     assert (c1.is_local, c2.is_local, c3.is_local) == (True, False, True)
     assert c1.service_pcodes == ("XX1", "XX2") and c1.unit_cost == 0.0
-    text = ("capacity_id,org,resource_type,quantity,service_pcodes,start,is_local\n"
-            "C1,A,tent,1,XX1,2025-01-01,yes\n")
+    text = "capacity_id,org,resource_type,quantity,service_pcodes,start,is_local\nC1,A,tent,1,XX1,2025-01-01,yes\n"
     assert read_capacities(io.StringIO(text), "caps.csv")[0].is_local is True
 
 
 def test_hxl_row_maps_by_hashtag_and_cost_is_not_quantity():
-    text = ("x,y,z,w,v,u,t,s,r\n"
-            "#value+cost,#org+type,#adm1+code+service,#date+start,#capacity+id,#org+name,#item+type,#value,#date+end\n"
-            "2.5,NNGO,XX1,2025-01-01,C1,Local,tent,40,\n")
+    text = (
+        "x,y,z,w,v,u,t,s,r\n"
+        "#value+cost,#org+type,#adm1+code+service,#date+start,#capacity+id,#org+name,#item+type,#value,#date+end\n"
+        "2.5,NNGO,XX1,2025-01-01,C1,Local,tent,40,\n"
+    )
     (cap,) = read_capacities(io.StringIO(text), "caps.csv")
     assert (cap.id, cap.org, cap.quantity, cap.unit_cost, cap.is_local) == ("C1", "Local", 40.0, 2.5, True)
 

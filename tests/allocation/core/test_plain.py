@@ -161,14 +161,24 @@ def test_coverage_by_type_and_admin1():
         ([need("A", 0)], [cap("C")], {}, "quantity"),
         ([need("A", end=date(2025, 1, 1))], [cap("C")], {}, "end date"),
         ([need("A")], [cap("C", unit_cost=-1)], {}, "unit cost"),
-        ([need("A")], [cap("C", service=("XX2",))], {"pins": [Pin(need_id="A", capacity_id="C", quantity=1)]},
-         "compatible"),
+        (
+            [need("A")],
+            [cap("C", service=("XX2",))],
+            {"pins": [Pin(need_id="A", capacity_id="C", quantity=1)]},
+            "compatible",
+        ),
         ([need("A", 5)], [cap("C")], {"pins": [Pin(need_id="A", capacity_id="C", quantity=6)]}, "more than"),
         ([need("A")], [cap("C")], {"pins": [Pin(need_id="A", capacity_id="X", quantity=1)]}, "unknown"),
         ([need("A")], [cap("C")], {"policy": Policy(priority_weights={1: 1})}, "weight"),
-        ([need("A")], [cap("C"), cap("D")], {"policy": Policy(single_provider=True), "pins": [
-            Pin(need_id="A", capacity_id="C", quantity=1), Pin(need_id="A", capacity_id="D", quantity=1)]},
-         "one capacity only"),
+        (
+            [need("A")],
+            [cap("C"), cap("D")],
+            {
+                "policy": Policy(single_provider=True),
+                "pins": [Pin(need_id="A", capacity_id="C", quantity=1), Pin(need_id="A", capacity_id="D", quantity=1)],
+            },
+            "one capacity only",
+        ),
         ([need("A")], [cap("C")], {"policy": Policy(min_local_share=2)}, "between 0 and 1"),
     ],
 )
@@ -228,8 +238,18 @@ def test_long_reassignment_chains_still_favour_priority():
     areas = [AdminArea(pcode=f"P{k}", lat=0.1 * k, lon=0.0) for k in range(5)]
     needs = [need("HIGH", 1, pcode="P0", priority=2), need("LOW", 1, pcode="P4", priority=1)]
     needs += [need(f"M{k}", 1, pcode=f"P{k}", priority=2) for k in (1, 2, 3)]
-    caps = [Capacity(id=f"C{k}", org="O", resource_type="tent", quantity=1, start=DAY,
-                     service_pcodes=(f"P{k - 1}", f"P{k}"), origin_pcode=f"P{k}") for k in (1, 2, 3, 4)]
+    caps = [
+        Capacity(
+            id=f"C{k}",
+            org="O",
+            resource_type="tent",
+            quantity=1,
+            start=DAY,
+            service_pcodes=(f"P{k - 1}", f"P{k}"),
+            origin_pcode=f"P{k}",
+        )
+        for k in (1, 2, 3, 4)
+    ]
     result = allocate(needs, caps, areas=areas, policy=Policy(distance_cost_per_km=1.0))
     assert result.met == {"HIGH": 1, "LOW": 0, "M1": 1, "M2": 1, "M3": 1}
     assert result.weighted_units == 4 * 2

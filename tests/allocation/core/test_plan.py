@@ -9,7 +9,6 @@ from datetime import date
 import pytest
 
 from coordhub.allocation.core import AccessRule, Capacity, InvalidInput, Pin, PlanSpec, Policy, allocate
-
 from coordhub.allocation.core.messages import NOTE_LATENESS_PER_UNIT
 
 from .builders import AREAS, need, reasons
@@ -19,10 +18,29 @@ FEB, MAR, APR, MAY, JUN = (date(2027, m, 1) for m in range(2, 7))
 HALF_YEAR = PlanSpec(kind="month", start=JAN, horizon=date(2027, 6, 30))
 
 
-def team(id: str = "C1", quantity: float = 20, *, throughput: float | None = 4, unit_cost: float = 0.0,
-         clearances: tuple[str, ...] = (), is_local: bool = False, start: date = JAN, service=("XX",)) -> Capacity:
-    return Capacity(id=id, org="ORG", resource_type="tent", quantity=quantity, start=start, unit_cost=unit_cost,
-                    service_pcodes=service, throughput=throughput, clearances=clearances, is_local=is_local)
+def team(
+    id: str = "C1",
+    quantity: float = 20,
+    *,
+    throughput: float | None = 4,
+    unit_cost: float = 0.0,
+    clearances: tuple[str, ...] = (),
+    is_local: bool = False,
+    start: date = JAN,
+    service=("XX",),
+) -> Capacity:
+    return Capacity(
+        id=id,
+        org="ORG",
+        resource_type="tent",
+        quantity=quantity,
+        start=start,
+        unit_cost=unit_cost,
+        service_pcodes=service,
+        throughput=throughput,
+        clearances=clearances,
+        is_local=is_local,
+    )
 
 
 def schedule(result) -> dict[tuple[str, str, date], float]:
@@ -33,8 +51,12 @@ def test_throughput_spreads_delivery_and_higher_priority_goes_first():
     needs = [need("HIGH", 10, priority=5, start=JAN), need("LOW", 10, priority=1, start=JAN)]
     result = allocate(needs, [team()], areas=AREAS, plan=HALF_YEAR)
     assert schedule(result) == {
-        ("HIGH", "C1", JAN): 4, ("HIGH", "C1", FEB): 4, ("HIGH", "C1", MAR): 2,
-        ("LOW", "C1", MAR): 2, ("LOW", "C1", APR): 4, ("LOW", "C1", MAY): 4,
+        ("HIGH", "C1", JAN): 4,
+        ("HIGH", "C1", FEB): 4,
+        ("HIGH", "C1", MAR): 2,
+        ("LOW", "C1", MAR): 2,
+        ("LOW", "C1", APR): 4,
+        ("LOW", "C1", MAY): 4,
     }
     assert result.engine == "time_expanded_min_cost_flow"
     assert result.periods == (JAN, FEB, MAR, APR, MAY, JUN)
@@ -83,16 +105,20 @@ def test_restricted_access_in_time_lets_only_cleared_capacities_in():
 def test_local_organisations_hold_the_local_clearance():
     rules = [AccessRule(pcode="XX", level="restricted", start=JAN, clearances=("local",))]
     needs = [need("N1", 4, start=JAN)]
-    result = allocate(needs, [team("INTL"), team("LOCAL", is_local=True)], areas=AREAS, plan=HALF_YEAR,
-                      access=rules)
+    result = allocate(needs, [team("INTL"), team("LOCAL", is_local=True)], areas=AREAS, plan=HALF_YEAR, access=rules)
     assert schedule(result) == {("N1", "LOCAL", JAN): 4}
     assert reasons(result, "capacity")["INTL"] == "not_cleared"
 
 
 def test_no_go_blocks_everybody_and_the_explanation_names_area_and_month():
     rules = [AccessRule(pcode="XX1", level="no_go", start=JAN)]
-    result = allocate([need("N1", 4, start=JAN)], [team(clearances=("escort", "un_security"))], areas=AREAS,
-                      plan=HALF_YEAR, access=rules)
+    result = allocate(
+        [need("N1", 4, start=JAN)],
+        [team(clearances=("escort", "un_security"))],
+        areas=AREAS,
+        plan=HALF_YEAR,
+        access=rules,
+    )
     assert result.assignments == ()
     explanation = next(e for e in result.explanations if e.subject_id == "N1")
     assert explanation.reason == "no_go"
@@ -107,8 +133,7 @@ def test_restricted_explanation_names_the_clearance():
 
 
 def test_a_lower_area_overrides_the_rule_above_it():
-    rules = [AccessRule(pcode="XX1", level="no_go", start=JAN),
-             AccessRule(pcode="XX11", level="open", start=JAN)]
+    rules = [AccessRule(pcode="XX1", level="no_go", start=JAN), AccessRule(pcode="XX11", level="open", start=JAN)]
     needs = [need("EAST", 4, pcode="XX11", start=JAN), need("WEST", 4, pcode="XX12", start=JAN)]
     result = allocate(needs, [team(throughput=None)], areas=AREAS, plan=HALF_YEAR, access=rules)
     assert schedule(result) == {("EAST", "C1", JAN): 4}
@@ -116,8 +141,10 @@ def test_a_lower_area_overrides_the_rule_above_it():
 
 
 def test_strictest_rule_of_an_area_wins_when_rules_overlap():
-    rules = [AccessRule(pcode="XX11", level="open", start=JAN),
-             AccessRule(pcode="XX11", level="no_go", start=FEB, end=date(2027, 2, 10))]
+    rules = [
+        AccessRule(pcode="XX11", level="open", start=JAN),
+        AccessRule(pcode="XX11", level="no_go", start=FEB, end=date(2027, 2, 10)),
+    ]
     result = allocate([need("N1", 8, start=JAN)], [team()], areas=AREAS, plan=HALF_YEAR, access=rules)
     assert schedule(result) == {("N1", "C1", JAN): 4, ("N1", "C1", MAR): 4}
 
@@ -125,8 +152,12 @@ def test_strictest_rule_of_an_area_wins_when_rules_overlap():
 def test_access_without_a_plan_judges_the_whole_window():
     rules = [AccessRule(pcode="XX1", level="restricted", start=JAN, clearances=("escort",))]
     needs = [need("N1", 4, start=JAN)]
-    result = allocate(needs, [team("A", throughput=None), team("B", throughput=None, clearances=("escort",))],
-                      areas=AREAS, access=rules)
+    result = allocate(
+        needs,
+        [team("A", throughput=None), team("B", throughput=None, clearances=("escort",))],
+        areas=AREAS,
+        access=rules,
+    )
     assert [(a.need_id, a.capacity_id, a.quantity, a.period) for a in result.assignments] == [("N1", "B", 4, None)]
     text = next(e.text for e in result.explanations if e.subject_id == "A")
     assert "XX11" in text
@@ -136,22 +167,28 @@ def test_pins_are_scheduled_first_within_throughput():
     needs = [need("N1", 6, priority=1, start=JAN), need("N2", 6, priority=5, start=JAN)]
     pins = [Pin(need_id="N1", capacity_id="C1", quantity=6)]
     result = allocate(needs, [team(quantity=12)], areas=AREAS, plan=HALF_YEAR, pins=pins)
-    assert schedule(result) == {("N1", "C1", JAN): 4, ("N1", "C1", FEB): 2, ("N2", "C1", FEB): 2,
-                                ("N2", "C1", MAR): 4}
+    assert schedule(result) == {("N1", "C1", JAN): 4, ("N1", "C1", FEB): 2, ("N2", "C1", FEB): 2, ("N2", "C1", MAR): 4}
     assert all(a.pinned == (a.need_id == "N1") for a in result.assignments)
 
 
 def test_weekly_periods_start_on_monday():
-    result = allocate([need("N1", 3, start=date(2027, 1, 6))], [team(throughput=1, start=date(2027, 1, 6))],
-                      areas=AREAS, plan=PlanSpec(kind="week", horizon=date(2027, 1, 31)))
+    result = allocate(
+        [need("N1", 3, start=date(2027, 1, 6))],
+        [team(throughput=1, start=date(2027, 1, 6))],
+        areas=AREAS,
+        plan=PlanSpec(kind="week", horizon=date(2027, 1, 31)),
+    )
     assert [a.period for a in result.assignments] == [date(2027, 1, 4), date(2027, 1, 11), date(2027, 1, 18)]
 
 
-@pytest.mark.parametrize("policy, rules, message", [
-    (Policy(single_provider=True), (), "cannot yet be combined with single_provider"),
-    (Policy(), (AccessRule(pcode="XX1", level="restricted", start=JAN),), "must name the clearances"),
-    (Policy(), (AccessRule(pcode="XX1", level="closed", start=JAN),), "level must be open, restricted or no_go"),
-])
+@pytest.mark.parametrize(
+    "policy, rules, message",
+    [
+        (Policy(single_provider=True), (), "cannot yet be combined with single_provider"),
+        (Policy(), (AccessRule(pcode="XX1", level="restricted", start=JAN),), "must name the clearances"),
+        (Policy(), (AccessRule(pcode="XX1", level="closed", start=JAN),), "level must be open, restricted or no_go"),
+    ],
+)
 def test_invalid_plans_and_rules_are_refused(policy, rules, message):
     with pytest.raises(InvalidInput, match=message):
         allocate([need("N1", start=JAN)], [team()], areas=AREAS, plan=HALF_YEAR, policy=policy, access=rules)
@@ -163,8 +200,9 @@ def test_horizon_before_start_is_refused():
 
 
 def test_unit_free_headline_counts_needs_fully_met():
-    result = allocate([need("N1", 4, start=JAN), need("N2", 40, priority=1, start=JAN)], [team(throughput=None)],
-                      areas=AREAS)
+    result = allocate(
+        [need("N1", 4, start=JAN), need("N2", 40, priority=1, start=JAN)], [team(throughput=None)], areas=AREAS
+    )
     assert result.coverage.fully_met.needed == 2 and result.coverage.fully_met.met == 1
     # N1 (weight 4) fully met, N2 (weight 1) 16 of 40: (4 * 1 + 1 * 0.4) / 5, whatever the units.
     assert result.coverage.priority_share.share == (4 + 0.4) / 5
@@ -178,14 +216,24 @@ def test_the_residual_search_finds_a_flow_that_can_deliver_more_weighted_units()
     from coordhub.allocation.core.plan import _weighted_units_optimal
 
     # One capacity (1 unit, one period node) and two needs: the unit went to the lower-ranked need.
-    args = dict(supply=np.array([1]), demand=np.array([1, 1]), arc_cp=np.array([0, 0]), arc_need=np.array([0, 1]),
-                arc_capacity=np.array([1, 1]), cp_cap=np.array([0]), cp_limit=np.array([1]),
-                entry_flow=np.array([1]), rank=np.array([16, 1]))
+    args = dict(
+        supply=np.array([1]),
+        demand=np.array([1, 1]),
+        arc_cp=np.array([0, 0]),
+        arc_need=np.array([0, 1]),
+        arc_capacity=np.array([1, 1]),
+        cp_cap=np.array([0]),
+        cp_limit=np.array([1]),
+        entry_flow=np.array([1]),
+        rank=np.array([16, 1]),
+    )
     assert not _weighted_units_optimal(flow=np.array([0, 1]), **args)
     assert _weighted_units_optimal(flow=np.array([1, 0]), **args)
     # Spare capacity that could reach a short need.
-    assert not _weighted_units_optimal(**{**args, "supply": np.array([2]), "cp_limit": np.array([2]),
-                                          "arc_capacity": np.array([1, 1])}, flow=np.array([1, 0]))
+    assert not _weighted_units_optimal(
+        **{**args, "supply": np.array([2]), "cp_limit": np.array([2]), "arc_capacity": np.array([1, 1])},
+        flow=np.array([1, 0]),
+    )
 
 
 def test_costs_too_large_for_strict_lateness_fall_back_or_are_refused():
@@ -193,7 +241,9 @@ def test_costs_too_large_for_strict_lateness_fall_back_or_are_refused():
     caps = [team(f"C{j}", quantity=6, unit_cost=1e9 * (1 + j % 3), throughput=1) for j in range(30)]
     fallback = allocate(needs, caps, areas=AREAS, plan=HALF_YEAR)
     assert fallback.notes == (NOTE_LATENESS_PER_UNIT,)
-    assert fallback.weighted_units == allocate(needs, caps, areas=AREAS, plan=HALF_YEAR,
-                                               policy=Policy(lateness_weight=0)).weighted_units
+    assert (
+        fallback.weighted_units
+        == allocate(needs, caps, areas=AREAS, plan=HALF_YEAR, policy=Policy(lateness_weight=0)).weighted_units
+    )
     with pytest.raises(InvalidInput, match="too large"):
         allocate(needs, [team("C1", unit_cost=1e12, throughput=1)], areas=AREAS, plan=HALF_YEAR)

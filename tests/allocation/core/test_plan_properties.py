@@ -29,6 +29,7 @@ def month_end(day: date) -> date:
 @st.composite
 def plans(draw, days: int = 110, max_needs: int = 7, max_caps: int = 5, end_within: int | None = None):
     """Needs, capacities (with throughput and clearances) and access rules."""
+
     def window():
         start = BASE + timedelta(days=draw(st.integers(0, days)))
         if end_within is not None:
@@ -39,24 +40,46 @@ def plans(draw, days: int = 110, max_needs: int = 7, max_caps: int = 5, end_with
     needs, caps, rules = [], [], []
     for i in range(draw(st.integers(1, max_needs))):
         start, end = window()
-        needs.append(Need(id=f"N{i}", pcode=draw(st.sampled_from(CODES)), resource_type=draw(st.sampled_from(TYPES)),
-                          quantity=draw(st.integers(1, 20)), priority=draw(st.integers(1, 5)), start=start, end=end))
+        needs.append(
+            Need(
+                id=f"N{i}",
+                pcode=draw(st.sampled_from(CODES)),
+                resource_type=draw(st.sampled_from(TYPES)),
+                quantity=draw(st.integers(1, 20)),
+                priority=draw(st.integers(1, 5)),
+                start=start,
+                end=end,
+            )
+        )
     for j in range(draw(st.integers(1, max_caps))):
         start, end = window()
-        caps.append(Capacity(
-            id=f"C{j}", org="A", resource_type=draw(st.sampled_from(TYPES)), quantity=draw(st.integers(1, 30)),
-            unit_cost=draw(st.integers(0, 40)) / 4, is_local=draw(st.booleans()),
-            service_pcodes=tuple(draw(st.lists(st.sampled_from(CODES), min_size=1, max_size=2, unique=True))),
-            throughput=draw(st.one_of(st.none(), st.integers(1, 8))), start=start, end=end,
-            clearances=tuple(draw(st.lists(st.sampled_from(CLEARANCES), max_size=2, unique=True)))))
+        caps.append(
+            Capacity(
+                id=f"C{j}",
+                org="A",
+                resource_type=draw(st.sampled_from(TYPES)),
+                quantity=draw(st.integers(1, 30)),
+                unit_cost=draw(st.integers(0, 40)) / 4,
+                is_local=draw(st.booleans()),
+                service_pcodes=tuple(draw(st.lists(st.sampled_from(CODES), min_size=1, max_size=2, unique=True))),
+                throughput=draw(st.one_of(st.none(), st.integers(1, 8))),
+                start=start,
+                end=end,
+                clearances=tuple(draw(st.lists(st.sampled_from(CLEARANCES), max_size=2, unique=True))),
+            )
+        )
     for _ in range(draw(st.integers(0, 3))):
         level = draw(st.sampled_from(["open", "restricted", "no_go"]))
         start = BASE + timedelta(days=draw(st.integers(0, days)))
         end = None if draw(st.booleans()) else start + timedelta(days=draw(st.integers(0, 60)))
-        clearances = tuple(draw(st.lists(st.sampled_from(CLEARANCES + ["local"]), min_size=1, max_size=2,
-                                         unique=True))) if level == "restricted" else ()
-        rules.append(AccessRule(pcode=draw(st.sampled_from(CODES)), level=level, start=start, end=end,
-                                clearances=clearances))
+        clearances = (
+            tuple(draw(st.lists(st.sampled_from(CLEARANCES + ["local"]), min_size=1, max_size=2, unique=True)))
+            if level == "restricted"
+            else ()
+        )
+        rules.append(
+            AccessRule(pcode=draw(st.sampled_from(CODES)), level=level, start=start, end=end, clearances=clearances)
+        )
     return needs, caps, rules
 
 
@@ -68,6 +91,7 @@ def window_of(need: Need) -> tuple[date, date]:
 
 def may_serve(need: Need, cap: Capacity, rules: list[AccessRule], start: date, end: date) -> bool:
     """Independent statement of the access rule for the days start..end."""
+
     def overlaps(rule: AccessRule) -> bool:
         return rule.start <= end and (rule.end or date.max) >= start
 
@@ -133,7 +157,8 @@ def test_a_plan_over_one_period_equals_todays_allocation(case):
     assert one.weighted_units == today.weighted_units
     assert abs(one.cost - today.cost) < 1e-6
     assert sorted(e.reason for e in one.explanations if e.reason.startswith("no_")) == sorted(
-        e.reason for e in today.explanations if e.reason.startswith("no_"))
+        e.reason for e in today.explanations if e.reason.startswith("no_")
+    )
 
 
 @given(plans())
@@ -166,12 +191,18 @@ def test_the_plan_optimum_equals_an_independent_lp(case):
     weight = np.array([weights[n.priority] for n, _, _ in columns], dtype=float)
     second = np.array([c.unit_cost + lateness * weights[n.priority] * (q - first(n)) for n, c, q in columns])
     best = -linprog(-weight, A_ub=rows, b_ub=limits, bounds=(0, None), method="highs").fun
-    cheapest = linprog(second, A_ub=np.vstack([rows, -weight]), b_ub=np.r_[limits, -best + 1e-7], bounds=(0, None),
-                       method="highs").fun
+    cheapest = linprog(
+        second, A_ub=np.vstack([rows, -weight]), b_ub=np.r_[limits, -best + 1e-7], bounds=(0, None), method="highs"
+    ).fun
     assert abs(result.weighted_units - best) < 1e-6
     need = {n.id: n for n in needs}
     cap = {c.id: c for c in caps}
-    achieved = sum(a.quantity * (cap[a.capacity_id].unit_cost + lateness * weights[need[a.need_id].priority]
-                                 * (MONTHS.index(a.period) - first(need[a.need_id])))
-                   for a in result.assignments)
+    achieved = sum(
+        a.quantity
+        * (
+            cap[a.capacity_id].unit_cost
+            + lateness * weights[need[a.need_id].priority] * (MONTHS.index(a.period) - first(need[a.need_id]))
+        )
+        for a in result.assignments
+    )
     assert abs(achieved - cheapest) < 1e-5

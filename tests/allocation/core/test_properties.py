@@ -53,18 +53,39 @@ def instances(draw, max_needs: int = 8, max_caps: int = 6):
     needs = []
     for i in range(n_needs):
         start, end = window()
-        needs.append(Need(id=f"N{i}", pcode=draw(st.sampled_from(CODES)), resource_type=draw(st.sampled_from(TYPES)),
-                          quantity=draw(st.integers(1, 20)), priority=draw(st.integers(1, 5)), start=start, end=end))
+        needs.append(
+            Need(
+                id=f"N{i}",
+                pcode=draw(st.sampled_from(CODES)),
+                resource_type=draw(st.sampled_from(TYPES)),
+                quantity=draw(st.integers(1, 20)),
+                priority=draw(st.integers(1, 5)),
+                start=start,
+                end=end,
+            )
+        )
     caps = []
     for j in range(n_caps):
         start, end = window()
-        caps.append(Capacity(
-            id=f"C{j}", org=draw(st.sampled_from(["A", "B", "C"])), resource_type=draw(st.sampled_from(TYPES)),
-            quantity=draw(st.integers(1, 25)), unit_cost=draw(st.integers(0, 40)) / 4,
-            service_pcodes=tuple(draw(st.lists(st.sampled_from(CODES), min_size=1, max_size=2, unique=True))),
-            is_local=draw(st.booleans()), start=start, end=end))
-    forbidden = [ForbiddenPair(need_id=n.id, capacity_id=c.id) for n in needs for c in caps
-                 if compatible(n, c) and draw(st.integers(0, 9)) == 0]
+        caps.append(
+            Capacity(
+                id=f"C{j}",
+                org=draw(st.sampled_from(["A", "B", "C"])),
+                resource_type=draw(st.sampled_from(TYPES)),
+                quantity=draw(st.integers(1, 25)),
+                unit_cost=draw(st.integers(0, 40)) / 4,
+                service_pcodes=tuple(draw(st.lists(st.sampled_from(CODES), min_size=1, max_size=2, unique=True))),
+                is_local=draw(st.booleans()),
+                start=start,
+                end=end,
+            )
+        )
+    forbidden = [
+        ForbiddenPair(need_id=n.id, capacity_id=c.id)
+        for n in needs
+        for c in caps
+        if compatible(n, c) and draw(st.integers(0, 9)) == 0
+    ]
     return needs, caps, forbidden
 
 
@@ -92,8 +113,12 @@ def lp_optimum(needs, caps, forbidden, policy: Policy) -> tuple[float, float]:
     """(weighted units, cost) by HiGHS, in two phases: maximise weighted
     units; then, keeping them, minimise cost.  Built here from scratch."""
     banned = {(f.need_id, f.capacity_id) for f in forbidden}
-    pairs = [(i, j) for i, n in enumerate(needs) for j, c in enumerate(caps)
-             if compatible(n, c) and (n.id, c.id) not in banned]
+    pairs = [
+        (i, j)
+        for i, n in enumerate(needs)
+        for j, c in enumerate(caps)
+        if compatible(n, c) and (n.id, c.id) not in banned
+    ]
     if not pairs:
         return 0.0, 0.0
     weight = np.array([policy.priority_weights[needs[i].priority] for i, _ in pairs], dtype=float)
@@ -105,8 +130,9 @@ def lp_optimum(needs, caps, forbidden, policy: Policy) -> tuple[float, float]:
     limits = np.array([n.quantity for n in needs] + [c.quantity for c in caps], dtype=float)
     first = linprog(-weight, A_ub=rows, b_ub=limits, bounds=(0, None), method="highs")
     best = -first.fun
-    second = linprog(cost, A_ub=np.vstack([rows, -weight]), b_ub=np.r_[limits, -best + 1e-7], bounds=(0, None),
-                     method="highs")
+    second = linprog(
+        cost, A_ub=np.vstack([rows, -weight]), b_ub=np.r_[limits, -best + 1e-7], bounds=(0, None), method="highs"
+    )
     return best, second.fun
 
 
@@ -148,10 +174,11 @@ def test_same_input_in_any_order_gives_the_same_assignments(instance, rnd: rando
 def test_pins_are_kept_and_the_rest_stays_within_limits(instance, data):
     needs, caps, forbidden = instance
     free = allocate(needs, caps, areas=AREAS, forbidden=forbidden)
-    chosen = data.draw(st.lists(st.sampled_from(free.assignments), unique=True, max_size=3)) \
-        if free.assignments else []
-    pins = [Pin(need_id=a.need_id, capacity_id=a.capacity_id, quantity=data.draw(st.integers(1, int(a.quantity))))
-            for a in chosen]
+    chosen = data.draw(st.lists(st.sampled_from(free.assignments), unique=True, max_size=3)) if free.assignments else []
+    pins = [
+        Pin(need_id=a.need_id, capacity_id=a.capacity_id, quantity=data.draw(st.integers(1, int(a.quantity))))
+        for a in chosen
+    ]
     result = allocate(needs, caps, areas=AREAS, forbidden=forbidden, pins=pins)
     check_limits_and_pairs(needs, caps, forbidden, result)
     got = {(a.need_id, a.capacity_id): a for a in result.assignments}
@@ -168,8 +195,12 @@ def test_trade_off_mode_equals_the_lp_optimum(instance, value):
     result = allocate(needs, caps, areas=AREAS, policy=policy, forbidden=forbidden)
     check_limits_and_pairs(needs, caps, forbidden, result)
     banned = {(f.need_id, f.capacity_id) for f in forbidden}
-    pairs = [(i, j) for i, n in enumerate(needs) for j, c in enumerate(caps)
-             if compatible(n, c) and (n.id, c.id) not in banned]
+    pairs = [
+        (i, j)
+        for i, n in enumerate(needs)
+        for j, c in enumerate(caps)
+        if compatible(n, c) and (n.id, c.id) not in banned
+    ]
     best = 0.0
     if pairs:
         gain = np.array([value * policy.priority_weights[needs[i].priority] - caps[j].unit_cost for i, j in pairs])
@@ -211,12 +242,18 @@ def test_side_constraints_hold(instance, data):
     if policy.min_local_share:
         banned = {(f.need_id, f.capacity_id) for f in forbidden}
         for kind in TYPES:
-            if not any(c.is_local and c.resource_type == kind and compatible(n, c) and (n.id, c.id) not in banned
-                       for n in needs for c in caps):
+            if not any(
+                c.is_local and c.resource_type == kind and compatible(n, c) and (n.id, c.id) not in banned
+                for n in needs
+                for c in caps
+            ):
                 continue  # the share applies where local organisations can deliver
             total = sum(a.quantity for a in result.assignments if cap[a.capacity_id].resource_type == kind)
-            local = sum(a.quantity for a in result.assignments
-                        if cap[a.capacity_id].resource_type == kind and cap[a.capacity_id].is_local)
+            local = sum(
+                a.quantity
+                for a in result.assignments
+                if cap[a.capacity_id].resource_type == kind and cap[a.capacity_id].is_local
+            )
             # Whole units: the share may miss by less than one unit per assignment.
             assert local >= policy.min_local_share * total - len(result.assignments)
     if result.bound is not None:

@@ -40,8 +40,13 @@ def test_budget_cap_of_an_unknown_organisation_is_ignored():
 
 
 def test_pins_over_the_budget_cap_make_the_run_infeasible():
-    result = allocate(NEEDS, CAPS, areas=AREAS, policy=Policy(budget_caps={"ORG-1": 5}),
-                      pins=[Pin(need_id="A", capacity_id="C1", quantity=5)])
+    result = allocate(
+        NEEDS,
+        CAPS,
+        areas=AREAS,
+        policy=Policy(budget_caps={"ORG-1": 5}),
+        pins=[Pin(need_id="A", capacity_id="C1", quantity=5)],
+    )
     assert result.status == Status.INFEASIBLE
     assert assigned(result) == {("A", "C1"): 5}
     assert any("budget cap of ORG-1" in note for note in result.notes)
@@ -95,10 +100,13 @@ def test_minimum_lot_size():
 def test_lexicographic_with_a_budget_cap():
     # A budget makes weights matter: 1 expensive priority-5 unit against 2 cheap priority-4 ones.
     needs = [need("HIGH", 1, priority=5), need("LOW", 2, priority=4, pcode="XX21")]
-    caps = [cap("DEAR", 1, org="O", unit_cost=10, service=("XX11",)),
-            cap("CHEAP", 2, org="O", unit_cost=5, service=("XX21",))]
-    weighted = allocate(needs, caps, areas=AREAS, policy=Policy(budget_caps={"O": 10},
-                                                                 priority_weights={1: 1, 2: 2, 3: 3, 4: 8, 5: 9}))
+    caps = [
+        cap("DEAR", 1, org="O", unit_cost=10, service=("XX11",)),
+        cap("CHEAP", 2, org="O", unit_cost=5, service=("XX21",)),
+    ]
+    weighted = allocate(
+        needs, caps, areas=AREAS, policy=Policy(budget_caps={"O": 10}, priority_weights={1: 1, 2: 2, 3: 3, 4: 8, 5: 9})
+    )
     assert weighted.met == {"HIGH": 0, "LOW": 2}
     lexicographic = allocate(needs, caps, areas=AREAS, policy=Policy(budget_caps={"O": 10}, lexicographic=True))
     assert lexicographic.met == {"HIGH": 1, "LOW": 0}

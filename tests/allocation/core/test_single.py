@@ -45,18 +45,24 @@ def test_local_search_moves_a_need_to_free_room_for_an_unserved_one():
 
 def test_two_needs_two_capacities_each_one_provider_all_met():
     # The plain optimum may split A over both capacities; one provider each still meets everything.
-    result = allocate([need("A", 6, priority=5), need("B", 4, priority=5)],
-                      [cap("C6", 6, unit_cost=1), cap("C4", 4, unit_cost=1)],
-                      areas=AREAS, policy=Policy(single_provider=True))
+    result = allocate(
+        [need("A", 6, priority=5), need("B", 4, priority=5)],
+        [cap("C6", 6, unit_cost=1), cap("C4", 4, unit_cost=1)],
+        areas=AREAS,
+        policy=Policy(single_provider=True),
+    )
     assert result.status == Status.OPTIMAL and result.gap == 0
     assert assigned(result) == {("A", "C6"): 6, ("B", "C4"): 4}
 
 
 def test_heavier_need_gets_the_capacity_that_meets_it_in_full():
     # H (priority 5, 7 units) reaches both; L (priority 1, 5 units) only the big one.
-    result = allocate([need("H", 7, priority=5), need("L", 5, priority=1, pcode="XX21")],
-                      [cap("BIG", 12, service=("XX",)), cap("MID", 7, service=("XX1",))],
-                      areas=AREAS, policy=Policy(single_provider=True))
+    result = allocate(
+        [need("H", 7, priority=5), need("L", 5, priority=1, pcode="XX21")],
+        [cap("BIG", 12, service=("XX",)), cap("MID", 7, service=("XX1",))],
+        areas=AREAS,
+        policy=Policy(single_provider=True),
+    )
     assert result.status == Status.OPTIMAL and result.gap == 0
     assert assigned(result) == {("H", "MID"): 7, ("L", "BIG"): 5}
 
@@ -67,8 +73,10 @@ def brute_force(needs, caps) -> float:
     quantity = [int(n.quantity) for n in needs]
     best = 0
     for owner in itertools.product(range(len(caps) + 1), repeat=len(needs)):
-        value = sum(fill_value({i for i, o in enumerate(owner) if o == j + 1}, weight, quantity, int(c.quantity))
-                    for j, c in enumerate(caps))
+        value = sum(
+            fill_value({i for i, o in enumerate(owner) if o == j + 1}, weight, quantity, int(c.quantity))
+            for j, c in enumerate(caps)
+        )
         best = max(best, value)
     return float(best)
 
@@ -78,10 +86,10 @@ def brute_force(needs, caps) -> float:
 def test_single_provider_properties(data):
     n_needs = data.draw(st.integers(1, 4))
     n_caps = data.draw(st.integers(1, 3))
-    needs = [need(f"N{i}", data.draw(st.integers(1, 12)), priority=data.draw(st.integers(1, 5)))
-             for i in range(n_needs)]
-    caps = [cap(f"C{j}", data.draw(st.integers(1, 15)), unit_cost=data.draw(st.integers(1, 5)))
-            for j in range(n_caps)]
+    needs = [
+        need(f"N{i}", data.draw(st.integers(1, 12)), priority=data.draw(st.integers(1, 5))) for i in range(n_needs)
+    ]
+    caps = [cap(f"C{j}", data.draw(st.integers(1, 15)), unit_cost=data.draw(st.integers(1, 5))) for j in range(n_caps)]
     result = allocate(needs, caps, areas=AREAS, policy=Policy(single_provider=True, time_limit_seconds=20))
     assert all(len(p) == 1 for p in providers(result).values())
     assert result.bound is not None and result.weighted_units <= result.bound + 1e-9
@@ -111,8 +119,9 @@ def test_search_obeys_the_rule_and_never_loses_to_greedy_alone(data):
     # Never below the greedy alone (a deadline already past stops before the search), never below the
     # best single pair, never above the relaxation without the rule.
     greedy, _ = assign(weight, quantity, room, arc_need, arc_cap, time.perf_counter() - 1)
-    greedy_value = sum(fill_value({i for i, o in enumerate(greedy.tolist()) if o == j}, w, q, s[j])
-                       for j in range(n_caps))
+    greedy_value = sum(
+        fill_value({i for i, o in enumerate(greedy.tolist()) if o == j}, w, q, s[j]) for j in range(n_caps)
+    )
     assert value >= greedy_value
     best_pair = max((w[i] * min(q[i], s[j]) for i, j in pairs), default=0)
     assert value >= best_pair

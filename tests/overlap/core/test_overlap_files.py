@@ -8,11 +8,11 @@ from pathlib import Path
 import openpyxl
 
 from coordhub.overlap.core import OverlapKind, detect_overlaps
+from coordhub.overlap.core.three_w import read_three_w, sector_label
 from coordhub.reading.hxl import TagPattern as HashtagQuery
 from coordhub.reading.hxl import normalise_hashtag
 from coordhub.reading.tables import read_csv_text
 from coordhub.reading.tables import read_text_table as read_table
-from coordhub.overlap.core.three_w import read_three_w, sector_label
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "overlap"
 QUARTER = (date(2024, 1, 1), date(2024, 3, 31))
@@ -47,8 +47,7 @@ def test_semicolon_csv_and_xlsx(tmp_path):
 
 def test_sector_presence_prefix_and_its_typo_are_dropped():
     assert sector_label("Operational Presence: Education in Emergencies") == "Education in Emergencies"
-    assert sector_label("Operatioanl Presence: Water, Sanitation & Hygiene") == \
-        "Water, Sanitation & Hygiene"
+    assert sector_label("Operatioanl Presence: Water, Sanitation & Hygiene") == "Water, Sanitation & Hygiene"
 
 
 def test_afghanistan_extract():
@@ -68,8 +67,7 @@ def test_afghanistan_extract():
     assert duplicate.days == 91 and duplicate.a.sector == "Education in Emergencies"
     assert len(result.overlaps) == 964
     largest = max(result.clusters, key=lambda c: c.organisation_count)
-    assert (largest.sector, largest.area.pcode, largest.organisation_count) == \
-        ("Protection", "AF0101", 29)
+    assert (largest.sector, largest.area.pcode, largest.organisation_count) == ("Protection", "AF0101", 29)
     assert largest.area.name == "Kabul"
 
 
@@ -89,8 +87,7 @@ def test_nigeria_extract():
     assert kinds[OverlapKind.DOUBLE_COUNT] == 37
     assert kinds[OverlapKind.DUPLICATE_ENTRY] == 5
     assert len(result.linked_activity_ids) == 32
-    who = [o for o in result.overlaps if o.kind is OverlapKind.DOUBLE_COUNT
-           and o.a.organisation == "WHO"]
+    who = [o for o in result.overlaps if o.kind is OverlapKind.DOUBLE_COUNT and o.a.organisation == "WHO"]
     assert who and "WHO reports HEA / " in who[0].explanation
     clusters = {(c.sector, c.area.pcode, c.start): c for c in result.clusters}
     nutrition = clusters[("NUT", "NG036016", date(2023, 10, 1))]

@@ -24,30 +24,35 @@ def activities(draw, prefix: str = "a") -> list[Activity]:
         start = draw(st.none() | st.integers(0, 60).map(lambda d: FIRST + timedelta(days=d)))
         length = draw(st.none() | st.integers(0, 40))
         end = None if length is None else (start or FIRST) + timedelta(days=length)
-        out.append(Activity(
-            id=f"{prefix}{i}",
-            organisation=draw(st.sampled_from(ORGS)),
-            sector=draw(st.sampled_from(["Health", "WASH"])),
-            pcodes=draw(st.lists(st.sampled_from(PCODES), min_size=1, max_size=2)),
-            activity_type=draw(st.sampled_from(["", "clinic", "latrines"])),
-            start=start,
-            end=end,
-            title=draw(st.sampled_from(["", "Mobile clinic", "Clinic support", "Latrines"])),
-            target_group=draw(st.sampled_from(["", "children", "women"])),
-            implementing_partners=draw(st.lists(st.sampled_from(ORGS), max_size=1)),
-        ))
+        out.append(
+            Activity(
+                id=f"{prefix}{i}",
+                organisation=draw(st.sampled_from(ORGS)),
+                sector=draw(st.sampled_from(["Health", "WASH"])),
+                pcodes=draw(st.lists(st.sampled_from(PCODES), min_size=1, max_size=2)),
+                activity_type=draw(st.sampled_from(["", "clinic", "latrines"])),
+                start=start,
+                end=end,
+                title=draw(st.sampled_from(["", "Mobile clinic", "Clinic support", "Latrines"])),
+                target_group=draw(st.sampled_from(["", "children", "women"])),
+                implementing_partners=draw(st.lists(st.sampled_from(ORGS), max_size=1)),
+            )
+        )
     return out
 
 
 def signature(overlaps) -> set[tuple]:
-    return {(o.a.id, o.b.id, o.kind, o.score, o.shared_pcode, o.relation, o.days,
-             o.counted_activity_id) for o in overlaps}
+    return {
+        (o.a.id, o.b.id, o.kind, o.score, o.shared_pcode, o.relation, o.days, o.counted_activity_id) for o in overlaps
+    }
 
 
-options = st.fixed_dictionaries({
-    "period": st.none() | st.just((date(2026, 1, 15), date(2026, 2, 15))),
-    "min_score": st.sampled_from([0.0, 0.3]),
-})
+options = st.fixed_dictionaries(
+    {
+        "period": st.none() | st.just((date(2026, 1, 15), date(2026, 2, 15))),
+        "min_score": st.sampled_from([0.0, 0.3]),
+    }
+)
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -61,17 +66,20 @@ def test_index_gives_the_same_pairs_as_full_detection(initial, added, options, d
         found.update((o.key, o) for o in preview)
     current = {a.id: a for a in initial + added}
     # remove some, change others: the pairs kept up to date must still match full detection
-    for activity_id in data.draw(st.lists(st.sampled_from(sorted(current)), max_size=4,
-                                          unique=True)) if current else []:
+    for activity_id in (
+        data.draw(st.lists(st.sampled_from(sorted(current)), max_size=4, unique=True)) if current else []
+    ):
         if data.draw(st.booleans()):
             index.remove(activity_id)
             del current[activity_id]
             found = {k: o for k, o in found.items() if activity_id not in k}
         else:
-            changed = Activity(**{**{f: getattr(current[activity_id], f)
-                                     for f in Activity.__slots__},
-                                  "pcodes": data.draw(st.lists(st.sampled_from(PCODES),
-                                                               min_size=1, max_size=2))})
+            changed = Activity(
+                **{
+                    **{f: getattr(current[activity_id], f) for f in Activity.__slots__},
+                    "pcodes": data.draw(st.lists(st.sampled_from(PCODES), min_size=1, max_size=2)),
+                }
+            )
             current[activity_id] = changed
             found = {k: o for k, o in found.items() if activity_id not in k}
             found.update((o.key, o) for o in index.update(changed))

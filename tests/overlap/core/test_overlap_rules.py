@@ -59,39 +59,51 @@ def test_sibling_areas_and_other_sectors_do_not_overlap():
 
 
 def test_sector_is_compared_without_case_or_extra_spaces():
-    assert len(pairs(activity(id="a"), activity(id="b", organisation="NRC",
-                                                sector=" education "))) == 1
+    assert len(pairs(activity(id="a"), activity(id="b", organisation="NRC", sector=" education "))) == 1
 
 
 def test_activity_in_several_areas_matches_on_the_closest_one():
-    o = only_pair(activity(id="a", pcodes=["CF63", "CF632", "CF321"]),
-                  activity(id="b", organisation="NRC"))
+    o = only_pair(activity(id="a", pcodes=["CF63", "CF632", "CF321"]), activity(id="b", organisation="NRC"))
     assert o.relation is SpatialRelation.SAME and o.shared_pcode == "CF632"
 
 
 def test_area_not_in_the_tree_matches_only_itself_and_is_reported():
-    result = detect_overlaps([activity(id="a", pcodes=["XX1"]),
-                              activity(id="b", organisation="NRC", pcodes=["XX1"]),
-                              activity(id="c", organisation="IRC", pcodes=["CF"])], AREAS)
+    result = detect_overlaps(
+        [
+            activity(id="a", pcodes=["XX1"]),
+            activity(id="b", organisation="NRC", pcodes=["XX1"]),
+            activity(id="c", organisation="IRC", pcodes=["CF"]),
+        ],
+        AREAS,
+    )
     assert [o.key for o in result.overlaps] == [("a", "b")]
     assert result.unknown_pcodes == {"XX1"}
 
 
 # time ----------------------------------------------------------------------------------------
 def test_touching_date_ranges_share_one_day():
-    o = only_pair(activity(id="a", start=date(2026, 1, 1), end=date(2026, 6, 30)),
-                  activity(id="b", organisation="NRC", start=date(2026, 6, 30), end=date(2026, 9, 1)))
+    o = only_pair(
+        activity(id="a", start=date(2026, 1, 1), end=date(2026, 6, 30)),
+        activity(id="b", organisation="NRC", start=date(2026, 6, 30), end=date(2026, 9, 1)),
+    )
     assert (o.start, o.end, o.days) == (date(2026, 6, 30), date(2026, 6, 30), 1)
 
 
 def test_ranges_a_day_apart_do_not_overlap():
-    assert pairs(activity(id="a", end=date(2026, 6, 29)),
-                 activity(id="b", organisation="NRC", start=date(2026, 6, 30), end=None)) == []
+    assert (
+        pairs(
+            activity(id="a", end=date(2026, 6, 29)),
+            activity(id="b", organisation="NRC", start=date(2026, 6, 30), end=None),
+        )
+        == []
+    )
 
 
 def test_open_end_means_ongoing():
-    o = only_pair(activity(id="a", start=date(2020, 1, 1), end=None),
-                  activity(id="b", organisation="NRC", start=date(2031, 5, 1), end=date(2031, 5, 31)))
+    o = only_pair(
+        activity(id="a", start=date(2020, 1, 1), end=None),
+        activity(id="b", organisation="NRC", start=date(2031, 5, 1), end=date(2031, 5, 31)),
+    )
     assert o.days == 31 and o.end == date(2031, 5, 31)
     both_open = only_pair(activity(id="a", end=None), activity(id="b", organisation="NRC", end=None))
     assert both_open.days is None and both_open.end is None
@@ -100,10 +112,8 @@ def test_open_end_means_ongoing():
 
 def test_longer_intersection_scores_higher():
     base = activity(id="a", start=date(2026, 1, 1), end=date(2026, 12, 31))
-    short = only_pair(base, activity(id="b", organisation="NRC", start=date(2026, 12, 1),
-                                     end=date(2027, 12, 31)))
-    long = only_pair(base, activity(id="b", organisation="NRC", start=date(2026, 2, 1),
-                                    end=date(2027, 12, 31)))
+    short = only_pair(base, activity(id="b", organisation="NRC", start=date(2026, 12, 1), end=date(2027, 12, 31)))
+    long = only_pair(base, activity(id="b", organisation="NRC", start=date(2026, 2, 1), end=date(2027, 12, 31)))
     assert long.score > short.score
 
 
@@ -112,8 +122,7 @@ def test_unknown_start_is_always_or_the_reporting_period_start():
     unknown = activity(id="b", organisation="NRC", start=None, end=date(2026, 6, 30))
     assert len(pairs(old, unknown)) == 1  # unknown start: could have been active in 2019
     assert pairs(old, unknown, period=(date(2026, 1, 1), date(2026, 3, 31))) == []
-    o = only_pair(activity(id="c", start=date(2026, 3, 1)), unknown,
-                  period=(date(2026, 1, 1), date(2026, 3, 31)))
+    o = only_pair(activity(id="c", start=date(2026, 3, 1)), unknown, period=(date(2026, 1, 1), date(2026, 3, 31)))
     assert o.days == 122
 
 
@@ -130,8 +139,7 @@ def test_one_organisations_own_work_of_different_types_is_not_reported():
 
 def test_different_activity_types_are_complementary_and_score_lower():
     same = only_pair(activity(id="a"), activity(id="b", organisation="NRC"))
-    other = only_pair(activity(id="a"), activity(id="b", organisation="NRC",
-                                                  activity_type="school feeding"))
+    other = only_pair(activity(id="a"), activity(id="b", organisation="NRC", activity_type="school feeding"))
     assert other.kind is OverlapKind.COMPLEMENTARY
     assert other.score < same.score and other.score <= TYPE_DIFFERENT
     assert "teacher training and school feeding (complementary)" in other.explanation
@@ -144,10 +152,14 @@ def test_unknown_activity_type_is_an_overlap_scored_between():
 
 
 def test_similar_titles_raise_the_score():
-    alike = only_pair(activity(id="a", title="Teacher training in Bozoum"),
-                      activity(id="b", organisation="NRC", title="Bozoum teacher training"))
-    unlike = only_pair(activity(id="a", title="Teacher training in Bozoum"),
-                       activity(id="b", organisation="NRC", title="Accelerated learning kits"))
+    alike = only_pair(
+        activity(id="a", title="Teacher training in Bozoum"),
+        activity(id="b", organisation="NRC", title="Bozoum teacher training"),
+    )
+    unlike = only_pair(
+        activity(id="a", title="Teacher training in Bozoum"),
+        activity(id="b", organisation="NRC", title="Accelerated learning kits"),
+    )
     assert alike.title_similarity == 1.0
     assert alike.score > unlike.score
     assert alike.score == pytest.approx(1.0)
@@ -173,8 +185,9 @@ def test_implementing_partner_doing_other_work_is_not_a_double_count():
 
 
 def test_min_score_drops_weak_pairs_but_keeps_double_count_links():
-    funder = activity(id="a", implementing_partners=["NRC"], pcodes=["CF"],
-                      start=date(2026, 1, 1), end=date(2026, 12, 31))
+    funder = activity(
+        id="a", implementing_partners=["NRC"], pcodes=["CF"], start=date(2026, 1, 1), end=date(2026, 12, 31)
+    )
     partner = activity(id="b", organisation="NRC", start=date(2026, 12, 31), end=date(2027, 12, 31))
     result = detect_overlaps([funder, partner], AREAS, min_score=0.9)
     assert len(result.overlaps) == 0
@@ -183,9 +196,14 @@ def test_min_score_drops_weak_pairs_but_keeps_double_count_links():
 
 # clusters ------------------------------------------------------------------------------------
 def test_three_organisations_in_one_cell_make_a_cluster():
-    result = detect_overlaps([activity(id="a", organisation="UNICEF"),
-                              activity(id="b", organisation="NRC"),
-                              activity(id="c", organisation="IRC", end=None)], AREAS)
+    result = detect_overlaps(
+        [
+            activity(id="a", organisation="UNICEF"),
+            activity(id="b", organisation="NRC"),
+            activity(id="c", organisation="IRC", end=None),
+        ],
+        AREAS,
+    )
     assert len(result.overlaps) == 3
     [cluster] = result.clusters
     assert cluster.area.pcode == "CF632" and cluster.sector == "Education"
@@ -197,18 +215,22 @@ def test_three_organisations_in_one_cell_make_a_cluster():
 def test_two_organisations_or_three_never_active_together_make_no_cluster():
     two = [activity(id="a"), activity(id="b", organisation="NRC"), activity(id="c")]
     assert detect_overlaps(two, AREAS).clusters == []
-    chain = [activity(id="a", start=date(2026, 1, 1), end=date(2026, 3, 31)),
-             activity(id="b", organisation="NRC", start=date(2026, 3, 1), end=date(2026, 5, 31)),
-             activity(id="c", organisation="IRC", start=date(2026, 4, 1), end=date(2026, 6, 30))]
+    chain = [
+        activity(id="a", start=date(2026, 1, 1), end=date(2026, 3, 31)),
+        activity(id="b", organisation="NRC", start=date(2026, 3, 1), end=date(2026, 5, 31)),
+        activity(id="c", organisation="IRC", start=date(2026, 4, 1), end=date(2026, 6, 30)),
+    ]
     assert detect_overlaps(chain, AREAS).clusters == []
     chain[2] = activity(id="c", organisation="IRC", start=date(2026, 3, 31), end=date(2026, 6, 30))
     assert len(detect_overlaps(chain, AREAS).clusters) == 1
 
 
 def test_double_counted_intervention_adds_no_organisation_to_a_cluster():
-    members = [activity(id="a", organisation="UNICEF", implementing_partners=["NRC"]),
-               activity(id="b", organisation="NRC"),
-               activity(id="c", organisation="IRC")]
+    members = [
+        activity(id="a", organisation="UNICEF", implementing_partners=["NRC"]),
+        activity(id="b", organisation="NRC"),
+        activity(id="c", organisation="IRC"),
+    ]
     assert detect_overlaps(members, AREAS).clusters == []
     members.append(activity(id="d", organisation="Plan"))
     [cluster] = detect_overlaps(members, AREAS).clusters
@@ -225,26 +247,36 @@ def test_large_cell_gives_all_pairs_and_one_cluster():
 
 # explanations and contracts ------------------------------------------------------------------
 def test_explanation_reads_like_the_issue_example():
-    o = only_pair(activity(id="a", organisation="UNICEF", pcodes=["CF63"]),
-                  activity(id="b", organisation="Save the Children", start=date(2026, 3, 1)))
-    assert o.explanation == ("UNICEF and Save the Children: Education / teacher training, "
-                             "Ouham-Pendé (CF63) contains Bozoum (CF632), both active "
-                             "1 Mar – 30 Jun 2026 (122 days)")
+    o = only_pair(
+        activity(id="a", organisation="UNICEF", pcodes=["CF63"]),
+        activity(id="b", organisation="Save the Children", start=date(2026, 3, 1)),
+    )
+    assert o.explanation == (
+        "UNICEF and Save the Children: Education / teacher training, "
+        "Ouham-Pendé (CF63) contains Bozoum (CF632), both active "
+        "1 Mar – 30 Jun 2026 (122 days)"
+    )
 
 
 def test_scores_stay_in_unit_range():
-    found = pairs(*(activity(id=f"x{i}", organisation=f"O{i % 3}", pcodes=[p], title=t)
-                    for i, (p, t) in enumerate([("CF", "a"), ("CF63", "b"), ("CF632", ""),
-                                                ("CF632", "a b"), ("CF631", "b")])))
+    found = pairs(
+        *(
+            activity(id=f"x{i}", organisation=f"O{i % 3}", pcodes=[p], title=t)
+            for i, (p, t) in enumerate([("CF", "a"), ("CF63", "b"), ("CF632", ""), ("CF632", "a b"), ("CF631", "b")])
+        )
+    )
     assert found and all(0.0 <= o.score <= 1.0 for o in found)
 
 
-@pytest.mark.parametrize("make, field", [
-    (lambda: activity(id=""), "id"),
-    (lambda: activity(start=date(2026, 7, 1), end=date(2026, 6, 30)), "end"),
-    (lambda: activity(organisation=" "), "organisation"),
-    (lambda: activity(beneficiaries=-1), "beneficiaries"),
-])
+@pytest.mark.parametrize(
+    "make, field",
+    [
+        (lambda: activity(id=""), "id"),
+        (lambda: activity(start=date(2026, 7, 1), end=date(2026, 6, 30)), "end"),
+        (lambda: activity(organisation=" "), "organisation"),
+        (lambda: activity(beneficiaries=-1), "beneficiaries"),
+    ],
+)
 def test_broken_activities_are_refused(make, field):
     with pytest.raises(InvalidInput) as error:
         make()
