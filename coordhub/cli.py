@@ -251,3 +251,7 @@ def register_commands(app) -> None:
         send_mail_command,
     ):
         app.cli.add_command(command)
+
+
+if __name__ == "__main__":  # `python -m coordhub.cli` runs the checkout it is started from
+    main()
