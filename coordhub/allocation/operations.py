@@ -36,11 +36,12 @@ from coordhub.allocation.models import (
 from coordhub.allocation.rights import can_manage_allocations, can_respond
 from coordhub.audit.models import AuditAction, record
 from coordhub.auth.models import User
+from coordhub.database import utcnow
 from coordhub.errors import NotFound, PermissionDenied, ValidationError
 from coordhub.extensions import db
 from coordhub.locks import lock_operation
 from coordhub.notifications import events as notifications
-from coordhub.registry.models import AdminArea, Capacity, Need, Operation, utcnow
+from coordhub.registry.models import AdminArea, Capacity, Need, Operation
 
 Progress = Callable[[float, str], None]
 MAX_REASON = 500

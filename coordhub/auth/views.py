@@ -38,12 +38,13 @@ from coordhub.auth.forms import (
     UserForm,
 )
 from coordhub.auth.models import User
+from coordhub.database import utcnow
 from coordhub.errors import DomainError
 from coordhub.extensions import db, limiter, login_manager
 from coordhub.notifications.events import account_changed
 from coordhub.registry import operations as ops
 from coordhub.registry.admin_areas import AdminAreaFileError, parse_admin_areas
-from coordhub.registry.models import AdminArea, Operation, Organisation, utcnow
+from coordhub.registry.models import AdminArea, Operation, Organisation
 from coordhub.web import show_domain_error
 
 bp = Blueprint("auth", __name__)

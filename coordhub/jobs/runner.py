@@ -10,9 +10,9 @@ from typing import Any
 
 from flask import Flask, current_app, has_app_context
 
+from coordhub.database import utcnow
 from coordhub.extensions import db
 from coordhub.jobs.models import Job, JobStatus
-from coordhub.registry.models import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -19,6 +19,7 @@ from flask import current_app, has_app_context
 from sqlalchemy.orm import Session as SessionBase
 from sqlalchemy.orm import aliased
 
+from coordhub.database import utcnow
 from coordhub.extensions import db
 from coordhub.overlap.core import Activity, Cluster, Overlap, OverlapIndex, OverlapKind, detect_overlaps
 from coordhub.overlap.core import AdminArea as CoreArea
@@ -41,7 +42,6 @@ from coordhub.registry.models import (
     Sector,
     project_areas,
     project_partners,
-    utcnow,
 )
 from coordhub.registry.signals import project_saved
 

@@ -19,6 +19,7 @@ from coordhub.auth import rights
 from coordhub.auth.models import Role, User
 from coordhub.auth.operations import check_password_rule
 from coordhub.auth.sessions import end_all_sessions, revoke_api_tokens
+from coordhub.database import utcnow
 from coordhub.errors import Conflict, PermissionDenied, ValidationError
 from coordhub.extensions import db
 from coordhub.registry.admin_areas import AreaRecord
@@ -38,7 +39,6 @@ from coordhub.registry.models import (
     capacity_areas,
     project_areas,
     project_partners,
-    utcnow,
 )
 from coordhub.registry.signals import project_saved
 
