@@ -108,7 +108,7 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     for blueprint in (notifications_bp, contacts_bp):
         app.register_blueprint(blueprint)
 
-    from coordhub.registry.context import inject_globals
+    from coordhub.web import inject_globals
 
     app.context_processor(inject_globals)
     from coordhub.labels import label

@@ -41,10 +41,9 @@ from coordhub.auth import rights
 from coordhub.errors import DomainError
 from coordhub.extensions import db
 from coordhub.jobs.runner import start_job
-from coordhub.registry.context import NAV_BADGES, NAV_LINKS, NAV_VISIBLE, current_operation, operation_required
-from coordhub.registry.forms import ArchiveForm
 from coordhub.registry.models import Operation, Organisation
-from coordhub.registry.queries import parse_id
+from coordhub.web import NAV_BADGES, NAV_LINKS, NAV_VISIBLE, current_operation, operation_required, parse_id
+from coordhub.web import ConfirmForm as ConfirmForm
 
 bp = Blueprint("allocation", __name__, url_prefix="/allocations")
 
@@ -201,7 +200,7 @@ def run(run_id: int, operation: Operation):
         coverage={group: queries.coverage_rows(found, group) for group in queries.COVERAGE_GROUPS},
         latest=queries.latest_published_run(operation),
         others=others,
-        action_form=ArchiveForm(),
+        action_form=ConfirmForm(),
         forbid_form=ForbidForm(),
         pinned={(p.need_id, p.capacity_id) for p in queries.pins_and_exclusions(operation)[0]},
         decisions=DECISION_LABELS,
@@ -229,7 +228,7 @@ def publish(run_id: int, operation: Operation):
     """GET: what publishing will do (which partners get how many assignments); POST: publish."""
     _require_manager(operation)
     found = _run(run_id, operation)
-    form = ArchiveForm()
+    form = ConfirmForm()
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
@@ -336,7 +335,7 @@ def constraints(operation: Operation):
     _require_manager(operation)
     pins, pairs = queries.pins_and_exclusions(operation)
     return render_template(
-        "allocation/constraints.html", pins=pins, pairs=pairs, operation=operation, action_form=ArchiveForm()
+        "allocation/constraints.html", pins=pins, pairs=pairs, operation=operation, action_form=ConfirmForm()
     )
 
 
@@ -356,7 +355,7 @@ def remove_constraint(kind: str, item_id: int, operation: Operation):
     item = db.session.get(model, item_id)
     if item is None or item.operation_id != operation.id:
         abort(404)
-    if not ArchiveForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
         remove(current_user, item)
@@ -413,7 +412,7 @@ def access(operation: Operation):
         import_form=AccessImportForm(),
         rules=rules,
         operation=operation,
-        action_form=ArchiveForm(),
+        action_form=ConfirmForm(),
     )
 
 

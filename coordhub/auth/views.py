@@ -141,13 +141,13 @@ def logout():
 @bp.route("/account/", methods=["GET"])
 @login_required
 def account():
-    from coordhub.registry.forms import ArchiveForm
+    from coordhub.web import ConfirmForm as ConfirmForm
 
     return render_template(
         "auth/account.html",
         rows=sessions.open_sessions(current_user),
         this_session=sessions.current_session(),
-        everywhere_form=ArchiveForm(),
+        everywhere_form=ConfirmForm(),
     )
 
 
@@ -174,9 +174,9 @@ def change_password():
 @bp.route("/account/sign-out-everywhere", methods=["POST"])
 @login_required
 def sign_out_everywhere():
-    from coordhub.registry.forms import ArchiveForm
+    from coordhub.web import ConfirmForm as ConfirmForm
 
-    if not ArchiveForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     ended = account_operations.sign_out_everywhere(current_user)
     sessions.sign_out()
@@ -339,7 +339,7 @@ def operation_edit(operation_id: int | None = None):
 def tokens():
     from coordhub.api.models import ApiToken
     from coordhub.auth.forms import TokenForm
-    from coordhub.registry.forms import ArchiveForm
+    from coordhub.web import ConfirmForm as ConfirmForm
 
     form = TokenForm()
     new_token = None
@@ -359,16 +359,16 @@ def tokens():
     rows = db.session.scalars(
         sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc())
     ).all()
-    return render_template("auth/tokens.html", form=form, rows=rows, new_token=new_token, revoke_form=ArchiveForm())
+    return render_template("auth/tokens.html", form=form, rows=rows, new_token=new_token, revoke_form=ConfirmForm())
 
 
 @bp.route("/account/tokens/<id:token_id>/revoke", methods=["POST"])
 @login_required
 def revoke_token(token_id: int):
     from coordhub.api.models import ApiToken
-    from coordhub.registry.forms import ArchiveForm
+    from coordhub.web import ConfirmForm as ConfirmForm
 
-    if not ArchiveForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     row = db.session.get(ApiToken, token_id)
     if row is None or row.user_id != current_user.id:

@@ -25,9 +25,9 @@ from coordhub.interop.mapping import propose_mapping
 from coordhub.interop.models import ImportRun, ImportStatus, MappingTemplate
 from coordhub.jobs.runner import start_job
 from coordhub.reading.tables import TableError, is_blank
-from coordhub.registry.context import NAV_LINKS, NAV_VISIBLE, operation_required
 from coordhub.registry.models import Capacity, Need, Operation, Organisation, Project
 from coordhub.registry.queries import RecordFilters, record_query
+from coordhub.web import NAV_LINKS, NAV_VISIBLE, operation_required
 
 bp = Blueprint("interop", __name__)
 NAV_LINKS.append(("interop.imports", {}, _l("Import"), None))

@@ -34,11 +34,10 @@ from coordhub.maps.forms import BoundaryCommitForm, BoundaryUploadForm
 from coordhub.maps.present import problem_message, project_status_label
 from coordhub.maps.queries import CSV_COLUMNS, MapQuery, load_tree, map_layer, parse_map_query, presence_projects
 from coordhub.maps.rights import can_load_boundaries
-from coordhub.registry.context import NAV_LINKS, operation_required
 from coordhub.registry.forms import ProjectForm
 from coordhub.registry.models import AdminArea, Operation, Organisation, Project, Sector
 from coordhub.registry.queries import details_visible_clause
-from coordhub.web import show_domain_error
+from coordhub.web import NAV_LINKS, operation_required, show_domain_error
 
 bp = Blueprint("maps", __name__, url_prefix="/maps", static_folder="static", static_url_path="/static")
 

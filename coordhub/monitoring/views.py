@@ -37,11 +37,9 @@ from coordhub.monitoring.rights import (
     can_see_draft,
     can_see_results,
 )
-from coordhub.registry.context import NAV_LINKS, operation_required
 from coordhub.registry.models import Need, Operation, Organisation, Project, ResourceType, Sector
-from coordhub.registry.queries import parse_id
 from coordhub.registry.views import area_choices
-from coordhub.web import show_domain_error
+from coordhub.web import NAV_LINKS, operation_required, parse_id, show_domain_error
 
 bp = Blueprint("monitoring", __name__, url_prefix="/monitoring")
 

@@ -19,10 +19,9 @@ from coordhub.notifications.mail import read_unsubscribe_token
 from coordhub.notifications.models import EVENT_LABELS, Notification, subscription_areas, subscription_sectors
 from coordhub.notifications.present import show_many
 from coordhub.notifications.queries import notifications_of, safe_link, unread_count
-from coordhub.registry.context import NAV_BADGES, NAV_LINKS, accessible_operations
-from coordhub.registry.forms import ArchiveForm
 from coordhub.registry.models import AdminArea, Sector
-from coordhub.web import show_domain_error
+from coordhub.web import NAV_BADGES, NAV_LINKS, accessible_operations, show_domain_error
+from coordhub.web import ConfirmForm as ConfirmForm
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -43,7 +42,7 @@ def inbox():
         page=page,
         rows=show_many(current_user, list(page.items)),
         unread_only=unread_only,
-        action_form=ArchiveForm(),
+        action_form=ConfirmForm(),
     )
 
 
@@ -60,7 +59,7 @@ def open(notification_id: int):
 @bp.route("/read-all", methods=["POST"])
 @login_required
 def read_all():
-    if not ArchiveForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     count = ops.mark_all_read(current_user)
     flash(_("%(n)d notifications marked as read.", n=count), "success")

@@ -27,12 +27,10 @@ from coordhub.overlap.queries import (
     unread_ids,
 )
 from coordhub.overlap.rights import can_change_alert, can_run_detection, can_see_alert
-from coordhub.registry.context import NAV_BADGES, NAV_LINKS, current_operation, operation_required
-from coordhub.registry.forms import ArchiveForm
 from coordhub.registry.models import AdminArea, Operation, Project
-from coordhub.registry.queries import parse_id
 from coordhub.registry.views import FORM_HOOKS, filter_choices
-from coordhub.web import show_domain_error
+from coordhub.web import NAV_BADGES, NAV_LINKS, current_operation, operation_required, parse_id, show_domain_error
+from coordhub.web import ConfirmForm as ConfirmForm
 
 bp = Blueprint("overlap", __name__)
 
@@ -111,7 +109,7 @@ def _list(operation: Operation, inbox: bool):
         unread=unread_ids(current_user, [a.id for a in page.items]),
         choices=filter_choices(operation),
         operation=operation,
-        action_form=ArchiveForm(),
+        action_form=ConfirmForm(),
         can_detect=can_run_detection(current_user, operation),
         **_labels(),
     )
@@ -132,7 +130,7 @@ def inbox(operation: Operation):
 @bp.route("/overlaps/inbox/read", methods=["POST"])
 @operation_required
 def mark_all_read(operation: Operation):
-    if not ArchiveForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     count = overlap_ops.mark_all_read(current_user, operation)
     flash(_("%(n)d alerts marked as read.", n=count), "info")
@@ -200,7 +198,7 @@ def clusters(operation: Operation):
 @bp.route("/overlaps/detect", methods=["POST"])
 @operation_required
 def detect(operation: Operation):
-    if not ArchiveForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
         job = overlap_ops.start_detection(current_user, operation, result_url=url_for("overlap.alerts"))

@@ -135,7 +135,3 @@ class CapacityForm(RecordForm):
         data["unit_cost"] = data.get("unit_cost") or 0.0
         data["clearances"] = data.get("clearances") or ""
         return data
-
-
-class ArchiveForm(FlaskForm):
-    """An empty form: only its CSRF token matters."""

@@ -14,8 +14,7 @@ from coordhub.auth import rights
 from coordhub.errors import Conflict, DomainError
 from coordhub.extensions import db
 from coordhub.registry import operations as ops
-from coordhub.registry.context import accessible_operations, operation_required
-from coordhub.registry.forms import ArchiveForm, CapacityForm, NeedForm, ProjectForm
+from coordhub.registry.forms import CapacityForm, NeedForm, ProjectForm
 from coordhub.registry.models import (
     AdminArea,
     Capacity,
@@ -27,8 +26,9 @@ from coordhub.registry.models import (
     ResourceType,
     Sector,
 )
-from coordhub.registry.queries import RecordFilters, parse_id, record_query
-from coordhub.web import show_domain_error
+from coordhub.registry.queries import RecordFilters, record_query
+from coordhub.web import ConfirmForm as ConfirmForm
+from coordhub.web import accessible_operations, operation_required, parse_id, show_domain_error
 
 bp = Blueprint("registry", __name__)
 
@@ -160,7 +160,7 @@ def record_detail(slug: str, record_id: int, operation: Operation):
         record=obj,
         details=rights.can_see_details(current_user, obj),
         can_edit=rights.can_edit(current_user, obj),
-        archive_form=ArchiveForm(),
+        archive_form=ConfirmForm(),
     )
 
 
@@ -252,7 +252,7 @@ def _check_meaning_too(form, spec: KindSpec, operation: Operation, obj) -> None:
 def record_archive(slug: str, record_id: int, action: str, operation: Operation):
     spec = _spec(slug)
     obj = _get_record(spec, record_id, operation)
-    form = ArchiveForm()
+    form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
     try:
@@ -333,7 +333,7 @@ def organisations():
 @bp.route("/operations/switch", methods=["POST"])
 @login_required
 def switch_operation():
-    form = ArchiveForm()
+    form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
     operation = db.session.get(Operation, parse_id(request.form.get("operation_id")) or 0)
