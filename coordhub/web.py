@@ -3,13 +3,15 @@ every template sees, the generic confirm form, id parsing, showing a domain erro
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, flash, g, redirect, url_for
+from flask import Flask, abort, current_app, flash, g, redirect, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
@@ -85,13 +87,53 @@ def operation_required(view):
     return wrapper
 
 
-def inject_globals() -> dict:
+class Menu(enum.Enum):
+    """Where a navigation entry shows: on the bar itself, or in one of its drop-down menus."""
+
+    bar = "bar"
+    registry = "registry"  # the "Registry" menu, so that the bar keeps room for the daily pages
+    administration = "administration"  # the "Administration" menu
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """One link of the navigation bar, declared in coordhub.wiring.NAVIGATION.
+
+    `visible` decides who sees it (everyone signed in when None); `badge` counts what waits for the user
+    there (unread alerts …), shown next to the label when above 0."""
+
+    endpoint: str
+    label: Any  # a lazy translated string
+    args: dict[str, Any] = field(default_factory=dict)
+    menu: Menu = Menu.bar
+    visible: Callable[[Any], bool] | None = None
+    badge: Callable[[], int] | None = None
+
+
+NAVIGATION_KEY = "coordhub.navigation"
+
+
+def register_navigation(app: Flask, entries: Sequence[NavEntry]) -> None:
+    """The app's navigation bar, in the order given (read by inject_globals)."""
+    app.extensions[NAVIGATION_KEY] = tuple(entries)
+
+
+def navigation(user: Any) -> dict[Menu, list[tuple[str, dict[str, Any], Any, int]]]:
+    """The links `user` sees in each menu: (endpoint, url arguments, label, badge count or 0)."""
+    menus: dict[Menu, list[tuple[str, dict[str, Any], Any, int]]] = {menu: [] for menu in Menu}
+    for entry in current_app.extensions[NAVIGATION_KEY]:
+        if entry.visible is None or entry.visible(user):
+            menus[entry.menu].append((entry.endpoint, entry.args, entry.label, entry.badge() if entry.badge else 0))
+    return menus
+
+
+def inject_globals() -> dict[str, Any]:
     from flask_babel import get_locale
 
     from coordhub.auth import rights
     from coordhub.registry.models import Capacity, Need, Project
 
-    context = {
+    context: dict[str, Any] = {
         "rights": rights,
         "kinds": {"Project": Project, "Need": Need, "Capacity": Capacity},
         "get_locale": get_locale,
@@ -99,24 +141,8 @@ def inject_globals() -> dict:
     if current_user.is_authenticated:
         context["current_operation"] = current_operation()
         context["my_operations"] = accessible_operations(current_user)
-        context["nav_badges"] = {name: fn() for name, fn in NAV_BADGES.items()}
-        links = [link for link in NAV_LINKS if NAV_VISIBLE.get(link[0], lambda user: True)(current_user)]
-        context["nav_registry"] = [link for link in links if link[0] in REGISTRY_MENU]
-        context["nav_links"] = [link for link in links if link[0] not in REGISTRY_MENU]
+        menus = navigation(current_user)
+        context["nav_links"] = menus[Menu.bar]
+        context["nav_registry"] = menus[Menu.registry]
+        context["nav_administration"] = menus[Menu.administration]
     return context
-
-
-# The navigation bar: (endpoint, url arguments, label, badge name or None). Modules append their pages.
-NAV_LINKS: list[tuple[str, dict, object, str | None]] = [
-    ("registry.record_list", {"slug": "projects"}, _l("Projects"), None),
-    ("registry.record_list", {"slug": "needs"}, _l("Needs"), None),
-    ("registry.record_list", {"slug": "capacities"}, _l("Capacities"), None),
-    ("registry.areas", {}, _l("Admin areas"), None),
-    ("registry.organisations", {}, _l("Organisations"), None),
-]
-# Links gathered under the "Registry" drop-down menu, so the bar keeps room for the daily pages.
-REGISTRY_MENU = {"registry.record_list", "registry.areas", "registry.organisations", "interop.imports"}
-# Who sees a navigation link (endpoint -> predicate on the user); links not listed are shown to everyone.
-NAV_VISIBLE: dict = {}
-# Unread counters shown on navigation links: badge name -> callable returning an int.
-NAV_BADGES: dict = {}

@@ -8,10 +8,8 @@ from datetime import date
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from coordhub.allocation import api as _api  # noqa: F401  (adds /api/v1/allocation-runs)
 from coordhub.allocation import export, present, queries
 from coordhub.allocation import jobs as allocation_jobs
 from coordhub.allocation import operations as allocation_ops
@@ -37,13 +35,16 @@ from coordhub.allocation.models import (
     AreaAccess,
 )
 from coordhub.allocation.rights import can_manage_allocations, can_respond
-from coordhub.auth import rights
 from coordhub.errors import DomainError
 from coordhub.extensions import db
 from coordhub.jobs.runner import start_job
 from coordhub.registry.models import Operation, Organisation
-from coordhub.web import NAV_BADGES, NAV_LINKS, NAV_VISIBLE, current_operation, operation_required, parse_id
-from coordhub.web import ConfirmForm as ConfirmForm
+from coordhub.web import (
+    ConfirmForm,
+    current_operation,
+    operation_required,
+    parse_id,
+)
 
 bp = Blueprint("allocation", __name__, url_prefix="/allocations")
 
@@ -51,20 +52,9 @@ bp = Blueprint("allocation", __name__, url_prefix="/allocations")
 SHOWN_ROWS = 300
 
 
-def _pending_badge() -> int:
+def pending_badge() -> int:
+    """The navigation badge of "My assignments": assignments waiting for the user's answer."""
     return queries.pending_count(current_user, current_operation())
-
-
-if not any(link[0] == "allocation.runs" for link in NAV_LINKS):
-    NAV_LINKS.extend(
-        [
-            ("allocation.runs", {}, _l("Allocations"), None),
-            ("allocation.mine", {}, _l("My assignments"), "allocation_pending"),
-        ]
-    )
-NAV_BADGES["allocation_pending"] = _pending_badge
-# Focal points and viewers have only their assignments: "Allocations" would lead there a second time.
-NAV_VISIBLE["allocation.runs"] = rights.can_run_allocation
 
 
 def _require_manager(operation: Operation) -> None:

@@ -141,7 +141,7 @@ def logout():
 @bp.route("/account/", methods=["GET"])
 @login_required
 def account():
-    from coordhub.web import ConfirmForm as ConfirmForm
+    from coordhub.web import ConfirmForm
 
     return render_template(
         "auth/account.html",
@@ -174,7 +174,7 @@ def change_password():
 @bp.route("/account/sign-out-everywhere", methods=["POST"])
 @login_required
 def sign_out_everywhere():
-    from coordhub.web import ConfirmForm as ConfirmForm
+    from coordhub.web import ConfirmForm
 
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -339,7 +339,7 @@ def operation_edit(operation_id: int | None = None):
 def tokens():
     from coordhub.api.models import ApiToken
     from coordhub.auth.forms import TokenForm
-    from coordhub.web import ConfirmForm as ConfirmForm
+    from coordhub.web import ConfirmForm
 
     form = TokenForm()
     new_token = None
@@ -366,7 +366,7 @@ def tokens():
 @login_required
 def revoke_token(token_id: int):
     from coordhub.api.models import ApiToken
-    from coordhub.web import ConfirmForm as ConfirmForm
+    from coordhub.web import ConfirmForm
 
     if not ConfirmForm().validate_on_submit():
         abort(400)

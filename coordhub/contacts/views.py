@@ -8,11 +8,9 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from coordhub.contacts import api as _api  # noqa: F401  (adds /api/v1/contacts)
 from coordhub.contacts import operations as ops
 from coordhub.contacts import rights
 from coordhub.contacts.forms import AnswerForm, ContactForm, OwnerMessageForm
@@ -26,14 +24,9 @@ from coordhub.overlap.models import OverlapAlert
 from coordhub.overlap.rights import can_see_alert
 from coordhub.registry.models import AdminArea, Operation, Organisation, Sector
 from coordhub.registry.views import area_choices, filter_choices
-from coordhub.web import NAV_LINKS, REGISTRY_MENU, operation_required, parse_id, show_domain_error
-from coordhub.web import ConfirmForm as ConfirmForm
+from coordhub.web import ConfirmForm, operation_required, parse_id, show_domain_error
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
-
-if not any(link[0] == "contacts.directory" for link in NAV_LINKS):
-    NAV_LINKS.append(("contacts.directory", {}, _l("Contacts"), None))
-    REGISTRY_MENU.add("contacts.directory")
 
 
 def _filters(operation: Operation) -> SimpleNamespace:

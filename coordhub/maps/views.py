@@ -37,12 +37,10 @@ from coordhub.maps.rights import can_load_boundaries
 from coordhub.registry.forms import ProjectForm
 from coordhub.registry.models import AdminArea, Operation, Organisation, Project, Sector
 from coordhub.registry.queries import details_visible_clause
-from coordhub.web import NAV_LINKS, operation_required, show_domain_error
+from coordhub.web import operation_required, show_domain_error
 
 bp = Blueprint("maps", __name__, url_prefix="/maps", static_folder="static", static_url_path="/static")
 
-if not any(link[0] == "maps.index" for link in NAV_LINKS):
-    NAV_LINKS.insert(0, ("maps.index", {}, _l("Maps"), None))
 
 UPLOAD_NAME = re.compile(r"^[0-9a-f]{32}$")
 LAYER_TITLES = {

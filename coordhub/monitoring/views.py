@@ -8,12 +8,10 @@ from datetime import date
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from coordhub.errors import DomainError
 from coordhub.extensions import db
-from coordhub.monitoring import api as _api  # noqa: F401  (adds /api/v1/monitoring/…)
 from coordhub.monitoring import operations as mops
 from coordhub.monitoring import queries
 from coordhub.monitoring.core import DIMENSIONS, Entry
@@ -39,12 +37,9 @@ from coordhub.monitoring.rights import (
 )
 from coordhub.registry.models import Need, Operation, Organisation, Project, ResourceType, Sector
 from coordhub.registry.views import area_choices
-from coordhub.web import NAV_LINKS, operation_required, parse_id, show_domain_error
+from coordhub.web import operation_required, parse_id, show_domain_error
 
 bp = Blueprint("monitoring", __name__, url_prefix="/monitoring")
-
-if not any(link[0] == "monitoring.home" for link in NAV_LINKS):
-    NAV_LINKS.append(("monitoring.home", {}, _l("Results"), None))
 
 
 def _project(project_id: int, operation: Operation) -> Project:

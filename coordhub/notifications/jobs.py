@@ -9,14 +9,14 @@ from sqlalchemy.orm import Session as SessionBase
 
 from coordhub.extensions import db
 from coordhub.jobs.models import Job, JobStatus
-from coordhub.jobs.runner import job_handler, start_job
+from coordhub.jobs.runner import start_job
 from coordhub.notifications.operations import OUTBOX_WRITTEN
 
 DELIVER = "notifications-deliver"
 
 
-@job_handler(DELIVER)
-def _deliver(job, progress) -> dict:
+def deliver_job(job, progress) -> dict:
+    """Send what is due in the outbox."""
     from coordhub.notifications.mail import deliver_due
 
     return deliver_due()

@@ -6,13 +6,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from coordhub.errors import DomainError
 from coordhub.extensions import csrf, db
-from coordhub.notifications import api as _api  # noqa: F401  (adds /api/v1/notifications)
-from coordhub.notifications import jobs as _jobs  # noqa: F401  (registers the delivery job)
 from coordhub.notifications import operations as ops
 from coordhub.notifications.forms import SettingsForm, UnsubscribeForm
 from coordhub.notifications.mail import read_unsubscribe_token
@@ -20,14 +17,14 @@ from coordhub.notifications.models import EVENT_LABELS, Notification, subscripti
 from coordhub.notifications.present import show_many
 from coordhub.notifications.queries import notifications_of, safe_link, unread_count
 from coordhub.registry.models import AdminArea, Sector
-from coordhub.web import NAV_BADGES, NAV_LINKS, accessible_operations, show_domain_error
-from coordhub.web import ConfirmForm as ConfirmForm
+from coordhub.web import ConfirmForm, accessible_operations, show_domain_error
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
-if not any(link[0] == "notifications.inbox" for link in NAV_LINKS):
-    NAV_LINKS.append(("notifications.inbox", {}, _l("Notifications"), "notifications_unread"))
-NAV_BADGES["notifications_unread"] = lambda: unread_count(current_user)
+
+def unread_badge() -> int:
+    """The navigation badge of "Notifications": the user's unread notifications."""
+    return unread_count(current_user)
 
 
 @bp.route("/")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -27,8 +29,7 @@ from coordhub.registry.models import (
     Sector,
 )
 from coordhub.registry.queries import RecordFilters, record_query
-from coordhub.web import ConfirmForm as ConfirmForm
-from coordhub.web import accessible_operations, operation_required, parse_id, show_domain_error
+from coordhub.web import ConfirmForm, accessible_operations, operation_required, parse_id, show_domain_error
 
 bp = Blueprint("registry", __name__)
 
@@ -99,10 +100,14 @@ def _fill_choices(form, spec: KindSpec, operation: Operation) -> None:
     enhance_record_form(form, types)
 
 
-# Other modules extend a kind's form (overlap: "Check for overlaps" on projects): kind -> hook with a
-# `form_class` (a subclass of spec.form) that is called as hook(form, operation, record) and returns extra
-# template context when the POST was its own (nothing is saved then), else None.
-FORM_HOOKS: dict[type, object] = {}
+# Other modules extend a kind's form (overlap: "Check for overlaps" on projects): coordhub.wiring.FORM_HOOKS maps
+# a kind to a hook with a `form_class` (a subclass of spec.form) that is called as hook(form, operation, record)
+# and returns extra template context when the POST was its own (nothing is saved then), else None.
+FORM_HOOKS_KEY = "coordhub.form_hooks"
+
+
+def register_form_hooks(app: Flask, hooks: Mapping[type, Any]) -> None:
+    app.extensions[FORM_HOOKS_KEY] = dict(hooks)
 
 
 def _get_record(spec: KindSpec, record_id: int, operation: Operation):
@@ -174,7 +179,7 @@ def record_edit(slug: str, operation: Operation, record_id: int | None = None):
         abort(403)
     if obj is None and not rights.can_register_any(current_user, spec.kind):
         abort(403)
-    hook = FORM_HOOKS.get(spec.kind)
+    hook = current_app.extensions.get(FORM_HOOKS_KEY, {}).get(spec.kind)
     form = (hook.form_class if hook else spec.form)(obj=obj)
     if obj is not None and request.method == "GET":
         if hasattr(form, "area_ids"):
