@@ -87,8 +87,8 @@ def seed_command() -> None:
 @with_appcontext
 def create_user_command(email, name, organisation, organisation_type, acronym, role, operations, password) -> None:
     """Create a user account (and its organisation, given --organisation-type)."""
+    from coordhub.auth import operations as account_operations
     from coordhub.errors import DomainError
-    from coordhub.registry import operations as ops
     from coordhub.registry.models import Organisation
 
     org = db.session.scalar(
@@ -100,7 +100,7 @@ def create_user_command(email, name, organisation, organisation_type, acronym, r
     if org is None:
         org = _create_organisation(organisation, acronym, organisation_type)
     try:
-        user = ops.save_user(
+        user = account_operations.save_user(
             None,
             {
                 "email": email,

@@ -26,7 +26,7 @@ from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
-from coordhub.audit.models import AuditAction, audit_value, record
+from coordhub.audit.models import AuditAction, record
 from coordhub.auth import operations as account_operations
 from coordhub.auth import rights, sessions
 from coordhub.auth.forms import (
@@ -41,7 +41,6 @@ from coordhub.auth.models import User
 from coordhub.database import utcnow
 from coordhub.errors import DomainError
 from coordhub.extensions import db, limiter, login_manager
-from coordhub.notifications.events import account_changed
 from coordhub.registry import operations as ops
 from coordhub.registry.admin_areas import AdminAreaFileError, parse_admin_areas
 from coordhub.registry.models import AdminArea, Operation, Organisation
@@ -245,7 +244,7 @@ def user_edit(user_id: int | None = None):
     if form.validate_on_submit():
         data = {k: v for k, v in form.data.items() if k not in ("submit", "csrf_token")}
         try:
-            saved = ops.save_user(current_user, data, target)
+            saved = account_operations.save_user(current_user, data, target)
         except DomainError as error:
             show_domain_error(form, error)
         else:
@@ -344,17 +343,7 @@ def tokens():
     form = TokenForm()
     new_token = None
     if form.validate_on_submit():
-        row, new_token = ApiToken.issue(current_user, form.name.data.strip(), days=form.days.data)
-        db.session.flush()
-        record(
-            current_user,
-            AuditAction.create,
-            row,
-            {"name": [None, row.name], "expires_at": [None, audit_value(row.expires_at)]},
-            summary=f"API token {row.hint}…",
-        )
-        account_changed(current_user, current_user, "token_created", name=row.name)
-        db.session.commit()
+        _row, new_token = account_operations.issue_token(current_user, form.name.data.strip(), form.days.data)
         form = TokenForm(formdata=None)
     rows = db.session.scalars(
         sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc())
@@ -373,10 +362,6 @@ def revoke_token(token_id: int):
     row = db.session.get(ApiToken, token_id)
     if row is None or row.user_id != current_user.id:
         abort(404)
-    if row.revoked_at is None:
-        row.revoked_at = utcnow()
-        record(current_user, AuditAction.update, row, {"revoked": [False, True]}, summary=f"API token {row.hint}…")
-        account_changed(current_user, current_user, "token_revoked", name=row.name)
-        db.session.commit()
+    if account_operations.revoke_token(current_user, row):
         flash(_("The token %(name)s is revoked.", name=row.name), "success")
     return redirect(url_for("auth.tokens"))

@@ -149,14 +149,14 @@ def _a_failed_job_tells_who_started_it(world):
 
 
 def test_account_and_token_changes_tell_the_account_owner(world, client, login, smtp):
-    from coordhub.registry import operations as registry_ops
+    from coordhub.auth import operations as account_operations
 
     focal = world.users["focal"]
     login(focal)
     client.post("/account/tokens", data={"name": "laptop"})
     (mail,) = smtp.to(focal.email)
     assert "laptop" in mail["Subject"]
-    registry_ops.save_user(world.users["admin"], {"name": "Renamed"}, focal)
+    account_operations.save_user(world.users["admin"], {"name": "Renamed"}, focal)
     changed = notices(focal, Event.account_changed)
     assert len(changed) == 2 and changed[1].params["fields"] == ["name"]
     assert len(smtp.to(focal.email)) == 2
