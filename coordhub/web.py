@@ -35,6 +35,12 @@ class ConfirmForm(FlaskForm):
     """The generic confirmation of a button that posts (archive, revoke, sign out …): only its CSRF token matters."""
 
 
+def require_right(check: Callable[[Any], bool]) -> None:
+    """403 unless the signed-in user passes `check` (one of coordhub.auth.rights)."""
+    if not check(current_user):
+        abort(403)
+
+
 def show_domain_error(form, error: DomainError) -> None:
     """Undo the failed write and show every error next to its field (or as a flash message when it has none);
     a field that already shows an error (of the form's own checks) keeps it alone."""
@@ -80,7 +86,7 @@ def operation_required(view):
         if operation is None:
             if current_user.is_admin:
                 flash(_("Create an operation first."), "warning")
-                return redirect(url_for("auth.operations"))
+                return redirect(url_for("registry.operations"))
             abort(403)
         return view(*args, operation=operation, **kwargs)
 

@@ -58,8 +58,8 @@ from coordhub.server.cli import backup_command, collect_static_command, restore_
 from coordhub.web import Menu, NavEntry, register_navigation
 
 BLUEPRINTS: tuple[Blueprint, ...] = (
-    auth_views.bp,  # sign-in, account, users, operations (admin)
-    registry_views.bp,  # dashboard, projects, needs, capacities, admin areas, organisations
+    auth_views.bp,  # sign-in, account, API tokens, users (admin)
+    registry_views.bp,  # dashboard, projects, needs, capacities, admin areas, organisations, operations (admin)
     audit_views.bp,  # the audit log
     jobs_views.bp,  # a background job's progress page
     api_core.bp,  # /api/v1: the endpoints of API_MODULES
@@ -137,7 +137,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
         "registry.organisations", _l("Organisations"), menu=Menu.administration, visible=rights.can_manage_organisations
     ),
     NavEntry(
-        "auth.operations",
+        "registry.operations",
         _l("Operations and admin areas"),
         menu=Menu.administration,
         visible=rights.can_manage_operations,

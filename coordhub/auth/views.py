@@ -1,4 +1,4 @@
-"""Sign-in, language, and the administrators' pages for users, organisations and operations."""
+"""Sign-in, language, one's account and API tokens, and the administrators' pages for users."""
 
 from __future__ import annotations
 
@@ -30,21 +30,16 @@ from coordhub.audit.models import AuditAction, record
 from coordhub.auth import operations as account_operations
 from coordhub.auth import rights, sessions
 from coordhub.auth.forms import (
-    AdminAreaUploadForm,
     ChangePasswordForm,
     LoginForm,
-    OperationForm,
-    OrganisationForm,
     UserForm,
 )
 from coordhub.auth.models import User
 from coordhub.database import utcnow
 from coordhub.errors import DomainError
 from coordhub.extensions import db, limiter, login_manager
-from coordhub.registry import operations as ops
-from coordhub.registry.admin_areas import AdminAreaFileError, parse_admin_areas
-from coordhub.registry.models import AdminArea, Operation, Organisation
-from coordhub.web import show_domain_error
+from coordhub.registry.models import Operation, Organisation
+from coordhub.web import require_right, show_domain_error
 
 bp = Blueprint("auth", __name__)
 
@@ -202,18 +197,13 @@ def language(code: str):
     return redirect(_safe_next(request.form.get("next")))
 
 
-def _admin_only(check) -> None:
-    if not check(current_user):
-        abort(403)
-
-
 # --- users -----------------------------------------------------------------------------------------
 
 
 @bp.route("/admin/users/")
 @login_required
 def users():
-    _admin_only(rights.can_manage_users)
+    require_right(rights.can_manage_users)
     q = (request.args.get("q") or "").strip()
     query = sa.select(User).order_by(User.name)
     if q:
@@ -227,7 +217,7 @@ def users():
 @bp.route("/admin/users/<id:user_id>", methods=["GET", "POST"])
 @login_required
 def user_edit(user_id: int | None = None):
-    _admin_only(rights.can_manage_users)
+    require_right(rights.can_manage_users)
     target = db.session.get(User, user_id) if user_id else None
     if user_id and target is None:
         abort(404)
@@ -251,83 +241,6 @@ def user_edit(user_id: int | None = None):
             flash(_("User %(email)s saved.", email=saved.email), "success")
             return redirect(url_for("auth.users"))
     return render_template("auth/user_form.html", form=form, target=target)
-
-
-# --- organisations -----------------------------------------------------------------------------------
-
-
-@bp.route("/admin/organisations/new", methods=["GET", "POST"])
-@bp.route("/admin/organisations/<id:organisation_id>", methods=["GET", "POST"])
-@login_required
-def organisation_edit(organisation_id: int | None = None):
-    _admin_only(rights.can_manage_organisations)
-    organisation = db.session.get(Organisation, organisation_id) if organisation_id else None
-    if organisation_id and organisation is None:
-        abort(404)
-    form = OrganisationForm(obj=organisation)
-    if request.method == "GET" and organisation is not None:
-        form.type.data = organisation.type.value
-    if form.validate_on_submit():
-        data = {k: v for k, v in form.data.items() if k not in ("submit", "csrf_token")}
-        try:
-            saved = ops.save_organisation(current_user, data, organisation)
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash(_("Organisation %(name)s saved.", name=saved.name), "success")
-            return redirect(url_for("registry.organisations"))
-    return render_template("auth/organisation_form.html", form=form, organisation=organisation)
-
-
-# --- operations and their admin areas --------------------------------------------------------------
-
-
-@bp.route("/admin/operations/")
-@login_required
-def operations():
-    _admin_only(rights.can_manage_operations)
-    rows = db.session.execute(
-        sa.select(Operation, sa.func.count(AdminArea.id))
-        .outerjoin(AdminArea, AdminArea.operation_id == Operation.id)
-        .group_by(Operation.id)
-        .order_by(Operation.name)
-    ).all()
-    return render_template("auth/operations.html", rows=rows)
-
-
-@bp.route("/admin/operations/new", methods=["GET", "POST"])
-@bp.route("/admin/operations/<id:operation_id>", methods=["GET", "POST"])
-@login_required
-def operation_edit(operation_id: int | None = None):
-    _admin_only(rights.can_manage_operations)
-    operation = db.session.get(Operation, operation_id) if operation_id else None
-    if operation_id and operation is None:
-        abort(404)
-    form = OperationForm(obj=operation)
-    upload = AdminAreaUploadForm(prefix="areas")
-    if form.submit.data and form.validate_on_submit():
-        data = {k: v for k, v in form.data.items() if k not in ("submit", "csrf_token")}
-        try:
-            saved = ops.save_operation(current_user, data, operation)
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash(_("Operation %(name)s saved.", name=saved.name), "success")
-            return redirect(url_for("auth.operation_edit", operation_id=saved.id))
-    if operation is not None and upload.submit.data and upload.validate_on_submit():
-        try:
-            records = parse_admin_areas(upload.file.data.read(), language=upload.language.data)
-            created, updated = ops.load_admin_areas(operation, records, current_user)
-        except (AdminAreaFileError, DomainError) as error:
-            db.session.rollback()
-            upload.file.errors = [str(getattr(error, "message", error))]
-            flash(_("Nothing was loaded: %(error)s", error=str(getattr(error, "message", error))), "danger")
-        else:
-            flash(
-                _("%(created)d admin areas created, %(updated)d updated.", created=created, updated=updated), "success"
-            )
-            return redirect(url_for("auth.operation_edit", operation_id=operation.id))
-    return render_template("auth/operation_form.html", form=form, upload=upload, operation=operation)
 
 
 # --- personal API tokens ---------------------------------------------------------------------------

@@ -25,7 +25,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from coordhub.auth.forms import ORGANISATION_TYPES
 from coordhub.errors import DomainError, NotFound
 from coordhub.extensions import db
 from coordhub.maps import operations as ops
@@ -34,7 +33,7 @@ from coordhub.maps.forms import BoundaryCommitForm, BoundaryUploadForm
 from coordhub.maps.present import problem_message, project_status_label
 from coordhub.maps.queries import CSV_COLUMNS, MapQuery, load_tree, map_layer, parse_map_query, presence_projects
 from coordhub.maps.rights import can_load_boundaries
-from coordhub.registry.forms import ProjectForm
+from coordhub.registry.forms import ORGANISATION_TYPES, ProjectForm
 from coordhub.registry.models import AdminArea, Operation, Organisation, Project, Sector
 from coordhub.registry.queries import details_visible_clause
 from coordhub.web import operation_required, show_domain_error

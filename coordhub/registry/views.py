@@ -1,4 +1,5 @@
-"""Registry pages: dashboard, projects, needs, capacities, admin areas, organisations (thin views)."""
+"""Registry pages: dashboard, projects, needs, capacities, admin areas, organisations, and the administrators' pages
+for organisations and operations (thin views)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,15 @@ from coordhub.auth import rights
 from coordhub.errors import Conflict, DomainError
 from coordhub.extensions import db
 from coordhub.registry import operations as ops
-from coordhub.registry.forms import CapacityForm, NeedForm, ProjectForm
+from coordhub.registry.admin_areas import AdminAreaFileError, parse_admin_areas
+from coordhub.registry.forms import (
+    AdminAreaUploadForm,
+    CapacityForm,
+    NeedForm,
+    OperationForm,
+    OrganisationForm,
+    ProjectForm,
+)
 from coordhub.registry.models import (
     AdminArea,
     Capacity,
@@ -29,7 +38,14 @@ from coordhub.registry.models import (
     Sector,
 )
 from coordhub.registry.queries import RecordFilters, record_query
-from coordhub.web import ConfirmForm, accessible_operations, operation_required, parse_id, show_domain_error
+from coordhub.web import (
+    ConfirmForm,
+    accessible_operations,
+    operation_required,
+    parse_id,
+    require_right,
+    show_domain_error,
+)
 
 bp = Blueprint("registry", __name__)
 
@@ -347,3 +363,80 @@ def switch_operation():
     ops.switch_operation(current_user, operation)
     flash(_("You are now working in %(name)s.", name=operation.name), "info")
     return redirect(url_for("registry.dashboard"))
+
+
+# --- organisations -----------------------------------------------------------------------------------
+
+
+@bp.route("/admin/organisations/new", methods=["GET", "POST"])
+@bp.route("/admin/organisations/<id:organisation_id>", methods=["GET", "POST"])
+@login_required
+def organisation_edit(organisation_id: int | None = None):
+    require_right(rights.can_manage_organisations)
+    organisation = db.session.get(Organisation, organisation_id) if organisation_id else None
+    if organisation_id and organisation is None:
+        abort(404)
+    form = OrganisationForm(obj=organisation)
+    if request.method == "GET" and organisation is not None:
+        form.type.data = organisation.type.value
+    if form.validate_on_submit():
+        data = {k: v for k, v in form.data.items() if k not in ("submit", "csrf_token")}
+        try:
+            saved = ops.save_organisation(current_user, data, organisation)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash(_("Organisation %(name)s saved.", name=saved.name), "success")
+            return redirect(url_for("registry.organisations"))
+    return render_template("registry/organisation_form.html", form=form, organisation=organisation)
+
+
+# --- operations and their admin areas --------------------------------------------------------------
+
+
+@bp.route("/admin/operations/")
+@login_required
+def operations():
+    require_right(rights.can_manage_operations)
+    rows = db.session.execute(
+        sa.select(Operation, sa.func.count(AdminArea.id))
+        .outerjoin(AdminArea, AdminArea.operation_id == Operation.id)
+        .group_by(Operation.id)
+        .order_by(Operation.name)
+    ).all()
+    return render_template("registry/operations.html", rows=rows)
+
+
+@bp.route("/admin/operations/new", methods=["GET", "POST"])
+@bp.route("/admin/operations/<id:operation_id>", methods=["GET", "POST"])
+@login_required
+def operation_edit(operation_id: int | None = None):
+    require_right(rights.can_manage_operations)
+    operation = db.session.get(Operation, operation_id) if operation_id else None
+    if operation_id and operation is None:
+        abort(404)
+    form = OperationForm(obj=operation)
+    upload = AdminAreaUploadForm(prefix="areas")
+    if form.submit.data and form.validate_on_submit():
+        data = {k: v for k, v in form.data.items() if k not in ("submit", "csrf_token")}
+        try:
+            saved = ops.save_operation(current_user, data, operation)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash(_("Operation %(name)s saved.", name=saved.name), "success")
+            return redirect(url_for("registry.operation_edit", operation_id=saved.id))
+    if operation is not None and upload.submit.data and upload.validate_on_submit():
+        try:
+            records = parse_admin_areas(upload.file.data.read(), language=upload.language.data)
+            created, updated = ops.load_admin_areas(operation, records, current_user)
+        except (AdminAreaFileError, DomainError) as error:
+            db.session.rollback()
+            upload.file.errors = [str(getattr(error, "message", error))]
+            flash(_("Nothing was loaded: %(error)s", error=str(getattr(error, "message", error))), "danger")
+        else:
+            flash(
+                _("%(created)d admin areas created, %(updated)d updated.", created=created, updated=updated), "success"
+            )
+            return redirect(url_for("registry.operation_edit", operation_id=operation.id))
+    return render_template("registry/operation_form.html", form=form, upload=upload, operation=operation)
