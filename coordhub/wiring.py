@@ -1,17 +1,20 @@
 """The whole application in one place: every blueprint, API module, background job, CLI command, navigation
-entry and form hook that create_app wires in. Nothing registers itself when imported: a page, job, command or
+entry, form hook and reaction to other modules' events that create_app wires in. Nothing registers itself when imported: a page, job, command or
 link that is not declared here is not part of the application (tests/test_wiring.py holds the app to this list).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import Any
 
 import click
+import sqlalchemy as sa
+from blinker import NamedSignal
 from flask import Blueprint, Flask
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
 
 # Modules whose endpoints are on the /api/v1 blueprint (coordhub.api.core.api_route): importing them here, before
 # the blueprint is registered, is what puts their routes on it.
@@ -45,6 +48,7 @@ from coordhub.notifications import jobs as notifications_jobs
 from coordhub.notifications import views as notifications_views
 from coordhub.notifications.cli import send_digests_command, send_mail_command
 from coordhub.overlap import api as overlap_api
+from coordhub.overlap import detection as overlap_detection
 from coordhub.overlap import jobs as overlap_jobs
 from coordhub.overlap import views as overlap_views
 from coordhub.overlap.cli import overlaps_command
@@ -53,6 +57,7 @@ from coordhub.overlap.preview import ProjectFormHook
 from coordhub.registry import views as registry_views
 from coordhub.registry.cli import create_operation_command, import_admin_areas_command
 from coordhub.registry.models import Project
+from coordhub.registry.signals import project_saved
 from coordhub.server import health
 from coordhub.server.cli import backup_command, collect_static_command, restore_command, serve_command, worker_command
 from coordhub.web import Menu, NavEntry, register_navigation
@@ -150,6 +155,18 @@ FORM_HOOKS: Mapping[type, Any] = {
     Project: ProjectFormHook(),  # "Check for overlaps" before saving a project
 }
 
+# Reactions to what other modules do. Signals and session events are process-wide: connected when the first app is
+# created, once (a second app, as tests create, adds nothing).
+SIGNAL_RECEIVERS: tuple[tuple[NamedSignal, Callable[..., Any]], ...] = (
+    (project_saved, overlap_detection.note_saved_project),  # overlap detection notes every saved project
+)
+SESSION_LISTENERS: tuple[tuple[str, Callable[[Session], None]], ...] = (
+    ("before_commit", overlap_detection.detect_before_commit),  # ... and checks them just before the commit
+    ("after_rollback", overlap_detection.forget_saved_projects),
+    ("after_commit", notifications_jobs.deliver_after_commit),  # e-mail leaves after the commit that queued it
+    ("after_rollback", notifications_jobs.forget_outbox_written),
+)
+
 
 def wire(app: Flask) -> None:
     """Register everything declared above on `app` (called once by create_app)."""
@@ -161,3 +178,8 @@ def wire(app: Flask) -> None:
         app.cli.add_command(command)
     register_navigation(app, NAVIGATION)
     registry_views.register_form_hooks(app, FORM_HOOKS)
+    for signal, receiver in SIGNAL_RECEIVERS:
+        signal.connect(receiver)  # blinker keeps one connection per receiver
+    for event, listener in SESSION_LISTENERS:
+        if not sa.event.contains(Session, event, listener):
+            sa.event.listen(Session, event, listener)

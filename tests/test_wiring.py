@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from flask import url_for
+from sqlalchemy.orm import Session
 
 from coordhub import create_app, wiring
 from coordhub.jobs.runner import HANDLERS_KEY
@@ -61,6 +62,16 @@ def test_the_navigation_is_the_declared_one_and_every_entry_leads_to_a_page():
     with app.test_request_context():
         for entry in wiring.NAVIGATION:
             assert url_for(entry.endpoint, **entry.args)
+
+
+def test_the_reactions_to_other_modules_events_are_connected_once():
+    fresh_app()
+    fresh_app()  # a second app adds nothing: signals and session events are process-wide
+    for signal, receiver in wiring.SIGNAL_RECEIVERS:
+        assert [ref() for ref in signal.receivers.values()].count(receiver) == 1
+    session = Session()  # every session, the app's included, dispatches to the class's listeners
+    for event, listener in wiring.SESSION_LISTENERS:
+        assert list(getattr(session.dispatch, event)).count(listener) == 1, event
 
 
 def _nav_links(html: str) -> list[str]:
