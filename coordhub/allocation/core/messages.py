@@ -170,7 +170,8 @@ NOTE_LATENESS_PER_UNIT = (
     "Lateness is weighed per unit against cost (one period of delay of one unit outweighs any unit cost), "
     "not strictly before cost: the costs are too large for the strict order."
 )
-NOTE_PLAN_UNSUPPORTED = "a plan over periods cannot yet be combined with {what}"
+NOTE_PLAN_UNSUPPORTED = "a plan over periods cannot be combined with {what} (the value trade-off): leave it out"
+NOTE_BUDGET_PER_PERIOD_NEEDS_PLAN = "budget_per_period: budgets per period need a plan over periods"
 NOTE_FLOW_OVER_TIME = "The min-cost flow cannot be interrupted and took {seconds} s, over the time limit."
 
 

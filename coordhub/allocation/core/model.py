@@ -210,6 +210,12 @@ class Policy:
       period of delay (after the first period the need could be served in).
       None (default) makes lateness rank strictly before cost: the weight is
       then larger than any cost an exchange of deliveries can save.
+    budget_per_period: plans only; each budget cap applies to every period
+      of the plan (False: to the whole plan).  With a plan the other side
+      constraints apply to the whole plan: minimum coverage and local share
+      to what the plan delivers in all, one provider per need over all
+      periods, and the minimum lot to what a capacity delivers to a need over
+      all periods.
     """
 
     priority_weights: Mapping[int, int] = field(default_factory=lambda: dict(DEFAULT_PRIORITY_WEIGHTS))
@@ -225,6 +231,7 @@ class Policy:
     single_provider: bool = False
     min_lot_size: float = 0.0
     lateness_weight: float | None = None
+    budget_per_period: bool = False
 
     def side_constraints(self) -> list[str]:
         """Names (field names) of the side constraints this policy switches on."""

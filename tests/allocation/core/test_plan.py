@@ -184,7 +184,7 @@ def test_weekly_periods_start_on_monday():
 @pytest.mark.parametrize(
     "policy, rules, message",
     [
-        (Policy(single_provider=True), (), "cannot yet be combined with single_provider"),
+        (Policy(value_per_weighted_unit=1.0), (), "cannot be combined with value_per_weighted_unit"),
         (Policy(), (AccessRule(pcode="XX1", level="restricted", start=JAN),), "must name the clearances"),
         (Policy(), (AccessRule(pcode="XX1", level="closed", start=JAN),), "level must be open, restricted or no_go"),
     ],
