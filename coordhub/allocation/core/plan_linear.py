@@ -461,6 +461,14 @@ def _solve_block(
                 np.array([local_rhs[int(t)] for t in wanted]) - 1e-6,
                 np.full(wanted.size, INF),
             )
+    pair_need = np.zeros(pairs.size, dtype=np.int64)
+    pair_need[pair_local] = need
+    pair_cap = np.zeros(pairs.size, dtype=np.int64)
+    pair_cap[pair_local] = cap
+    # As without a plan: 0 or at least min(lot, the need's units left, the capacity's units left).
+    lot = np.minimum(
+        round(policy.min_lot_size * p.quantity_scale), np.minimum(arcs.demand[pair_need], arcs.supply[pair_cap])
+    )
     if discrete:
         y = n + pair_local
         # x_a <= u_a y_k
@@ -469,13 +477,10 @@ def _solve_block(
         rows.entries(first + np.arange(n), y, -upper)
         if policy.min_lot_size > 0:
             # The units of a pair over the plan: 0 or at least a lot.
-            lot = round(policy.min_lot_size * p.quantity_scale)
             first = rows.count
             rows.add(pair_local, np.arange(n), ones, np.zeros(n_pairs), np.full(n_pairs, INF))
-            rows.entries(first + np.arange(n_pairs), n + np.arange(n_pairs), np.full(n_pairs, -float(lot)))
+            rows.entries(first + np.arange(n_pairs), n + np.arange(n_pairs), -lot.astype(np.float64))
         if policy.single_provider:
-            pair_need = np.zeros(n_pairs, dtype=np.int64)
-            pair_need[pair_local] = need
             unique, row = _family(pair_need)
             rows.add(row, n + np.arange(n_pairs), np.ones(n_pairs), np.full(unique.size, -INF), np.ones(unique.size))
     lower = np.zeros(n + n_pairs)
@@ -536,6 +541,6 @@ def _solve_block(
         totals = np.bincount(pair_local, weights=flow, minlength=pairs.size)
         if policy.min_lot_size > 0:
             # Rounding down may leave a pair a quantum below the lot: such a pair delivers nothing.
-            small = totals < round(policy.min_lot_size * p.quantity_scale) - 1e-9
+            small = (totals > 0) & (totals < lot - 1e-9)
             flow[small[pair_local]] = 0
     return flow, status, bound
