@@ -279,6 +279,7 @@ def default_settings() -> dict[str, Any]:
         "priority_weights": dict(DEFAULT_WEIGHTS),
         "distance_cost_per_km": 0.0,
         "budget_caps": {},
+        "budget_per_period": False,
         "min_admin1_coverage": 0.0,
         "min_local_share": 0.0,
         "single_provider": False,
@@ -322,7 +323,7 @@ def clean_settings(data: Mapping[str, Any], operation: Operation) -> dict[str, A
             raise ValidationError(str(_l("Enter a date (YYYY-MM-DD).")), "horizon") from None
         if not settings["periods"]:
             raise ValidationError(str(_l("A horizon needs periods (weeks or months).")), "horizon")
-    for flag in ("lexicographic", "single_provider"):
+    for flag in ("lexicographic", "single_provider", "budget_per_period"):
         if flag in data:
             if not isinstance(data[flag], bool):
                 raise ValidationError(str(_l("Use true or false.")), flag)
@@ -363,6 +364,8 @@ def clean_settings(data: Mapping[str, Any], operation: Operation) -> dict[str, A
         if missing:
             raise ValidationError(str(_l("Unknown organisation %(key)s.", key=missing[0])), "budget_caps")
         settings["budget_caps"] = {str(oid): amount for oid, amount in sorted(wanted.items())}
+    if settings["budget_per_period"] and not settings["periods"]:
+        raise ValidationError(str(_l("Budgets per period need a plan over periods.")), "budget_per_period")
     return settings
 
 
@@ -382,6 +385,7 @@ def core_policy(settings: Mapping[str, Any], run_input: RunInput) -> core.Policy
         min_admin1_coverage=float(settings["min_admin1_coverage"]),
         min_local_share=float(settings["min_local_share"]),
         single_provider=bool(settings["single_provider"]),
+        budget_per_period=bool(settings.get("budget_per_period", False)),
         min_lot_size=float(settings["min_lot_size"]),
     )
 

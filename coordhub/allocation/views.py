@@ -145,7 +145,7 @@ def new_run(operation: Operation):
         except ValueError as error:
             form.budget_caps.errors = list(form.budget_caps.errors) + [str(error)]
         except DomainError as error:
-            _flash_error(error)
+            _flash_error(error, form)
         else:
             if pairs > threshold:
                 job = start_job(
