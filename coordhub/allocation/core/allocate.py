@@ -31,7 +31,7 @@ from .model import (
     Policy,
     Status,
 )
-from .plan import Periods, make_periods, solve_plan
+from .plan import Periods, make_periods, mobilisation_days, solve_plan
 from .problem import OPEN_END, Problem, build_problem
 
 Progress = Callable[[float, str], None]
@@ -227,11 +227,16 @@ def allocate(
         if now - started > policy.time_limit_seconds:
             notes.append(m.NOTE_FLOW_OVER_TIME.format(seconds=round(now - started, 2)))
     tell(0.9, m.PROGRESS_EXPLAINING)
+    ready = None
+    if periods is not None and (problem.need_lead > 0).any():
+        ready = mobilisation_days(problem, compat, int(periods.start[0]))
     explanations = explain(
         problem,
         compat,
         flow,
-        ExplainContext(status, arcs.unit_value, saturated, access_params=access_params, plan=periods is not None),
+        ExplainContext(
+            status, arcs.unit_value, saturated, access_params=access_params, plan=periods is not None, ready=ready
+        ),
     )
     now = lap("explain", now)
 

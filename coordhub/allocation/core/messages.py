@@ -44,6 +44,7 @@ INFEASIBLE = "infeasible"
 NO_ACCESS = "no_access"
 NO_GO = "no_go"
 BOOKED_IN_TIME = "booked_in_time"
+LEAD_TIME = "lead_time"
 # Capacities that are not fully used.
 NO_NEED_OF_TYPE = "no_need_of_type"
 NO_NEED_IN_SERVICE_AREA = "no_need_in_service_area"
@@ -93,6 +94,10 @@ NEED_REASONS: Mapping[str, str] = {
     BOOKED_IN_TIME: _(
         "The capacity that could serve it ({capacities}) is fully booked, by throughput or higher priorities, "
         "in the periods from {start} to {end}."
+    ),
+    LEAD_TIME: _(
+        "Could not mobilise in time: {capacities}, not yet present in {pcode}, need {lead_time} days "
+        "to mobilise there and could deliver only from {ready}."
     ),
 }
 

@@ -36,6 +36,10 @@ class Need:
     earliest_start, deadline: optional, for plans over time: delivery may not
     begin before ``earliest_start`` nor end after ``deadline`` (each narrows
     start/end; None leaves them as they are).
+    lead_time: whole days, >= 0, plans only: a capacity not yet present in
+    the need's area (see ``Capacity.present_pcodes``) needs this long to
+    mobilise there, counted from the later of the plan's start and the
+    capacity's start; it delivers from then on.
     """
 
     id: str
@@ -47,6 +51,7 @@ class Need:
     end: date | None = None
     earliest_start: date | None = None
     deadline: date | None = None
+    lead_time: int = 0
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -63,6 +68,9 @@ class Capacity:
     no limit besides ``quantity``); ignored by runs without periods.
     clearances: access clearances it holds (e.g. ``escort``,
     ``un_security``); a local organisation holds ``local`` as well.
+    present_pcodes: areas where it (its organisation) already works; with
+    ``origin_pcode`` they say where it is present (an area covers itself and
+    every area below it): a need's lead time applies elsewhere.
     """
 
     id: str
@@ -78,10 +86,13 @@ class Capacity:
     origin_pcode: str | None = None
     throughput: float | None = None
     clearances: tuple[str, ...] = ()
+    present_pcodes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.service_pcodes, tuple):
             object.__setattr__(self, "service_pcodes", tuple(self.service_pcodes))
+        if not isinstance(self.present_pcodes, tuple):
+            object.__setattr__(self, "present_pcodes", tuple(self.present_pcodes))
         if not isinstance(self.clearances, tuple):
             object.__setattr__(self, "clearances", tuple(self.clearances))
 

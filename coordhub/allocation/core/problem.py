@@ -66,6 +66,9 @@ class Problem:
     cap_throughput: np.ndarray
     service_cap: np.ndarray
     service_area: np.ndarray
+    need_lead: np.ndarray
+    present_cap: np.ndarray
+    present_area: np.ndarray
     pin_need: np.ndarray
     pin_cap: np.ndarray
     pin_quantity: np.ndarray
@@ -180,6 +183,7 @@ def build_problem(
     need_end = np.minimum(
         need_end, np.array([_ordinal(n.deadline, f"need {n.id} deadline", problems) for n in needs], dtype=np.int64)
     )
+    need_lead = np.array([n.lead_time if isinstance(n.lead_time, int) else -1 for n in needs], dtype=np.int64)
     cap_throughput = np.array([np.nan if c.throughput is None else c.throughput for c in capacities], dtype=np.float64)
     cap_qty = np.array([c.quantity for c in capacities], dtype=np.float64)
     cap_cost = np.array([c.unit_cost for c in capacities], dtype=np.float64)
@@ -189,6 +193,11 @@ def build_problem(
         (need_ids, ~(np.isfinite(need_qty) & (need_qty > 0)), "need quantity must be greater than 0"),
         (need_ids, need_priority == 0, "need priority must be a whole number from 1 to 5"),
         (need_ids, need_end < need_start, "need end date (or deadline) is before its start date (or earliest start)"),
+        (
+            need_ids,
+            (need_lead < 0) | (need_lead > 3650),
+            "need lead time must be a whole number of days from 0 to 3650",
+        ),
         (cap_ids, ~(np.isfinite(cap_qty) & (cap_qty > 0)), "capacity quantity must be greater than 0"),
         (cap_ids, ~(np.isfinite(cap_cost) & (cap_cost >= 0)), "capacity unit cost must be zero or positive"),
         (cap_ids, cap_end < cap_start, "capacity end date is before its start date"),
@@ -207,6 +216,7 @@ def build_problem(
     extra = {n.pcode for n in needs}
     for c in capacities:
         extra.update(c.service_pcodes)
+        extra.update(c.present_pcodes)
         if c.origin_pcode:
             extra.add(c.origin_pcode)
     area_index = build_area_index(areas, extra)
@@ -308,6 +318,12 @@ def build_problem(
         for code in sorted(set(cap.service_pcodes)):
             service_cap.append(j)
             service_area.append(index[code])
+    present_cap: list[int] = []
+    present_area: list[int] = []
+    for j, cap in enumerate(capacities):
+        for code in sorted(set(cap.present_pcodes) | ({cap.origin_pcode} if cap.origin_pcode else set())):
+            present_cap.append(j)
+            present_area.append(index[code])
     forbidden_pairs = sorted(forbidden_reason)
     weights = np.array([0] + [policy.weight(p) for p in PRIORITIES], dtype=np.int64)
     return Problem(
@@ -340,6 +356,9 @@ def build_problem(
         ).astype(np.int64),
         service_cap=np.array(service_cap, dtype=np.int64),
         service_area=np.array(service_area, dtype=np.int64),
+        need_lead=need_lead,
+        present_cap=np.array(present_cap, dtype=np.int64),
+        present_area=np.array(present_area, dtype=np.int64),
         pin_need=pin_need,
         pin_cap=pin_cap,
         pin_quantity=pin_quantity,
