@@ -75,6 +75,7 @@ FIELDS: dict[type, tuple[str, ...]] = {
         "source",
         "status",
         "sensitive",
+        "lead_time",
     ),
     Capacity: (
         "code",
@@ -290,6 +291,13 @@ def _validate(
             _l("The throughput must be greater than zero."),
             "throughput",
         )
+    if "lead_time" in values:
+        lead = values["lead_time"]
+        _require(
+            isinstance(lead, int) and not isinstance(lead, bool) and 0 <= lead <= 3650,
+            _l("The lead time must be a whole number of days from 0 to 3650."),
+            "lead_time",
+        )
     for money in ("budget", "unit_cost"):
         if values.get(money) is not None:
             _require(values[money] >= 0, _l("The amount cannot be negative."), money)
@@ -339,6 +347,8 @@ def _normalise(kind: type, data: dict[str, Any]) -> dict[str, Any]:
                 "throughput",
             ):
                 value = None
+        if field == "lead_time" and value in (None, ""):
+            value = 0  # no lead time
         if field == "clearances":
             value = ";".join(
                 sorted({part.strip().lower() for part in str(value or "").replace(",", ";").split(";") if part.strip()})
@@ -867,7 +877,7 @@ def save_user(actor: User | None, data: dict[str, Any], target: User | None = No
             actor,
             AuditAction.create if creating else AuditAction.update,
             user,
-            {k: v for k, v in changes.items()},
+            dict(changes),
             summary=user.email,
         )
         if not creating:
