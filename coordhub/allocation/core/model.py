@@ -179,11 +179,15 @@ class Pin:
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ForbiddenPair:
     """A pair that must not be used (a coordinator's exclusion or a partner's
-    decline); ``reason`` is repeated in explanations."""
+    decline); ``reason`` is repeated in explanations.  ``period``: a day of
+    the one period of a plan it applies to (a partner's decline of that
+    period's part); plans leave the pair out of the period holding that day,
+    runs without periods ignore it.  None: every period and every run."""
 
     need_id: str
     capacity_id: str
     reason: str = ""
+    period: date | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

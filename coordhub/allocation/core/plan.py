@@ -359,6 +359,21 @@ def expand_in_time(
             return np.ones(pair.size, dtype=bool)
         return allowed(access, rule_rows, c.need[pair] * n_periods + period, c.cap[pair])
 
+    # Partners' declines of one period: the pair stays out of that period only.
+    declined_period = periods.index_of(p.declined_day)
+    inside = (declined_period >= 0) & (declined_period < n_periods)  # a decline outside the plan holds nothing
+    declined_codes = np.unique(
+        (p.declined_need[inside] * max(p.cap_count, 1) + p.declined_cap[inside]) * n_periods + declined_period[inside]
+    )
+
+    def not_declined(pair: np.ndarray, period: np.ndarray) -> np.ndarray:
+        if declined_codes.size == 0:
+            return np.ones(pair.size, dtype=bool)
+        return ~np.isin((c.need[pair] * max(p.cap_count, 1) + c.cap[pair]) * n_periods + period, declined_codes)
+
+    def may_deliver(pair: np.ndarray, period: np.ndarray) -> np.ndarray:
+        return open_in(pair, period) & not_declined(pair, period)
+
     # Which compatible pairs can never be used because of access.
     ready = mobilisation_days(p, c, int(periods.start[0]))
     all_pair, all_period = _pair_periods(p, c, np.arange(c.size), periods, ready)
@@ -367,10 +382,10 @@ def expand_in_time(
 
     throughput = np.where(p.cap_throughput >= 0, p.cap_throughput, p.cap_quantity)
     room = np.repeat(throughput[:, None], n_periods, axis=1)
-    pins = _schedule_pins(p, c, arcs, periods, room, open_in, ready)
+    pins = _schedule_pins(p, c, arcs, periods, room, may_deliver, ready)
 
     pair, period = _pair_periods(p, c, arcs.pair, periods, ready)
-    keep = open_in(pair, period)
+    keep = may_deliver(pair, period)
     pair, period = pair[keep], period[keep]
     first = np.clip(periods.index_of(p.need_start), 0, n_periods - 1)
     return TimeArcs(

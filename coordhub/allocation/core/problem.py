@@ -75,6 +75,9 @@ class Problem:
     forbidden_need: np.ndarray
     forbidden_cap: np.ndarray
     forbidden_reason: dict[tuple[int, int], str]
+    declined_need: np.ndarray  # a pair declined for one period of a plan: need, capacity, ordinal day
+    declined_cap: np.ndarray
+    declined_day: np.ndarray
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -251,10 +254,14 @@ def build_problem(
             seen_pins.add((i, j))
             pin_rows.append((i, j, pin.quantity))
     forbidden_reason: dict[tuple[int, int], str] = {}
+    declined: list[tuple[int, int, int]] = []
     for pair in forbidden:
         i, j = need_pos.get(pair.need_id), cap_pos.get(pair.capacity_id)
         if i is None or j is None:
             continue  # a decline of a need or offer that is gone: nothing to forbid
+        if pair.period is not None:
+            declined.append((i, j, _ordinal(pair.period, f"forbidden pair {pair.need_id} period", problems)))
+            continue
         if (i, j) in seen_pins:
             problems.append(f"pair {pair.need_id} / {pair.capacity_id} is both pinned and forbidden")
         forbidden_reason[(i, j)] = pair.reason
@@ -365,5 +372,8 @@ def build_problem(
         forbidden_need=np.array([p[0] for p in forbidden_pairs], dtype=np.int64),
         forbidden_cap=np.array([p[1] for p in forbidden_pairs], dtype=np.int64),
         forbidden_reason=forbidden_reason,
+        declined_need=np.array([row[0] for row in declined], dtype=np.int64),
+        declined_cap=np.array([row[1] for row in declined], dtype=np.int64),
+        declined_day=np.array([row[2] for row in declined], dtype=np.int64),
         notes=notes,
     )
