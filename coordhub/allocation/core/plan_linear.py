@@ -58,6 +58,7 @@ KEEP_RELATIVE = 1e-9
 KEEP_ABSOLUTE = 1e-6
 NEAR_WHOLE = 1e-4
 RESERVE_SECONDS = 1.0
+PHASE_ONE_SHARE = 0.85  # of a block's time: the weighted units (and the bound); later phases only polish
 
 
 @dataclass
@@ -509,7 +510,7 @@ def _solve_block(
     bound: float | None = None
     status = Status.OPTIMAL
     for number, objective in enumerate(phases):
-        share = seconds * (0.6 if number == 0 else 0.4 / (len(phases) - 1))
+        share = seconds * (PHASE_ONE_SHARE if number == 0 else (1 - PHASE_ONE_SHARE) / (len(phases) - 1))
         left = seconds - (time.perf_counter() - started)
         solved = _solve(
             rows.proto(lower, var_upper, integer, objective),
