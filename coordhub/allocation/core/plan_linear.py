@@ -533,7 +533,9 @@ def _solve_block(
             bound = solved.dual if math.isfinite(solved.dual) else None
         achieved = float(objective @ values)
         keep = achieved - KEEP_RELATIVE * abs(achieved) - KEEP_ABSOLUTE
-        rows.add(np.zeros(n + n_pairs, dtype=np.int64), np.arange(n + n_pairs), objective, [keep], [INF])
+        rows.add(
+            np.zeros(n + n_pairs, dtype=np.int64), np.arange(n + n_pairs), objective, np.array([keep]), np.array([INF])
+        )
     timings["solve"] += time.perf_counter() - started
     if values is None:
         return np.zeros(n, dtype=np.int64), Status.TIMED_OUT, bound
