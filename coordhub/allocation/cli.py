@@ -160,6 +160,8 @@ def allocate_command(
     """
     if (plan_start or horizon or lateness_weight is not None or budget_per_period) and not periods:
         raise click.UsageError("--start, --horizon, --lateness-weight and --budget-per-period need --periods")
+    if periods and value_per_weighted_unit is not None:
+        raise click.UsageError("--value-per-weighted-unit cannot be combined with --periods (a plan ranks lateness)")
     weight_map = {1: 1, 2: 2, 3: 4, 4: 8, 5: 16}
     for key, value in _pairs(weights, "--weight").items():
         if key not in {"1", "2", "3", "4", "5"} or not float(value).is_integer() or value <= 0:

@@ -123,3 +123,5 @@ def test_lead_time_and_presence_columns_and_a_budget_per_period(tmp_path):
     refused = run(bad, caps, "--areas", AREAS, "--periods", "month")
     assert refused.exit_code == 2 and "lead_time" in refused.output and "whole number of days" in refused.output
     assert run(needs, caps, "--budget-per-period").exit_code == 2
+    traded = run(needs, caps, "--periods", "month", "--value-per-weighted-unit", "5")
+    assert traded.exit_code == 2 and "--value-per-weighted-unit cannot be combined with --periods" in traded.output
