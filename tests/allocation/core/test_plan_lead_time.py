@@ -5,15 +5,18 @@ constraints)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from coordhub.allocation.core import Capacity, InvalidInput, Pin, PlanSpec, Policy, allocate
 from coordhub.allocation.core.messages import render
 
 from .builders import AREAS, need, reasons
 from .test_plan import FEB, JAN, MAR, schedule
+from .test_plan_properties import BASE, PLAN, SETTINGS, month_end, plans
 
 QUARTER = PlanSpec(kind="month", start=JAN, horizon=date(2027, 3, 31))
 
@@ -86,3 +89,19 @@ def test_the_lead_time_holds_with_side_constraints():
     assert result.engine == "time_expanded_linear_program"
     assert schedule(result)[("N1", "FAR", FEB)] == 4 and ("N1", "FAR", JAN) not in schedule(result)
     assert reasons(result)["N1"] == "lead_time"
+
+
+@given(plans(), st.lists(st.integers(0, 90), min_size=7, max_size=7), st.booleans())
+@SETTINGS
+def test_no_delivery_before_a_capacity_can_have_mobilised(case, leads, present_north):
+    needs, caps, rules = case
+    needs = [replace(n, lead_time=lead) for n, lead in zip(needs, leads)]
+    caps = [replace(c, present_pcodes=("XX1",) if present_north else ()) for c in caps]
+    result = allocate(needs, caps, areas=AREAS, plan=PLAN, access=rules)
+    need = {n.id: n for n in needs}
+    cap = {c.id: c for c in caps}
+    for a in result.assignments:
+        n, c = need[a.need_id], cap[a.capacity_id]
+        present = present_north and n.pcode.startswith("XX1")
+        ready = max(c.start, BASE) + timedelta(days=n.lead_time)
+        assert present or n.lead_time == 0 or month_end(a.period) >= ready, (a, ready)
