@@ -32,6 +32,11 @@ outweighs any unit cost) and a note says so.
 
 Pins are kept exactly: their units are scheduled in the pair's earliest
 open periods within the capacity's throughput, before the flow.
+
+A need's lead time shifts the first day a capacity not present in its area
+can deliver there (``mobilisation_days``); a partner's decline of one period
+(``ForbiddenPair.period``) removes that pair's arc in that period only.  With
+side constraints the same arcs become an LP / MIP (``plan_linear.py``).
 """
 
 from __future__ import annotations
