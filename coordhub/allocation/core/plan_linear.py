@@ -47,7 +47,7 @@ from .arcs import Arcs
 from .compatibility import Compatibility
 from .linear import ROUNDING, TR, _blocks, _solve
 from .model import Status
-from .plan import Periods, PlanOutcome, expand_in_time
+from .plan import Periods, PlanOutcome, expand_in_time, solve_plan
 from .problem import Problem
 
 Progress = Callable[[float, str], None]
@@ -309,6 +309,23 @@ def solve_plan_with_side_constraints(
         for t in np.unique(p.need_type[need_of[p.cap_local[cap_of]]]).tolist():
             local_rhs[int(t)] = share * pinned_type[t] - pinned_local[t]
 
+    plain_cache: list[np.ndarray] = []
+
+    def plain_on_arcs() -> np.ndarray:
+        """The plan without side constraints (min-cost flow) on these arcs: a start when the LP runs out of time."""
+        if not plain_cache:
+            plain = solve_plan(p, c, arcs, access, periods, lambda fraction, message: None)
+            free = ~plain.pinned
+            code = pair * n_periods + period
+            order = np.argsort(code)
+            wanted = plain.pair[free] * n_periods + plain.period[free]
+            where = np.minimum(np.searchsorted(code[order], wanted), max(code.size - 1, 0))
+            found = code[order][where] == wanted if code.size else np.zeros(wanted.size, dtype=bool)
+            values = np.zeros(pair.size)
+            values[order[where[found]]] = plain.quantity[free][found]
+            plain_cache.append(values)
+        return plain_cache[0]
+
     flows = np.zeros(pair.size, dtype=np.int64)
     unique_pairs, arc_pair = np.unique(pair, return_inverse=True)
     blocks = _blocks(p, c, unique_pairs, capped_org)
@@ -350,6 +367,7 @@ def solve_plan_with_side_constraints(
             local_rhs,
             seconds,
             timings,
+            plain_on_arcs,
         )
         statuses.append(status)
         if status == Status.INFEASIBLE:
@@ -399,9 +417,13 @@ def _solve_block(
     local_rhs: dict[int, float],
     seconds: float,
     timings: dict[str, float],
+    plain_on_arcs: Callable[[], np.ndarray],
 ) -> tuple[np.ndarray, Status, float | None]:
     """Flows of one block's arcs (whole quanta), its status and the proven
-    bound of its weighted units (scaled), phases as in the module docstring."""
+    bound of its weighted units (scaled), phases as in the module docstring.
+    When the LP finds nothing in time and every side constraint is an upper
+    limit (budgets), the plan without them, cut down to the budgets, is kept
+    (status TIMED_OUT)."""
     policy = p.policy
     build_started = time.perf_counter()
     n = sel.size
@@ -538,7 +560,9 @@ def _solve_block(
         )
     timings["solve"] += time.perf_counter() - started
     if values is None:
-        return np.zeros(n, dtype=np.int64), Status.TIMED_OUT, bound
+        if group_lower or local_rhs or discrete:
+            return np.zeros(n, dtype=np.int64), Status.TIMED_OUT, bound
+        return _whole(plain_on_arcs()[sel], less_equal), Status.TIMED_OUT, bound
     flow = _whole(values[:n], less_equal)
     if discrete:
         totals = np.bincount(pair_local, weights=flow, minlength=pairs.size)

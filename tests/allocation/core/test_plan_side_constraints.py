@@ -224,3 +224,20 @@ def test_the_plan_bound_with_budgets_and_local_share_equals_an_independent_lp(ca
     assert result.weighted_units >= best - 16 * len(columns) - 1e-6
     if abs(result.weighted_units - best) < 1e-6:
         assert result.gap == 0
+
+
+def test_when_the_lp_finds_nothing_in_time_the_plan_is_cut_down_to_the_budgets(monkeypatch):
+    from coordhub.allocation.core import plan_linear
+    from coordhub.allocation.core.linear import TR, _Solved
+
+    def out_of_time(*args, **kwargs):
+        return _Solved(TR.TERMINATION_REASON_NO_SOLUTION_FOUND, 0, None, None, float("nan"), float("nan"))
+
+    monkeypatch.setattr(plan_linear, "_solve", out_of_time)
+    needs = [need("N1", 10, start=JAN)]
+    result = allocate(needs, [team(unit_cost=10)], areas=AREAS, plan=HALF_YEAR, policy=Policy(budget_caps={"ORG": 50}))
+    assert result.status == Status.TIMED_OUT and result.bound is None
+    assert result.cost <= 50 and result.met == {"N1": 5}
+    # With a lower limit (minimum coverage) nothing is known to be feasible: only the pins.
+    shared = allocate(needs, [team()], areas=AREAS, plan=HALF_YEAR, policy=Policy(min_admin1_coverage=0.5))
+    assert shared.status == Status.TIMED_OUT and shared.assignments == ()
