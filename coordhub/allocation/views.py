@@ -134,7 +134,7 @@ def new_run(operation: Operation):
         except ValueError as error:
             form.budget_caps.errors = list(form.budget_caps.errors) + [str(error)]
         except DomainError as error:
-            _flash_error(error)
+            _flash_error(error, form)
         else:
             if pairs > threshold:
                 job = start_job(
@@ -488,10 +488,14 @@ def respond(assignment_id: int, operation: Operation):
     except DomainError as error:
         _flash_error(error)
     else:
-        flash(
-            _("Thank you: your answer is recorded.")
-            if form.decision.data == "accepted"
-            else _("Declined: the coordinators will not assign this again."),
-            "success",
-        )
+        if form.decision.data == "accepted":
+            message = _("Thank you: your answer is recorded.")
+        elif assignment.period is not None:
+            message = _(
+                "Declined for the period from %(period)s: the next plans will not assign this in that period.",
+                period=assignment.period.isoformat(),
+            )
+        else:
+            message = _("Declined: the coordinators will not assign this again.")
+        flash(message, "success")
     return redirect(url_for("allocation.mine"))

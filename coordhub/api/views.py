@@ -36,6 +36,7 @@ NUMBER_FIELDS = {
     "unit_cost": float,
     "beneficiaries_targeted": int,
     "throughput": float,
+    "lead_time": int,
     "priority": int,
     "organisation_id": int,
     "sector_id": int,

@@ -640,7 +640,7 @@ PLAIN_FIELDS: dict[type, tuple[str, ...]] = {
         "beneficiaries_targeted",
         "target_group",
     ),
-    Need: ("title", "description", "quantity", "priority", "start_date", "end_date", "source", "status"),
+    Need: ("title", "description", "quantity", "priority", "start_date", "end_date", "lead_time", "source", "status"),
     Capacity: (
         "title",
         "quantity",

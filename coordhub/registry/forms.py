@@ -119,6 +119,17 @@ class NeedForm(RecordForm):
         ],
     )
     sensitive = BooleanField(_l("Sensitive (protection, victims, DDR): hide details from other organisations"))
+    lead_time = IntegerField(
+        _l("Lead time to mobilise (days, for plans over time)"),
+        default=0,
+        validators=[Optional(), NumberRange(min=0, max=3650)],
+        description=_l("Days a partner not yet working in the area needs before it can deliver there."),
+    )
+
+    def data_for_operation(self) -> dict:
+        data = super().data_for_operation()
+        data["lead_time"] = data.get("lead_time") or 0
+        return data
 
 
 class CapacityForm(RecordForm):

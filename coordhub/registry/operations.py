@@ -73,6 +73,7 @@ FIELDS: dict[type, tuple[str, ...]] = {
         "source",
         "status",
         "sensitive",
+        "lead_time",
     ),
     Capacity: (
         "code",
@@ -288,6 +289,13 @@ def _validate(
             _l("The throughput must be greater than zero."),
             "throughput",
         )
+    if "lead_time" in values:
+        lead = values["lead_time"]
+        _require(
+            isinstance(lead, int) and not isinstance(lead, bool) and 0 <= lead <= 3650,
+            _l("The lead time must be a whole number of days from 0 to 3650."),
+            "lead_time",
+        )
     for money in ("budget", "unit_cost"):
         if values.get(money) is not None:
             _require(values[money] >= 0, _l("The amount cannot be negative."), money)
@@ -337,6 +345,8 @@ def _normalise(kind: type, data: dict[str, Any]) -> dict[str, Any]:
                 "throughput",
             ):
                 value = None
+        if field == "lead_time" and value in (None, ""):
+            value = 0  # no lead time
         if field == "clearances":
             value = ";".join(
                 sorted({part.strip().lower() for part in str(value or "").replace(",", ";").split(";") if part.strip()})

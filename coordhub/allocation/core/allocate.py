@@ -31,7 +31,7 @@ from .model import (
     Policy,
     Status,
 )
-from .plan import Periods, make_periods, solve_plan
+from .plan import Periods, make_periods, mobilisation_days, solve_plan
 from .problem import OPEN_END, Problem, build_problem
 
 Progress = Callable[[float, str], None]
@@ -161,12 +161,10 @@ def allocate(
 
     tell(0.0, m.PROGRESS_CHECKING)
     problem = build_problem(needs, capacities, areas, policy, pins, forbidden)
-    if plan is not None:
-        unsupported = policy.side_constraints() + (
-            ["value_per_weighted_unit"] if policy.value_per_weighted_unit is not None else []
-        )
-        if unsupported:
-            raise InvalidInput(m.NOTE_PLAN_UNSUPPORTED.format(what=", ".join(unsupported)))
+    if plan is not None and policy.value_per_weighted_unit is not None:
+        raise InvalidInput(m.NOTE_PLAN_UNSUPPORTED.format(what="value_per_weighted_unit"))
+    if plan is None and policy.budget_per_period:
+        raise InvalidInput(m.NOTE_BUDGET_PER_PERIOD_NEEDS_PLAN)
     digest = fingerprint(needs, capacities, areas, policy, pins, forbidden, access=access, plan=plan)
     access_index = build_access(problem, access) if access else None
     periods = make_periods(problem, plan) if plan is not None else None
@@ -195,11 +193,20 @@ def allocate(
     saturated = None
     deliveries = None
     if periods is not None:
-        outcome = solve_plan(problem, compat, arcs, access_index, periods, tell)
+        if policy.has_side_constraints:
+            from .plan_linear import solve_plan_with_side_constraints
+
+            constrained = solve_plan_with_side_constraints(problem, compat, arcs, access_index, periods, started, tell)
+            outcome, status, engine = constrained.plan, constrained.status, constrained.engine
+            bound, saturated = constrained.bound, constrained.saturated_org
+            notes += constrained.notes
+        else:
+            outcome = solve_plan(problem, compat, arcs, access_index, periods, tell)
+            status, engine = Status.OPTIMAL, "time_expanded_min_cost_flow"
         compat.block(outcome.blocked, problem.need_count, problem.cap_count)
         if outcome.access_rows is not None:
             access_params = _access_params(problem, access_index, outcome.access_rows, areas, periods)
-        flow, status, engine, deliveries = outcome.flow, Status.OPTIMAL, "time_expanded_min_cost_flow", outcome
+        flow, deliveries = outcome.flow, outcome
         notes += outcome.notes
         timings["build"] = outcome.timings["build"]
         timings["solve"] = outcome.timings["solve"]
@@ -216,7 +223,7 @@ def allocate(
         now = time.perf_counter()
     else:
         build_started = now
-        flow, method, flow_timings = plain_flow(problem, compat, arcs, tell)
+        flow, _method, flow_timings = plain_flow(problem, compat, arcs, tell)
         now = time.perf_counter()
         timings["solve"] = flow_timings["solve"]
         timings["build"] = (now - build_started) - flow_timings["solve"]
@@ -224,11 +231,16 @@ def allocate(
         if now - started > policy.time_limit_seconds:
             notes.append(m.NOTE_FLOW_OVER_TIME.format(seconds=round(now - started, 2)))
     tell(0.9, m.PROGRESS_EXPLAINING)
+    ready = None
+    if periods is not None and (problem.need_lead > 0).any():
+        ready = mobilisation_days(problem, compat, int(periods.start[0]))
     explanations = explain(
         problem,
         compat,
         flow,
-        ExplainContext(status, arcs.unit_value, saturated, access_params=access_params, plan=periods is not None),
+        ExplainContext(
+            status, arcs.unit_value, saturated, access_params=access_params, plan=periods is not None, ready=ready
+        ),
     )
     now = lap("explain", now)
 
