@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash
+from flask import flash, request, url_for
 
 from coordhub.errors import DomainError
 from coordhub.extensions import db
@@ -19,3 +19,16 @@ def show_domain_error(form, error: DomainError) -> None:
             flash(message, "danger")
         elif not field.errors:
             field.errors = list(field.errors) + [message]
+
+
+def list_url(**changes: object) -> str:
+    """The current list page's URL with some query arguments changed (None or "" removes one), back on its
+    first page (empty arguments dropped): the links of sortable column headers and of filter toggles keep
+    every other filter."""
+    args = {key: value for key, value in request.args.items() if key != "page" and value != ""}
+    for key, value in changes.items():
+        if value in (None, ""):
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return url_for(request.endpoint or "registry.dashboard", **(request.view_args or {}), **args)

@@ -30,6 +30,7 @@ class AlertFilters:
     kind: str = ""
     min_score: float | None = None
     unread: bool = False
+    mine: bool = False  # only alerts about the reader's organisation (the "My organisation" tab's filter)
 
     @classmethod
     def from_args(cls, args: Mapping[str, Any]) -> AlertFilters:
@@ -53,6 +54,7 @@ class AlertFilters:
             kind=kind if kind in AlertKind.__members__ else "",
             min_score=score,
             unread=args.get("unread") in ("1", "true", "on"),
+            mine=args.get("mine") in ("1", "true", "on"),
         )
 
     def as_args(self) -> dict[str, Any]:
@@ -65,6 +67,7 @@ class AlertFilters:
             "kind": self.kind,
             "min_score": self.min_score,
             "unread": "1" if self.unread else None,
+            "mine": "1" if self.mine else None,
         }
         return {k: v for k, v in pairs.items() if v not in (None, "")}
 
@@ -143,7 +146,7 @@ def alert_query(operation: Operation, user: User, filters: AlertFilters, inbox: 
 
     `inbox`: only alerts about the user's own organisation (whatever their role)."""
     query = sa.select(OverlapAlert).where(OverlapAlert.operation_id == operation.id, visible_clause(user))
-    if inbox:
+    if inbox or filters.mine:
         query = query.where(about_organisation_clause(user.organisation_id))
     if filters.sector_id:
         query = query.where(OverlapAlert.sector_id == filters.sector_id)
