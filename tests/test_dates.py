@@ -69,7 +69,7 @@ def test_every_date_field_is_an_iso_date_picker(app, form_class):
 def test_the_list_date_filters_are_labelled_iso_date_pickers(world, login, client, slug):
     login(world.users["viewer"])
     page = client.get(f"/{slug}/?date_from=2026-01-31").get_data(as_text=True)
-    for name, label in (("date_from", "Active from"), ("date_to", "until")):
+    for name, label in (("date_from", "Active between"), ("date_to", "and")):
         field = re.search(rf'<input [^>]*name="{name}"[^>]*>', page).group(0)
         assert 'type="date"' in field
         identifier = re.search(r'id="([^"]+)"', field).group(1)

@@ -144,8 +144,8 @@ def test_my_organisation_toggle_on_the_lists_and_in_the_api(world, login, client
 def test_the_period_filter_has_visible_labels_and_iso_date_pickers(world, login, client, projects):
     login(world.users["viewer"])
     page = client.get("/projects/?date_from=2026-04-01&date_to=2026-04-30").get_data(as_text=True)
-    assert '<label class="small text-nowrap" for="filter-date-from">Active from</label>' in page
-    assert '<label class="small text-nowrap" for="filter-date-to">until</label>' in page
+    assert "<label class=\"small text-nowrap\" for=\"filter-date-from\">Active between</label>" in page
+    assert "<label class=\"small text-nowrap\" for=\"filter-date-to\">and</label>" in page
     assert 'type="date" id="filter-date-from" name="date_from" value="2026-04-01"' in page
     assert 'type="date" id="filter-date-to" name="date_to" value="2026-04-30"' in page
     # Active at some time in April: Charlie (open end, from January) and alpha (March to June), not Bravo (May).
