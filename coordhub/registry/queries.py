@@ -225,9 +225,13 @@ def sort_column(kind: type, key: str) -> Any | None:
     if key == "organisation":
         return _name_of(Organisation, sa.func.coalesce(Organisation.acronym, Organisation.name), kind.organisation_id)
     if key == "sector":
-        if kind is Capacity:
-            sector_id = sa.select(ResourceType.sector_id).where(ResourceType.id == Capacity.resource_type_id)
-            return _name_of(Sector, Sector.name, sector_id.scalar_subquery())
+        if kind is Capacity:  # through its resource type (one correlated subquery: PostgreSQL needs it flat)
+            return (
+                sa.select(sa.func.lower(Sector.name))
+                .join(ResourceType, ResourceType.sector_id == Sector.id)
+                .where(ResourceType.id == Capacity.resource_type_id)
+                .scalar_subquery()
+            )
         return _name_of(Sector, Sector.name, kind.sector_id)
     if key == "area":
         return _name_of(AdminArea, AdminArea.name, kind.admin_area_id) if kind is Need else None

@@ -96,6 +96,10 @@ def test_needs_and_capacities_sort_by_their_own_columns(world, login, client):
     assert titles(client.get("/capacities/?sort=unit_cost").get_data(as_text=True), "C ") == ["C cheap", "C dear"]
     assert titles(client.get("/capacities/?sort=-unit_cost").get_data(as_text=True), "C ") == ["C dear", "C cheap"]
     assert titles(client.get("/capacities/?sort=-organisation").get_data(as_text=True), "C ") == ["C dear", "C cheap"]
+    factories.make_capacity(op, world.ngo, type_code="HEALTH-MOBILE-CLINIC", title="C health")
+    for order, expected in (("sector", "C health"), ("-sector", "C cheap")):  # Education, then Health
+        page = client.get(f"/capacities/?sort={order}&q=c+").get_data(as_text=True)
+        assert titles(page, "C ")[-1] == expected, order
 
 
 def test_unknown_sort_keys_fall_back_to_the_default_order(world, login, client, projects):
