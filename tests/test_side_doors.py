@@ -19,7 +19,7 @@ from coordhub.api.models import ApiToken
 from coordhub.extensions import db
 from coordhub.overlap.detection import detect_operation
 from coordhub.overlap.models import AlertKind, AlertState, OverlapAlert, OverlapCluster
-from coordhub.overlap.queries import ALERT_PUBLIC_FIELDS, CLUSTER_PUBLIC_FIELDS, AlertFilters
+from coordhub.overlap.queries import ALERT_PUBLIC_FIELDS, ALERT_SORTS, CLUSTER_PUBLIC_FIELDS, AlertFilters
 from coordhub.registry.models import NeedStatus, Project, ProjectStatus, project_partners
 from coordhub.registry.queries import PUBLIC_FIELDS, SORTS, RecordFilters
 from tests import factories
@@ -27,7 +27,8 @@ from tests.allocation.helpers import make_scenario, run_from_form
 from tests.overlap.helpers import save_project
 
 FILTER_CLASSES = (RecordFilters, AlertFilters)
-SORT_VALUES = [order for key in SORTS for order in (key, f"-{key}")]  # each key ascending and descending
+# Each sort key of the lists and of the alerts, ascending and descending.
+SORT_VALUES = list(dict.fromkeys(order for key in [*SORTS, *ALERT_SORTS] for order in (key, f"-{key}")))
 ARG_NAMES = re.compile(r"""(?:request\.args\.get\(|request\.args\[|clean_arg\()\s*["'](\w+)["']""")
 # Parts of an answer that change with the clock, not with the data: CSRF tokens (signed with the time) and
 # the IATI file's generation time.

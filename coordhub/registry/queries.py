@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 
@@ -41,8 +41,45 @@ def parse_id(value: Any) -> int | None:
     return number if number is None or abs(number) < MAX_ID else None
 
 
+@dataclass(frozen=True)
+class SortKey:
+    """A column a list may be sorted by: the field the side-door rule judges it by (PUBLIC_FIELDS) and the
+    order of a first click on its header (most urgent, latest and largest first where that is what one looks
+    for)."""
+
+    field: str
+    first_descending: bool = False
+
+
+class SortedList:
+    """The `sort` argument of a list's filter class: a key of the class's `sorts` ascending, "-key" descending,
+    empty for the list's default order. What a sortable column header (templates/_macros.html) asks."""
+
+    sort: str
+    sorts: ClassVar[dict[str, SortKey]]
+
+    @classmethod
+    def known_sort(cls, value: str) -> str:
+        return value if value.removeprefix("-") in cls.sorts else ""
+
+    @property
+    def sort_key(self) -> str:
+        """The key the list is sorted by ("" for the default order)."""
+        return self.sort.removeprefix("-")
+
+    @property
+    def sort_descending(self) -> bool:
+        return self.sort.startswith("-")
+
+    def sort_toggled(self, key: str) -> str:
+        """The `sort` value of a click on `key`'s column header: its first order, then the reverse."""
+        if self.sort_key == key:
+            return key if self.sort_descending else f"-{key}"
+        return f"-{key}" if self.sorts[key].first_descending else key
+
+
 @dataclass
-class RecordFilters:
+class RecordFilters(SortedList):
     """The filters a list accepts; built from query-string arguments, unknown values ignored."""
 
     q: str = ""
@@ -83,7 +120,7 @@ class RecordFilters:
             date_to=as_date("date_to"),
             archived=args.get("archived") in ("1", "true", "on"),
             mine=args.get("mine") in ("1", "true", "on"),
-            sort=_known_sort((args.get("sort") or "").replace("\x00", "").strip()),
+            sort=cls.known_sort((args.get("sort") or "").replace("\x00", "").strip()),
         )
 
     def as_args(self) -> dict[str, Any]:
@@ -104,21 +141,6 @@ class RecordFilters:
             "sort": self.sort,
         }
         return {k: v for k, v in pairs.items() if v not in (None, "")}
-
-    @property
-    def sort_key(self) -> str:
-        """The SORTS key the list is sorted by ("" for the default order)."""
-        return self.sort.removeprefix("-")
-
-    @property
-    def sort_descending(self) -> bool:
-        return self.sort.startswith("-")
-
-    def sort_toggled(self, key: str) -> str:
-        """The `sort` value of a click on `key`'s column header: its first order (see SORTS), then the reverse."""
-        if self.sort_key == key:
-            return key if self.sort_descending else f"-{key}"
-        return f"-{key}" if SORTS[key].first_descending else key
 
 
 def details_visible_clause(kind: type, user: User):
@@ -181,16 +203,6 @@ def _area_subtree_clause(kind: type, area: AdminArea):
     )
 
 
-@dataclass(frozen=True)
-class SortKey:
-    """A column a list may be sorted by: the field the side-door rule judges it by (PUBLIC_FIELDS) and the
-    order of a first click on its header (most urgent, latest and largest first where that is what one looks
-    for)."""
-
-    field: str
-    first_descending: bool = False
-
-
 # Sort keys (`sort=key` ascending, `sort=-key` descending). A key on a hidden field orders only the entries the
 # reader may see; the others come after them, newest id first.
 SORTS: dict[str, SortKey] = {
@@ -209,8 +221,7 @@ SORTS: dict[str, SortKey] = {
 }
 
 
-def _known_sort(value: str) -> str:
-    return value if value.removeprefix("-") in SORTS else ""
+RecordFilters.sorts = SORTS
 
 
 def _name_of(model: Any, name_column: Any, key_column: Any) -> Any:

@@ -50,3 +50,34 @@ def test_my_organisation_toggle_on_the_alerts_list_and_in_the_api(world, client,
     body = client.get("/api/v1/alerts?mine=1", headers=headers).get_json()
     assert [item["id"] for item in body["items"]] == [ours.id]
     assert client.get("/api/v1/alerts", headers=headers).get_json()["total"] == 2
+
+
+def test_the_alerts_list_sorts_by_its_columns(world, client, login, api_headers):
+    mine = save_project(world.users["focal"], world.operation, ("CF632",))
+    save_project(world.users["other_focal"], world.operation, ("CF632",))
+    save_project(world.users["focal"], world.operation, ("CF632",))  # a duplicate entry of NGOA's own
+    save_project(world.users["other_focal"], world.operation, ("CF63",), "EDU-TEACHER-TRAIN")  # complementary
+    save_project(world.users["local_focal"], world.operation, ("CF711",), "HEALTH-MOBILE-CLINIC")
+    save_project(world.users["coordinator"], world.operation, ("CF711",), "HEALTH-MOBILE-CLINIC")
+    assert mine.id
+    headers = api_headers(world.users["coordinator"])
+
+    def listed(sort: str) -> list[dict]:
+        return client.get(f"/api/v1/alerts?sort={sort}&per_page=100", headers=headers).get_json()["items"]
+
+    scores = [item["score"] for item in listed("-score")]
+    assert len(scores) >= 4 and scores == sorted(scores, reverse=True)
+    assert [item["score"] for item in listed("score")] == sorted(scores)
+    kinds = [item["kind"] for item in listed("kind")]
+    assert kinds == sorted(kinds, key=["overlap", "complementary", "duplicate_entry", "double_count"].index)
+    assert len(set(kinds)) >= 2
+    areas = [item["shared_area"]["name"].lower() for item in listed("-area")]
+    assert areas == sorted(areas, reverse=True) and len(set(areas)) >= 2
+
+    login(world.users["coordinator"])
+    page = client.get("/overlaps/?state=active").get_data(as_text=True)
+    assert 'href="/overlaps/?state=active&amp;sort=-score"' in page  # the first click: highest score first
+    page = client.get("/overlaps/?state=active&sort=-score").get_data(as_text=True)
+    header = re.search(r'<th scope="col" aria-sort="descending">.*?</th>', page, re.S).group(0)
+    assert "Score" in header and 'href="/overlaps/?state=active&amp;sort=score"' in header
+    assert '<input type="hidden" name="sort" value="-score">' in page
