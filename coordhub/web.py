@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, request, url_for
 
 from coordhub.errors import DomainError
@@ -25,7 +27,7 @@ def list_url(**changes: object) -> str:
     """The current list page's URL with some query arguments changed (None or "" removes one), back on its
     first page (empty arguments dropped): the links of sortable column headers and of filter toggles keep
     every other filter."""
-    args = {key: value for key, value in request.args.items() if key != "page" and value != ""}
+    args: dict[str, Any] = {key: value for key, value in request.args.items() if key != "page" and value != ""}
     for key, value in changes.items():
         if value in (None, ""):
             args.pop(key, None)

@@ -229,7 +229,7 @@ def _name_of(model: Any, name_column: Any, key_column: Any) -> Any:
     return sa.select(sa.func.lower(name_column)).where(model.id == key_column).scalar_subquery()
 
 
-def sort_column(kind: type, key: str) -> Any | None:
+def sort_column(kind: Any, key: str) -> Any | None:
     """The SQL expression `key` sorts `kind` by, or None where `kind` has no such column."""
     if key == "title":
         return sa.func.lower(kind.title)
@@ -255,7 +255,7 @@ def sort_column(kind: type, key: str) -> Any | None:
     return getattr(kind, SORTS[key].field, None)
 
 
-def _sort_order(kind: type, sort: str, visible: Any) -> list:
+def _sort_order(kind: Any, sort: str, visible: Any) -> list:
     key, descending = sort.removeprefix("-"), sort.startswith("-")
     column = sort_column(kind, key) if key in SORTS else None
     if column is None:
