@@ -15,7 +15,8 @@ from coordhub.extensions import db
 from coordhub.overlap.models import AlertKind, AlertRead, AlertState, OverlapAlert, OverlapCluster
 from coordhub.overlap.rights import SEES_ALL, about_organisation_clause, visible_clause
 from coordhub.registry.models import AdminArea, Operation, Project, Sector
-from coordhub.registry.queries import SortedList, SortKey, hidden_last_order, on_hidden_field, parse_id
+from coordhub.registry.queries import SortedList, SortKey, hidden_last_order, on_hidden_field
+from coordhub.web import parse_id
 
 # Sort keys of the alerts list (`sort=key`, `-key` descending); the score is a hidden field of an alert with a
 # side the reader may not see (such alerts come after the others, whatever their score).
