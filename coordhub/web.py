@@ -10,7 +10,7 @@ from functools import wraps
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, abort, current_app, flash, g, redirect, url_for
+from flask import Flask, abort, current_app, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -52,6 +52,19 @@ def show_domain_error(form, error: DomainError) -> None:
             flash(message, "danger")
         elif not field.errors:
             field.errors = list(field.errors) + [message]
+
+
+def list_url(**changes: object) -> str:
+    """The current list page's URL with some query arguments changed (None or "" removes one), back on its
+    first page (empty arguments dropped): the links of sortable column headers and of filter toggles keep
+    every other filter."""
+    args: dict[str, Any] = {key: value for key, value in request.args.items() if key != "page" and value != ""}
+    for key, value in changes.items():
+        if value in (None, ""):
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return url_for(request.endpoint or "registry.dashboard", **(request.view_args or {}), **args)
 
 
 def accessible_operations(user) -> list[Operation]:

@@ -19,7 +19,7 @@ from coordhub.api.models import ApiToken
 from coordhub.extensions import db
 from coordhub.overlap.detection import detect_operation
 from coordhub.overlap.models import AlertKind, AlertState, OverlapAlert, OverlapCluster
-from coordhub.overlap.queries import ALERT_PUBLIC_FIELDS, CLUSTER_PUBLIC_FIELDS, AlertFilters
+from coordhub.overlap.queries import ALERT_PUBLIC_FIELDS, ALERT_SORTS, CLUSTER_PUBLIC_FIELDS, AlertFilters
 from coordhub.registry.models import NeedStatus, Project, ProjectStatus, project_partners
 from coordhub.registry.queries import PUBLIC_FIELDS, SORTS, RecordFilters
 from tests import factories
@@ -27,6 +27,8 @@ from tests.allocation.helpers import make_scenario, run_from_form
 from tests.overlap.helpers import save_project
 
 FILTER_CLASSES = (RecordFilters, AlertFilters)
+# Each sort key of the lists and of the alerts, ascending and descending.
+SORT_VALUES = list(dict.fromkeys(order for key in [*SORTS, *ALERT_SORTS] for order in (key, f"-{key}")))
 ARG_NAMES = re.compile(r"""(?:request\.args\.get\(|request\.args\[|clean_arg\()\s*["'](\w+)["']""")
 # Parts of an answer that change with the clock, not with the data: CSRF tokens (signed with the time) and
 # the IATI file's generation time.
@@ -288,7 +290,7 @@ def parameter_values(kind: type, hidden, alerts, world) -> list[str]:
     if kind is int:
         return sorted(str(i) for i in ids)
     enums = [e.value for enum in (ProjectStatus, NeedStatus, AlertState, AlertKind) for e in enum]
-    return list(dict.fromkeys(["safe", "zeta"] + enums + list(SORTS) + ["active", "1", str(world.local_authority.id)]))
+    return list(dict.fromkeys(["safe", "zeta"] + enums + SORT_VALUES + ["active", "1", str(world.local_authority.id)]))
 
 
 def test_partners_learn_nothing_of_hidden_fields_from_any_list_filter_sort_or_page(app, world, client, scene):
@@ -300,7 +302,7 @@ def test_partners_learn_nothing_of_hidden_fields_from_any_list_filter_sort_or_pa
         requests.append(url)
         parameters = view_parameters(view)
         # Each filter value goes with each sort key in turn (where the list sorts), so filters and sorts mix.
-        sorts = [f"&sort={key}" for key in SORTS] if "sort" in parameters else [""]
+        sorts = [f"&sort={key}" for key in SORT_VALUES] if "sort" in parameters else [""]
         for name, kind in parameters.items():
             values = parameter_values(kind, hidden, alerts, world)
             requests += [f"{url}?{name}={value}{sorts[i % len(sorts)]}" for i, value in enumerate(values)]

@@ -11,7 +11,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     FloatField,
     IntegerField,
     RadioField,
@@ -26,6 +25,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from coordhub.allocation.inputs import MAX_TIME_LIMIT, MAX_WEIGHT
+from coordhub.registry.forms import IsoDateField
 
 _CAP_LINE = re.compile(r"^\s*(?P<name>.+?)\s*[=:]\s*(?P<amount>[0-9][0-9 ,]*(?:\.[0-9]+)?)\s*$")
 
@@ -111,7 +111,7 @@ class PolicyForm(FlaskForm):
             "start and end dates and the access of each area in each period."
         ),
     )
-    horizon = DateField(
+    horizon = IsoDateField(
         _l("Plan until"),
         validators=[Optional()],
         description=_l("Last day of the plan; empty: the latest end date of the needs."),
@@ -191,8 +191,8 @@ class AccessForm(FlaskForm):
             "Separated by ; e.g. escort; un_security; local (national and local organisations hold “local”)."
         ),
     )
-    start_date = DateField(_l("From"), validators=[DataRequired()])
-    end_date = DateField(_l("Until"), validators=[Optional()], description=_l("Empty: until further notice."))
+    start_date = IsoDateField(_l("From"), validators=[InputRequired()])
+    end_date = IsoDateField(_l("Until"), validators=[Optional()], description=_l("Empty: until further notice."))
     note = StringField(_l("Source or note"), validators=[Optional(), Length(max=300)])
     submit = SubmitField(_l("Save the assessment"))
 

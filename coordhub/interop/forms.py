@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
+
+from coordhub.registry.forms import IsoDateField
 
 KIND_CHOICES = [
     ("projects", _l("Projects and activities (3W/4W)")),
@@ -38,8 +40,8 @@ class SheetForm(FlaskForm):
 class MappingForm(FlaskForm):
     """The per-field column choices arrive as `map-<field>` (built from the kind's fields in the template)."""
 
-    default_start = DateField(_l("Start date for rows without dates"), validators=[Optional()])
-    default_end = DateField(_l("End date for rows without dates"), validators=[Optional()])
+    default_start = IsoDateField(_l("Start date for rows without dates"), validators=[Optional()])
+    default_end = IsoDateField(_l("End date for rows without dates"), validators=[Optional()])
     month_first = BooleanField(_l("Dates are written month first (03/01/2026 is 1 March)"))
     skip_invalid = BooleanField(_l("Import the valid rows and skip the rejected ones (default: all rows or none)"))
     template_name = StringField(_l("Save this mapping as a template named"), validators=[Optional(), Length(max=100)])

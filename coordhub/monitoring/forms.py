@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -23,7 +22,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from coordhub.monitoring.core import DIMENSIONS
 from coordhub.monitoring.messages import DIMENSION_LABELS
 from coordhub.monitoring.models import AGGREGATION_LABELS, TYPE_LABELS, Aggregation, IndicatorType
-from coordhub.registry.forms import optional_int
+from coordhub.registry.forms import IsoDateField, optional_int
 
 
 class IndicatorForm(FlaskForm):
@@ -70,7 +69,7 @@ class SectorLeadForm(FlaskForm):
 
 
 class PeriodsForm(FlaskForm):
-    first = DateField(_l("First month"), validators=[DataRequired()])
+    first = IsoDateField(_l("First month"), validators=[InputRequired()])
     count = IntegerField(_l("Number of months"), default=3, validators=[InputRequired(), NumberRange(min=1, max=60)])
     due_days = IntegerField(
         _l("Reports due (days after the month ends)"),

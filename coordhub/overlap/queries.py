@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -14,13 +14,24 @@ from coordhub.auth.models import User
 from coordhub.extensions import db
 from coordhub.overlap.models import AlertKind, AlertRead, AlertState, OverlapAlert, OverlapCluster
 from coordhub.overlap.rights import SEES_ALL, about_organisation_clause, visible_clause
-from coordhub.registry.models import AdminArea, Operation, Project
-from coordhub.registry.queries import hidden_last_order, on_hidden_field
+from coordhub.registry.models import AdminArea, Operation, Project, Sector
+from coordhub.registry.queries import SortedList, SortKey, hidden_last_order, on_hidden_field
 from coordhub.web import parse_id
+
+# Sort keys of the alerts list (`sort=key`, `-key` descending); the score is a hidden field of an alert with a
+# side the reader may not see (such alerts come after the others, whatever their score).
+ALERT_SORTS: dict[str, SortKey] = {
+    "score": SortKey("score", first_descending=True),
+    "kind": SortKey("kind"),
+    "state": SortKey("state"),
+    "sector": SortKey("sector_id"),
+    "area": SortKey("shared_area_id"),
+    "created": SortKey("created_at", first_descending=True),
+}
 
 
 @dataclass
-class AlertFilters:
+class AlertFilters(SortedList):
     """What the alerts page and /api/v1/alerts accept; unknown values are ignored."""
 
     sector_id: int | None = None
@@ -31,6 +42,9 @@ class AlertFilters:
     kind: str = ""
     min_score: float | None = None
     unread: bool = False
+    mine: bool = False  # only alerts about the reader's organisation (the "My organisation" tab's filter)
+    sort: str = ""  # a key of ALERT_SORTS, "-key" descending; empty: most pressing first
+    sorts: ClassVar[dict[str, SortKey]] = ALERT_SORTS
 
     @classmethod
     def from_args(cls, args: Mapping[str, Any]) -> AlertFilters:
@@ -54,6 +68,8 @@ class AlertFilters:
             kind=kind if kind in AlertKind.__members__ else "",
             min_score=score,
             unread=args.get("unread") in ("1", "true", "on"),
+            mine=args.get("mine") in ("1", "true", "on"),
+            sort=cls.known_sort(text("sort")),
         )
 
     def as_args(self) -> dict[str, Any]:
@@ -66,6 +82,8 @@ class AlertFilters:
             "kind": self.kind,
             "min_score": self.min_score,
             "unread": "1" if self.unread else None,
+            "mine": "1" if self.mine else None,
+            "sort": self.sort,
         }
         return {k: v for k, v in pairs.items() if v not in (None, "")}
 
@@ -144,7 +162,7 @@ def alert_query(operation: Operation, user: User, filters: AlertFilters, inbox: 
 
     `inbox`: only alerts about the user's own organisation (whatever their role)."""
     query = sa.select(OverlapAlert).where(OverlapAlert.operation_id == operation.id, visible_clause(user))
-    if inbox:
+    if inbox or filters.mine:
         query = query.where(about_organisation_clause(user.organisation_id))
     if filters.sector_id:
         query = query.where(OverlapAlert.sector_id == filters.sector_id)
@@ -188,10 +206,33 @@ def alert_query(operation: Operation, user: User, filters: AlertFilters, inbox: 
         query = query.where(on_hidden_field(visible, OverlapAlert.score >= filters.min_score))
     if filters.unread:
         query = query.where(unread_clause(user))
+    if filters.sort:
+        return query.order_by(*_alert_order(filters, visible), OverlapAlert.id)
     pressing = sa.case(
         (OverlapAlert.state == AlertState.open, 0), (OverlapAlert.state == AlertState.acknowledged, 1), else_=2
     )
     return query.order_by(pressing, *hidden_last_order(visible, OverlapAlert.score, descending=True), OverlapAlert.id)
+
+
+def _alert_order(filters: AlertFilters, visible: Any) -> list:
+    """ORDER BY of a chosen sort key (the side-door rule applied to the score)."""
+    key, descending = filters.sort_key, filters.sort_descending
+    if key == "score":
+        return hidden_last_order(visible, OverlapAlert.score, descending)
+    if key in ("kind", "state"):
+        column, enum = (OverlapAlert.kind, AlertKind) if key == "kind" else (OverlapAlert.state, AlertState)
+        expression: Any = sa.case(*[(column == member, rank) for rank, member in enumerate(enum)])
+    elif key == "sector":
+        expression = sa.select(sa.func.lower(Sector.name)).where(Sector.id == OverlapAlert.sector_id).scalar_subquery()
+    elif key == "area":
+        expression = (
+            sa.select(sa.func.lower(AdminArea.name))
+            .where(AdminArea.id == OverlapAlert.shared_area_id)
+            .scalar_subquery()
+        )
+    else:
+        expression = OverlapAlert.created_at
+    return [expression.desc() if descending else expression]
 
 
 def cluster_order(user: User) -> list:

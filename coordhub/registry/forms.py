@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -17,7 +20,27 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+
+class IsoDateField(DateField):
+    """A date in the one format of the interface, ISO (YYYY-MM-DD), as the browser's date picker
+    (`<input type="date">`) sends it. Other text is refused with the format to use, also on a required field
+    (give it InputRequired, not DataRequired, which would replace that message with "required")."""
+
+    def __init__(self, label=None, validators=None, **kwargs) -> None:
+        super().__init__(label, validators, format="%Y-%m-%d", **kwargs)
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        text = valuelist[0].strip() if valuelist and valuelist[0] else ""
+        self.data = None
+        if text:
+            try:
+                self.data = datetime.strptime(text, "%Y-%m-%d").date()
+            except ValueError:
+                raise ValueError(
+                    _("Not a valid date: write it as YYYY-MM-DD (%(example)s).", example="2026-03-01")
+                ) from None
 
 ORGANISATION_TYPES = [
     ("un_mission", _l("UN mission")),
@@ -48,8 +71,8 @@ class RecordForm(FlaskForm):
         description=_l("Your organisation's own identifier, used to match re-imports."),
     )
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
-    start_date = DateField(_l("Start date"), validators=[DataRequired()])
-    end_date = DateField(
+    start_date = IsoDateField(_l("Start date"), validators=[InputRequired()])
+    end_date = IsoDateField(
         _l("End date"), validators=[Optional()], description=_l("Leave empty while there is no end date.")
     )
     submit = SubmitField(_l("Save"))

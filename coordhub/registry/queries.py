@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 
@@ -22,6 +23,7 @@ from coordhub.registry.models import (
     Project,
     ProjectStatus,
     ResourceType,
+    Sector,
     capacity_areas,
     project_areas,
 )
@@ -30,8 +32,45 @@ from coordhub.web import parse_id
 STATUS_ENUMS = {Project: ProjectStatus, Need: NeedStatus}
 
 
+@dataclass(frozen=True)
+class SortKey:
+    """A column a list may be sorted by: the field the side-door rule judges it by (PUBLIC_FIELDS) and the
+    order of a first click on its header (most urgent, latest and largest first where that is what one looks
+    for)."""
+
+    field: str
+    first_descending: bool = False
+
+
+class SortedList:
+    """The `sort` argument of a list's filter class: a key of the class's `sorts` ascending, "-key" descending,
+    empty for the list's default order. What a sortable column header (templates/_macros.html) asks."""
+
+    sort: str
+    sorts: ClassVar[dict[str, SortKey]]
+
+    @classmethod
+    def known_sort(cls, value: str) -> str:
+        return value if value.removeprefix("-") in cls.sorts else ""
+
+    @property
+    def sort_key(self) -> str:
+        """The key the list is sorted by ("" for the default order)."""
+        return self.sort.removeprefix("-")
+
+    @property
+    def sort_descending(self) -> bool:
+        return self.sort.startswith("-")
+
+    def sort_toggled(self, key: str) -> str:
+        """The `sort` value of a click on `key`'s column header: its first order, then the reverse."""
+        if self.sort_key == key:
+            return key if self.sort_descending else f"-{key}"
+        return f"-{key}" if self.sorts[key].first_descending else key
+
+
 @dataclass
-class RecordFilters:
+class RecordFilters(SortedList):
     """The filters a list accepts; built from query-string arguments, unknown values ignored."""
 
     q: str = ""
@@ -45,7 +84,8 @@ class RecordFilters:
     date_from: date | None = None
     date_to: date | None = None
     archived: bool = False
-    sort: str = ""
+    mine: bool = False  # only the reader's organisation's records
+    sort: str = ""  # a key of SORTS, ascending; "-key": descending; empty: recently updated first
 
     @classmethod
     def from_args(cls, args: Mapping[str, Any]) -> RecordFilters:
@@ -70,7 +110,8 @@ class RecordFilters:
             date_from=as_date("date_from"),
             date_to=as_date("date_to"),
             archived=args.get("archived") in ("1", "true", "on"),
-            sort=(args.get("sort") or "").replace("\x00", "").strip(),
+            mine=args.get("mine") in ("1", "true", "on"),
+            sort=cls.known_sort((args.get("sort") or "").replace("\x00", "").strip()),
         )
 
     def as_args(self) -> dict[str, Any]:
@@ -87,6 +128,7 @@ class RecordFilters:
             "date_from": self.date_from.isoformat() if self.date_from else None,
             "date_to": self.date_to.isoformat() if self.date_to else None,
             "archived": "1" if self.archived else None,
+            "mine": "1" if self.mine else None,
             "sort": self.sort,
         }
         return {k: v for k, v in pairs.items() if v not in (None, "")}
@@ -152,19 +194,65 @@ def _area_subtree_clause(kind: type, area: AdminArea):
     )
 
 
-# Sort keys: (field, descending). A key on a hidden field orders only the entries the reader may see.
-SORTS = {
-    "title": ("title", False),
-    "start": ("start_date", False),
-    "end": ("end_date", False),
-    "updated": ("updated_at", True),
-    "priority": ("priority", True),
+# Sort keys (`sort=key` ascending, `sort=-key` descending). A key on a hidden field orders only the entries the
+# reader may see; the others come after them, newest id first.
+SORTS: dict[str, SortKey] = {
+    "title": SortKey("title"),
+    "organisation": SortKey("organisation_id"),
+    "sector": SortKey("sector_id"),
+    "area": SortKey("admin_area_id"),
+    "resource_type": SortKey("resource_type_id"),
+    "quantity": SortKey("quantity", first_descending=True),
+    "unit_cost": SortKey("unit_cost"),
+    "start": SortKey("start_date"),
+    "end": SortKey("end_date"),
+    "status": SortKey("status"),
+    "priority": SortKey("priority", first_descending=True),
+    "updated": SortKey("updated_at", first_descending=True),
 }
 
 
-def _sort_field(kind: type, sort: str) -> tuple[str, bool]:
-    field, descending = SORTS.get(sort, SORTS["updated"])
-    return (field, descending) if hasattr(kind, field) else SORTS["updated"]
+RecordFilters.sorts = SORTS
+
+
+def _name_of(model: Any, name_column: Any, key_column: Any) -> Any:
+    """The (lower-case) name of the row of `model` that `key_column` points at, as a sortable scalar subquery."""
+    return sa.select(sa.func.lower(name_column)).where(model.id == key_column).scalar_subquery()
+
+
+def sort_column(kind: Any, key: str) -> Any | None:
+    """The SQL expression `key` sorts `kind` by, or None where `kind` has no such column."""
+    if key == "title":
+        return sa.func.lower(kind.title)
+    if key == "organisation":
+        return _name_of(Organisation, sa.func.coalesce(Organisation.acronym, Organisation.name), kind.organisation_id)
+    if key == "sector":
+        if kind is Capacity:  # through its resource type (one correlated subquery: PostgreSQL needs it flat)
+            return (
+                sa.select(sa.func.lower(Sector.name))
+                .join(ResourceType, ResourceType.sector_id == Sector.id)
+                .where(ResourceType.id == Capacity.resource_type_id)
+                .scalar_subquery()
+            )
+        return _name_of(Sector, Sector.name, kind.sector_id)
+    if key == "area":
+        return _name_of(AdminArea, AdminArea.name, kind.admin_area_id) if kind is Need else None
+    if key == "resource_type":
+        return _name_of(ResourceType, ResourceType.name, kind.resource_type_id)
+    if key == "status":
+        if kind not in STATUS_ENUMS:
+            return None
+        return sa.case(*[(kind.status == member, rank) for rank, member in enumerate(STATUS_ENUMS[kind])])
+    return getattr(kind, SORTS[key].field, None)
+
+
+def _sort_order(kind: Any, sort: str, visible: Any) -> list:
+    key, descending = sort.removeprefix("-"), sort.startswith("-")
+    column = sort_column(kind, key) if key in SORTS else None
+    if column is None:
+        key, descending, column = "updated", True, kind.updated_at
+    public = is_public_field(kind, SORTS[key].field)
+    return hidden_last_order(sa.true() if public else visible, column, descending)
 
 
 # Filters: RecordFilters attribute -> the field it compares (for the side-door rule).
@@ -180,6 +268,7 @@ FILTER_FIELDS = {
     "date_from": "end_date",
     "date_to": "start_date",
     "archived": "archived_at",
+    "mine": "organisation_id",
     "sort": None,
 }
 
@@ -205,6 +294,9 @@ def record_query(kind: type, operation: Operation, user: User, filters: RecordFi
         conditions["resource_type_id"] = kind.resource_type_id == filters.resource_type_id
     if filters.organisation_id:
         conditions["organisation_id"] = kind.organisation_id == filters.organisation_id
+    if filters.mine:
+        mine = user.organisation_id
+        conditions["mine"] = kind.organisation_id == mine if mine is not None else sa.false()
     if filters.organisation_type in {t.value for t in OrganisationType}:
         conditions["organisation_type"] = kind.organisation_id.in_(
             sa.select(Organisation.id).where(Organisation.type == OrganisationType(filters.organisation_type))
@@ -214,10 +306,8 @@ def record_query(kind: type, operation: Operation, user: User, filters: RecordFi
         if area is not None and area.operation_id == operation.id:
             conditions["area_id"] = _area_subtree_clause(kind, area)
     if filters.status and kind in STATUS_ENUMS:
-        try:
+        with contextlib.suppress(ValueError):
             conditions["status"] = kind.status == STATUS_ENUMS[kind](filters.status)
-        except ValueError:
-            pass
     if filters.priority and kind is Need:
         conditions["priority"] = Need.priority == filters.priority
     # Date filters keep records whose time window overlaps [date_from, date_to] (open ends = ongoing).
@@ -230,7 +320,4 @@ def record_query(kind: type, operation: Operation, user: User, filters: RecordFi
     for name, condition in conditions.items():
         public = is_public_field(kind, FILTER_FIELDS[name])
         query = query.where(condition if public else on_hidden_field(visible, condition))
-    field, descending = _sort_field(kind, filters.sort)
-    public = is_public_field(kind, field)
-    order = hidden_last_order(sa.true() if public else visible, getattr(kind, field), descending)
-    return query.order_by(*order, kind.id.desc())
+    return query.order_by(*_sort_order(kind, filters.sort, visible), kind.id.desc())
