@@ -113,7 +113,7 @@ def sign_in(client: Any, email: str, password: str) -> Any:
     )
 
 
-def run(app: Any, requests: int, only: list[str] | None) -> dict[str, dict[str, Any]]:
+def run(app: Any, requests: int, only: list[str] | None, analyse_skipped: bool = False) -> dict[str, dict[str, Any]]:
     from coordhub.api.models import ApiToken
     from coordhub.auth.models import Role, User
     from coordhub.extensions import db
@@ -126,6 +126,8 @@ def run(app: Any, requests: int, only: list[str] | None) -> dict[str, dict[str, 
         if operation is None:
             raise SystemExit("No load operation in this database: run with --fill first.")
         operation_id = operation.id
+        if db.engine.dialect.name == "postgresql" and not analyse_skipped:
+            load.analyse()  # fresh planner statistics, as autovacuum keeps them in production
         coordinator = db.session.scalar(sa.select(User).where(User.role == Role.coordinator).order_by(User.id))
         counts = dict(
             db.session.execute(
@@ -284,7 +286,8 @@ def markdown(report: dict[str, Any]) -> str:
     for label in labels:
         run = report["runs"][label]
         lines.append(
-            f"- **{label}**: {run['date']}, commit {run['commit']}, {run['requests']} requests per route, "
+            f"- **{label}**: {run.get('note') or ''} {run['date']}, commit {run['commit']}, "
+            f"{run['requests']} requests per route, "
             f"load average {run['load_before']} → {run['load_after']}, {run['machine']}"
         )
     lines += ["", "| route | " + " | ".join(f"{label} p50 / p95 ms | {label} CPU ms | {label} SQL" for label in labels)]
@@ -315,7 +318,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--only", nargs="*", help="routes whose name contains one of these")
     parser.add_argument("--fill", action="store_true", help="fill the database first (drops its tables)")
+    parser.add_argument("--note", default="", help="what this label measured (kept with the figures)")
     parser.add_argument("--no-save", action="store_true")
+    parser.add_argument("--no-analyse", action="store_true", help="measure without refreshing planner statistics")
     arguments = parser.parse_args()
 
     os.environ.pop("REDIS_URL", None)  # before config is read: no Redis needed, jobs would run in a thread
@@ -329,7 +334,7 @@ def main() -> None:
         with app.app_context():
             load.fill(app, 20_000, 10_000, 2_000)
     load_before = os.getloadavg()
-    results = run(app, arguments.requests, arguments.only)
+    results = run(app, arguments.requests, arguments.only, arguments.no_analyse)
     load_after = os.getloadavg()
     if arguments.no_save:
         return
@@ -344,6 +349,7 @@ def main() -> None:
     report["runs"][arguments.label] = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "commit": commit,
+        "note": arguments.note or report["runs"].get(arguments.label, {}).get("note", ""),
         "requests": arguments.requests,
         "load_before": round(load_before[0], 2),
         "load_after": round(load_after[0], 2),

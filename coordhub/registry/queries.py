@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from coordhub.auth.models import Role, User
 from coordhub.extensions import db
@@ -223,10 +225,8 @@ def record_query(kind: type, operation: Operation, user: User, filters: RecordFi
         if area is not None and area.operation_id == operation.id:
             conditions["area_id"] = _area_subtree_clause(kind, area)
     if filters.status and kind in STATUS_ENUMS:
-        try:
+        with contextlib.suppress(ValueError):
             conditions["status"] = kind.status == STATUS_ENUMS[kind](filters.status)
-        except ValueError:
-            pass
     if filters.priority and kind is Need:
         conditions["priority"] = Need.priority == filters.priority
     # Date filters keep records whose time window overlaps [date_from, date_to] (open ends = ongoing).
@@ -243,3 +243,17 @@ def record_query(kind: type, operation: Operation, user: User, filters: RecordFi
     public = is_public_field(kind, field)
     order = hidden_last_order(sa.true() if public else visible, getattr(kind, field), descending)
     return query.order_by(*order, kind.id.desc())
+
+
+# What a list page or an API list shows of each row besides the row itself: loaded for the whole page in one
+# statement per relation, instead of one per row and relation.
+LIST_RELATIONS: dict[type, tuple[str, ...]] = {
+    Project: ("organisation", "sector", "resource_type", "areas", "partners"),
+    Need: ("organisation", "sector", "resource_type", "area"),
+    Capacity: ("organisation", "resource_type", "areas"),
+}
+
+
+def with_list_loading(kind: type, query: sa.Select) -> sa.Select:
+    """`query` (a record_query) with the relations a list shows loaded page-wise (selectin loading)."""
+    return query.options(*(selectinload(getattr(kind, name)) for name in LIST_RELATIONS[kind]))

@@ -27,7 +27,7 @@ from coordhub.registry.models import (
     ResourceType,
     Sector,
 )
-from coordhub.registry.queries import RecordFilters, parse_id, record_query
+from coordhub.registry.queries import RecordFilters, parse_id, record_query, with_list_loading
 from coordhub.web import show_domain_error
 
 bp = Blueprint("registry", __name__)
@@ -135,7 +135,7 @@ def record_list(slug: str, operation: Operation):
     spec = _spec(slug)
     filters = RecordFilters.from_args(request.args)
     page = db.paginate(
-        record_query(spec.kind, operation, current_user, filters),
+        with_list_loading(spec.kind, record_query(spec.kind, operation, current_user, filters)),
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )
