@@ -201,19 +201,22 @@ def cluster_order(user: User) -> list:
     return [OverlapCluster.id]
 
 
-def unread_count(user: User, operation: Operation | None, cap: int | None = None) -> int:
-    """Alerts about the user's organisation in `operation` that changed since the user last opened them; with
-    `cap`, counted up to `cap` only (the database stops there)."""
+def unread_count(user: User, operation: Operation | None) -> int:
+    """Alerts about the user's organisation in `operation` that changed since the user last opened them."""
     if operation is None or not rights.can_access_operation(user, operation):
         return 0
-    unread = sa.select(OverlapAlert.id).where(
-        OverlapAlert.operation_id == operation.id,
-        about_organisation_clause(user.organisation_id),
-        unread_clause(user),
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(OverlapAlert)
+            .where(
+                OverlapAlert.operation_id == operation.id,
+                about_organisation_clause(user.organisation_id),
+                unread_clause(user),
+            )
+        )
+        or 0
     )
-    if cap is not None:
-        unread = unread.limit(cap)
-    return db.session.scalar(sa.select(sa.func.count()).select_from(unread.subquery())) or 0
 
 
 def unread_ids(user: User, alert_ids: list[int]) -> set[int]:

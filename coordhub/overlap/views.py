@@ -37,14 +37,8 @@ from coordhub.web import show_domain_error
 bp = Blueprint("overlap", __name__)
 
 
-# The navigation badge counts unread alerts up to this many, then shows "99+": on every page, counting an
-# organisation's hundred thousand unread alerts would cost more than the page.
-BADGE_CAP = 99
-
-
-def _unread_badge() -> int | str:
-    count = unread_count(current_user, current_operation(), cap=BADGE_CAP + 1)
-    return f"{BADGE_CAP}+" if count > BADGE_CAP else count
+def _unread_badge() -> int:
+    return unread_count(current_user, current_operation())
 
 
 if not any(link[0] == "overlap.inbox" for link in NAV_LINKS):

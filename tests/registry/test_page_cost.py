@@ -169,23 +169,3 @@ def test_passwords_are_hashed_at_the_configured_cost_and_old_hashes_redone_at_si
     user = db.session.get(User, user.id)
     user.set_password(factories.PASSWORD)
     assert user.password_hash.startswith("$argon2id$v=19$m=12288,t=3,p=1$")
-
-
-def test_the_unread_alerts_badge_counts_up_to_its_cap(client, world, login, monkeypatch):
-    """Every page shows the badge: it counts at most BADGE_CAP + 1 alerts, then says "99+"."""
-    from coordhub.overlap import views as overlap_views
-    from coordhub.overlap.queries import unread_count
-
-    _alerts_with_states_and_ages(world)
-    focal = world.users["focal"]
-    unread = unread_count(focal, world.operation)
-    assert unread >= 4
-    assert unread_count(focal, world.operation, cap=3) == 3
-    assert unread_count(focal, world.operation, cap=unread + 5) == unread
-    login(focal)
-    badge = 'title="unread">{}</span>'
-    assert badge.format(unread) in client.get("/projects/").get_data(as_text=True)
-    monkeypatch.setattr(overlap_views, "BADGE_CAP", unread - 1)
-    assert badge.format(f"{unread - 1}+") in client.get("/projects/").get_data(as_text=True)
-    monkeypatch.setattr(overlap_views, "BADGE_CAP", unread)
-    assert badge.format(unread) in client.get("/projects/").get_data(as_text=True)
