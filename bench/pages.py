@@ -290,7 +290,10 @@ def markdown(report: dict[str, Any]) -> str:
             f"{run['requests']} requests per route, "
             f"load average {run['load_before']} → {run['load_after']}, {run['machine']}"
         )
-    lines += ["", "| route | " + " | ".join(f"{label} p50 / p95 ms | {label} CPU ms | {label} SQL" for label in labels)]
+    lines += [
+        "",
+        "| route | " + " | ".join(f"{label} p50 / p95 ms | {label} CPU ms | {label} SQL" for label in labels) + " |",
+    ]
     lines.append("|---" * (1 + 3 * len(labels)) + "|")
     names: list[str] = []
     for label in labels:
