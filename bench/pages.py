@@ -140,6 +140,8 @@ def run(app: Any, requests: int, only: list[str] | None, analyse_skipped: bool =
             db.session.scalars(sa.select(User).where(User.role == Role.focal_point)),
             key=lambda user: counts.get(user.organisation_id, 0),
         )
+        if coordinator is None:
+            raise SystemExit("No coordinator in the load operation.")
         tokens = {
             "partner": ApiToken.issue(partner, "bench pages")[1],
             "coordinator": ApiToken.issue(coordinator, "bench pages")[1],
@@ -147,9 +149,8 @@ def run(app: Any, requests: int, only: list[str] | None, analyse_skipped: bool =
         emails = {"partner": partner.email, "coordinator": coordinator.email}
         db.session.commit()
 
-        def ids(kind: type) -> list[int]:
-            column = kind.id
-            return list(db.session.scalars(sa.select(column).where(kind.operation_id == operation_id)))
+        def ids(kind: Any) -> list[int]:
+            return list(db.session.scalars(sa.select(kind.id).where(kind.operation_id == operation_id)))
 
         projects = rng.sample(ids(Project), requests + 1)
         needs = rng.sample(ids(Need), requests + 1)

@@ -266,7 +266,7 @@ def _coordinator_blocks(operation: Operation, user: User) -> dict[str, Any]:
         )
         .group_by(Organisation.type, Organisation.is_local)
     ).all()
-    by_type = Counter()
+    by_type: Counter[str] = Counter()
     local = 0
     for org_type, is_local, count in partners:
         by_type[org_type.value] += count
