@@ -57,8 +57,11 @@ def _spec(slug: str) -> KindSpec:
 
 
 def area_choices(operation: Operation) -> list[tuple[int, str]]:
-    areas = db.session.scalars(
-        sa.select(AdminArea).where(AdminArea.operation_id == operation.id).order_by(AdminArea.path)
+    # Plain rows, not AdminArea objects: an operation has thousands of areas and every list page offers them.
+    areas = db.session.execute(
+        sa.select(AdminArea.id, AdminArea.name, AdminArea.pcode, AdminArea.level)
+        .where(AdminArea.operation_id == operation.id)
+        .order_by(AdminArea.path)
     ).all()
     return [(a.id, f"{'— ' * max(a.level - 1, 0)}{a.name} ({a.pcode})") for a in areas]
 
