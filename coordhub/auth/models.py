@@ -12,8 +12,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from coordhub.database import enum_column, utcnow
 from coordhub.extensions import db
-from coordhub.registry.models import enum_column, operation_members, utcnow
+from coordhub.registry.models import operation_members
 
 # Argon2id cost of new password hashes (config PASSWORD_HASH_*; see the README's Performance section): by default
 # OWASP's 19 MiB, 2 passes, 1 lane, about 20 ms of one core per sign-in, where argon2-cffi's own default (64 MiB,
