@@ -51,6 +51,10 @@ class DefaultConfig:
     SIGN_IN_LIMIT_ACCOUNT = os.environ.get("COORDHUB_SIGN_IN_LIMIT_ACCOUNT", "5 per 15 minutes")
     SIGN_IN_LIMIT_ADDRESS = os.environ.get("COORDHUB_SIGN_IN_LIMIT_ADDRESS", "20 per 15 minutes")
     API_TOKEN_DEFAULT_DAYS = 90
+    # Argon2id cost of password hashes (OWASP's 19 MiB, 2 passes, 1 lane: ~20 ms of one core per sign-in).
+    PASSWORD_HASH_TIME_COST = int(os.environ.get("COORDHUB_PASSWORD_HASH_TIME_COST", "2"))
+    PASSWORD_HASH_MEMORY_KIB = int(os.environ.get("COORDHUB_PASSWORD_HASH_MEMORY_KIB", str(19 * 1024)))
+    PASSWORD_HASH_PARALLELISM = int(os.environ.get("COORDHUB_PASSWORD_HASH_PARALLELISM", "1"))
     HSTS = False  # Strict-Transport-Security: production only (the site must be served over HTTPS)
     MAX_CONTENT_LENGTH = 50 * 1024 * 1024
     # Allocation runs larger than this many needs x capacities go to a background job.

@@ -25,7 +25,7 @@ from coordhub.errors import NotFound, ValidationError
 from coordhub.extensions import db
 from coordhub.registry import operations as ops
 from coordhub.registry.models import AdminArea, Capacity, Need, Organisation, Project, ResourceType, Sector
-from coordhub.registry.queries import RecordFilters, record_query
+from coordhub.registry.queries import RecordFilters, record_query, with_list_loading
 from coordhub.web import parse_id
 
 KINDS = {"projects": Project, "needs": Need, "capacities": Capacity}
@@ -103,7 +103,8 @@ def list_records(slug: str, user):
     operation = operation_for(user)
     filters = RecordFilters.from_args(request.args)
     return paginate(
-        record_query(kind, operation, user, filters), lambda record: serialise.RECORD_SERIALISERS[kind](record, user)
+        with_list_loading(kind, record_query(kind, operation, user, filters)),
+        lambda record: serialise.RECORD_SERIALISERS[kind](record, user),
     )
 
 

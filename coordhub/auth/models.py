@@ -16,18 +16,34 @@ from coordhub.database import enum_column, utcnow
 from coordhub.extensions import db
 from coordhub.registry.models import operation_members
 
-_hasher = PasswordHasher()
+# Argon2id cost of new password hashes (config PASSWORD_HASH_*; see the README's Performance section): by default
+# OWASP's 19 MiB, 2 passes, 1 lane, about 20 ms of one core per sign-in, where argon2-cffi's own default (64 MiB,
+# 3 passes, 4 lanes) costs about 170 ms, 4 threads and 64 MiB per sign-in on a 2-core server.
+DEFAULT_HASH_COST = (2, 19 * 1024, 1)  # time cost (passes), memory cost (KiB), parallelism (lanes)
+_hashers: dict[tuple[int, int, int], PasswordHasher] = {}
 # The test suite creates hundreds of users: cheap parameters there (config PASSWORD_HASH_CHEAP), never in production.
 _cheap_hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 _dummy_hashes: dict[PasswordHasher, str] = {}
 
 
 def _password_hasher() -> PasswordHasher:
+    """The hasher of new hashes; any stored hash verifies with its own parameters and is redone at these on the
+    next sign-in (check_password)."""
     from flask import current_app, has_app_context
 
-    if has_app_context() and current_app.config.get("PASSWORD_HASH_CHEAP"):
-        return _cheap_hasher
-    return _hasher
+    cost = DEFAULT_HASH_COST
+    if has_app_context():
+        if current_app.config.get("PASSWORD_HASH_CHEAP"):
+            return _cheap_hasher
+        config = current_app.config
+        cost = (
+            int(config.get("PASSWORD_HASH_TIME_COST", cost[0])),
+            int(config.get("PASSWORD_HASH_MEMORY_KIB", cost[1])),
+            int(config.get("PASSWORD_HASH_PARALLELISM", cost[2])),
+        )
+    if cost not in _hashers:
+        _hashers[cost] = PasswordHasher(time_cost=cost[0], memory_cost=cost[1], parallelism=cost[2])
+    return _hashers[cost]
 
 
 class Role(enum.Enum):
@@ -86,7 +102,7 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         try:
-            ok = _hasher.verify(self.password_hash, password)
+            ok = _password_hasher().verify(self.password_hash, password)  # the hash's own parameters
         except (VerificationError, InvalidHashError):
             return False
         if ok and _password_hasher().check_needs_rehash(self.password_hash):

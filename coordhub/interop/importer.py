@@ -657,6 +657,11 @@ TEXT_FIELDS = {"description", "target_group", "source", "notes", "clearances"}
 NULLABLE_FIELDS = {"end_date", "budget", "beneficiaries_targeted", "throughput"}
 
 
+def _chunks(values: list, size: int = 500) -> list[list]:
+    """`values` in lists of at most `size` (bound parameters per IN, within SQLite's limit)."""
+    return [values[start : start + size] for start in range(0, len(values), size)]
+
+
 @dataclass
 class _Row:
     number: int
@@ -1025,16 +1030,34 @@ class RecordPlanner(Planner):
             self.prepared.append(prepared)
 
     def _existing(self) -> tuple[dict[int, dict], dict[tuple, int], dict[tuple, int]]:
-        """The operation's records of this kind as record_state dicts, indexed by (organisation, code) and,
-        for records without a code, by (organisation, fingerprint)."""
+        """The operation's records of this kind that rows of the file may be, as record_state dicts, indexed by
+        (organisation, code) and, for records without a code, by (organisation, fingerprint). Only candidates are
+        read: records with a code of the file, and records without a code of an organisation and start date of
+        a row keyed by its fingerprint (a fingerprint holds both), not the operation's tens of thousands."""
         table = self.model.__table__
         columns = [table.c.id, table.c.operation_id, table.c.version] + [table.c[f] for f in ops.FIELDS[self.model]]
-        states = {
-            row["id"]: dict(row)
+        codes = sorted({row.key[1] for row in self.rows if row.key[1]})
+        fingerprinted = sorted(
+            {
+                (row.key[0], row.data["start_date"])
+                for row in self.rows
+                if row.by_fingerprint and row.key[0] is not None and row.data.get("start_date") is not None
+            }
+        )
+        candidates = [table.c.code.in_(chunk) for chunk in _chunks(codes)]
+        for chunk in _chunks(fingerprinted):
+            candidates.append(
+                sa.and_(
+                    sa.or_(table.c.code.is_(None), table.c.code == ""),
+                    sa.tuple_(table.c.organisation_id, table.c.start_date).in_(chunk),
+                )
+            )
+        states: dict[int, dict] = {}
+        for condition in candidates:
             for row in db.session.execute(
-                sa.select(*columns).where(table.c.operation_id == self.operation.id)
-            ).mappings()
-        }
+                sa.select(*columns).where(table.c.operation_id == self.operation.id, condition)
+            ).mappings():
+                states[row["id"]] = dict(row)
         links = {
             Project: {
                 "area_ids": (project_areas, "project_id", "admin_area_id"),
@@ -1045,11 +1068,11 @@ class RecordPlanner(Planner):
         for name, (link, key, other) in links.items():
             for state in states.values():
                 state[name] = []
-            owners = sa.select(table.c.id).where(table.c.operation_id == self.operation.id)
-            for owner, linked in db.session.execute(
-                sa.select(link.c[key], link.c[other]).where(link.c[key].in_(owners))
-            ):
-                states[owner][name].append(linked)
+            for owners in _chunks(sorted(states)):
+                for owner, linked in db.session.execute(
+                    sa.select(link.c[key], link.c[other]).where(link.c[key].in_(owners))
+                ):
+                    states[owner][name].append(linked)
         by_code = {(s["organisation_id"], s["code"]): rid for rid, s in states.items() if s["code"]}
         by_fingerprint = {}
         for rid, state in states.items():

@@ -197,12 +197,45 @@ def _focal_blocks(operation: Operation, user: User) -> dict[str, Any]:
     ).all()
     return {
         "statuses": [(status, statuses.get(status, 0)) for status in ProjectStatus],
-        "alerts": db.session.scalars(_alerts(operation, user, inbox=True).limit(5)).all(),
-        "alert_count": _count(_alerts(operation, user, inbox=True)),
+        "alerts": _first_alerts(_alerts(operation, user, inbox=True), 5),
+        "alert_count": _count(
+            _alerts(operation, user, inbox=True).with_only_columns(OverlapAlert.id, maintain_column_froms=True)
+        ),
         "pending": pending_count(user, operation),
         "due": due,
         "today": today,
     }
+
+
+def _alert_states_and_ages(operation: Operation, user: User) -> tuple[Counter[AlertState], Counter[str]]:
+    """The alerts per state, and the open or acknowledged ones per age bucket (whole days since they were
+    raised), counted by the database: an operation has hundreds of thousands of alerts."""
+    now = utcnow()
+    age = sa.case(
+        *[(OverlapAlert.created_at > now - timedelta(days=limit), name) for limit, name in AGE_BUCKETS if limit],
+        else_=next(name for limit, name in AGE_BUCKETS if limit is None),
+    )
+    by_state: Counter[AlertState] = Counter()
+    ages: Counter[str] = Counter()
+    rows = db.session.execute(
+        alert_query(operation, user, AlertFilters())
+        .order_by(None)
+        .with_only_columns(OverlapAlert.state, age, sa.func.count(), maintain_column_froms=True)
+        .group_by(OverlapAlert.state, age)
+    )
+    for state, bucket, count in rows:
+        by_state[state] += count
+        if state in (AlertState.open, AlertState.acknowledged):
+            ages[bucket] += count
+    return by_state, ages
+
+
+def _first_alerts(query: sa.Select, limit: int) -> list[OverlapAlert]:
+    """The first `limit` alerts of an alert query: their ids sorted on the narrow columns first, then the rows
+    (sorting whole rows with their explanations costs a second on an organisation's thousands of alerts)."""
+    ids = list(db.session.scalars(query.with_only_columns(OverlapAlert.id, maintain_column_froms=True).limit(limit)))
+    loaded = {alert.id: alert for alert in db.session.scalars(sa.select(OverlapAlert).where(OverlapAlert.id.in_(ids)))}
+    return [loaded[alert_id] for alert_id in ids]
 
 
 def _coordinator_blocks(operation: Operation, user: User) -> dict[str, Any]:
@@ -212,18 +245,7 @@ def _coordinator_blocks(operation: Operation, user: User) -> dict[str, Any]:
         ((sector_id, matrix.sectors[sector_id][1], count) for sector_id, count in gaps.items()),
         key=lambda row: (-row[2], row[1]),
     )
-    now = utcnow()
-    by_state = Counter()
-    ages = Counter()
-    for state, created in db.session.execute(
-        alert_query(operation, user, AlertFilters())
-        .with_only_columns(OverlapAlert.state, OverlapAlert.created_at)
-        .order_by(None)
-    ):
-        by_state[state] += 1
-        if state in (AlertState.open, AlertState.acknowledged):
-            days = (now - created).days
-            ages[next(name for limit, name in AGE_BUCKETS if limit is None or days < limit)] += 1
+    by_state, ages = _alert_states_and_ages(operation, user)
     partners = db.session.execute(
         sa.select(Organisation.type, Organisation.is_local, sa.func.count())
         .where(
@@ -235,7 +257,7 @@ def _coordinator_blocks(operation: Operation, user: User) -> dict[str, Any]:
         )
         .group_by(Organisation.type, Organisation.is_local)
     ).all()
-    by_type = Counter()
+    by_type: Counter[str] = Counter()
     local = 0
     for org_type, is_local, count in partners:
         by_type[org_type.value] += count

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from coordhub.auth.models import Role, User
 from coordhub.extensions import db
@@ -321,3 +322,17 @@ def record_query(kind: type, operation: Operation, user: User, filters: RecordFi
         public = is_public_field(kind, FILTER_FIELDS[name])
         query = query.where(condition if public else on_hidden_field(visible, condition))
     return query.order_by(*_sort_order(kind, filters.sort, visible), kind.id.desc())
+
+
+# What a list page or an API list shows of each row besides the row itself: loaded for the whole page in one
+# statement per relation, instead of one per row and relation.
+LIST_RELATIONS: dict[type, tuple[str, ...]] = {
+    Project: ("organisation", "sector", "resource_type", "areas", "partners"),
+    Need: ("organisation", "sector", "resource_type", "area"),
+    Capacity: ("organisation", "resource_type", "areas"),
+}
+
+
+def with_list_loading(kind: type, query: sa.Select) -> sa.Select:
+    """`query` (a record_query) with the relations a list shows loaded page-wise (selectin loading)."""
+    return query.options(*(selectinload(getattr(kind, name)) for name in LIST_RELATIONS[kind]))

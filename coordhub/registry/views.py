@@ -37,7 +37,7 @@ from coordhub.registry.models import (
     ResourceType,
     Sector,
 )
-from coordhub.registry.queries import RecordFilters, record_query
+from coordhub.registry.queries import RecordFilters, record_query, with_list_loading
 from coordhub.web import (
     ConfirmForm,
     accessible_operations,
@@ -74,8 +74,11 @@ def _spec(slug: str) -> KindSpec:
 
 
 def area_choices(operation: Operation) -> list[tuple[int, str]]:
-    areas = db.session.scalars(
-        sa.select(AdminArea).where(AdminArea.operation_id == operation.id).order_by(AdminArea.path)
+    # Plain rows, not AdminArea objects: an operation has thousands of areas and every list page offers them.
+    areas = db.session.execute(
+        sa.select(AdminArea.id, AdminArea.name, AdminArea.pcode, AdminArea.level)
+        .where(AdminArea.operation_id == operation.id)
+        .order_by(AdminArea.path)
     ).all()
     return [(a.id, f"{'— ' * max(a.level - 1, 0)}{a.name} ({a.pcode})") for a in areas]
 
@@ -156,7 +159,7 @@ def record_list(slug: str, operation: Operation):
     spec = _spec(slug)
     filters = RecordFilters.from_args(request.args)
     page = db.paginate(
-        record_query(spec.kind, operation, current_user, filters),
+        with_list_loading(spec.kind, record_query(spec.kind, operation, current_user, filters)),
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )
