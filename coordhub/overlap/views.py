@@ -20,6 +20,7 @@ from coordhub.overlap.present import cluster_views, event_author, explanation, s
 from coordhub.overlap.preview import ProjectFormHook
 from coordhub.overlap.queries import (
     AlertFilters,
+    alert_page,
     alert_query,
     cluster_order,
     project_alerts,
@@ -37,8 +38,14 @@ from coordhub.web import show_domain_error
 bp = Blueprint("overlap", __name__)
 
 
-def _unread_badge() -> int:
-    return unread_count(current_user, current_operation())
+# The badge counts unread alerts up to this many, then shows "99+" (an organisation with a hundred thousand
+# alerts would otherwise have them all counted on every page).
+BADGE_LIMIT = 100
+
+
+def _unread_badge() -> int | str:
+    count = unread_count(current_user, current_operation(), limit=BADGE_LIMIT)
+    return f"{BADGE_LIMIT - 1}+" if count >= BADGE_LIMIT else count
 
 
 if not any(link[0] == "overlap.inbox" for link in NAV_LINKS):
@@ -96,11 +103,7 @@ def _alert(alert_id: int, operation: Operation) -> OverlapAlert:
 
 def _list(operation: Operation, inbox: bool):
     filters = AlertFilters.from_args(request.args)
-    page = db.paginate(
-        alert_query(operation, current_user, filters, inbox=inbox),
-        per_page=current_app.config["PAGE_SIZE"],
-        error_out=False,
-    )
+    page = alert_page(alert_query(operation, current_user, filters, inbox=inbox), current_app.config["PAGE_SIZE"])
     rows = [(alert, explanation(current_user, alert), sides(current_user, alert)) for alert in page.items]
     return render_template(
         "overlap/alerts.html",
@@ -228,14 +231,13 @@ def gaps(operation: Operation):
     if not show_all:
         filled = {area_id for _sector, area_id in matrix.cells}
         areas = [a for a in areas if a.id in filled]
-    parents = [
-        a
-        for a in db.session.scalars(
+    parents = list(
+        db.session.scalars(
             sa.select(AdminArea)
             .where(AdminArea.operation_id == operation.id, AdminArea.level < level)
             .order_by(AdminArea.path)
         )
-    ]
+    )
     return render_template(
         "overlap/gaps.html",
         matrix=matrix,
