@@ -7,6 +7,7 @@ import logging
 import pickle
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import current_app
@@ -40,6 +41,9 @@ from coordhub.registry.queries import details_visible_clause
 # Work that is planned or under way covers a place; completed or suspended work does not.
 PRESENT_STATUSES = (ProjectStatus.planned, ProjectStatus.ongoing)
 UNMET_STATUSES = (NeedStatus.open, NeedStatus.partially_met)
+
+if TYPE_CHECKING:
+    from redis import Redis
 
 log = logging.getLogger(__name__)
 
@@ -126,81 +130,75 @@ def data_fingerprint(operation_id: int) -> str:
     def bounded(value):  # quantities and beneficiaries can be large: keep the sums within 64 bits
         return sa.cast(value, sa.BigInteger) % 1_000_003
 
-    parts: list[object] = []
-    parts.extend(
-        db.session.execute(
-            sa.select(
-                sa.func.count(Project.id),
-                weighted(Project, Project.sector_id),
-                weighted(Project, Project.organisation_id),
-                weighted(
-                    Project,
-                    flag(Project.status.in_(PRESENT_STATUSES))
-                    + 2 * flag(Project.archived_at.is_not(None))
-                    + 4 * flag(Project.sensitive == sa.true()),
-                ),
-                weighted(Project, bounded(sa.func.coalesce(Project.beneficiaries_targeted, -1))),
-            ).where(Project.operation_id == operation_id)
-        ).one()
-    )
-    parts.extend(
-        db.session.execute(
-            sa.select(
-                sa.func.count(Need.id),
-                weighted(Need, Need.sector_id),
-                weighted(Need, Need.admin_area_id),
-                weighted(Need, Need.organisation_id),
-                weighted(
-                    Need,
-                    flag(Need.status.in_(UNMET_STATUSES))
-                    + 2 * flag(Need.archived_at.is_not(None))
-                    + 4 * flag(Need.sensitive == sa.true()),
-                ),
-                weighted(Need, bounded(Need.quantity * 1000)),
-            ).where(Need.operation_id == operation_id)
-        ).one()
-    )
-    parts.extend(
-        db.session.execute(
-            sa.select(
-                sa.func.count(Capacity.id),
-                weighted(Capacity, Capacity.organisation_id),
-                weighted(Capacity, Capacity.resource_type_id),
-                weighted(Capacity, flag(Capacity.archived_at.is_not(None))),
-                weighted(Capacity, bounded(Capacity.quantity * 1000)),
-            ).where(Capacity.operation_id == operation_id)
-        ).one()
-    )
-    for link, key, other, owner in (
-        (project_areas, project_areas.c.project_id, project_areas.c.admin_area_id, Project),
-        (capacity_areas, capacity_areas.c.capacity_id, capacity_areas.c.admin_area_id, Capacity),
-    ):
-        parts.extend(
-            db.session.execute(
-                sa.select(sa.func.count(), sa.func.sum(sa.cast(key, sa.BigInteger) * 7919 + other))
-                .select_from(link)
-                .join(owner, owner.id == key)
-                .where(owner.operation_id == operation_id)
-            ).one()
-        )
-    parts.extend(  # the rows linked_project_ids reads
-        db.session.execute(
-            sa.select(
-                sa.func.count(),
-                sa.func.sum(sa.cast(OverlapAlert.project_a_id, sa.BigInteger) * 7919 + OverlapAlert.project_b_id),
-                sa.func.sum(OverlapAlert.counted_project_id),
-            ).where(
-                OverlapAlert.operation_id == operation_id,
-                OverlapAlert.kind == AlertKind.double_count,
-                OverlapAlert.state.not_in([AlertState.dismissed, AlertState.closed]),
-                OverlapAlert.counted_project_id.is_not(None),
+    aggregates = [
+        sa.select(
+            sa.func.count(Project.id),
+            weighted(Project, Project.sector_id),
+            weighted(Project, Project.organisation_id),
+            weighted(
+                Project,
+                flag(Project.status.in_(PRESENT_STATUSES))
+                + 2 * flag(Project.archived_at.is_not(None))
+                + 4 * flag(Project.sensitive == sa.true()),
+            ),
+            weighted(Project, bounded(sa.func.coalesce(Project.beneficiaries_targeted, -1))),
+        ).where(Project.operation_id == operation_id),
+        sa.select(
+            sa.func.count(Need.id),
+            weighted(Need, Need.sector_id),
+            weighted(Need, Need.admin_area_id),
+            weighted(Need, Need.organisation_id),
+            weighted(
+                Need,
+                flag(Need.status.in_(UNMET_STATUSES))
+                + 2 * flag(Need.archived_at.is_not(None))
+                + 4 * flag(Need.sensitive == sa.true()),
+            ),
+            weighted(Need, bounded(Need.quantity * 1000)),
+        ).where(Need.operation_id == operation_id),
+        sa.select(
+            sa.func.count(Capacity.id),
+            weighted(Capacity, Capacity.organisation_id),
+            weighted(Capacity, Capacity.resource_type_id),
+            weighted(Capacity, flag(Capacity.archived_at.is_not(None))),
+            weighted(Capacity, bounded(Capacity.quantity * 1000)),
+        ).where(Capacity.operation_id == operation_id),
+        *(
+            sa.select(sa.func.count(), sa.func.sum(sa.cast(key, sa.BigInteger) * 7919 + other))
+            .select_from(link)
+            .join(owner, owner.id == key)
+            .where(owner.operation_id == operation_id)
+            for link, key, other, owner in (
+                (project_areas, project_areas.c.project_id, project_areas.c.admin_area_id, Project),
+                (capacity_areas, capacity_areas.c.capacity_id, capacity_areas.c.admin_area_id, Capacity),
             )
-        ).one()
+        ),
+        sa.select(  # the rows linked_project_ids reads
+            sa.func.count(),
+            sa.func.sum(sa.cast(OverlapAlert.project_a_id, sa.BigInteger) * 7919 + OverlapAlert.project_b_id),
+            sa.func.sum(OverlapAlert.counted_project_id),
+        ).where(
+            OverlapAlert.operation_id == operation_id,
+            OverlapAlert.kind == AlertKind.double_count,
+            OverlapAlert.state.not_in([AlertState.dismissed, AlertState.closed]),
+            OverlapAlert.counted_project_id.is_not(None),
+        ),
+        sa.select(Operation.areas_stamp).where(Operation.id == operation_id),
+        sa.select(sa.func.count(ResourceType.id), sa.func.sum(ResourceType.id * 7919 + ResourceType.sector_id)),
+    ]
+    # One round trip: each aggregate is one row, joined side by side.
+    subqueries = [query.subquery() for query in aggregates]
+    side_by_side = sa.select(*subqueries).select_from(subqueries[0])
+    for subquery in subqueries[1:]:
+        side_by_side = side_by_side.join(subquery, sa.true())
+    parts: list[object] = list(db.session.execute(side_by_side).one())
+    parts.extend(
+        db.session.execute(
+            sa.select(sa.literal("organisation"), Organisation.id, Organisation.acronym, Organisation.name)
+            .union_all(sa.select(sa.literal("sector"), Sector.id, Sector.code, Sector.name))
+            .order_by(sa.literal_column("1"), sa.literal_column("2"))
+        ).all()
     )
-    parts.append(db.session.scalar(sa.select(Operation.areas_stamp).where(Operation.id == operation_id)))
-    parts.extend(db.session.execute(sa.select(Organisation.id, Organisation.acronym, Organisation.name)).all())
-    parts.extend(db.session.execute(sa.select(Sector.id, Sector.name)).all())
-    parts.extend(db.session.execute(sa.select(ResourceType.id, ResourceType.sector_id)).all())
     return hashlib.sha256(repr([str(part) for part in parts]).encode()).hexdigest()[:32]
 
 
@@ -210,7 +208,7 @@ _KEPT_SIZE = 32
 _KEPT_SECONDS = 24 * 3600
 
 
-def _redis():
+def _redis() -> Redis | None:
     url = current_app.config.get("REDIS_URL")
     if not url:
         return None
@@ -229,7 +227,7 @@ def _cache_get(key: str) -> tuple[dict[tuple[int, int], GapCell], int] | None:
     except Exception as error:  # Redis away: compute (and say so), never fail the page
         log.warning("gap matrix cache unavailable: %s", error)
         return None
-    return pickle.loads(data) if data else None
+    return pickle.loads(data) if isinstance(data, bytes) else None  # written by _cache_set only
 
 
 def _cache_set(key: str, value: tuple[dict[tuple[int, int], GapCell], int]) -> None:
@@ -250,7 +248,7 @@ def _cache_set(key: str, value: tuple[dict[tuple[int, int], GapCell], int]) -> N
 def _gap_cells(operation: Operation, user: User, level: int) -> tuple[dict[tuple[int, int], GapCell], int]:
     """The matrix's cells by (sector id, area id) and the number of needs registered above `level`."""
     tree = load_area_tree(operation.id)
-    activities, _sectors = load_activities(operation.id)
+    activities, _sectors = load_activities(operation.id, details=False)
     statuses = dict(
         db.session.execute(
             sa.select(Project.id, Project.status).where(

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
 from coordhub.errors import DomainError
 from coordhub.extensions import db
@@ -212,6 +216,22 @@ def detect(operation: Operation):
     return redirect(url_for("jobs.show", job_id=job.id))
 
 
+def _ngettext_once() -> Callable[..., Markup]:
+    """The template's ngettext for the gap matrix, whose thousands of cells repeat a few sentences and counts:
+    each (sentence, count) translated once per page rather than once per cell (Flask-Babel looks the
+    catalogue up on every call)."""
+    translations = get_translations()
+    done: dict[tuple[str, int], Markup] = {}
+
+    def ngettext(singular: str, plural: str, num: int) -> Markup:
+        key = (singular, num)
+        if key not in done:
+            done[key] = Markup(translations.ungettext(singular, plural, num)) % {"num": num}
+        return done[key]
+
+    return ngettext
+
+
 @bp.route("/gaps/")
 @operation_required
 def gaps(operation: Operation):
@@ -240,6 +260,8 @@ def gaps(operation: Operation):
     )
     return render_template(
         "overlap/gaps.html",
+        ngettext=_ngettext_once(),
+        sector_names={sector.id: _(sector.name) for sector in matrix.sectors},
         matrix=matrix,
         areas=areas,
         colour=colour,
