@@ -6,7 +6,8 @@ Run: ``.venv/bin/python bench/overlap_pages.py --database postgresql://postgres@
 [--fill] [--repeat 15] [--label after]``. --fill (or an empty database) fills it as bench/load.py does (its tables
 are dropped: use a scratch database): 20,000 projects, 10,000 needs, 2,000 capacities and their overlap alerts.
 Prints the figures and writes bench/results/overlap_pages_<label>.json and .md. The machine is shared: CPU time
-is reported beside wall time, and the load average before and after.
+is reported beside wall time, the app's (this process) and PostgreSQL's (its backend processes, read from /proc,
+10 ms ticks: a mean over the requests), and the load average before and after.
 """
 
 from __future__ import annotations
@@ -41,6 +42,20 @@ def _load_module() -> Any:
     return module
 
 
+def _cpu_seconds(pids: set[int]) -> dict[int, float]:
+    """CPU seconds (user + system) each PostgreSQL backend process has used so far (/proc; the database runs on
+    this machine in these benchmarks): what the database spent on a request, whatever the machine's load."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return used
+
+
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
@@ -68,11 +83,13 @@ def main() -> None:
         {"SQLALCHEMY_DATABASE_URI": url, "LOG_LEVEL": "WARNING", "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False}
     )
     statements: list[float] = []
+    backends: set[int] = set()  # the PostgreSQL processes behind the app's connections
     with app.app_context():
 
         @sa.event.listens_for(db.engine, "before_cursor_execute")
-        def _count(*_args: Any) -> None:
+        def _count(connection: Any, *_args: Any) -> None:
             statements.append(1.0)
+            backends.add(connection.connection.dbapi_connection.info.backend_pid)
 
         present = sa.inspect(db.engine).has_table("operations") and db.session.scalar(
             sa.select(Operation.id).where(Operation.name == load.OPERATION)
@@ -82,6 +99,7 @@ def main() -> None:
             load.fill(app, 20_000, 10_000, 2_000)
         operation = db.session.scalar(sa.select(Operation).where(Operation.name == load.OPERATION))
         coordinator = db.session.scalar(sa.select(User).where(User.role == Role.coordinator).order_by(User.id))
+        assert operation is not None and coordinator is not None, "no filled operation: run with --fill"
         focal_points = db.session.scalars(
             sa.select(User).where(User.role == Role.focal_point).order_by(User.id).limit(10)
         ).all()
@@ -150,15 +168,19 @@ def main() -> None:
         clients[who] = client
     clients["api"] = app.test_client()
     for name, who, call in routes:
-        walls, cpus, sql = [], [], []
+        walls, cpus, sql, database = [], [], [], []
         call(clients[who])  # warm: first request of a route (templates compiled, caches filled)
         for _ in range(options.repeat):
             statements.clear()
+            known = _cpu_seconds(backends)
             cpu, wall = time.process_time(), time.perf_counter()
             response = call(clients[who])
             walls.append((time.perf_counter() - wall) * 1000)
             cpus.append((time.process_time() - cpu) * 1000)
             sql.append(len(statements))
+            database.append(
+                sum(seconds - known.get(pid, 0.0) for pid, seconds in _cpu_seconds(backends).items()) * 1000
+            )
             assert response.status_code == 200, (
                 f"{name}: {response.status_code} {response.get_data(as_text=True)[:300]}"
             )
@@ -168,11 +190,13 @@ def main() -> None:
             "p95_ms": round(_percentile(walls, 0.95), 1),
             "max_ms": round(max(walls), 1),
             "cpu_p50_ms": round(statistics.median(cpus), 1),
+            "database_cpu_mean_ms": round(statistics.mean(database), 1),
             "sql_statements": int(statistics.median(sql)),
         }
         results.append(row)
         print(
             f"{name}: p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms, CPU {row['cpu_p50_ms']} ms, "
+            f"database CPU {row['database_cpu_mean_ms']} ms, "
             f"{row['sql_statements']} SQL",
             flush=True,
         )
@@ -193,16 +217,17 @@ def main() -> None:
         "",
         f"Machine: {report['machine']}, PostgreSQL; load average {report['load_average'][0]} before, "
         f"{report['load_average'][1]} after (the machine is shared). Data: {report['data']}. {options.repeat} "
-        f"requests per route through the Flask test client (no web server), after one warm-up request. "
+        f"requests per route through the Flask test client (no web server), after one warm-up request; CPU: this "
+        f"process's, and PostgreSQL's backends' (from /proc, 10 ms ticks, so a mean). "
         f"Command: `.venv/bin/python bench/overlap_pages.py --database URL --label {options.label}`; {report['date']}.",
         "",
-        "| route | p50 ms | p95 ms | max ms | CPU p50 ms | SQL statements |",
-        "|---|---|---|---|---|---|",
+        "| route | p50 ms | p95 ms | max ms | CPU p50 ms (app) | CPU mean ms (PostgreSQL) | SQL statements |",
+        "|---|---|---|---|---|---|---|",
     ]
     for row in results:
         lines.append(
             f"| {row['route']} | {row['p50_ms']} | {row['p95_ms']} | {row['max_ms']} | {row['cpu_p50_ms']} | "
-            f"{row['sql_statements']} |"
+            f"{row['database_cpu_mean_ms']} | {row['sql_statements']} |"
         )
     (RESULTS / f"overlap_pages_{options.label}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
