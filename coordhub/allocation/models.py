@@ -11,8 +11,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from coordhub.database import enum_column, utcnow
 from coordhub.extensions import db
-from coordhub.registry.models import enum_column, utcnow
 
 
 class RunStatus(enum.Enum):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
@@ -36,11 +37,12 @@ from coordhub.allocation.models import (
 from coordhub.allocation.rights import can_manage_allocations, can_respond
 from coordhub.audit.models import AuditAction, record
 from coordhub.auth.models import User
+from coordhub.database import utcnow
 from coordhub.errors import NotFound, PermissionDenied, ValidationError
 from coordhub.extensions import db
 from coordhub.locks import lock_operation
 from coordhub.notifications import events as notifications
-from coordhub.registry.models import AdminArea, Capacity, Need, Operation, utcnow
+from coordhub.registry.models import AdminArea, Capacity, Need, Operation
 
 Progress = Callable[[float, str], None]
 MAX_REASON = 500
@@ -179,27 +181,18 @@ def _rounded(value: float) -> float:
 
 def coverage_figures(run_input: RunInput, result: core.AllocationResult) -> dict[str, Any]:
     """{overall, weighted: [needed, met]; by_sector, by_resource_type, by_admin1, by_area: {key: [needed, met]}}."""
-    groups: dict[str, dict[str, list[float]]] = {
-        "by_sector": {},
-        "by_resource_type": {},
-        "by_admin1": {},
-        "by_area": {},
-    }
-    for need_id, facts in run_input.need_facts.items():
-        met = result.met.get(need_key(need_id), 0.0)
-        for group, key in (
-            ("by_sector", facts.sector),
-            ("by_resource_type", facts.resource_type),
-            ("by_admin1", facts.admin1),
-            ("by_area", facts.pcode),
-        ):
-            cell = groups[group].setdefault(key, [0.0, 0.0])
-            cell[0] += facts.quantity
-            cell[1] += met
-    figures: dict[str, Any] = {
-        group: {key: [_rounded(n), _rounded(m)] for key, (n, m) in sorted(cells.items())}
-        for group, cells in groups.items()
-    }
+    facts = list(run_input.need_facts.values())
+    needed = np.array([fact.quantity for fact in facts], dtype=np.float64)
+    met = np.array([result.met.get(need_key(need_id), 0.0) for need_id in run_input.need_facts], dtype=np.float64)
+    figures: dict[str, Any] = {}
+    for group, attribute in (
+        ("by_sector", "sector"),
+        ("by_resource_type", "resource_type"),
+        ("by_admin1", "admin1"),
+        ("by_area", "pcode"),
+    ):
+        cells = core.grouped_coverage([getattr(fact, attribute) for fact in facts], needed, met)
+        figures[group] = {key: [_rounded(cell.needed), _rounded(cell.met)] for key, cell in cells.items()}
     coverage = result.coverage
     figures["overall"] = [_rounded(coverage.overall.needed), _rounded(coverage.overall.met)]
     figures["weighted"] = [_rounded(coverage.weighted.needed), _rounded(coverage.weighted.met)]

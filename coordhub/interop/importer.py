@@ -23,6 +23,7 @@ from rapidfuzz import fuzz
 from coordhub.audit.models import AuditAction, record
 from coordhub.auth import rights
 from coordhub.auth.models import Role, User
+from coordhub.database import utcnow
 from coordhub.errors import DomainError, PermissionDenied, ValidationError
 from coordhub.extensions import db
 from coordhub.interop import lookups
@@ -54,7 +55,6 @@ from coordhub.registry.models import (
     capacity_areas,
     project_areas,
     project_partners,
-    utcnow,
 )
 
 RECORD_KINDS: dict[str, type] = {"projects": Project, "needs": Need, "capacities": Capacity}

@@ -4,29 +4,13 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, declared_attr, deferred, mapped_column, relationship
 
+from coordhub.database import enum_column, utcnow
 from coordhub.extensions import db
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def enum_column(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
-    """Store enums as their lower-case values in a VARCHAR with a CHECK (portable, readable)."""
-    return sa.Enum(
-        enum_cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=32,
-        values_callable=lambda members: [m.value for m in members],
-        validate_strings=True,
-    )
 
 
 class OrganisationType(enum.Enum):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import replace
 from datetime import date
 
@@ -41,6 +41,20 @@ def _silent(fraction: float, message: str) -> None:
     return None
 
 
+def grouped_coverage(keys: Sequence[Hashable] | np.ndarray, needed: np.ndarray, met: np.ndarray) -> dict:
+    """Units needed and met per group: needs that share a key added up, in the needs' order.
+
+    ``keys[i]`` is the group of need ``i`` (any sortable values: codes, indices), ``needed`` and ``met`` its units
+    (float arrays of the same length). Returns {key: CoverageFigure} in ascending key order; no needs, no groups.
+    The one place coverage is grouped: the core's own figures and the stored run's figures (by sector, area …)."""
+    if len(keys) == 0:
+        return {}
+    codes, index = np.unique(np.asarray(keys), return_inverse=True)
+    total_needed = np.bincount(index, weights=needed, minlength=codes.size)
+    total_met = np.bincount(index, weights=met, minlength=codes.size)
+    return {code: CoverageFigure(float(total_needed[k]), float(total_met[k])) for k, code in enumerate(codes.tolist())}
+
+
 def _coverage(
     problem: Problem,
     met: np.ndarray,
@@ -55,22 +69,12 @@ def _coverage(
     weight = p.need_weight.astype(np.float64)
     n_types = len(p.type_names)
     admin1 = p.areas.admin1[p.need_area]
-
-    def figures(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-        return np.bincount(keys, weights=needed, minlength=size), np.bincount(keys, weights=got, minlength=size)
-
-    t_need, t_met = figures(p.need_type, n_types)
-    by_type = {p.type_names[t]: CoverageFigure(float(t_need[t]), float(t_met[t])) for t in np.unique(p.need_type)}
-    a_codes, a_index = np.unique(admin1, return_inverse=True)
-    a_need, a_met = figures(a_index, a_codes.size)
-    by_admin1 = {p.areas.codes[a]: CoverageFigure(float(a_need[k]), float(a_met[k])) for k, a in enumerate(a_codes)}
-    pair_codes, pair_index = np.unique(admin1 * max(n_types, 1) + p.need_type, return_inverse=True)
-    g_need, g_met = figures(pair_index, pair_codes.size)
+    type_figures = grouped_coverage(p.need_type, needed, got)
+    by_type = {p.type_names[t]: figure for t, figure in type_figures.items()}
+    by_admin1 = {p.areas.codes[a]: figure for a, figure in grouped_coverage(admin1, needed, got).items()}
     by_pair = {
-        (p.areas.codes[code // max(n_types, 1)], p.type_names[code % max(n_types, 1)]): CoverageFigure(
-            float(g_need[k]), float(g_met[k])
-        )
-        for k, code in enumerate(pair_codes.tolist())
+        (p.areas.codes[code // max(n_types, 1)], p.type_names[code % max(n_types, 1)]): figure
+        for code, figure in grouped_coverage(admin1 * max(n_types, 1) + p.need_type, needed, got).items()
     }
     by_period: dict[str, CoverageFigure] = {}
     by_period_type: dict[tuple[str, str], CoverageFigure] = {}
@@ -91,7 +95,7 @@ def _coverage(
             by_period[day.isoformat()] = CoverageFigure(weighted_needed, float(weighted[q]))
             for t in np.unique(p.need_type).tolist():
                 by_period_type[(day.isoformat(), p.type_names[t])] = CoverageFigure(
-                    float(t_need[t]), float(typed[q, t])
+                    type_figures[t].needed, float(typed[q, t])
                 )
     return Coverage(
         overall=CoverageFigure(float(needed.sum()), float(got.sum())),
