@@ -23,7 +23,6 @@ from coordhub.overlap.models import AlertState, OverlapAlert, OverlapCluster
 from coordhub.overlap.queries import AlertFilters, alert_query
 from coordhub.registry.models import (
     AdminArea,
-    Capacity,
     Need,
     Operation,
     Organisation,
@@ -209,59 +208,13 @@ class GapCells:
         return sum(1 for cell in self.cells.values() if cell.is_gap)
 
 
-_GAP_CACHE: dict[tuple, GapCells] = {}
-_GAP_CACHE_SIZE = 32
-
-
-def _data_fingerprint(operation: Operation) -> tuple:
-    """Changes whenever a project, need, capacity or their areas and partners change (cheap aggregates)."""
-    from coordhub.registry.models import project_partners
-
-    row = []
-    for kind in (Project, Need, Capacity):
-        row.extend(
-            db.session.execute(
-                sa.select(
-                    sa.func.count(kind.id),
-                    sa.func.max(kind.updated_at),
-                    sa.func.sum(kind.id * (1 + sa.func.coalesce(kind.organisation_id, 0))),
-                ).where(kind.operation_id == operation.id)
-            ).one()
-        )
-    for link, key, other in (
-        (project_areas, project_areas.c.project_id, project_areas.c.admin_area_id),
-        (project_partners, project_partners.c.project_id, project_partners.c.organisation_id),
-        (capacity_areas, capacity_areas.c.capacity_id, capacity_areas.c.admin_area_id),
-    ):
-        owner = Project if link is not capacity_areas else Capacity
-        row.extend(
-            db.session.execute(
-                sa.select(sa.func.count(), sa.func.sum(key * 7919 + other))
-                .select_from(link)
-                .join(owner, owner.id == key)
-                .where(owner.operation_id == operation.id)
-            ).one()
-        )
-    return tuple(str(value) for value in row)
-
-
 def gap_cells(operation: Operation, user: User, level: int) -> GapCells:
-    """overlap.matrix.gap_matrix for this reader, remembered until the operation's data change: the matrix
-    itself is the counting rule, this only avoids computing it again for every map and home page."""
-    from coordhub.auth.models import Role
-
-    sees = "all" if user.role in (Role.admin, Role.coordinator) else f"organisation-{user.organisation_id}"
-    key = (operation.id, level, sees, _data_fingerprint(operation))
-    cached = _GAP_CACHE.get(key)
-    if cached is None:
-        matrix = gap_matrix(operation, user, level)
-        cached = GapCells(
-            level=matrix.level, sectors={s.id: (s.code, s.name) for s in matrix.sectors}, cells=dict(matrix.cells)
-        )
-        if len(_GAP_CACHE) >= _GAP_CACHE_SIZE:
-            _GAP_CACHE.pop(next(iter(_GAP_CACHE)))
-        _GAP_CACHE[key] = cached
-    return cached
+    """overlap.matrix.gap_matrix for this reader (kept between requests while the data do not change, see
+    overlap.matrix.data_fingerprint): the matrix itself is the counting rule for maps and home pages."""
+    matrix = gap_matrix(operation, user, level)
+    return GapCells(
+        level=matrix.level, sectors={s.id: (s.code, s.name) for s in matrix.sectors}, cells=dict(matrix.cells)
+    )
 
 
 def _needs(query: MapQuery, operation: Operation, user: User, tree: AreaTree) -> tuple[dict, dict, list]:
@@ -370,13 +323,13 @@ def _allocation(query: MapQuery, operation: Operation, user: User, tree: AreaTre
     if not can_manage_allocations(user, operation):
         assignments = assignments.where(AllocationAssignment.organisation_id == user.organisation_id)
     rows = db.session.execute(assignments).all()
-    origin: dict[int, int] = {}
-    for capacity_id, area_id in db.session.execute(
-        sa.select(capacity_areas.c.capacity_id, sa.func.min(capacity_areas.c.admin_area_id))
-        .where(capacity_areas.c.capacity_id.in_({r[0] for r in rows} or {-1}))
-        .group_by(capacity_areas.c.capacity_id)
-    ):
-        origin[capacity_id] = area_id
+    origin: dict[int, int] = dict(
+        db.session.execute(
+            sa.select(capacity_areas.c.capacity_id, sa.func.min(capacity_areas.c.admin_area_id))
+            .where(capacity_areas.c.capacity_id.in_({r[0] for r in rows} or {-1}))
+            .group_by(capacity_areas.c.capacity_id)
+        ).all()
+    )
     flows: dict[tuple[int, int], list[float]] = defaultdict(lambda: [0.0, 0])
     for capacity_id, need_area_id, quantity in rows:
         source = origin.get(capacity_id)

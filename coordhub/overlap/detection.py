@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from coordhub.database import utcnow
 from coordhub.extensions import db
@@ -129,30 +130,39 @@ def load_area_tree(operation_id: int) -> AreaTree:
 
 
 def load_activities(
-    operation_id: int, sector_ids: Iterable[int] | None = None, area_ids: Iterable[int] | None = None
+    operation_id: int,
+    sector_ids: Iterable[int] | None = None,
+    area_ids: Iterable[int] | None = None,
+    *,
+    details: bool = True,
 ) -> tuple[list[Activity], dict[int, int]]:
     """The operation's live (not archived) projects as core activities, optionally of some sectors only, and
     optionally only those registered in one of `area_ids` (and anywhere else too).
 
     Returns the activities and each project's sector id. Organisations are keyed by id (so name variants
-    cannot split or merge them) and shown by acronym; implementing partners by id too.
+    cannot split or merge them) and shown by acronym; implementing partners by id too. Without `details`
+    (the gap matrix, which counts who is where) the activity type, title, description, target group and
+    implementing partners are left empty: what detection compares, not loaded.
     """
     where = [Project.operation_id == operation_id, Project.archived_at.is_(None)]
     if sector_ids is not None:
         where.append(Project.sector_id.in_(list(sector_ids)))
-    chosen = sa.select(Project.id).where(*where)
+    chosen: sa.Select | list[int] = sa.select(Project.id).where(*where)
     if area_ids is not None:
-        # Ids first (the index by area, then primary keys): the plan does not depend on the statistics.
-        around = sorted(
+        # Ids first, in one statement (the index by area, then primary keys), so that the statements below take
+        # a short list: the projects of a save's columns are a few dozen among tens of thousands.
+        chosen = sorted(
             set(
                 db.session.scalars(
-                    sa.select(project_areas.c.project_id).where(project_areas.c.admin_area_id.in_(sorted(area_ids)))
+                    sa.select(project_areas.c.project_id)
+                    .join(Project, Project.id == project_areas.c.project_id)
+                    .where(project_areas.c.admin_area_id.in_(sorted(area_ids)), *where)
                 )
             )
         )
-        chosen = list(db.session.scalars(chosen.where(Project.id.in_(around)))) if around else []
         where.append(Project.id.in_(chosen))
-    rows = db.session.execute(
+    empty = sa.literal("")
+    query = (
         sa.select(
             Project.id,
             Project.organisation_id,
@@ -160,20 +170,22 @@ def load_activities(
             Organisation.name,
             Project.sector_id,
             Sector.name,
-            ResourceType.name,
+            ResourceType.name if details else empty,
             Project.start_date,
             Project.end_date,
-            Project.title,
-            Project.description,
-            Project.target_group,
+            Project.title if details else empty,
+            Project.description if details else empty,
+            Project.target_group if details else empty,
             Project.beneficiaries_targeted,
         )
         .join(Organisation, Organisation.id == Project.organisation_id)
         .join(Sector, Sector.id == Project.sector_id)
-        .outerjoin(ResourceType, ResourceType.id == Project.resource_type_id)
         .where(*where)
         .order_by(Project.id)
-    ).all()
+    )
+    if details:
+        query = query.outerjoin(ResourceType, ResourceType.id == Project.resource_type_id)
+    rows = db.session.execute(query).all()
     pcodes: dict[int, list[str]] = defaultdict(list)
     for project_id, pcode in db.session.execute(
         sa.select(project_areas.c.project_id, AdminArea.pcode)
@@ -182,10 +194,14 @@ def load_activities(
     ):
         pcodes[project_id].append(pcode)
     partners: dict[int, list[str]] = defaultdict(list)
-    for project_id, organisation_id in db.session.execute(
-        sa.select(project_partners.c.project_id, project_partners.c.organisation_id).where(
-            project_partners.c.project_id.in_(chosen)
+    for project_id, organisation_id in (
+        db.session.execute(
+            sa.select(project_partners.c.project_id, project_partners.c.organisation_id).where(
+                project_partners.c.project_id.in_(chosen)
+            )
         )
+        if details
+        else ()
     ):
         partners[project_id].append(str(organisation_id))
     activities, sectors = [], {}
@@ -296,6 +312,7 @@ def reconcile(
     by_pair = {(alert.project_a_id, alert.project_b_id): alert for alert in existing}
     seen: set[tuple[int, int]] = set()
     new_rows = []
+    figures: list[dict] = []  # alerts whose figures changed: written in one executemany below
     for overlap in found:
         pair = (int(overlap.a.id), int(overlap.b.id))
         seen.add(pair)
@@ -318,11 +335,12 @@ def reconcile(
                 }
             )
             continue
-        changed = {field: value for field, value in values.items() if getattr(alert, field) != value}
-        if changed:
-            for field, value in changed.items():
-                setattr(alert, field, value)
-            alert.detected_at = now
+        if any(getattr(alert, field) != value for field, value in values.items()):
+            # Not through the ORM, which writes one UPDATE per alert (its changed columns differ): the loaded
+            # alert takes the new figures as committed, and one statement writes them all.
+            for field, value in (*values.items(), ("detected_at", now)):
+                set_committed_value(alert, field, value)
+            figures.append({"alert_id": alert.id, **{f"new_{field}": value for field, value in values.items()}})
         if alert.state is AlertState.closed:
             _event(alert, AlertState.open, "overlaps_again", now)
             counts.raised_again += 1
@@ -337,6 +355,15 @@ def reconcile(
         if pair not in seen and alert.state in ACTIVE_STATES:
             _event(alert, AlertState.closed, "no_longer_overlaps", now)
             counts.closed += 1
+    if figures:
+        table = OverlapAlert.__table__
+        names = [key.removeprefix("new_") for key in figures[0] if key != "alert_id"]
+        db.session.execute(
+            table.update()
+            .where(table.c.id == sa.bindparam("alert_id"))
+            .values({name: sa.bindparam(f"new_{name}") for name in names} | {"detected_at": now}),
+            figures,
+        )
     if len(new_rows) <= RETURNING_ROWS:  # a save: a few new alerts, their ids straight from the INSERT
         new_ids = (
             db.session.scalars(sa.insert(OverlapAlert.__table__).returning(OverlapAlert.id), new_rows).all()

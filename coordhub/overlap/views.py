@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from coordhub.errors import DomainError
 from coordhub.extensions import db
@@ -16,6 +20,7 @@ from coordhub.overlap.models import KIND_LABELS, RESOLUTION_LABELS, STATE_LABELS
 from coordhub.overlap.present import cluster_views, event_author, explanation, sides
 from coordhub.overlap.queries import (
     AlertFilters,
+    alert_page,
     alert_query,
     cluster_order,
     project_alerts,
@@ -36,9 +41,15 @@ from coordhub.web import (
 bp = Blueprint("overlap", __name__)
 
 
-def unread_badge() -> int:
-    """The navigation badge of "My alerts": alerts of the user's operation they have not read."""
-    return unread_count(current_user, current_operation())
+# The badge counts unread alerts up to this many, then shows "99+" (an organisation with a hundred thousand
+# alerts would otherwise have them all counted on every page).
+BADGE_LIMIT = 100
+
+
+def unread_badge() -> int | str:
+    """The navigation badge of "My alerts": alerts of the user's operation they have not read, up to 99+."""
+    count = unread_count(current_user, current_operation(), limit=BADGE_LIMIT)
+    return f"{BADGE_LIMIT - 1}+" if count >= BADGE_LIMIT else count
 
 
 @bp.app_context_processor
@@ -84,11 +95,7 @@ def _alert(alert_id: int, operation: Operation) -> OverlapAlert:
 
 def _list(operation: Operation, inbox: bool):
     filters = AlertFilters.from_args(request.args)
-    page = db.paginate(
-        alert_query(operation, current_user, filters, inbox=inbox),
-        per_page=current_app.config["PAGE_SIZE"],
-        error_out=False,
-    )
+    page = alert_page(alert_query(operation, current_user, filters, inbox=inbox), current_app.config["PAGE_SIZE"])
     rows = [(alert, explanation(current_user, alert), sides(current_user, alert)) for alert in page.items]
     return render_template(
         "overlap/alerts.html",
@@ -197,6 +204,22 @@ def detect(operation: Operation):
     return redirect(url_for("jobs.show", job_id=job.id))
 
 
+def _ngettext_once() -> Callable[..., Markup]:
+    """The template's ngettext for the gap matrix, whose thousands of cells repeat a few sentences and counts:
+    each (sentence, count) translated once per page rather than once per cell (Flask-Babel looks the
+    catalogue up on every call)."""
+    translations = get_translations()
+    done: dict[tuple[str, int], Markup] = {}
+
+    def ngettext(singular: str, plural: str, num: int) -> Markup:
+        key = (singular, num)
+        if key not in done:
+            done[key] = Markup(translations.ungettext(singular, plural, num)) % {"num": num}
+        return done[key]
+
+    return ngettext
+
+
 @bp.route("/gaps/")
 @operation_required
 def gaps(operation: Operation):
@@ -216,16 +239,17 @@ def gaps(operation: Operation):
     if not show_all:
         filled = {area_id for _sector, area_id in matrix.cells}
         areas = [a for a in areas if a.id in filled]
-    parents = [
-        a
-        for a in db.session.scalars(
+    parents = list(
+        db.session.scalars(
             sa.select(AdminArea)
             .where(AdminArea.operation_id == operation.id, AdminArea.level < level)
             .order_by(AdminArea.path)
         )
-    ]
+    )
     return render_template(
         "overlap/gaps.html",
+        ngettext=_ngettext_once(),
+        sector_names={sector.id: _(sector.name) for sector in matrix.sectors},
         matrix=matrix,
         areas=areas,
         colour=colour,

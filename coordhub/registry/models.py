@@ -253,6 +253,10 @@ class Project(RecordMixin, db.Model):
             "beneficiaries_targeted IS NULL OR beneficiaries_targeted >= 0", name="beneficiaries_non_negative"
         ),
         sa.UniqueConstraint("operation_id", "organisation_id", "code"),
+        # The few sensitive projects, which every alert list of a partner checks each alert's sides against.
+        sa.Index(
+            "ix_projects_sensitive", "id", postgresql_where=sa.text("sensitive"), sqlite_where=sa.text("sensitive")
+        ),
     )
 
     sector_id: Mapped[int] = mapped_column(sa.ForeignKey("sectors.id"), index=True)
