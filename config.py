@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any, ClassVar
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -27,7 +28,7 @@ class DefaultConfig:
     SQLALCHEMY_DATABASE_URI = database_url(
         os.environ.get("DATABASE_URL"), f"sqlite:///{BASE_DIR / 'instance' / 'coordhub.db'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL")  # background jobs on RQ when set, in-process otherwise
     JOBS_MODE = "thread"  # without REDIS_URL: "thread" (background thread) or "eager" (run inline)
     JOB_TIMEOUT = int(os.environ.get("COORDHUB_JOB_TIMEOUT", "3600"))
@@ -35,7 +36,7 @@ class DefaultConfig:
     WTF_CSRF_TIME_LIMIT = None
     BOOTSTRAP_SERVE_LOCAL = True  # no CDN: the missions' machines are often offline
     BOOTSTRAP_BOOTSWATCH_THEME = None
-    LANGUAGES = ["en", "fr"]
+    LANGUAGES: ClassVar[list[str]] = ["en", "fr"]
     BABEL_DEFAULT_LOCALE = os.environ.get("COORDHUB_LOCALE", "en")
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "coordhub" / "translations")
     PAGE_SIZE = int(os.environ.get("COORDHUB_PAGE_SIZE", "25"))
@@ -82,7 +83,7 @@ class TestingConfig(DefaultConfig):
     TESTING = True
     WTF_CSRF_ENABLED = False  # tests/auth/test_csrf.py switches it back on to prove protection
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"), "sqlite:///:memory:")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {}
     REDIS_URL = None
     PAGE_SIZE = 10
     PASSWORD_HASH_CHEAP = True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, render_template, request, session
+from flask import Flask, render_template, request, session
 from flask_login import current_user
 
 from config import CONFIGS
@@ -154,9 +154,12 @@ def _refuse_nul_characters():
 
     if "%00" in request.query_string.decode("latin-1") and not request.path.startswith("/api/"):
         abort(400, "The address contains a NUL character.")
-    if request.method in ("POST", "PUT", "PATCH") and request.mimetype == "application/x-www-form-urlencoded":
-        if any("\x00" in value for value in request.form.values()):
-            abort(400, "The form contains a NUL character.")
+    if (
+        request.method in ("POST", "PUT", "PATCH")
+        and request.mimetype == "application/x-www-form-urlencoded"
+        and any("\x00" in value for value in request.form.values())
+    ):
+        abort(400, "The form contains a NUL character.")
 
 
 def _enable_sqlite_foreign_keys(app: Flask) -> None:

@@ -91,7 +91,9 @@ def run_allocation(
             plan=core_plan(settings),
         )
     except core.InvalidInput as error:
-        raise ValidationError(_("The allocation cannot run: %(problems)s", problems="; ".join(error.problems)))
+        raise ValidationError(
+            _("The allocation cannot run: %(problems)s", problems="; ".join(error.problems))
+        ) from error
     if run_input.delivered > 0:
         notes.insert(
             0,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import secrets
 from datetime import datetime
@@ -77,10 +78,8 @@ class User(UserMixin, db.Model):
         hasher = _password_hasher()
         if hasher not in _dummy_hashes:
             _dummy_hashes[hasher] = hasher.hash(secrets.token_urlsafe(16))
-        try:
+        with contextlib.suppress(VerificationError, InvalidHashError):
             hasher.verify(_dummy_hashes[hasher], password)
-        except (VerificationError, InvalidHashError):
-            pass
         return False
 
     def check_password(self, password: str) -> bool:

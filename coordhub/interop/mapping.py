@@ -100,7 +100,7 @@ class KindSpec:
         (Admin 2 P-code or Admin 2 name)'. With `mapped`, only those fields are named."""
         names = [name for name in group if mapped is None or name in set(mapped)] or list(group)
         labels = " or ".join(self.field(name).label for name in names)
-        if any(name.startswith("adm") or name.startswith("pcode") for name in group):
+        if any(name.startswith(("adm", "pcode")) for name in group):
             return f"an admin area ({labels})"
         return labels
 

@@ -369,13 +369,13 @@ def _allocation(query: MapQuery, operation: Operation, user: User, tree: AreaTre
     if not can_manage_allocations(user, operation):
         assignments = assignments.where(AllocationAssignment.organisation_id == user.organisation_id)
     rows = db.session.execute(assignments).all()
-    origin: dict[int, int] = {}
-    for capacity_id, area_id in db.session.execute(
-        sa.select(capacity_areas.c.capacity_id, sa.func.min(capacity_areas.c.admin_area_id))
-        .where(capacity_areas.c.capacity_id.in_({r[0] for r in rows} or {-1}))
-        .group_by(capacity_areas.c.capacity_id)
-    ):
-        origin[capacity_id] = area_id
+    origin: dict[int, int] = dict(
+        db.session.execute(
+            sa.select(capacity_areas.c.capacity_id, sa.func.min(capacity_areas.c.admin_area_id))
+            .where(capacity_areas.c.capacity_id.in_({r[0] for r in rows} or {-1}))
+            .group_by(capacity_areas.c.capacity_id)
+        ).all()
+    )
     flows: dict[tuple[int, int], list[float]] = defaultdict(lambda: [0.0, 0])
     for capacity_id, need_area_id, quantity in rows:
         source = origin.get(capacity_id)

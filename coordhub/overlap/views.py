@@ -228,14 +228,13 @@ def gaps(operation: Operation):
     if not show_all:
         filled = {area_id for _sector, area_id in matrix.cells}
         areas = [a for a in areas if a.id in filled]
-    parents = [
-        a
-        for a in db.session.scalars(
+    parents = list(
+        db.session.scalars(
             sa.select(AdminArea)
             .where(AdminArea.operation_id == operation.id, AdminArea.level < level)
             .order_by(AdminArea.path)
         )
-    ]
+    )
     return render_template(
         "overlap/gaps.html",
         matrix=matrix,

@@ -12,12 +12,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import BinaryIO, Union
+from typing import BinaryIO
 
 from coordhub.reading.hxl import Hashtag, TagPattern, is_hashtag_row
 
-CellValue = Union[str, int, float, bool, date, datetime, time, None]
-Source = Union[str, os.PathLike, bytes, BinaryIO]
+CellValue = str | int | float | bool | date | datetime | time | None
+Source = str | os.PathLike | bytes | BinaryIO
 
 # How far down the header and hashtag rows are looked for.
 HEADER_SEARCH_ROWS = 5
@@ -431,7 +431,7 @@ def _build_table(raw_rows: list[tuple[int, tuple[CellValue, ...]]], *, header_ro
     non_blank = [(number, cells) for number, cells in raw_rows if not _row_is_blank(cells)]
     if not non_blank:
         raise TableError("The file holds no data: every row is blank.")
-    by_number = {number: cells for number, cells in raw_rows}
+    by_number = dict(raw_rows)
     header_number, hashtag_number = _locate_header_rows(non_blank, by_number, header_row)
 
     header_cells = by_number.get(header_number, ()) if header_number is not None else ()

@@ -867,7 +867,7 @@ def save_user(actor: User | None, data: dict[str, Any], target: User | None = No
             actor,
             AuditAction.create if creating else AuditAction.update,
             user,
-            {k: v for k, v in changes.items()},
+            dict(changes),
             summary=user.email,
         )
         if not creating:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -223,10 +224,8 @@ def record_query(kind: type, operation: Operation, user: User, filters: RecordFi
         if area is not None and area.operation_id == operation.id:
             conditions["area_id"] = _area_subtree_clause(kind, area)
     if filters.status and kind in STATUS_ENUMS:
-        try:
+        with contextlib.suppress(ValueError):
             conditions["status"] = kind.status == STATUS_ENUMS[kind](filters.status)
-        except ValueError:
-            pass
     if filters.priority and kind is Need:
         conditions["priority"] = Need.priority == filters.priority
     # Date filters keep records whose time window overlaps [date_from, date_to] (open ends = ongoing).

@@ -61,7 +61,7 @@ def test_inline_run_stores_the_optimum_with_figures_and_an_audit_entry(world, lo
 
 
 def test_run_page_shows_coverage_unmet_needs_with_reasons_and_partners(world, login, client):
-    s = make_scenario(world)
+    make_scenario(world)
     login(world.users["coordinator"])
     run = run_from_form(client)
     page = text_of(client.get(f"/allocations/{run.id}"))

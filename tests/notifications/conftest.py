@@ -81,6 +81,3 @@ def recipients(event: Event) -> set[int]:
 def subscribe(user, event: Event, frequency: Frequency) -> None:
     db.session.merge(Subscription(user_id=user.id, event=event, frequency=frequency))
     db.session.commit()
-
-
-from tests.api.conftest import token_for  # noqa: E402,F401  (API tokens as in tests/api)

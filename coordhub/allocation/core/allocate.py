@@ -212,7 +212,7 @@ def allocate(
         now = time.perf_counter()
     else:
         build_started = now
-        flow, method, flow_timings = plain_flow(problem, compat, arcs, tell)
+        flow, _method, flow_timings = plain_flow(problem, compat, arcs, tell)
         now = time.perf_counter()
         timings["solve"] = flow_timings["solve"]
         timings["build"] = (now - build_started) - flow_timings["solve"]

@@ -806,10 +806,14 @@ def _solve_block(
     )
     if discrete:
         flow = _respect_lots(block, flow)
-    if status == Status.OPTIMAL and bound is not None and not policy.lexicographic:
-        # Whole quanta may lose a little of a fractional LP optimum.
-        if bound - float(phases[0] @ flow) > 1e-9 * max(1.0, abs(bound)):
-            status = Status.FEASIBLE
+    # Whole quanta may lose a little of a fractional LP optimum.
+    if (
+        status == Status.OPTIMAL
+        and bound is not None
+        and not policy.lexicographic
+        and bound - float(phases[0] @ flow) > 1e-9 * max(1.0, abs(bound))
+    ):
+        status = Status.FEASIBLE
     return _BlockOutcome(flow, status, None if policy.lexicographic else bound)
 
 

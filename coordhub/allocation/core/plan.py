@@ -389,7 +389,7 @@ def solve_plan(
         max_cost = int(unit_cost.max(initial=0))
         weight = rank[needs][arc_need] * delay[arc]
         if p.policy.lateness_weight is not None:
-            per = int(round(p.policy.lateness_weight * p.cost_scale))
+            per = round(p.policy.lateness_weight * p.cost_scale)
         else:
             per = min(needs.size, cp_code.size) * max_cost + 1
         timings["build"] += time.perf_counter() - build_started
