@@ -13,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coordhub.extensions import db
+from coordhub.extensions import Model
 from coordhub.registry.models import enum_column, operation_members, utcnow
 
 _hasher = PasswordHasher()
@@ -37,7 +37,7 @@ class Role(enum.Enum):
     viewer = "viewer"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
     # Always stored lower-cased (see normalise_email), so the unique constraint is case-insensitive.
@@ -110,7 +110,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.email}>"
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """A signed-in browser: its cookie (and remember-me cookie) carry a random token whose hash is kept here,
     so the server can end a session, or all of a user's, and refuse every copy of the cookie afterwards."""
 

@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coordhub.extensions import db
+from coordhub.extensions import Model
 from coordhub.registry.models import enum_column, utcnow
 
 
@@ -20,7 +20,7 @@ class JobStatus(enum.Enum):
     failed = "failed"
 
 
-class Job(db.Model):
+class Job(Model):
     __tablename__ = "jobs"
     __table_args__ = (sa.CheckConstraint("progress >= 0 AND progress <= 1", name="progress_range"),)
 
