@@ -28,6 +28,7 @@ import platform
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -35,8 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from allocation import DISTANCE_COST_PER_KM, make_instance  # noqa: E402
-
+from bench.allocation import DISTANCE_COST_PER_KM, make_instance  # noqa: E402
 from coordhub.allocation.core import Policy, allocate  # noqa: E402
 from coordhub.allocation.core.arcs import blocks_by_type, open_arcs, plain_flow  # noqa: E402
 from coordhub.allocation.core.compatibility import find_compatible_pairs  # noqa: E402
@@ -146,7 +146,7 @@ def main() -> None:
 
 def write_results(row: dict) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    meta = {
+    meta: dict[str, Any] = {
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "load_average": os.getloadavg(),
