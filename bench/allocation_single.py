@@ -135,7 +135,7 @@ def main() -> None:
         "cpu_s": round(cpu, 2),
         "gap": max(0.0, result.bound - found) / result.bound,
     }
-    relaxed, _, _ = plain_flow(problem, compat, arcs, lambda f, msg: None)
+    relaxed, _, _ = plain_flow(problem, compat, arcs, lambda _f, _msg: None)
     row["without_rule_bound"] = float(relaxed @ weight) / problem.quantity_scale
     print(json.dumps(row["search"]), flush=True)
     if not args.no_highs:

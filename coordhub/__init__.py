@@ -168,7 +168,7 @@ def _enable_sqlite_foreign_keys(app: Flask) -> None:
     from sqlalchemy.engine import Engine
 
     @event.listens_for(Engine, "connect")
-    def _set_pragma(dbapi_connection, connection_record):  # pragma: no cover - trivial
+    def _set_pragma(dbapi_connection, _connection_record):  # pragma: no cover - trivial
         if type(dbapi_connection).__module__.startswith("sqlite3"):
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")

@@ -62,7 +62,6 @@ DEFAULT_FREQUENCY = dict.fromkeys(Event, Frequency.immediate) | {
     Event.alert_changed: Frequency.daily,
     Event.job_done: Frequency.off,
 }
-DIGEST_PERIODS = (Frequency.daily, Frequency.weekly)
 
 subscription_sectors = sa.Table(
     "notification_sectors",

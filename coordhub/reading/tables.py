@@ -83,9 +83,6 @@ class Table:
             return str(tag)
         return f"column {column_letter(index)}"
 
-    def column_values(self, index: int) -> list[CellValue]:
-        return [row.get(index) for row in self.rows]
-
     def find(self, names: tuple[str, ...] = (), hashtags: tuple[str, ...] = ()) -> int | None:
         """Index of the first column whose header is one of `names` (compared normalised), else of
         the first column matching one of the `hashtags` tag patterns, the patterns tried in order."""
@@ -188,11 +185,6 @@ SPREADSHEET_ERRORS = frozenset(
         "#BUSY!",
     }
 )
-
-
-def is_spreadsheet_error(value: CellValue) -> bool:
-    """True for an error value a spreadsheet left in a cell ('#N/A', '#REF!', '#DIV/0!' …)."""
-    return isinstance(value, str) and value.strip().upper() in SPREADSHEET_ERRORS
 
 
 def is_blank(value: CellValue) -> bool:
