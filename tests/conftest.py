@@ -114,6 +114,28 @@ def login(client):
     return sign_in
 
 
+_UNSET = object()
+
+
+@pytest.fixture
+def config(app):
+    """`config(NAME=value, ...)`: change app settings for this test only; each is put back (or removed, if it
+    was not set) when the test ends, whatever happens in it."""
+    saved: dict[str, object] = {}
+
+    def change(**values: object) -> None:
+        for name, value in values.items():
+            saved.setdefault(name, app.config.get(name, _UNSET))
+            app.config[name] = value
+
+    yield change
+    for name, value in saved.items():
+        if value is _UNSET:
+            app.config.pop(name, None)
+        else:
+            app.config[name] = value
+
+
 @pytest.fixture
 def token_for(world):
     """`token_for(user)`: the Authorization header of a new personal API token of that user."""

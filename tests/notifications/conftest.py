@@ -45,15 +45,14 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def smtp(app):
+def smtp(app, config):
     mailbox = Mailbox()
     controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
     controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_BASE_URL="https://coordhub.example")
+    config(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_BASE_URL="https://coordhub.example")
     try:
         yield mailbox
     finally:
-        app.config.update(MAIL_SERVER=None, MAIL_BASE_URL=None)
         controller.stop()
 
 
