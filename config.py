@@ -51,14 +51,25 @@ class DefaultConfig:
     # stored in Redis when REDIS_URL is set, in memory otherwise.
     SIGN_IN_LIMIT_ACCOUNT = os.environ.get("COORDHUB_SIGN_IN_LIMIT_ACCOUNT", "5 per 15 minutes")
     SIGN_IN_LIMIT_ADDRESS = os.environ.get("COORDHUB_SIGN_IN_LIMIT_ADDRESS", "20 per 15 minutes")
+    RATELIMIT_STORAGE_URI: str | None = None  # Flask-Limiter's counters; None: REDIS_URL, else in memory
+    RATELIMIT_KEY_PREFIX = "coordhub"
     API_TOKEN_DEFAULT_DAYS = 90
     HSTS = False  # Strict-Transport-Security: production only (the site must be served over HTTPS)
     MAX_CONTENT_LENGTH = 50 * 1024 * 1024
+    PASSWORD_HASH_CHEAP = False  # fast Argon2 parameters: the test suite only
+    # A Content-Security-Policy header to send instead of the built one (coordhub/security.py); unset: built.
+    CONTENT_SECURITY_POLICY: str | None = None
+    # Imports of files with more rows than this go to a background job (the page and the API answer at once).
+    IMPORT_BACKGROUND_ROWS = int(os.environ.get("COORDHUB_IMPORT_BACKGROUND_ROWS", "5000"))
+    # Overlap pairs scoring below this raise no alert (0: every pair that overlaps).
+    OVERLAP_MIN_SCORE = float(os.environ.get("COORDHUB_OVERLAP_MIN_SCORE", "0") or 0)
     # Allocation runs larger than this many needs x capacities go to a background job.
     ALLOCATION_BACKGROUND_THRESHOLD = int(os.environ.get("COORDHUB_ALLOCATION_BACKGROUND", "2000"))
     LOG_FORMAT = os.environ.get("COORDHUB_LOG_FORMAT", "text")  # "json": one JSON object per line
     LOG_LEVEL = os.environ.get("COORDHUB_LOG_LEVEL", "INFO").upper()
     PROXY_COUNT = int(os.environ.get("COORDHUB_PROXY_COUNT", "0"))  # reverse proxies in front (X-Forwarded-*)
+    # A database statement slower than this (seconds) is logged as a warning with its time and SQL; 0: never.
+    SLOW_QUERY_SECONDS = float(os.environ.get("COORDHUB_SLOW_QUERY_SECONDS", "0.5"))
     # E-mail notifications (SMTP). Without MAIL_SERVER notices are in-app only.
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))

@@ -221,7 +221,7 @@ def mapping(run_id: int, operation: Operation):
 
 def _start(run: ImportRun, operation: Operation, commit: bool):
     """Run the preview or the commit inline, or as a background job for big files (progress page)."""
-    threshold = current_app.config.get("IMPORT_BACKGROUND_ROWS", 5000)
+    threshold = current_app.config["IMPORT_BACKGROUND_ROWS"]
     if run.row_count > threshold:
         job = start_job(
             JOB_KIND,

@@ -45,7 +45,7 @@ def start_job(kind: str, params: dict[str, Any], user=None, operation=None, resu
     )
     db.session.add(job)
     db.session.commit()
-    mode = current_app.config.get("JOBS_MODE", "thread")
+    mode = current_app.config["JOBS_MODE"]
     if current_app.config.get("REDIS_URL") and mode != "eager":
         from redis import Redis
         from rq import Queue
@@ -54,7 +54,7 @@ def start_job(kind: str, params: dict[str, Any], user=None, operation=None, resu
         queue.enqueue(
             "coordhub.jobs.runner.run_job",
             job.id,
-            job_timeout=current_app.config.get("JOB_TIMEOUT", 3600),
+            job_timeout=current_app.config["JOB_TIMEOUT"],
             result_ttl=3600,
         )
     elif mode == "eager":
