@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 import sqlalchemy as sa
@@ -30,6 +31,7 @@ from coordhub.registry.models import Capacity, Need, Operation, Organisation, Pr
 from coordhub.registry.queries import RecordFilters, record_query
 
 bp = Blueprint("interop", __name__)
+log = logging.getLogger(__name__)
 NAV_LINKS.append(("interop.imports", {}, _l("Import"), None))
 NAV_VISIBLE["interop.imports"] = lambda user: any(can_import(user, kind) for kind, _ in KIND_CHOICES)
 
@@ -443,7 +445,7 @@ def export_iati(organisation_id: int, operation: Operation):
         flash(_("The IATI file cannot be made: %(reason)s", reason=str(error)), "danger")
         return redirect(url_for("registry.record_list", slug="projects", organisation=organisation.id))
     if errors:  # a bug, not the user's doing: say so rather than publish an invalid file
-        current_app.logger.error("IATI export of organisation %s is not schema-valid: %s", organisation.id, errors[:5])
+        log.error("IATI export of organisation %s is not schema-valid: %s", organisation.id, errors[:5])
         abort(500)
     name = "".join(ch if ch.isalnum() else "-" for ch in (organisation.acronym or organisation.name))
     return Response(
