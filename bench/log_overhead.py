@@ -43,21 +43,24 @@ def per_statement(statements: int) -> tuple[float, float]:
     return (time.perf_counter() - wall) / statements * 1e6, (time.process_time() - cpu) / statements * 1e6
 
 
-def measure(url: str, statements: int, repeat: int = 3) -> dict[str, Any]:
+def measure(url: str, statements: int, repeat: int = 5) -> dict[str, Any]:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": {}, "TESTING": True})
     figures: dict[str, Any] = {}
+    runs: dict[str, list[tuple[float, float]]] = {"off": [], "on": []}
     with app.app_context():
-        for state in ("off", "on"):
-            listening = event.contains(Engine, "after_cursor_execute", logs._query_finished)
-            if state == "off" and listening:
-                event.remove(Engine, "before_cursor_execute", logs._query_started)
-                event.remove(Engine, "after_cursor_execute", logs._query_finished)
-            if state == "on" and not listening:
-                event.listen(Engine, "before_cursor_execute", logs._query_started)
-                event.listen(Engine, "after_cursor_execute", logs._query_finished)
-            runs = [per_statement(statements) for _ in range(repeat)]
-            figures[f"wall_us_{state}"] = round(min(r[0] for r in runs), 2)
-            figures[f"cpu_us_{state}"] = round(min(r[1] for r in runs), 2)
+        for _ in range(repeat):  # off and on in turn, so that a change in the machine's load hits both
+            for state in ("off", "on"):
+                listening = event.contains(Engine, "after_cursor_execute", logs._query_finished)
+                if state == "off" and listening:
+                    event.remove(Engine, "before_cursor_execute", logs._query_started)
+                    event.remove(Engine, "after_cursor_execute", logs._query_finished)
+                if state == "on" and not listening:
+                    event.listen(Engine, "before_cursor_execute", logs._query_started)
+                    event.listen(Engine, "after_cursor_execute", logs._query_finished)
+                runs[state].append(per_statement(statements))
+        for state, measured in runs.items():
+            figures[f"wall_us_{state}"] = round(min(r[0] for r in measured), 2)
+            figures[f"cpu_us_{state}"] = round(min(r[1] for r in measured), 2)
         db.session.remove()
         db.engine.dispose()
     figures["wall_us_added"] = round(figures["wall_us_on"] - figures["wall_us_off"], 2)
@@ -88,7 +91,7 @@ def main() -> None:
         "# Slow-query watch: cost per statement",
         "",
         f"{meta['when']}, {meta['cpus']} CPUs, load average {meta['load_average']} (shared machine), "
-        f"`SELECT 1` x {args.statements}, best of 3. Produced by `bench/log_overhead.py`.",
+        f"`SELECT 1` x {args.statements}, best of 5 rounds, off and on in turn. Produced by `bench/log_overhead.py`.",
         "",
         "| database | wall µs off | wall µs on | added | CPU µs off | CPU µs on | added |",
         "|---|---|---|---|---|---|---|",
