@@ -29,6 +29,7 @@ import time
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -36,8 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from allocation import DISTANCE_COST_PER_KM, HIGHS_METHOD, make_instance  # noqa: E402
-
+from bench.allocation import DISTANCE_COST_PER_KM, HIGHS_METHOD, make_instance  # noqa: E402
 from coordhub.allocation.core import AccessRule, PlanSpec, Policy, allocate  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -207,7 +207,7 @@ def write_results(row: dict) -> None:
     if "highs_s" not in row and previous.exists():  # a run without HiGHS keeps the last HiGHS figures
         old = json.loads(previous.read_text())["row"]
         row.update({k: v for k, v in old.items() if k.startswith("highs") or k in ("arcs", "lp_rows")})
-    meta = {
+    meta: dict[str, Any] = {
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "load_average": os.getloadavg(),

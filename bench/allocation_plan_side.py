@@ -24,16 +24,15 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
-import allocation_plan as base  # noqa: E402
-from allocation import DISTANCE_COST_PER_KM  # noqa: E402
-
+from bench import allocation_plan as base  # noqa: E402
+from bench.allocation import DISTANCE_COST_PER_KM  # noqa: E402
 from coordhub.allocation.core import Policy, allocate  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -104,7 +103,8 @@ def independent_lp(needs, capacities, areas, rules, policy: Policy) -> dict:
 
 
 def run_one(size: str) -> list[dict]:
-    base.SIZE = tuple(int(x) for x in size.split("x"))
+    width, height = (int(x) for x in size.split("x"))
+    base.SIZE = (width, height)
     needs, capacities, areas, rules = base.make_plan_instance()
     rows = []
     for per_period in (False, True):
@@ -117,7 +117,7 @@ def run_one(size: str) -> list[dict]:
         load = os.getloadavg()[0]
         cpu = time.process_time()
         result = allocate(needs, capacities, areas=areas, policy=policy, plan=base.PLAN, access=rules)
-        row = {
+        row: dict[str, Any] = {
             "size": f"{size}x12",
             "budget": "per period" if per_period else "whole plan",
             "status": str(result.status),
@@ -159,7 +159,7 @@ def main() -> None:
 
 def write_results(rows: list[dict]) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    meta = {
+    meta: dict[str, Any] = {
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "load_average": os.getloadavg(),

@@ -186,7 +186,7 @@ def _page(app, user: User, url: str) -> tuple[int, float, int]:
 
 def run(app, n_needs: int, n_caps: int, time_limit: float) -> dict:
     (operation, coordinator, partner), setup_seconds = _timed(_setup, n_needs, n_caps)
-    run_input, read_seconds = _timed(read_input, operation)
+    _run_input, read_seconds = _timed(read_input, operation)
     settings = {"time_limit_seconds": time_limit, "distance_cost_per_km": core_bench.DISTANCE_COST_PER_KM}
     first, total = _timed(run_allocation, coordinator, operation, settings, "bench")
     second, second_total = _timed(run_allocation, coordinator, operation, {**settings, "lexicographic": True})

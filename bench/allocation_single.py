@@ -28,6 +28,7 @@ import platform
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -35,8 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from allocation import DISTANCE_COST_PER_KM, make_instance  # noqa: E402
-
+from bench.allocation import DISTANCE_COST_PER_KM, make_instance  # noqa: E402
 from coordhub.allocation.core import Policy, allocate  # noqa: E402
 from coordhub.allocation.core.arcs import blocks_by_type, open_arcs, plain_flow  # noqa: E402
 from coordhub.allocation.core.compatibility import find_compatible_pairs  # noqa: E402
@@ -135,7 +135,7 @@ def main() -> None:
         "cpu_s": round(cpu, 2),
         "gap": max(0.0, result.bound - found) / result.bound,
     }
-    relaxed, _, _ = plain_flow(problem, compat, arcs, lambda f, msg: None)
+    relaxed, _, _ = plain_flow(problem, compat, arcs, lambda _f, _msg: None)
     row["without_rule_bound"] = float(relaxed @ weight) / problem.quantity_scale
     print(json.dumps(row["search"]), flush=True)
     if not args.no_highs:
@@ -146,7 +146,7 @@ def main() -> None:
 
 def write_results(row: dict) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    meta = {
+    meta: dict[str, Any] = {
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "load_average": os.getloadavg(),

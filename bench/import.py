@@ -26,6 +26,7 @@ import random
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -222,7 +223,7 @@ def run(url: str, label: str, data: bytes, listeners: bool) -> dict:
     return figures
 
 
-def postgres_scratch(admin_url: str) -> tuple[str, callable]:
+def postgres_scratch(admin_url: str) -> tuple[str, Callable[[], None]]:
     engine = sa.create_engine(
         admin_url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
     )

@@ -115,14 +115,12 @@ def _setup(n: int, rng: random.Random) -> tuple[Operation, dict[str, User]]:
             }
         )
     ids = (
-        db.session.execute(
-            sa.insert(Project.__table__).returning(Project.__table__.c.id, sort_by_parameter_order=True), projects
-        )
+        db.session.execute(sa.insert(Project).returning(Project.id, sort_by_parameter_order=True), projects)
         .scalars()
         .all()
     )
     db.session.execute(sa.insert(project_areas), [{"project_id": i, "admin_area_id": rng.choice(areas)} for i in ids])
-    db.session.execute(sa.insert(Need.__table__), needs)
+    db.session.execute(sa.insert(Need), needs)
     db.session.commit()
     return operation, users
 

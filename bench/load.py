@@ -289,7 +289,7 @@ def warm_up(url: str, requests: int = 24) -> None:
 
 def start_stack(environment: dict, port: int, web_workers: int, folder: Path) -> list[subprocess.Popen]:
     python = sys.executable
-    log = open(folder / "stack.log", "ab")
+    log = open(folder / "stack.log", "ab")  # noqa: SIM115  (the stack's processes write to it until stopped)
     coordhub = str(Path(python).parent / "coordhub")
     web = subprocess.Popen(
         [coordhub, "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(web_workers)],

@@ -12,10 +12,11 @@ import os
 import random
 import re
 from datetime import date, timedelta
+from pathlib import Path
 
 from locust import HttpUser, between, events, task
 
-DATA = json.loads(open(os.environ["COORDHUB_LOAD_USERS"]).read())
+DATA = json.loads(Path(os.environ["COORDHUB_LOAD_USERS"]).read_text())
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 _focal = itertools.cycle(DATA["focal_points"])
 _steps = itertools.count(1)

@@ -203,7 +203,7 @@ def main() -> None:
         db.create_all()
         ensure_reference_data()
         began = time.perf_counter()
-        operation, users = setup(args.projects, rng)
+        _operation, users = setup(args.projects, rng)
         print(
             f"set up {args.projects} projects over {db.session.scalar(sa.select(sa.func.count(AdminArea.id)))} "
             f"areas in {time.perf_counter() - began:.1f} s"

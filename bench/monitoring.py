@@ -283,7 +283,7 @@ def measure(app, built: dict, rng: random.Random) -> dict:
     }
     for name, filters in cases.items():
         progress(coordinator, operation, filters)  # warm the caches once
-        figures[f"{name}_query_s"] = _median(lambda: progress(coordinator, operation, filters), 3)
+        figures[f"{name}_query_s"] = _median(lambda filters=filters: progress(coordinator, operation, filters), 3)
 
     client = app.test_client()
     response = client.post("/login", data={"email": "coordinator@bench.example", "password": PASSWORD})

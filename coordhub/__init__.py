@@ -50,7 +50,9 @@ def create_app(config: str | type | dict | None = None) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         count = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_prefix=count)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to wrap the WSGI app
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_prefix=count
+        )
 
     from werkzeug.routing import IntegerConverter
 
@@ -137,7 +139,7 @@ def _enable_sqlite_foreign_keys(app: Flask) -> None:
     from sqlalchemy.engine import Engine
 
     @event.listens_for(Engine, "connect")
-    def _set_pragma(dbapi_connection, connection_record):  # pragma: no cover - trivial
+    def _set_pragma(dbapi_connection, _connection_record):  # pragma: no cover - trivial
         if type(dbapi_connection).__module__.startswith("sqlite3"):
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")

@@ -46,7 +46,7 @@ def demo_command(password: str | None) -> None:
         click.echo(f"The demo operation '{DEMO_OPERATION}' is already loaded.")
     else:
         click.echo(f"Loaded the demo operation '{DEMO_OPERATION}'.")
-    click.echo("Sign in with any of these (password: %s):" % password)
+    click.echo(f"Sign in with any of these (password: {password}):")
     from coordhub.auth.models import User
 
     for user in db.session.scalars(sa.select(User).order_by(User.role, User.email)):

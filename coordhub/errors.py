@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask import g, has_request_context
+
 
 class DomainError(Exception):
     """A request that cannot be carried out; `field` names the form/JSON field when there is one."""
@@ -13,6 +15,8 @@ class DomainError(Exception):
         self.message = message
         self.field = field
         self.errors = errors or ({field: message} if field else {})
+        if has_request_context():  # the request's log line says what was refused (coordhub/server/logs.py)
+            g.setdefault("refusals", []).append(self)
 
 
 class ValidationError(DomainError):

@@ -99,8 +99,8 @@ def instance_secret_key(instance: Path) -> str:
 
 def configure_limiter(app: Flask) -> None:
     """The sign-in throttle counts in Redis when REDIS_URL is set (shared by every web process), else in memory."""
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
-    app.config.setdefault("RATELIMIT_KEY_PREFIX", "coordhub")
+    if not app.config["RATELIMIT_STORAGE_URI"]:
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
     limiter.init_app(app)
 
 

@@ -126,7 +126,7 @@ class NavEntry:
     args: dict[str, Any] = field(default_factory=dict)
     menu: Menu = Menu.bar
     visible: Callable[[Any], bool] | None = None
-    badge: Callable[[], int] | None = None
+    badge: Callable[[], int | str] | None = None  # a count, or "99+" past a cap
 
 
 NAVIGATION_KEY = "coordhub.navigation"

@@ -34,7 +34,9 @@ import sqlalchemy as sa  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
 
 from coordhub import create_app  # noqa: E402
+from coordhub.api.models import ApiToken  # noqa: E402
 from coordhub.extensions import db  # noqa: E402
+from coordhub.registry.models import ProjectStatus  # noqa: E402
 from tests import factories  # noqa: E402
 
 # The real files the tests read (copies of shared/data, with their provenance): a clone alone passes.
@@ -110,6 +112,82 @@ def login(client):
         return client
 
     return sign_in
+
+
+_UNSET = object()
+
+
+@pytest.fixture
+def config(app):
+    """`config(NAME=value, ...)`: change app settings for this test only; each is put back (or removed, if it
+    was not set) when the test ends, whatever happens in it."""
+    saved: dict[str, object] = {}
+
+    def change(**values: object) -> None:
+        for name, value in values.items():
+            saved.setdefault(name, app.config.get(name, _UNSET))
+            app.config[name] = value
+
+    yield change
+    for name, value in saved.items():
+        if value is _UNSET:
+            app.config.pop(name, None)
+        else:
+            app.config[name] = value
+
+
+@pytest.fixture
+def token_for(world):
+    """`token_for(user)`: the Authorization header of a new personal API token of that user."""
+
+    def issue(user) -> dict[str, str]:
+        _, plain = ApiToken.issue(user, "tests")
+        db.session.commit()
+        return {"Authorization": f"Bearer {plain}"}
+
+    return issue
+
+
+@pytest.fixture
+def mapped(world):
+    """NGOA in Bozoum (2 projects, one also in Bria), NGOB in Bocaranga, a sensitive PREF project in Bria,
+    a completed NGOB project in Bozoum, and needs: education in Bozoum and Bria, water in Bocaranga."""
+    w = world
+    for pcode, (lat, lon) in {
+        "CF63": (7.0, 16.0),
+        "CF632": (6.3, 16.4),
+        "CF633": (7.1, 15.7),
+        "CF71": (6.5, 22.5),
+        "CF711": (6.5, 22.0),
+        "CF": (6.6, 20.9),
+    }.items():
+        area = factories.area(w.operation, pcode)
+        area.latitude, area.longitude = lat, lon
+    db.session.commit()
+    projects = {
+        "ngo_bozoum": factories.make_project(w.operation, w.ngo, ("CF632",), status=ProjectStatus.ongoing),
+        "ngo_both": factories.make_project(w.operation, w.ngo, ("CF632", "CF711"), status=ProjectStatus.planned),
+        "other_bocaranga": factories.make_project(
+            w.operation, w.other_ngo, ("CF633",), type_code="WASH-BOREHOLE", status=ProjectStatus.ongoing
+        ),
+        "sensitive_bria": factories.make_project(
+            w.operation, w.local_authority, ("CF711",), sensitive=True, status=ProjectStatus.ongoing
+        ),
+        "completed": factories.make_project(w.operation, w.other_ngo, ("CF632",), status=ProjectStatus.completed),
+        "province": factories.make_project(w.operation, w.other_ngo, ("CF71",), status=ProjectStatus.ongoing),
+    }
+    needs = {
+        "edu_bozoum": factories.make_need(w.operation, w.local_authority, "CF632", quantity=12),
+        "edu_bria": factories.make_need(w.operation, w.local_authority, "CF711", quantity=5),
+        "water_bocaranga": factories.make_need(
+            w.operation, w.local_authority, "CF633", type_code="WASH-TRUCKING", quantity=300
+        ),
+        "water_bria": factories.make_need(
+            w.operation, w.local_authority, "CF711", type_code="WASH-TRUCKING", quantity=40, sensitive=True
+        ),
+    }
+    w.projects, w.needs = projects, needs
+    return w
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from coordhub.interop.models import ImportRun
 from coordhub.registry.limits import NUMBER_RANGES
 from coordhub.registry.models import Capacity, Need, Organisation, Project
 from tests import factories
-from tests.api.conftest import token_for  # noqa: F401  (fixture)
 from tests.interop.helpers import PROJECT_HEADER, csv_bytes, project_rows
 
 KINDS = {"projects": Project, "needs": Need, "capacities": Capacity}
@@ -66,8 +65,8 @@ def test_an_infinite_capacity_cannot_break_the_allocation_runs(world, client, to
     response = client.post(
         "/api/v1/capacities",
         headers=headers,
-        data='{"title": "Endless", "resource_type_id": %d, "area_pcodes": ["CF63"], "quantity": '
-        'Infinity, "unit_cost": 1, "start_date": "2026-01-01"}' % factories.resource_type("EDU-CLASSROOM").id,
+        data=f'{{"title": "Endless", "resource_type_id": {factories.resource_type("EDU-CLASSROOM").id}, '
+        '"area_pcodes": ["CF63"], "quantity": Infinity, "unit_cost": 1, "start_date": "2026-01-01"}',
     )
     assert response.status_code == 422 and response.get_json()["error"]["field"] == "quantity"
     assert count(Capacity) == 0

@@ -87,7 +87,7 @@ def crawl(client, start: str = "/") -> dict[str, str]:
     while queue and len(pages) < MAX_PAGES:
         url = queue.popleft()
         response = client.get(url)
-        if response.status_code != 200 or not response.mimetype == "text/html":
+        if response.status_code != 200 or response.mimetype != "text/html":
             continue
         page = response.get_data(as_text=True)
         pages[url] = page

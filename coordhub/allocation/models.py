@@ -12,7 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coordhub.database import enum_column, utcnow
-from coordhub.extensions import db
+from coordhub.extensions import Model
 
 
 class RunStatus(enum.Enum):
@@ -51,7 +51,7 @@ class AccessLevel(enum.Enum):
 ACCESS_LABELS = {AccessLevel.open: _l("open"), AccessLevel.restricted: _l("restricted"), AccessLevel.no_go: _l("no-go")}
 
 
-class AreaAccess(db.Model):
+class AreaAccess(Model):
     """A security assessment of an admin area for a time: open, restricted to capacities with a clearance, or
     no-go. It governs the area and every area below it unless a lower area has its own assessment then."""
 
@@ -89,7 +89,7 @@ class RunImmutable(RuntimeError):
     """A stored run, its assignments or explanations were about to be changed."""
 
 
-class AllocationRun(db.Model):
+class AllocationRun(Model):
     """One allocation of an operation's capacities to its needs, as computed: never changed afterwards
     (only publishing and withdrawing stamp it). `policy`, `pins` and `forbidden` are what the run was given;
     `coverage` holds its figures by sector, resource type, admin-1 area and need area as {key: [needed, met]}."""
@@ -194,7 +194,7 @@ class AllocationRun(db.Model):
         return f"<AllocationRun {self.id} {self.status.value}>"
 
 
-class AllocationAssignment(db.Model):
+class AllocationAssignment(Model):
     """`quantity` units of a capacity (of `organisation_id`, as it was at the run) go to a need."""
 
     __tablename__ = "allocation_assignments"
@@ -221,7 +221,7 @@ class AllocationAssignment(db.Model):
     response = relationship("AllocationResponse", back_populates="assignment", uselist=False, passive_deletes=True)
 
 
-class AllocationExplanation(db.Model):
+class AllocationExplanation(Model):
     """Why a need is not fully met (subject 'need') or a capacity not fully used (subject 'capacity'): a stable
     reason code and its facts (`params`: ids, numbers, ISO dates, lists), rendered in the reader's language by
     allocation/present.py; the English sentence of the core (`text`); the needs or capacities it names."""
@@ -251,7 +251,7 @@ class AllocationExplanation(db.Model):
     capacity = relationship("Capacity")
 
 
-class AllocationPin(db.Model):
+class AllocationPin(Model):
     """A coordinator's fixed assignment for the next runs: exactly `quantity` units of the capacity go to the need."""
 
     __tablename__ = "allocation_pins"
@@ -274,7 +274,7 @@ class AllocationPin(db.Model):
     created_by = relationship("User")
 
 
-class AllocationForbiddenPair(db.Model):
+class AllocationForbiddenPair(Model):
     """A need–capacity pair the next runs must not use: a coordinator's exclusion or a partner's decline."""
 
     __tablename__ = "allocation_forbidden_pairs"
@@ -302,7 +302,7 @@ class AllocationForbiddenPair(db.Model):
         return self.response_id is not None
 
 
-class AllocationResponse(db.Model):
+class AllocationResponse(Model):
     """A partner's answer to one assignment of a published run: accepted, or declined with a reason."""
 
     __tablename__ = "allocation_responses"

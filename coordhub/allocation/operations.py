@@ -96,7 +96,7 @@ def run_allocation(
     except core.InvalidInput as error:
         raise ValidationError(
             _("The allocation cannot run: %(problems)s", problems="; ".join(error.problems))
-        ) from None
+        ) from error
     if run_input.delivered > 0:
         notes.insert(
             0,
@@ -420,7 +420,7 @@ def _pair(operation: Operation, need_id: int, capacity_id: int) -> tuple[Need, C
 
 def _pair_row(kind: type, operation: Operation, need_id: int, capacity_id: int, period: date | None = None):
     """The pin or exclusion of a pair (an exclusion of every period, or of the one period given)."""
-    query = sa.select(kind).where(
+    query: sa.Select[Any] = sa.select(kind).where(
         kind.operation_id == operation.id, kind.need_id == need_id, kind.capacity_id == capacity_id
     )
     if kind is AllocationForbiddenPair:

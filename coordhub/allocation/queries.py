@@ -143,7 +143,7 @@ def group_labels(operation: Operation, group: str, keys: Iterable[str]) -> dict[
         return {}
     if group == "by_sector":
         rows = db.session.execute(sa.select(Sector.code, Sector.name).where(Sector.code.in_(keys)))
-        return {code: name for code, name in rows}
+        return dict(rows.all())  # a list of rows: a Result has keys() and would be read as a mapping
     if group == "by_resource_type":
         rows = db.session.execute(
             sa.select(ResourceType.code, ResourceType.name, ResourceType.unit).where(ResourceType.code.in_(keys))

@@ -16,13 +16,6 @@ def can_manage_allocations(user: User, operation: Operation) -> bool:
     return rights.can_access_operation(user, operation) and rights.can_run_allocation(user)
 
 
-def can_see_assignments_of(user: User, operation: Operation, organisation_id: int) -> bool:
-    """See an organisation's assignments in the operation's published runs."""
-    if not rights.can_access_operation(user, operation):
-        return False
-    return rights.can_run_allocation(user) or user.organisation_id == organisation_id
-
-
 def can_respond(user: User, operation: Operation, organisation_id: int) -> bool:
     """Accept or decline an assignment on behalf of the organisation that offered the capacity."""
     return (

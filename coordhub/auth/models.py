@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import secrets
 from datetime import datetime
@@ -13,7 +14,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coordhub.database import enum_column, utcnow
-from coordhub.extensions import db
+from coordhub.extensions import Model
 from coordhub.registry.models import operation_members
 
 # Argon2id cost of new password hashes (config PASSWORD_HASH_*; see the README's Performance section): by default
@@ -53,7 +54,7 @@ class Role(enum.Enum):
     viewer = "viewer"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
     # Always stored lower-cased (see normalise_email), so the unique constraint is case-insensitive.
@@ -94,10 +95,8 @@ class User(UserMixin, db.Model):
         hasher = _password_hasher()
         if hasher not in _dummy_hashes:
             _dummy_hashes[hasher] = hasher.hash(secrets.token_urlsafe(16))
-        try:
+        with contextlib.suppress(VerificationError, InvalidHashError):
             hasher.verify(_dummy_hashes[hasher], password)
-        except (VerificationError, InvalidHashError):
-            pass
         return False
 
     def check_password(self, password: str) -> bool:
@@ -128,7 +127,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.email}>"
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """A signed-in browser: its cookie (and remember-me cookie) carry a random token whose hash is kept here,
     so the server can end a session, or all of a user's, and refuse every copy of the cookie afterwards."""
 

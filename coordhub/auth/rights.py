@@ -78,10 +78,5 @@ def can_see_details(user: User, record) -> bool:
     return user.role in (Role.admin, Role.coordinator) or record.organisation_id == user.organisation_id
 
 
-def creatable_organisation_ids(user: User, kind: type, all_ids: list[int]) -> list[int]:
-    """Organisations `user` may register `kind` for (admins and coordinators of needs: any)."""
-    return [oid for oid in all_ids if can_create(user, kind, oid)]
-
-
 def can_run_allocation(user: User) -> bool:
     return user.role in (Role.admin, Role.coordinator)

@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coordhub.database import utcnow
-from coordhub.extensions import db
+from coordhub.extensions import Model
 
 
-class Contact(db.Model):
+class Contact(Model):
     """A focal point of an organisation in an operation, listed with their consent."""
 
     __tablename__ = "contacts"
@@ -43,7 +43,7 @@ class Contact(db.Model):
     user = relationship("User", foreign_keys=[user_id])
 
 
-class OwnerMessage(db.Model):
+class OwnerMessage(Model):
     """A message to whoever is behind the sensitive side of an alert, and their answer. The sender does not
     learn who received it; the answer is added to the alert's history."""
 

@@ -74,7 +74,7 @@ def create_import(user):
         rows = len(load_table(data, filename, settings.sheet).rows)
     except TableError:
         rows = 0  # run_import reports the problem
-    if rows > current_app.config.get("IMPORT_BACKGROUND_ROWS", 5000):
+    if rows > current_app.config["IMPORT_BACKGROUND_ROWS"]:
         return job_accepted(_start_import_job(user, operation, data, filename, settings, commit))
     report = run_import(user, operation, data, filename, settings, commit=commit)
     return jsonify(report.to_json()), 201 if report.committed else 200

@@ -56,14 +56,12 @@ def print_report(report: ImportReport, limit: int) -> None:
         click.echo(f"Template: {note}")
     for problem in report.mapping_problems:
         click.echo(f"Mapping: {problem}", err=True)
-    shown = 0
-    for problem in report.problems:
+    for shown, problem in enumerate(report.problems):
         if shown >= limit:
             click.echo(f"… and {len(report.problems) - shown} more problems (use --max-problems).", err=True)
             break
         prefix = "warning: " if problem.severity == "warning" else ""
         click.echo(f"{prefix}{problem}", err=problem.severity == "error")
-        shown += 1
     click.echo(report.summary() + ".")
 
 

@@ -461,7 +461,7 @@ def _location_element(location: IatiLocation, country: str | None) -> etree._Ele
 class _LocalSchemaResolver(etree.Resolver):
     """Serve schema imports from SCHEMA_DIR only: validation never touches the network."""
 
-    def resolve(self, system_url, public_id, context):
+    def resolve(self, system_url, _public_id, context):
         name = (system_url or "").rsplit("/", 1)[-1]
         local = SCHEMA_DIR / name
         if local.is_file():

@@ -17,7 +17,7 @@ from coordhub.reading.vocabulary import clean_sector_text
 T = TypeVar("T")
 
 
-class MatchStatus(str, enum.Enum):
+class MatchStatus(enum.StrEnum):
     exact = "exact"  # same text once case, accents, spaces and punctuation are ignored
     alias = "alias"  # through a known alias or code (sectors, clusters)
     variant = "variant"  # a tolerated spelling of the key (a P-code with the other country prefix)

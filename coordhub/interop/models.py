@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from coordhub.database import enum_column, utcnow
-from coordhub.extensions import db
+from coordhub.extensions import Model
 
 
 class ImportStatus(enum.Enum):
@@ -19,7 +19,7 @@ class ImportStatus(enum.Enum):
     failed = "failed"  # the file could not be read, or the commit was refused
 
 
-class ImportRun(db.Model):
+class ImportRun(Model):
     """One uploaded file on its way through the import wizard (or the API, or the command line).
 
     The file's bytes are kept so that the preview and the commit read exactly what was uploaded, in
@@ -56,7 +56,7 @@ class ImportRun(db.Model):
         return (self.report or {}).get("counts", {})
 
 
-class MappingTemplate(db.Model):
+class MappingTemplate(Model):
     """A column mapping saved under a name, for the next file of the same layout: shared within an
     operation, or kept by one organisation (exactly one of the two is set)."""
 

@@ -149,10 +149,6 @@ def commit_run(user: User, run: ImportRun, progress: Progress | None = None) -> 
     return report
 
 
-TRIAGE_ACTIONS = ("create_organisations", "skip", "unskip", "map_value")
-VALUE_MAP_FAMILIES = ("sector",)
-
-
 def triage(user: User, run: ImportRun, action: str, key: str = "", value: str = "", code: str = "") -> None:
     """Change how the run's file is read after its preview, for a whole group of problems: register the
     organisations it names that are not registered (administrators and coordinators), skip every row of

@@ -206,7 +206,7 @@ def iter_records(
                 values[name] = list(parsed) if parsed.__class__ is list else parsed  # cached lists stay unshared
 
         if "month" in mapping or "year" in mapping:
-            _fill_period(values, errors, lambda name, message: problem(number, name, message))
+            _fill_period(values, errors, lambda name, message, number=number: problem(number, name, message))
         if options.default_start is not None and "start_date" not in values and not _has_error(errors, "start_date"):
             values["start_date"] = options.default_start
         if options.default_end is not None and "end_date" not in values and not _has_error(errors, "end_date"):

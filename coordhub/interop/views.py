@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 import sqlalchemy as sa
@@ -28,6 +29,7 @@ from coordhub.registry.queries import RecordFilters, record_query
 from coordhub.web import operation_required
 
 bp = Blueprint("interop", __name__)
+log = logging.getLogger(__name__)
 
 RECORD_SLUGS = {"projects": Project, "needs": Need, "capacities": Capacity}
 SAMPLE_VALUES = 3
@@ -222,7 +224,7 @@ def mapping(run_id: int, operation: Operation):
 
 def _start(run: ImportRun, operation: Operation, commit: bool):
     """Run the preview or the commit inline, or as a background job for big files (progress page)."""
-    threshold = current_app.config.get("IMPORT_BACKGROUND_ROWS", 5000)
+    threshold = current_app.config["IMPORT_BACKGROUND_ROWS"]
     if run.row_count > threshold:
         job = start_job(
             JOB_KIND,
@@ -444,7 +446,7 @@ def export_iati(organisation_id: int, operation: Operation):
         flash(_("The IATI file cannot be made: %(reason)s", reason=str(error)), "danger")
         return redirect(url_for("registry.record_list", slug="projects", organisation=organisation.id))
     if errors:  # a bug, not the user's doing: say so rather than publish an invalid file
-        current_app.logger.error("IATI export of organisation %s is not schema-valid: %s", organisation.id, errors[:5])
+        log.error("IATI export of organisation %s is not schema-valid: %s", organisation.id, errors[:5])
         abort(500)
     name = "".join(ch if ch.isalnum() else "-" for ch in (organisation.acronym or organisation.name))
     return Response(

@@ -179,10 +179,8 @@ def iter_csv(
     if hxl:
         writer.writerow([column.hashtag for column in columns])
     yield buffer.take()
-    count = 0
-    for row in rows:
+    for count, row in enumerate(rows, start=1):
         writer.writerow([_csv_text(column.extract(row), neutralise_formulas) for column in columns])
-        count += 1
         if count % batch == 0:
             yield buffer.take()
     rest = buffer.take()

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coordhub.database import enum_column, utcnow
-from coordhub.extensions import db
+from coordhub.extensions import Model
 
 
 class JobStatus(enum.Enum):
@@ -20,7 +20,7 @@ class JobStatus(enum.Enum):
     failed = "failed"
 
 
-class Job(db.Model):
+class Job(Model):
     __tablename__ = "jobs"
     __table_args__ = (sa.CheckConstraint("progress >= 0 AND progress <= 1", name="progress_range"),)
 

@@ -47,7 +47,7 @@ def start_job(kind: str, params: dict[str, Any], user=None, operation=None, resu
     )
     db.session.add(job)
     db.session.commit()
-    mode = current_app.config.get("JOBS_MODE", "thread")
+    mode = current_app.config["JOBS_MODE"]
     if current_app.config.get("REDIS_URL") and mode != "eager":
         from redis import Redis
         from rq import Queue
@@ -56,7 +56,7 @@ def start_job(kind: str, params: dict[str, Any], user=None, operation=None, resu
         queue.enqueue(
             "coordhub.jobs.runner.run_job",
             job.id,
-            job_timeout=current_app.config.get("JOB_TIMEOUT", 3600),
+            job_timeout=current_app.config["JOB_TIMEOUT"],
             result_ttl=3600,
         )
     elif mode == "eager":
@@ -86,6 +86,9 @@ def run_job(job_id: str) -> None:
         return
     job.status, job.started_at, job.message = JobStatus.running, utcnow(), "Started"
     db.session.commit()
+    kind = job.kind
+    log.info("job %s (%s) started", job_id, kind, extra={"job_id": job_id, "job_kind": kind})
+    wall, cpu = time.perf_counter(), time.process_time()
     last_write = [0.0]
 
     def progress(fraction: float, message: str = "") -> None:
@@ -101,7 +104,15 @@ def run_job(job_id: str) -> None:
         result = job_handlers()[job.kind](job, progress)
     except Exception as error:  # the job failed: keep the reason for the user, roll back its writes
         db.session.rollback()
-        log.exception("job %s (%s) failed", job_id, job.kind)
+        seconds = time.perf_counter() - wall
+        log.exception(
+            "job %s (%s) failed after %.2f s: %s",
+            job_id,
+            kind,
+            seconds,
+            f"{type(error).__name__}: {error}",
+            extra={"job_id": job_id, "job_kind": kind, "duration_s": round(seconds, 3)},
+        )
         job = db.session.get(Job, job_id)
         job.status, job.error = JobStatus.failed, f"{type(error).__name__}: {error}"
         job.message, job.finished_at = "Failed", utcnow()
@@ -114,6 +125,15 @@ def run_job(job_id: str) -> None:
         job.result_url = result["result_url"]
     _tell_starter(job)
     db.session.commit()
+    seconds, cpu_seconds = time.perf_counter() - wall, time.process_time() - cpu
+    log.info(
+        "job %s (%s) finished in %.2f s (%.2f s CPU in this process)",
+        job_id,
+        kind,
+        seconds,
+        cpu_seconds,
+        extra={"job_id": job_id, "job_kind": kind, "duration_s": round(seconds, 3), "cpu_s": round(cpu_seconds, 3)},
+    )
 
 
 def _tell_starter(job: Job) -> None:

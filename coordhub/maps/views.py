@@ -31,7 +31,7 @@ from coordhub.maps import operations as ops
 from coordhub.maps.core.layers import LAYERS, csv_text, dumps
 from coordhub.maps.forms import BoundaryCommitForm, BoundaryUploadForm
 from coordhub.maps.present import problem_message, project_status_label
-from coordhub.maps.queries import CSV_COLUMNS, MapQuery, load_tree, map_layer, parse_map_query, presence_projects
+from coordhub.maps.queries import CSV_COLUMNS, load_tree, map_layer, parse_map_query, presence_projects
 from coordhub.maps.rights import can_load_boundaries
 from coordhub.registry.forms import ORGANISATION_TYPES, ProjectForm
 from coordhub.registry.models import AdminArea, Operation, Organisation, Project, Sector
@@ -86,13 +86,6 @@ def _error_json(error: DomainError):
     if error.field:
         body["field"] = error.field
     return jsonify(error=body), error.status_code
-
-
-def _query_or_error(layer: str, operation: Operation) -> MapQuery:
-    try:
-        return parse_map_query(layer, operation, request.args)
-    except NotFound:
-        abort(404)
 
 
 @bp.route("/")

@@ -213,7 +213,7 @@ class ReportPlanner(Planner):
         self.actions = actions
 
     def write(self) -> tuple[int, int]:
-        for project_id, targets in self.targets.items():
+        for project_id in self.targets:
             project = db.session.get(Project, project_id)
             merged = self._targets_of(project)
             baselines = {

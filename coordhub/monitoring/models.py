@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coordhub.database import enum_column, utcnow
-from coordhub.extensions import db
+from coordhub.extensions import Model
 
 
 class IndicatorType(enum.Enum):
@@ -51,7 +51,7 @@ STATE_LABELS = {
 EDITABLE_STATES = (ReportState.draft, ReportState.returned)
 
 
-class Indicator(db.Model):
+class Indicator(Model):
     """What is measured in one operation: a sector, a unit, a type, how values add up, and the dimensions it is
     broken down by; `resource_type_id` when its units are the units of a resource type (they then meet needs)."""
 
@@ -83,7 +83,7 @@ class Indicator(db.Model):
         return f"{self.name} ({self.unit})"
 
 
-class SectorLead(db.Model):
+class SectorLead(Model):
     """The organisation leading a sector in an operation: its focal points review the sector's reports."""
 
     __tablename__ = "sector_leads"
@@ -96,7 +96,7 @@ class SectorLead(db.Model):
     sector = relationship("Sector")
 
 
-class Target(db.Model):
+class Target(Model):
     """A project's target (and optional baseline) for an indicator in one admin area; `disaggregation` is ''
     for the total or 'dimension:category' (e.g. 'sex:female')."""
 
@@ -119,7 +119,7 @@ class Target(db.Model):
     area = relationship("AdminArea")
 
 
-class ReportingPeriod(db.Model):
+class ReportingPeriod(Model):
     """A period partners report on (monthly by default); closed periods are locked."""
 
     __tablename__ = "reporting_periods"
@@ -151,7 +151,7 @@ class ReportingPeriod(db.Model):
         return start <= self.end_date and (end is None or end >= self.start_date)
 
 
-class Report(db.Model):
+class Report(Model):
     """A project's report for one period: its values, a comment, the need it served, and its review state."""
 
     __tablename__ = "reports"
@@ -190,7 +190,7 @@ class Report(db.Model):
         return self.state in EDITABLE_STATES
 
 
-class ReportValue(db.Model):
+class ReportValue(Model):
     """One achieved value: indicator × admin area (× disaggregation) of a report. Project, period and whether
     the report is approved are copied here so progress figures are one indexed scan without joins."""
 
@@ -227,7 +227,7 @@ class ReportValue(db.Model):
     area = relationship("AdminArea")
 
 
-class NeedDelivery(db.Model):
+class NeedDelivery(Model):
     """How much of a need approved results have delivered (recomputed after every review): allocation runs
     see `quantity − delivered` of it."""
 

@@ -367,7 +367,7 @@ def report(operation: Operation, project_id: int, period_id: int):
         if not errors:
             entries = [Entry(k[0], k[1], k[2], v) for k, v in sorted(values.items())]
             try:
-                saved, confirmed = mops.save_report(
+                saved, _confirmed = mops.save_report(
                     current_user,
                     project,
                     period,

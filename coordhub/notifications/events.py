@@ -106,9 +106,7 @@ def alerts_changed(
                 per_user[user_id].append(row)
         bulk = {uid for uid, alerts in per_user.items() if len(alerts) > BULK_ALERTS}
         for row in mine:
-            users = {
-                uid for uid in members.get(row.organisation_a_id, set()) | members.get(row.organisation_b_id, set())
-            } - bulk
+            users = (members.get(row.organisation_a_id, set()) | members.get(row.organisation_b_id, set())) - bulk
             if users:
                 notices.append(
                     Notice(

@@ -3,6 +3,7 @@ outbox and its delivery over SMTP with retries (never from a request: see coordh
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import smtplib
 from contextlib import contextmanager
@@ -248,7 +249,5 @@ def deliver_due(now: datetime | None = None, limit: int = 100_000, batch: int = 
 
 def _close(server) -> None:
     if server is not None:
-        try:
+        with contextlib.suppress(OSError, smtplib.SMTPException):
             server.quit()
-        except (OSError, smtplib.SMTPException):
-            pass

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coordhub.database import enum_column, utcnow
-from coordhub.extensions import db
+from coordhub.extensions import Model, db
 
 
 class Event(enum.Enum):
@@ -62,7 +62,6 @@ DEFAULT_FREQUENCY = dict.fromkeys(Event, Frequency.immediate) | {
     Event.alert_changed: Frequency.daily,
     Event.job_done: Frequency.off,
 }
-DIGEST_PERIODS = (Frequency.daily, Frequency.weekly)
 
 subscription_sectors = sa.Table(
     "notification_sectors",
@@ -78,7 +77,7 @@ subscription_areas = sa.Table(
 )
 
 
-class Subscription(db.Model):
+class Subscription(Model):
     """How a user wants one kind of event by e-mail (no row: DEFAULT_FREQUENCY)."""
 
     __tablename__ = "notification_subscriptions"
@@ -88,7 +87,7 @@ class Subscription(db.Model):
     frequency: Mapped[Frequency] = mapped_column(enum_column(Frequency, "notification_frequency"))
 
 
-class Notification(db.Model):
+class Notification(Model):
     """One notice for one user. The sentence is rendered when shown, in the reader's language and as the
     reader may see the thing (sensitive entries redacted), from `event`, the subject and `params`."""
 
@@ -124,7 +123,7 @@ class OutboxStatus(enum.Enum):
     failed = "failed"  # gave up after MAIL_MAX_ATTEMPTS
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """An e-mail as it will be sent, kept until the SMTP server has accepted it (retried with back-off)."""
 
     __tablename__ = "mail_outbox"

@@ -133,7 +133,7 @@ def read_activities(path: Path, table: TextTable | None = None) -> list[Activity
     for raw, number in zip(table.rows, table.row_numbers):
         row = tuple(cell.strip() for cell in raw)
 
-        def value(name: str) -> str:
+        def value(name: str, row: tuple[str, ...] = row) -> str:
             i = columns[name]
             return "" if i is None else row[i]
 

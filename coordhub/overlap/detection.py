@@ -13,6 +13,7 @@ import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
+from typing import cast
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
@@ -356,7 +357,7 @@ def reconcile(
             _event(alert, AlertState.closed, "no_longer_overlaps", now)
             counts.closed += 1
     if figures:
-        table = OverlapAlert.__table__
+        table = cast(sa.Table, OverlapAlert.__table__)
         names = [key.removeprefix("new_") for key in figures[0] if key != "alert_id"]
         db.session.execute(
             table.update()

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coordhub.database import enum_column, utcnow
-from coordhub.extensions import db
+from coordhub.extensions import Model
 
 
 class AlertKind(enum.Enum):
@@ -67,7 +67,7 @@ SYSTEM_COMMENTS = {
 ACTIVE_STATES = (AlertState.open, AlertState.acknowledged)
 
 
-class OverlapAlert(db.Model):
+class OverlapAlert(Model):
     """Two projects of one operation that overlap (project_a_id < project_b_id), as last detected."""
 
     __tablename__ = "overlap_alerts"
@@ -179,7 +179,7 @@ class OverlapAlert(db.Model):
         return f"<OverlapAlert {self.project_a_id}-{self.project_b_id} {self.kind.value} {self.state.value}>"
 
 
-class AlertEvent(db.Model):
+class AlertEvent(Model):
     """One change of an alert: who (None = detection), when, from which state to which, and why."""
 
     __tablename__ = "overlap_alert_events"
@@ -209,7 +209,7 @@ class AlertEvent(db.Model):
         return self.comment
 
 
-class AlertRead(db.Model):
+class AlertRead(Model):
     """When a user last opened an alert (for unread counts)."""
 
     __tablename__ = "overlap_alert_reads"
@@ -221,7 +221,7 @@ class AlertRead(db.Model):
     read_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class OverlapCluster(db.Model):
+class OverlapCluster(Model):
     """More than two organisations at work at once in one sector × admin area cell, as last detected."""
 
     __tablename__ = "overlap_clusters"

@@ -33,10 +33,6 @@ def sides(user: User, alert: OverlapAlert) -> tuple[Side, Side]:
     return tuple(Side(p, rights.can_see_details(user, p)) for p in alert.projects)
 
 
-def fully_visible(user: User, alert: OverlapAlert) -> bool:
-    return all(side.visible for side in sides(user, alert))
-
-
 def explanation(user: User, alert: OverlapAlert) -> str:
     """The alert's sentence; with a sensitive side the user may not see, only that it exists, where, in what."""
     a, b = sides(user, alert)

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from coordhub.auth import rights
 from coordhub.auth.models import Role, User
 from coordhub.overlap.models import OverlapAlert
-from coordhub.registry.models import Operation, Project
+from coordhub.registry.models import Operation
 
 SEES_ALL = (Role.admin, Role.coordinator)
 CHANGES_ANY = (Role.admin, Role.coordinator)
@@ -44,8 +44,3 @@ def visible_clause(user: User):
 
 def about_organisation_clause(organisation_id: int):
     return sa.or_(OverlapAlert.organisation_a_id == organisation_id, OverlapAlert.organisation_b_id == organisation_id)
-
-
-def project_visible(user: User, project: Project) -> bool:
-    """Whether the user may see who and what is behind one side of an alert (sensitive entries)."""
-    return rights.can_see_details(user, project)

@@ -56,6 +56,9 @@ class AreaLike(Protocol):
     @property
     def parent_pcode(self) -> str | None: ...
 
+    @property
+    def level(self) -> int | None: ...
+
 
 def pcode_rank(pcode: str) -> int:
     """A fixed 63-bit number for a P-code, used only to break ties the same way everywhere."""

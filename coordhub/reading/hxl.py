@@ -62,7 +62,8 @@ class TagPattern:
         match = _PATTERN_RE.match(cleaned)
         if not match:
             raise ValueError(f"not an HXL tag pattern: {text!r}")
-        include, exclude = set(), set()
+        include: set[str] = set()
+        exclude: set[str] = set()
         for sign, name in _ATTRIBUTE_RE.findall(match.group(2)):
             (include if sign == "+" else exclude).add(name)
         return cls(tag="#" + match.group(1), include=frozenset(include), exclude=frozenset(exclude))

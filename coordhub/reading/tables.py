@@ -12,12 +12,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import BinaryIO, Union
+from typing import BinaryIO
 
 from coordhub.reading.hxl import Hashtag, TagPattern, is_hashtag_row
 
-CellValue = Union[str, int, float, bool, date, datetime, time, None]
-Source = Union[str, os.PathLike, bytes, BinaryIO]
+CellValue = str | int | float | bool | date | datetime | time | None
+Source = str | os.PathLike | bytes | BinaryIO
 
 # How far down the header and hashtag rows are looked for.
 HEADER_SEARCH_ROWS = 5
@@ -82,9 +82,6 @@ class Table:
         if tag is not None:
             return str(tag)
         return f"column {column_letter(index)}"
-
-    def column_values(self, index: int) -> list[CellValue]:
-        return [row.get(index) for row in self.rows]
 
     def find(self, names: tuple[str, ...] = (), hashtags: tuple[str, ...] = ()) -> int | None:
         """Index of the first column whose header is one of `names` (compared normalised), else of
@@ -188,11 +185,6 @@ SPREADSHEET_ERRORS = frozenset(
         "#BUSY!",
     }
 )
-
-
-def is_spreadsheet_error(value: CellValue) -> bool:
-    """True for an error value a spreadsheet left in a cell ('#N/A', '#REF!', '#DIV/0!' …)."""
-    return isinstance(value, str) and value.strip().upper() in SPREADSHEET_ERRORS
 
 
 def is_blank(value: CellValue) -> bool:
@@ -431,7 +423,7 @@ def _build_table(raw_rows: list[tuple[int, tuple[CellValue, ...]]], *, header_ro
     non_blank = [(number, cells) for number, cells in raw_rows if not _row_is_blank(cells)]
     if not non_blank:
         raise TableError("The file holds no data: every row is blank.")
-    by_number = {number: cells for number, cells in raw_rows}
+    by_number = dict(raw_rows)
     header_number, hashtag_number = _locate_header_rows(non_blank, by_number, header_row)
 
     header_cells = by_number.get(header_number, ()) if header_number is not None else ()

@@ -135,7 +135,8 @@ def parse_date(value: CellValue, *, day_first: bool = True, month_end: bool = Fa
     lowered = text.lower()
     if lowered.isdigit():
         if len(lowered) == 8:
-            match = _COMPACT_RE.match(lowered)
+            match = _COMPACT_RE.match(lowered)  # eight digits: it matches
+            assert match is not None
             return _make_date(int(match.group(1)), int(match.group(2)), int(match.group(3)), value, month_end)
         if len(lowered) == 4:
             raise ValueParseError(f"{text!r} is a year, not a date")

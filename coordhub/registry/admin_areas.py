@@ -141,7 +141,7 @@ def _parse_flat(rows: list[list[str]], lowered: list[str], start: int) -> list[A
         if not any(cell.strip() for cell in row):
             continue
         row = row + [""] * (len(lowered) - len(row))
-        get = lambda key: row[col[key]].strip() if key in col else ""  # noqa: E731
+        get = lambda key, row=row: row[col[key]].strip() if key in col else ""  # noqa: E731
         pcode = get("pcode")
         if not pcode:
             raise AdminAreaFileError("the P-code is empty", row_number, "pcode")

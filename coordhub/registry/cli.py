@@ -46,9 +46,8 @@ def create_operation_command(name: str, country_code: str, currency: str, descri
         raise click.ClickException(f"{error.field or 'operation'}: {error.message}") from None
     click.echo(f"Created the operation '{operation.name}' ({operation.country_code}, {operation.currency}).")
     click.echo(
-        "Next: coordhub import-admin-areas COD.csv --operation '%s', then coordhub create-user ... "
-        "--role admin --operation '%s' (see the README, 'From an empty database to a real operation')."
-        % (operation.name, operation.name)
+        f"Next: coordhub import-admin-areas COD.csv --operation '{operation.name}', then coordhub create-user ... "
+        f"--role admin --operation '{operation.name}' (see the README, 'From an empty database to a real operation')."
     )
 
 

@@ -42,6 +42,7 @@ class IsoDateField(DateField):
                     _("Not a valid date: write it as YYYY-MM-DD (%(example)s).", example="2026-03-01")
                 ) from None
 
+
 ORGANISATION_TYPES = [
     ("un_mission", _l("UN mission")),
     ("un_agency", _l("UN agency")),

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, declared_attr, deferred, mapped_column, relationship
 
 from coordhub.database import enum_column, utcnow
-from coordhub.extensions import db
+from coordhub.extensions import Model, db
 
 
 class OrganisationType(enum.Enum):
@@ -70,7 +70,7 @@ capacity_areas = sa.Table(
 )
 
 
-class Operation(db.Model):
+class Operation(Model):
     """A country response or mission; everything else belongs to one."""
 
     __tablename__ = "operations"
@@ -95,7 +95,7 @@ class Operation(db.Model):
         return f"<Operation {self.name}>"
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     __tablename__ = "organisations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -115,7 +115,7 @@ class Organisation(db.Model):
         return f"<Organisation {self.label}>"
 
 
-class AdminArea(db.Model):
+class AdminArea(Model):
     """An administrative area with its COD P-code; `path` makes subtree queries one LIKE."""
 
     __tablename__ = "admin_areas"
@@ -153,7 +153,7 @@ class AdminArea(db.Model):
         return f"<AdminArea {self.pcode}>"
 
 
-class Sector(db.Model):
+class Sector(Model):
     """Reconstruction sector mapped to its closest IASC cluster and OECD-DAC purpose code."""
 
     __tablename__ = "sectors"
@@ -170,7 +170,7 @@ class Sector(db.Model):
         return f"<Sector {self.code}>"
 
 
-class ResourceType(db.Model):
+class ResourceType(Model):
     __tablename__ = "resource_types"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -242,7 +242,7 @@ class RecordMixin:
         return self.archived_at is not None
 
 
-class Project(RecordMixin, db.Model):
+class Project(RecordMixin, Model):
     """A project or activity an organisation carries out."""
 
     __tablename__ = "projects"
@@ -280,7 +280,7 @@ class Project(RecordMixin, db.Model):
     partners = relationship("Organisation", secondary=project_partners, order_by="Organisation.name")
 
 
-class Need(RecordMixin, db.Model):
+class Need(RecordMixin, Model):
     """A need from a damage or needs assessment: what, where, how much, how urgent."""
 
     __tablename__ = "needs"
@@ -316,7 +316,7 @@ class Need(RecordMixin, db.Model):
         return [self.area]
 
 
-class Capacity(RecordMixin, db.Model):
+class Capacity(RecordMixin, Model):
     """What an organisation can offer: units of a resource type, where, when, at what cost."""
 
     __tablename__ = "capacities"

@@ -5,6 +5,7 @@ nothing in the answer that helps an attacker (no addresses, no versions, no erro
 
 from __future__ import annotations
 
+import logging
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -15,6 +16,7 @@ from flask import Blueprint, current_app, jsonify
 from coordhub.extensions import db
 
 bp = Blueprint("health", __name__)
+log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
@@ -62,7 +64,7 @@ def _run(check, names: tuple[str, ...]) -> dict:
     try:
         result = check()
     except Exception as error:  # any failure is "not healthy"; the kind of error helps the operator
-        current_app.logger.warning("health check %s failed: %s", names[0], error)
+        log.warning("health check %s failed: %s", names[0], error)
         result = {name: {"ok": False, "error": type(error).__name__} for name in names}
     for value in result.values():
         value["ms"] = round((time.perf_counter() - started) * 1000, 1)

@@ -14,9 +14,15 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 REQUEST_LOGGER = "coordhub.request"
+# Refused writes are logged under the name of the module that defines the refusals.
+REFUSAL_LOGGER = "coordhub.errors"
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+log = logging.getLogger(__name__)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 # Attributes every LogRecord has: anything else was passed with `extra=` and goes into the JSON line.
 _STANDARD_ATTRIBUTES = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
@@ -41,9 +47,11 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        for key, value in vars(record).items():
-            if key not in _STANDARD_ATTRIBUTES and not key.startswith("_"):
-                line[key] = value
+        line.update(
+            (key, value)
+            for key, value in vars(record).items()
+            if key not in _STANDARD_ATTRIBUTES and not key.startswith("_")
+        )
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return json.dumps(line, default=str, ensure_ascii=False)
@@ -69,6 +77,7 @@ def configure_logging(app: Flask) -> None:
     root.propagate = False  # gunicorn and pytest have their own root handlers: no line twice
     app.before_request(_start_request)
     app.after_request(_log_request)
+    _listen_for_slow_queries()
 
 
 def _start_request() -> None:
@@ -85,7 +94,11 @@ def _log_request(response):
     response.headers["X-Request-ID"] = g.request_id
     from flask_login import current_user
 
-    user_id = getattr(current_user, "id", None) if getattr(current_user, "is_authenticated", False) else None
+    api_user = g.get("api_user")  # a request with an API token (coordhub/api/core.py)
+    if api_user is not None:
+        user_id = api_user.id
+    else:
+        user_id = getattr(current_user, "id", None) if getattr(current_user, "is_authenticated", False) else None
     duration_ms = round((time.perf_counter() - started) * 1000, 1)
     level = logging.ERROR if response.status_code >= 500 else logging.INFO
     logging.getLogger(REQUEST_LOGGER).log(
@@ -105,4 +118,66 @@ def _log_request(response):
             "endpoint": request.endpoint,
         },
     )
+    refusals = g.get("refusals")
+    if refusals and request.method in WRITE_METHODS and response.status_code < 500:
+        _log_refusal(refusals, response.status_code, user_id)
     return response
+
+
+def _log_refusal(refusals: list, status: int, user_id: int | None) -> None:
+    """One warning for a write the application refused (rights, a stale version, invalid data): the last
+    refusal raised while the request ran, which is the one the person was shown."""
+    last = refusals[-1]
+    kind = {403: "rights", 404: "not found", 409: "stale or busy", 422: "invalid"}.get(last.status_code, "refused")
+    logging.getLogger(REFUSAL_LOGGER).warning(
+        "refused %s %s (%s): %s%s",
+        request.method,
+        request.path,
+        kind,
+        f"{last.field}: " if last.field else "",
+        last.message,
+        extra={
+            "refusal": type(last).__name__,
+            "field": last.field,
+            "status": status,
+            "user_id": user_id,
+            "refusals": len(refusals),
+        },
+    )
+
+
+_listening = False
+
+
+def _listen_for_slow_queries() -> None:
+    """Time every database statement; one slower than SLOW_QUERY_SECONDS (of the app in whose context it
+    runs) is logged as a warning with its time and SQL, without its parameters (they may hold personal data).
+    Registered once per process on every engine."""
+    global _listening
+    if _listening:
+        return
+    _listening = True
+    event.listen(Engine, "before_cursor_execute", _query_started)
+    event.listen(Engine, "after_cursor_execute", _query_finished)
+
+
+def _query_started(connection, cursor, statement, parameters, context, executemany) -> None:
+    if context is not None:
+        context._coordhub_started = time.perf_counter()
+
+
+def _query_finished(connection, cursor, statement, parameters, context, executemany) -> None:
+    started = getattr(context, "_coordhub_started", None)
+    if started is None or not has_app_context():
+        return
+    seconds = time.perf_counter() - started
+    threshold = current_app.config["SLOW_QUERY_SECONDS"]
+    if threshold and seconds > threshold:
+        text = " ".join(statement.split())
+        log.warning(
+            "slow query: %.3f s (over %.3f s): %s",
+            seconds,
+            threshold,
+            text[:500] + ("…" if len(text) > 500 else ""),
+            extra={"duration_ms": round(seconds * 1000, 1), "executemany": executemany},
+        )

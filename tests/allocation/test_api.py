@@ -7,7 +7,6 @@ import sqlalchemy as sa
 from coordhub.allocation.models import AllocationForbiddenPair, AllocationRun
 from coordhub.extensions import db
 from tests.allocation.helpers import make_scenario
-from tests.api.conftest import token_for  # noqa: F401  (fixture)
 
 
 def test_run_read_list_and_publish(world, client, token_for):

@@ -16,7 +16,6 @@ from coordhub.allocation.models import AllocationExplanation
 from coordhub.extensions import db
 from tests.allocation.helpers import make_scenario, run_from_form
 from tests.allocation.test_runs import text_of
-from tests.api.conftest import token_for  # noqa: F401  (fixture)
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "allocation"
 

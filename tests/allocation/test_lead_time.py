@@ -13,7 +13,6 @@ from coordhub.registry.models import Need, ProjectStatus
 from tests import factories
 from tests.allocation.helpers import make_scenario, run_from_form
 from tests.allocation.test_runs import text_of
-from tests.api.conftest import token_for  # noqa: F401  (fixture)
 from tests.interop.helpers import csv_bytes
 
 
@@ -45,7 +44,7 @@ def test_the_need_form_takes_a_lead_time_and_names_the_field_when_wrong(world, l
     assert db.session.scalar(sa.select(Need).where(Need.title == "None")).lead_time == 0
 
 
-def test_the_api_and_the_importer_take_a_lead_time(world, client, token_for):  # noqa: F811
+def test_the_api_and_the_importer_take_a_lead_time(world, client, token_for):
     headers = token_for(world.users["local_focal"])
     rtype = factories.resource_type("WASH-BOREHOLE")
     body = {

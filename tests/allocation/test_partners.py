@@ -35,7 +35,7 @@ def published_run(world, login, client):
 
 
 def test_partners_see_only_their_own_assignments_with_sensitive_needs_redacted(world, login, client):
-    s, run = published_run(world, login, client)
+    published_run(world, login, client)
     login(world.users["focal"])  # NGOA
     page = text_of(client.get("/allocations/mine"))
     assert "Assignments of NGOA" in page

@@ -12,7 +12,6 @@ from coordhub.audit.models import AuditEntry
 from coordhub.extensions import db
 from tests.allocation.helpers import make_scenario, run_from_form
 from tests.allocation.test_runs import text_of
-from tests.api.conftest import token_for  # noqa: F401  (fixture)
 
 APRIL = date(2026, 4, 1)
 
@@ -80,7 +79,7 @@ def test_a_partner_declines_one_period_and_the_next_plan_avoids_only_that_period
     assert db.session.scalar(sa.select(AllocationForbiddenPair)) is None
 
 
-def test_two_periods_declined_through_the_api_are_two_exclusions(world, login, client, token_for):  # noqa: F811
+def test_two_periods_declined_through_the_api_are_two_exclusions(world, login, client, token_for):
     _, run = published_plan(world, login, client)
     headers = token_for(world.users["focal"])
     parts = [a for a in run.assignments if a.organisation_id == world.ngo.id and a.period is not None][:2]

@@ -12,7 +12,6 @@ from coordhub.extensions import db
 from coordhub.registry.models import Capacity
 from tests.allocation.helpers import DEFAULT_FORM, make_scenario, run_from_form
 from tests.allocation.test_runs import text_of
-from tests.api.conftest import token_for  # noqa: F401  (fixture)
 
 
 def spending_per_month(run, organisation_id: int) -> dict[date, float]:
@@ -52,7 +51,7 @@ def test_budgets_per_period_need_a_plan(world, login, client):
     assert "Budgets per period need a plan over periods." in response.get_data(as_text=True)
 
 
-def test_plan_with_one_provider_and_budget_per_period_through_the_api(world, client, token_for):  # noqa: F811
+def test_plan_with_one_provider_and_budget_per_period_through_the_api(world, client, token_for):
     s = make_scenario(world)
     s.ngo_classrooms.throughput = 3.0
     db.session.commit()

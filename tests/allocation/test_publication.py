@@ -13,7 +13,6 @@ from coordhub.extensions import db
 from tests.allocation.helpers import assignment, make_scenario, run_from_form
 from tests.allocation.test_partners import published_run
 from tests.allocation.test_runs import text_of
-from tests.api.conftest import token_for  # noqa: F401  (fixture)
 
 
 def test_publish_asks_for_confirmation_naming_partners_and_counts(world, login, client):

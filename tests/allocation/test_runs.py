@@ -61,7 +61,7 @@ def test_inline_run_stores_the_optimum_with_figures_and_an_audit_entry(world, lo
 
 
 def test_run_page_shows_coverage_unmet_needs_with_reasons_and_partners(world, login, client):
-    s = make_scenario(world)
+    make_scenario(world)
     login(world.users["coordinator"])
     run = run_from_form(client)
     page = text_of(client.get(f"/allocations/{run.id}"))
@@ -81,14 +81,11 @@ def test_run_page_shows_coverage_unmet_needs_with_reasons_and_partners(world, lo
     assert "NGOA case workers" not in only_ngob.split("Assignments (all partners)")[1]
 
 
-def test_background_run_for_large_operations_reports_progress(world, login, client, app):
+def test_background_run_for_large_operations_reports_progress(world, login, client, app, config):
     make_scenario(world)
     login(world.users["coordinator"])
-    app.config["ALLOCATION_BACKGROUND_THRESHOLD"] = 5  # 4 needs x 3 capacities = 12 pairs
-    try:
-        response = client.post("/allocations/new", data=DEFAULT_FORM)
-    finally:
-        app.config["ALLOCATION_BACKGROUND_THRESHOLD"] = 2000
+    config(ALLOCATION_BACKGROUND_THRESHOLD=5)  # 4 needs x 3 capacities = 12 pairs
+    response = client.post("/allocations/new", data=DEFAULT_FORM)
     job = db.session.scalar(sa.select(Job))
     assert response.headers["Location"] == f"/jobs/{job.id}"
     assert job.kind == "allocation" and job.status is JobStatus.finished, job.error
@@ -103,18 +100,15 @@ def test_background_run_for_large_operations_reports_progress(world, login, clie
     assert client.get(job.result_url).status_code == 200
 
 
-def test_background_run_in_a_thread(world, login, client, app):
+def test_background_run_in_a_thread(world, login, client, app, config):
     make_scenario(world)
     login(world.users["coordinator"])
-    app.config.update(ALLOCATION_BACKGROUND_THRESHOLD=5, JOBS_MODE="thread")
-    try:
-        response = client.post("/allocations/new", data={**DEFAULT_FORM, "note": "in a thread"})
-        job_id = response.headers["Location"].rsplit("/", 1)[1]
-        for thread in threading.enumerate():
-            if thread.name == f"job-{job_id}":
-                thread.join(timeout=60)
-    finally:
-        app.config.update(ALLOCATION_BACKGROUND_THRESHOLD=2000, JOBS_MODE="eager")
+    config(ALLOCATION_BACKGROUND_THRESHOLD=5, JOBS_MODE="thread")
+    response = client.post("/allocations/new", data={**DEFAULT_FORM, "note": "in a thread"})
+    job_id = response.headers["Location"].rsplit("/", 1)[1]
+    for thread in threading.enumerate():
+        if thread.name == f"job-{job_id}":
+            thread.join(timeout=60)
     db.session.expire_all()
     status = client.get(f"/jobs/{job_id}.json").get_json()
     assert status["status"] == "finished" and status["progress"] == 1, status

@@ -24,20 +24,17 @@ def _poll(client, response, headers) -> dict:
     return job.json
 
 
-def test_small_runs_answer_at_once_large_ones_go_to_a_job(app, world, client, token_for):
+def test_small_runs_answer_at_once_large_ones_go_to_a_job(app, world, client, token_for, config):
     make_scenario(world)
     headers = token_for(world.users["coordinator"])
     assert client.post("/api/v1/allocation-runs", json={}, headers=headers).status_code == 201
-    app.config["ALLOCATION_BACKGROUND_THRESHOLD"] = 1
-    try:
-        bad = client.post("/api/v1/allocation-runs", json={"policy": {"min_local_share": 7}}, headers=headers)
-        assert bad.status_code == 422  # settings are checked before anything is queued
-        job = _poll(client, client.post("/api/v1/allocation-runs", json={"note": "big"}, headers=headers), headers)
-        focal = token_for(world.users["focal"])
-        refused = client.post("/api/v1/allocation-runs", json={}, headers=focal)
-        assert refused.status_code == 403
-    finally:
-        app.config["ALLOCATION_BACKGROUND_THRESHOLD"] = 2000
+    config(ALLOCATION_BACKGROUND_THRESHOLD=1)
+    bad = client.post("/api/v1/allocation-runs", json={"policy": {"min_local_share": 7}}, headers=headers)
+    assert bad.status_code == 422  # settings are checked before anything is queued
+    job = _poll(client, client.post("/api/v1/allocation-runs", json={"note": "big"}, headers=headers), headers)
+    focal = token_for(world.users["focal"])
+    refused = client.post("/api/v1/allocation-runs", json={}, headers=focal)
+    assert refused.status_code == 403
     assert job["status"] == "finished" and job["kind"] == "allocation"
     run = db.session.get(AllocationRun, job["result"]["run_id"])
     assert run.note == "big" and client.get(f"/api/v1/allocation-runs/{run.id}", headers=headers).status_code == 200
@@ -46,20 +43,17 @@ def test_small_runs_answer_at_once_large_ones_go_to_a_job(app, world, client, to
     assert client.get("/api/v1/jobs/nope%00", headers=headers).status_code == 404
 
 
-def test_large_api_imports_go_to_a_job(app, world, client, token_for):
+def test_large_api_imports_go_to_a_job(app, world, client, token_for, config):
     headers = token_for(world.users["focal"])
     data = csv_bytes([PROJECT_HEADER, PROJECT_HXL] + project_rows("NGOA organisation", 12))
-    app.config["IMPORT_BACKGROUND_ROWS"] = 10
-    try:
-        response = client.post(
-            "/api/v1/imports",
-            headers=headers,
-            content_type="multipart/form-data",
-            data={"file": (io.BytesIO(data), "3w.csv"), "kind": "projects", "commit": "true"},
-        )
-        job = _poll(client, response, headers)
-    finally:
-        del app.config["IMPORT_BACKGROUND_ROWS"]
+    config(IMPORT_BACKGROUND_ROWS=10)
+    response = client.post(
+        "/api/v1/imports",
+        headers=headers,
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(data), "3w.csv"), "kind": "projects", "commit": "true"},
+    )
+    job = _poll(client, response, headers)
     assert job["status"] == "finished" and job["result"]["committed"] is True
     report = client.get(f"/api/v1/imports/{job['result']['import_id']}", headers=headers).json
     assert report["status"] == "committed" and report["report"]["written"] == {"created": 12, "updated": 0}

@@ -213,25 +213,22 @@ def test_token_help_text_shows_the_token_placeholder(app, world, locale, sentenc
     assert sentence in page and "Bearer &lt;token&gt;" in page and "<token>" not in page
 
 
-def test_account_forms_need_the_csrf_token(app, world):
+def test_account_forms_need_the_csrf_token(app, world, config):
     browser = sign_in(app, world.users["viewer"])
-    app.config["WTF_CSRF_ENABLED"] = True
-    try:
-        assert browser.post("/account/sign-out-everywhere").status_code == 400
-        assert (
-            browser.post(
-                "/account/password",
-                data={
-                    "current_password": factories.PASSWORD,
-                    "new_password": NEW_PASSWORD,
-                    "confirm": NEW_PASSWORD,
-                },
-            ).status_code
-            == 400
-        )
-        assert browser.post("/logout").status_code == 400
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = False
+    config(WTF_CSRF_ENABLED=True)
+    assert browser.post("/account/sign-out-everywhere").status_code == 400
+    assert (
+        browser.post(
+            "/account/password",
+            data={
+                "current_password": factories.PASSWORD,
+                "new_password": NEW_PASSWORD,
+                "confirm": NEW_PASSWORD,
+            },
+        ).status_code
+        == 400
+    )
+    assert browser.post("/logout").status_code == 400
     assert signed_in(browser)
     db.session.expire_all()
     assert db.session.get(type(world.users["viewer"]), world.users["viewer"].id).check_password(factories.PASSWORD)

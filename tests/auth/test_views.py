@@ -70,21 +70,16 @@ def test_passwords_are_hashed_with_argon2(world):
     assert user.check_password(factories.PASSWORD) and not user.check_password("other")
 
 
-def test_csrf_token_is_required(world, app):
-    app.config["WTF_CSRF_ENABLED"] = True
-    try:
-        client = app.test_client()
-        user = world.users["focal"]
-        response = client.post("/login", data={"email": user.email, "password": factories.PASSWORD})
-        assert response.status_code == 400
-        page = client.get("/login").get_data(as_text=True)
-        token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-        response = client.post(
-            "/login", data={"email": user.email, "password": factories.PASSWORD, "csrf_token": token}
-        )
-        assert response.status_code == 302
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = False
+def test_csrf_token_is_required(world, app, config):
+    config(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    user = world.users["focal"]
+    response = client.post("/login", data={"email": user.email, "password": factories.PASSWORD})
+    assert response.status_code == 400
+    page = client.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    response = client.post("/login", data={"email": user.email, "password": factories.PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
 
 
 def test_admin_creates_organisation_and_user_who_can_sign_in(world, login, client):

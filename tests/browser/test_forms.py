@@ -11,7 +11,6 @@ from selenium.webdriver.support.ui import Select
 from coordhub.extensions import db
 from coordhub.registry.models import Project
 from tests.browser.conftest import click, wait
-from tests.maps.conftest import mapped  # noqa: F401  (the fixture)
 
 
 def picker_ready(driver):

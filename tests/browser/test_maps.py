@@ -8,7 +8,6 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
 from tests.browser.conftest import PHONE, console_errors, wait
-from tests.maps.conftest import mapped  # noqa: F401  (the fixture)
 
 LAYERS = ["presence", "needs", "allocation", "overlaps"]
 

@@ -13,7 +13,6 @@ from coordhub.extensions import db
 from coordhub.interop import operations as interop_ops
 from coordhub.interop.models import ImportRun, ImportStatus
 from coordhub.registry.models import Project
-from tests.api.conftest import token_for  # noqa: F401  (fixture)
 from tests.concurrency import at_once
 from tests.interop.helpers import PROJECT_HEADER, PROJECT_HXL, csv_bytes, project_rows
 

@@ -150,7 +150,7 @@ def test_sensitive_records_are_exported_as_the_list_shows_them(registry, login, 
     )
     login(world.users["viewer"])  # of another organisation
     workbook = load_workbook(io.BytesIO(client.get("/projects/export.xlsx").get_data()))
-    rows = [[cell for cell in row] for row in workbook.active.iter_rows(values_only=True)]
+    rows = [list(row) for row in workbook.active.iter_rows(values_only=True)]
     header = rows[0]
     sensitive = [dict(zip(header, row)) for row in rows[2:] if row[header.index("Sector code")] == "PROT"]
     assert len(sensitive) == 1

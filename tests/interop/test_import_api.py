@@ -8,7 +8,6 @@ import sqlalchemy as sa
 
 from coordhub.extensions import db
 from coordhub.registry.models import Project
-from tests.api.conftest import token_for  # noqa: F401  (fixture)
 from tests.interop.helpers import PROJECT_HEADER, PROJECT_HXL, csv_bytes, project_rows
 
 

@@ -183,27 +183,24 @@ def test_xlsx_sheet_choice_and_mapping_correction_saved_as_template(world, login
     assert '<option value="0" selected>Thème' in page and '<option value="1" selected>Reported by' in page
 
 
-def test_big_files_run_as_a_background_job_with_progress(app, world, login, client):
+def test_big_files_run_as_a_background_job_with_progress(app, world, login, client, config):
     login(world.users["focal"])
-    app.config["IMPORT_BACKGROUND_ROWS"] = 10
-    try:
-        upload(
-            client,
-            "projects",
-            csv_bytes([PROJECT_HEADER, PROJECT_HXL] + project_rows("NGOA organisation", 20)),
-            "big.csv",
-        )
-        run = latest_run()
-        response = preview(client, run.id)
-        assert "/jobs/" in response.location
-        job_page = client.get(response.location).get_data(as_text=True)
-        assert f"/imports/{run.id}" in job_page  # the link to the result once finished
-        assert latest_run().report["counts"]["create"] == 20
-        response = client.post(f"/imports/{run.id}/commit", data={})
-        assert "/jobs/" in response.location
-        assert project_count() == 20
-    finally:
-        app.config.pop("IMPORT_BACKGROUND_ROWS")
+    config(IMPORT_BACKGROUND_ROWS=10)
+    upload(
+        client,
+        "projects",
+        csv_bytes([PROJECT_HEADER, PROJECT_HXL] + project_rows("NGOA organisation", 20)),
+        "big.csv",
+    )
+    run = latest_run()
+    response = preview(client, run.id)
+    assert "/jobs/" in response.location
+    job_page = client.get(response.location).get_data(as_text=True)
+    assert f"/imports/{run.id}" in job_page  # the link to the result once finished
+    assert latest_run().report["counts"]["create"] == 20
+    response = client.post(f"/imports/{run.id}/commit", data={})
+    assert "/jobs/" in response.location
+    assert project_count() == 20
 
 
 def test_unreadable_upload_is_refused_with_a_reason(world, login, client):

@@ -26,7 +26,7 @@ def test_every_kind_is_consistent():
         for group in kind.one_of:
             assert set(group) <= set(names)
         for field in kind.fields:
-            field.patterns  # every pattern parses
+            assert len(field.patterns) == len(field.hashtags)  # every pattern parses
         assert json.loads(json.dumps(kind.to_json()))["name"] == kind.name
     with pytest.raises(ValueError, match="Unknown import kind"):
         get_kind("people")

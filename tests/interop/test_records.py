@@ -5,10 +5,10 @@ from coordhub.interop.records import ExtractOptions, extract_records, row_finger
 from coordhub.reading.tables import read_table
 
 
-def records_of(text: str, kind: str = "projects", options: ExtractOptions = ExtractOptions()):
+def records_of(text: str, kind: str = "projects", options: ExtractOptions | None = None):
     table = read_table(text.encode("utf-8"), filename="x.csv")
     proposal = propose_mapping(table, kind)
-    return extract_records(table, kind, proposal.mapping, options)
+    return extract_records(table, kind, proposal.mapping, options or ExtractOptions())
 
 
 def test_values_are_parsed_per_field():

@@ -106,7 +106,7 @@ def test_xlsx_detected_by_content_without_a_name():
 def test_unreadable_files_give_messages_for_people():
     with pytest.raises(TableError, match="empty"):
         read_table(b"", filename="x.csv")
-    with pytest.raises(TableError, match=".xls"):
+    with pytest.raises(TableError, match=r"\.xls"):
         read_table(b"\xd0\xcf\x11\xe0" + b"\0" * 100, filename="old.xls")
     with pytest.raises(TableError, match="xlsx"):
         read_table(b"PK\x03\x04 not really a zip", filename="broken.xlsx")

@@ -89,7 +89,7 @@ def test_csv_round_trip_gives_the_same_values():
 def test_xlsx_round_trip_gives_the_same_values():
     buffer = io.BytesIO()
     assert write_xlsx(PROJECTS, columns_for_kind("projects"), buffer, sheet_title="Projects: 2026/Q1") == 2
-    table, proposal, values = reimport(buffer.getvalue(), "projects.xlsx")
+    table, _proposal, values = reimport(buffer.getvalue(), "projects.xlsx")
     assert table.sheet == "Projects_ 2026_Q1"
     assert isinstance(table.rows[0].cells[table.headers.index("Start date")], datetime)
     assert values == [as_imported(row) for row in PROJECTS]

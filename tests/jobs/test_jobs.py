@@ -57,20 +57,17 @@ def test_failed_job_keeps_a_readable_reason(world):
     assert "row 7, column 'quantity'" in job.error
 
 
-def test_thread_mode_runs_in_the_background(world, app):
-    app.config["JOBS_MODE"] = "thread"
-    try:
-        job = start_job("test-sum", {"numbers": list(range(10))}, user=world.users["coordinator"])
-        for thread in threading.enumerate():
-            if thread.name == f"job-{job.id}":
-                thread.join(timeout=30)
-    finally:
-        app.config["JOBS_MODE"] = "eager"
+def test_thread_mode_runs_in_the_background(world, app, config):
+    config(JOBS_MODE="thread")
+    job = start_job("test-sum", {"numbers": list(range(10))}, user=world.users["coordinator"])
+    for thread in threading.enumerate():
+        if thread.name == f"job-{job.id}":
+            thread.join(timeout=30)
     db.session.expire_all()
     assert db.session.get(Job, job.id).result == {"total": 45, "result_url": "/"}
 
 
-def test_rq_mode_with_a_real_redis_worker(world, app, redis_url):
+def test_rq_mode_with_a_real_redis_worker(world, app, redis_url, config):
     from redis import Redis
     from rq import Queue, SimpleWorker
 
@@ -78,14 +75,13 @@ def test_rq_mode_with_a_real_redis_worker(world, app, redis_url):
     redis.ping()  # .ci/services guarantees Redis; a failure here is a real failure, not a skip
     queue = Queue("coordhub", connection=redis)
     queue.empty()
-    app.config.update(REDIS_URL=redis_url, JOBS_MODE="thread")
+    config(REDIS_URL=redis_url, JOBS_MODE="thread")
     try:
         job = start_job("test-sum", {"numbers": [5, 6]}, user=world.users["coordinator"])
         assert db.session.get(Job, job.id).status is JobStatus.queued
         assert queue.count == 1
         SimpleWorker([queue], connection=redis).work(burst=True)
     finally:
-        app.config.update(REDIS_URL=None, JOBS_MODE="eager")
         queue.empty()
     db.session.expire_all()
     finished = db.session.get(Job, job.id)

@@ -125,5 +125,5 @@ def test_printable_3w_snapshot(client, mapped, login):
     )
     # NGOA, NGOB and the sensitive entry (PREF's, counted as one, unnamed).
     assert partners == 3 and local == 0
-    assert dict((sector, projects) for sector, projects, _o in rows) == {"Education": 5, "Water and sanitation": 1}
+    assert {sector: projects for sector, projects, _o in rows} == {"Education": 5, "Water and sanitation": 1}
     assert client.get("/maps/snapshot.pdf?level=12").status_code == 404

@@ -18,7 +18,7 @@ def token(user) -> dict[str, str]:
 
 
 def test_a_partner_reports_through_the_api_and_a_coordinator_approves(world, client):
-    project, periods, area, classrooms, enrolled = setup(world)
+    project, periods, area, classrooms, _enrolled = setup(world)
     headers = token(world.users["focal"])
     indicators = client.get("/api/v1/monitoring/indicators", headers=headers).get_json()["items"]
     assert {"EDU-1", "EDU-3"} <= {i["code"] for i in indicators}
@@ -50,7 +50,7 @@ def test_a_partner_reports_through_the_api_and_a_coordinator_approves(world, cli
 
 
 def test_other_organisations_cannot_report_and_sensitive_projects_are_hidden(world, client):
-    project, periods, area, classrooms, _ = setup(world)
+    project, periods, _area, classrooms, _ = setup(world)
     url = f"/api/v1/monitoring/projects/{project.id}/reports/{period(periods, 3).id}"
     body = {"values": [{"indicator_id": classrooms.id, "pcode": "CF632", "value": 1}]}
     assert client.post(url, json=body, headers=token(world.users["other_focal"])).status_code == 403
@@ -63,7 +63,7 @@ def test_other_organisations_cannot_report_and_sensitive_projects_are_hidden(wor
 
 
 def test_closed_period_refuses_api_writes(world, client):
-    project, periods, area, classrooms, _ = setup(world)
+    project, periods, _area, classrooms, _ = setup(world)
     mops.set_period_closed(world.users["coordinator"], period(periods, 3), True)
     url = f"/api/v1/monitoring/projects/{project.id}/reports/{period(periods, 3).id}"
     response = client.post(

@@ -58,7 +58,7 @@ def coded_project(world):
 
 
 def test_a_results_file_is_previewed_then_imported_all_or_nothing(world):
-    project, periods, area, classrooms, enrolled = coded_project(world)
+    _project, _periods, _area, classrooms, enrolled = coded_project(world)
     focal = world.users["focal"]
     good = ["NGOA organisation", "EDU-BZM-1", "EDU-3", "CF632", "2026-03-15", "120", "450", "70", "50", "ok"]
     bad = ["NGOA organisation", "EDU-BZM-1", "EDU-1", "CF632", "2026-03-15", "4", "", "", "", ""]
@@ -137,7 +137,7 @@ def test_export_round_trip_changes_nothing(world, login):
 
 
 def test_iati_export_carries_results_and_stays_schema_valid(world, login):
-    project, periods, area, classrooms, enrolled = coded_project(world)
+    project, periods, area, classrooms, _enrolled = coded_project(world)
     world.ngo.iati_identifier = "XM-DAC-47066"
     db.session.commit()
     for month, value in ((3, 4), (4, 5)):

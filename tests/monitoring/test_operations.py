@@ -42,7 +42,7 @@ def test_coordinators_edit_indicators_partners_do_not(world):
 
 
 def test_targets_only_in_the_projects_areas_and_by_its_organisation(world):
-    project, periods, area, classrooms, enrolled = setup(world)
+    project, _periods, area, classrooms, _enrolled = setup(world)
     with pytest.raises(PermissionDenied):
         mops.save_targets(world.users["other_focal"], project, [mops.TargetRow(classrooms.id, area.id, 5)])
     with pytest.raises(ValidationError, match="admin area"):
@@ -58,7 +58,7 @@ def test_targets_only_in_the_projects_areas_and_by_its_organisation(world):
 
 
 def test_report_lifecycle_is_audited(world):
-    project, periods, area, classrooms, enrolled = setup(world)
+    project, periods, area, classrooms, _enrolled = setup(world)
     focal, coordinator = world.users["focal"], world.users["coordinator"]
     march = period(periods, 3)
     report, warnings = mops.save_report(focal, project, march, [entry(classrooms, area, 4)], comment="first")
@@ -149,14 +149,16 @@ def test_errors_name_the_value_and_warnings_need_confirmation(world):
     with pytest.raises(mops.WarningsToConfirm) as warned:
         mops.save_report(focal, project, period(periods, 3), [entry(classrooms, area, 25)])
     assert [i.code for i in warned.value.issues] == ["above_target"]
-    report, warnings = mops.save_report(focal, project, period(periods, 3), [entry(classrooms, area, 25)], confirm=True)
+    _report, warnings = mops.save_report(
+        focal, project, period(periods, 3), [entry(classrooms, area, 25)], confirm=True
+    )
     assert [w.code for w in warnings] == ["above_target"]
     audit = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.entity_type == "Report")).all()
     assert audit[-1].changes["warnings_confirmed"] == [None, ["above_target"]]
 
 
 def test_a_period_outside_the_project_dates_is_refused(world):
-    project, periods, area, classrooms, _ = setup(world)  # the project runs March to June 2026
+    project, _periods, area, classrooms, _ = setup(world)  # the project runs March to June 2026
     september = mops.create_periods(world.users["coordinator"], world.operation, date(2026, 9, 1), 1)[0]
     with pytest.raises(ValidationError, match="outside the project") as error:
         mops.save_report(world.users["focal"], project, september, [entry(classrooms, area, 1)])
@@ -170,9 +172,9 @@ def test_late_reports_per_period(world):
     mops.save_report(world.users["focal"], project, period(periods, 3), [entry(classrooms, area, 2)], submit=True)
     mops.save_report(world.users["other_focal"], other, period(periods, 3), [entry(classrooms, area, 1)])
     late = late_reports(world.operation.id, today=date(2026, 4, 20))  # March is due 10 April; April not yet
-    assert [(l.period_label, l.project_id, l.state) for l in late] == [("2026-03", other.id, "draft")]
+    assert [(r.period_label, r.project_id, r.state) for r in late] == [("2026-03", other.id, "draft")]
     grouped = late_reports_by_period(world.operation.id, today=date(2026, 7, 1))
-    assert {periods_label(world, pid): sorted(l.project_id for l in items) for pid, items in grouped.items()} == {
+    assert {periods_label(world, pid): sorted(r.project_id for r in items) for pid, items in grouped.items()} == {
         "2026-03": [other.id],
         "2026-04": sorted([project.id, other.id]),
         "2026-05": sorted([project.id, other.id]),

@@ -35,7 +35,7 @@ def test_sum_indicators_add_periods_latest_value_indicators_take_the_last_figure
 
 
 def test_latest_values_add_up_across_projects_and_areas(world):
-    project, periods, area, classrooms, enrolled = setup(world)
+    project, periods, area, _classrooms, enrolled = setup(world)
     other = factories.make_project(world.operation, world.ngo, pcodes=("CF633",))
     other_area = factories.area(world.operation, "CF633")
     mops.save_targets(world.users["focal"], other, [mops.TargetRow(enrolled.id, other_area.id, 100)])

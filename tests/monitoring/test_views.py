@@ -156,7 +156,7 @@ def test_sensitive_projects_results_are_redacted(world, login):
 
 
 def test_late_reports_page(world, login):
-    project, periods, area, classrooms, _ = setup(world)
+    project, _periods, _area, _classrooms, _ = setup(world)
     client = login(world.users["coordinator"])
     page = client.get("/monitoring/late").get_data(as_text=True)
     assert "2026-03" in page and project.title in page and "nothing entered" in page

@@ -45,15 +45,14 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def smtp(app):
+def smtp(app, config):
     mailbox = Mailbox()
     controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
     controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_BASE_URL="https://coordhub.example")
+    config(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_BASE_URL="https://coordhub.example")
     try:
         yield mailbox
     finally:
-        app.config.update(MAIL_SERVER=None, MAIL_BASE_URL=None)
         controller.stop()
 
 
@@ -81,6 +80,3 @@ def recipients(event: Event) -> set[int]:
 def subscribe(user, event: Event, frequency: Frequency) -> None:
     db.session.merge(Subscription(user_id=user.id, event=event, frequency=frequency))
     db.session.commit()
-
-
-from tests.api.conftest import token_for  # noqa: E402,F401  (API tokens as in tests/api)

@@ -52,7 +52,7 @@ def test_a_sensitive_side_is_redacted_in_the_notice_and_the_email(world, smtp):
 
 
 def test_a_state_change_tells_the_others_not_the_actor_and_hides_a_sensitive_author(world):
-    first, second, alert = _pair(world, sensitive=True)
+    _first, _second, alert = _pair(world, sensitive=True)
     overlap_ops.change_state(world.users["other_focal"], alert, "acknowledged", None, "We are talking to them.")
     told = recipients(Event.alert_changed)
     assert told == {world.users["focal"].id, world.users["viewer"].id}
@@ -71,7 +71,7 @@ def test_a_state_change_tells_the_others_not_the_actor_and_hides_a_sensitive_aut
 def test_an_archived_project_closes_the_alert_and_tells_both_sides(world):
     from coordhub.registry import operations as registry_ops
 
-    first, second, alert = _pair(world)
+    first, _second, _alert = _pair(world)
     registry_ops.set_archived(world.users["focal"], first, True)
     assert recipients(Event.alert_changed) == {
         world.users["other_focal"].id,
@@ -106,7 +106,7 @@ def _published(world, client, login):
 
 
 def test_a_published_run_tells_the_organisations_with_assignments(world, client, login):
-    s, run = _published(world, client, login)
+    _published(world, client, login)
     told = recipients(Event.allocation_published)
     # NGOA and NGOB have assignments; the prefecture (needs only) and the coordinator who published do not
     assert told == {world.users["focal"].id, world.users["other_focal"].id, world.users["viewer"].id}

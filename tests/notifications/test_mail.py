@@ -72,14 +72,14 @@ def test_a_refusing_server_loses_nothing_and_the_message_is_sent_later(world, sm
     assert len(smtp.to(world.users["focal"].email)) == 1
 
 
-def test_a_server_that_is_down_leaves_the_message_for_the_send_mail_command(world, smtp, app):
+def test_a_server_that_is_down_leaves_the_message_for_the_send_mail_command(world, smtp, app, config):
     subscribe(world.users["focal"], Event.alert_raised, Frequency.immediate)
     port = app.config["MAIL_PORT"]
-    app.config["MAIL_PORT"] = _closed_port()
+    config(MAIL_PORT=_closed_port())
     _raise_alert(world)
     (row,) = _outbox()
     assert row.status is OutboxStatus.pending and "Connection" in row.last_error
-    app.config["MAIL_PORT"] = port
+    config(MAIL_PORT=port)
     row.next_attempt_at = utcnow()
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["send-mail"])
@@ -87,15 +87,12 @@ def test_a_server_that_is_down_leaves_the_message_for_the_send_mail_command(worl
     assert len(smtp.messages) == 1
 
 
-def test_a_message_is_given_up_after_the_last_attempt(world, smtp, app):
+def test_a_message_is_given_up_after_the_last_attempt(world, smtp, app, config):
     subscribe(world.users["focal"], Event.alert_raised, Frequency.immediate)
     smtp.refuse = True
-    app.config["MAIL_MAX_ATTEMPTS"] = 2
-    try:
-        _raise_alert(world)
-        assert deliver_due(now=utcnow() + timedelta(hours=7)) == {"sent": 0, "retry": 0, "failed": 1}
-    finally:
-        app.config["MAIL_MAX_ATTEMPTS"] = 10
+    config(MAIL_MAX_ATTEMPTS=2)
+    _raise_alert(world)
+    assert deliver_due(now=utcnow() + timedelta(hours=7)) == {"sent": 0, "retry": 0, "failed": 1}
     assert _outbox()[0].status is OutboxStatus.failed
 
 
@@ -105,14 +102,14 @@ def _closed_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_a_hanging_server_does_not_slow_a_save(world, smtp, app):
+def test_a_hanging_server_does_not_slow_a_save(world, smtp, app, config):
     """The SMTP server accepts the connection and then says nothing: delivery waits in a background thread
     while the save returns at once; the message stays in the outbox for later."""
     subscribe(world.users["focal"], Event.alert_raised, Frequency.immediate)
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen(5)
-    app.config.update(MAIL_PORT=silent.getsockname()[1], MAIL_TIMEOUT=3, JOBS_MODE="thread")
+    config(MAIL_PORT=silent.getsockname()[1], MAIL_TIMEOUT=3, JOBS_MODE="thread")
     try:
         save_project(world.users["focal"], world.operation, title="Classrooms Bozoum")
         began = time.perf_counter()
@@ -122,7 +119,6 @@ def test_a_hanging_server_does_not_slow_a_save(world, smtp, app):
             if thread.name.startswith("job-"):
                 thread.join(timeout=30)
     finally:
-        app.config.update(MAIL_TIMEOUT=10, JOBS_MODE="eager")
         silent.close()
     assert elapsed < 2.5, elapsed  # the SMTP timeout alone is 3 s
     (row,) = _outbox()
@@ -132,21 +128,20 @@ def test_a_hanging_server_does_not_slow_a_save(world, smtp, app):
     )
 
 
-def test_with_redis_the_email_goes_through_an_rq_worker(world, smtp, app):
+def test_with_redis_the_email_goes_through_an_rq_worker(world, smtp, app, config, redis_url):
     from redis import Redis
     from rq import Queue, SimpleWorker
 
-    redis = Redis.from_url("redis://127.0.0.1:6379/8")
+    redis = Redis.from_url(redis_url)
     queue = Queue("coordhub", connection=redis)
     queue.empty()
     subscribe(world.users["focal"], Event.alert_raised, Frequency.immediate)
-    app.config.update(REDIS_URL="redis://127.0.0.1:6379/8", JOBS_MODE="thread")
+    config(REDIS_URL=redis_url, JOBS_MODE="thread")
     try:
         _raise_alert(world)
         assert queue.count == 1 and not smtp.messages  # the save only queued the delivery
         SimpleWorker([queue], connection=redis).work(burst=True)
     finally:
-        app.config.update(REDIS_URL=None, JOBS_MODE="eager")
         queue.empty()
     assert len(smtp.to(world.users["focal"].email)) == 1
     assert _outbox()[0].status is OutboxStatus.sent

@@ -3,7 +3,7 @@ and are sent once however often the command runs."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -45,7 +45,7 @@ def test_the_link_in_the_email_unsubscribes_without_signing_in(world, smtp, clie
 def test_an_unsubscribe_link_cannot_be_forged_or_turned_to_another_user(world, client, app):
     focal, other = world.users["focal"], world.users["other_focal"]
     token = unsubscribe_token(focal.id, Event.alert_raised)
-    payload, _dot, signature = token.rpartition(".")
+    _payload, _dot, signature = token.rpartition(".")
     # the same payload for another user, with the old signature, and a token signed with another key
     import base64
     import json
@@ -97,7 +97,7 @@ def test_a_daily_digest_groups_and_deduplicates_and_is_sent_once(world, smtp, ap
     assert all(n.digested_at is not None for n in notices(focal))
     # the weekly digest has nothing (nobody chose it), and tomorrow's daily digest nothing new either
     assert send_digests("weekly")["users"] == 0
-    assert send_digests("daily", now=datetime.utcnow() + timedelta(days=1))["users"] == 0
+    assert send_digests("daily", now=datetime.now(UTC).replace(tzinfo=None) + timedelta(days=1))["users"] == 0
 
 
 def test_new_notices_after_todays_digest_wait_for_tomorrows(world, smtp):
@@ -107,7 +107,7 @@ def test_new_notices_after_todays_digest_wait_for_tomorrows(world, smtp):
     before = len(smtp.messages)
     save_project(world.users["other_focal"], world.operation, title="Yet another Bozoum school")
     assert send_digests("daily")["users"] == 0  # already sent today
-    tomorrow = send_digests("daily", now=datetime.utcnow() + timedelta(days=1))
+    tomorrow = send_digests("daily", now=datetime.now(UTC).replace(tzinfo=None) + timedelta(days=1))
     assert tomorrow["users"] >= 1
     deliver_due()
     assert len(smtp.messages) == before + tomorrow["users"]

@@ -93,7 +93,7 @@ def _open_alert(world):
 
 
 def test_lifecycle_open_acknowledged_resolved_reopened(world):
-    mine, theirs, alert = _open_alert(world)
+    _mine, _theirs, alert = _open_alert(world)
     focal, other = world.users["focal"], world.users["other_focal"]
     overlap_ops.change_state(focal, alert, "acknowledged", None, "We will call them.")
     overlap_ops.change_state(other, alert, "resolved", "coordinated", "Split the schools between us.")
@@ -142,7 +142,7 @@ def test_invalid_changes_are_refused_naming_the_field(world, state, resolution, 
 
 
 def test_closed_alerts_cannot_be_changed_by_people(world):
-    mine, theirs, alert = _open_alert(world)
+    mine, _theirs, alert = _open_alert(world)
     ops.set_archived(world.users["focal"], mine, True)
     with pytest.raises(ValidationError):
         overlap_ops.change_state(world.users["coordinator"], alert, "open", None, "Please")

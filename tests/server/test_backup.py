@@ -34,7 +34,7 @@ def test_backup_restore_drill_zero_differences_and_the_app_starts(app, stamped, 
     users = load_demo("drill-password")  # projects, needs, capacities, alerts, an allocation run, audit
     assert users
     source = db.engine
-    tables = [name for name in sa.inspect(source).get_table_names()]
+    tables = list(sa.inspect(source).get_table_names())
     filled = {name: _count(source, name) for name in tables}
     assert filled["projects"] > 50 and filled["overlap_alerts"] > 0 and filled["allocation_runs"] == 1
     assert filled["alembic_version"] == 1

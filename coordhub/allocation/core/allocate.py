@@ -214,12 +214,12 @@ def allocate(
     elif policy.has_side_constraints:
         from .linear import solve_with_side_constraints
 
-        outcome = solve_with_side_constraints(problem, compat, arcs, started, tell)
-        flow, status, engine = outcome.flow, outcome.status, outcome.engine
-        bound, saturated = outcome.bound, outcome.saturated_org
-        notes += outcome.notes
-        timings["build"] = timings.get("build", 0.0) + outcome.timings["build"]
-        timings["solve"] = outcome.timings["solve"]
+        linear = solve_with_side_constraints(problem, compat, arcs, started, tell)
+        flow, status, engine = linear.flow, linear.status, linear.engine
+        bound, saturated = linear.bound, linear.saturated_org
+        notes += linear.notes
+        timings["build"] = timings.get("build", 0.0) + linear.timings["build"]
+        timings["solve"] = linear.timings["solve"]
         now = time.perf_counter()
     else:
         build_started = now

@@ -39,10 +39,6 @@ class AreaIndex:
     known: np.ndarray
     tree_given: bool
 
-    def codes_of(self, indices: np.ndarray) -> list[str]:
-        codes = self.codes
-        return [codes[i] for i in indices.tolist()]
-
 
 def build_area_index(areas: Sequence[AdminArea] | None, extra_codes: Iterable[str]) -> AreaIndex:
     """Number the tree's areas and the extra codes, and tabulate ancestors.

@@ -131,7 +131,7 @@ def explain(
     stage_time = unmet & ~stage_type & ~stage_area & (c.need_time_caps == 0)
     stage_forbidden = unmet & (c.need_time_caps > 0) & (c.need_open_caps == 0)
     rest = unmet & (c.need_open_caps > 0)
-    for i in np.flatnonzero(stage_type | stage_area | stage_time):
+    for i in np.flatnonzero(stage_type | stage_area | stage_time).tolist():
         need = p.needs[i]
         reason = (
             m.NO_CAPACITY_OF_TYPE
@@ -150,16 +150,16 @@ def explain(
             },
         )
     blocked_need = np.bincount(c.need[blocked & ~c.forbidden], minlength=n_needs) > 0
-    for i in np.flatnonzero(stage_forbidden & blocked_need):
-        reason, params = (context.access_params or {}).get(int(i), (m.NO_ACCESS, {}))
+    for i in np.flatnonzero(stage_forbidden & blocked_need).tolist():
+        reason, params = (context.access_params or {}).get(i, (m.NO_ACCESS, {}))
         need_reason[i] = (reason, dict(params))
     stage_forbidden &= ~blocked_need
-    for i in np.flatnonzero(stage_forbidden):
+    for i in np.flatnonzero(stage_forbidden).tolist():
         pairs = np.flatnonzero(c.need == i)
         reasons = sorted({p.forbidden_reason.get((i, int(c.cap[k])), "") for k in pairs})
         need_reason[i] = (m.EXCLUDED_BY_FORBIDDEN_PAIRS, {"reasons": reasons})
     if context.status == Status.INFEASIBLE:
-        for i in np.flatnonzero(rest):
+        for i in np.flatnonzero(rest).tolist():
             need_reason[i] = (m.INFEASIBLE, {})
         rest = np.zeros_like(rest)
 
@@ -182,7 +182,7 @@ def explain(
     has_lower = np.bincount(t_need[lower], minlength=n_needs) > 0
     has_lower_free = np.bincount(t_need[lower & ~c.pinned[t_pair]], minlength=n_needs) > 0
     has_equal = np.bincount(t_need[weight[taker] == weight[t_need]], minlength=n_needs) > 0
-    for i in np.flatnonzero(exhausted):
+    for i in np.flatnonzero(exhausted).tolist():
         caps = caps_top.items.get(i, [])
         caps_params = cap_list([j for j, _ in caps], int(caps_top.count[i]))
         tops = takers_top.items.get(i, [])
@@ -218,9 +218,9 @@ def explain(
         org_free = ~context.saturated_org
     any_budget_free = np.bincount(sp_need[org_free[p.cap_org[sp_cap]]], minlength=n_needs) > 0
     providers = np.bincount(c.need[by_need], minlength=n_needs)
-    for i in np.flatnonzero(rest & has_spare):
+    for i in np.flatnonzero(rest & has_spare).tolist():
         caps = spare_top.items.get(i, [])
-        params: dict = cap_list([j for j, _ in caps], int(spare_top.count[i]))
+        params = cap_list([j for j, _ in caps], int(spare_top.count[i]))
         if context.unit_value is not None and min_cost[i] >= context.unit_value[i]:
             reason = m.NOT_WORTH_COST
             params.update(
@@ -284,7 +284,7 @@ def explain(
     c_time = idle & ~c_type & ~c_area & (c.cap_time_needs == 0)
     c_forbidden = idle & (c.cap_time_needs > 0) & (c.cap_open_needs == 0)
     c_rest = idle & (c.cap_open_needs > 0)
-    for j in np.flatnonzero(c_type | c_area | c_time):
+    for j in np.flatnonzero(c_type | c_area | c_time).tolist():
         cap = p.capacities[j]
         reason = (
             m.NO_NEED_OF_TYPE if c_type[j] else m.NO_NEED_IN_SERVICE_AREA if c_area[j] else m.NO_NEED_IN_TIME_WINDOW
@@ -299,16 +299,16 @@ def explain(
             },
         )
     blocked_cap = np.bincount(c.cap[blocked & ~c.forbidden], minlength=n_caps) > 0
-    for j in np.flatnonzero(c_forbidden & blocked_cap):
+    for j in np.flatnonzero(c_forbidden & blocked_cap).tolist():
         areas = sorted({p.needs[int(i)].pcode for i in c.need[(c.cap == j) & blocked].tolist()})
         cap_reason[j] = (m.NOT_CLEARED, {"areas": areas[:TOP], "areas_total": len(areas)})
     c_forbidden &= ~blocked_cap
-    for j in np.flatnonzero(c_forbidden):
+    for j in np.flatnonzero(c_forbidden).tolist():
         pairs = np.flatnonzero(c.cap == j)
         reasons = sorted({p.forbidden_reason.get((int(c.need[k]), j), "") for k in pairs})
         cap_reason[j] = (m.EXCLUDED_BY_FORBIDDEN_PAIRS, {"reasons": reasons})
     if context.status == Status.INFEASIBLE:
-        for j in np.flatnonzero(c_rest):
+        for j in np.flatnonzero(c_rest).tolist():
             cap_reason[j] = (m.INFEASIBLE, {})
         c_rest = np.zeros_like(c_rest)
     cpair = open_pair & c_rest[c.cap]
@@ -325,7 +325,7 @@ def explain(
     providers_top = _top_per_group(
         o_cap_for[keep], o_provider[keep], flow[o_pair[keep]].astype(np.float64), n_caps, max(n_caps, 1)
     )
-    for j in np.flatnonzero(done):
+    for j in np.flatnonzero(done).tolist():
         tops = providers_top.items.get(j, [])
         if not tops:  # it met its needs itself: what is left is simply more than they ask for
             cap_reason[j] = (m.SURPLUS, {})
@@ -335,9 +335,9 @@ def explain(
     worth = np.ones(n_caps, dtype=bool)
     if context.unit_value is not None:
         worth = np.bincount(c.cap[nd][c.unit_cost[nd] < context.unit_value[c.need[nd]]], minlength=n_caps) > 0
-    for j in np.flatnonzero(c_rest & needy):
+    for j in np.flatnonzero(c_rest & needy).tolist():
         cap = p.capacities[j]
-        params: dict = {}
+        params = {}
         if not worth[j]:
             reason = m.NOT_WORTH_COST
             params["unit_cost"] = float(p.cap_unit_cost[j]) / p.cost_scale

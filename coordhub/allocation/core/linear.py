@@ -290,7 +290,7 @@ def solve_with_side_constraints(
         return LinearOutcome(flow, Status.INFEASIBLE, engine, None, capped_org & (budget_left <= 0.5), notes, timings)
 
     # The plain optimum seeds the columns of the LP and is the MIP's hint.
-    hint_flow, _, hint_timings = plain_flow(p, c, arcs, lambda f, msg: None)
+    hint_flow, _, hint_timings = plain_flow(p, c, arcs, lambda _f, _msg: None)
     hint_flow = hint_flow - pinned
     timings["solve"] += hint_timings["solve"]
     timings["build"] += hint_timings["build"]
@@ -486,16 +486,6 @@ class _Block:
         self.row_upper.append(np.broadcast_to(np.asarray(upper, dtype=np.float64), (count,)))
         self.ge_rows.extend((self.n_rows + np.flatnonzero(np.isfinite(lower))).tolist())
         self.n_rows += count
-
-    def keep_rows_reset(self) -> None:
-        """Drop the rows added by ``keep`` (before a fresh series of phases)."""
-        while self.families and self.families[-1][0] == "keep":
-            self.families.pop()
-            self.row_lower.pop()
-            self.row_upper.pop()
-            self.n_rows -= 1
-            self.ge_rows.pop()
-        self.row_status = self.slack_status = None
 
     def keep(self, objective: np.ndarray, lower: float) -> None:
         """Add the row objective . x >= lower (a phase value to keep)."""
@@ -806,10 +796,14 @@ def _solve_block(
     )
     if discrete:
         flow = _respect_lots(block, flow)
-    if status == Status.OPTIMAL and bound is not None and not policy.lexicographic:
-        # Whole quanta may lose a little of a fractional LP optimum.
-        if bound - float(phases[0] @ flow) > 1e-9 * max(1.0, abs(bound)):
-            status = Status.FEASIBLE
+    # Whole quanta may lose a little of a fractional LP optimum.
+    if (
+        status == Status.OPTIMAL
+        and bound is not None
+        and not policy.lexicographic
+        and bound - float(phases[0] @ flow) > 1e-9 * max(1.0, abs(bound))
+    ):
+        status = Status.FEASIBLE
     return _BlockOutcome(flow, status, None if policy.lexicographic else bound)
 
 

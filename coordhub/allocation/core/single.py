@@ -141,7 +141,7 @@ def assign(
                     # Or (second stage) a need served at a third capacity moves into that room.
                     for u in needs_of_cap[k] if chains else ():
                         third = owner[u]
-                        if third < 0 or third == j or third == k or u == i:
+                        if third < 0 or third in (j, k) or u == i:
                             continue
                         refilled = fill(rest | {u}, k)
                         if gained + refilled - value[j] - value[k] <= best[0]:

@@ -132,7 +132,7 @@ def classes(values: Iterable[float], count: int = 5) -> list[float]:
     top = positive[-1]
     if top <= count:
         return [float(v) for v in range(1, int(top) + 1)] if float(top).is_integer() else [top]
-    bounds = []
+    bounds: list[float] = []
     for index in range(1, count + 1):
         value = positive[min(len(positive) - 1, max(0, round(index * len(positive) / count) - 1))]
         value = float(round(value, 0 if value >= 10 else 2))

@@ -119,7 +119,7 @@ def find_gaps(
             if node >= tree.known_count:
                 unmatched.add(pcode)
                 covered.add(node)
-            elif area.level >= level:
+            elif area.level is not None and area.level >= level:
                 target = tree.ancestor_at_level(node, level)
                 if target is None:
                     unmatched.add(pcode)

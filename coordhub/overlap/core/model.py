@@ -156,7 +156,7 @@ class Capacity:
         _check_quantified(self, "capacity")
 
 
-class OverlapKind(str, enum.Enum):
+class OverlapKind(enum.StrEnum):
     """What a pair of activities most probably is."""
 
     #: the same organisation registered the same work twice
@@ -170,7 +170,7 @@ class OverlapKind(str, enum.Enum):
     DOUBLE_COUNT = "double count"
 
 
-class SpatialRelation(str, enum.Enum):
+class SpatialRelation(enum.StrEnum):
     """How the first activity's area relates to the second's."""
 
     SAME = "same"

@@ -26,7 +26,6 @@ from coordhub.overlap.core.model import InvalidInput, OverlapKind
 from coordhub.overlap.core.table import NO_END, NO_START, ActivityTable
 
 SPATIAL_DECAY = 0.75
-TYPE_SAME = 1.0
 TYPE_UNKNOWN = 0.8
 TYPE_DIFFERENT = 0.4
 TITLE_BASE = 0.75
