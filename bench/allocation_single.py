@@ -7,15 +7,18 @@ Same seeded instance as bench/allocation.py.  Reports, for the policy with
 one provider per need as its only side constraint:
 - coordhub (``allocate``): status, wall and CPU seconds, weighted units,
   proven bound (the LP relaxation with x_ij <= min(q_i, c_j) y_ij) and gap;
-- the greedy + local search alone (coordhub/allocation/core/single.py),
-  run to its local optimum: weighted units, gap to the same bound, CPU s;
+- the greedy + batched local search alone (coordhub/allocation/core/single.py),
+  run to its local optimum without the perturbations that follow it in
+  ``allocate``: weighted units, gap to the same bound, CPU s (the CPU-time
+  budget the incumbent needs, whatever the load);
 - the bound without the rule (the plain min-cost flow optimum);
 - HiGHS (scipy.optimize.milp) on the same MIP (x_ij integer units, y_ij
   binary, x_ij <= min(q_i, c_j) y_ij, sum_j y_ij <= 1, need and capacity
   rows, maximise weighted units) with the same time limit: its best
   solution, its dual bound and gap.
 The machine is shared: CPU seconds of this process are printed beside wall
-seconds.  Results go to bench/results/allocation_single.{json,md} (other
+seconds, with the load average before and after, and the peak memory
+(ru_maxrss) of the process.  Results go to bench/results/allocation_single.{json,md} (other
 time limits: allocation_single_<limit>s.{json,md}).
 """
 
@@ -25,6 +28,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import sys
 import time
 from pathlib import Path
@@ -97,6 +101,7 @@ def main() -> None:
     parser.add_argument("--highs-limit", type=float, default=30.0)
     parser.add_argument("--no-highs", action="store_true")
     args = parser.parse_args()
+    load_before = os.getloadavg()
     needs, capacities, areas = make_instance(10_000, 5_000)
     policy = Policy(distance_cost_per_km=DISTANCE_COST_PER_KM, time_limit_seconds=args.time_limit, single_provider=True)
     allocate(needs[:200], capacities[:100], areas=areas, policy=policy)  # imports and first calls
@@ -123,7 +128,7 @@ def main() -> None:
 
     def search_all() -> float:
         return sum(
-            float(search(problem, compat, arcs, pair, time.perf_counter() + 600) @ weight[pair])
+            float(search(problem, compat, arcs, pair, time.perf_counter() + 600, perturb=False) @ weight[pair])
             for pair in blocks_by_type(problem, compat, arcs.pair)
         )
 
@@ -141,6 +146,8 @@ def main() -> None:
     if not args.no_highs:
         row["highs_mip"] = highs_mip(problem, compat, arcs, args.highs_limit)
         print(json.dumps(row["highs_mip"]), flush=True)
+    row["load_before"] = load_before
+    row["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     write_results(row)
 
 
@@ -159,15 +166,17 @@ def write_results(row: dict) -> None:
     lines = [
         "# One provider per need, 10,000 needs x 5,000 capacities",
         "",
-        f"{meta['when']}, {meta['cpus']} CPUs, Python {meta['python']}, load average at the end "
+        f"{meta['when']}, {meta['cpus']} CPUs, Python {meta['python']}, load average at the start "
+        f"{', '.join(f'{x:.1f}' for x in row['load_before'])}, at the end "
         f"{', '.join(f'{x:.1f}' for x in meta['load_average'])} (the machine is shared: CPU seconds of the "
-        "process beside wall seconds).  Produced by `bench/allocation_single.py`.",
+        f"process beside wall seconds).  Peak memory of the process: {row['peak_memory_mb']:,.0f} MB.  "
+        "Produced by `bench/allocation_single.py`.",
         "",
         "| method | status | wall s | CPU s | weighted units | proven bound | gap |",
         "|---|---|---|---|---|---|---|",
         f"| coordhub `allocate`, limit {row['time_limit_s']:.0f} s | {c['status']} | {c['wall_s']} | {c['cpu_s']} "
         f"| {c['weighted_units']:,.0f} | {c['bound']:,.0f} | {100 * c['gap']:.2f} % |",
-        f"| greedy + local search alone, to its local optimum | - | {s['wall_s']} | {s['cpu_s']} "
+        f"| greedy + batched local search alone, to its local optimum | - | {s['wall_s']} | {s['cpu_s']} "
         f"| {s['weighted_units']:,.0f} | {c['bound']:,.0f} | {100 * s['gap']:.2f} % |",
     ]
     h = row.get("highs_mip")

@@ -21,7 +21,9 @@ is over assignments:
      that need's best other capacity (or out), with the refill above.
    The best changes that touch disjoint capacities are checked exactly and
    applied together; rounds go on until no change helps (a local optimum)
-   or the deadline.
+   or the deadline.  In the time left, a few capacities chosen at random
+   (seeded) are emptied and the search runs again from there; the better
+   assignment is kept (iterated local search).
 3. A min-cost flow over the chosen pairs gives the quantities (weighted
    units first, then cost).
 
@@ -43,6 +45,9 @@ from .arcs import Arcs
 from .compatibility import Compatibility
 from .flow import solve_min_cost_flow
 from .problem import Problem
+
+PERTURBED_SHARE = 0.05  # of a type's capacities emptied before each new search from the best assignment
+PERTURBATION_PATIENCE = 20  # tries in a row without a gain before the search stops early
 
 
 def applies(problem: Problem) -> bool:
@@ -80,11 +85,13 @@ def assign(
     arc_need: np.ndarray,
     arc_cap: np.ndarray,
     deadline: float,
+    perturb: bool = True,
 ) -> tuple[np.ndarray, bool]:
     """Capacity chosen for each need (-1: none), by greedy then local search
-    (see the module docstring); True when the search ended at a local
-    optimum rather than at ``deadline`` (a perf_counter value; one already
-    past returns the greedy assignment)."""
+    (see the module docstring); True when the search reached a local
+    optimum before ``deadline`` (a perf_counter value; one already past
+    returns the greedy assignment).  From there, ``perturb`` goes on with
+    ``perturb_and_improve``."""
     n_needs = weight.size
     by_need = np.argsort(arc_need, kind="stable")
     need_starts = np.searchsorted(arc_need[by_need], np.arange(n_needs + 1))
@@ -106,7 +113,44 @@ def assign(
         chosen[i] = j
         left[j] -= min(int(quantity[i]), int(left[j]))
 
-    return improve(weight, quantity, room, arc_need, arc_cap, chosen, deadline)
+    owner, settled = improve(weight, quantity, room, arc_need, arc_cap, chosen, deadline)
+    if settled and perturb:
+        owner = perturb_and_improve(weight, quantity, room, arc_need, arc_cap, owner, deadline)
+    return owner, settled
+
+
+def perturb_and_improve(
+    weight: np.ndarray,
+    quantity: np.ndarray,
+    room: np.ndarray,
+    arc_need: np.ndarray,
+    arc_cap: np.ndarray,
+    owner: np.ndarray,
+    deadline: float,
+    seed: int = 0,
+) -> np.ndarray:
+    """From a local optimum, in the time left: empty a few capacities chosen
+    at random (``PERTURBED_SHARE`` of them, seeded), search again and keep
+    the result when it is better; stops at ``deadline`` or after
+    ``PERTURBATION_PATIENCE`` tries in a row without a gain."""
+    w, q, s = (np.asarray(a, dtype=np.int64) for a in (weight, quantity, room))
+    if s.size == 0 or arc_need.size == 0:
+        return owner
+    rng = np.random.default_rng(seed)
+    best = int(fill_values(members_table(owner, s.size), w, q, s).sum())
+    failed = 0
+    while failed < PERTURBATION_PATIENCE and time.perf_counter() < deadline:
+        emptied = np.zeros(s.size, dtype=bool)
+        emptied[rng.choice(s.size, max(1, round(PERTURBED_SHARE * s.size)), replace=False)] = True
+        trial = owner.copy()
+        trial[(trial >= 0) & emptied[np.maximum(trial, 0)]] = -1
+        trial, _ = improve(w, q, s, arc_need, arc_cap, trial, deadline)
+        value = int(fill_values(members_table(trial, s.size), w, q, s).sum())
+        if value > best:
+            owner, best, failed = trial, value, 0
+        else:
+            failed += 1
+    return owner
 
 
 def fill_values(sets: np.ndarray, weight: np.ndarray, quantity: np.ndarray, room: np.ndarray) -> np.ndarray:
@@ -233,8 +277,10 @@ def improve(
 
         changes: list[tuple[int, Change]] = []
         for t in best_of(move_gain):
-            i, u = int(mi[t]), int(refill_need[mi[t]])
-            changes.append((int(move_gain[t]), ((i, int(mj[t])),) + (((u, int(owner[i])),) if u >= 0 else ())))
+            i, j, u = int(mi[t]), int(mj[t]), int(refill_need[mi[t]])
+            if u >= 0 and owner[u] == j:  # the refill comes from j itself: the estimate is off, try without
+                changes.append((int(enter[t] + leave[i]), ((i, j),)))
+            changes.append((int(move_gain[t]), ((i, j),) + (((u, int(owner[i])),) if u >= 0 else ())))
         for t in best_of(swap_gain):
             changes.append((int(swap_gain[t]), ((int(si[t]), int(sj[t])), (int(so[t]), int(sk[t])))))
         for t in best_of(eject_gain):
@@ -272,7 +318,9 @@ def improve(
     return owner, False
 
 
-def search(problem: Problem, compat: Compatibility, arcs: Arcs, pair: np.ndarray, deadline: float) -> np.ndarray:
+def search(
+    problem: Problem, compat: Compatibility, arcs: Arcs, pair: np.ndarray, deadline: float, perturb: bool = True
+) -> np.ndarray:
     """Scaled units per pair of ``pair`` (one resource type, in canonical
     (need, capacity) order) obeying one provider per need: greedy, local
     search until ``deadline`` (a perf_counter value), then the min-cost flow
@@ -282,7 +330,7 @@ def search(problem: Problem, compat: Compatibility, arcs: Arcs, pair: np.ndarray
     caps, cap_local = np.unique(c.cap[pair], return_inverse=True)
     weight = p.need_weight[needs].astype(np.int64)
     demand, supply = arcs.demand[needs], arcs.supply[caps]
-    owner, _ = assign(weight, demand, supply, need_local, cap_local, deadline)
+    owner, _ = assign(weight, demand, supply, need_local, cap_local, deadline, perturb)
     code = need_local.astype(np.int64) * caps.size + cap_local
     served = np.flatnonzero(owner >= 0)
     chosen = np.sort(np.searchsorted(code, served * caps.size + owner[served]))
