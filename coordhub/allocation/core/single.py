@@ -139,7 +139,8 @@ def perturb_and_improve(
     rng = np.random.default_rng(seed)
     best = int(fill_values(members_table(owner, s.size), w, q, s).sum())
     failed = 0
-    while failed < PERTURBATION_PATIENCE and time.perf_counter() < deadline:
+    patience = min(PERTURBATION_PATIENCE, 2 * s.size)  # few capacities: few different perturbations
+    while failed < patience and time.perf_counter() < deadline:
         emptied = np.zeros(s.size, dtype=bool)
         emptied[rng.choice(s.size, max(1, round(PERTURBED_SHARE * s.size)), replace=False)] = True
         trial = owner.copy()

@@ -10,7 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coordhub.allocation.core import Policy, Status, allocate
-from coordhub.allocation.core.single import assign, fill_value, fill_values, improve, members_table
+from coordhub.allocation.core.single import (
+    assign,
+    fill_value,
+    fill_values,
+    improve,
+    members_table,
+    perturb_and_improve,
+)
 
 from .builders import AREAS, assigned, cap, need
 
@@ -95,6 +102,26 @@ def test_improve_never_loses_and_ends_where_no_move_or_swap_helps(data):
             swapped = list(after)
             swapped[a], swapped[b] = after[b], after[a]
             assert total(swapped, weight, quantity, room) <= value, f"swapping needs {a} and {b} helps"
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_perturbations_never_lose_and_are_the_same_for_a_seed(data):
+    n_needs = data.draw(st.integers(1, 8))
+    n_caps = data.draw(st.integers(1, 5))
+    weight = np.array([data.draw(st.sampled_from([1, 2, 4, 8, 16])) for _ in range(n_needs)])
+    quantity = np.array([data.draw(st.integers(1, 20)) for _ in range(n_needs)])
+    room = np.array([data.draw(st.integers(0, 25)) for _ in range(n_caps)])
+    pairs = sorted({(i, j) for i in range(n_needs) for j in range(n_caps) if data.draw(st.booleans())})
+    arc_need = np.array([i for i, _ in pairs], dtype=np.int64)
+    arc_cap = np.array([j for _, j in pairs], dtype=np.int64)
+    start, _ = assign(weight, quantity, room, arc_need, arc_cap, time.perf_counter() + 10, perturb=False)
+    seed = data.draw(st.integers(0, 3))
+    once = perturb_and_improve(weight, quantity, room, arc_need, arc_cap, start, time.perf_counter() + 10, seed)
+    again = perturb_and_improve(weight, quantity, room, arc_need, arc_cap, start, time.perf_counter() + 10, seed)
+    assert once.tolist() == again.tolist()
+    assert all(j == -1 or (i, j) in pairs for i, j in enumerate(once.tolist()))
+    assert total(once.tolist(), weight, quantity, room) >= total(start.tolist(), weight, quantity, room)
 
 
 def test_local_search_moves_a_need_to_free_room_for_an_unserved_one():
