@@ -37,7 +37,7 @@ need").
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -86,12 +86,13 @@ def assign(
     arc_cap: np.ndarray,
     deadline: float,
     perturb: bool = True,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> tuple[np.ndarray, bool]:
     """Capacity chosen for each need (-1: none), by greedy then local search
     (see the module docstring); True when the search reached a local
-    optimum before ``deadline`` (a perf_counter value; one already past
-    returns the greedy assignment).  From there, ``perturb`` goes on with
-    ``perturb_and_improve``."""
+    optimum before ``deadline`` (a value of ``clock``, wall time by default;
+    one already past returns the greedy assignment).  From there,
+    ``perturb`` goes on with ``perturb_and_improve``."""
     n_needs = weight.size
     by_need = np.argsort(arc_need, kind="stable")
     need_starts = np.searchsorted(arc_need[by_need], np.arange(n_needs + 1))
@@ -113,9 +114,9 @@ def assign(
         chosen[i] = j
         left[j] -= min(int(quantity[i]), int(left[j]))
 
-    owner, settled = improve(weight, quantity, room, arc_need, arc_cap, chosen, deadline)
+    owner, settled = improve(weight, quantity, room, arc_need, arc_cap, chosen, deadline, clock)
     if settled and perturb:
-        owner = perturb_and_improve(weight, quantity, room, arc_need, arc_cap, owner, deadline)
+        owner = perturb_and_improve(weight, quantity, room, arc_need, arc_cap, owner, deadline, clock=clock)
     return owner, settled
 
 
@@ -128,6 +129,7 @@ def perturb_and_improve(
     owner: np.ndarray,
     deadline: float,
     seed: int = 0,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> np.ndarray:
     """From a local optimum, in the time left: empty a few capacities chosen
     at random (``PERTURBED_SHARE`` of them, seeded), search again and keep
@@ -140,12 +142,12 @@ def perturb_and_improve(
     best = int(fill_values(members_table(owner, s.size), w, q, s).sum())
     failed = 0
     patience = min(PERTURBATION_PATIENCE, 2 * s.size)  # few capacities: few different perturbations
-    while failed < patience and time.perf_counter() < deadline:
+    while failed < patience and clock() < deadline:
         emptied = np.zeros(s.size, dtype=bool)
         emptied[rng.choice(s.size, max(1, round(PERTURBED_SHARE * s.size)), replace=False)] = True
         trial = owner.copy()
         trial[(trial >= 0) & emptied[np.maximum(trial, 0)]] = -1
-        trial, _ = improve(w, q, s, arc_need, arc_cap, trial, deadline)
+        trial, _ = improve(w, q, s, arc_need, arc_cap, trial, deadline, clock)
         value = int(fill_values(members_table(trial, s.size), w, q, s).sum())
         if value > best:
             owner, best, failed = trial, value, 0
@@ -205,11 +207,12 @@ def improve(
     arc_cap: np.ndarray,
     owner: np.ndarray,
     deadline: float,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> tuple[np.ndarray, bool]:
     """Local search from ``owner`` (capacity per need, -1: none) in rounds of
     moves with refills and chains, swaps and ejections (module docstring);
     returns the new owners and True when it ended at a local optimum rather
-    than at ``deadline`` (a perf_counter value).  Never lowers the value."""
+    than at ``deadline`` (a value of ``clock``).  Never lowers the value."""
     n_needs, n_caps = weight.size, room.size
     w, q, s = (np.asarray(a, dtype=np.int64) for a in (weight, quantity, room))
     owner = np.asarray(owner, dtype=np.int64).copy()
@@ -221,7 +224,7 @@ def improve(
     cap_starts = np.r_[0, np.cumsum(np.bincount(arc_cap, minlength=n_caps))]
     limit = 2 * n_caps  # changes checked per round (at most n_caps / 2 can touch disjoint capacities)
     wl, ql, sl = w.tolist(), q.tolist(), s.tolist()
-    while time.perf_counter() < deadline:
+    while clock() < deadline:
         table = members_table(owner, n_caps)
         width = table.shape[1]
         value = fill_values(table, w, q, s)
@@ -320,18 +323,25 @@ def improve(
 
 
 def search(
-    problem: Problem, compat: Compatibility, arcs: Arcs, pair: np.ndarray, deadline: float, perturb: bool = True
+    problem: Problem,
+    compat: Compatibility,
+    arcs: Arcs,
+    pair: np.ndarray,
+    deadline: float,
+    perturb: bool = True,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> np.ndarray:
     """Scaled units per pair of ``pair`` (one resource type, in canonical
     (need, capacity) order) obeying one provider per need: greedy, local
-    search until ``deadline`` (a perf_counter value), then the min-cost flow
+    search until ``deadline`` (a value of ``clock``: wall time by default,
+    ``time.process_time`` for a CPU-time budget), then the min-cost flow
     over the chosen pairs."""
     p, c = problem, compat
     needs, need_local = np.unique(c.need[pair], return_inverse=True)
     caps, cap_local = np.unique(c.cap[pair], return_inverse=True)
     weight = p.need_weight[needs].astype(np.int64)
     demand, supply = arcs.demand[needs], arcs.supply[caps]
-    owner, _ = assign(weight, demand, supply, need_local, cap_local, deadline, perturb)
+    owner, _ = assign(weight, demand, supply, need_local, cap_local, deadline, perturb, clock)
     code = need_local.astype(np.int64) * caps.size + cap_local
     served = np.flatnonzero(owner >= 0)
     chosen = np.sort(np.searchsorted(code, served * caps.size + owner[served]))
