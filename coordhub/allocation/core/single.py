@@ -139,7 +139,7 @@ def perturb_and_improve(
     if s.size == 0 or arc_need.size == 0:
         return owner
     rng = np.random.default_rng(seed)
-    best = int(fill_values(members_table(owner, s.size), w, q, s).sum())
+    best = exact_total(owner, w, q, s)
     failed = 0
     patience = min(PERTURBATION_PATIENCE, 2 * s.size)  # few capacities: few different perturbations
     while failed < patience and clock() < deadline:
@@ -148,12 +148,22 @@ def perturb_and_improve(
         trial = owner.copy()
         trial[(trial >= 0) & emptied[np.maximum(trial, 0)]] = -1
         trial, _ = improve(w, q, s, arc_need, arc_cap, trial, deadline, clock)
-        value = int(fill_values(members_table(trial, s.size), w, q, s).sum())
+        value = exact_total(trial, w, q, s)
         if value > best:
             owner, best, failed = trial, value, 0
         else:
             failed += 1
     return owner
+
+
+def exact_total(owner: np.ndarray, weight: np.ndarray, quantity: np.ndarray, room: np.ndarray) -> int:
+    """Weighted units of an assignment (capacity per need, -1: none), in exact integers."""
+    members: list[set[int]] = [set() for _ in range(room.size)]
+    for i, j in enumerate(owner.tolist()):
+        if j >= 0:
+            members[j].add(i)
+    w, q, s = weight.tolist(), quantity.tolist(), room.tolist()
+    return sum(fill_value(members[j], w, q, s[j]) for j in range(room.size))
 
 
 def fill_values(sets: np.ndarray, weight: np.ndarray, quantity: np.ndarray, room: np.ndarray) -> np.ndarray:
@@ -214,7 +224,14 @@ def improve(
     returns the new owners and True when it ended at a local optimum rather
     than at ``deadline`` (a value of ``clock``).  Never lowers the value."""
     n_needs, n_caps = weight.size, room.size
+    w: np.ndarray
+    q: np.ndarray
+    s: np.ndarray
     w, q, s = (np.asarray(a, dtype=np.int64) for a in (weight, quantity, room))
+    wl, ql, sl = w.tolist(), q.tolist(), s.tolist()
+    if w.size and s.size and int(w.max()) * max(int(s.sum()), 1) >= 2**62:
+        # Weighted units could overflow int64: estimate in floats (each change is still checked exactly).
+        w, q, s = (a.astype(np.float64) for a in (w, q, s))
     owner = np.asarray(owner, dtype=np.int64).copy()
     arc_need, arc_cap = np.asarray(arc_need, dtype=np.int64), np.asarray(arc_cap, dtype=np.int64)
     if arc_need.size == 0:
@@ -223,7 +240,6 @@ def improve(
     cap_need = arc_need[np.argsort(arc_cap, kind="stable")]
     cap_starts = np.r_[0, np.cumsum(np.bincount(arc_cap, minlength=n_caps))]
     limit = 2 * n_caps  # changes checked per round (at most n_caps / 2 can touch disjoint capacities)
-    wl, ql, sl = w.tolist(), q.tolist(), s.tolist()
     while clock() < deadline:
         table = members_table(owner, n_caps)
         width = table.shape[1]
@@ -231,7 +247,7 @@ def improve(
         # What each served need's capacity loses without it (<= 0).
         served = np.flatnonzero(owner >= 0)
         home = owner[served]
-        leave = np.zeros(n_needs, dtype=np.int64)
+        leave = np.zeros(n_needs, dtype=w.dtype)
         leave[served] = fill_values(_without(table[home], served), w, q, s[home]) - value[home]
         # The best refill of the room a served need leaves: a need compatible with its capacity,
         # unserved or from a third capacity (which then loses it).
@@ -243,7 +259,7 @@ def improve(
         group, other = group[keep], other[keep]
         k = home[group]
         gain = fill_values(_with(_without(table[k], served[group]), other), w, q, s[k]) - value[k] + leave[other]
-        refill, refill_need = np.zeros(n_needs, dtype=np.int64), np.full(n_needs, -1, dtype=np.int64)
+        refill, refill_need = np.zeros(n_needs, dtype=w.dtype), np.full(n_needs, -1, dtype=np.int64)
         refill[served] = leave[served]
         best = _best_per_group(group, gain)
         better = gain[best] > refill[served[group[best]]]
@@ -255,7 +271,7 @@ def improve(
         enter = fill_values(_with(table[mj], mi), w, q, s[mj]) - value[mj]
         move_gain = enter + refill[mi]
         # The best other capacity of each need (or none), for the needs an ejection pushes out.
-        out_gain, out_cap = np.zeros(n_needs, dtype=np.int64), np.full(n_needs, -1, dtype=np.int64)
+        out_gain, out_cap = np.zeros(n_needs, dtype=w.dtype), np.full(n_needs, -1, dtype=np.int64)
         best = _best_per_group(mi, enter)
         better = enter[best] > 0
         out_gain[mi[best[better]]] = enter[best[better]]
@@ -305,12 +321,13 @@ def improve(
             if len(needs) < len(change) or needs & touched_needs or caps & touched_caps:
                 continue
             sets = {j: set(table[j][table[j] >= 0].tolist()) for j in caps}
+            before = sum(fill_value(sets[j], wl, ql, sl[j]) for j in caps)
             for i, j in change:
                 if owner[i] >= 0:
                     sets[int(owner[i])].discard(i)
                 if j >= 0:
                     sets[j].add(i)
-            if sum(fill_value(sets[j], wl, ql, sl[j]) - int(value[j]) for j in caps) <= 0:
+            if sum(fill_value(sets[j], wl, ql, sl[j]) for j in caps) <= before:
                 continue
             for i, j in change:
                 owner[i] = j

@@ -39,7 +39,7 @@ def test_fill_value_serves_the_heaviest_needs_first():
 
 def total(owner, weight, quantity, room) -> int:
     """Weighted units of an assignment, each capacity filling its needs by weight."""
-    w, q, s = list(weight), list(quantity), list(room)
+    w, q, s = ([int(x) for x in a] for a in (weight, quantity, room))
     return sum(fill_value({i for i, o in enumerate(owner) if o == j}, w, q, s[j]) for j in range(len(s)))
 
 
@@ -63,6 +63,19 @@ def test_a_chain_moves_a_need_away_so_that_another_gets_more_room():
     owner, settled = improve(weight, quantity, room, arc_need, arc_cap, np.array([1, 2]), time.perf_counter() + 10)
     assert settled and owner.tolist() == [0, 1]
     assert total(owner.tolist(), weight, quantity, room) == 80
+
+
+def test_weighted_units_beyond_int64_are_searched_exactly():
+    # Weight 2**40 times 2**30 units does not fit in 64 bits: the chain of the test above still happens,
+    # and the value is exact.
+    weight, quantity = np.array([2**40, 2**40]), np.array([2**30, 2**30])
+    room = np.array([2**30, 2**30, 2**29])  # caps J, K, T
+    arc_need, arc_cap = np.array([0, 0, 1, 1]), np.array([0, 1, 1, 2])
+    owner, settled = improve(weight, quantity, room, arc_need, arc_cap, np.array([1, 2]), time.perf_counter() + 10)
+    assert settled and owner.tolist() == [0, 1]
+    assert total(owner.tolist(), weight, quantity, room) == 2 * 2**70
+    again = perturb_and_improve(weight, quantity, room, arc_need, arc_cap, owner, time.perf_counter() + 10)
+    assert again.tolist() == [0, 1]
 
 
 def test_an_ejection_pushes_a_need_to_a_free_capacity():
