@@ -151,3 +151,29 @@ def test_malformed_capacity_cells(tmp_path):
     assert result.exit_code == 2
     assert "caps.csv, row 2, column unit_cost: 'cheap' is not a number" in result.output
     assert "caps.csv, row 3, column service_pcodes" in result.output
+
+
+def test_single_provider_gives_each_need_one_capacity_and_reports_bound_and_gap(tmp_path):
+    # A (priority 5, 6 tents) and B (priority 5, 4 tents); C6 has 6, C4 has 4.  Without the rule the solver
+    # may split A over both; with it, A takes C6 and B takes C4, all met: proven optimal, gap 0.
+    needs = tmp_path / "needs.csv"
+    needs.write_text(
+        "need_id,pcode,resource_type,quantity,priority,start,end\n"
+        "A,XX11,tent,6,5,2025-03-01,\n"
+        "B,XX11,tent,4,5,2025-03-01,\n"
+    )
+    capacities = tmp_path / "capacities.csv"
+    capacities.write_text(
+        "capacity_id,org,org_type,resource_type,quantity,unit_cost,service_pcodes,start,end\n"
+        "C6,Shelter Aid,INGO,tent,6,1,XX1,2025-02-01,\n"
+        "C4,Local Shelter,NNGO,tent,4,1,XX1,2025-02-01,\n"
+    )
+    out = tmp_path / "assignments.csv"
+    result = run(needs, capacities, "--areas", AREAS, "--out", out, "--single-provider", "--time-limit", "10")
+    assert result.exit_code == 0, result.output
+    figures = summary(result.output)
+    assert figures["status"] == "optimal" and figures["gap"] == 0
+    assert figures["bound"] == figures["objective"] and figures["weighted_units"] == 16 * 10
+    with out.open() as handle:
+        rows = {(row["need_id"], row["capacity_id"]): row["quantity"] for row in csv.DictReader(handle)}
+    assert rows == {("A", "C6"): "6", ("B", "C4"): "4"}
