@@ -40,14 +40,16 @@ def load_demo_operation() -> dict:
     return {role: by_email[email] for role, email in DEMO_ACCOUNTS.items()}
 
 
-def page_kind(app, url: str) -> tuple[str, tuple[str, ...]] | None:
-    """(endpoint, sorted query-parameter names) of a URL, or None when no GET route serves it."""
+def page_kind(app, url: str) -> tuple | None:
+    """(endpoint, its arguments other than ids, sorted query-parameter names) of a URL, or None when no GET
+    route serves it: /projects/ and /needs/ are two kinds, /projects/1 and /projects/2 one."""
     parts = urlsplit(url)
     try:
-        endpoint, _ = app.url_map.bind("localhost").match(parts.path, method="GET")
+        endpoint, arguments = app.url_map.bind("localhost").match(parts.path, method="GET")
     except HTTPException:
         return None
-    return endpoint, tuple(sorted({name for name, _ in parse_qsl(parts.query)}))
+    choices = tuple(sorted((name, value) for name, value in arguments.items() if not isinstance(value, int)))
+    return endpoint, choices, tuple(sorted({name for name, _ in parse_qsl(parts.query)}))
 
 
 def argument_free_pages(app) -> list[str]:
@@ -60,9 +62,39 @@ def argument_free_pages(app) -> list[str]:
     ]
 
 
-def crawl(app, client) -> list[str]:
-    """Every kind of HTML page the signed-in client reaches (one URL per kind), in the order found."""
-    start = ["/"] + [url for url in argument_free_pages(app) if url != "/" and not SKIP.search(url)]
+def pages_behind_forms(client, coordinator) -> list[str]:
+    """Pages reached by a form rather than a link, made by the coordinator: a second run, published (its
+    withdrawal page, the partners' assignments), the comparison of the two runs, and an import's sheet choice,
+    column mapping and report (a workbook of projects, previewed)."""
+    from tests.allocation.helpers import latest_run, run_from_form
+    from tests.interop.helpers import PROJECT_HEADER, preview, project_rows, upload, xlsx_bytes
+    from tests.interop.helpers import latest_run as latest_import
+
+    client.post("/logout")
+    client.post("/login", data={"email": coordinator.email, "password": factories.PASSWORD})
+    first = latest_run()
+    second = run_from_form(client)
+    assert client.post(f"/allocations/{second.id}/publish").status_code == 302  # partners see assignments
+    rows = [PROJECT_HEADER] + project_rows("NRC", 12)
+    workbook = xlsx_bytes({"Lisez-moi": [["Projets de l'Est"]], "Projets": rows})
+    sheet = upload(client, "projects", workbook, "projets.xlsx")
+    assert sheet.status_code == 302, sheet.get_data(as_text=True)
+    run = latest_import()
+    urls = [urlsplit(sheet.headers["Location"]).path]
+    client.post(urls[0], data={"sheet": "Projets"})
+    urls.append(f"/imports/{run.id}/mapping")
+    job = preview(client, run.id)
+    urls += [urlsplit(job.headers["Location"]).path, f"/imports/{run.id}"]
+    urls.append(f"/allocations/compare?a={first.id}&b={second.id}")
+    client.post("/logout")
+    db.session.commit()
+    return urls
+
+
+def crawl(app, client, extra: tuple[str, ...] = ()) -> list[str]:
+    """Every kind of HTML page the signed-in client reaches (one URL per kind), in the order found, starting
+    from the dashboard, the URL map's argument-free pages and `extra`."""
+    start = ["/"] + [url for url in argument_free_pages(app) if url != "/" and not SKIP.search(url)] + list(extra)
     pages: list[str] = []
     seen_kinds: set = set()
     seen = set(start)
