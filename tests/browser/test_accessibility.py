@@ -71,7 +71,7 @@ def hidden_badges(driver) -> list[str]:
             return badge.textContent.replace(/\\D/g, '') === inMenu.textContent.replace(/\\D/g, '') &&
               box.width > 0 && box.height > 0 && box.right <= width;
           });
-          if (!shown) { hidden.push(inMenu.dataset.badge); }
+          if (!shown) { hidden.push(inMenu.closest('a').textContent.trim().replace(/\\s+/g, ' ')); }
         });
         return hidden;
         """
@@ -103,6 +103,7 @@ def test_every_page_of_every_role_passes_axe_fits_a_phone_and_keeps_the_bar_on_o
     findings: list[str] = []
     audited: dict[str, set] = {"en": set(), "fr": set()}
     crawled = {}
+    badges_seen: dict[str, int] = {}
     for role in ROLES:
         user = users[role]
         login(user)
@@ -133,16 +134,16 @@ def test_every_page_of_every_role_passes_axe_fits_a_phone_and_keeps_the_bar_on_o
             too_wide = overflow(driver)
             if too_wide:
                 findings.append(f"{role} {url} [fr, 390px]: {too_wide}")
-            findings += [f"{role} {url} [fr, 390px]: the {badge} badge is hidden" for badge in hidden_badges(driver)]
+            findings += [f"{role} {url} [fr, 390px]: the badge of {badge!r} is hidden" for badge in hidden_badges(driver)]
             badges += len(driver.find_elements(By.CSS_SELECTOR, ".nav-alerts-badge"))
-        if role in ("focal", "coordinator"):
-            assert badges, f"the demo gives the {role} unread alerts or assignments: their badges show on a phone"
+        badges_seen[role] = badges
         driver.delete_all_cookies()
     print(
         f"pages per role: { {role: len(pages) for role, pages in crawled.items()} }, kinds audited: "
         f"{len(audited['en'])} in English, {len(audited['fr'])} in French"
     )
     assert findings == [], f"{len(findings)} findings:\n" + "\n".join(findings)
+    assert badges_seen["focal"], "the demo's NRC focal point has unread alerts: their badge shows on a phone"
 
 
 def focus_state(driver) -> dict:
