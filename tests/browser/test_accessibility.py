@@ -6,6 +6,7 @@ skip-to-content link."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from selenium.webdriver.common.by import By
@@ -222,3 +223,21 @@ def test_sign_in_page_passes_axe_and_fits_a_phone(browser):
     browser.set_window_size(*PHONE)
     browser.get(browser.live_url + "/login")
     assert audit(browser) == [] and overflow(browser) is None
+
+
+def test_page_links_are_bare_addresses_named_for_screen_readers(world, login, client):
+    """Bootstrap-Flask's page links carried a line break and spaces inside every href; ours are the address
+    alone, keep the list's filters, and the bar and the current page are named (in French too)."""
+    for n in range(25):
+        factories.make_project(world.operation, world.ngo, ("CF632",), title=f"Classrooms {n}")
+    db.session.commit()
+    login(world.users["coordinator"])
+    page = client.get("/projects/?q=Classrooms&page=2").get_data(as_text=True)
+    hrefs = re.findall(r'href="([^"]*)"', page)
+    assert hrefs and [h for h in hrefs if h != h.strip() or re.search(r"\s", h)] == []
+    assert 'href="/projects/?q=Classrooms&amp;page=3"' in page and 'rel="prev"' in page
+    assert '<li class="page-item active" aria-current="page"><span class="page-link">2</span></li>' in page
+    assert '<nav aria-label="Pages">' in page and 'href="#"' not in page.split('aria-label="Pages"')[1]
+    world.users["coordinator"].locale = "fr"
+    db.session.commit()
+    assert 'aria-label="Page suivante"' in client.get("/projects/").get_data(as_text=True)
