@@ -10,8 +10,11 @@ import re
 from collections import deque
 from urllib.parse import parse_qsl, urlsplit
 
+from flask import Flask
+from flask.testing import FlaskClient
 from werkzeug.exceptions import HTTPException
 
+from coordhub.auth.models import User
 from coordhub.demo.loader import load_demo
 from coordhub.extensions import db
 from tests import factories
@@ -31,7 +34,7 @@ DEMO_ACCOUNTS = {
 }
 
 
-def load_demo_operation() -> dict:
+def load_demo_operation() -> dict[str, User]:
     """The demo operation with the test password; role -> user."""
     users = load_demo(factories.PASSWORD)
     db.session.commit()
@@ -40,7 +43,7 @@ def load_demo_operation() -> dict:
     return {role: by_email[email] for role, email in DEMO_ACCOUNTS.items()}
 
 
-def page_kind(app, url: str) -> tuple | None:
+def page_kind(app: Flask, url: str) -> tuple | None:
     """(endpoint, its arguments other than ids, sorted query-parameter names) of a URL, or None when no GET
     route serves it: /projects/ and /needs/ are two kinds, /projects/1 and /projects/2 one."""
     parts = urlsplit(url)
@@ -52,17 +55,19 @@ def page_kind(app, url: str) -> tuple | None:
     return endpoint, choices, tuple(sorted({name for name, _ in parse_qsl(parts.query)}))
 
 
-def argument_free_pages(app) -> list[str]:
+def argument_free_pages(app: Flask) -> list[str]:
     """Every GET route of the URL map that needs no argument (pages no link may lead to)."""
     adapter = app.url_map.bind("localhost")
     return [
         adapter.build(rule.endpoint, {})
         for rule in app.url_map.iter_rules()
-        if "GET" in rule.methods and not rule.arguments and not rule.endpoint.startswith(("static", "bootstrap"))
+        if "GET" in (rule.methods or set())
+        and not rule.arguments
+        and not rule.endpoint.startswith(("static", "bootstrap"))
     ]
 
 
-def pages_behind_forms(client, coordinator) -> list[str]:
+def pages_behind_forms(client: FlaskClient, coordinator: User) -> list[str]:
     """Pages reached by a form rather than a link, made by the coordinator: a second run, published (its
     withdrawal page, the partners' assignments), the comparison of the two runs, and an import's sheet choice,
     column mapping and report (a workbook of projects, previewed)."""
@@ -75,7 +80,7 @@ def pages_behind_forms(client, coordinator) -> list[str]:
     first = latest_run()
     second = run_from_form(client)
     assert client.post(f"/allocations/{second.id}/publish").status_code == 302  # partners see assignments
-    rows = [PROJECT_HEADER] + project_rows("NRC", 12)
+    rows: list[list[object]] = [list(PROJECT_HEADER), *project_rows("NRC", 12)]
     workbook = xlsx_bytes({"Lisez-moi": [["Projets de l'Est"]], "Projets": rows})
     sheet = upload(client, "projects", workbook, "projets.xlsx")
     assert sheet.status_code == 302, sheet.get_data(as_text=True)
@@ -91,7 +96,7 @@ def pages_behind_forms(client, coordinator) -> list[str]:
     return urls
 
 
-def crawl(app, client, extra: tuple[str, ...] = ()) -> list[str]:
+def crawl(app: Flask, client: FlaskClient, extra: list[str] | tuple[str, ...] = ()) -> list[str]:
     """Every kind of HTML page the signed-in client reaches (one URL per kind), in the order found, starting
     from the dashboard, the URL map's argument-free pages and `extra`."""
     start = ["/"] + [url for url in argument_free_pages(app) if url != "/" and not SKIP.search(url)] + list(extra)
