@@ -31,6 +31,7 @@ from coordhub.allocation.models import AllocationAssignment, AllocationExplanati
 from coordhub.allocation.operations import publish_run, run_allocation  # noqa: E402
 from coordhub.allocation.queries import compare_runs, pending_count  # noqa: E402
 from coordhub.auth.models import Role, User  # noqa: E402
+from coordhub.database import utcnow  # noqa: E402
 from coordhub.extensions import db  # noqa: E402
 from coordhub.registry.admin_areas import AreaRecord  # noqa: E402
 from coordhub.registry.models import (  # noqa: E402
@@ -42,7 +43,6 @@ from coordhub.registry.models import (  # noqa: E402
     OrganisationType,
     ResourceType,
     capacity_areas,
-    utcnow,
 )
 from coordhub.registry.operations import load_admin_areas  # noqa: E402
 from coordhub.registry.reference import ensure_reference_data  # noqa: E402

@@ -57,9 +57,10 @@ def fill(app, projects: int, needs: int, capacities: int, seed: int = 9) -> None
     from flask_migrate import upgrade
 
     from coordhub.auth.models import Role, User
+    from coordhub.database import utcnow
     from coordhub.extensions import db
     from coordhub.overlap.detection import detect_operation
-    from coordhub.registry.models import Capacity, Need, Organisation, OrganisationType, capacity_areas, utcnow
+    from coordhub.registry.models import Capacity, Need, Organisation, OrganisationType, capacity_areas
 
     rng = random.Random(seed)
     db.session.remove()  # no open transaction may hold a lock on the tables dropped here
@@ -456,8 +457,9 @@ def main() -> None:
 
     from config import database_url
     from coordhub import create_app
+    from coordhub.database import utcnow
     from coordhub.extensions import db
-    from coordhub.registry.models import Operation, utcnow
+    from coordhub.registry.models import Operation
 
     folder = Path(tempfile.mkdtemp(prefix="coordhub-load-"))
     environment = dict(

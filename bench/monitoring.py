@@ -30,21 +30,14 @@ from flask.testing import FlaskClient  # noqa: E402
 
 from coordhub import create_app  # noqa: E402
 from coordhub.auth.models import Role, User  # noqa: E402
+from coordhub.database import utcnow  # noqa: E402
 from coordhub.extensions import db  # noqa: E402
 from coordhub.monitoring import operations as mops  # noqa: E402
 from coordhub.monitoring.library import ensure_indicator_library  # noqa: E402
 from coordhub.monitoring.models import Indicator, Report, ReportingPeriod, ReportValue, Target  # noqa: E402
 from coordhub.monitoring.queries import ProgressFilters, progress  # noqa: E402
 from coordhub.registry.admin_areas import AreaRecord  # noqa: E402
-from coordhub.registry.models import (  # noqa: E402
-    AdminArea,
-    Operation,
-    Organisation,
-    OrganisationType,
-    Project,
-    project_areas,
-    utcnow,
-)
+from coordhub.registry.models import AdminArea, Operation, Organisation, OrganisationType, Project, project_areas  # noqa: E402
 from coordhub.registry.operations import _insert_rows, load_admin_areas  # noqa: E402
 from coordhub.registry.reference import ensure_reference_data  # noqa: E402
 

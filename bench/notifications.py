@@ -28,6 +28,7 @@ import sqlalchemy as sa  # noqa: E402
 
 from coordhub import create_app  # noqa: E402
 from coordhub.auth.models import Role, User  # noqa: E402
+from coordhub.database import utcnow  # noqa: E402
 from coordhub.extensions import db  # noqa: E402
 from coordhub.notifications import events  # noqa: E402
 from coordhub.notifications.digests import send_digests  # noqa: E402
@@ -45,7 +46,6 @@ from coordhub.registry.models import (  # noqa: E402
     ResourceType,
     operation_members,
     project_areas,
-    utcnow,
 )
 from coordhub.registry.reference import ensure_reference_data  # noqa: E402
 

@@ -27,6 +27,7 @@ import sqlalchemy as sa  # noqa: E402
 
 from coordhub import create_app  # noqa: E402
 from coordhub.auth.models import Role, User  # noqa: E402
+from coordhub.database import utcnow  # noqa: E402
 from coordhub.extensions import db  # noqa: E402
 from coordhub.overlap import detection  # noqa: E402
 from coordhub.overlap.detection import detect_for_projects, detect_operation  # noqa: E402
@@ -43,7 +44,6 @@ from coordhub.registry.models import (  # noqa: E402
     Project,
     ResourceType,
     project_areas,
-    utcnow,
 )
 from coordhub.registry.reference import ensure_reference_data  # noqa: E402
 

@@ -74,49 +74,15 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     _enable_sqlite_foreign_keys(app)
 
     from coordhub import models  # noqa: F401  (every table registered on the metadata)
-    from coordhub.allocation.views import bp as allocation_bp
-    from coordhub.api import openapi as _api_spec  # noqa: F401  (routes on the API blueprint)
-    from coordhub.api import views as _api_views  # noqa: F401
-    from coordhub.api.core import bp as api_bp
-    from coordhub.audit.views import bp as audit_bp
-    from coordhub.auth.views import bp as auth_bp
-    from coordhub.contacts.views import bp as contacts_bp
-    from coordhub.interop.views import bp as interop_bp
-    from coordhub.jobs.views import bp as jobs_bp
-    from coordhub.maps import api as _maps_api  # noqa: F401  (routes on the API blueprint)
-    from coordhub.maps.views import bp as maps_bp
-    from coordhub.monitoring.views import bp as monitoring_bp
-    from coordhub.notifications.views import bp as notifications_bp
-    from coordhub.overlap.views import bp as overlap_bp
-    from coordhub.registry.views import bp as registry_bp
-    from coordhub.server.health import bp as health_bp
+    from coordhub.wiring import wire
 
-    for blueprint in (
-        auth_bp,
-        registry_bp,
-        audit_bp,
-        jobs_bp,
-        api_bp,
-        overlap_bp,
-        interop_bp,
-        allocation_bp,
-        monitoring_bp,
-        health_bp,
-        maps_bp,
-    ):
-        app.register_blueprint(blueprint)
-    for blueprint in (notifications_bp, contacts_bp):
-        app.register_blueprint(blueprint)
-
-    from coordhub.registry.context import inject_globals
+    wire(app)  # every blueprint, API module, job handler, CLI command and navigation entry
+    from coordhub.web import inject_globals
 
     app.context_processor(inject_globals)
     from coordhub.labels import label
 
     app.jinja_env.filters["label"] = label
-    from coordhub.cli import register_commands
-
-    register_commands(app)
     _register_error_pages(app)
     app.before_request(_refuse_nul_characters)
     from coordhub.auth.sessions import load_session

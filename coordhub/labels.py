@@ -7,7 +7,8 @@ import enum
 
 from flask_babel import lazy_gettext as _l
 
-from coordhub.auth.forms import ORGANISATION_TYPES, ROLES
+from coordhub.auth.forms import ROLES
+from coordhub.registry.forms import ORGANISATION_TYPES
 
 PROJECT_STATUSES = [
     ("planned", _l("Planned")),

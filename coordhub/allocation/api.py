@@ -333,6 +333,10 @@ POLICY_PROPERTIES = {
             },
         },
     },
+    "budget_per_period": {
+        "type": "boolean",
+        "description": "plans only: each budget cap applies to every period (false: to the whole plan)",
+    },
     "min_admin1_coverage": {"type": "number", "minimum": 0, "maximum": 1},
     "min_local_share": {"type": "number", "minimum": 0, "maximum": 1},
     "single_provider": {"type": "boolean"},

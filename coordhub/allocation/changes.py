@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -51,12 +52,11 @@ def _updated_since(model) -> Callable[[AllocationRun], int]:
 
 def _pairs_changed(model, stored: Callable[[AllocationRun], set]) -> Callable[[AllocationRun], int]:
     def count(run: AllocationRun) -> int:
+        extra = [model.quantity] if model is AllocationPin else [model.period]
         now = {
-            tuple(row)
+            tuple(value.isoformat() if isinstance(value, date) else value for value in row)
             for row in db.session.execute(
-                sa.select(
-                    model.need_id, model.capacity_id, *([model.quantity] if model is AllocationPin else [])
-                ).where(model.operation_id == run.operation_id)
+                sa.select(model.need_id, model.capacity_id, *extra).where(model.operation_id == run.operation_id)
             )
         }
         return len(now ^ stored(run))
@@ -85,7 +85,8 @@ register_change_source(
 register_change_source(
     "exclusions",
     _l("%(n)d exclusions"),
-    _pairs_changed(AllocationForbiddenPair, lambda run: {(n, c) for n, c in run.forbidden}),
+    # A decline of one period of a plan is stored with the period's first day.
+    _pairs_changed(AllocationForbiddenPair, lambda run: {(n, c, *rest, None)[:3] for n, c, *rest in run.forbidden}),
 )
 register_change_source("access", _l("%(n)d access assessments"), _access_changed)
 

@@ -80,6 +80,11 @@ def _pairs(values: tuple[str, ...], option: str, convert=float) -> dict[str, flo
     help="Maximum total cost for an organisation (repeatable).",
 )
 @click.option(
+    "--budget-per-period",
+    is_flag=True,
+    help="With --periods: each --budget-cap applies to every period (default: to the whole plan).",
+)
+@click.option(
     "--admin1-coverage",
     type=click.FloatRange(0, 1),
     default=0.0,
@@ -132,6 +137,7 @@ def allocate_command(
     value_per_weighted_unit,
     distance_cost,
     budget_caps,
+    budget_per_period,
     admin1_coverage,
     local_share,
     single_provider,
@@ -152,8 +158,10 @@ def allocate_command(
     Optional: earliest_start, deadline (needs); throughput, clearance (capacities);
     --periods month|week [--horizon DATE] [--access ACCESS.csv] for a plan over time.
     """
-    if (plan_start or horizon or lateness_weight is not None) and not periods:
-        raise click.UsageError("--start, --horizon and --lateness-weight need --periods")
+    if (plan_start or horizon or lateness_weight is not None or budget_per_period) and not periods:
+        raise click.UsageError("--start, --horizon, --lateness-weight and --budget-per-period need --periods")
+    if periods and value_per_weighted_unit is not None:
+        raise click.UsageError("--value-per-weighted-unit cannot be combined with --periods (a plan ranks lateness)")
     weight_map = {1: 1, 2: 2, 3: 4, 4: 8, 5: 16}
     for key, value in _pairs(weights, "--weight").items():
         if key not in {"1", "2", "3", "4", "5"} or not float(value).is_integer() or value <= 0:
@@ -177,6 +185,7 @@ def allocate_command(
             single_provider=single_provider,
             min_lot_size=min_lot,
             lateness_weight=lateness_weight,
+            budget_per_period=budget_per_period,
         )
         access = read_access(access_file) if access_file else ()
         plan = None

@@ -8,6 +8,8 @@ import sys
 import click
 from flask.cli import with_appcontext
 
+from coordhub.registry.cli import operation_by_name
+
 
 @click.command("run-allocation")
 @click.option("--operation", "operation_name", required=True, help="Name of the operation.")
@@ -29,11 +31,10 @@ def run_allocation_command(operation_name: str, time_limit: float | None, like_r
     from coordhub.allocation.inputs import default_settings
     from coordhub.allocation.models import AllocationRun
     from coordhub.allocation.operations import run_allocation
-    from coordhub.cli import _operation_by_name
     from coordhub.errors import DomainError
     from coordhub.extensions import db
 
-    operation = _operation_by_name(operation_name)
+    operation = operation_by_name(operation_name)
     settings = default_settings()
     if like_run is not None:
         model = db.session.get(AllocationRun, like_run)

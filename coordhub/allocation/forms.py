@@ -79,6 +79,10 @@ class PolicyForm(FlaskForm):
         validators=[Optional(), Length(max=10000)],
         description=_l("One line per organisation: acronym or name, '=' and the most it may spend, e.g. NRC = 50000."),
     )
+    budget_per_period = BooleanField(
+        _l("Budget caps apply to each period of a plan"),
+        description=_l("Otherwise a plan's budget caps apply to the whole plan."),
+    )
     min_admin1_coverage = FloatField(
         _l("Minimum coverage in every admin-1 area (%)"),
         default=0,
@@ -137,6 +141,7 @@ class PolicyForm(FlaskForm):
             "priority_weights": {str(p): getattr(self, f"weight_{p}").data for p in range(1, 6)},
             "distance_cost_per_km": self.distance_cost_per_km.data or 0.0,
             "budget_caps": caps,
+            "budget_per_period": bool(self.budget_per_period.data),
             "min_admin1_coverage": (self.min_admin1_coverage.data or 0.0) / 100,
             "min_local_share": (self.min_local_share.data or 0.0) / 100,
             "single_provider": bool(self.single_provider.data),
@@ -160,6 +165,7 @@ class PolicyForm(FlaskForm):
         self.min_local_share.data = round(settings.get("min_local_share", 0.0) * 100, 4)
         self.min_lot_size.data = settings.get("min_lot_size", 0.0)
         self.single_provider.data = settings.get("single_provider", False)
+        self.budget_per_period.data = settings.get("budget_per_period", False)
         self.time_limit_seconds.data = settings.get("time_limit_seconds", 30.0)
         self.periods.data = settings.get("periods", "")
         self.horizon.data = date.fromisoformat(settings["horizon"]) if settings.get("horizon") else None

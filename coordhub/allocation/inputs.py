@@ -24,9 +24,13 @@ from coordhub.registry.models import (
     NeedStatus,
     Operation,
     Organisation,
+    Project,
+    ProjectStatus,
     ResourceType,
     Sector,
     capacity_areas,
+    project_areas,
+    project_partners,
 )
 
 # Needs that still ask for something (met and closed needs are left out of allocations).
@@ -148,6 +152,7 @@ def read_input(operation: Operation) -> RunInput:
             Need.priority,
             Need.start_date,
             Need.end_date,
+            Need.lead_time,
         )
         .join(ResourceType, ResourceType.id == Need.resource_type_id)
         .join(Sector, Sector.id == Need.sector_id)
@@ -171,6 +176,7 @@ def read_input(operation: Operation) -> RunInput:
                 priority=int(row.priority),
                 start=row.start_date,
                 end=row.end_date,
+                lead_time=int(row.lead_time or 0),
             )
         )
         facts[row.id] = NeedFacts(
@@ -209,6 +215,7 @@ def read_input(operation: Operation) -> RunInput:
     ):
         served.setdefault(capacity_id, []).append(pcode_of[area_id])
     org_ids = sorted({row.organisation_id for row in capacity_rows})
+    presence = organisation_presence(operation, org_ids, pcode_of)
     keys = organisation_keys(
         db.session.execute(
             sa.select(Organisation.id, Organisation.name, Organisation.acronym).where(Organisation.id.in_(org_ids))
@@ -230,6 +237,7 @@ def read_input(operation: Operation) -> RunInput:
             is_local=bool(row.is_local),
             throughput=row.throughput,
             clearances=tuple(c for c in (row.clearances or "").split(";") if c),
+            present_pcodes=presence.get(row.organisation_id, ()),
         )
         for row in capacity_rows
     ]
@@ -257,6 +265,34 @@ def read_input(operation: Operation) -> RunInput:
     )
 
 
+def organisation_presence(
+    operation: Operation, organisation_ids: list[int], pcode_of: dict[int, str]
+) -> dict[int, tuple[str, ...]]:
+    """Where each organisation already works: the areas of its ongoing projects in the operation (as the
+    reporting organisation or an implementing partner). A need's lead time applies to its capacities elsewhere."""
+    if not organisation_ids:
+        return {}
+    live = sa.and_(
+        Project.operation_id == operation.id, Project.archived_at.is_(None), Project.status == ProjectStatus.ongoing
+    )
+    rows = db.session.execute(
+        sa.union(
+            sa.select(Project.organisation_id.label("organisation_id"), project_areas.c.admin_area_id)
+            .join(project_areas, project_areas.c.project_id == Project.id)
+            .where(live, Project.organisation_id.in_(organisation_ids)),
+            sa.select(project_partners.c.organisation_id, project_areas.c.admin_area_id)
+            .join(Project, Project.id == project_partners.c.project_id)
+            .join(project_areas, project_areas.c.project_id == Project.id)
+            .where(live, project_partners.c.organisation_id.in_(organisation_ids)),
+        )
+    ).all()
+    found: dict[int, set[str]] = {}
+    for organisation_id, area_id in rows:
+        if area_id in pcode_of:
+            found.setdefault(organisation_id, set()).add(pcode_of[area_id])
+    return {organisation_id: tuple(sorted(codes)) for organisation_id, codes in found.items()}
+
+
 def admin1_of(area_rows) -> dict[int, str]:
     """Area id -> P-code of its admin-1 area (itself at level 1 or above)."""
     by_id = {row.id: row for row in area_rows}
@@ -279,6 +315,7 @@ def default_settings() -> dict[str, Any]:
         "priority_weights": dict(DEFAULT_WEIGHTS),
         "distance_cost_per_km": 0.0,
         "budget_caps": {},
+        "budget_per_period": False,
         "min_admin1_coverage": 0.0,
         "min_local_share": 0.0,
         "single_provider": False,
@@ -322,7 +359,7 @@ def clean_settings(data: Mapping[str, Any], operation: Operation) -> dict[str, A
             raise ValidationError(str(_l("Enter a date (YYYY-MM-DD).")), "horizon") from None
         if not settings["periods"]:
             raise ValidationError(str(_l("A horizon needs periods (weeks or months).")), "horizon")
-    for flag in ("lexicographic", "single_provider"):
+    for flag in ("lexicographic", "single_provider", "budget_per_period"):
         if flag in data:
             if not isinstance(data[flag], bool):
                 raise ValidationError(str(_l("Use true or false.")), flag)
@@ -363,6 +400,8 @@ def clean_settings(data: Mapping[str, Any], operation: Operation) -> dict[str, A
         if missing:
             raise ValidationError(str(_l("Unknown organisation %(key)s.", key=missing[0])), "budget_caps")
         settings["budget_caps"] = {str(oid): amount for oid, amount in sorted(wanted.items())}
+    if settings["budget_per_period"] and not settings["periods"]:
+        raise ValidationError(str(_l("Budgets per period need a plan over periods.")), "budget_per_period")
     return settings
 
 
@@ -382,6 +421,7 @@ def core_policy(settings: Mapping[str, Any], run_input: RunInput) -> core.Policy
         min_admin1_coverage=float(settings["min_admin1_coverage"]),
         min_local_share=float(settings["min_local_share"]),
         single_provider=bool(settings["single_provider"]),
+        budget_per_period=bool(settings.get("budget_per_period", False)),
         min_lot_size=float(settings["min_lot_size"]),
     )
 

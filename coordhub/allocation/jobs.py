@@ -6,13 +6,11 @@ from coordhub.allocation.operations import run_allocation
 from coordhub.auth.models import User
 from coordhub.extensions import db
 from coordhub.jobs.models import Job
-from coordhub.jobs.runner import job_handler
 from coordhub.registry.models import Operation
 
 JOB_KIND = "allocation"
 
 
-@job_handler(JOB_KIND)
 def allocation_job(job: Job, progress) -> dict:
     """params: operation_id, settings (policy settings as stored with a run), note, runs_url (the runs list's
     address: the run's page is below it). The result sends the user to the stored run."""

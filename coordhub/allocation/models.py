@@ -11,8 +11,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from coordhub.database import enum_column, utcnow
 from coordhub.extensions import db
-from coordhub.registry.models import enum_column, utcnow
 
 
 class RunStatus(enum.Enum):
@@ -278,12 +278,15 @@ class AllocationForbiddenPair(db.Model):
     """A need–capacity pair the next runs must not use: a coordinator's exclusion or a partner's decline."""
 
     __tablename__ = "allocation_forbidden_pairs"
-    __table_args__ = (sa.UniqueConstraint("operation_id", "need_id", "capacity_id"),)
+    __table_args__ = (sa.UniqueConstraint("operation_id", "need_id", "capacity_id", "period"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     operation_id: Mapped[int] = mapped_column(sa.ForeignKey("operations.id", ondelete="CASCADE"), index=True)
     need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id", ondelete="CASCADE"))
     capacity_id: Mapped[int] = mapped_column(sa.ForeignKey("capacities.id", ondelete="CASCADE"))
+    # A partner's decline of one period of a plan (first day of the period): plans leave the pair out of that
+    # period only (runs without periods do not use it); None: every period and every run.
+    period: Mapped[date | None] = mapped_column(sa.Date)
     reason: Mapped[str] = mapped_column(sa.String(500), default="")
     # Set when the pair comes from a partner's decline (accepting later lifts it).
     response_id: Mapped[int | None] = mapped_column(sa.ForeignKey("allocation_responses.id", ondelete="SET NULL"))

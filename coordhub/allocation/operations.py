@@ -4,8 +4,10 @@ forbidden pairs and partners' responses. Each checks rights, validates, writes, 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
@@ -36,11 +38,12 @@ from coordhub.allocation.models import (
 from coordhub.allocation.rights import can_manage_allocations, can_respond
 from coordhub.audit.models import AuditAction, record
 from coordhub.auth.models import User
+from coordhub.database import utcnow
 from coordhub.errors import NotFound, PermissionDenied, ValidationError
 from coordhub.extensions import db
 from coordhub.locks import lock_operation
 from coordhub.notifications import events as notifications
-from coordhub.registry.models import AdminArea, Capacity, Need, Operation, utcnow
+from coordhub.registry.models import AdminArea, Capacity, Need, Operation
 
 Progress = Callable[[float, str], None]
 MAX_REASON = 500
@@ -91,7 +94,9 @@ def run_allocation(
             plan=core_plan(settings),
         )
     except core.InvalidInput as error:
-        raise ValidationError(_("The allocation cannot run: %(problems)s", problems="; ".join(error.problems)))
+        raise ValidationError(
+            _("The allocation cannot run: %(problems)s", problems="; ".join(error.problems))
+        ) from None
     if run_input.delivered > 0:
         notes.insert(
             0,
@@ -159,14 +164,17 @@ def _constraints(
         )
     forbidden = [
         core.ForbiddenPair(
-            need_id=need_key(pair.need_id), capacity_id=capacity_key(pair.capacity_id), reason=pair.reason
+            need_id=need_key(pair.need_id),
+            capacity_id=capacity_key(pair.capacity_id),
+            reason=pair.reason,
+            period=pair.period,
         )
         for pair in db.session.scalars(
             sa.select(AllocationForbiddenPair)
             .where(AllocationForbiddenPair.operation_id == operation.id)
             .order_by(AllocationForbiddenPair.id)
         )
-        if (pair.need_id, pair.capacity_id) not in pinned
+        if ((pair.need_id, pair.capacity_id) not in pinned or pair.period is not None)
         and pair.need_id in need_left
         and pair.capacity_id in capacity_left
     ]
@@ -179,27 +187,18 @@ def _rounded(value: float) -> float:
 
 def coverage_figures(run_input: RunInput, result: core.AllocationResult) -> dict[str, Any]:
     """{overall, weighted: [needed, met]; by_sector, by_resource_type, by_admin1, by_area: {key: [needed, met]}}."""
-    groups: dict[str, dict[str, list[float]]] = {
-        "by_sector": {},
-        "by_resource_type": {},
-        "by_admin1": {},
-        "by_area": {},
-    }
-    for need_id, facts in run_input.need_facts.items():
-        met = result.met.get(need_key(need_id), 0.0)
-        for group, key in (
-            ("by_sector", facts.sector),
-            ("by_resource_type", facts.resource_type),
-            ("by_admin1", facts.admin1),
-            ("by_area", facts.pcode),
-        ):
-            cell = groups[group].setdefault(key, [0.0, 0.0])
-            cell[0] += facts.quantity
-            cell[1] += met
-    figures: dict[str, Any] = {
-        group: {key: [_rounded(n), _rounded(m)] for key, (n, m) in sorted(cells.items())}
-        for group, cells in groups.items()
-    }
+    facts = list(run_input.need_facts.values())
+    needed = np.array([fact.quantity for fact in facts], dtype=np.float64)
+    met = np.array([result.met.get(need_key(need_id), 0.0) for need_id in run_input.need_facts], dtype=np.float64)
+    figures: dict[str, Any] = {}
+    for group, attribute in (
+        ("by_sector", "sector"),
+        ("by_resource_type", "resource_type"),
+        ("by_admin1", "admin1"),
+        ("by_area", "pcode"),
+    ):
+        cells = core.grouped_coverage([getattr(fact, attribute) for fact in facts], needed, met)
+        figures[group] = {key: [_rounded(cell.needed), _rounded(cell.met)] for key, cell in cells.items()}
     coverage = result.coverage
     figures["overall"] = [_rounded(coverage.overall.needed), _rounded(coverage.overall.met)]
     figures["weighted"] = [_rounded(coverage.weighted.needed), _rounded(coverage.weighted.met)]
@@ -239,7 +238,10 @@ def _store(
         fingerprint=result.fingerprint,
         status=RunStatus(str(result.status)),
         pins=[[record_id(p.need_id), record_id(p.capacity_id), p.quantity] for p in pins],
-        forbidden=[[record_id(f.need_id), record_id(f.capacity_id)] for f in forbidden],
+        forbidden=[
+            [record_id(f.need_id), record_id(f.capacity_id)] + ([f.period.isoformat()] if f.period else [])
+            for f in forbidden
+        ],
         engine=result.engine,
         objective=result.objective,
         weighted_units=result.weighted_units,
@@ -416,12 +418,16 @@ def _pair(operation: Operation, need_id: int, capacity_id: int) -> tuple[Need, C
     return need, capacity
 
 
-def _pair_row(kind: type, operation: Operation, need_id: int, capacity_id: int):
-    return db.session.scalar(
-        sa.select(kind).where(
-            kind.operation_id == operation.id, kind.need_id == need_id, kind.capacity_id == capacity_id
-        )
+def _pair_row(kind: type, operation: Operation, need_id: int, capacity_id: int, period: date | None = None):
+    """The pin or exclusion of a pair (an exclusion of every period, or of the one period given)."""
+    query = sa.select(kind).where(
+        kind.operation_id == operation.id, kind.need_id == need_id, kind.capacity_id == capacity_id
     )
+    if kind is AllocationForbiddenPair:
+        query = query.where(
+            AllocationForbiddenPair.period.is_(None) if period is None else AllocationForbiddenPair.period == period
+        )
+    return db.session.scalar(query)
 
 
 def _delete_pin(user: User | None, pin: AllocationPin, why: str) -> None:
@@ -549,7 +555,8 @@ def respond(
 ) -> AllocationResponse:
     """A partner accepts or declines (with a reason) an assignment of the latest published run. A decline
     forbids the pair for the next runs (and lifts a pin of it); accepting after a decline lifts that again.
-    Commits."""
+    An assignment of a plan is one period's part: its decline forbids the pair in that period only (the next
+    plans use the pair in the other periods). Commits."""
     from coordhub.allocation.queries import latest_published_run
 
     lock_operation(assignment.run.operation_id)  # then the answer and the published run are read as committed
@@ -575,7 +582,8 @@ def respond(
         db.session.add(response)
     response.decision, response.reason, response.user_id, response.responded_at = decision, reason, user.id, utcnow()
     db.session.flush()
-    pair = _pair_row(AllocationForbiddenPair, operation, assignment.need_id, assignment.capacity_id)
+    period = assignment.period
+    pair = _pair_row(AllocationForbiddenPair, operation, assignment.need_id, assignment.capacity_id, period)
     if decision is Decision.declined:
         pin = _pair_row(AllocationPin, operation, assignment.need_id, assignment.capacity_id)
         if pin is not None:
@@ -585,6 +593,7 @@ def respond(
                 operation_id=operation.id,
                 need_id=assignment.need_id,
                 capacity_id=assignment.capacity_id,
+                period=period,
                 created_by_id=user.id,
             )
             db.session.add(pair)
@@ -598,13 +607,22 @@ def respond(
         user,
         AuditAction.create if old is None else AuditAction.update,
         response,
-        {"decision": [old, decision.value], "reason": [None, reason]},
+        {"decision": [old, decision.value], "reason": [None, reason]}
+        | ({"period": [None, period.isoformat()]} if period else {}),
         operation_id=operation.id,
         summary=_(
             "%(org)s %(decision)s an assignment of run %(id)s",
             org=assignment.organisation.label,
             decision=decision.value,
             id=run.id,
+        )
+        if period is None
+        else _(
+            "%(org)s %(decision)s the part of an assignment of run %(id)s in the period from %(period)s",
+            org=assignment.organisation.label,
+            decision=decision.value,
+            id=run.id,
+            period=period.isoformat(),
         ),
     )
     if decision is Decision.declined:

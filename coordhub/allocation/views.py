@@ -8,10 +8,8 @@ from datetime import date
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from coordhub.allocation import api as _api  # noqa: F401  (adds /api/v1/allocation-runs)
 from coordhub.allocation import export, present, queries
 from coordhub.allocation import jobs as allocation_jobs
 from coordhub.allocation import operations as allocation_ops
@@ -37,14 +35,16 @@ from coordhub.allocation.models import (
     AreaAccess,
 )
 from coordhub.allocation.rights import can_manage_allocations, can_respond
-from coordhub.auth import rights
 from coordhub.errors import DomainError
 from coordhub.extensions import db
 from coordhub.jobs.runner import start_job
-from coordhub.registry.context import NAV_BADGES, NAV_LINKS, NAV_VISIBLE, current_operation, operation_required
-from coordhub.registry.forms import ArchiveForm
 from coordhub.registry.models import Operation, Organisation
-from coordhub.registry.queries import parse_id
+from coordhub.web import (
+    ConfirmForm,
+    current_operation,
+    operation_required,
+    parse_id,
+)
 
 bp = Blueprint("allocation", __name__, url_prefix="/allocations")
 
@@ -52,20 +52,9 @@ bp = Blueprint("allocation", __name__, url_prefix="/allocations")
 SHOWN_ROWS = 300
 
 
-def _pending_badge() -> int:
+def pending_badge() -> int:
+    """The navigation badge of "My assignments": assignments waiting for the user's answer."""
     return queries.pending_count(current_user, current_operation())
-
-
-if not any(link[0] == "allocation.runs" for link in NAV_LINKS):
-    NAV_LINKS.extend(
-        [
-            ("allocation.runs", {}, _l("Allocations"), None),
-            ("allocation.mine", {}, _l("My assignments"), "allocation_pending"),
-        ]
-    )
-NAV_BADGES["allocation_pending"] = _pending_badge
-# Focal points and viewers have only their assignments: "Allocations" would lead there a second time.
-NAV_VISIBLE["allocation.runs"] = rights.can_run_allocation
 
 
 def _require_manager(operation: Operation) -> None:
@@ -145,7 +134,7 @@ def new_run(operation: Operation):
         except ValueError as error:
             form.budget_caps.errors = list(form.budget_caps.errors) + [str(error)]
         except DomainError as error:
-            _flash_error(error)
+            _flash_error(error, form)
         else:
             if pairs > threshold:
                 job = start_job(
@@ -201,7 +190,7 @@ def run(run_id: int, operation: Operation):
         coverage={group: queries.coverage_rows(found, group) for group in queries.COVERAGE_GROUPS},
         latest=queries.latest_published_run(operation),
         others=others,
-        action_form=ArchiveForm(),
+        action_form=ConfirmForm(),
         forbid_form=ForbidForm(),
         pinned={(p.need_id, p.capacity_id) for p in queries.pins_and_exclusions(operation)[0]},
         decisions=DECISION_LABELS,
@@ -229,7 +218,7 @@ def publish(run_id: int, operation: Operation):
     """GET: what publishing will do (which partners get how many assignments); POST: publish."""
     _require_manager(operation)
     found = _run(run_id, operation)
-    form = ArchiveForm()
+    form = ConfirmForm()
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
@@ -336,7 +325,7 @@ def constraints(operation: Operation):
     _require_manager(operation)
     pins, pairs = queries.pins_and_exclusions(operation)
     return render_template(
-        "allocation/constraints.html", pins=pins, pairs=pairs, operation=operation, action_form=ArchiveForm()
+        "allocation/constraints.html", pins=pins, pairs=pairs, operation=operation, action_form=ConfirmForm()
     )
 
 
@@ -356,7 +345,7 @@ def remove_constraint(kind: str, item_id: int, operation: Operation):
     item = db.session.get(model, item_id)
     if item is None or item.operation_id != operation.id:
         abort(404)
-    if not ArchiveForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
         remove(current_user, item)
@@ -413,7 +402,7 @@ def access(operation: Operation):
         import_form=AccessImportForm(),
         rules=rules,
         operation=operation,
-        action_form=ArchiveForm(),
+        action_form=ConfirmForm(),
     )
 
 
@@ -499,10 +488,14 @@ def respond(assignment_id: int, operation: Operation):
     except DomainError as error:
         _flash_error(error)
     else:
-        flash(
-            _("Thank you: your answer is recorded.")
-            if form.decision.data == "accepted"
-            else _("Declined: the coordinators will not assign this again."),
-            "success",
-        )
+        if form.decision.data == "accepted":
+            message = _("Thank you: your answer is recorded.")
+        elif assignment.period is not None:
+            message = _(
+                "Declined for the period from %(period)s: the next plans will not assign this in that period.",
+                period=assignment.period.isoformat(),
+            )
+        else:
+            message = _("Declined: the coordinators will not assign this again.")
+        flash(message, "success")
     return redirect(url_for("allocation.mine"))

@@ -12,12 +12,12 @@ from flask import Blueprint, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from coordhub.api.models import ApiToken, hash_token
+from coordhub.database import utcnow
 from coordhub.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationError
 from coordhub.extensions import csrf, db
-from coordhub.registry.context import accessible_operations
 from coordhub.registry.limits import MAX_PAGE, check_number
-from coordhub.registry.models import AdminArea, Operation, utcnow
-from coordhub.registry.queries import parse_id
+from coordhub.registry.models import AdminArea, Operation
+from coordhub.web import accessible_operations, parse_id
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # token-authenticated, no cookies: CSRF does not apply

@@ -170,6 +170,12 @@ def _record_schemas() -> dict[str, Any]:
         "source": {"type": "string"},
         "status": {"type": "string", "enum": ["open", "partially_met", "met", "closed"]},
         "sensitive": {"type": "boolean"},
+        "lead_time": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 3650,
+            "description": "days a capacity not yet present in the area needs to mobilise there (plans)",
+        },
     }
     capacity_in = {
         **common_in,

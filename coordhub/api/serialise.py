@@ -111,6 +111,7 @@ def need(n: Need, user) -> dict[str, Any]:
         "source": n.source,
         "status": n.status.value,
         "sensitive": n.sensitive,
+        "lead_time": n.lead_time,
         "details_restricted": False,
         **_stamps(n),
     }

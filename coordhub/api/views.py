@@ -25,7 +25,8 @@ from coordhub.errors import NotFound, ValidationError
 from coordhub.extensions import db
 from coordhub.registry import operations as ops
 from coordhub.registry.models import AdminArea, Capacity, Need, Organisation, Project, ResourceType, Sector
-from coordhub.registry.queries import RecordFilters, parse_id, record_query
+from coordhub.registry.queries import RecordFilters, record_query
+from coordhub.web import parse_id
 
 KINDS = {"projects": Project, "needs": Need, "capacities": Capacity}
 TEXT_FIELDS = ("code", "title", "description", "status", "currency", "target_group", "source", "notes", "clearances")
@@ -35,6 +36,7 @@ NUMBER_FIELDS = {
     "unit_cost": float,
     "beneficiaries_targeted": int,
     "throughput": float,
+    "lead_time": int,
     "priority": int,
     "organisation_id": int,
     "sector_id": int,

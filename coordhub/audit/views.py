@@ -12,7 +12,7 @@ from coordhub.audit.models import AuditEntry
 from coordhub.auth import rights
 from coordhub.auth.models import User
 from coordhub.extensions import db
-from coordhub.registry.queries import parse_id
+from coordhub.web import parse_id
 
 bp = Blueprint("audit", __name__)
 

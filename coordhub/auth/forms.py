@@ -4,21 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-ORGANISATION_TYPES = [
-    ("un_mission", _l("UN mission")),
-    ("un_agency", _l("UN agency")),
-    ("international_ngo", _l("International NGO")),
-    ("national_ngo", _l("National NGO")),
-    ("local_authority", _l("Local authority")),
-    ("government_ministry", _l("Government ministry")),
-    ("donor", _l("Donor")),
-    ("red_cross", _l("Red Cross / Red Crescent")),
-    ("private_sector", _l("Private sector")),
-]
 ROLES = [
     ("admin", _l("Administrator")),
     ("coordinator", _l("Coordinator")),
@@ -51,33 +39,6 @@ class UserForm(FlaskForm):
     )
     active = BooleanField(_l("Active"), default=True)
     submit = SubmitField(_l("Save"))
-
-
-class OrganisationForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=300)])
-    acronym = StringField(_l("Acronym"), validators=[Optional(), Length(max=50)])
-    type = SelectField(_l("Type"), choices=ORGANISATION_TYPES)
-    is_local = BooleanField(_l("National or local actor (counts towards localisation)"))
-    iati_identifier = StringField(_l("IATI organisation identifier"), validators=[Optional(), Length(max=100)])
-    archived = BooleanField(_l("Archived"))
-    submit = SubmitField(_l("Save"))
-
-
-class OperationForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    country_code = StringField(_l("Country code (ISO)"), validators=[DataRequired(), Length(min=2, max=3)])
-    currency = StringField(_l("Currency"), default="USD", validators=[DataRequired(), Length(min=3, max=3)])
-    description = StringField(_l("Description"), validators=[Optional(), Length(max=2000)])
-    submit = SubmitField(_l("Save"))
-
-
-class AdminAreaUploadForm(FlaskForm):
-    file = FileField(_l("COD admin-area CSV"), validators=[FileRequired()])
-    language = SelectField(
-        _l("Names in"),
-        choices=[("fr", "Français"), ("en", "English"), ("es", "Español"), ("pt", "Português"), ("ar", "العربية")],
-    )
-    submit = SubmitField(_l("Load admin areas"))
 
 
 TOKEN_LIFETIMES = [

@@ -12,8 +12,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from coordhub.database import enum_column, utcnow
 from coordhub.extensions import db
-from coordhub.registry.models import enum_column, operation_members, utcnow
+from coordhub.registry.models import operation_members
 
 _hasher = PasswordHasher()
 # The test suite creates hundreds of users: cheap parameters there (config PASSWORD_HASH_CHEAP), never in production.

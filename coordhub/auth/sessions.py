@@ -15,8 +15,8 @@ from flask_login import current_user, login_user, logout_user
 
 from coordhub.api.models import ApiToken, hash_token
 from coordhub.auth.models import User, UserSession
+from coordhub.database import utcnow
 from coordhub.extensions import db, login_manager
-from coordhub.registry.models import utcnow
 
 # Write last_seen_at at most this often, not on every request.
 TOUCH_INTERVAL = timedelta(minutes=1)

@@ -1,4 +1,4 @@
-"""Sign-in, language, and the administrators' pages for users, organisations and operations."""
+"""Sign-in, language, one's account and API tokens, and the administrators' pages for users."""
 
 from __future__ import annotations
 
@@ -26,25 +26,20 @@ from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
-from coordhub.audit.models import AuditAction, audit_value, record
+from coordhub.audit.models import AuditAction, record
 from coordhub.auth import operations as account_operations
 from coordhub.auth import rights, sessions
 from coordhub.auth.forms import (
-    AdminAreaUploadForm,
     ChangePasswordForm,
     LoginForm,
-    OperationForm,
-    OrganisationForm,
     UserForm,
 )
 from coordhub.auth.models import User
+from coordhub.database import utcnow
 from coordhub.errors import DomainError
 from coordhub.extensions import db, limiter, login_manager
-from coordhub.notifications.events import account_changed
-from coordhub.registry import operations as ops
-from coordhub.registry.admin_areas import AdminAreaFileError, parse_admin_areas
-from coordhub.registry.models import AdminArea, Operation, Organisation, utcnow
-from coordhub.web import show_domain_error
+from coordhub.registry.models import Operation, Organisation
+from coordhub.web import require_right, show_domain_error
 
 bp = Blueprint("auth", __name__)
 
@@ -140,13 +135,13 @@ def logout():
 @bp.route("/account/", methods=["GET"])
 @login_required
 def account():
-    from coordhub.registry.forms import ArchiveForm
+    from coordhub.web import ConfirmForm
 
     return render_template(
         "auth/account.html",
         rows=sessions.open_sessions(current_user),
         this_session=sessions.current_session(),
-        everywhere_form=ArchiveForm(),
+        everywhere_form=ConfirmForm(),
     )
 
 
@@ -173,9 +168,9 @@ def change_password():
 @bp.route("/account/sign-out-everywhere", methods=["POST"])
 @login_required
 def sign_out_everywhere():
-    from coordhub.registry.forms import ArchiveForm
+    from coordhub.web import ConfirmForm
 
-    if not ArchiveForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     ended = account_operations.sign_out_everywhere(current_user)
     sessions.sign_out()
@@ -202,18 +197,13 @@ def language(code: str):
     return redirect(_safe_next(request.form.get("next")))
 
 
-def _admin_only(check) -> None:
-    if not check(current_user):
-        abort(403)
-
-
 # --- users -----------------------------------------------------------------------------------------
 
 
 @bp.route("/admin/users/")
 @login_required
 def users():
-    _admin_only(rights.can_manage_users)
+    require_right(rights.can_manage_users)
     q = (request.args.get("q") or "").strip()
     query = sa.select(User).order_by(User.name)
     if q:
@@ -227,7 +217,7 @@ def users():
 @bp.route("/admin/users/<id:user_id>", methods=["GET", "POST"])
 @login_required
 def user_edit(user_id: int | None = None):
-    _admin_only(rights.can_manage_users)
+    require_right(rights.can_manage_users)
     target = db.session.get(User, user_id) if user_id else None
     if user_id and target is None:
         abort(404)
@@ -244,90 +234,13 @@ def user_edit(user_id: int | None = None):
     if form.validate_on_submit():
         data = {k: v for k, v in form.data.items() if k not in ("submit", "csrf_token")}
         try:
-            saved = ops.save_user(current_user, data, target)
+            saved = account_operations.save_user(current_user, data, target)
         except DomainError as error:
             show_domain_error(form, error)
         else:
             flash(_("User %(email)s saved.", email=saved.email), "success")
             return redirect(url_for("auth.users"))
     return render_template("auth/user_form.html", form=form, target=target)
-
-
-# --- organisations -----------------------------------------------------------------------------------
-
-
-@bp.route("/admin/organisations/new", methods=["GET", "POST"])
-@bp.route("/admin/organisations/<id:organisation_id>", methods=["GET", "POST"])
-@login_required
-def organisation_edit(organisation_id: int | None = None):
-    _admin_only(rights.can_manage_organisations)
-    organisation = db.session.get(Organisation, organisation_id) if organisation_id else None
-    if organisation_id and organisation is None:
-        abort(404)
-    form = OrganisationForm(obj=organisation)
-    if request.method == "GET" and organisation is not None:
-        form.type.data = organisation.type.value
-    if form.validate_on_submit():
-        data = {k: v for k, v in form.data.items() if k not in ("submit", "csrf_token")}
-        try:
-            saved = ops.save_organisation(current_user, data, organisation)
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash(_("Organisation %(name)s saved.", name=saved.name), "success")
-            return redirect(url_for("registry.organisations"))
-    return render_template("auth/organisation_form.html", form=form, organisation=organisation)
-
-
-# --- operations and their admin areas --------------------------------------------------------------
-
-
-@bp.route("/admin/operations/")
-@login_required
-def operations():
-    _admin_only(rights.can_manage_operations)
-    rows = db.session.execute(
-        sa.select(Operation, sa.func.count(AdminArea.id))
-        .outerjoin(AdminArea, AdminArea.operation_id == Operation.id)
-        .group_by(Operation.id)
-        .order_by(Operation.name)
-    ).all()
-    return render_template("auth/operations.html", rows=rows)
-
-
-@bp.route("/admin/operations/new", methods=["GET", "POST"])
-@bp.route("/admin/operations/<id:operation_id>", methods=["GET", "POST"])
-@login_required
-def operation_edit(operation_id: int | None = None):
-    _admin_only(rights.can_manage_operations)
-    operation = db.session.get(Operation, operation_id) if operation_id else None
-    if operation_id and operation is None:
-        abort(404)
-    form = OperationForm(obj=operation)
-    upload = AdminAreaUploadForm(prefix="areas")
-    if form.submit.data and form.validate_on_submit():
-        data = {k: v for k, v in form.data.items() if k not in ("submit", "csrf_token")}
-        try:
-            saved = ops.save_operation(current_user, data, operation)
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash(_("Operation %(name)s saved.", name=saved.name), "success")
-            return redirect(url_for("auth.operation_edit", operation_id=saved.id))
-    if operation is not None and upload.submit.data and upload.validate_on_submit():
-        try:
-            records = parse_admin_areas(upload.file.data.read(), language=upload.language.data)
-            created, updated = ops.load_admin_areas(operation, records, current_user)
-        except (AdminAreaFileError, DomainError) as error:
-            db.session.rollback()
-            upload.file.errors = [str(getattr(error, "message", error))]
-            flash(_("Nothing was loaded: %(error)s", error=str(getattr(error, "message", error))), "danger")
-        else:
-            flash(
-                _("%(created)d admin areas created, %(updated)d updated.", created=created, updated=updated), "success"
-            )
-            return redirect(url_for("auth.operation_edit", operation_id=operation.id))
-    return render_template("auth/operation_form.html", form=form, upload=upload, operation=operation)
 
 
 # --- personal API tokens ---------------------------------------------------------------------------
@@ -338,44 +251,30 @@ def operation_edit(operation_id: int | None = None):
 def tokens():
     from coordhub.api.models import ApiToken
     from coordhub.auth.forms import TokenForm
-    from coordhub.registry.forms import ArchiveForm
+    from coordhub.web import ConfirmForm
 
     form = TokenForm()
     new_token = None
     if form.validate_on_submit():
-        row, new_token = ApiToken.issue(current_user, form.name.data.strip(), days=form.days.data)
-        db.session.flush()
-        record(
-            current_user,
-            AuditAction.create,
-            row,
-            {"name": [None, row.name], "expires_at": [None, audit_value(row.expires_at)]},
-            summary=f"API token {row.hint}…",
-        )
-        account_changed(current_user, current_user, "token_created", name=row.name)
-        db.session.commit()
+        _row, new_token = account_operations.issue_token(current_user, form.name.data.strip(), form.days.data)
         form = TokenForm(formdata=None)
     rows = db.session.scalars(
         sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc())
     ).all()
-    return render_template("auth/tokens.html", form=form, rows=rows, new_token=new_token, revoke_form=ArchiveForm())
+    return render_template("auth/tokens.html", form=form, rows=rows, new_token=new_token, revoke_form=ConfirmForm())
 
 
 @bp.route("/account/tokens/<id:token_id>/revoke", methods=["POST"])
 @login_required
 def revoke_token(token_id: int):
     from coordhub.api.models import ApiToken
-    from coordhub.registry.forms import ArchiveForm
+    from coordhub.web import ConfirmForm
 
-    if not ArchiveForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     row = db.session.get(ApiToken, token_id)
     if row is None or row.user_id != current_user.id:
         abort(404)
-    if row.revoked_at is None:
-        row.revoked_at = utcnow()
-        record(current_user, AuditAction.update, row, {"revoked": [False, True]}, summary=f"API token {row.hint}…")
-        account_changed(current_user, current_user, "token_revoked", name=row.name)
-        db.session.commit()
+    if account_operations.revoke_token(current_user, row):
         flash(_("The token %(name)s is revoked.", name=row.name), "success")
     return redirect(url_for("auth.tokens"))

@@ -8,8 +8,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from coordhub.database import utcnow
 from coordhub.extensions import db
-from coordhub.registry.models import utcnow
 
 
 class Contact(db.Model):

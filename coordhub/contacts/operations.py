@@ -10,13 +10,14 @@ from coordhub.audit.models import AuditAction, apply_changes, record
 from coordhub.auth.models import Role, User
 from coordhub.contacts import rights
 from coordhub.contacts.models import Contact, OwnerMessage
+from coordhub.database import utcnow
 from coordhub.errors import PermissionDenied, ValidationError
 from coordhub.extensions import db
 from coordhub.notifications.events import coordinators, organisation_members, path_for
 from coordhub.notifications.models import Event
 from coordhub.notifications.operations import notify
 from coordhub.overlap.models import AlertEvent, OverlapAlert
-from coordhub.registry.models import AdminArea, Operation, Organisation, Sector, utcnow
+from coordhub.registry.models import AdminArea, Operation, Organisation, Sector
 
 MAX_MESSAGE = 2000
 FIELDS = (

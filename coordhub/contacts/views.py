@@ -8,11 +8,9 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from coordhub.contacts import api as _api  # noqa: F401  (adds /api/v1/contacts)
 from coordhub.contacts import operations as ops
 from coordhub.contacts import rights
 from coordhub.contacts.forms import AnswerForm, ContactForm, OwnerMessageForm
@@ -24,18 +22,11 @@ from coordhub.interop.export import export_response
 from coordhub.interop.writers import ExportColumn
 from coordhub.overlap.models import OverlapAlert
 from coordhub.overlap.rights import can_see_alert
-from coordhub.registry.context import NAV_LINKS, REGISTRY_MENU, operation_required
-from coordhub.registry.forms import ArchiveForm
 from coordhub.registry.models import AdminArea, Operation, Organisation, Sector
-from coordhub.registry.queries import parse_id
 from coordhub.registry.views import area_choices, filter_choices
-from coordhub.web import show_domain_error
+from coordhub.web import ConfirmForm, operation_required, parse_id, show_domain_error
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
-
-if not any(link[0] == "contacts.directory" for link in NAV_LINKS):
-    NAV_LINKS.append(("contacts.directory", {}, _l("Contacts"), None))
-    REGISTRY_MENU.add("contacts.directory")
 
 
 def _filters(operation: Operation) -> SimpleNamespace:
@@ -69,7 +60,7 @@ def directory(operation: Operation):
         filters=filters,
         choices=filter_choices(operation),
         can_add=rights.can_keep(current_user, operation, current_user.organisation_id),
-        action_form=ArchiveForm(),
+        action_form=ConfirmForm(),
         args={k: v for k, v in request.args.items() if k != "page"},
     )
 
@@ -169,7 +160,7 @@ def archive(contact_id: int, operation: Operation):
     contact = db.session.get(Contact, contact_id)
     if contact is None or contact.operation_id != operation.id:
         abort(404)
-    if not ArchiveForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
         ops.archive_contact(current_user, contact)

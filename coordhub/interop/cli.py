@@ -29,8 +29,8 @@ def _user(email: str | None):
 
 
 def _operation(name: str | None, user):
-    from coordhub.registry.context import accessible_operations
     from coordhub.registry.models import Operation
+    from coordhub.web import accessible_operations
 
     if name:
         operation = db.session.scalar(sa.select(Operation).where(Operation.name == name))

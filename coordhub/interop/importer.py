@@ -23,6 +23,7 @@ from rapidfuzz import fuzz
 from coordhub.audit.models import AuditAction, record
 from coordhub.auth import rights
 from coordhub.auth.models import Role, User
+from coordhub.database import utcnow
 from coordhub.errors import DomainError, PermissionDenied, ValidationError
 from coordhub.extensions import db
 from coordhub.interop import lookups
@@ -54,7 +55,6 @@ from coordhub.registry.models import (
     capacity_areas,
     project_areas,
     project_partners,
-    utcnow,
 )
 
 RECORD_KINDS: dict[str, type] = {"projects": Project, "needs": Need, "capacities": Capacity}
@@ -640,7 +640,7 @@ PLAIN_FIELDS: dict[type, tuple[str, ...]] = {
         "beneficiaries_targeted",
         "target_group",
     ),
-    Need: ("title", "description", "quantity", "priority", "start_date", "end_date", "source", "status"),
+    Need: ("title", "description", "quantity", "priority", "start_date", "end_date", "lead_time", "source", "status"),
     Capacity: (
         "title",
         "quantity",

@@ -7,12 +7,10 @@ from coordhub.extensions import db
 from coordhub.interop import operations as interop_ops
 from coordhub.interop.models import ImportRun
 from coordhub.jobs.models import Job
-from coordhub.jobs.runner import job_handler
 
 JOB_KIND = "import"
 
 
-@job_handler(JOB_KIND)
 def import_job(job: Job, progress) -> dict:
     """params: run_id and commit (bool). The run keeps the report; the job's result holds the counts."""
     run = db.session.get(ImportRun, job.params["run_id"])

@@ -100,7 +100,7 @@ class KindSpec:
         (Admin 2 P-code or Admin 2 name)'. With `mapped`, only those fields are named."""
         names = [name for name in group if mapped is None or name in set(mapped)] or list(group)
         labels = " or ".join(self.field(name).label for name in names)
-        if any(name.startswith("adm") or name.startswith("pcode") for name in group):
+        if any(name.startswith(("adm", "pcode")) for name in group):
             return f"an admin area ({labels})"
         return labels
 
@@ -647,6 +647,14 @@ NEEDS = KindSpec(
             value_type="date_end",
             hashtags=("#date+end",),
             headers=("end date", "end", "needed until", "needed by", "date to", "date de fin", "fin", "jusqu au"),
+        ),
+        FieldSpec(
+            "lead_time",
+            "Lead time to mobilise (days)",
+            value_type="integer",
+            hashtags=("#need+leadtime",),
+            headers=("lead time", "lead time days", "mobilisation days", "delai de mobilisation", "delai"),
+            help="Days a partner not yet present in the area needs to mobilise there (plans over time).",
         ),
         FieldSpec(
             "source",

@@ -8,8 +8,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
+from coordhub.database import enum_column, utcnow
 from coordhub.extensions import db
-from coordhub.registry.models import enum_column, utcnow
 
 
 class ImportStatus(enum.Enum):

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from coordhub.auth.models import Role, User
+from coordhub.database import utcnow
 from coordhub.errors import NotFound, PermissionDenied, ValidationError
 from coordhub.extensions import db
 from coordhub.interop.importer import (
@@ -25,7 +26,7 @@ from coordhub.interop.importer import (
 from coordhub.interop.mapping import mapping_to_template, validate_mapping
 from coordhub.interop.models import ImportRun, ImportStatus, MappingTemplate
 from coordhub.reading.tables import TableError, list_sheets
-from coordhub.registry.models import Operation, utcnow
+from coordhub.registry.models import Operation
 
 TEMPLATE_SCOPES = ("organisation", "operation")
 

@@ -7,14 +7,12 @@ from datetime import date
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
-from coordhub.auth.models import Role
+from coordhub.auth.models import Role, User
 from coordhub.errors import DomainError, NotFound
 from coordhub.extensions import db
-from coordhub.interop import api as _api  # noqa: F401  (/api/v1/imports on the API blueprint)
 from coordhub.interop import export
 from coordhub.interop import operations as interop_ops
 from coordhub.interop.forms import KIND_CHOICES, CommitForm, MappingForm, SheetForm, TriageForm, UploadForm
@@ -25,13 +23,11 @@ from coordhub.interop.mapping import propose_mapping
 from coordhub.interop.models import ImportRun, ImportStatus, MappingTemplate
 from coordhub.jobs.runner import start_job
 from coordhub.reading.tables import TableError, is_blank
-from coordhub.registry.context import NAV_LINKS, NAV_VISIBLE, operation_required
 from coordhub.registry.models import Capacity, Need, Operation, Organisation, Project
 from coordhub.registry.queries import RecordFilters, record_query
+from coordhub.web import operation_required
 
 bp = Blueprint("interop", __name__)
-NAV_LINKS.append(("interop.imports", {}, _l("Import"), None))
-NAV_VISIBLE["interop.imports"] = lambda user: any(can_import(user, kind) for kind, _ in KIND_CHOICES)
 
 RECORD_SLUGS = {"projects": Project, "needs": Need, "capacities": Capacity}
 SAMPLE_VALUES = 3
@@ -53,6 +49,11 @@ def _template(run: ImportRun, operation: Operation) -> MappingTemplate | None:
 
 def _allowed_kinds() -> list[tuple[str, object]]:
     return [(value, label) for value, label in KIND_CHOICES if can_import(current_user, value)]
+
+
+def can_import_any(user: User) -> bool:
+    """May `user` import some kind of file (who sees "Import" in the navigation)?"""
+    return any(can_import(user, kind) for kind, _label in KIND_CHOICES)
 
 
 def _upload_form(operation: Operation) -> UploadForm:

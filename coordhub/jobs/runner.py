@@ -10,30 +10,32 @@ from typing import Any
 
 from flask import Flask, current_app, has_app_context
 
+from coordhub.database import utcnow
 from coordhub.extensions import db
 from coordhub.jobs.models import Job, JobStatus
-from coordhub.registry.models import utcnow
 
 log = logging.getLogger(__name__)
 
 # kind -> handler(job, progress) returning the result dict. The handler may write to the database; it
 # must not leave uncommitted writes while it reports progress (progress commits the session).
 Handler = Callable[[Job, Callable[[float, str], None]], dict]
-HANDLERS: dict[str, Handler] = {}
 QUEUE_NAME = "coordhub"
+HANDLERS_KEY = "coordhub.jobs"
 
 
-def job_handler(kind: str) -> Callable[[Handler], Handler]:
-    def register(function: Handler) -> Handler:
-        HANDLERS[kind] = function
-        return function
+def register_job_handler(app: Flask, kind: str, handler: Handler) -> None:
+    """Let jobs of `kind` run `handler` in `app` (coordhub.wiring declares the application's handlers)."""
+    app.extensions.setdefault(HANDLERS_KEY, {})[kind] = handler
 
-    return register
+
+def job_handlers() -> dict[str, Handler]:
+    """The current app's job handlers: kind -> handler."""
+    return current_app.extensions.get(HANDLERS_KEY, {})
 
 
 def start_job(kind: str, params: dict[str, Any], user=None, operation=None, result_url: str = "") -> Job:
     """Store a queued job and dispatch it: RQ when REDIS_URL is set, else a thread ('eager' in tests)."""
-    if kind not in HANDLERS:
+    if kind not in job_handlers():
         raise KeyError(f"no job handler for {kind!r}")
     job = Job(
         kind=kind,
@@ -96,7 +98,7 @@ def run_job(job_id: str) -> None:
         db.session.commit()
 
     try:
-        result = HANDLERS[job.kind](job, progress)
+        result = job_handlers()[job.kind](job, progress)
     except Exception as error:  # the job failed: keep the reason for the user, roll back its writes
         db.session.rollback()
         log.exception("job %s (%s) failed", job_id, job.kind)

@@ -6,7 +6,6 @@ from flask import Blueprint, abort, jsonify, redirect, render_template
 from flask_login import current_user, login_required
 
 from coordhub.extensions import db
-from coordhub.jobs import api as _api  # noqa: F401  (adds /api/v1/jobs)
 from coordhub.jobs.models import Job
 from coordhub.jobs.rights import can_see_job
 

@@ -13,23 +13,14 @@ from flask_babel import gettext as _
 
 from coordhub.allocation.queries import coverage_rows, pending_count
 from coordhub.auth.models import Role, User
+from coordhub.database import utcnow
 from coordhub.extensions import db
 from coordhub.interop.models import ImportRun
 from coordhub.maps.queries import gap_cells, visible_run
 from coordhub.overlap.matrix import default_level, levels_of
 from coordhub.overlap.models import AlertState, OverlapAlert
 from coordhub.overlap.queries import AlertFilters, alert_query
-from coordhub.registry.models import (
-    AdminArea,
-    Capacity,
-    Need,
-    Operation,
-    Organisation,
-    Project,
-    ProjectStatus,
-    Sector,
-    utcnow,
-)
+from coordhub.registry.models import AdminArea, Capacity, Need, Operation, Organisation, Project, ProjectStatus, Sector
 from coordhub.registry.queries import RecordFilters, details_visible_clause, record_query
 
 DUE_DAYS = 30

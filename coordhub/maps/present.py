@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from coordhub.auth.forms import ORGANISATION_TYPES
 from coordhub.maps.core.boundaries import RowProblem
+from coordhub.registry.forms import ORGANISATION_TYPES
 
 
 def project_status_label(value: str) -> str:

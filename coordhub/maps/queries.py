@@ -33,7 +33,8 @@ from coordhub.registry.models import (
     capacity_areas,
     project_areas,
 )
-from coordhub.registry.queries import RecordFilters, details_visible_clause, parse_id, record_query
+from coordhub.registry.queries import RecordFilters, details_visible_clause, record_query
+from coordhub.web import parse_id
 
 MEASURES = ("organisations", "projects")
 # The columns each layer's CSV export carries, after P-code, name and level.

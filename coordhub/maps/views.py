@@ -25,7 +25,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from coordhub.auth.forms import ORGANISATION_TYPES
 from coordhub.errors import DomainError, NotFound
 from coordhub.extensions import db
 from coordhub.maps import operations as ops
@@ -34,16 +33,13 @@ from coordhub.maps.forms import BoundaryCommitForm, BoundaryUploadForm
 from coordhub.maps.present import problem_message, project_status_label
 from coordhub.maps.queries import CSV_COLUMNS, MapQuery, load_tree, map_layer, parse_map_query, presence_projects
 from coordhub.maps.rights import can_load_boundaries
-from coordhub.registry.context import NAV_LINKS, operation_required
-from coordhub.registry.forms import ProjectForm
+from coordhub.registry.forms import ORGANISATION_TYPES, ProjectForm
 from coordhub.registry.models import AdminArea, Operation, Organisation, Project, Sector
 from coordhub.registry.queries import details_visible_clause
-from coordhub.web import show_domain_error
+from coordhub.web import operation_required, show_domain_error
 
 bp = Blueprint("maps", __name__, url_prefix="/maps", static_folder="static", static_url_path="/static")
 
-if not any(link[0] == "maps.index" for link in NAV_LINKS):
-    NAV_LINKS.insert(0, ("maps.index", {}, _l("Maps"), None))
 
 UPLOAD_NAME = re.compile(r"^[0-9a-f]{32}$")
 LAYER_TITLES = {

@@ -18,7 +18,7 @@ from coordhub.monitoring.core import Entry
 from coordhub.monitoring.models import Indicator, Report, ReportingPeriod, ReportState
 from coordhub.monitoring.rights import can_see_draft, can_see_results
 from coordhub.registry.models import AdminArea, Project
-from coordhub.registry.queries import parse_id
+from coordhub.web import parse_id
 
 
 def serialise_indicator(indicator: Indicator) -> dict[str, Any]:

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from coordhub.database import enum_column, utcnow
 from coordhub.extensions import db
-from coordhub.registry.models import enum_column, utcnow
 
 
 class IndicatorType(enum.Enum):

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from coordhub.audit.models import AuditAction, apply_changes, audit_value, record
 from coordhub.auth.models import User
+from coordhub.database import utcnow
 from coordhub.errors import DomainError, PermissionDenied, ValidationError
 from coordhub.extensions import db
 from coordhub.monitoring import core
@@ -31,17 +32,7 @@ from coordhub.monitoring.models import (
     Target,
 )
 from coordhub.monitoring.rights import can_manage_monitoring, can_reopen, can_report, can_review
-from coordhub.registry.models import (
-    AdminArea,
-    Need,
-    NeedStatus,
-    Operation,
-    Organisation,
-    Project,
-    ResourceType,
-    Sector,
-    utcnow,
-)
+from coordhub.registry.models import AdminArea, Need, NeedStatus, Operation, Organisation, Project, ResourceType, Sector
 
 MAX_VALUE = 1e12
 

@@ -8,12 +8,10 @@ from datetime import date
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from coordhub.errors import DomainError
 from coordhub.extensions import db
-from coordhub.monitoring import api as _api  # noqa: F401  (adds /api/v1/monitoring/…)
 from coordhub.monitoring import operations as mops
 from coordhub.monitoring import queries
 from coordhub.monitoring.core import DIMENSIONS, Entry
@@ -37,16 +35,11 @@ from coordhub.monitoring.rights import (
     can_see_draft,
     can_see_results,
 )
-from coordhub.registry.context import NAV_LINKS, operation_required
 from coordhub.registry.models import Need, Operation, Organisation, Project, ResourceType, Sector
-from coordhub.registry.queries import parse_id
 from coordhub.registry.views import area_choices
-from coordhub.web import show_domain_error
+from coordhub.web import operation_required, parse_id, show_domain_error
 
 bp = Blueprint("monitoring", __name__, url_prefix="/monitoring")
-
-if not any(link[0] == "monitoring.home" for link in NAV_LINKS):
-    NAV_LINKS.append(("monitoring.home", {}, _l("Results"), None))
 
 
 def _project(project_id: int, operation: Operation) -> Project:

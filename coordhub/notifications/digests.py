@@ -11,11 +11,11 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from coordhub.auth.models import User
+from coordhub.database import utcnow
 from coordhub.extensions import db
 from coordhub.notifications.mail import _locale, _outbox_row, external_url, links, open_url, unsubscribe_token
 from coordhub.notifications.models import EVENT_LABELS, Event, Frequency, Notification, OutboxMessage
 from coordhub.notifications.present import Shown, Subjects, show
-from coordhub.registry.models import utcnow
 
 # Lines listed per kind of event in one digest; the rest are counted ("and 40 more") and on the page.
 MAX_LINES = 30

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
-from sqlalchemy.orm import Session as SessionBase
 
 from coordhub.extensions import db
 from coordhub.jobs.models import Job, JobStatus
-from coordhub.jobs.runner import job_handler, start_job
+from coordhub.jobs.runner import start_job
 from coordhub.notifications.operations import OUTBOX_WRITTEN
 
 DELIVER = "notifications-deliver"
 
 
-@job_handler(DELIVER)
-def _deliver(job, progress) -> dict:
+def deliver_job(job, progress) -> dict:
+    """Send what is due in the outbox."""
     from coordhub.notifications.mail import deliver_due
 
     return deliver_due()
@@ -30,8 +29,8 @@ def deliver_soon() -> Job | None:
     return start_job(DELIVER, {})
 
 
-@sa.event.listens_for(SessionBase, "after_commit")
-def _deliver_after_commit(session) -> None:
+def deliver_after_commit(session) -> None:
+    """Session "after_commit": start a delivery when the transaction wrote to the outbox."""
     if not session.info.pop(OUTBOX_WRITTEN, False) or not has_app_context():
         return
     app = current_app._get_current_object()
@@ -42,6 +41,6 @@ def _deliver_after_commit(session) -> None:
             db.session.remove()
 
 
-@sa.event.listens_for(SessionBase, "after_rollback")
-def _forget_after_rollback(session) -> None:
+def forget_outbox_written(session) -> None:
+    """Session "after_rollback": nothing was written to the outbox after all."""
     session.info.pop(OUTBOX_WRITTEN, None)

@@ -18,10 +18,10 @@ from flask_babel import force_locale, get_locale
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from coordhub.auth.models import User
+from coordhub.database import utcnow
 from coordhub.extensions import db
 from coordhub.notifications.models import Event, Notification, OutboxMessage, OutboxStatus
 from coordhub.notifications.present import Subjects, show
-from coordhub.registry.models import utcnow
 
 log = logging.getLogger(__name__)
 ALL_EVENTS = "all"

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from coordhub.audit.models import AuditAction, record
 from coordhub.auth.models import User
+from coordhub.database import utcnow
 from coordhub.errors import NotFound, PermissionDenied, ValidationError
 from coordhub.extensions import db
 from coordhub.notifications.models import (
@@ -23,7 +24,7 @@ from coordhub.notifications.models import (
     subscription_areas,
     subscription_sectors,
 )
-from coordhub.registry.models import AdminArea, Sector, operation_members, utcnow
+from coordhub.registry.models import AdminArea, Sector, operation_members
 
 # session.info key: a commit that wrote e-mail to the outbox starts delivery after it (see notifications.jobs).
 OUTBOX_WRITTEN = "notifications_outbox_written"

@@ -6,29 +6,25 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from coordhub.errors import DomainError
 from coordhub.extensions import csrf, db
-from coordhub.notifications import api as _api  # noqa: F401  (adds /api/v1/notifications)
-from coordhub.notifications import jobs as _jobs  # noqa: F401  (registers the delivery job)
 from coordhub.notifications import operations as ops
 from coordhub.notifications.forms import SettingsForm, UnsubscribeForm
 from coordhub.notifications.mail import read_unsubscribe_token
 from coordhub.notifications.models import EVENT_LABELS, Notification, subscription_areas, subscription_sectors
 from coordhub.notifications.present import show_many
 from coordhub.notifications.queries import notifications_of, safe_link, unread_count
-from coordhub.registry.context import NAV_BADGES, NAV_LINKS, accessible_operations
-from coordhub.registry.forms import ArchiveForm
 from coordhub.registry.models import AdminArea, Sector
-from coordhub.web import show_domain_error
+from coordhub.web import ConfirmForm, accessible_operations, show_domain_error
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
-if not any(link[0] == "notifications.inbox" for link in NAV_LINKS):
-    NAV_LINKS.append(("notifications.inbox", {}, _l("Notifications"), "notifications_unread"))
-NAV_BADGES["notifications_unread"] = lambda: unread_count(current_user)
+
+def unread_badge() -> int:
+    """The navigation badge of "Notifications": the user's unread notifications."""
+    return unread_count(current_user)
 
 
 @bp.route("/")
@@ -43,7 +39,7 @@ def inbox():
         page=page,
         rows=show_many(current_user, list(page.items)),
         unread_only=unread_only,
-        action_form=ArchiveForm(),
+        action_form=ConfirmForm(),
     )
 
 
@@ -60,7 +56,7 @@ def open(notification_id: int):
 @bp.route("/read-all", methods=["POST"])
 @login_required
 def read_all():
-    if not ArchiveForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     count = ops.mark_all_read(current_user)
     flash(_("%(n)d notifications marked as read.", n=count), "success")

@@ -18,7 +18,7 @@ from coordhub.overlap.models import AlertKind, AlertState, OverlapAlert, Overlap
 from coordhub.overlap.present import author_hidden, cluster_views, explanation, sides
 from coordhub.overlap.queries import AlertFilters, alert_query, cluster_order
 from coordhub.overlap.rights import can_see_alert
-from coordhub.registry.queries import parse_id
+from coordhub.web import parse_id
 
 
 def _area(area) -> dict[str, Any]:

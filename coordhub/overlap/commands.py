@@ -7,6 +7,8 @@ import json
 import click
 from flask.cli import with_appcontext
 
+from coordhub.registry.cli import operation_by_name
+
 
 @click.command("detect-overlaps")
 @click.option("--operation", "operation_name", required=True, help="Name of the operation.")
@@ -16,10 +18,9 @@ def detect_overlaps_command(operation_name: str) -> None:
 
     New pairs raise alerts; pairs that no longer overlap are closed; dismissed pairs stay dismissed unless a
     project changed its sector, areas or dates. The last line is JSON with the counts."""
-    from coordhub.cli import _operation_by_name
     from coordhub.overlap.detection import detect_operation
 
-    operation = _operation_by_name(operation_name)
+    operation = operation_by_name(operation_name)
     counts = detect_operation(operation)
     click.echo(
         f"{counts.projects} projects in '{operation.name}': {counts.pairs} overlapping pairs "

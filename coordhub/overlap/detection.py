@@ -16,9 +16,9 @@ from dataclasses import asdict, dataclass
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
-from sqlalchemy.orm import Session as SessionBase
 from sqlalchemy.orm import aliased
 
+from coordhub.database import utcnow
 from coordhub.extensions import db
 from coordhub.overlap.core import Activity, Cluster, Overlap, OverlapIndex, OverlapKind, detect_overlaps
 from coordhub.overlap.core import AdminArea as CoreArea
@@ -41,9 +41,7 @@ from coordhub.registry.models import (
     Sector,
     project_areas,
     project_partners,
-    utcnow,
 )
-from coordhub.registry.signals import project_saved
 
 KINDS = {
     OverlapKind.OVERLAP: AlertKind.overlap,
@@ -596,10 +594,9 @@ def _detect_around(
     return True
 
 
-@project_saved.connect
-def _on_project_saved(project: Project, user=None, created: bool = False, changes: dict | None = None, **_):
+def note_saved_project(project: Project, user=None, created: bool = False, changes: dict | None = None, **_):
     """Sent by registry operations inside their transaction: note the project; detection runs just before
-    the transaction commits (see _detect_before_commit), once for all projects saved in it."""
+    the transaction commits (see detect_before_commit), once for all projects saved in it."""
     moved = (changes or {}).get("sector_id")
     left = db.session.info.setdefault(PENDING, {}).setdefault(project.id, set())
     if moved and not created and moved[0] is not None:
@@ -609,16 +606,16 @@ def _on_project_saved(project: Project, user=None, created: bool = False, change
         db.session.info.setdefault(LEFT_AREAS, {}).setdefault(project.id, set()).update(areas[0] or ())
 
 
-@sa.event.listens_for(SessionBase, "before_commit")
-def _detect_before_commit(session) -> None:
+def detect_before_commit(session) -> None:
+    """Session "before_commit": detection for the projects saved in the transaction."""
     changed = session.info.pop(PENDING, None)
     left_areas = session.info.pop(LEFT_AREAS, None)
     if changed:
         detect_for_projects(changed, left_areas)  # its writes are flushed by this same commit
 
 
-@sa.event.listens_for(SessionBase, "after_rollback")
-def _forget_after_rollback(session) -> None:
+def forget_saved_projects(session) -> None:
+    """Session "after_rollback": the rolled-back saves need no detection."""
     session.info.pop(PENDING, None)
     session.info.pop(LEFT_AREAS, None)
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from coordhub.extensions import db
-from coordhub.jobs.runner import job_handler
 from coordhub.overlap.detection import detect_operation
 from coordhub.registry.models import Operation
 
+JOB_KIND = "overlap-detection"
 
-@job_handler("overlap-detection")
+
 def run_detection(job, progress) -> dict:
     operation = db.session.get(Operation, job.params["operation_id"])
     if operation is None:

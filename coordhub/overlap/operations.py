@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from coordhub.audit.models import AuditAction, record
 from coordhub.auth.models import User
+from coordhub.database import utcnow
 from coordhub.errors import PermissionDenied, ValidationError
 from coordhub.extensions import db
 from coordhub.notifications import events as notifications
@@ -15,7 +16,7 @@ from coordhub.overlap.detection import pair_signature
 from coordhub.overlap.models import AlertEvent, AlertRead, AlertState, OverlapAlert, Resolution
 from coordhub.overlap.queries import unread_clause
 from coordhub.overlap.rights import about_organisation_clause, can_change_alert, can_run_detection, can_see_alert
-from coordhub.registry.models import Operation, utcnow
+from coordhub.registry.models import Operation
 
 # The lifecycle: open → acknowledged → resolved (how) or dismissed (not an overlap); any of these can be
 # opened again. "closed" belongs to detection (the pair no longer overlaps): people cannot set or leave it.

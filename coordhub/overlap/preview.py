@@ -140,7 +140,7 @@ def preview(form, operation: Operation, record: Project | None) -> Preview:
 
 
 class ProjectFormHook:
-    """Registered in coordhub.registry.views.FORM_HOOKS for projects."""
+    """Declared in coordhub.wiring.FORM_HOOKS for projects."""
 
     form_class = ProjectFormWithCheck
 

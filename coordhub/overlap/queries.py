@@ -15,7 +15,8 @@ from coordhub.extensions import db
 from coordhub.overlap.models import AlertKind, AlertRead, AlertState, OverlapAlert, OverlapCluster
 from coordhub.overlap.rights import SEES_ALL, about_organisation_clause, visible_clause
 from coordhub.registry.models import AdminArea, Operation, Project
-from coordhub.registry.queries import hidden_last_order, on_hidden_field, parse_id
+from coordhub.registry.queries import hidden_last_order, on_hidden_field
+from coordhub.web import parse_id
 
 
 @dataclass

@@ -5,19 +5,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from coordhub.errors import DomainError
 from coordhub.extensions import db
-from coordhub.overlap import api as _api  # noqa: F401  (adds /api/v1/alerts and /api/v1/gaps)
-from coordhub.overlap import jobs as _jobs  # noqa: F401  (registers the background job)
 from coordhub.overlap import operations as overlap_ops
 from coordhub.overlap.forms import AlertStateForm
 from coordhub.overlap.matrix import default_level, gap_matrix, levels_of, need_shade, organisation_shade
 from coordhub.overlap.models import KIND_LABELS, RESOLUTION_LABELS, STATE_LABELS, OverlapAlert, OverlapCluster
 from coordhub.overlap.present import cluster_views, event_author, explanation, sides
-from coordhub.overlap.preview import ProjectFormHook
 from coordhub.overlap.queries import (
     AlertFilters,
     alert_query,
@@ -27,30 +23,22 @@ from coordhub.overlap.queries import (
     unread_ids,
 )
 from coordhub.overlap.rights import can_change_alert, can_run_detection, can_see_alert
-from coordhub.registry.context import NAV_BADGES, NAV_LINKS, current_operation, operation_required
-from coordhub.registry.forms import ArchiveForm
 from coordhub.registry.models import AdminArea, Operation, Project
-from coordhub.registry.queries import parse_id
-from coordhub.registry.views import FORM_HOOKS, filter_choices
-from coordhub.web import show_domain_error
+from coordhub.registry.views import filter_choices
+from coordhub.web import (
+    ConfirmForm,
+    current_operation,
+    operation_required,
+    parse_id,
+    show_domain_error,
+)
 
 bp = Blueprint("overlap", __name__)
 
 
-def _unread_badge() -> int:
+def unread_badge() -> int:
+    """The navigation badge of "My alerts": alerts of the user's operation they have not read."""
     return unread_count(current_user, current_operation())
-
-
-if not any(link[0] == "overlap.inbox" for link in NAV_LINKS):
-    NAV_LINKS.extend(
-        [
-            ("overlap.alerts", {}, _l("Overlaps"), None),
-            ("overlap.inbox", {}, _l("My alerts"), "overlap_unread"),
-            ("overlap.gaps", {}, _l("Gaps"), None),
-        ]
-    )
-NAV_BADGES["overlap_unread"] = _unread_badge
-FORM_HOOKS[Project] = ProjectFormHook()
 
 
 @bp.app_context_processor
@@ -111,7 +99,7 @@ def _list(operation: Operation, inbox: bool):
         unread=unread_ids(current_user, [a.id for a in page.items]),
         choices=filter_choices(operation),
         operation=operation,
-        action_form=ArchiveForm(),
+        action_form=ConfirmForm(),
         can_detect=can_run_detection(current_user, operation),
         **_labels(),
     )
@@ -132,7 +120,7 @@ def inbox(operation: Operation):
 @bp.route("/overlaps/inbox/read", methods=["POST"])
 @operation_required
 def mark_all_read(operation: Operation):
-    if not ArchiveForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     count = overlap_ops.mark_all_read(current_user, operation)
     flash(_("%(n)d alerts marked as read.", n=count), "info")
@@ -200,7 +188,7 @@ def clusters(operation: Operation):
 @bp.route("/overlaps/detect", methods=["POST"])
 @operation_required
 def detect(operation: Operation):
-    if not ArchiveForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
         job = overlap_ops.start_detection(current_user, operation, result_url=url_for("overlap.alerts"))

@@ -4,29 +4,13 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, declared_attr, deferred, mapped_column, relationship
 
+from coordhub.database import enum_column, utcnow
 from coordhub.extensions import db
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def enum_column(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
-    """Store enums as their lower-case values in a VARCHAR with a CHECK (portable, readable)."""
-    return sa.Enum(
-        enum_cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=32,
-        values_callable=lambda members: [m.value for m in members],
-        validate_strings=True,
-    )
 
 
 class OrganisationType(enum.Enum):
@@ -300,6 +284,7 @@ class Need(RecordMixin, db.Model):
         sa.CheckConstraint("quantity > 0", name="quantity_positive"),
         sa.CheckConstraint("priority BETWEEN 1 AND 5", name="priority_range"),
         sa.CheckConstraint("end_date IS NULL OR end_date >= start_date", name="end_after_start"),
+        sa.CheckConstraint("lead_time >= 0 AND lead_time <= 3650", name="lead_time_range"),
         sa.UniqueConstraint("operation_id", "organisation_id", "code"),
     )
 
@@ -315,6 +300,8 @@ class Need(RecordMixin, db.Model):
     source: Mapped[str] = mapped_column(sa.String(300), default="")
     status: Mapped[NeedStatus] = mapped_column(enum_column(NeedStatus, "need_status"), default=NeedStatus.open)
     sensitive: Mapped[bool] = mapped_column(default=False)
+    # For plans over time: days a capacity not yet present in the area needs to mobilise there.
+    lead_time: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
 
     area = relationship("AdminArea")
     sector = relationship("Sector")

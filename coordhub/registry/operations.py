@@ -16,9 +16,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from coordhub.audit.models import AuditAction, AuditEntry, apply_changes, audit_value, record
 from coordhub.auth import rights
-from coordhub.auth.models import Role, User
-from coordhub.auth.operations import check_password_rule
-from coordhub.auth.sessions import end_all_sessions, revoke_api_tokens
+from coordhub.auth.models import User
+from coordhub.database import utcnow
 from coordhub.errors import Conflict, PermissionDenied, ValidationError
 from coordhub.extensions import db
 from coordhub.registry.admin_areas import AreaRecord
@@ -38,7 +37,6 @@ from coordhub.registry.models import (
     capacity_areas,
     project_areas,
     project_partners,
-    utcnow,
 )
 from coordhub.registry.signals import project_saved
 
@@ -75,6 +73,7 @@ FIELDS: dict[type, tuple[str, ...]] = {
         "source",
         "status",
         "sensitive",
+        "lead_time",
     ),
     Capacity: (
         "code",
@@ -290,6 +289,13 @@ def _validate(
             _l("The throughput must be greater than zero."),
             "throughput",
         )
+    if "lead_time" in values:
+        lead = values["lead_time"]
+        _require(
+            isinstance(lead, int) and not isinstance(lead, bool) and 0 <= lead <= 3650,
+            _l("The lead time must be a whole number of days from 0 to 3650."),
+            "lead_time",
+        )
     for money in ("budget", "unit_cost"):
         if values.get(money) is not None:
             _require(values[money] >= 0, _l("The amount cannot be negative."), money)
@@ -339,6 +345,8 @@ def _normalise(kind: type, data: dict[str, Any]) -> dict[str, Any]:
                 "throughput",
             ):
                 value = None
+        if field == "lead_time" and value in (None, ""):
+            value = 0  # no lead time
         if field == "clearances":
             value = ";".join(
                 sorted({part.strip().lower() for part in str(value or "").replace(",", ";").split(";") if part.strip()})
@@ -797,85 +805,6 @@ def save_organisation(
     if commit:
         db.session.commit()
     return organisation
-
-
-def save_user(actor: User | None, data: dict[str, Any], target: User | None = None) -> User:
-    """Create or update a user account. `actor` None means the command line (trusted)."""
-    if actor is not None and not rights.can_manage_users(actor):
-        raise PermissionDenied(_("Only administrators manage users."))
-    creating = target is None
-    email = User.normalise_email(data.get("email") or (target.email if target else ""))
-    _require("@" in email and "." in email.split("@")[-1], _("Enter a valid e-mail address."), "email")
-    clash = db.session.scalar(sa.select(User.id).where(User.email == email, User.id != (target.id if target else 0)))
-    _require(clash is None, _("A user with this e-mail address already exists."), "email")
-    name = (data.get("name") or (target.name if target else "")).strip()
-    _require(bool(name), _("This field is required."), "name")
-    role = data.get("role", target.role if target else None)
-    if isinstance(role, str):
-        try:
-            role = Role(role)
-        except ValueError:
-            raise ValidationError(_("Unknown role."), "role") from None
-    _require(role is not None, _("This field is required."), "role")
-    organisation_id = data.get("organisation_id", target.organisation_id if target else None)
-    _require(
-        organisation_id is not None and db.session.get(Organisation, organisation_id) is not None,
-        _("Unknown organisation."),
-        "organisation_id",
-    )
-    password = data.get("password") or ""
-    if creating or password:
-        check_password_rule(password, email, name)
-    user = target or User()
-    changes = apply_changes(
-        user,
-        {
-            "email": email,
-            "name": name,
-            "role": role,
-            "organisation_id": organisation_id,
-            "active": bool(data.get("active", True if creating else target.active)),
-        },
-        creating,
-    )
-    if password:
-        user.set_password(password)
-        changes["password"] = ["", "(changed)"]
-    if not creating and (password or not user.active):
-        # A reset password or a disabled account: every browser signed in as this user is signed out.
-        ended = end_all_sessions(user)
-        if ended:
-            changes["sessions"] = [ended, 0]
-    if not creating and not user.active:
-        revoked = revoke_api_tokens(user)
-        if revoked:
-            changes["api_tokens"] = [revoked, 0]
-    operation_ids = data.get("operation_ids")
-    if operation_ids is not None:
-        operations = list(db.session.scalars(sa.select(Operation).where(Operation.id.in_(operation_ids))))
-        old = sorted(o.name for o in user.operations)
-        new = sorted(o.name for o in operations)
-        if old != new:
-            changes["operations"] = [old, new]
-            user.operations = operations
-        if user.current_operation not in operations:
-            user.current_operation = operations[0] if operations else None
-    db.session.add(user)
-    db.session.flush()
-    if changes:
-        record(
-            actor,
-            AuditAction.create if creating else AuditAction.update,
-            user,
-            {k: v for k, v in changes.items()},
-            summary=user.email,
-        )
-        if not creating:
-            from coordhub.notifications.events import account_changed
-
-            account_changed(user, actor, "account", fields=sorted(changes))
-    db.session.commit()
-    return user
 
 
 def save_operation(user: User | None, data: dict[str, Any], operation: Operation | None = None) -> Operation:

@@ -25,18 +25,9 @@ from coordhub.registry.models import (
     capacity_areas,
     project_areas,
 )
+from coordhub.web import parse_id
 
 STATUS_ENUMS = {Project: ProjectStatus, Need: NeedStatus}
-MAX_ID = 2**31  # ids are INTEGER columns
-
-
-def parse_id(value: Any) -> int | None:
-    """A query-string or form value as a database id: None unless a whole number that fits an INTEGER column."""
-    try:
-        number = int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-    return number if number is None or abs(number) < MAX_ID else None
 
 
 @dataclass

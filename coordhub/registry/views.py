@@ -1,11 +1,14 @@
-"""Registry pages: dashboard, projects, needs, capacities, admin areas, organisations (thin views)."""
+"""Registry pages: dashboard, projects, needs, capacities, admin areas, organisations, and the administrators' pages
+for organisations and operations (thin views)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -14,8 +17,15 @@ from coordhub.auth import rights
 from coordhub.errors import Conflict, DomainError
 from coordhub.extensions import db
 from coordhub.registry import operations as ops
-from coordhub.registry.context import accessible_operations, operation_required
-from coordhub.registry.forms import ArchiveForm, CapacityForm, NeedForm, ProjectForm
+from coordhub.registry.admin_areas import AdminAreaFileError, parse_admin_areas
+from coordhub.registry.forms import (
+    AdminAreaUploadForm,
+    CapacityForm,
+    NeedForm,
+    OperationForm,
+    OrganisationForm,
+    ProjectForm,
+)
 from coordhub.registry.models import (
     AdminArea,
     Capacity,
@@ -27,8 +37,15 @@ from coordhub.registry.models import (
     ResourceType,
     Sector,
 )
-from coordhub.registry.queries import RecordFilters, parse_id, record_query
-from coordhub.web import show_domain_error
+from coordhub.registry.queries import RecordFilters, record_query
+from coordhub.web import (
+    ConfirmForm,
+    accessible_operations,
+    operation_required,
+    parse_id,
+    require_right,
+    show_domain_error,
+)
 
 bp = Blueprint("registry", __name__)
 
@@ -99,10 +116,14 @@ def _fill_choices(form, spec: KindSpec, operation: Operation) -> None:
     enhance_record_form(form, types)
 
 
-# Other modules extend a kind's form (overlap: "Check for overlaps" on projects): kind -> hook with a
-# `form_class` (a subclass of spec.form) that is called as hook(form, operation, record) and returns extra
-# template context when the POST was its own (nothing is saved then), else None.
-FORM_HOOKS: dict[type, object] = {}
+# Other modules extend a kind's form (overlap: "Check for overlaps" on projects): coordhub.wiring.FORM_HOOKS maps
+# a kind to a hook with a `form_class` (a subclass of spec.form) that is called as hook(form, operation, record)
+# and returns extra template context when the POST was its own (nothing is saved then), else None.
+FORM_HOOKS_KEY = "coordhub.form_hooks"
+
+
+def register_form_hooks(app: Flask, hooks: Mapping[type, Any]) -> None:
+    app.extensions[FORM_HOOKS_KEY] = dict(hooks)
 
 
 def _get_record(spec: KindSpec, record_id: int, operation: Operation):
@@ -160,7 +181,7 @@ def record_detail(slug: str, record_id: int, operation: Operation):
         record=obj,
         details=rights.can_see_details(current_user, obj),
         can_edit=rights.can_edit(current_user, obj),
-        archive_form=ArchiveForm(),
+        archive_form=ConfirmForm(),
     )
 
 
@@ -174,7 +195,7 @@ def record_edit(slug: str, operation: Operation, record_id: int | None = None):
         abort(403)
     if obj is None and not rights.can_register_any(current_user, spec.kind):
         abort(403)
-    hook = FORM_HOOKS.get(spec.kind)
+    hook = current_app.extensions.get(FORM_HOOKS_KEY, {}).get(spec.kind)
     form = (hook.form_class if hook else spec.form)(obj=obj)
     if obj is not None and request.method == "GET":
         if hasattr(form, "area_ids"):
@@ -252,7 +273,7 @@ def _check_meaning_too(form, spec: KindSpec, operation: Operation, obj) -> None:
 def record_archive(slug: str, record_id: int, action: str, operation: Operation):
     spec = _spec(slug)
     obj = _get_record(spec, record_id, operation)
-    form = ArchiveForm()
+    form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
     try:
@@ -333,7 +354,7 @@ def organisations():
 @bp.route("/operations/switch", methods=["POST"])
 @login_required
 def switch_operation():
-    form = ArchiveForm()
+    form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
     operation = db.session.get(Operation, parse_id(request.form.get("operation_id")) or 0)
@@ -342,3 +363,80 @@ def switch_operation():
     ops.switch_operation(current_user, operation)
     flash(_("You are now working in %(name)s.", name=operation.name), "info")
     return redirect(url_for("registry.dashboard"))
+
+
+# --- organisations -----------------------------------------------------------------------------------
+
+
+@bp.route("/admin/organisations/new", methods=["GET", "POST"])
+@bp.route("/admin/organisations/<id:organisation_id>", methods=["GET", "POST"])
+@login_required
+def organisation_edit(organisation_id: int | None = None):
+    require_right(rights.can_manage_organisations)
+    organisation = db.session.get(Organisation, organisation_id) if organisation_id else None
+    if organisation_id and organisation is None:
+        abort(404)
+    form = OrganisationForm(obj=organisation)
+    if request.method == "GET" and organisation is not None:
+        form.type.data = organisation.type.value
+    if form.validate_on_submit():
+        data = {k: v for k, v in form.data.items() if k not in ("submit", "csrf_token")}
+        try:
+            saved = ops.save_organisation(current_user, data, organisation)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash(_("Organisation %(name)s saved.", name=saved.name), "success")
+            return redirect(url_for("registry.organisations"))
+    return render_template("registry/organisation_form.html", form=form, organisation=organisation)
+
+
+# --- operations and their admin areas --------------------------------------------------------------
+
+
+@bp.route("/admin/operations/")
+@login_required
+def operations():
+    require_right(rights.can_manage_operations)
+    rows = db.session.execute(
+        sa.select(Operation, sa.func.count(AdminArea.id))
+        .outerjoin(AdminArea, AdminArea.operation_id == Operation.id)
+        .group_by(Operation.id)
+        .order_by(Operation.name)
+    ).all()
+    return render_template("registry/operations.html", rows=rows)
+
+
+@bp.route("/admin/operations/new", methods=["GET", "POST"])
+@bp.route("/admin/operations/<id:operation_id>", methods=["GET", "POST"])
+@login_required
+def operation_edit(operation_id: int | None = None):
+    require_right(rights.can_manage_operations)
+    operation = db.session.get(Operation, operation_id) if operation_id else None
+    if operation_id and operation is None:
+        abort(404)
+    form = OperationForm(obj=operation)
+    upload = AdminAreaUploadForm(prefix="areas")
+    if form.submit.data and form.validate_on_submit():
+        data = {k: v for k, v in form.data.items() if k not in ("submit", "csrf_token")}
+        try:
+            saved = ops.save_operation(current_user, data, operation)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash(_("Operation %(name)s saved.", name=saved.name), "success")
+            return redirect(url_for("registry.operation_edit", operation_id=saved.id))
+    if operation is not None and upload.submit.data and upload.validate_on_submit():
+        try:
+            records = parse_admin_areas(upload.file.data.read(), language=upload.language.data)
+            created, updated = ops.load_admin_areas(operation, records, current_user)
+        except (AdminAreaFileError, DomainError) as error:
+            db.session.rollback()
+            upload.file.errors = [str(getattr(error, "message", error))]
+            flash(_("Nothing was loaded: %(error)s", error=str(getattr(error, "message", error))), "danger")
+        else:
+            flash(
+                _("%(created)d admin areas created, %(updated)d updated.", created=created, updated=updated), "success"
+            )
+            return redirect(url_for("registry.operation_edit", operation_id=operation.id))
+    return render_template("registry/operation_form.html", form=form, upload=upload, operation=operation)

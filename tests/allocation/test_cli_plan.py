@@ -73,3 +73,55 @@ def test_malformed_access_file_names_row_and_column(tmp_path):
     assert result.exit_code == 2
     assert "access.csv, row 2, column level: 'closed' is not open, restricted or no_go" in result.output
     assert "access.csv, row 3, column clearance" in result.output
+
+
+def test_lead_time_and_presence_columns_and_a_budget_per_period(tmp_path):
+    needs = write(
+        tmp_path / "needs.csv",
+        "need_id,pcode,resource_type,quantity,priority,start,end,lead_time\nN1,XX11,tent,12,5,2025-03-01,,45\n",
+    )
+    caps = write(
+        tmp_path / "caps.csv",
+        "capacity_id,org,org_type,resource_type,quantity,unit_cost,service_pcodes,start,end,throughput,present_pcodes\n"
+        "HERE,Local Aid,NNGO,tent,20,10,XX,2025-03-01,,2,XX1\n"
+        "AWAY,Far Aid,INGO,tent,20,10,XX,2025-03-01,,4,XX2\n",
+    )
+    out = tmp_path / "plan.csv"
+    result = run(
+        needs, caps, "--areas", AREAS, "--periods", "month", "--horizon", "2025-05-31", "--out", out, "--explain"
+    )
+    assert result.exit_code == 0, result.output
+    # AWAY needs 45 days from 1 March (15 April): April and May; HERE from March.
+    assert {(r["capacity_id"], r["period"]): r["quantity"] for r in read(out)} == {
+        ("HERE", "2025-03-01"): "2",
+        ("HERE", "2025-04-01"): "2",
+        ("AWAY", "2025-04-01"): "4",
+        ("AWAY", "2025-05-01"): "4",
+    }
+    capped = run(
+        needs,
+        caps,
+        "--areas",
+        AREAS,
+        "--periods",
+        "month",
+        "--horizon",
+        "2025-05-31",
+        "--budget-cap",
+        "Far Aid=20",
+        "--budget-per-period",
+        "--out",
+        out,
+    )
+    assert capped.exit_code == 0, capped.output
+    assert max(float(r["quantity"]) for r in read(out) if r["capacity_id"] == "AWAY") == 2
+    assert "time_expanded_linear_program" in capped.output
+    bad = write(
+        tmp_path / "bad.csv",
+        "need_id,pcode,resource_type,quantity,priority,start,lead_time\nN1,XX11,tent,1,5,2025-03-01,2.5\n",
+    )
+    refused = run(bad, caps, "--areas", AREAS, "--periods", "month")
+    assert refused.exit_code == 2 and "lead_time" in refused.output and "whole number of days" in refused.output
+    assert run(needs, caps, "--budget-per-period").exit_code == 2
+    traded = run(needs, caps, "--periods", "month", "--value-per-weighted-unit", "5")
+    assert traded.exit_code == 2 and "--value-per-weighted-unit cannot be combined with --periods" in traded.output

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from coordhub.api.models import ApiToken
 from coordhub.auth.models import UserSession
+from coordhub.database import utcnow
 from coordhub.extensions import db
-from coordhub.registry.models import utcnow
 from tests import factories
 
 NEW_PASSWORD = "granite-lemon-ferry-41"

@@ -8,12 +8,11 @@ import pytest
 
 from coordhub.extensions import db
 from coordhub.jobs.models import Job, JobStatus
-from coordhub.jobs.runner import HANDLERS, job_handler, start_job
+from coordhub.jobs.runner import job_handlers, register_job_handler, start_job
 
 SEEN: list[float] = []
 
 
-@job_handler("test-sum")
 def _sum_handler(job, progress):
     total = 0
     numbers = job.params["numbers"]
@@ -24,10 +23,24 @@ def _sum_handler(job, progress):
     return {"total": total, "result_url": "/"}
 
 
-@job_handler("test-fail")
 def _failing_handler(job, progress):
     progress(0.5, "half way")
     raise ValueError("row 7, column 'quantity': not a number")
+
+
+@pytest.fixture(autouse=True)
+def _test_handlers(app):
+    """Two job kinds of this module's own, in the app's job registry for each test only."""
+    register_job_handler(app, "test-sum", _sum_handler)
+    register_job_handler(app, "test-fail", _failing_handler)
+    yield
+    job_handlers_of(app).pop("test-sum")
+    job_handlers_of(app).pop("test-fail")
+
+
+def job_handlers_of(app):
+    with app.app_context():
+        return job_handlers()
 
 
 def test_eager_job_finishes_with_result(world):
@@ -100,4 +113,4 @@ def test_progress_page_and_json_only_for_owner_and_coordinators(world, login, cl
 def test_unknown_kind_is_refused(world):
     with pytest.raises(KeyError):
         start_job("no-such-kind", {})
-    assert "test-sum" in HANDLERS
+    assert "test-sum" in job_handlers()

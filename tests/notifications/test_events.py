@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from coordhub.auth.models import Role
 from coordhub.extensions import db
-from coordhub.jobs.runner import job_handler, start_job
+from coordhub.jobs.runner import job_handlers, register_job_handler, start_job
 from coordhub.notifications.models import Event, Frequency
 from coordhub.notifications.present import Subjects, show
 from coordhub.overlap import operations as overlap_ops
@@ -127,12 +127,19 @@ def test_a_declined_assignment_tells_the_coordinators(world, client, login, smtp
     assert "NGOA declined an assignment" in text_part(mail) and "no access" in text_part(mail)
 
 
-@job_handler("test-notify-fails")
 def _failing(job, progress):
     raise RuntimeError("the file has no header row")
 
 
-def test_a_finished_or_failed_job_tells_who_started_it(world):
+def test_a_finished_or_failed_job_tells_who_started_it(world, app):
+    register_job_handler(app, "test-notify-fails", _failing)
+    try:
+        _a_failed_job_tells_who_started_it(world)
+    finally:
+        job_handlers().pop("test-notify-fails")
+
+
+def _a_failed_job_tells_who_started_it(world):
     start_job("test-notify-fails", {}, user=world.users["coordinator"], operation=world.operation)
     (notice,) = notices(event=Event.job_done)
     assert notice.user_id == world.users["coordinator"].id and notice.params["status"] == "failed"
@@ -142,14 +149,14 @@ def test_a_finished_or_failed_job_tells_who_started_it(world):
 
 
 def test_account_and_token_changes_tell_the_account_owner(world, client, login, smtp):
-    from coordhub.registry import operations as registry_ops
+    from coordhub.auth import operations as account_operations
 
     focal = world.users["focal"]
     login(focal)
     client.post("/account/tokens", data={"name": "laptop"})
     (mail,) = smtp.to(focal.email)
     assert "laptop" in mail["Subject"]
-    registry_ops.save_user(world.users["admin"], {"name": "Renamed"}, focal)
+    account_operations.save_user(world.users["admin"], {"name": "Renamed"}, focal)
     changed = notices(focal, Event.account_changed)
     assert len(changed) == 2 and changed[1].params["fields"] == ["name"]
     assert len(smtp.to(focal.email)) == 2

@@ -10,11 +10,11 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from coordhub.database import utcnow
 from coordhub.extensions import db
 from coordhub.jobs.models import Job
 from coordhub.notifications.mail import deliver_due
 from coordhub.notifications.models import Event, Frequency, OutboxMessage, OutboxStatus
-from coordhub.registry.models import utcnow
 from tests.notifications.conftest import html_part, subscribe, text_part
 from tests.overlap.helpers import save_project
 

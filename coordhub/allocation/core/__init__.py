@@ -3,7 +3,7 @@
 Entry point: ``allocate(needs, capacities, areas=..., policy=..., pins=..., forbidden=..., progress=...)``.
 """
 
-from .allocate import allocate
+from .allocate import allocate, grouped_coverage
 from .fingerprint import fingerprint
 from .model import (
     DEFAULT_PRIORITY_WEIGHTS,
@@ -47,4 +47,5 @@ __all__ = [
     "Status",
     "allocate",
     "fingerprint",
+    "grouped_coverage",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import replace
 from datetime import date
 
@@ -31,7 +31,7 @@ from .model import (
     Policy,
     Status,
 )
-from .plan import Periods, make_periods, solve_plan
+from .plan import Periods, make_periods, mobilisation_days, solve_plan
 from .problem import OPEN_END, Problem, build_problem
 
 Progress = Callable[[float, str], None]
@@ -39,6 +39,20 @@ Progress = Callable[[float, str], None]
 
 def _silent(fraction: float, message: str) -> None:
     return None
+
+
+def grouped_coverage(keys: Sequence[Hashable] | np.ndarray, needed: np.ndarray, met: np.ndarray) -> dict:
+    """Units needed and met per group: needs that share a key added up, in the needs' order.
+
+    ``keys[i]`` is the group of need ``i`` (any sortable values: codes, indices), ``needed`` and ``met`` its units
+    (float arrays of the same length). Returns {key: CoverageFigure} in ascending key order; no needs, no groups.
+    The one place coverage is grouped: the core's own figures and the stored run's figures (by sector, area …)."""
+    if len(keys) == 0:
+        return {}
+    codes, index = np.unique(np.asarray(keys), return_inverse=True)
+    total_needed = np.bincount(index, weights=needed, minlength=codes.size)
+    total_met = np.bincount(index, weights=met, minlength=codes.size)
+    return {code: CoverageFigure(float(total_needed[k]), float(total_met[k])) for k, code in enumerate(codes.tolist())}
 
 
 def _coverage(
@@ -55,22 +69,12 @@ def _coverage(
     weight = p.need_weight.astype(np.float64)
     n_types = len(p.type_names)
     admin1 = p.areas.admin1[p.need_area]
-
-    def figures(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-        return np.bincount(keys, weights=needed, minlength=size), np.bincount(keys, weights=got, minlength=size)
-
-    t_need, t_met = figures(p.need_type, n_types)
-    by_type = {p.type_names[t]: CoverageFigure(float(t_need[t]), float(t_met[t])) for t in np.unique(p.need_type)}
-    a_codes, a_index = np.unique(admin1, return_inverse=True)
-    a_need, a_met = figures(a_index, a_codes.size)
-    by_admin1 = {p.areas.codes[a]: CoverageFigure(float(a_need[k]), float(a_met[k])) for k, a in enumerate(a_codes)}
-    pair_codes, pair_index = np.unique(admin1 * max(n_types, 1) + p.need_type, return_inverse=True)
-    g_need, g_met = figures(pair_index, pair_codes.size)
+    type_figures = grouped_coverage(p.need_type, needed, got)
+    by_type = {p.type_names[t]: figure for t, figure in type_figures.items()}
+    by_admin1 = {p.areas.codes[a]: figure for a, figure in grouped_coverage(admin1, needed, got).items()}
     by_pair = {
-        (p.areas.codes[code // max(n_types, 1)], p.type_names[code % max(n_types, 1)]): CoverageFigure(
-            float(g_need[k]), float(g_met[k])
-        )
-        for k, code in enumerate(pair_codes.tolist())
+        (p.areas.codes[code // max(n_types, 1)], p.type_names[code % max(n_types, 1)]): figure
+        for code, figure in grouped_coverage(admin1 * max(n_types, 1) + p.need_type, needed, got).items()
     }
     by_period: dict[str, CoverageFigure] = {}
     by_period_type: dict[tuple[str, str], CoverageFigure] = {}
@@ -91,7 +95,7 @@ def _coverage(
             by_period[day.isoformat()] = CoverageFigure(weighted_needed, float(weighted[q]))
             for t in np.unique(p.need_type).tolist():
                 by_period_type[(day.isoformat(), p.type_names[t])] = CoverageFigure(
-                    float(t_need[t]), float(typed[q, t])
+                    type_figures[t].needed, float(typed[q, t])
                 )
     return Coverage(
         overall=CoverageFigure(float(needed.sum()), float(got.sum())),
@@ -157,12 +161,10 @@ def allocate(
 
     tell(0.0, m.PROGRESS_CHECKING)
     problem = build_problem(needs, capacities, areas, policy, pins, forbidden)
-    if plan is not None:
-        unsupported = policy.side_constraints() + (
-            ["value_per_weighted_unit"] if policy.value_per_weighted_unit is not None else []
-        )
-        if unsupported:
-            raise InvalidInput(m.NOTE_PLAN_UNSUPPORTED.format(what=", ".join(unsupported)))
+    if plan is not None and policy.value_per_weighted_unit is not None:
+        raise InvalidInput(m.NOTE_PLAN_UNSUPPORTED.format(what="value_per_weighted_unit"))
+    if plan is None and policy.budget_per_period:
+        raise InvalidInput(m.NOTE_BUDGET_PER_PERIOD_NEEDS_PLAN)
     digest = fingerprint(needs, capacities, areas, policy, pins, forbidden, access=access, plan=plan)
     access_index = build_access(problem, access) if access else None
     periods = make_periods(problem, plan) if plan is not None else None
@@ -191,11 +193,20 @@ def allocate(
     saturated = None
     deliveries = None
     if periods is not None:
-        outcome = solve_plan(problem, compat, arcs, access_index, periods, tell)
+        if policy.has_side_constraints:
+            from .plan_linear import solve_plan_with_side_constraints
+
+            constrained = solve_plan_with_side_constraints(problem, compat, arcs, access_index, periods, started, tell)
+            outcome, status, engine = constrained.plan, constrained.status, constrained.engine
+            bound, saturated = constrained.bound, constrained.saturated_org
+            notes += constrained.notes
+        else:
+            outcome = solve_plan(problem, compat, arcs, access_index, periods, tell)
+            status, engine = Status.OPTIMAL, "time_expanded_min_cost_flow"
         compat.block(outcome.blocked, problem.need_count, problem.cap_count)
         if outcome.access_rows is not None:
             access_params = _access_params(problem, access_index, outcome.access_rows, areas, periods)
-        flow, status, engine, deliveries = outcome.flow, Status.OPTIMAL, "time_expanded_min_cost_flow", outcome
+        flow, deliveries = outcome.flow, outcome
         notes += outcome.notes
         timings["build"] = outcome.timings["build"]
         timings["solve"] = outcome.timings["solve"]
@@ -212,7 +223,7 @@ def allocate(
         now = time.perf_counter()
     else:
         build_started = now
-        flow, method, flow_timings = plain_flow(problem, compat, arcs, tell)
+        flow, _method, flow_timings = plain_flow(problem, compat, arcs, tell)
         now = time.perf_counter()
         timings["solve"] = flow_timings["solve"]
         timings["build"] = (now - build_started) - flow_timings["solve"]
@@ -220,11 +231,16 @@ def allocate(
         if now - started > policy.time_limit_seconds:
             notes.append(m.NOTE_FLOW_OVER_TIME.format(seconds=round(now - started, 2)))
     tell(0.9, m.PROGRESS_EXPLAINING)
+    ready = None
+    if periods is not None and (problem.need_lead > 0).any():
+        ready = mobilisation_days(problem, compat, int(periods.start[0]))
     explanations = explain(
         problem,
         compat,
         flow,
-        ExplainContext(status, arcs.unit_value, saturated, access_params=access_params, plan=periods is not None),
+        ExplainContext(
+            status, arcs.unit_value, saturated, access_params=access_params, plan=periods is not None, ready=ready
+        ),
     )
     now = lap("explain", now)
 

@@ -28,6 +28,7 @@ class ExplainContext:
     saturated_org: np.ndarray | None = None
     access_params: dict[int, tuple[str, dict]] | None = None  # need -> (reason, params) when access blocks
     plan: bool = False
+    ready: np.ndarray | None = None  # plans: per compatible pair, first day it may deliver (lead time), 0: any
 
 
 @dataclass
@@ -81,6 +82,12 @@ def _expand(sorted_keys: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, n
 def _day(ordinal: int) -> str | None:
     """ISO date, or None for an open end."""
     return None if ordinal >= OPEN_END else date.fromordinal(int(ordinal)).isoformat()
+
+
+def _delayed(spare_pairs: np.ndarray, of_need: np.ndarray, ready: np.ndarray, need_start: int) -> np.ndarray:
+    """The spare pairs of one need whose lead time cuts the start of its window."""
+    pairs = spare_pairs[of_need]
+    return pairs[ready[pairs] > need_start]
 
 
 def explain(
@@ -235,6 +242,14 @@ def explain(
         elif policy.min_local_share > 0 and not any_local[i]:
             reason = m.LOCAL_SHARE
             params["share"] = float(policy.min_local_share)
+        elif context.ready is not None and (delayed := _delayed(sp, sp_need == i, context.ready, p.need_start[i])).size:
+            reason = m.LEAD_TIME
+            late_caps = np.unique(c.cap[delayed]).tolist()
+            params = cap_list(late_caps[:TOP], len(late_caps)) | {
+                "pcode": p.needs[i].pcode,
+                "lead_time": int(p.need_lead[i]),
+                "ready": date.fromordinal(int(context.ready[delayed].min())).isoformat(),
+            }
         elif context.status == Status.TIMED_OUT:
             reason = m.TIMED_OUT
         elif context.plan:

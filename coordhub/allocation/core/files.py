@@ -15,8 +15,11 @@ Columns by header name (case and surrounding spaces ignored):
   for restricted areas)
 
 Optional columns for plans over time: needs ``earliest_start``,
-``deadline``; capacities ``throughput`` (units per period) and
-``clearance`` (the access clearances it holds, separated by ``;``).
+``deadline``, ``lead_time`` (whole days a capacity not present in the
+area needs to mobilise there); capacities ``throughput`` (units per
+period), ``clearance`` (the access clearances it holds, separated by
+``;``) and ``present_pcodes`` (areas where it already works, separated by
+``;``; with ``origin_pcode``, where no lead time applies).
 
 When a row under the header holds HXL hashtags (most of its filled cells are hashtags),
 columns are found by hashtag instead, and the header names are ignored.  A
@@ -75,6 +78,7 @@ from coordhub.reading.tables import Table, TableError, cell_text, read_table
 from .model import AccessLevel, AccessRule, AdminArea, Assignment, Capacity, Need
 
 MAX_PROBLEMS = 20
+MAX_LEAD_TIME = 3650  # days
 LOCAL_ORG_TYPES = {"nngo", "lngo", "cbo", "cso"}
 TRUE = {"true", "yes", "y", "1", "local", "national"}
 FALSE = {"false", "no", "n", "0", "", "international"}
@@ -118,6 +122,7 @@ NEED_FIELDS = (
     _Field("end", ("#date+end",), required=False),
     _Field("earliest_start", ("#date+start+earliest",), required=False),
     _Field("deadline", ("#date+deadline", "#date+end+deadline"), required=False),
+    _Field("lead_time", ("#need+leadtime", "#indicator+leadtime"), required=False),
     _Field("quantity", ("#quantity", "#value", "#capacity")),
 )
 CAPACITY_FIELDS = (
@@ -127,6 +132,7 @@ CAPACITY_FIELDS = (
     _Field("org", ("#org+name", "#org+code", "#org")),
     _Field("service_pcodes", ("#adm+code+service", "#adm+service")),
     _Field("origin_pcode", ("#adm+code+origin",), required=False),
+    _Field("present_pcodes", ("#adm+code+presence", "#adm+presence"), required=False),
     _Field("resource_type", ("#item+type", "#resource+type", "#item+code", "#item", "#resource")),
     _Field("unit_cost", ("#value+cost", "#cost"), required=False),
     _Field("throughput", ("#capacity+throughput", "#value+throughput"), required=False),
@@ -341,9 +347,24 @@ def read_needs(source: str | os.PathLike | io.TextIOBase, label: str | None = No
                 end=end,
                 earliest_start=earliest,
                 deadline=deadline,
+                lead_time=_lead_time(reader, row, values),
             )
         )
     return needs
+
+
+def _lead_time(reader: _Reader, row: int, values: dict[str, str]) -> int:
+    raw = values.get("lead_time", "")
+    if raw == "":
+        return 0
+    try:
+        days = float(raw)
+        if not days.is_integer() or not 0 <= days <= MAX_LEAD_TIME:
+            raise ValueError
+    except ValueError:
+        reader.fail(row, "lead_time", f"must be a whole number of days from 0 to {MAX_LEAD_TIME}, not '{raw}'")
+        return 0
+    return int(days)
 
 
 def _is_local(reader: _Reader, row: int, values: dict[str, str]) -> bool:
@@ -383,6 +404,7 @@ def read_capacities(source: str | os.PathLike | io.TextIOBase, label: str | None
                 if values.get("throughput")
                 else None,
                 clearances=_split(values.get("clearance", "")),
+                present_pcodes=_split(values.get("present_pcodes", "")),
             )
         )
     return capacities

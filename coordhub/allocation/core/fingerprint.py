@@ -11,7 +11,17 @@ from .model import AccessRule, AdminArea, Capacity, ForbiddenPair, Need, Pin, Pl
 
 # Fields added after version 2: left out while they hold their default, so
 # that inputs without them keep their fingerprint.
-LATER_FIELDS = {"earliest_start": None, "deadline": None, "throughput": None, "clearances": (), "lateness_weight": None}
+LATER_FIELDS = {
+    "earliest_start": None,
+    "deadline": None,
+    "throughput": None,
+    "clearances": (),
+    "lateness_weight": None,
+    "budget_per_period": False,
+    "lead_time": 0,
+    "present_pcodes": (),
+    "period": None,
+}
 
 VERSION = "coordhub-allocation-input/2"
 

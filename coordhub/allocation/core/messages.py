@@ -44,6 +44,7 @@ INFEASIBLE = "infeasible"
 NO_ACCESS = "no_access"
 NO_GO = "no_go"
 BOOKED_IN_TIME = "booked_in_time"
+LEAD_TIME = "lead_time"
 # Capacities that are not fully used.
 NO_NEED_OF_TYPE = "no_need_of_type"
 NO_NEED_IN_SERVICE_AREA = "no_need_in_service_area"
@@ -93,6 +94,10 @@ NEED_REASONS: Mapping[str, str] = {
     BOOKED_IN_TIME: _(
         "The capacity that could serve it ({capacities}) is fully booked, by throughput or higher priorities, "
         "in the periods from {start} to {end}."
+    ),
+    LEAD_TIME: _(
+        "Could not mobilise in time: {capacities}, not yet present in {pcode}, need {lead_time} days "
+        "to mobilise there and could deliver only from {ready}."
     ),
 }
 
@@ -170,7 +175,8 @@ NOTE_LATENESS_PER_UNIT = (
     "Lateness is weighed per unit against cost (one period of delay of one unit outweighs any unit cost), "
     "not strictly before cost: the costs are too large for the strict order."
 )
-NOTE_PLAN_UNSUPPORTED = "a plan over periods cannot yet be combined with {what}"
+NOTE_PLAN_UNSUPPORTED = "a plan over periods cannot be combined with {what} (the value trade-off): leave it out"
+NOTE_BUDGET_PER_PERIOD_NEEDS_PLAN = "budget_per_period: budgets per period need a plan over periods"
 NOTE_FLOW_OVER_TIME = "The min-cost flow cannot be interrupted and took {seconds} s, over the time limit."
 
 

@@ -36,6 +36,10 @@ class Need:
     earliest_start, deadline: optional, for plans over time: delivery may not
     begin before ``earliest_start`` nor end after ``deadline`` (each narrows
     start/end; None leaves them as they are).
+    lead_time: whole days, >= 0, plans only: a capacity not yet present in
+    the need's area (see ``Capacity.present_pcodes``) needs this long to
+    mobilise there, counted from the later of the plan's start and the
+    capacity's start; it delivers from then on.
     """
 
     id: str
@@ -47,6 +51,7 @@ class Need:
     end: date | None = None
     earliest_start: date | None = None
     deadline: date | None = None
+    lead_time: int = 0
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -63,6 +68,9 @@ class Capacity:
     no limit besides ``quantity``); ignored by runs without periods.
     clearances: access clearances it holds (e.g. ``escort``,
     ``un_security``); a local organisation holds ``local`` as well.
+    present_pcodes: areas where it (its organisation) already works; with
+    ``origin_pcode`` they say where it is present (an area covers itself and
+    every area below it): a need's lead time applies elsewhere.
     """
 
     id: str
@@ -78,10 +86,13 @@ class Capacity:
     origin_pcode: str | None = None
     throughput: float | None = None
     clearances: tuple[str, ...] = ()
+    present_pcodes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.service_pcodes, tuple):
             object.__setattr__(self, "service_pcodes", tuple(self.service_pcodes))
+        if not isinstance(self.present_pcodes, tuple):
+            object.__setattr__(self, "present_pcodes", tuple(self.present_pcodes))
         if not isinstance(self.clearances, tuple):
             object.__setattr__(self, "clearances", tuple(self.clearances))
 
@@ -168,11 +179,15 @@ class Pin:
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ForbiddenPair:
     """A pair that must not be used (a coordinator's exclusion or a partner's
-    decline); ``reason`` is repeated in explanations."""
+    decline); ``reason`` is repeated in explanations.  ``period``: a day of
+    the one period of a plan it applies to (a partner's decline of that
+    period's part); plans leave the pair out of the period holding that day,
+    runs without periods ignore it.  None: every period and every run."""
 
     need_id: str
     capacity_id: str
     reason: str = ""
+    period: date | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -210,6 +225,12 @@ class Policy:
       period of delay (after the first period the need could be served in).
       None (default) makes lateness rank strictly before cost: the weight is
       then larger than any cost an exchange of deliveries can save.
+    budget_per_period: plans only; each budget cap applies to every period
+      of the plan (False: to the whole plan).  With a plan the other side
+      constraints apply to the whole plan: minimum coverage and local share
+      to what the plan delivers in all, one provider per need over all
+      periods, and the minimum lot to what a capacity delivers to a need over
+      all periods.
     """
 
     priority_weights: Mapping[int, int] = field(default_factory=lambda: dict(DEFAULT_PRIORITY_WEIGHTS))
@@ -225,6 +246,7 @@ class Policy:
     single_provider: bool = False
     min_lot_size: float = 0.0
     lateness_weight: float | None = None
+    budget_per_period: bool = False
 
     def side_constraints(self) -> list[str]:
         """Names (field names) of the side constraints this policy switches on."""

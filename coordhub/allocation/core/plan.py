@@ -32,6 +32,11 @@ outweighs any unit cost) and a note says so.
 
 Pins are kept exactly: their units are scheduled in the pair's earliest
 open periods within the capacity's throughput, before the flow.
+
+A need's lead time shifts the first day a capacity not present in its area
+can deliver there (``mobilisation_days``); a partner's decline of one period
+(``ForbiddenPair.period``) removes that pair's arc in that period only.  With
+side constraints the same arcs become an LP / MIP (``plan_linear.py``).
 """
 
 from __future__ import annotations
@@ -132,9 +137,34 @@ class PlanOutcome:
     timings: dict[str, float] = field(default_factory=lambda: {"build": 0.0, "solve": 0.0})
 
 
-def _pair_periods(p: Problem, c: Compatibility, pair: np.ndarray, periods: Periods) -> tuple[np.ndarray, np.ndarray]:
-    """(pair, period) for every period overlapping both windows of each pair."""
+def mobilisation_days(p: Problem, c: Compatibility, plan_start: int) -> np.ndarray:
+    """Per compatible pair, the first ordinal day its capacity can deliver to
+    its need: 0 when the need has no lead time or the capacity is present in
+    the need's area (one of its presence areas is the area or above it);
+    else the later of the plan's start and the capacity's start, plus the
+    need's lead time in days."""
+    ready = np.zeros(c.size, dtype=np.int64)
+    late = np.flatnonzero(p.need_lead[c.need] > 0)
+    if late.size == 0:
+        return ready
+    n_areas = p.areas.ancestors.shape[0]
+    present = np.unique(p.present_cap * n_areas + p.present_area)
+    above = p.areas.ancestors[p.need_area[c.need[late]]]  # the need's area and its ancestors (-1 past the root)
+    keys = c.cap[late][:, None] * n_areas + above
+    here = (np.isin(keys, present) & (above >= 0)).any(axis=1)
+    late = late[~here]
+    ready[late] = np.maximum(p.cap_start[c.cap[late]], plan_start) + p.need_lead[c.need[late]]
+    return ready
+
+
+def _pair_periods(
+    p: Problem, c: Compatibility, pair: np.ndarray, periods: Periods, ready: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(pair, period) for every period overlapping both windows of each pair
+    (a pair's window begins on its ``ready`` day at the earliest)."""
     begin = np.maximum(p.need_start[c.need[pair]], p.cap_start[c.cap[pair]])
+    if ready is not None:
+        begin = np.maximum(begin, ready[pair])
     finish = np.minimum(p.need_end[c.need[pair]], p.cap_end[c.cap[pair]])
     lo = np.searchsorted(periods.end, begin, side="left")
     hi = np.searchsorted(periods.start, finish, side="right")
@@ -264,13 +294,14 @@ def _schedule_pins(
     periods: Periods,
     room: np.ndarray,
     open_in: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    ready: np.ndarray | None = None,
 ) -> tuple[list[int], list[int], list[int]]:
     """Place each pin's units in its pair's earliest open periods, within the
     capacity's throughput room (room[j, p] is reduced).  Raises InvalidInput
     when a pin does not fit."""
     rows: tuple[list[int], list[int], list[int]] = ([], [], [])
     pinned = np.flatnonzero(arcs.pinned_flow > 0)
-    pair, period = _pair_periods(p, c, pinned, periods)
+    pair, period = _pair_periods(p, c, pinned, periods, ready)
     ok = open_in(pair, period)
     for k in pinned.tolist():
         left = int(arcs.pinned_flow[k])
@@ -288,7 +319,7 @@ def _schedule_pins(
         if left:
             raise InvalidInput(
                 f"pin {p.needs[int(c.need[k])].id} / {p.capacities[j].id} does not fit in the "
-                "periods, throughput and access of the plan"
+                "periods, throughput, lead time and access of the plan"
             )
     return rows
 
@@ -333,17 +364,33 @@ def expand_in_time(
             return np.ones(pair.size, dtype=bool)
         return allowed(access, rule_rows, c.need[pair] * n_periods + period, c.cap[pair])
 
+    # Partners' declines of one period: the pair stays out of that period only.
+    declined_period = periods.index_of(p.declined_day)
+    inside = (declined_period >= 0) & (declined_period < n_periods)  # a decline outside the plan holds nothing
+    declined_codes = np.unique(
+        (p.declined_need[inside] * max(p.cap_count, 1) + p.declined_cap[inside]) * n_periods + declined_period[inside]
+    )
+
+    def not_declined(pair: np.ndarray, period: np.ndarray) -> np.ndarray:
+        if declined_codes.size == 0:
+            return np.ones(pair.size, dtype=bool)
+        return ~np.isin((c.need[pair] * max(p.cap_count, 1) + c.cap[pair]) * n_periods + period, declined_codes)
+
+    def may_deliver(pair: np.ndarray, period: np.ndarray) -> np.ndarray:
+        return open_in(pair, period) & not_declined(pair, period)
+
     # Which compatible pairs can never be used because of access.
-    all_pair, all_period = _pair_periods(p, c, np.arange(c.size), periods)
+    ready = mobilisation_days(p, c, int(periods.start[0]))
+    all_pair, all_period = _pair_periods(p, c, np.arange(c.size), periods, ready)
     usable = np.bincount(all_pair[open_in(all_pair, all_period)], minlength=c.size) > 0
     blocked = ~usable & (np.bincount(all_pair, minlength=c.size) > 0)
 
     throughput = np.where(p.cap_throughput >= 0, p.cap_throughput, p.cap_quantity)
     room = np.repeat(throughput[:, None], n_periods, axis=1)
-    pins = _schedule_pins(p, c, arcs, periods, room, open_in)
+    pins = _schedule_pins(p, c, arcs, periods, room, may_deliver, ready)
 
-    pair, period = _pair_periods(p, c, arcs.pair, periods)
-    keep = open_in(pair, period)
+    pair, period = _pair_periods(p, c, arcs.pair, periods, ready)
+    keep = may_deliver(pair, period)
     pair, period = pair[keep], period[keep]
     first = np.clip(periods.index_of(p.need_start), 0, n_periods - 1)
     return TimeArcs(
@@ -389,7 +436,7 @@ def solve_plan(
         max_cost = int(unit_cost.max(initial=0))
         weight = rank[needs][arc_need] * delay[arc]
         if p.policy.lateness_weight is not None:
-            per = int(round(p.policy.lateness_weight * p.cost_scale))
+            per = round(p.policy.lateness_weight * p.cost_scale)
         else:
             per = min(needs.size, cp_code.size) * max_cost + 1
         timings["build"] += time.perf_counter() - build_started

@@ -66,12 +66,18 @@ class Problem:
     cap_throughput: np.ndarray
     service_cap: np.ndarray
     service_area: np.ndarray
+    need_lead: np.ndarray
+    present_cap: np.ndarray
+    present_area: np.ndarray
     pin_need: np.ndarray
     pin_cap: np.ndarray
     pin_quantity: np.ndarray
     forbidden_need: np.ndarray
     forbidden_cap: np.ndarray
     forbidden_reason: dict[tuple[int, int], str]
+    declined_need: np.ndarray  # a pair declined for one period of a plan: need, capacity, ordinal day
+    declined_cap: np.ndarray
+    declined_day: np.ndarray
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -180,6 +186,7 @@ def build_problem(
     need_end = np.minimum(
         need_end, np.array([_ordinal(n.deadline, f"need {n.id} deadline", problems) for n in needs], dtype=np.int64)
     )
+    need_lead = np.array([n.lead_time if isinstance(n.lead_time, int) else -1 for n in needs], dtype=np.int64)
     cap_throughput = np.array([np.nan if c.throughput is None else c.throughput for c in capacities], dtype=np.float64)
     cap_qty = np.array([c.quantity for c in capacities], dtype=np.float64)
     cap_cost = np.array([c.unit_cost for c in capacities], dtype=np.float64)
@@ -189,6 +196,11 @@ def build_problem(
         (need_ids, ~(np.isfinite(need_qty) & (need_qty > 0)), "need quantity must be greater than 0"),
         (need_ids, need_priority == 0, "need priority must be a whole number from 1 to 5"),
         (need_ids, need_end < need_start, "need end date (or deadline) is before its start date (or earliest start)"),
+        (
+            need_ids,
+            (need_lead < 0) | (need_lead > 3650),
+            "need lead time must be a whole number of days from 0 to 3650",
+        ),
         (cap_ids, ~(np.isfinite(cap_qty) & (cap_qty > 0)), "capacity quantity must be greater than 0"),
         (cap_ids, ~(np.isfinite(cap_cost) & (cap_cost >= 0)), "capacity unit cost must be zero or positive"),
         (cap_ids, cap_end < cap_start, "capacity end date is before its start date"),
@@ -207,6 +219,7 @@ def build_problem(
     extra = {n.pcode for n in needs}
     for c in capacities:
         extra.update(c.service_pcodes)
+        extra.update(c.present_pcodes)
         if c.origin_pcode:
             extra.add(c.origin_pcode)
     area_index = build_area_index(areas, extra)
@@ -241,10 +254,14 @@ def build_problem(
             seen_pins.add((i, j))
             pin_rows.append((i, j, pin.quantity))
     forbidden_reason: dict[tuple[int, int], str] = {}
+    declined: list[tuple[int, int, int]] = []
     for pair in forbidden:
         i, j = need_pos.get(pair.need_id), cap_pos.get(pair.capacity_id)
         if i is None or j is None:
             continue  # a decline of a need or offer that is gone: nothing to forbid
+        if pair.period is not None:
+            declined.append((i, j, _ordinal(pair.period, f"forbidden pair {pair.need_id} period", problems)))
+            continue
         if (i, j) in seen_pins:
             problems.append(f"pair {pair.need_id} / {pair.capacity_id} is both pinned and forbidden")
         forbidden_reason[(i, j)] = pair.reason
@@ -308,6 +325,12 @@ def build_problem(
         for code in sorted(set(cap.service_pcodes)):
             service_cap.append(j)
             service_area.append(index[code])
+    present_cap: list[int] = []
+    present_area: list[int] = []
+    for j, cap in enumerate(capacities):
+        for code in sorted(set(cap.present_pcodes) | ({cap.origin_pcode} if cap.origin_pcode else set())):
+            present_cap.append(j)
+            present_area.append(index[code])
     forbidden_pairs = sorted(forbidden_reason)
     weights = np.array([0] + [policy.weight(p) for p in PRIORITIES], dtype=np.int64)
     return Problem(
@@ -340,11 +363,17 @@ def build_problem(
         ).astype(np.int64),
         service_cap=np.array(service_cap, dtype=np.int64),
         service_area=np.array(service_area, dtype=np.int64),
+        need_lead=need_lead,
+        present_cap=np.array(present_cap, dtype=np.int64),
+        present_area=np.array(present_area, dtype=np.int64),
         pin_need=pin_need,
         pin_cap=pin_cap,
         pin_quantity=pin_quantity,
         forbidden_need=np.array([p[0] for p in forbidden_pairs], dtype=np.int64),
         forbidden_cap=np.array([p[1] for p in forbidden_pairs], dtype=np.int64),
         forbidden_reason=forbidden_reason,
+        declined_need=np.array([row[0] for row in declined], dtype=np.int64),
+        declined_cap=np.array([row[1] for row in declined], dtype=np.int64),
+        declined_day=np.array([row[2] for row in declined], dtype=np.int64),
         notes=notes,
     )

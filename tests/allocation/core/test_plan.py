@@ -184,7 +184,7 @@ def test_weekly_periods_start_on_monday():
 @pytest.mark.parametrize(
     "policy, rules, message",
     [
-        (Policy(single_provider=True), (), "cannot yet be combined with single_provider"),
+        (Policy(value_per_weighted_unit=1.0), (), "cannot be combined with value_per_weighted_unit"),
         (Policy(), (AccessRule(pcode="XX1", level="restricted", start=JAN),), "must name the clearances"),
         (Policy(), (AccessRule(pcode="XX1", level="closed", start=JAN),), "level must be open, restricted or no_go"),
     ],
@@ -247,3 +247,24 @@ def test_costs_too_large_for_strict_lateness_fall_back_or_are_refused():
     )
     with pytest.raises(InvalidInput, match="too large"):
         allocate(needs, [team("C1", unit_cost=1e12, throughput=1)], areas=AREAS, plan=HALF_YEAR)
+
+
+def test_a_decline_of_one_period_keeps_the_pair_out_of_that_period_only():
+    from coordhub.allocation.core import ForbiddenPair
+
+    needs = [need("N1", 12, start=JAN)]
+    caps = [team("C1", unit_cost=1), team("C2", unit_cost=5)]
+    plain = allocate(needs, caps, areas=AREAS, plan=HALF_YEAR)
+    assert schedule(plain) == {("N1", "C1", JAN): 4, ("N1", "C2", JAN): 4, ("N1", "C1", FEB): 4}
+    february = ForbiddenPair(need_id="N1", capacity_id="C1", reason="rainy season", period=date(2027, 2, 14))
+    declined = allocate(needs, caps, areas=AREAS, plan=HALF_YEAR, forbidden=[february])
+    assert schedule(declined) == {("N1", "C1", JAN): 4, ("N1", "C2", JAN): 4, ("N1", "C2", FEB): 4}
+    # A run without periods ignores it; a decline outside the plan holds nothing.
+    assert allocate(needs, caps, areas=AREAS, forbidden=[february]).met == {"N1": 12}
+    later = replace(february, period=date(2028, 1, 1))
+    assert schedule(allocate(needs, caps, areas=AREAS, plan=HALF_YEAR, forbidden=[later])) == schedule(plain)
+    # With side constraints too.
+    capped = allocate(
+        needs, caps, areas=AREAS, plan=HALF_YEAR, forbidden=[february], policy=Policy(budget_caps={"ORG": 1000})
+    )
+    assert schedule(capped) == schedule(declined)
