@@ -191,7 +191,7 @@ def main() -> None:
         "gap": max(0.0, result.bound - found) / result.bound,
     }
     print(json.dumps(row["cpu_budget"]), flush=True)
-    relaxed, _, _ = plain_flow(problem, compat, arcs, lambda f, msg: None)
+    relaxed, _, _ = plain_flow(problem, compat, arcs, lambda _f, _msg: None)
     row["without_rule_bound"] = float(relaxed @ weight) / problem.quantity_scale
     print(json.dumps(row["search"]), flush=True)
     if not args.no_highs:

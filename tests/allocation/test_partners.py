@@ -52,7 +52,7 @@ def test_partners_see_only_their_own_assignments_with_sensitive_needs_redacted(w
     page = text_of(client.get("/allocations/mine"))
     assert "NGOB classroom team" in page and "NGOA classroom teams" not in page
     # The navigation badge counts what is waiting for an answer.
-    assert 'title="unread">1</span>' in client.get("/").get_data(as_text=True)
+    assert 'data-badge>1</span>' in client.get("/").get_data(as_text=True)
 
 
 def test_accept_then_decline_with_a_reason_becomes_a_forbidden_pair(world, login, client):
