@@ -494,6 +494,10 @@ def main() -> None:
         if not (arguments.reuse and exists):
             print(f"Filling {arguments.database} ...", flush=True)
             fill(app, arguments.projects, arguments.needs, arguments.capacities)
+        else:
+            from flask_migrate import upgrade
+
+            upgrade()  # a reused database gets the indexes of migrations added since it was filled
         analyse()  # also after earlier runs' imports and saves
         run_id = secrets.token_hex(3)
         users_file = accounts(app, folder, run_id)
