@@ -19,7 +19,7 @@ from coordhub.interop.models import ImportRun
 from coordhub.maps.queries import gap_cells, visible_run
 from coordhub.overlap.matrix import default_level, levels_of
 from coordhub.overlap.models import AlertState, OverlapAlert
-from coordhub.overlap.queries import AlertFilters, alert_query
+from coordhub.overlap.queries import AlertFilters, alert_query, first_alerts
 from coordhub.registry.models import AdminArea, Capacity, Need, Operation, Organisation, Project, ProjectStatus, Sector
 from coordhub.registry.queries import RecordFilters, details_visible_clause, record_query
 
@@ -197,7 +197,7 @@ def _focal_blocks(operation: Operation, user: User) -> dict[str, Any]:
     ).all()
     return {
         "statuses": [(status, statuses.get(status, 0)) for status in ProjectStatus],
-        "alerts": _first_alerts(_alerts(operation, user, inbox=True), 5),
+        "alerts": first_alerts(_alerts(operation, user, inbox=True), 5),
         "alert_count": _count(
             _alerts(operation, user, inbox=True).with_only_columns(OverlapAlert.id, maintain_column_froms=True)
         ),
@@ -228,14 +228,6 @@ def _alert_states_and_ages(operation: Operation, user: User) -> tuple[Counter[Al
         if state in (AlertState.open, AlertState.acknowledged):
             ages[bucket] += count
     return by_state, ages
-
-
-def _first_alerts(query: sa.Select, limit: int) -> list[OverlapAlert]:
-    """The first `limit` alerts of an alert query: their ids sorted on the narrow columns first, then the rows
-    (sorting whole rows with their explanations costs a second on an organisation's thousands of alerts)."""
-    ids = list(db.session.scalars(query.with_only_columns(OverlapAlert.id, maintain_column_froms=True).limit(limit)))
-    loaded = {alert.id: alert for alert in db.session.scalars(sa.select(OverlapAlert).where(OverlapAlert.id.in_(ids)))}
-    return [loaded[alert_id] for alert_id in ids]
 
 
 def _coordinator_blocks(operation: Operation, user: User) -> dict[str, Any]:

@@ -254,15 +254,29 @@ def alert_page(query: sa.Select, per_page: int, page: int | None = None) -> Pagi
         per_page=per_page,
         error_out=False,
     )
-    if ids.items:
-        loaded = {
-            alert.id: alert
-            for alert in db.session.scalars(
-                sa.select(OverlapAlert).where(OverlapAlert.id.in_(ids.items)).options(*_SHOWN_WITH_ALERT)
-            )
-        }
-        ids.items = [loaded[alert_id] for alert_id in ids.items]
+    ids.items = alerts_by_id(ids.items)
     return ids
+
+
+def first_alerts(query: sa.Select, limit: int) -> list[OverlapAlert]:
+    """The first `limit` alerts of `query` (an alert_query), sorted on the narrow columns, without counting them
+    all (the dashboard's inbox preview)."""
+    return alerts_by_id(
+        list(db.session.scalars(query.with_only_columns(OverlapAlert.id, maintain_column_froms=True).limit(limit)))
+    )
+
+
+def alerts_by_id(ids: list[int]) -> list[OverlapAlert]:
+    """The alerts of `ids`, in that order, with what their lines show."""
+    if not ids:
+        return []
+    loaded = {
+        alert.id: alert
+        for alert in db.session.scalars(
+            sa.select(OverlapAlert).where(OverlapAlert.id.in_(ids)).options(*_SHOWN_WITH_ALERT)
+        )
+    }
+    return [loaded[alert_id] for alert_id in ids]
 
 
 def cluster_order(user: User) -> list:

@@ -15,9 +15,9 @@ from coordhub.api.models import ApiToken
 from coordhub.auth.models import User
 from coordhub.database import utcnow
 from coordhub.extensions import db
-from coordhub.maps.dashboard import _alert_states_and_ages, _first_alerts, build_dashboard
+from coordhub.maps.dashboard import _alert_states_and_ages, build_dashboard
 from coordhub.overlap.models import AlertState, OverlapAlert
-from coordhub.overlap.queries import AlertFilters, alert_query
+from coordhub.overlap.queries import AlertFilters, alert_query, first_alerts
 from tests import factories
 from tests.overlap.helpers import save_project
 
@@ -125,8 +125,8 @@ def test_the_first_alerts_of_the_inbox_come_in_the_inbox_order(world, user):
     reader = world.users[user]
     query = alert_query(world.operation, reader, AlertFilters(state="active"), inbox=True)
     expected = list(db.session.scalars(query.limit(3)))
-    assert expected and _first_alerts(query, 3) == expected
-    assert _first_alerts(query, 100) == list(db.session.scalars(query))
+    assert expected and first_alerts(query, 3) == expected
+    assert first_alerts(query, 100) == list(db.session.scalars(query))
 
 
 def test_an_api_token_records_its_last_use_at_most_once_a_minute(client, world):
