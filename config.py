@@ -64,7 +64,7 @@ class DefaultConfig:
     # A Content-Security-Policy header to send instead of the built one (coordhub/security.py); unset: built.
     CONTENT_SECURITY_POLICY: str | None = None
     # Imports of files with more rows than this go to a background job (the page and the API answer at once).
-    IMPORT_BACKGROUND_ROWS = int(os.environ.get("COORDHUB_IMPORT_BACKGROUND_ROWS", "5000"))
+    IMPORT_BACKGROUND_ROWS = int(os.environ.get("COORDHUB_IMPORT_BACKGROUND_ROWS", "500"))
     # Overlap pairs scoring below this raise no alert (0: every pair that overlaps).
     OVERLAP_MIN_SCORE = float(os.environ.get("COORDHUB_OVERLAP_MIN_SCORE", "0") or 0)
     # Allocation runs larger than this many needs x capacities go to a background job.

@@ -19,7 +19,7 @@ from locust import HttpUser, between, events, task
 DATA = json.loads(Path(os.environ["COORDHUB_LOAD_USERS"]).read_text())
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 _focal = itertools.cycle(DATA["focal_points"])
-_steps = itertools.count(1)
+_steps = itertools.count(1)  # with the process id: unique codes in every step (one Locust process each)
 
 
 def sign_in(user: HttpUser, email: str) -> None:
@@ -115,8 +115,8 @@ class Partner(HttpUser):
 
 
 class Coordinator(HttpUser):
-    """One coordinator per run: starts an allocation run (a background job on the RQ workers) and imports a
-    3W file through the API once, then reads the alerts and gaps like the others."""
+    """One coordinator per run: starts an allocation run (a background job on the RQ workers), has the
+    information-management officer's 3W file imported through the API once, then reads the alerts and gaps."""
 
     fixed_count = 1
     wait_time = between(1.0, 3.0)
@@ -125,7 +125,12 @@ class Coordinator(HttpUser):
         sign_in(self, DATA["coordinator"]["email"])
         step = next(_steps)
         form = self.client.get("/allocations/new", name="GET /allocations/new")
-        fields = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form.text))
+        # The form's defaults as a browser sends them: unticked checkboxes are not sent.
+        fields = {
+            name: value
+            for tag, name, value in re.findall(r'(<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"[^>]*>)', form.text)
+            if 'type="checkbox"' not in tag or " checked" in tag
+        }
         fields.update(
             re.findall(r'<select[^>]*name="([^"]+)"[^>]*>\s*<option[^>]*value="([^"]*)"[^>]*selected', form.text)
         )
@@ -134,10 +139,10 @@ class Coordinator(HttpUser):
             "/allocations/new", data=fields, name="POST /allocations/new (starts a job)", allow_redirects=False
         )
         with open(DATA["import_file"], "rb") as file:
-            data = file.read().replace(b"LOADRUN", f"{DATA['run_id']}-{step}".encode())
+            data = file.read().replace(b"LOADRUN", f"{DATA['run_id']}-{os.getpid()}-{step}".encode())
         self.client.post(
             "/api/v1/imports",
-            headers={"Authorization": f"Bearer {DATA['coordinator']['token']}"},
+            headers={"Authorization": f"Bearer {DATA['officer']['token']}"},
             data={"kind": "projects", "commit": "true", "skip_invalid": "true"},
             files={"file": ("load-3w.csv", data, "text/csv")},
             name="POST /api/v1/imports (commit)",
