@@ -395,6 +395,17 @@ def _date_fields() -> tuple[FieldSpec, ...]:
     )
 
 
+def _currency_field() -> FieldSpec:
+    """The currency of a budget (projects) or a unit cost (capacities), ISO 4217."""
+    return FieldSpec(
+        "currency",
+        "Currency",
+        value_type="currency",
+        hashtags=("#currency",),
+        headers=("currency", "devise", "monnaie"),
+    )
+
+
 def _code_field(*extra_hashtags: str, extra_headers: tuple[str, ...] = ()) -> FieldSpec:
     return FieldSpec(
         "code",
@@ -572,13 +583,7 @@ PROJECTS = KindSpec(
                 "financement",
             ),
         ),
-        FieldSpec(
-            "currency",
-            "Currency",
-            value_type="currency",
-            hashtags=("#currency",),
-            headers=("currency", "devise", "monnaie"),
-        ),
+        _currency_field(),
         FieldSpec(
             "target_group",
             "Target group",
@@ -722,13 +727,7 @@ CAPACITIES = KindSpec(
             hashtags=("#value+unit", "#value+cost"),
             headers=("unit cost", "cost per unit", "price", "unit price", "cout unitaire", "prix unitaire"),
         ),
-        FieldSpec(
-            "currency",
-            "Currency",
-            value_type="currency",
-            hashtags=("#currency",),
-            headers=("currency", "devise", "monnaie"),
-        ),
+        _currency_field(),
         FieldSpec(
             "start_date",
             "Start date",
